@@ -1,0 +1,301 @@
+/**
+ * Cross-field rules of a site: what no single field can say wrong on its own. Each rule returns its problems; the
+ * loader runs them all and reports every problem at once, before any resource exists.
+ */
+import {
+  containsCidr,
+  containsIp,
+  formatCidr,
+  overlaps,
+  parseCidr,
+  parseIp,
+  suggestFreeRange,
+  type Cidr,
+} from "../net/cidr";
+import type { Problem } from "./errors";
+import { HETZNER_LOCATIONS } from "./schema";
+import type { SiteConfig } from "./site";
+
+interface NamedRange {
+  readonly path: string;
+  readonly cidr: Cidr;
+  readonly lbPool?: boolean;
+}
+
+/** Every range of the site: pods, services, nodes, load-balancer pools. */
+function siteRanges(config: SiteConfig): NamedRange[] {
+  const ranges: [string, string | undefined][] = [
+    ["k3s.clusterCidr", config.k3s.clusterCidr],
+    ["k3s.serviceCidr", config.k3s.serviceCidr],
+    ["site.network.cidr", config.nodeCidr],
+    ["k3s.clusterCidrV6", config.k3s.clusterCidrV6],
+    ["k3s.serviceCidrV6", config.k3s.serviceCidrV6],
+    ...config.cni.cilium.loadBalancerPools.map((p, i): [string, string] => [`cni.cilium.loadBalancerPools[${i}]`, p]),
+  ];
+  return ranges.flatMap(([path, text]) => {
+    const cidr = text === undefined ? undefined : parseCidr(text);
+    return cidr ? [{ path, cidr, lbPool: path.startsWith("cni.") }] : [];
+  });
+}
+
+/**
+ * Pods, services, the node network and load-balancer pools must be disjoint, with one exception: a load-balancer
+ * pool may (and with L2 announcements must) lie inside the node network, as long as it holds no node's address.
+ */
+export function checkDisjointRanges(config: SiteConfig): Problem[] {
+  const ranges = siteRanges(config);
+  const problems: Problem[] = [];
+  ranges.forEach((range, i) => {
+    const clash = ranges
+      .slice(0, i)
+      .find((other) => overlaps(other.cidr, range.cidr) && !(range.lbPool && other.path === "site.network.cidr"));
+    if (!clash) return;
+    const free = range.lbPool ? undefined : suggestFreeRange(range.cidr, ranges.map((r) => r.cidr));
+    problems.push({
+      path: range.path,
+      message:
+        `${formatCidr(range.cidr)} overlaps ${clash.path} ${formatCidr(clash.cidr)}: choose disjoint ranges` +
+        (free ? `, e.g. ${formatCidr(free)}` : ""),
+    });
+  });
+  return problems;
+}
+
+export function checkLoadBalancerPools(config: SiteConfig): Problem[] {
+  const network = parseCidr(config.nodeCidr);
+  const l2 = config.cni.cilium.l2Announcements !== undefined;
+  return siteRanges(config)
+    .filter((r) => r.lbPool)
+    .flatMap((pool): Problem[] => {
+      const node = config.nodes.find((n) => {
+        const ip = parseIp(n.privateIp);
+        return ip !== undefined && containsIp(pool.cidr, ip);
+      });
+      if (node) {
+        return [
+          {
+            path: pool.path,
+            message: `${formatCidr(pool.cidr)} holds node ${node.name}'s address ${node.privateIp}: pick a range of free addresses, outside your DHCP range`,
+          },
+        ];
+      }
+      if (l2 && network && !containsCidr(network, pool.cidr)) {
+        return [
+          {
+            path: pool.path,
+            message: `${formatCidr(pool.cidr)} is outside site.network.cidr ${config.nodeCidr}: L2 announcements answer ARP on the LAN, so the pool must be free addresses of that LAN`,
+          },
+        ];
+      }
+      return [];
+    });
+}
+
+export function checkClusterDns(config: SiteConfig): Problem[] {
+  const service = parseCidr(config.k3s.serviceCidr);
+  const dns = parseIp(config.k3s.clusterDns);
+  if (!service || !dns || containsIp(service, dns)) return [];
+  return [
+    {
+      path: "k3s.clusterDns",
+      message: `${config.k3s.clusterDns} is outside k3s.serviceCidr ${config.k3s.serviceCidr}: pick an address inside it, or leave clusterDns unset for the 10th address`,
+    },
+  ];
+}
+
+/** embedded etcd needs a quorum: 1 server, or an odd number so that losing a minority keeps the majority. */
+export function checkServerCount(config: SiteConfig): Problem[] {
+  // Counted from the config, not from the planned nodes: a pool the address plan refused still counts.
+  const servers =
+    config.site.kind === "hetzner"
+      ? config.site.pools.filter((p) => p.role === "server").reduce((sum, p) => sum + p.count, 0)
+      : config.site.hosts.filter((h) => h.role === "server").length;
+  const where = config.site.kind === "hetzner" ? "site.pools" : "site.hosts";
+  const problems: Problem[] = [];
+  if (servers === 0) {
+    problems.push({
+      path: where,
+      message: `has 0 nodes with role server: a site needs 1 server, or 3, 5 or 7 for high availability`,
+    });
+  } else if (servers % 2 === 0) {
+    problems.push({
+      path: where,
+      message: `has ${servers} nodes with role server: etcd needs an odd number to keep a quorum; use ${servers - 1} or ${servers + 1}`,
+    });
+  }
+  if (config.k3s.datastore === "sqlite" && servers > 1) {
+    problems.push({
+      path: "k3s.datastore",
+      message: `"sqlite" supports one server, and ${where} has ${servers}: use etcd (the default) for several servers`,
+    });
+  }
+  return problems;
+}
+
+export function checkUniqueNodes(config: SiteConfig): Problem[] {
+  const problems: Problem[] = [];
+  if (config.site.kind === "hetzner") {
+    const seen = new Map<string, number>();
+    config.site.pools.forEach((pool, i) => {
+      const first = seen.get(pool.name);
+      if (first !== undefined) {
+        problems.push({
+          path: `site.pools[${i}].name`,
+          message: `"${pool.name}" is also the name of site.pools[${first}]: pool names must be unique`,
+        });
+      } else seen.set(pool.name, i);
+    });
+    return problems;
+  }
+  const hosts = config.site.hosts;
+  const keys: [string, (h: (typeof hosts)[number]) => string, string][] = [
+    ["name", (h) => h.name, "node names must be unique"],
+    ["privateIp", (h) => h.privateIp, "each host needs its own private address"],
+    ["address", (h) => `${h.address}:${h.port}`, "two entries reach the same machine; remove one"],
+  ];
+  for (const [field, key, fix] of keys) {
+    const seen = new Map<string, number>();
+    hosts.forEach((host, i) => {
+      const value = key(host);
+      const first = seen.get(value);
+      if (first !== undefined) {
+        problems.push({
+          path: `site.hosts[${i}].${field}`,
+          message: `${value} is also used by site.hosts[${first}] (${hosts[first]!.name}): ${fix}`,
+        });
+      } else seen.set(value, i);
+    });
+  }
+  return problems;
+}
+
+export function checkAddressesInNetwork(config: SiteConfig): Problem[] {
+  if (config.site.kind !== "ssh") return []; // Hetzner addresses are planned inside their subnets
+  const network = parseCidr(config.site.network.cidr);
+  if (!network) return [];
+  return config.site.hosts.flatMap((host, i) => {
+    const ip = parseIp(host.privateIp);
+    if (!ip || containsIp(network, ip)) return [];
+    return [
+      {
+        path: `site.hosts[${i}].privateIp`,
+        message: `${host.privateIp} is outside site.network.cidr ${config.site.network.cidr}: use the host's address on that network, or widen site.network.cidr`,
+      },
+    ];
+  });
+}
+
+export function checkNetworkZone(config: SiteConfig): Problem[] {
+  if (config.site.kind !== "hetzner") return [];
+  const expected = HETZNER_LOCATIONS[config.site.location];
+  if (config.site.networkZone === expected) return [];
+  return [
+    {
+      path: "site.networkZone",
+      message: `"${config.site.networkZone}" does not contain site.location "${config.site.location}", which is in "${expected}": set site.networkZone to ${expected}, or leave it unset`,
+    },
+  ];
+}
+
+export function checkDualStack(config: SiteConfig): Problem[] {
+  const problems: Problem[] = [];
+  const k3s = config.k3s;
+  if (k3s.ipFamilies === "dual-stack") {
+    for (const key of ["clusterCidrV6", "serviceCidrV6"] as const) {
+      if (k3s[key] === undefined) {
+        problems.push({
+          path: `k3s.${key}`,
+          message: `is required when k3s.ipFamilies is dual-stack: set an IPv6 range, e.g. ${key === "clusterCidrV6" ? "fd00:42::/56" : "fd00:43::/112"}`,
+        });
+      }
+    }
+    const service = k3s.serviceCidrV6 ? parseCidr(k3s.serviceCidrV6) : undefined;
+    if (service && service.prefix < 108) {
+      problems.push({
+        path: "k3s.serviceCidrV6",
+        message: `${k3s.serviceCidrV6} is too large: Kubernetes allows IPv6 service ranges of /108 or smaller, e.g. fd00:43::/112`,
+      });
+    }
+  } else {
+    for (const key of ["clusterCidrV6", "serviceCidrV6"] as const) {
+      if (k3s[key] !== undefined) {
+        problems.push({
+          path: `k3s.${key}`,
+          message: `${k3s[key]} is set but k3s.ipFamilies is ipv4: set k3s.ipFamilies to dual-stack, or remove ${key}`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** SSH and the Kubernetes API open to the whole internet only on purpose. */
+export function checkOperatorCidrs(config: SiteConfig): Problem[] {
+  if (config.site.kind !== "hetzner" || config.site.allowWorld) return [];
+  return config.site.operatorCidrs.flatMap((text, i) => {
+    const cidr = parseCidr(text);
+    if (!cidr || cidr.prefix !== 0) return [];
+    return [
+      {
+        path: `site.operatorCidrs[${i}]`,
+        message: `${text} opens SSH and the Kubernetes API to the whole internet: list your own addresses (e.g. 203.0.113.7/32), or set site.allowWorld: true if you really mean it`,
+      },
+    ];
+  });
+}
+
+export function checkCni(config: SiteConfig): Problem[] {
+  const problems: Problem[] = [];
+  const cilium = config.cni.cilium;
+  if (config.cni.plugin !== "cilium") {
+    if (cilium.loadBalancerPools.length > 0 || cilium.l2Announcements) {
+      problems.push({
+        path: "cni.cilium",
+        message: `is set but cni.plugin is ${config.cni.plugin}: set cni.plugin to cilium, or remove cni.cilium`,
+      });
+    }
+  }
+  if (cilium.l2Announcements && config.site.kind === "hetzner") {
+    problems.push({
+      path: "cni.cilium.l2Announcements",
+      message:
+        "does not work on Hetzner Cloud, whose private network is routed and answers no ARP between servers: " +
+        "remove it; the Hetzner load balancer carries outside traffic",
+    });
+  }
+  if (cilium.l2Announcements && cilium.loadBalancerPools.length === 0) {
+    problems.push({
+      path: "cni.cilium.loadBalancerPools",
+      message: "is empty but cni.cilium.l2Announcements is set: add a LAN range for LoadBalancer Services, e.g. 192.168.1.240/28",
+    });
+  }
+  return problems;
+}
+
+export function checkCertificates(config: SiteConfig): Problem[] {
+  if (!config.certificates.enabled || config.certificates.email !== undefined) return [];
+  return [
+    {
+      path: "certificates.email",
+      message: "is required while certificates.enabled is true: Let's Encrypt sends expiry notices there",
+    },
+  ];
+}
+
+export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
+  checkNetworkZone,
+  checkOperatorCidrs,
+  checkUniqueNodes,
+  checkAddressesInNetwork,
+  checkServerCount,
+  checkDisjointRanges,
+  checkLoadBalancerPools,
+  checkClusterDns,
+  checkDualStack,
+  checkCni,
+  checkCertificates,
+];
+
+export function checkRules(config: SiteConfig): Problem[] {
+  return RULES.flatMap((rule) => rule(config));
+}

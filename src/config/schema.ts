@@ -1,0 +1,230 @@
+/**
+ * The stack config schema: every setting of a site, as it is written under the `k3s-sites:` namespace of
+ * Pulumi.<stack>.yaml. Plain shapes and per-field defaults live here; defaults that depend on other fields and
+ * cross-field rules live in resolve.ts and rules.ts.
+ */
+import { z } from "zod";
+import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, port, role, sshPublicKey, sshUser } from "./fields";
+
+/** Hetzner Cloud locations and the network zone each belongs to (docs.hetzner.com, "Locations"). */
+export const HETZNER_LOCATIONS = {
+  fsn1: "eu-central",
+  nbg1: "eu-central",
+  hel1: "eu-central",
+  ash: "us-east",
+  hil: "us-west",
+  sin: "ap-southeast",
+} as const;
+export type HetznerLocation = keyof typeof HETZNER_LOCATIONS;
+export type NetworkZone = (typeof HETZNER_LOCATIONS)[HetznerLocation];
+const locations = Object.keys(HETZNER_LOCATIONS) as [HetznerLocation, ...HetznerLocation[]];
+const zones = [...new Set(Object.values(HETZNER_LOCATIONS))] as [NetworkZone, ...NetworkZone[]];
+
+/**
+ * Hetzner server type names: cx (shared Intel/AMD), cpx (shared AMD), cax (shared Ampere arm64), ccx (dedicated).
+ * Only cax is arm64.
+ */
+export const SERVER_TYPE_PATTERN = /^(cx|cpx|cax|ccx)\d{2}$/;
+
+const hetznerPool = z.strictObject({
+  name: dnsLabel().meta({ description: "Pool name; node names are <pool>-<n>, n counting from 1." }),
+  role: role().meta({ description: "server (control plane with embedded etcd) or agent." }),
+  count: z.int().min(0).max(250).meta({ description: "Number of nodes. Removing nodes removes the highest numbers." }),
+  serverType: z
+    .string()
+    .regex(SERVER_TYPE_PATTERN, {
+      message: "expected a Hetzner server type such as cx22, cpx31, ccx13 (x86) or cax21 (arm64)",
+    })
+    .meta({ description: "Hetzner server type; cax* types are arm64, the others x86-64." }),
+  image: z.string().min(1).default("ubuntu-24.04").meta({ description: "Hetzner image name." }),
+  subnet: cidrV4()
+    .optional()
+    .meta({
+      description:
+        "The pool's subnet inside site.network.cidr. Default: a /site.network.subnetPrefix chosen from the pool name, " +
+        "so it never moves when other pools are added or removed.",
+    }),
+});
+
+const healthCheck = z.strictObject({
+  intervalSeconds: z.int().min(3).max(60).default(15),
+  timeoutSeconds: z.int().min(1).max(60).default(10),
+  retries: z.int().min(0).max(5).default(3),
+});
+
+const loadBalancerService = z.strictObject({
+  name: dnsLabel().meta({ description: "A name for the port, e.g. smtp." }),
+  listenPort: port().meta({ description: "Public port on the load balancer." }),
+  destinationPort: port().optional().meta({ description: "Port on the nodes. Default: listenPort." }),
+  proxyProtocol: z.boolean().default(true).meta({ description: "Send the PROXY protocol header to the node." }),
+});
+
+const loadBalancer = z.strictObject({
+  type: z.string().regex(/^lb\d{2}$/, { message: "expected a Hetzner load balancer type such as lb11" }).default("lb11"),
+  healthCheck: healthCheck.prefault({}),
+  services: z
+    .array(loadBalancerService)
+    .default([])
+    .meta({ description: "TCP ports forwarded besides 80 and 443, e.g. mail: 25, 465, 587, 993." }),
+});
+
+export const hetznerSiteSchema = z.strictObject({
+  kind: z.literal("hetzner"),
+  location: z.enum(locations, { message: `expected a Hetzner location: ${locations.join(", ")}` }),
+  networkZone: z
+    .enum(zones, { message: `expected a Hetzner network zone: ${zones.join(", ")}` })
+    .optional()
+    .meta({ description: "Default: the zone of the location." }),
+  network: z
+    .strictObject({
+      cidr: cidrV4().default("10.0.0.0/16").meta({ description: "The private network (IPv4 only at Hetzner)." }),
+      subnetPrefix: z.int().min(16).max(28).default(24).meta({ description: "Prefix length of each pool's subnet." }),
+    })
+    .prefault({}),
+  sshPublicKey: sshPublicKey().meta({ description: "Installed on every server for the SSH user root." }),
+  operatorCidrs: z
+    .array(cidr())
+    .min(1, { message: "list the addresses that may reach SSH and the Kubernetes API, e.g. [203.0.113.7/32]" })
+    .meta({ description: "Sources allowed to reach SSH (22) and the Kubernetes API (6443)." }),
+  allowWorld: z
+    .boolean()
+    .default(false)
+    .meta({ description: "Allow 0.0.0.0/0 or ::/0 in operatorCidrs. Opens SSH and the API to the internet." }),
+  publicIpv4: z.boolean().default(true).meta({ description: "Give nodes a public IPv4 for outbound traffic." }),
+  protect: z
+    .boolean()
+    .default(true)
+    .meta({ description: "Protect the network and control-plane servers from deletion; false for throwaway sites." }),
+  pools: z.array(hetznerPool).min(1, { message: "declare at least one pool with role server" }),
+  loadBalancer: loadBalancer.prefault({}),
+});
+
+const jumpHost = z.strictObject({
+  address: hostOrIp(),
+  port: port().default(22),
+  user: sshUser().default("root"),
+});
+
+const sshHost = z.strictObject({
+  name: dnsLabel().meta({ description: "Kubernetes node name." }),
+  address: hostOrIp().meta({ description: "Where SSH reaches the host (from the operator's machine or the jump host)." }),
+  port: port().default(22),
+  user: sshUser().default("root").meta({ description: "SSH user; must be root or have passwordless sudo." }),
+  privateIp: ipv4().meta({ description: "The host's address on site.network.cidr; k3s binds to it." }),
+  role: role(),
+  arch: arch(),
+  jumpHost: jumpHost.optional().meta({ description: "A bastion that SSH goes through (ssh -J)." }),
+  hostKey: z
+    .string()
+    .optional()
+    .meta({ description: "The host's public key (ssh-keyscan), pinned when set." }),
+});
+
+export const sshSiteSchema = z.strictObject({
+  kind: z.literal("ssh"),
+  network: z.strictObject({
+    cidr: cidrV4().meta({ description: "The LAN or VPN the hosts share, e.g. 192.168.1.0/24." }),
+  }),
+  hosts: z.array(sshHost).min(1, { message: "list at least one host with role server" }),
+});
+
+export const siteSchema = z.discriminatedUnion("kind", [hetznerSiteSchema, sshSiteSchema], {
+  message: "expected kind: hetzner (a new cloud site) or kind: ssh (existing hosts)",
+});
+
+export const k3sSchema = z.strictObject({
+  version: z
+    .string()
+    .regex(/^v1\.\d+\.\d+\+k3s\d+$/, { message: "expected an exact k3s release such as v1.33.5+k3s1" })
+    .meta({ description: "Exact k3s release; changing it upgrades the cluster node by node." }),
+  datastore: z
+    .enum(["etcd", "sqlite"], { message: "expected etcd (embedded, needed for HA) or sqlite (one server only)" })
+    .default("etcd"),
+  clusterCidr: cidrV4().default("10.42.0.0/16").meta({ description: "Pod range. Fixed at creation." }),
+  serviceCidr: cidrV4().default("10.43.0.0/16").meta({ description: "Service range. Fixed at creation." }),
+  clusterDns: ipv4().optional().meta({ description: "CoreDNS service IP. Default: the 10th address of serviceCidr." }),
+  clusterDomain: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+      message: "expected a DNS domain such as cluster.local",
+    })
+    .default("cluster.local"),
+  ipFamilies: z
+    .enum(["ipv4", "dual-stack"], { message: "expected ipv4 or dual-stack" })
+    .default("ipv4")
+    .meta({ description: "dual-stack needs clusterCidrV6 and serviceCidrV6. Fixed at creation." }),
+  clusterCidrV6: cidrV6().optional().meta({ description: "IPv6 pod range (dual-stack)." }),
+  serviceCidrV6: cidrV6().optional().meta({ description: "IPv6 service range (dual-stack), at most /108." }),
+  secretsEncryption: z.boolean().default(true).meta({ description: "Encrypt Secrets at rest in the datastore." }),
+  apiHost: hostOrIp()
+    .optional()
+    .meta({ description: "DNS name for the Kubernetes API in the kubeconfig and the certificate." }),
+});
+
+const cilium = z.strictObject({
+  loadBalancerPools: z
+    .array(cidr())
+    .default([])
+    .meta({ description: "LB-IPAM ranges handed to Services of type LoadBalancer." }),
+  l2Announcements: z
+    .strictObject({
+      interfaces: z.array(z.string().min(1)).min(1).meta({ description: "Interfaces to answer ARP on, e.g. eth0." }),
+    })
+    .optional()
+    .meta({ description: "Announce LoadBalancer IPs on the LAN (home sites only)." }),
+});
+
+export const cniSchema = z.strictObject({
+  plugin: z
+    .enum(["canal", "cilium"], { message: "expected canal or cilium" })
+    .optional()
+    .meta({ description: "Default: canal on hetzner sites, cilium on ssh sites. Fixed at creation." }),
+  cilium: cilium.prefault({}),
+});
+
+export const ingressSchema = z.strictObject({
+  controller: z.enum(["nginx"], { message: "expected nginx" }).default("nginx"),
+  proxyProtocol: z
+    .boolean()
+    .optional()
+    .meta({ description: "Expect the PROXY protocol on 80/443. Default: true on hetzner, false on ssh sites." }),
+  config: z
+    .record(z.string(), z.string())
+    .default({})
+    .meta({ description: "Extra keys for the controller's ConfigMap." }),
+});
+
+export const certificatesSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  email: z.email({ message: "expected an email address for Let's Encrypt notices" }).optional(),
+  dns01: z
+    .strictObject({
+      provider: z.enum(["cloudflare", "route53", "digitalocean", "rfc2136", "hetzner"], {
+        message: "expected cloudflare, route53, digitalocean, rfc2136 or hetzner",
+      }),
+    })
+    .optional()
+    .meta({ description: "Solve ACME challenges through DNS instead of HTTP." }),
+});
+
+export const networkPoliciesSchema = z.strictObject({
+  defaultDeny: z
+    .boolean()
+    .default(true)
+    .meta({ description: "Deny all traffic in managed namespaces except what is declared." }),
+});
+
+/** Everything under the `k3s-sites:` namespace of a stack file. */
+export const stackConfigSchema = z.strictObject({
+  site: siteSchema,
+  k3s: k3sSchema,
+  cni: cniSchema.prefault({}),
+  ingress: ingressSchema.prefault({}),
+  certificates: certificatesSchema.prefault({}),
+  networkPolicies: networkPoliciesSchema.prefault({}),
+});
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type HetznerSiteConfig = z.output<typeof hetznerSiteSchema>;
+export type SshSiteConfig = z.output<typeof sshSiteSchema>;

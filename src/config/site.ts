@@ -1,0 +1,122 @@
+/**
+ * SiteConfig: the stack config with every default filled in, including the defaults that depend on other settings
+ * (the network zone of a location, the CNI of a site kind, the cluster DNS address of the service range), and the
+ * site's nodes with their planned addresses. Everything downstream reads this, never the raw stack config.
+ */
+import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
+import { planNetwork, type NetworkPlan } from "../net/plan";
+import type { Problem } from "./errors";
+import {
+  HETZNER_LOCATIONS,
+  type HetznerSiteConfig,
+  type NetworkZone,
+  type SshSiteConfig,
+  type StackConfig,
+} from "./schema";
+
+export type Role = "server" | "agent";
+export type Arch = "amd64" | "arm64";
+
+export interface SshEndpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  readonly jumpHost?: { readonly address: string; readonly port: number; readonly user: string };
+  readonly hostKey?: string;
+}
+
+/** One node of the site, cloud or home, with its planned (hetzner) or declared (ssh) private address. */
+export interface NodeSpec {
+  readonly name: string;
+  readonly role: Role;
+  readonly privateIp: string;
+  readonly arch: Arch;
+  /** Hetzner nodes: the pool and server settings. */
+  readonly hetzner?: { readonly pool: string; readonly number: number; readonly serverType: string; readonly image: string };
+  /** Home nodes: how SSH reaches the host. Hetzner nodes are reached on their public address, known at deploy time. */
+  readonly ssh?: SshEndpoint;
+}
+
+export type HetznerSite = HetznerSiteConfig & { readonly networkZone: NetworkZone; readonly plan: NetworkPlan };
+export type SshSite = SshSiteConfig;
+
+export interface SiteConfig {
+  readonly site: HetznerSite | SshSite;
+  readonly k3s: StackConfig["k3s"] & { readonly clusterDns: string };
+  readonly cni: StackConfig["cni"] & { readonly plugin: "canal" | "cilium" };
+  readonly ingress: StackConfig["ingress"] & { readonly proxyProtocol: boolean };
+  readonly certificates: StackConfig["certificates"];
+  readonly networkPolicies: StackConfig["networkPolicies"];
+  /** The node network: the Hetzner private network, or the home LAN. */
+  readonly nodeCidr: string;
+  readonly nodes: readonly NodeSpec[];
+}
+
+/** The CoreDNS address k3s picks when none is set: the 10th address of the service range. */
+export function defaultClusterDns(serviceCidr: string): string {
+  return formatIp(addressAt(parseCidr(serviceCidr) as Cidr, 10n));
+}
+
+export function archOfServerType(serverType: string): Arch {
+  return serverType.startsWith("cax") ? "arm64" : "amd64";
+}
+
+/** Fills dependent defaults and plans addresses. Returns the problems the address plan found. */
+export function resolveSite(config: StackConfig): { site: SiteConfig; problems: Problem[] } {
+  const problems: Problem[] = [];
+  let site: HetznerSite | SshSite;
+  let nodes: NodeSpec[];
+  if (config.site.kind === "hetzner") {
+    const h = config.site;
+    const { plan, problems: planProblems } = planNetwork(h.network.cidr, h.network.subnetPrefix, h.pools, {
+      network: "site.network",
+      pools: "site.pools",
+    });
+    problems.push(...planProblems);
+    site = { ...h, networkZone: h.networkZone ?? HETZNER_LOCATIONS[h.location], plan };
+    const byPool = new Map(h.pools.map((p) => [p.name, p]));
+    nodes = plan.nodes.map((n) => {
+      const pool = byPool.get(n.pool)!;
+      return {
+        name: n.name,
+        role: pool.role,
+        privateIp: n.privateIp,
+        arch: archOfServerType(pool.serverType),
+        hetzner: { pool: pool.name, number: n.number, serverType: pool.serverType, image: pool.image },
+      };
+    });
+  } else {
+    site = config.site;
+    nodes = config.site.hosts.map((h) => ({
+      name: h.name,
+      role: h.role,
+      privateIp: h.privateIp,
+      arch: h.arch,
+      ssh: {
+        address: h.address,
+        port: h.port,
+        user: h.user,
+        ...(h.jumpHost ? { jumpHost: h.jumpHost } : {}),
+        ...(h.hostKey ? { hostKey: h.hostKey } : {}),
+      },
+    }));
+  }
+  const hetzner = config.site.kind === "hetzner";
+  return {
+    site: {
+      site,
+      k3s: { ...config.k3s, clusterDns: config.k3s.clusterDns ?? defaultClusterDns(config.k3s.serviceCidr) },
+      cni: { ...config.cni, plugin: config.cni.plugin ?? (hetzner ? "canal" : "cilium") },
+      ingress: { ...config.ingress, proxyProtocol: config.ingress.proxyProtocol ?? hetzner },
+      certificates: config.certificates,
+      networkPolicies: config.networkPolicies,
+      nodeCidr: config.site.network.cidr,
+      nodes,
+    },
+    problems,
+  };
+}
+
+export function isHetzner(site: HetznerSite | SshSite): site is HetznerSite {
+  return site.kind === "hetzner";
+}
