@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { NAMESPACE, stackConfigSchema } from "./schema";
 
 /** One thing wrong with the stack config: the key path (`k3s.serviceCidr`) and what is wrong and how to fix it. */
 export interface Problem {
@@ -56,6 +57,12 @@ export function problemsFromZod(issues: readonly z.core.$ZodIssue[]): Problem[] 
     const input = (issue as { input?: unknown }).input;
     switch (issue.code) {
       case "unrecognized_keys":
+        if (path === "") {
+          return {
+            path: "",
+            message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `${NAMESPACE}:${k}`).join(", ")}: the known keys are ${Object.keys(stackConfigSchema.shape).map((k) => `${NAMESPACE}:${k}`).join(", ")}`,
+          };
+        }
         return {
           path: path || "(top level)",
           message: `has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}: check the spelling against the config reference in README.md`,

@@ -7,8 +7,7 @@ import { checkRules } from "./rules";
 import { stackConfigSchema } from "./schema";
 import { resolveSite, type SiteConfig } from "./site";
 
-/** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
-export const NAMESPACE = "k3s-sites";
+export { NAMESPACE } from "./schema";
 
 /** The structured keys of the namespace, one per section of the stack config. */
 export const SECTION_KEYS = Object.keys(stackConfigSchema.shape) as (keyof typeof stackConfigSchema.shape)[];

@@ -6,6 +6,9 @@
 import { z } from "zod";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, port, role, sshPublicKey, sshUser } from "./fields";
 
+/** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
+export const NAMESPACE = "k3s-sites";
+
 /** Hetzner Cloud locations and the network zone each belongs to (docs.hetzner.com, "Locations"). */
 export const HETZNER_LOCATIONS = {
   fsn1: "eu-central",

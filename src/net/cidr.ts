@@ -131,16 +131,19 @@ export function subnetCount(cidr: Cidr, prefix: number): bigint {
 }
 
 /**
- * A range of the same size as `wanted` inside the private space of its family that overlaps none of `taken`,
- * for "e.g." hints in error messages. Searches 10.0.0.0/8 (IPv4) or fd00::/8 (IPv6).
+ * A range of the same size as `wanted` that overlaps none of `taken`, for "e.g." hints in error messages: the next
+ * free one after `wanted` inside the private space of its family (10.0.0.0/8, or fd00::/8 for IPv6), wrapping around.
  */
 export function suggestFreeRange(wanted: Cidr, taken: readonly Cidr[]): Cidr | undefined {
   const space = parseCidr(wanted.version === 4 ? "10.0.0.0/8" : "fd00::/8") as Cidr;
   const prefix = Math.max(wanted.prefix, space.prefix);
   const count = subnetCount(space, prefix);
-  const limit = count < 4096n ? Number(count) : 4096;
-  for (let i = 0; i < limit; i++) {
-    const candidate = subnetAt(space, prefix, i);
+  const start = containsCidr(space, wanted)
+    ? (wanted.network - space.network) >> BigInt(BITS[wanted.version] - prefix)
+    : -1n;
+  const limit = count < 4096n ? count : 4096n;
+  for (let step = 1n; step <= limit; step++) {
+    const candidate = subnetAt(space, prefix, Number((start + step + count) % count));
     if (!taken.some((t) => overlaps(t, candidate))) return candidate;
   }
   return undefined;

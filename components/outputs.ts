@@ -1,0 +1,11 @@
+import type { Arch, Role } from "../src/config/site";
+
+/** A node as the stack reports it. */
+export interface NodeOutput {
+  readonly name: string;
+  readonly role: Role;
+  readonly arch: Arch;
+  readonly privateIp: string;
+  /** Where SSH reaches the node: its public address (cloud) or the configured address (home). */
+  readonly sshAddress?: string;
+}

@@ -1,0 +1,13 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Site } from "./site";
+import { loadStackConfig } from "./stack-config";
+
+/** The whole program: read the stack config, build the site, return the stack outputs. */
+export async function main(): Promise<Record<string, unknown>> {
+  const { config, secrets } = loadStackConfig();
+  const site = new Site("site", { siteName: pulumi.getStack(), config, secrets });
+  return {
+    kind: config.site.kind,
+    nodes: site.nodes,
+  };
+}

@@ -1,0 +1,43 @@
+import * as pulumi from "@pulumi/pulumi";
+import { isHetzner, type SiteConfig } from "../src/config/site";
+import { HetznerInfra } from "./hetzner/infra";
+import type { NodeOutput } from "./outputs";
+import { SshHosts } from "./ssh/hosts";
+import type { SiteSecrets } from "./stack-config";
+
+export interface SiteArgs {
+  /** The site's name: the stack name. Labels cloud objects and names the Hetzner network. */
+  readonly siteName: string;
+  readonly config: SiteConfig;
+  readonly secrets: SiteSecrets;
+}
+
+/**
+ * A whole site. Infrastructure first (Hetzner network and servers, or the existing hosts); the k3s cluster, the
+ * CNI, the edge and the network policies build on it in that order.
+ */
+export class Site extends pulumi.ComponentResource {
+  readonly nodes: pulumi.Output<NodeOutput[]>;
+
+  constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s-sites:site:Site", name, {}, opts);
+    const { config, secrets } = args;
+    const site = config.site;
+
+    let infra: HetznerInfra | SshHosts;
+    if (isHetzner(site)) {
+      if (!secrets.hcloudToken) {
+        throw new pulumi.ResourceError("a hetzner site needs the secret hcloud:token", this, true);
+      }
+      infra = new HetznerInfra(
+        `${name}-hetzner`,
+        { siteName: args.siteName, site, nodes: config.nodes, token: secrets.hcloudToken },
+        { parent: this },
+      );
+    } else {
+      infra = new SshHosts(`${name}-hosts`, { nodes: config.nodes }, { parent: this });
+    }
+    this.nodes = infra.nodes;
+    this.registerOutputs({ nodes: this.nodes });
+  }
+}

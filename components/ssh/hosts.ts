@@ -1,0 +1,28 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { NodeSpec } from "../../src/config/site";
+import type { NodeOutput } from "../outputs";
+
+export interface SshHostsArgs {
+  readonly nodes: readonly NodeSpec[];
+}
+
+/** The machines of a home site: they exist already, so this creates nothing and only reports them. */
+export class SshHosts extends pulumi.ComponentResource {
+  readonly nodes: pulumi.Output<NodeOutput[]>;
+
+  constructor(name: string, args: SshHostsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s-sites:ssh:SshHosts", name, {}, opts);
+    this.nodes = pulumi.output(
+      args.nodes.map(
+        (n): NodeOutput => ({
+          name: n.name,
+          role: n.role,
+          arch: n.arch,
+          privateIp: n.privateIp,
+          ...(n.ssh ? { sshAddress: n.ssh.address } : {}),
+        }),
+      ),
+    );
+    this.registerOutputs({ nodes: this.nodes });
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * npm run plan -- --stack <name> [--out <dir>]
+ * npm run plan -- --stack-file <path> [--out <dir>]
+ *
+ * Runs the real program offline and writes what it would register (see README, "Offline plan"). An invalid stack
+ * config prints its problems, writes nothing and exits 1.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { requiredSecrets } from "../src/config/secrets";
+import { readStackFile, runProgram, stackNameOf } from "./engine";
+import { renderFiles, summarize } from "./render";
+// index.ts is the program `pulumi up` runs; it exports the function that builds the site.
+import program = require("../index");
+
+const USAGE = "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>]";
+
+/** Secrets this stack file's site kind requires, so that each gets its placeholder. */
+function secretsFor(stackFile: string): string[] {
+  const doc = parseYaml(readFileSync(stackFile, "utf8")) as { config?: Record<string, { kind?: string }> } | null;
+  const kind = doc?.config?.["k3s-sites:site"]?.kind === "hetzner" ? "hetzner" : "ssh";
+  return requiredSecrets(kind).map((s) => s.key);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, "stack-file": { type: "string" }, out: { type: "string" } },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (Boolean(args.stack) === Boolean(args["stack-file"])) {
+    process.stderr.write(`give exactly one of --stack and --stack-file\n${USAGE}\n`);
+    return 2;
+  }
+  const stackFile = resolve(args["stack-file"] ?? `Pulumi.${args.stack}.yaml`);
+  let stack: string;
+  try {
+    stack = stackNameOf(stackFile);
+    readFileSync(stackFile);
+  } catch (err) {
+    process.stderr.write(`${(err as NodeJS.ErrnoException).code === "ENOENT" ? `${stackFile} does not exist` : (err as Error).message}\n`);
+    return 2;
+  }
+  const outDir = resolve(args.out ?? join("out", stack));
+
+  let run;
+  try {
+    run = await runProgram(readStackFile(stackFile, secretsFor(stackFile)), program);
+  } catch (err) {
+    if (pulumi.RunError.isInstance(err as Error) || pulumi.ResourceError.isInstance(err as Error)) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const files = renderFiles(run);
+  rmSync(outDir, { recursive: true, force: true });
+  for (const [path, content] of Object.entries(files)) {
+    const target = join(outDir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+  process.stdout.write(summarize(run, files));
+  process.stdout.write(`written to ${outDir}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`plan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(3);
+  },
+);

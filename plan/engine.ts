@@ -1,0 +1,237 @@
+/**
+ * The offline engine: runs the real program (index.ts) on pulumi.runtime.setMocks, with no Pulumi CLI, cloud,
+ * cluster or network, and records every resource registration as the engine would receive it.
+ *
+ * The mocks' newResource callback does not see parent, dependsOn, protect and the other resource options, so a
+ * recording wrapper sits around the SDK's mock monitor and reads them from each RegisterResourceRequest.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { OfflineMocks } from "./mocks";
+
+/** A secret value as the plan shows it: never its content. */
+export const SECRET = "[secret]";
+/** A value only known after deployment. */
+export const UNKNOWN = "[unknown]";
+const UNKNOWN_SIG = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface RecordedResource {
+  /** The URN without its `urn:pulumi:<stack>::<project>::` prefix: `<type chain>::<name>`. */
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly parent?: string;
+  readonly provider?: string;
+  readonly dependsOn: readonly string[];
+  readonly protect?: boolean;
+  readonly deleteBeforeReplace?: boolean;
+  readonly replaceOnChanges?: readonly string[];
+  readonly ignoreChanges?: readonly string[];
+  readonly additionalSecretOutputs?: readonly string[];
+  readonly retainOnDelete?: boolean;
+  /** Inputs with secrets as "[secret]" and unknowns as "[unknown]". */
+  readonly inputs: Record<string, unknown>;
+  /** Inputs with secret values kept (wrapped as { secret: value }). For tests only; never written to a file. */
+  readonly rawInputs: Record<string, unknown>;
+}
+
+export interface StackFile {
+  readonly project: string;
+  readonly stack: string;
+  /** Config values as the Pulumi CLI hands them to a program: strings, objects as JSON. */
+  readonly config: Record<string, string>;
+  readonly secretKeys: readonly string[];
+}
+
+export interface ProgramRun {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: readonly RecordedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+/** `Pulumi.prod.yaml` -> `prod`. */
+export function stackNameOf(path: string): string {
+  const match = /(?:^|[/\\])Pulumi\.([^/\\]+)\.ya?ml$/.exec(path);
+  if (!match) throw new Error(`${path} is not a stack file: expected a name like Pulumi.<stack>.yaml`);
+  return match[1] as string;
+}
+
+/**
+ * Reads a stack file and the project file beside it. Encrypted values (`secure:`) cannot be read offline, and
+ * `secrets` lists the keys the program requires: both stand in as visible placeholders, `<secret:hcloud:token>`.
+ */
+export function readStackFile(path: string, secrets: readonly string[]): StackFile {
+  const projectFile = join(dirname(path), "Pulumi.yaml");
+  const project = (parseYaml(readFileSync(projectFile, "utf8")) as { name?: string }).name;
+  if (!project) throw new Error(`${projectFile} has no name`);
+  const doc = (parseYaml(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  const secretKeys = new Set<string>();
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    if (value !== null && typeof value === "object" && "secure" in value) {
+      config[key] = `<secret:${key}>`;
+      secretKeys.add(key);
+    } else {
+      config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  for (const key of secrets) {
+    if (!(key in config)) {
+      config[key] = `<secret:${key}>`;
+      secretKeys.add(key);
+    }
+  }
+  return { project, stack: stackNameOf(path), config, secretKeys: [...secretKeys] };
+}
+
+function shortUrn(urn: string): string {
+  // urn:pulumi:<stack>::<project>::<type chain>::<name>
+  return urn.split("::").slice(2).join("::");
+}
+
+/**
+ * The URNs `pulumi up` would give, by the mock monitor's URNs. The mock monitor chains only the parent's last type
+ * (`B$C`); the real engine chains the parent's whole qualified type (`A$B$C`), leaving out the root stack's.
+ */
+class UrnMap {
+  private readonly real = new Map<string, string>();
+
+  /** Records a registration; returns its real short URN. */
+  add(mockUrn: string, type: string, name: string, mockParent: string): string {
+    const parent = mockParent ? this.get(mockParent) : "";
+    const parentChain = parent.split("::")[0] ?? "";
+    const chain = parent && parentChain !== "pulumi:pulumi:Stack" ? `${parentChain}$${type}` : type;
+    const urn = `${chain}::${name}`;
+    this.real.set(mockUrn, urn);
+    return urn;
+  }
+
+  get(mockUrn: string): string {
+    return this.real.get(mockUrn) ?? shortUrn(mockUrn);
+  }
+}
+
+/** Converts a protobuf Struct's JavaScript form, turning secrets and unknowns into visible markers. */
+function reveal(value: unknown, keepSecrets: boolean): unknown {
+  if (value === UNKNOWN_SIG) return UNKNOWN;
+  if (Array.isArray(value)) return value.map((v) => reveal(v, keepSecrets));
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    const sig = obj[pulumi.runtime.specialSigKey];
+    if (sig === pulumi.runtime.specialSecretSig) {
+      return keepSecrets ? { secret: reveal(obj.value, keepSecrets) } : SECRET;
+    }
+    if (sig !== undefined) {
+      // Resource references and assets: keep their identity, not their internals.
+      return obj.urn !== undefined ? { resource: shortUrn(String(obj.urn)) } : { [String(sig)]: "..." };
+    }
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, reveal(v, keepSecrets)]));
+  }
+  return value;
+}
+
+interface OutputsRequest {
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  hasProtect(): boolean;
+  getProtect(): boolean | undefined;
+  getDependenciesList(): string[];
+  getProvider(): string;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  hasRetainondelete(): boolean;
+  getRetainondelete(): boolean | undefined;
+}
+
+function nonEmpty<K extends string>(key: K, items: string[]): { [P in K]?: string[] } {
+  return (items.length > 0 ? { [key]: items } : {}) as { [P in K]?: string[] };
+}
+
+function record(req: RegisterRequest, urns: UrnMap): RecordedResource {
+  const object = req.getObject()?.toJavaScript() ?? {};
+  const provider = req.getProvider();
+  return {
+    urn: "", // filled from the monitor's answer
+    type: req.getType(),
+    name: req.getName(),
+    custom: req.getCustom(),
+    ...(req.getParent() ? { parent: urns.get(req.getParent()) } : {}),
+    // A provider reference is `<provider urn>::<id>`.
+    ...(provider ? { provider: urns.get(provider.split("::").slice(0, -1).join("::")) } : {}),
+    dependsOn: req.getDependenciesList().map((u) => urns.get(u)),
+    ...(req.hasProtect() && req.getProtect() ? { protect: true } : {}),
+    ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
+    ...nonEmpty("replaceOnChanges", req.getReplaceonchangesList()),
+    ...nonEmpty("ignoreChanges", req.getIgnorechangesList()),
+    ...nonEmpty("additionalSecretOutputs", req.getAdditionalsecretoutputsList()),
+    ...(req.hasRetainondelete() && req.getRetainondelete() ? { retainOnDelete: true } : {}),
+    inputs: reveal(object, false) as Record<string, unknown>,
+    rawInputs: reveal(object, true) as Record<string, unknown>,
+  };
+}
+
+/**
+ * Runs `program` (the default export of index.ts) as `pulumi up` would, against the offline mocks. Config errors
+ * come back as the RunError the program throws.
+ */
+export async function runProgram(
+  stackFile: StackFile,
+  program: () => Promise<Record<string, unknown>>,
+): Promise<ProgramRun> {
+  pulumi.runtime.setAllConfig(stackFile.config, [...stackFile.secretKeys]);
+  await pulumi.runtime.setMocks(new OfflineMocks(), stackFile.project, stackFile.stack, false);
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void>;
+    registerResourceOutputs(req: OutputsRequest, cb: (err: unknown, res: unknown) => void): void;
+  };
+  const resources: RecordedResource[] = [];
+  const original = monitor.registerResource.bind(monitor);
+  const urns = new UrnMap();
+  monitor.registerResource = (req, cb) => {
+    const entry = record(req, urns);
+    resources.push(entry);
+    return original(req, (err, res) => {
+      if (res) {
+        const mockUrn = (res as { getUrn(): string }).getUrn();
+        (entry as { urn: string }).urn = urns.add(mockUrn, req.getType(), req.getName(), req.getParent());
+      }
+      cb(err, res);
+    });
+  };
+  // The stack's outputs as the engine receives them: serialized, with secrets still marked as secrets.
+  let stackOutputs: Record<string, unknown> = {};
+  const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, cb) => {
+    if (req.getUrn().includes("::pulumi:pulumi:Stack::")) stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
+    return originalOutputs(req, cb);
+  };
+
+  await pulumi.runtime.runInPulumiStack(program);
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return {
+    project: stackFile.project,
+    stack: stackFile.stack,
+    resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+    outputs: reveal(stackOutputs, false) as Record<string, unknown>,
+  };
+}
+
+/** The value of an Output, for tests and the plan. Unknown values resolve to undefined. */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((value) => resolve(value)));
+}

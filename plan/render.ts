@@ -1,0 +1,120 @@
+/**
+ * What `npm run plan` writes, from one offline run: file contents by relative path, and the summary for stdout.
+ */
+import { stringify } from "yaml";
+import type { ProgramRun, RecordedResource } from "./engine";
+
+/** Remote commands named `<...>-node-<node>` run a node's bootstrap script; the plan writes it as nodes/<node>.sh. */
+export const NODE_COMMAND_PATTERN = /-node-([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
+
+const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
+const GROUP_TYPES = new Set(["kubernetes:yaml/v2:ConfigGroup"]);
+
+function isKubernetesObject(r: RecordedResource): boolean {
+  return (
+    r.custom &&
+    r.type.startsWith("kubernetes:") &&
+    !r.type.startsWith("kubernetes:helm") &&
+    !r.type.startsWith("kubernetes:yaml")
+  );
+}
+
+/** Every Kubernetes object the program would apply, in registration order. */
+export function manifestsOf(run: ProgramRun): Record<string, unknown>[] {
+  return run.resources.flatMap((r): Record<string, unknown>[] => {
+    if (GROUP_TYPES.has(r.type)) return (r.inputs.objs as Record<string, unknown>[] | undefined) ?? [];
+    if (!isKubernetesObject(r)) return [];
+    const { apiVersion, kind, metadata, ...rest } = r.inputs;
+    return [{ apiVersion, kind, metadata, ...rest }];
+  });
+}
+
+export function chartsOf(run: ProgramRun): Record<string, unknown>[] {
+  return run.resources
+    .filter((r) => r.type === CHART_TYPE)
+    .map((r) => ({
+      name: r.name,
+      chart: r.inputs.chart,
+      version: r.inputs.version,
+      repository: (r.inputs.repositoryOpts as { repo?: string } | undefined)?.repo,
+      namespace: r.inputs.namespace,
+      values: r.inputs.values ?? {},
+    }));
+}
+
+export function nodeScriptsOf(run: ProgramRun): Record<string, string> {
+  const scripts: Record<string, string> = {};
+  for (const r of run.resources) {
+    const match = r.type === "command:remote:Command" ? NODE_COMMAND_PATTERN.exec(r.name) : null;
+    if (!match) continue;
+    const create = r.inputs.create;
+    scripts[match[1] as string] =
+      typeof create === "string" ? create : `# the bootstrap script of ${match[1]} is ${JSON.stringify(create)}\n`;
+  }
+  return scripts;
+}
+
+function multiDoc(docs: readonly unknown[]): string {
+  return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+}
+
+/** File contents by path relative to the out directory. */
+export function renderFiles(run: ProgramRun): Record<string, string> {
+  const files: Record<string, string> = {
+    "resources.json": `${JSON.stringify(
+      run.resources.map(({ rawInputs: _secret, ...r }) => r),
+      null,
+      2,
+    )}\n`,
+    "manifests.yaml": multiDoc(manifestsOf(run)),
+    "charts.yaml": multiDoc(chartsOf(run)),
+    "outputs.json": `${JSON.stringify(run.outputs, null, 2)}\n`,
+  };
+  for (const [node, script] of Object.entries(nodeScriptsOf(run))) files[`nodes/${node}.sh`] = script;
+  return files;
+}
+
+interface NodeLine {
+  name?: string;
+  role?: string;
+  arch?: string;
+  privateIp?: string;
+  publicIpv4?: string;
+  sshAddress?: string;
+}
+
+/** The short report on stdout: resources per component, the nodes, and the load balancer's ports. */
+export function summarize(run: ProgramRun, files: Readonly<Record<string, string>>): string {
+  const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+  const owner = (r: RecordedResource): RecordedResource | undefined => {
+    let parent = r.parent ? byUrn.get(r.parent) : undefined;
+    while (parent && parent.custom) parent = parent.parent ? byUrn.get(parent.parent) : undefined;
+    return parent;
+  };
+  const counts = new Map<string, number>();
+  for (const r of run.resources) {
+    if (!r.custom) continue;
+    const o = owner(r);
+    const key = o ? `${o.name} (${o.type})` : "(stack)";
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const lines = [`stack ${run.stack}: ${run.resources.length} resources`];
+  for (const [component, n] of counts) lines.push(`  ${component}: ${n}`);
+
+  const nodes = Array.isArray(run.outputs.nodes) ? (run.outputs.nodes as NodeLine[]) : [];
+  lines.push(`nodes: ${nodes.length}`);
+  for (const n of nodes) {
+    const reach = n.publicIpv4 ?? n.sshAddress;
+    lines.push(`  ${n.name}  ${n.role}  ${n.arch}  ${n.privateIp}${reach ? `  ssh ${reach}` : ""}`);
+  }
+  const lb = run.outputs.loadBalancer as { ports?: { listenPort: number; destinationPort: number; proxyProtocol: boolean }[] } | undefined;
+  if (lb?.ports) {
+    lines.push(
+      `load balancer ports: ${lb.ports.map((p) => `${p.listenPort}->${p.destinationPort}${p.proxyProtocol ? " (proxy)" : ""}`).join(", ")}`,
+    );
+  } else {
+    lines.push("load balancer: none");
+  }
+  lines.push(`files: ${Object.keys(files).sort().join(", ")}`);
+  return `${lines.join("\n")}\n`;
+}
