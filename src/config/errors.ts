@@ -54,7 +54,12 @@ const TYPE_NAMES: Record<string, string> = {
 export function problemsFromZod(issues: readonly z.core.$ZodIssue[]): Problem[] {
   return issues.map((issue) => {
     const path = keyPath(issue.path);
-    const input = (issue as { input?: unknown }).input;
+    let input = (issue as { input?: unknown }).input;
+    // A discriminated union reports the whole object at the path of its discriminator: show the discriminator.
+    const last = issue.path[issue.path.length - 1];
+    if (typeof last === "string" && input !== null && typeof input === "object" && last in input) {
+      input = (input as Record<string, unknown>)[last];
+    }
     switch (issue.code) {
       case "unrecognized_keys":
         if (path === "") {

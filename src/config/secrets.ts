@@ -13,7 +13,7 @@ export interface SecretSpec {
 export const SECRETS = {
   sshPrivateKey: {
     key: "k3s-sites:sshPrivateKey",
-    description: "OpenSSH private key that reaches every node (cat ~/.ssh/id_ed25519 | pulumi config set --secret k3s-sites:sshPrivateKey)",
+    description: "OpenSSH private key that reaches every node (pulumi config set --secret k3s-sites:sshPrivateKey < ~/.ssh/id_ed25519)",
   },
   hcloudToken: {
     key: "hcloud:token",

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { configReference, stackFileJsonSchema } from "../../src/config/json-schema";
+import { README_MARKERS } from "../../src/config/readme";
+import { isHetzner } from "../../src/config/site";
+import { ROOT, exampleSections, parse1 } from "../helpers";
+
+describe("example stacks", () => {
+  it("prod is a Hetzner site with 3 servers, 2 agents, Canal and the mail ports", () => {
+    const site = parse1(exampleSections("prod"));
+    assert.ok(isHetzner(site.site));
+    assert.equal(site.nodes.filter((n) => n.role === "server").length, 3);
+    assert.equal(site.nodes.filter((n) => n.role === "agent").length, 2);
+    assert.equal(site.cni.plugin, "canal");
+    assert.equal(site.ingress.proxyProtocol, true);
+    assert.deepEqual(
+      site.site.loadBalancer.services.map((s) => s.listenPort),
+      [25, 465, 587, 993],
+    );
+    assert.equal(site.k3s.clusterDns, "10.43.0.10");
+  });
+
+  it("home is an ssh site with an arm64 Pi, a jump host, Cilium L2 and dual-stack", () => {
+    const site = parse1(exampleSections("home"));
+    assert.equal(site.site.kind, "ssh");
+    assert.equal(site.nodes.length, 3);
+    assert.ok(site.nodes.some((n) => n.arch === "arm64"));
+    assert.ok(site.nodes.some((n) => n.ssh?.jumpHost !== undefined));
+    assert.equal(site.cni.plugin, "cilium");
+    assert.deepEqual(site.cni.cilium.l2Announcements?.interfaces, ["eth0", "eno1"]);
+    assert.equal(site.k3s.ipFamilies, "dual-stack");
+    assert.equal(site.ingress.proxyProtocol, false);
+  });
+
+  it("point editors at the committed JSON Schema", () => {
+    for (const stack of ["prod", "home"]) {
+      const first = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8").split("\n")[0];
+      assert.equal(first, "# yaml-language-server: $schema=./schema/stack-config.json");
+    }
+  });
+});
+
+describe("generated files", () => {
+  it("schema/stack-config.json matches the zod schema (run npm run schema)", () => {
+    const committed = JSON.parse(readFileSync(join(ROOT, "schema/stack-config.json"), "utf8"));
+    assert.deepEqual(committed, stackFileJsonSchema());
+  });
+
+  it("the README config reference matches the zod schema (run npm run schema)", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const start = readme.indexOf(README_MARKERS.start) + README_MARKERS.start.length;
+    const end = readme.indexOf(README_MARKERS.end);
+    assert.ok(start > README_MARKERS.start.length && end > start, "README.md lacks the config reference markers");
+    assert.equal(readme.slice(start, end), `\n${configReference()}`);
+  });
+});

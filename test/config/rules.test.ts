@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { clone, hetznerSections, problemsOf, sshSections } from "../helpers";
+
+/** The Hetzner fixture changed by `edit`. */
+function hetzner(edit: (raw: ReturnType<typeof hetznerSections>) => void) {
+  const raw = clone(hetznerSections());
+  edit(raw);
+  return raw;
+}
+
+function ssh(edit: (raw: ReturnType<typeof sshSections>) => void) {
+  const raw = clone(sshSections());
+  edit(raw);
+  return raw;
+}
+
+describe("cross-field rules", () => {
+  it("accepts the fixtures", () => {
+    assert.deepEqual(problemsOf(hetznerSections()), []);
+    assert.deepEqual(problemsOf(sshSections()), []);
+  });
+
+  it("rejects overlapping service and cluster CIDRs", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.k3s.serviceCidr = "10.42.0.0/16"))), [
+      "k3s.serviceCidr 10.42.0.0/16 overlaps k3s.clusterCidr 10.42.0.0/16: choose disjoint ranges, e.g. 10.43.0.0/16",
+    ]);
+  });
+
+  it("rejects a pod range that overlaps the node network", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.k3s.clusterCidr = "10.0.0.0/16"))), [
+      "site.network.cidr 10.0.0.0/16 overlaps k3s.clusterCidr 10.0.0.0/16: choose disjoint ranges, e.g. 10.1.0.0/16",
+    ]);
+  });
+
+  it("rejects a load-balancer pool that overlaps the service range", () => {
+    const raw = ssh((r) => {
+      r.cni = { cilium: { loadBalancerPools: ["10.43.0.0/28"] } };
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "cni.cilium.loadBalancerPools[0] 10.43.0.0/28 overlaps k3s.serviceCidr 10.43.0.0/16: choose disjoint ranges",
+    ]);
+  });
+
+  it("rejects a load-balancer pool that holds a node's address", () => {
+    const raw = ssh((r) => {
+      r.cni = { cilium: { loadBalancerPools: ["192.168.1.16/28"] } };
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "cni.cilium.loadBalancerPools[0] 192.168.1.16/28 holds node pi's address 192.168.1.21: pick a range of free addresses, outside your DHCP range",
+    ]);
+  });
+
+  it("rejects an L2-announced pool outside the LAN", () => {
+    const raw = ssh((r) => {
+      r.cni = { cilium: { loadBalancerPools: ["10.99.0.0/28"], l2Announcements: { interfaces: ["eth0"] } } };
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "cni.cilium.loadBalancerPools[0] 10.99.0.0/28 is outside site.network.cidr 192.168.1.0/24: L2 announcements answer ARP on the LAN, so the pool must be free addresses of that LAN",
+    ]);
+  });
+
+  it("rejects cluster DNS outside the service CIDR", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.k3s.clusterDns = "10.42.0.10"))), [
+      "k3s.clusterDns 10.42.0.10 is outside k3s.serviceCidr 10.43.0.0/16: pick an address inside it, or leave clusterDns unset for the 10th address",
+    ]);
+  });
+
+  it("rejects an even server count", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.site.pools[0].count = 2))), [
+      "site.pools has 2 nodes with role server: etcd needs an odd number to keep a quorum; use 1 or 3",
+    ]);
+  });
+
+  it("rejects a site without servers", () => {
+    assert.deepEqual(problemsOf(ssh((r) => (r.site.hosts[0].role = "agent"))), [
+      "site.hosts has 0 nodes with role server: a site needs 1 server, or 3, 5 or 7 for high availability",
+    ]);
+  });
+
+  it("rejects sqlite with several servers", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.k3s.datastore = "sqlite"))), [
+      'k3s.datastore "sqlite" supports one server, and site.pools has 3: use etcd (the default) for several servers',
+    ]);
+  });
+
+  it("rejects duplicate node names and addresses", () => {
+    const raw = ssh((r) => {
+      r.site.hosts.push({ ...r.site.hosts[1], address: "192.168.1.30" });
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "site.hosts[2].name pi is also used by site.hosts[1] (pi): node names must be unique",
+      "site.hosts[2].privateIp 192.168.1.21 is also used by site.hosts[1] (pi): each host needs its own private address",
+    ]);
+  });
+
+  it("rejects duplicate pool names", () => {
+    const raw = hetzner((r) => {
+      r.site.pools[1].name = "control";
+      r.site.pools[1].subnet = "10.0.9.0/24";
+    });
+    assert.deepEqual(problemsOf(raw), [
+      'site.pools[1].name "control" is also the name of site.pools[0]: pool names must be unique',
+    ]);
+  });
+
+  it("rejects a node address outside its network", () => {
+    assert.deepEqual(problemsOf(ssh((r) => (r.site.hosts[1].privateIp = "192.168.2.21"))), [
+      "site.hosts[1].privateIp 192.168.2.21 is outside site.network.cidr 192.168.1.0/24: use the host's address on that network, or widen site.network.cidr",
+    ]);
+  });
+
+  it("rejects more nodes than a subnet holds", () => {
+    const raw = hetzner((r) => {
+      r.site.pools[1].subnet = "10.0.9.0/28";
+      r.site.pools[1].count = 9;
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "site.pools[1].count 9 nodes do not fit in pool worker's subnet 10.0.9.0/28, which holds 5: lower the count or give the pool a larger subnet",
+    ]);
+  });
+
+  it("rejects a location outside the network zone", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.site.networkZone = "us-east"))), [
+      'site.networkZone "us-east" does not contain site.location "fsn1", which is in "eu-central": set site.networkZone to eu-central, or leave it unset',
+    ]);
+  });
+
+  it("rejects dual-stack without IPv6 ranges", () => {
+    assert.deepEqual(problemsOf(ssh((r) => (r.k3s.ipFamilies = "dual-stack"))), [
+      "k3s.clusterCidrV6 is required when k3s.ipFamilies is dual-stack: set an IPv6 range, e.g. fd00:42::/56",
+      "k3s.serviceCidrV6 is required when k3s.ipFamilies is dual-stack: set an IPv6 range, e.g. fd00:43::/112",
+    ]);
+  });
+
+  it("rejects IPv6 ranges on an IPv4 cluster and an oversized IPv6 service range", () => {
+    assert.deepEqual(problemsOf(ssh((r) => (r.k3s.clusterCidrV6 = "fd00:42::/56"))), [
+      "k3s.clusterCidrV6 fd00:42::/56 is set but k3s.ipFamilies is ipv4: set k3s.ipFamilies to dual-stack, or remove clusterCidrV6",
+    ]);
+    const raw = ssh((r) => Object.assign(r.k3s, { ipFamilies: "dual-stack", clusterCidrV6: "fd00:42::/56", serviceCidrV6: "fd00:43::/64" }));
+    assert.deepEqual(problemsOf(raw), [
+      "k3s.serviceCidrV6 fd00:43::/64 is too large: Kubernetes allows IPv6 service ranges of /108 or smaller, e.g. fd00:43::/112",
+    ]);
+  });
+
+  it("rejects SSH and the API open to the world unless allowWorld is set", () => {
+    const open = hetzner((r) => (r.site.operatorCidrs = ["::/0"]));
+    assert.deepEqual(problemsOf(open), [
+      "site.operatorCidrs[0] ::/0 opens SSH and the Kubernetes API to the whole internet: list your own addresses (e.g. 203.0.113.7/32), or set site.allowWorld: true if you really mean it",
+    ]);
+    open.site.allowWorld = true;
+    assert.deepEqual(problemsOf(open), []);
+  });
+
+  it("rejects L2 announcements on Hetzner and Cilium settings with Canal", () => {
+    const raw = hetzner((r) => {
+      r.cni = { plugin: "canal", cilium: { loadBalancerPools: ["10.0.250.0/28"], l2Announcements: { interfaces: ["eth0"] } } };
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "cni.cilium is set but cni.plugin is canal: set cni.plugin to cilium, or remove cni.cilium",
+      "cni.cilium.l2Announcements does not work on Hetzner Cloud, whose private network is routed and answers no ARP between servers: remove it; the Hetzner load balancer carries outside traffic",
+    ]);
+  });
+
+  it("requires an email while certificates are on", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => delete r.certificates)), [
+      "certificates.email is required while certificates.enabled is true: Let's Encrypt sends expiry notices there",
+    ]);
+  });
+
+  it("reports every problem at once", () => {
+    const raw = hetzner((r) => {
+      r.k3s.serviceCidr = "10.42.0.0/16";
+      r.site.pools[0].count = 4;
+      r.site.networkZone = "us-west";
+    });
+    assert.equal(problemsOf(raw).length, 3);
+  });
+});
+
+describe("schema problems", () => {
+  it("name the key, the value and what is expected", () => {
+    const raw = hetzner((r) => {
+      r.k3s.version = "1.33";
+      r.k3s.clusterCidr = "10.42.0.1/16";
+      r.site.pools[0].serverType = "m5.large";
+      r.site.location = "fra";
+    });
+    assert.deepEqual(problemsOf(raw), [
+      'site.location "fra" is invalid: expected a Hetzner location: fsn1, nbg1, hel1, ash, hil, sin',
+      'site.pools[0].serverType "m5.large" is invalid: expected a Hetzner server type such as cx22, cpx31, ccx13 (x86) or cax21 (arm64)',
+      'k3s.version "1.33" is invalid: expected an exact k3s release such as v1.33.5+k3s1',
+      'k3s.clusterCidr "10.42.0.1/16" is invalid: has host bits set: did you mean 10.42.0.0/16?',
+    ]);
+  });
+
+  it("name missing keys and unknown keys", () => {
+    const raw = hetzner((r) => {
+      delete r.k3s.version;
+      r.site.pool = [];
+      r.extra = {};
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "site has unknown key \"pool\": check the spelling against the config reference in README.md",
+      "k3s.version is required: set it to a string",
+      'unknown key k3s-sites:extra: the known keys are k3s-sites:site, k3s-sites:k3s, k3s-sites:cni, k3s-sites:ingress, k3s-sites:certificates, k3s-sites:networkPolicies',
+    ]);
+  });
+
+  it("refuses an unknown site kind with the choices", () => {
+    assert.deepEqual(problemsOf({ site: { kind: "aws" }, k3s: { version: "v1.33.5+k3s1" } }), [
+      'site.kind "aws" is invalid: expected kind: hetzner (a new cloud site) or kind: ssh (existing hosts)',
+    ]);
+  });
+});

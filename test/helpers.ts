@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { ConfigError, formatProblem } from "../src/config/errors";
+import { parseSiteConfig } from "../src/config/load";
+import { NAMESPACE } from "../src/config/schema";
+import type { SiteConfig } from "../src/config/site";
+
+export const ROOT = join(__dirname, "..");
+
+type Raw = Record<string, any>;
+
+/** The `k3s-sites:` sections of a stack file, keyed by section. */
+export function sectionsOf(stackFile: string): Raw {
+  const doc = parse(readFileSync(stackFile, "utf8")) as { config: Raw };
+  const raw: Raw = {};
+  for (const [key, value] of Object.entries(doc.config)) {
+    if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = value;
+  }
+  return raw;
+}
+
+export function exampleSections(stack: "prod" | "home"): Raw {
+  return sectionsOf(join(ROOT, `Pulumi.${stack}.yaml`));
+}
+
+/** A small valid Hetzner site to break in one place per test. */
+export function hetznerSections(): Raw {
+  return {
+    site: {
+      kind: "hetzner",
+      location: "fsn1",
+      operatorCidrs: ["203.0.113.7/32"],
+      sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1Rh0sK8m3xq0pYb7vYk5Vq2gS0fN8cQe4tTnYc0kLm test",
+      pools: [
+        { name: "control", role: "server", count: 3, serverType: "cx22" },
+        { name: "worker", role: "agent", count: 2, serverType: "cax21" },
+      ],
+    },
+    k3s: { version: "v1.33.5+k3s1" },
+    certificates: { email: "ops@example.com" },
+  };
+}
+
+/** A small valid home site. */
+export function sshSections(): Raw {
+  return {
+    site: {
+      kind: "ssh",
+      network: { cidr: "192.168.1.0/24" },
+      hosts: [
+        { name: "nuc", address: "192.168.1.10", privateIp: "192.168.1.10", role: "server", arch: "amd64" },
+        { name: "pi", address: "192.168.1.21", privateIp: "192.168.1.21", role: "agent", arch: "arm64" },
+      ],
+    },
+    k3s: { version: "v1.33.5+k3s1" },
+    certificates: { email: "me@example.com" },
+  };
+}
+
+export function parse1(raw: Raw): SiteConfig {
+  return parseSiteConfig(raw);
+}
+
+/** The problem lines a config is refused with ([] when it is accepted). */
+export function problemsOf(raw: Raw): string[] {
+  try {
+    parseSiteConfig(raw);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map(formatProblem);
+    throw err;
+  }
+}
+
+export function clone<T>(value: T): T {
+  return structuredClone(value);
+}

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { ROOT } from "../helpers";
+
+function plan(...args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
+
+describe("npm run plan", () => {
+  for (const stack of ["prod", "home"]) {
+    it(`writes every output file for the ${stack} example`, () => {
+      const out = join(mkdtempSync(join(tmpdir(), "plan-")), stack);
+      const result = plan("--stack", stack, "--out", out);
+      assert.equal(result.status, 0, result.stderr);
+      for (const file of ["resources.json", "manifests.yaml", "charts.yaml", "outputs.json"]) {
+        assert.ok(existsSync(join(out, file)), `${file} missing`);
+      }
+      const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as { type: string }[];
+      assert.ok(resources.some((r) => r.type === "k3s-sites:site:Site"));
+      for (const doc of parseAllDocuments(readFileSync(join(out, "manifests.yaml"), "utf8"))) {
+        assert.deepEqual(doc.errors, []);
+      }
+      assert.match(result.stdout, new RegExp(`^stack ${stack}: \\d+ resources`, "m"));
+      assert.match(result.stdout, /^nodes: 5|^nodes: 3/m);
+    });
+  }
+
+  it("never writes a secret value, only placeholders' markers", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "plan-")), "prod");
+    assert.equal(plan("--stack", "prod", "--out", out).status, 0);
+    const text = readFileSync(join(out, "resources.json"), "utf8");
+    assert.ok(text.includes('"token": "[secret]"'));
+    assert.ok(!text.includes("<secret:"), "a secret placeholder leaked into resources.json");
+  });
+
+  it("refuses an invalid stack file with its problems, no stack trace and no files", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "plan-")), "invalid");
+    const result = plan("--stack-file", join(ROOT, "test/fixtures/Pulumi.invalid.yaml"), "--out", out);
+    assert.equal(result.status, 1);
+    assert.equal(
+      result.stderr,
+      [
+        "4 problems in stack invalid:",
+        '  - site.networkZone "us-east" does not contain site.location "fsn1", which is in "eu-central": set site.networkZone to eu-central, or leave it unset',
+        "  - site.operatorCidrs[0] 0.0.0.0/0 opens SSH and the Kubernetes API to the whole internet: list your own addresses (e.g. 203.0.113.7/32), or set site.allowWorld: true if you really mean it",
+        "  - site.pools has 2 nodes with role server: etcd needs an odd number to keep a quorum; use 1 or 3",
+        "  - k3s.serviceCidr 10.42.0.0/16 overlaps k3s.clusterCidr 10.42.0.0/16: choose disjoint ranges, e.g. 10.43.0.0/16",
+        "",
+      ].join("\n"),
+    );
+    assert.doesNotMatch(result.stderr, /\n\s+at /, "stack trace printed");
+    assert.equal(existsSync(out), false);
+  });
+
+  it("explains its usage when neither --stack nor --stack-file is given", () => {
+    const result = plan();
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /give exactly one of --stack and --stack-file/);
+  });
+});
