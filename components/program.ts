@@ -9,5 +9,6 @@ export async function main(): Promise<Record<string, unknown>> {
   return {
     kind: config.site.kind,
     nodes: site.nodes,
+    ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
   };
 }

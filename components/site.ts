@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHetzner, type SiteConfig } from "../src/config/site";
-import { HetznerInfra } from "./hetzner/infra";
+import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import type { NodeOutput } from "./outputs";
 import { SshHosts } from "./ssh/hosts";
 import type { SiteSecrets } from "./stack-config";
@@ -18,6 +18,8 @@ export interface SiteArgs {
  */
 export class Site extends pulumi.ComponentResource {
   readonly nodes: pulumi.Output<NodeOutput[]>;
+  /** Hetzner sites: the load balancer's addresses and ports. */
+  readonly loadBalancer?: pulumi.Output<LoadBalancerOutput>;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -31,13 +33,20 @@ export class Site extends pulumi.ComponentResource {
       }
       infra = new HetznerInfra(
         `${name}-hetzner`,
-        { siteName: args.siteName, site, nodes: config.nodes, token: secrets.hcloudToken },
+        {
+          siteName: args.siteName,
+          site,
+          nodes: config.nodes,
+          ingressProxyProtocol: config.ingress.proxyProtocol,
+          token: secrets.hcloudToken,
+        },
         { parent: this },
       );
     } else {
       infra = new SshHosts(`${name}-hosts`, { nodes: config.nodes }, { parent: this });
     }
     this.nodes = infra.nodes;
-    this.registerOutputs({ nodes: this.nodes });
+    if (infra instanceof HetznerInfra) this.loadBalancer = infra.loadBalancer;
+    this.registerOutputs({ nodes: this.nodes, loadBalancer: this.loadBalancer });
   }
 }

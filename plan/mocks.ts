@@ -4,19 +4,59 @@
  * "Mock not implemented", so a new resource type cannot slip through the plan answered with nonsense.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { fnv1a } from "../src/net/plan";
 
 type State = Record<string, unknown>;
+/** `seq` is a number derived from the resource's type and name, so that plans are stable when resources come and go. */
 type MockFn = (args: pulumi.runtime.MockResourceArgs, seq: number) => { id: string; state: State };
 
 /** Hetzner object IDs are numbers; the provider hands them to Pulumi as strings. */
 const hcloudId = (seq: number) => String(1_000_000 + seq);
 
+/** A stable small number per resource. */
+function stableSeq(type: string, name: string): number {
+  return fnv1a(`${type}::${name}`) % 1_000_000;
+}
+
+/** Public addresses from the documentation ranges (RFC 5737, RFC 3849): plausible, and nobody's. */
+const publicIpv4 = (seq: number) => `198.51.100.${(seq % 254) + 1}`;
+const publicIpv6 = (seq: number) => `2001:db8:${seq.toString(16)}::1`;
+
+const echo: MockFn = (args, seq) => ({ id: hcloudId(seq), state: { ...args.inputs } });
+
 const RESOURCE_MOCKS: Record<string, MockFn> = {
-  "hcloud:index/network:Network": (args, seq) => ({ id: hcloudId(seq), state: { ...args.inputs } }),
+  "hcloud:index/network:Network": echo,
   "hcloud:index/networkSubnet:NetworkSubnet": (args) => ({
+    // The provider's subnet ID is "<network id>-<ip range>".
     id: `${String(args.inputs.networkId)}-${String(args.inputs.ipRange)}`,
     state: { ...args.inputs, gateway: "10.0.0.1" },
   }),
+  "hcloud:index/networkRoute:NetworkRoute": echo,
+  "hcloud:index/sshKey:SshKey": (args, seq) => ({
+    id: hcloudId(seq),
+    state: { ...args.inputs, fingerprint: "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00" },
+  }),
+  "hcloud:index/firewall:Firewall": echo,
+  "hcloud:index/placementGroup:PlacementGroup": echo,
+  "hcloud:index/server:Server": (args, seq) => {
+    const publicNet = ((args.inputs.publicNets ?? [{}]) as { ipv4Enabled?: boolean }[])[0] ?? {};
+    return {
+      id: hcloudId(seq),
+      state: {
+        ...args.inputs,
+        ipv4Address: publicNet.ipv4Enabled === false ? "" : publicIpv4(seq),
+        ipv6Address: publicIpv6(seq),
+        status: "running",
+      },
+    };
+  },
+  "hcloud:index/loadBalancer:LoadBalancer": (args, seq) => ({
+    id: hcloudId(seq),
+    state: { ...args.inputs, ipv4: publicIpv4(seq), ipv6: publicIpv6(seq) },
+  }),
+  "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork": echo,
+  "hcloud:index/loadBalancerTarget:LoadBalancerTarget": echo,
+  "hcloud:index/loadBalancerService:LoadBalancerService": echo,
 };
 
 function kubernetesMock(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
@@ -26,10 +66,7 @@ function kubernetesMock(args: pulumi.runtime.MockResourceArgs): { id: string; st
 }
 
 export class OfflineMocks implements pulumi.runtime.Mocks {
-  private seq = 0;
-
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-    this.seq += 1;
     if (!args.custom) {
       // Component resources, ours and remote ones such as yaml/v2.ConfigGroup and helm.sh/v4.Chart.
       return { id: undefined, state: { ...args.inputs } };
@@ -38,7 +75,7 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
       return { id: `${args.name}-provider-id`, state: { ...args.inputs } };
     }
     const mock = RESOURCE_MOCKS[args.type];
-    if (mock) return mock(args, this.seq);
+    if (mock) return mock(args, stableSeq(args.type, args.name));
     if (args.type.startsWith("kubernetes:")) return kubernetesMock(args);
     throw new Error(`Mock not implemented: resource ${args.type} (${args.name}); add it to plan/mocks.ts`);
   }

@@ -1,41 +1,63 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { HetznerSite, NodeSpec } from "../../src/config/site";
+import {
+  firewallRules,
+  loadBalancerServices,
+  placementGroups,
+  serverLabels,
+  serverName,
+  siteLabels,
+  siteSelector,
+  type LoadBalancerServiceSpec,
+} from "../../src/hetzner/model";
 import type { NodeOutput } from "../outputs";
+import { HetznerLoadBalancer } from "./load-balancer";
 
 export interface HetznerInfraArgs {
-  /** The site's name, put on every Hetzner object as the label `k3s-sites/site`. */
+  /** The site's name: labels every Hetzner object (`k3s-sites/site`) and prefixes server names. */
   readonly siteName: string;
   readonly site: HetznerSite;
   readonly nodes: readonly NodeSpec[];
+  /** Whether the ingress expects the PROXY protocol on 80/443. */
+  readonly ingressProxyProtocol: boolean;
   /** The Hetzner Cloud API token (secret). */
   readonly token: pulumi.Input<string>;
 }
 
+export interface LoadBalancerOutput {
+  readonly ipv4: string;
+  readonly ipv6: string;
+  readonly privateIp: string;
+  readonly ports: readonly Pick<LoadBalancerServiceSpec, "name" | "listenPort" | "destinationPort" | "proxyProtocol">[];
+}
+
 /**
- * The Hetzner Cloud side of a site: the provider, the private network and one subnet per pool (plus the edge
- * subnet for the load balancer), all from the planned addresses.
+ * A cloud site on Hetzner: private network and subnets from the address plan, a firewall applied by label that
+ * lets in only SSH and the Kubernetes API from the operators, spread placement groups, the servers, and the load
+ * balancer. Servers are created with their network, placement group and SSH key in one call each.
  */
 export class HetznerInfra extends pulumi.ComponentResource {
   readonly provider: hcloud.Provider;
   readonly network: hcloud.Network;
-  readonly subnets: Readonly<Record<string, hcloud.NetworkSubnet>>;
+  readonly servers: Readonly<Record<string, hcloud.Server>>;
   readonly nodes: pulumi.Output<NodeOutput[]>;
+  readonly loadBalancer: pulumi.Output<LoadBalancerOutput>;
 
   constructor(name: string, args: HetznerInfraArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:hetzner:HetznerInfra", name, {}, opts);
-    const site = args.site;
-    const labels = { "k3s-sites/site": args.siteName };
+    const { site, siteName } = args;
+    const labels = siteLabels(siteName);
 
     this.provider = new hcloud.Provider(`${name}-provider`, { token: args.token }, { parent: this });
     const child = { parent: this, provider: this.provider };
 
     this.network = new hcloud.Network(
       `${name}-network`,
-      { name: args.siteName, ipRange: site.network.cidr, labels, deleteProtection: site.protect },
+      { name: siteName, ipRange: site.network.cidr, labels, deleteProtection: site.protect },
       { ...child, protect: site.protect },
     );
-    // NetworkSubnet takes the network's ID as a number; the resource's id is its string form.
+    // hcloud takes network IDs as numbers; the resource's id is its string form.
     const networkId = this.network.id.apply(Number);
     const subnet = (key: string, ipRange: string) =>
       new hcloud.NetworkSubnet(
@@ -43,13 +65,125 @@ export class HetznerInfra extends pulumi.ComponentResource {
         { networkId, type: "cloud", networkZone: site.networkZone, ipRange },
         { ...child, protect: site.protect },
       );
-    const subnets: Record<string, hcloud.NetworkSubnet> = { edge: subnet("edge", site.plan.edgeSubnet) };
-    for (const s of site.plan.subnets) subnets[s.pool] = subnet(s.pool, s.cidr);
-    this.subnets = subnets;
+    const edgeSubnet = subnet("edge", site.plan.edgeSubnet);
+    const subnets = new Map(site.plan.subnets.map((s) => [s.pool, subnet(s.pool, s.cidr)]));
+    if (site.network.natGateway !== undefined) {
+      new hcloud.NetworkRoute(
+        `${name}-route-default`,
+        { networkId, destination: "0.0.0.0/0", gateway: site.network.natGateway },
+        child,
+      );
+    }
 
-    this.nodes = pulumi.output(
-      args.nodes.map((n): NodeOutput => ({ name: n.name, role: n.role, arch: n.arch, privateIp: n.privateIp })),
+    const sshKey = new hcloud.SshKey(`${name}-ssh-key`, { name: siteName, publicKey: site.sshPublicKey, labels }, child);
+    // Applied by label: a server is covered from the moment it exists, and servers wait for it.
+    const firewall = new hcloud.Firewall(
+      `${name}-firewall`,
+      {
+        name: siteName,
+        labels,
+        rules: firewallRules(site).map((r) => ({ ...r, sourceIps: [...r.sourceIps] })),
+        applyTos: [{ labelSelector: siteSelector(siteName) }],
+      },
+      child,
     );
-    this.registerOutputs({ networkId: this.network.id, nodes: this.nodes });
+
+    const servers: Record<string, hcloud.Server> = {};
+    for (const [key, members] of placementGroups(args.nodes)) {
+      const group = new hcloud.PlacementGroup(
+        `${name}-placement-${key}`,
+        { name: `${siteName}-${key}`, type: "spread", labels },
+        child,
+      );
+      for (const node of members) {
+        servers[node.name] = this.server(name, args, node, {
+          sshKey,
+          placementGroupId: group.id.apply(Number),
+          subnet: subnets.get(node.hetzner!.pool)!,
+          firewall,
+        });
+      }
+    }
+    this.servers = servers;
+
+    this.nodes = pulumi.all(
+      args.nodes.map((n) => {
+        const server = servers[n.name]!;
+        return pulumi.all([server.ipv4Address, server.ipv6Address]).apply(
+          ([ipv4, ipv6]): NodeOutput => ({
+            name: n.name,
+            role: n.role,
+            arch: n.arch,
+            privateIp: n.privateIp,
+            ...(ipv4 ? { publicIpv4: ipv4 } : {}),
+            ...(ipv6 ? { publicIpv6: ipv6 } : {}),
+            sshAddress: ipv4 || ipv6,
+          }),
+        );
+      }),
+    );
+
+    const services = loadBalancerServices(site, args.ingressProxyProtocol);
+    const lb = new HetznerLoadBalancer(
+      `${name}-lb`,
+      { siteName, site, subnet: edgeSubnet, services },
+      { parent: this, providers: { hcloud: this.provider } },
+    );
+    this.loadBalancer = pulumi.all([lb.ipv4, lb.ipv6]).apply(([ipv4, ipv6]) => ({
+      ipv4,
+      ipv6,
+      privateIp: lb.privateIp,
+      ports: services.map(({ name: n, listenPort, destinationPort, proxyProtocol }) => ({
+        name: n,
+        listenPort,
+        destinationPort,
+        proxyProtocol,
+      })),
+    }));
+
+    this.registerOutputs({ networkId: this.network.id, nodes: this.nodes, loadBalancer: this.loadBalancer });
+  }
+
+  private server(
+    name: string,
+    args: HetznerInfraArgs,
+    node: NodeSpec,
+    deps: {
+      sshKey: hcloud.SshKey;
+      placementGroupId: pulumi.Output<number>;
+      subnet: hcloud.NetworkSubnet;
+      firewall: hcloud.Firewall;
+    },
+  ): hcloud.Server {
+    const { site, siteName } = args;
+    const h = node.hetzner!;
+    // Control-plane servers hold etcd: protected by default, in Pulumi and at Hetzner (which wants delete and
+    // rebuild protection equal).
+    const protect = site.protect && node.role === "server";
+    return new hcloud.Server(
+      `${name}-server-${node.name}`,
+      {
+        name: serverName(siteName, node),
+        serverType: h.serverType,
+        image: h.image,
+        location: site.location,
+        labels: serverLabels(siteName, node),
+        sshKeys: [deps.sshKey.id],
+        placementGroupId: deps.placementGroupId,
+        networks: [{ subnetId: deps.subnet.id, ip: node.privateIp }],
+        publicNets: [{ ipv4Enabled: site.publicIpv4, ipv6Enabled: true }],
+        deleteProtection: protect,
+        rebuildProtection: protect,
+      },
+      {
+        parent: this,
+        provider: this.provider,
+        protect,
+        dependsOn: [deps.firewall],
+        // Each of these would replace the server (its disk and etcd member) on a config edit: a new image or key
+        // applies to new servers only.
+        ignoreChanges: ["image", "sshKeys", "userData"],
+      },
+    );
   }
 }

@@ -36,7 +36,7 @@ const hetznerPool = z.strictObject({
   serverType: z
     .string()
     .regex(SERVER_TYPE_PATTERN, {
-      message: "expected a Hetzner server type such as cx22, cpx31, ccx13 (x86) or cax21 (arm64)",
+      message: "expected a Hetzner server type such as cx23, cpx22, ccx13 (x86) or cax21 (arm64)",
     })
     .meta({ description: "Hetzner server type; cax* types are arm64, the others x86-64." }),
   image: z.string().min(1).default("ubuntu-24.04").meta({ description: "Hetzner image name." }),
@@ -82,6 +82,12 @@ export const hetznerSiteSchema = z.strictObject({
     .strictObject({
       cidr: cidrV4().default("10.0.0.0/16").meta({ description: "The private network (IPv4 only at Hetzner)." }),
       subnetPrefix: z.int().min(16).max(28).default(24).meta({ description: "Prefix length of each pool's subnet." }),
+      natGateway: ipv4()
+        .optional()
+        .meta({
+          description:
+            "A NAT server's private IP that routes the nodes' outbound traffic; required when publicIpv4 is false.",
+        }),
     })
     .prefault({}),
   sshPublicKey: sshPublicKey().meta({ description: "Installed on every server for the SSH user root." }),
@@ -94,6 +100,7 @@ export const hetznerSiteSchema = z.strictObject({
     .default(false)
     .meta({ description: "Allow 0.0.0.0/0 or ::/0 in operatorCidrs. Opens SSH and the API to the internet." }),
   publicIpv4: z.boolean().default(true).meta({ description: "Give nodes a public IPv4 for outbound traffic." }),
+  allowIcmp: z.boolean().default(true).meta({ description: "Let ICMP (ping, path MTU discovery) reach the nodes." }),
   protect: z
     .boolean()
     .default(true)

@@ -168,6 +168,40 @@ describe("cross-field rules", () => {
     ]);
   });
 
+  it("rejects a load-balancer port used twice, a reused name and a timeout longer than the interval", () => {
+    const raw = hetzner((r) => {
+      r.site.loadBalancer = {
+        healthCheck: { intervalSeconds: 5, timeoutSeconds: 10 },
+        services: [
+          { name: "smtp", listenPort: 25 },
+          { name: "smtp", listenPort: 443 },
+        ],
+      };
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "site.loadBalancer.services[1].listenPort 443 is already used by the ingress (https): each listen port can be forwarded once",
+      'site.loadBalancer.services[1].name "smtp" is already used: give each port its own name',
+      "site.loadBalancer.healthCheck.timeoutSeconds 10 is longer than intervalSeconds 5: a check must time out before the next one starts",
+    ]);
+  });
+
+  it("requires a NAT gateway inside the network when nodes have no public IPv4", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.site.publicIpv4 = false))), [
+      "site.network.natGateway is required when site.publicIpv4 is false: nodes without a public IPv4 need a NAT server in the network (see README, 'Nodes without public IPv4'), e.g. 10.0.0.2",
+    ]);
+    const outside = hetzner((r) => {
+      r.site.publicIpv4 = false;
+      r.site.network = { natGateway: "10.9.0.2" };
+    });
+    assert.deepEqual(problemsOf(outside), [
+      "site.network.natGateway 10.9.0.2 is outside site.network.cidr 10.0.0.0/16: use the NAT server's private address",
+    ]);
+    const unused = hetzner((r) => (r.site.network = { natGateway: "10.0.0.2" }));
+    assert.deepEqual(problemsOf(unused), [
+      "site.network.natGateway 10.0.0.2 is set but site.publicIpv4 is true: remove it, or set site.publicIpv4: false to route outbound traffic through it",
+    ]);
+  });
+
   it("reports every problem at once", () => {
     const raw = hetzner((r) => {
       r.k3s.serviceCidr = "10.42.0.0/16";
@@ -188,7 +222,7 @@ describe("schema problems", () => {
     });
     assert.deepEqual(problemsOf(raw), [
       'site.location "fra" is invalid: expected a Hetzner location: fsn1, nbg1, hel1, ash, hil, sin',
-      'site.pools[0].serverType "m5.large" is invalid: expected a Hetzner server type such as cx22, cpx31, ccx13 (x86) or cax21 (arm64)',
+      'site.pools[0].serverType "m5.large" is invalid: expected a Hetzner server type such as cx23, cpx22, ccx13 (x86) or cax21 (arm64)',
       'k3s.version "1.33" is invalid: expected an exact k3s release such as v1.33.5+k3s1',
       'k3s.clusterCidr "10.42.0.1/16" is invalid: has host bits set: did you mean 10.42.0.0/16?',
     ]);

@@ -1,5 +1,8 @@
 /** Runs the real program offline on a stack file, for component tests. */
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { requiredSecrets } from "../../src/config/secrets";
 import { readStackFile, runProgram, type ProgramRun, type RecordedResource } from "../../plan/engine";
 import program = require("../../index");
@@ -18,4 +21,13 @@ export function byName(run: ProgramRun, name: string): RecordedResource {
   const found = run.resources.find((r) => r.name === name);
   if (!found) throw new Error(`no resource named ${name}; have ${run.resources.map((r) => r.name).join(", ")}`);
   return found;
+}
+
+/** Runs the program on a stack made of these `k3s-sites:` sections, in a temporary directory. */
+export async function planOfSections(sections: Record<string, unknown>, stack = "test"): Promise<ProgramRun> {
+  const dir = mkdtempSync(join(tmpdir(), "stack-"));
+  copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+  const config = Object.fromEntries(Object.entries(sections).map(([k, v]) => [`k3s-sites:${k}`, v]));
+  writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
+  return planOf(stack, dir);
 }

@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { RecordedResource } from "../../plan/engine";
+import { clone, hetznerSections } from "../helpers";
+import { byName, ofType, planOf, planOfSections } from "../plan/run";
+
+const SERVER = "hcloud:index/server:Server";
+
+describe("HetznerInfra on the offline engine", () => {
+  it("lets in only SSH and the Kubernetes API from operatorCidrs, plus ICMP, on every server by label", async () => {
+    const run = await planOf("prod");
+    const firewall = byName(run, "site-hetzner-firewall");
+    const operators = ["203.0.113.7/32", "2001:db8:1234::/48"];
+    assert.deepEqual(
+      (firewall.inputs.rules as { port?: string; protocol: string; sourceIps: string[]; direction: string }[]).map(
+        (r) => [r.direction, r.protocol, r.port, r.sourceIps],
+      ),
+      [
+        ["in", "tcp", "22", operators],
+        ["in", "tcp", "6443", operators],
+        ["in", "icmp", undefined, ["0.0.0.0/0", "::/0"]],
+      ],
+    );
+    assert.deepEqual(firewall.inputs.applyTos, [{ labelSelector: "k3s-sites/site=prod" }]);
+    for (const server of ofType(run, SERVER)) {
+      assert.equal((server.inputs.labels as Record<string, string>)["k3s-sites/site"], "prod");
+      assert.ok(server.dependsOn.includes(firewall.urn), `${server.name} may boot before its firewall exists`);
+      assert.equal(server.inputs.firewallIds, undefined, "a label-applied firewall must not also be attached by ID");
+    }
+  });
+
+  it("drops ICMP when allowIcmp is false", async () => {
+    const sections = clone(hetznerSections());
+    sections.site.allowIcmp = false;
+    const firewall = byName(await planOfSections(sections), "site-hetzner-firewall");
+    assert.deepEqual(
+      (firewall.inputs.rules as { protocol: string }[]).map((r) => r.protocol),
+      ["tcp", "tcp"],
+    );
+  });
+
+  it("forwards 80, 443 and the configured ports with the PROXY protocol and TCP health checks as configured", async () => {
+    const sections = clone(hetznerSections());
+    sections.site.loadBalancer = {
+      healthCheck: { intervalSeconds: 20, timeoutSeconds: 5, retries: 2 },
+      services: [
+        { name: "smtp", listenPort: 25 },
+        { name: "imaps", listenPort: 993, destinationPort: 10993, proxyProtocol: false },
+      ],
+    };
+    const run = await planOfSections(sections);
+    const services = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService");
+    assert.deepEqual(
+      services.map((s) => [s.inputs.listenPort, s.inputs.destinationPort, s.inputs.proxyprotocol, s.inputs.protocol]),
+      [
+        [80, 80, true, "tcp"],
+        [443, 443, true, "tcp"],
+        [25, 25, true, "tcp"],
+        [993, 10993, false, "tcp"],
+      ],
+    );
+    for (const s of services) {
+      assert.deepEqual(s.inputs.healthCheck, {
+        protocol: "tcp",
+        port: s.inputs.destinationPort,
+        interval: 20,
+        timeout: 5,
+        retries: 2,
+      });
+      assert.equal(typeof s.inputs.loadBalancerId, "string", "LoadBalancerService takes the ID as a string");
+    }
+  });
+
+  it("targets the servers by label over the private network, after the network attachment", async () => {
+    const run = await planOf("prod");
+    const attachment = byName(run, "site-hetzner-lb-network");
+    assert.equal(attachment.inputs.ip, "10.0.0.10");
+    assert.equal(typeof attachment.inputs.loadBalancerId, "number");
+    const targets = byName(run, "site-hetzner-lb-targets");
+    assert.deepEqual(
+      { type: targets.inputs.type, labelSelector: targets.inputs.labelSelector, usePrivateIp: targets.inputs.usePrivateIp },
+      { type: "label_selector", labelSelector: "k3s-sites/site=prod", usePrivateIp: true },
+    );
+    assert.ok(targets.dependsOn.includes(attachment.urn));
+    const balancer = byName(run, "site-hetzner-lb-balancer");
+    assert.equal(balancer.inputs.loadBalancerType, "lb11");
+    assert.equal(balancer.inputs.location, "fsn1");
+  });
+
+  it("attaches each server to its planned address, placement group and SSH key at creation", async () => {
+    const run = await planOf("prod");
+    const server = byName(run, "site-hetzner-server-worker-2");
+    assert.deepEqual(server.inputs.networks, [{ subnetId: byName(run, "site-hetzner-subnet-worker").inputs.networkId + "-10.0.243.0/24", ip: "10.0.243.11" }]);
+    assert.equal(typeof server.inputs.placementGroupId, "number");
+    assert.equal((server.inputs.sshKeys as string[]).length, 1);
+    assert.deepEqual(server.inputs.publicNets, [{ ipv4Enabled: true, ipv6Enabled: true }]);
+    assert.equal(server.inputs.serverType, "cax21");
+    assert.equal(server.inputs.userData, undefined, "user data that follows config would replace servers");
+    assert.deepEqual(server.ignoreChanges, ["image", "sshKeys", "userData"]);
+  });
+
+  it("puts at most 10 servers in a spread placement group", async () => {
+    const sections = clone(hetznerSections());
+    sections.site.pools[1].count = 23;
+    const run = await planOfSections(sections);
+    const groups = new Map<unknown, number>();
+    for (const s of ofType(run, SERVER)) groups.set(s.inputs.placementGroupId, (groups.get(s.inputs.placementGroupId) ?? 0) + 1);
+    assert.deepEqual([...groups.values()].sort((a, b) => b - a), [10, 10, 3, 3]);
+    for (const g of ofType(run, "hcloud:index/placementGroup:PlacementGroup")) assert.equal(g.inputs.type, "spread");
+  });
+
+  it("changes no other server's inputs when a node is added to a pool", async () => {
+    const serversOf = (resources: readonly RecordedResource[]) =>
+      new Map(resources.filter((r) => r.type === SERVER).map((r) => [r.name, r]));
+    const before = clone(hetznerSections());
+    const after = clone(hetznerSections());
+    after.site.pools[1].count = 3;
+    const a = serversOf((await planOfSections(before)).resources);
+    const b = serversOf((await planOfSections(after)).resources);
+    assert.equal(b.size, a.size + 1);
+    for (const [name, server] of a) {
+      assert.deepEqual(b.get(name)?.inputs, server.inputs, `${name} changed`);
+      assert.deepEqual(b.get(name)?.dependsOn, server.dependsOn, `${name}'s dependencies changed`);
+    }
+  });
+
+  it("protects the network, its subnets and the control-plane servers, and not the agents", async () => {
+    const run = await planOf("prod");
+    for (const r of [...ofType(run, "hcloud:index/network:Network"), ...ofType(run, "hcloud:index/networkSubnet:NetworkSubnet")]) {
+      assert.equal(r.protect, true, r.name);
+      if (r.inputs.deleteProtection !== undefined) assert.equal(r.inputs.deleteProtection, true);
+    }
+    for (const s of ofType(run, SERVER)) {
+      const server = (s.inputs.labels as Record<string, string>)["k3s-sites/role"] === "server";
+      assert.equal(s.protect === true, server, s.name);
+      assert.equal(s.inputs.deleteProtection, server, s.name);
+      assert.equal(s.inputs.rebuildProtection, server, s.name);
+    }
+  });
+
+  it("protects nothing when protect is false", async () => {
+    const sections = clone(hetznerSections());
+    sections.site.protect = false;
+    const run = await planOfSections(sections);
+    assert.deepEqual(run.resources.filter((r) => r.protect).map((r) => r.name), []);
+  });
+
+  it("routes outbound traffic through the NAT server when nodes have no public IPv4", async () => {
+    const sections = clone(hetznerSections());
+    sections.site.publicIpv4 = false;
+    sections.site.network = { natGateway: "10.0.0.2" };
+    const run = await planOfSections(sections);
+    const route = byName(run, "site-hetzner-route-default");
+    assert.deepEqual({ destination: route.inputs.destination, gateway: route.inputs.gateway }, {
+      destination: "0.0.0.0/0",
+      gateway: "10.0.0.2",
+    });
+    for (const s of ofType(run, SERVER)) assert.deepEqual(s.inputs.publicNets, [{ ipv4Enabled: false, ipv6Enabled: true }]);
+  });
+
+  it("reports the load balancer's addresses and each node's addresses as stack outputs", async () => {
+    const run = await planOf("prod");
+    const lb = run.outputs.loadBalancer as { privateIp: string; ipv4: string; ipv6: string; ports: unknown[] };
+    assert.equal(lb.privateIp, "10.0.0.10");
+    assert.match(lb.ipv4, /^198\.51\.100\./);
+    assert.match(lb.ipv6, /^2001:db8:/);
+    assert.equal(lb.ports.length, 6);
+    const nodes = run.outputs.nodes as { name: string; privateIp: string; publicIpv4?: string }[];
+    assert.deepEqual(nodes.map((n) => [n.name, n.privateIp]), [
+      ["control-1", "10.0.116.10"],
+      ["control-2", "10.0.116.11"],
+      ["control-3", "10.0.116.12"],
+      ["worker-1", "10.0.243.10"],
+      ["worker-2", "10.0.243.11"],
+    ]);
+    assert.ok(nodes.every((n) => n.publicIpv4?.startsWith("198.51.100.")));
+  });
+});
