@@ -10,5 +10,6 @@ export async function main(): Promise<Record<string, unknown>> {
     kind: config.site.kind,
     nodes: site.nodes,
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
+    ...(site.networkId ? { networkId: site.networkId } : {}),
   };
 }

@@ -20,6 +20,8 @@ export class Site extends pulumi.ComponentResource {
   readonly nodes: pulumi.Output<NodeOutput[]>;
   /** Hetzner sites: the load balancer's addresses and ports. */
   readonly loadBalancer?: pulumi.Output<LoadBalancerOutput>;
+  /** Hetzner sites: the private network's ID. */
+  readonly networkId?: pulumi.Output<number>;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -46,7 +48,10 @@ export class Site extends pulumi.ComponentResource {
       infra = new SshHosts(`${name}-hosts`, { nodes: config.nodes }, { parent: this });
     }
     this.nodes = infra.nodes;
-    if (infra instanceof HetznerInfra) this.loadBalancer = infra.loadBalancer;
-    this.registerOutputs({ nodes: this.nodes, loadBalancer: this.loadBalancer });
+    if (infra instanceof HetznerInfra) {
+      this.loadBalancer = infra.loadBalancer;
+      this.networkId = infra.networkId;
+    }
+    this.registerOutputs({ nodes: this.nodes, loadBalancer: this.loadBalancer, networkId: this.networkId });
   }
 }

@@ -40,6 +40,7 @@ export interface LoadBalancerOutput {
 export class HetznerInfra extends pulumi.ComponentResource {
   readonly provider: hcloud.Provider;
   readonly network: hcloud.Network;
+  readonly networkId: pulumi.Output<number>;
   readonly servers: Readonly<Record<string, hcloud.Server>>;
   readonly nodes: pulumi.Output<NodeOutput[]>;
   readonly loadBalancer: pulumi.Output<LoadBalancerOutput>;
@@ -59,6 +60,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
     );
     // hcloud takes network IDs as numbers; the resource's id is its string form.
     const networkId = this.network.id.apply(Number);
+    this.networkId = networkId;
     const subnet = (key: string, ipRange: string) =>
       new hcloud.NetworkSubnet(
         `${name}-subnet-${key}`,

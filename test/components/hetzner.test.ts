@@ -174,5 +174,6 @@ describe("HetznerInfra on the offline engine", () => {
       ["worker-2", "10.0.243.11"],
     ]);
     assert.ok(nodes.every((n) => n.publicIpv4?.startsWith("198.51.100.")));
+    assert.equal(typeof run.outputs.networkId, "number");
   });
 });
