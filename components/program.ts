@@ -1,13 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
+import { ConfigError } from "../src/config/errors";
+import { previousFixedSettings } from "./previous-settings";
 import { Site } from "./site";
 import { loadStackConfig } from "./stack-config";
 
 /** The whole program: read the stack config, build the site, return the stack outputs. */
 export async function main(): Promise<Record<string, unknown>> {
   const { config, secrets } = loadStackConfig();
+  // Before any resource: settings k3s fixes at creation must match the previous deployment's.
+  const fixed = fixedSettingsOf(config);
+  const problems = checkFixedSettings(await previousFixedSettings(), fixed);
+  if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
+
   const site = new Site("site", { siteName: pulumi.getStack(), config, secrets });
   return {
     kind: config.site.kind,
+    [FIXED_SETTINGS_OUTPUT]: fixed,
     nodes: site.nodes,
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),

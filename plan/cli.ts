@@ -16,7 +16,8 @@ import { renderFiles, summarize } from "./render";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
 import program = require("../index");
 
-const USAGE = "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>]";
+const USAGE =
+  "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous-outputs <outputs.json>]";
 
 /** Secrets this stack file's site kind requires, so that each gets its placeholder. */
 function secretsFor(stackFile: string): string[] {
@@ -30,7 +31,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs({
       args: argv,
-      options: { stack: { type: "string" }, "stack-file": { type: "string" }, out: { type: "string" } },
+      options: {
+        stack: { type: "string" },
+        "stack-file": { type: "string" },
+        out: { type: "string" },
+        "previous-outputs": { type: "string" },
+      },
     }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
@@ -53,7 +59,11 @@ async function main(argv: string[]): Promise<number> {
 
   let run;
   try {
-    run = await runProgram(readStackFile(stackFile, secretsFor(stackFile)), program);
+    // `pulumi stack output --json` of the deployed stack: lets the plan check the guards on fixed settings.
+    const previousOutputs = args["previous-outputs"]
+      ? (JSON.parse(readFileSync(args["previous-outputs"], "utf8")) as Record<string, unknown>)
+      : undefined;
+    run = await runProgram(readStackFile(stackFile, secretsFor(stackFile)), program, { previousOutputs });
   } catch (err) {
     if (pulumi.RunError.isInstance(err as Error) || pulumi.ResourceError.isInstance(err as Error)) {
       process.stderr.write(`${(err as Error).message}\n`);

@@ -186,14 +186,22 @@ function record(req: RegisterRequest, urns: UrnMap): RecordedResource {
 
 /**
  * Runs `program` (the default export of index.ts) as `pulumi up` would, against the offline mocks. Config errors
- * come back as the RunError the program throws.
+ * come back as the RunError the program throws. `previousOutputs` stands in for the stack's last deployment.
  */
 export async function runProgram(
   stackFile: StackFile,
   program: () => Promise<Record<string, unknown>>,
+  options: { readonly previousOutputs?: Readonly<Record<string, unknown>> } = {},
 ): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(stackFile.config, [...stackFile.secretKeys]);
-  await pulumi.runtime.setMocks(new OfflineMocks(), stackFile.project, stackFile.stack, false);
+  // "organization" is the organization of stacks on DIY backends (pulumi login --local, S3, ...).
+  await pulumi.runtime.setMocks(
+    new OfflineMocks(options.previousOutputs),
+    stackFile.project,
+    stackFile.stack,
+    false,
+    "organization",
+  );
 
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void>;
@@ -221,8 +229,19 @@ export async function runProgram(
     return originalOutputs(req, cb);
   };
 
-  await pulumi.runtime.runInPulumiStack(program);
+  // The program's own error is caught inside the stack, so that the SDK's promises around the Stack resource do not
+  // reject unhandled, and rethrown once the stack is done.
+  let failure: { error: unknown } | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    try {
+      return await program();
+    } catch (error) {
+      failure = { error };
+      return {};
+    }
+  });
   await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  if (failure) throw failure.error;
   return {
     project: stackFile.project,
     stack: stackFile.stack,

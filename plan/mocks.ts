@@ -66,7 +66,19 @@ function kubernetesMock(args: pulumi.runtime.MockResourceArgs): { id: string; st
 }
 
 export class OfflineMocks implements pulumi.runtime.Mocks {
+  /**
+   * @param previousOutputs the outputs of the stack's previous deployment, as a StackReference to the stack reads
+   *   them. @default {} - a stack that was never deployed
+   */
+  constructor(private readonly previousOutputs: Readonly<Record<string, unknown>> = {}) {}
+
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    if (args.type === "pulumi:pulumi:StackReference") {
+      return {
+        id: String(args.inputs.name),
+        state: { name: args.inputs.name, outputs: { ...this.previousOutputs }, secretOutputNames: [] },
+      };
+    }
     if (!args.custom) {
       // Component resources, ours and remote ones such as yaml/v2.ConfigGroup and helm.sh/v4.Chart.
       return { id: undefined, state: { ...args.inputs } };

@@ -4,6 +4,28 @@ import { SECRET } from "../../plan/engine";
 import { byName, ofType, planOf } from "../plan/run";
 
 describe("Site on the offline engine", () => {
+  it("records the settings k3s fixes at creation, and refuses a change before registering anything", async () => {
+    const first = await planOf("home");
+    const fixed = first.outputs.fixedSettings as Record<string, unknown>;
+    assert.equal(fixed.cni, "cilium");
+    assert.equal(fixed.clusterCidr, "10.42.0.0/16");
+    // The same site again: accepted.
+    await planOf("home", undefined, { fixedSettings: fixed });
+    // The site as if it had been created with another pod range.
+    const resources: unknown[] = [];
+    await assert.rejects(
+      planOf("home", undefined, { fixedSettings: { ...fixed, clusterCidr: "10.52.0.0/16" } }).then((r) => resources.push(...r.resources)),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /k3s\.clusterCidr cannot change on a live cluster: it was 10\.52\.0\.0\/16 when the site was created and is now 10\.42\.0\.0\/16/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(resources, []);
+  });
+
   it("builds the Hetzner network and one subnet per pool from the address plan, protected", async () => {
     const run = await planOf("prod");
     const network = byName(run, "site-hetzner-network");

@@ -8,9 +8,14 @@ import { readStackFile, runProgram, type ProgramRun, type RecordedResource } fro
 import program = require("../../index");
 import { ROOT } from "../helpers";
 
-export async function planOf(stack: "prod" | "home" | string, dir = ROOT): Promise<ProgramRun> {
+export async function planOf(
+  stack: "prod" | "home" | string,
+  dir = ROOT,
+  previousOutputs?: Record<string, unknown>,
+): Promise<ProgramRun> {
   const file = join(dir, `Pulumi.${stack}.yaml`);
-  return runProgram(readStackFile(file, [...requiredSecrets("hetzner"), ...requiredSecrets("ssh")].map((s) => s.key)), program);
+  const secrets = [...requiredSecrets("hetzner"), ...requiredSecrets("ssh")].map((s) => s.key);
+  return runProgram(readStackFile(file, secrets), program, { previousOutputs });
 }
 
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
