@@ -1,0 +1,85 @@
+/**
+ * Validation of generated objects against upstream schemas: the Kubernetes OpenAPI schemas (npm kubernetes-models)
+ * for built-in kinds, and the openAPIV3Schema of a CustomResourceDefinition for custom resources.
+ */
+import Ajv, { type ValidateFunction } from "ajv";
+import { readFileSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+
+interface TypedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string };
+}
+
+/** Module path of a kind in kubernetes-models: core kinds live under v1/, the others under <group>/<version>/. */
+function modelPath(apiVersion: string, kind: string): string {
+  return `kubernetes-models/${apiVersion}/${kind}`;
+}
+
+/**
+ * Validates a built-in Kubernetes object against its OpenAPI schema. Throws naming the object and the problems, or
+ * when kubernetes-models has no such kind (a typo in apiVersion or kind fails here too).
+ */
+export async function validateBuiltin(obj: TypedObject): Promise<void> {
+  let model: { new (data: unknown): { validate(): void } };
+  try {
+    // kubernetes-models is ESM-only: a dynamic import loads it from this CommonJS project.
+    const mod = (await import(modelPath(obj.apiVersion, obj.kind))) as Record<string, typeof model>;
+    model = mod[obj.kind]!;
+  } catch (err) {
+    throw new Error(`${obj.apiVersion} ${obj.kind} is not a Kubernetes kind: ${(err as Error).message}`);
+  }
+  try {
+    new model(obj).validate();
+  } catch (err) {
+    throw new Error(`${obj.kind} ${obj.metadata?.name ?? "(unnamed)"}: ${(err as Error).message}`);
+  }
+}
+
+interface Crd {
+  readonly kind: string;
+  readonly spec: {
+    readonly group: string;
+    readonly names: { readonly kind: string };
+    readonly versions: readonly { readonly name: string; readonly schema?: { readonly openAPIV3Schema?: object } }[];
+  };
+}
+
+/** Validators for the custom resources that CRDs define, keyed by `<group>/<version> <Kind>`. */
+export class CrdValidator {
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  constructor(crds: readonly unknown[]) {
+    // Kubernetes' structural schemas use keywords Ajv does not know (x-kubernetes-*); they carry no validation here.
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    for (const doc of crds) {
+      const crd = doc as Crd;
+      if (crd?.kind !== "CustomResourceDefinition") continue;
+      for (const version of crd.spec.versions) {
+        const schema = version.schema?.openAPIV3Schema;
+        if (schema) this.validators.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, ajv.compile(schema));
+      }
+    }
+  }
+
+  static fromFiles(...files: string[]): CrdValidator {
+    return new CrdValidator(files.flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS())));
+  }
+
+  has(obj: TypedObject): boolean {
+    return this.validators.has(`${obj.apiVersion} ${obj.kind}`);
+  }
+
+  /** Throws naming the object and every schema violation, or when no CRD defines its kind. */
+  validate(obj: TypedObject): void {
+    const key = `${obj.apiVersion} ${obj.kind}`;
+    const validate = this.validators.get(key);
+    if (!validate) throw new Error(`no CustomResourceDefinition defines ${key}`);
+    const valid: boolean = validate(obj);
+    if (!valid) {
+      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ");
+      throw new Error(`${obj.kind} ${obj.metadata?.name ?? "(unnamed)"}: ${problems}`);
+    }
+  }
+}
