@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../src/config/errors";
 import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../src/config/load";
-import { SECRETS } from "../src/config/secrets";
+import { SECRETS, SECRET_KEYS } from "../src/config/secrets";
 import type { SiteConfig } from "../src/config/site";
 
 export interface SiteSecrets {
@@ -13,6 +13,8 @@ export interface SiteSecrets {
   readonly sshPrivateKey: pulumi.Output<string>;
   /** Hetzner sites only: the API token. */
   readonly hcloudToken?: pulumi.Output<string>;
+  /** With k3s.etcdSnapshots.s3 only: the S3 credentials for snapshot uploads. */
+  readonly etcdS3?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
 }
 
 export interface StackConfig {
@@ -39,7 +41,7 @@ export function loadStackConfig(): StackConfig {
   // Keys the program does not know are typos more often than not: report them with the rest.
   const known = new Set(SECTION_KEYS.map((k) => `${NAMESPACE}:${k}`));
   for (const key of Object.keys(pulumi.runtime.allConfig())) {
-    if (key.startsWith(`${NAMESPACE}:`) && !known.has(key) && key !== SECRETS.sshPrivateKey.key) {
+    if (key.startsWith(`${NAMESPACE}:`) && !known.has(key) && !SECRET_KEYS.includes(key)) {
       raw[key.slice(NAMESPACE.length + 1)] = "(unknown key)";
     }
   }
@@ -54,6 +56,14 @@ export function loadStackConfig(): StackConfig {
   const secrets: SiteSecrets = {
     sshPrivateKey: requireSecret(SECRETS.sshPrivateKey.key),
     ...(config.site.kind === "hetzner" ? { hcloudToken: requireSecret(SECRETS.hcloudToken.key) } : {}),
+    ...(config.k3s.etcdSnapshots.s3
+      ? {
+          etcdS3: {
+            accessKey: requireSecret(SECRETS.etcdS3AccessKey.key),
+            secretKey: requireSecret(SECRETS.etcdS3SecretKey.key),
+          },
+        }
+      : {}),
   };
   return { config, secrets };
 }

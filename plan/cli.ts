@@ -9,8 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
-import { requiredSecrets } from "../src/config/secrets";
+import { SECRET_KEYS } from "../src/config/secrets";
 import { readStackFile, runProgram, stackNameOf } from "./engine";
 import { renderFiles, summarize } from "./render";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
@@ -18,13 +17,6 @@ import program = require("../index");
 
 const USAGE =
   "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous-outputs <outputs.json>]";
-
-/** Secrets this stack file's site kind requires, so that each gets its placeholder. */
-function secretsFor(stackFile: string): string[] {
-  const doc = parseYaml(readFileSync(stackFile, "utf8")) as { config?: Record<string, { kind?: string }> } | null;
-  const kind = doc?.config?.["k3s-sites:site"]?.kind === "hetzner" ? "hetzner" : "ssh";
-  return requiredSecrets(kind).map((s) => s.key);
-}
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -63,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     const previousOutputs = args["previous-outputs"]
       ? (JSON.parse(readFileSync(args["previous-outputs"], "utf8")) as Record<string, unknown>)
       : undefined;
-    run = await runProgram(readStackFile(stackFile, secretsFor(stackFile)), program, { previousOutputs });
+    run = await runProgram(readStackFile(stackFile, SECRET_KEYS), program, { previousOutputs });
   } catch (err) {
     if (pulumi.RunError.isInstance(err as Error) || pulumi.ResourceError.isInstance(err as Error)) {
       process.stderr.write(`${(err as Error).message}\n`);

@@ -34,6 +34,13 @@ export const ipv4 = () =>
     abort: true,
   });
 
+/** A plain IPv6 address. */
+export const ipv6 = () =>
+  z.string().refine((text) => parseIp(text)?.version === 6, {
+    message: "expected an IPv6 address such as fd00:1::10",
+    abort: true,
+  });
+
 /** A DNS label: what Kubernetes node names, Hetzner server names and pool names have in common. */
 export const dnsLabel = () =>
   z

@@ -107,7 +107,7 @@ export function configReference(): string {
     rows(`${NAMESPACE}:${key}`, schema, required.includes(key), out);
   }
   for (const spec of Object.values(SECRETS)) {
-    out.push(`| \`${spec.key}\` | secret | ${spec.key.startsWith("hcloud:") ? "required (hetzner)" : "required"} | ${cell(spec.description)} |`);
+    out.push(`| \`${spec.key}\` | secret | ${spec.key.startsWith("hcloud:") ? "required (hetzner)" : spec.key.includes("etcdS3") ? "with k3s.etcdSnapshots.s3" : "required"} | ${cell(spec.description)} |`);
   }
   return `${out.join("\n")}\n`;
 }

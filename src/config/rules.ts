@@ -216,6 +216,23 @@ export function checkDualStack(config: SiteConfig): Problem[] {
         message: `${k3s.serviceCidrV6} is too large: Kubernetes allows IPv6 service ranges of /108 or smaller, e.g. fd00:43::/112`,
       });
     }
+    if (config.site.kind === "hetzner") {
+      problems.push({
+        path: "k3s.ipFamilies",
+        message:
+          "dual-stack is not possible on a hetzner site: Hetzner private networks carry IPv4 only, and k3s needs an " +
+          "IPv6 node address on the network its nodes talk over. Use ipv4 (the load balancer still has a public IPv6)",
+      });
+    } else {
+      config.site.hosts.forEach((host, i) => {
+        if (host.privateIpv6 === undefined) {
+          problems.push({
+            path: `site.hosts[${i}].privateIpv6`,
+            message: `is required when k3s.ipFamilies is dual-stack: k3s refuses a dual-stack cluster whose node ${host.name} has only an IPv4 node-ip; set the host's IPv6 address on the LAN`,
+          });
+        }
+      });
+    }
   } else {
     for (const key of ["clusterCidrV6", "serviceCidrV6"] as const) {
       if (k3s[key] !== undefined) {
@@ -362,6 +379,17 @@ export function checkPublicIpv4(config: SiteConfig): Problem[] {
   return [];
 }
 
+/** Snapshot settings only mean something for embedded etcd. */
+export function checkEtcdSnapshots(config: SiteConfig): Problem[] {
+  if (config.k3s.datastore === "etcd" || !config.k3s.etcdSnapshots.s3) return [];
+  return [
+    {
+      path: "k3s.etcdSnapshots.s3",
+      message: "is set but k3s.datastore is sqlite, which k3s does not snapshot: remove it, or use datastore etcd",
+    },
+  ];
+}
+
 export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkNetworkZone,
   checkOperatorCidrs,
@@ -376,6 +404,7 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkCertificates,
   checkLoadBalancer,
   checkPublicIpv4,
+  checkEtcdSnapshots,
 ];
 
 export function checkRules(config: SiteConfig): Problem[] {

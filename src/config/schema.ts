@@ -4,7 +4,7 @@
  * cross-field rules live in resolve.ts and rules.ts.
  */
 import { z } from "zod";
-import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, port, role, sshPublicKey, sshUser } from "./fields";
+import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
 export const NAMESPACE = "k3s-sites";
@@ -113,6 +113,7 @@ const jumpHost = z.strictObject({
   address: hostOrIp(),
   port: port().default(22),
   user: sshUser().default("root"),
+  hostKey: z.string().optional().meta({ description: "The jump host's public key, pinned when set." }),
 });
 
 const sshHost = z.strictObject({
@@ -121,8 +122,14 @@ const sshHost = z.strictObject({
   port: port().default(22),
   user: sshUser().default("root").meta({ description: "SSH user; must be root or have passwordless sudo." }),
   privateIp: ipv4().meta({ description: "The host's address on site.network.cidr; k3s binds to it." }),
+  privateIpv6: ipv6()
+    .optional()
+    .meta({ description: "The host's IPv6 address on the LAN; required when k3s.ipFamilies is dual-stack." }),
   role: role(),
   arch: arch(),
+  externalIp: ipv4()
+    .optional()
+    .meta({ description: "Address other networks reach the host on (k3s node-external-ip). Default: none." }),
   jumpHost: jumpHost.optional().meta({ description: "A bastion that SSH goes through (ssh -J)." }),
   hostKey: z
     .string()
@@ -165,6 +172,29 @@ export const k3sSchema = z.strictObject({
     .meta({ description: "dual-stack needs clusterCidrV6 and serviceCidrV6. Fixed at creation." }),
   clusterCidrV6: cidrV6().optional().meta({ description: "IPv6 pod range (dual-stack)." }),
   serviceCidrV6: cidrV6().optional().meta({ description: "IPv6 service range (dual-stack), at most /108." }),
+  etcdSnapshots: z
+    .strictObject({
+      schedule: z
+        .string()
+        .regex(/^\S+( \S+){4}$/, { message: 'expected a cron schedule with 5 fields, such as "0 */12 * * *"' })
+        .default("0 */12 * * *")
+        .meta({ description: "When each server snapshots embedded etcd (cron, the server's time zone)." }),
+      retention: z.int().min(1).max(1000).default(5).meta({ description: "Snapshots kept per server." }),
+      s3: z
+        .strictObject({
+          endpoint: hostOrIp().default("s3.amazonaws.com").meta({ description: "S3 endpoint host." }),
+          bucket: z.string().min(3).meta({ description: "Bucket the snapshots are uploaded to." }),
+          region: z.string().min(1).optional().meta({ description: "Bucket region. Default: k3s's us-east-1." }),
+          folder: z.string().min(1).optional().meta({ description: "Folder inside the bucket, e.g. the site name." }),
+        })
+        .optional()
+        .meta({
+          description:
+            "Upload snapshots to S3. Credentials are the secrets k3s-sites:etcdS3AccessKey and k3s-sites:etcdS3SecretKey.",
+        }),
+    })
+    .prefault({})
+    .meta({ description: "Embedded-etcd snapshots on every server (datastore etcd)." }),
   secretsEncryption: z.boolean().default(true).meta({ description: "Encrypt Secrets at rest in the datastore." }),
   apiHost: hostOrIp()
     .optional()

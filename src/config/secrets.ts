@@ -2,8 +2,6 @@
  * The secrets a site reads. They are never part of the stack config object: Pulumi keeps them encrypted in the stack
  * file (`pulumi config set --secret`) and the program reads them with requireSecret, so they stay secret Outputs.
  */
-import type { StackConfig } from "./schema";
-
 export interface SecretSpec {
   /** Full config key, namespace included: `hcloud:token`. */
   readonly key: string;
@@ -19,9 +17,15 @@ export const SECRETS = {
     key: "hcloud:token",
     description: "Hetzner Cloud API token with read/write access to the project (pulumi config set --secret hcloud:token)",
   },
+  etcdS3AccessKey: {
+    key: "k3s-sites:etcdS3AccessKey",
+    description: "S3 access key for etcd snapshot uploads, when k3s.etcdSnapshots.s3 is set",
+  },
+  etcdS3SecretKey: {
+    key: "k3s-sites:etcdS3SecretKey",
+    description: "S3 secret key for etcd snapshot uploads, when k3s.etcdSnapshots.s3 is set",
+  },
 } as const satisfies Record<string, SecretSpec>;
 
-/** The secrets a site of this kind cannot deploy without. */
-export function requiredSecrets(kind: StackConfig["site"]["kind"]): SecretSpec[] {
-  return kind === "hetzner" ? [SECRETS.hcloudToken, SECRETS.sshPrivateKey] : [SECRETS.sshPrivateKey];
-}
+/** Every secret the program may read, by full key. */
+export const SECRET_KEYS: readonly string[] = Object.values(SECRETS).map((s) => s.key);

@@ -21,7 +21,12 @@ export interface SshEndpoint {
   readonly address: string;
   readonly port: number;
   readonly user: string;
-  readonly jumpHost?: { readonly address: string; readonly port: number; readonly user: string };
+  readonly jumpHost?: {
+    readonly address: string;
+    readonly port: number;
+    readonly user: string;
+    readonly hostKey?: string;
+  };
   readonly hostKey?: string;
 }
 
@@ -30,6 +35,10 @@ export interface NodeSpec {
   readonly name: string;
   readonly role: Role;
   readonly privateIp: string;
+  /** Home nodes on dual-stack sites: the node's IPv6 address (k3s needs a node-ip of each family). */
+  readonly privateIpv6?: string;
+  /** Home nodes: the address other networks reach the node on, when configured. */
+  readonly externalIp?: string;
   readonly arch: Arch;
   /** Hetzner nodes: the pool and server settings. */
   readonly hetzner?: { readonly pool: string; readonly number: number; readonly serverType: string; readonly image: string };
@@ -91,6 +100,8 @@ export function resolveSite(config: StackConfig): { site: SiteConfig; problems: 
       name: h.name,
       role: h.role,
       privateIp: h.privateIp,
+      ...(h.privateIpv6 ? { privateIpv6: h.privateIpv6 } : {}),
+      ...(h.externalIp ? { externalIp: h.externalIp } : {}),
       arch: h.arch,
       ssh: {
         address: h.address,

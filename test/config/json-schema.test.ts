@@ -11,6 +11,8 @@ describe("stack file JSON Schema", () => {
       "hcloud:token",
       "k3s-sites:certificates",
       "k3s-sites:cni",
+      "k3s-sites:etcdS3AccessKey",
+      "k3s-sites:etcdS3SecretKey",
       "k3s-sites:ingress",
       "k3s-sites:k3s",
       "k3s-sites:networkPolicies",

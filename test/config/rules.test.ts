@@ -126,10 +126,26 @@ describe("cross-field rules", () => {
     ]);
   });
 
-  it("rejects dual-stack without IPv6 ranges", () => {
+  it("rejects dual-stack without IPv6 ranges or IPv6 node addresses", () => {
     assert.deepEqual(problemsOf(ssh((r) => (r.k3s.ipFamilies = "dual-stack"))), [
       "k3s.clusterCidrV6 is required when k3s.ipFamilies is dual-stack: set an IPv6 range, e.g. fd00:42::/56",
       "k3s.serviceCidrV6 is required when k3s.ipFamilies is dual-stack: set an IPv6 range, e.g. fd00:43::/112",
+      "site.hosts[0].privateIpv6 is required when k3s.ipFamilies is dual-stack: k3s refuses a dual-stack cluster whose node nuc has only an IPv4 node-ip; set the host's IPv6 address on the LAN",
+      "site.hosts[1].privateIpv6 is required when k3s.ipFamilies is dual-stack: k3s refuses a dual-stack cluster whose node pi has only an IPv4 node-ip; set the host's IPv6 address on the LAN",
+    ]);
+  });
+
+  it("rejects dual-stack on Hetzner, whose private networks carry IPv4 only", () => {
+    const raw = hetzner((r) => Object.assign(r.k3s, { ipFamilies: "dual-stack", clusterCidrV6: "fd00:42::/56", serviceCidrV6: "fd00:43::/112" }));
+    assert.deepEqual(problemsOf(raw), [
+      "k3s.ipFamilies dual-stack is not possible on a hetzner site: Hetzner private networks carry IPv4 only, and k3s needs an IPv6 node address on the network its nodes talk over. Use ipv4 (the load balancer still has a public IPv6)",
+    ]);
+  });
+
+  it("rejects S3 snapshot uploads without embedded etcd", () => {
+    const raw = ssh((r) => Object.assign(r.k3s, { datastore: "sqlite", etcdSnapshots: { s3: { bucket: "snaps" } } }));
+    assert.deepEqual(problemsOf(raw), [
+      "k3s.etcdSnapshots.s3 is set but k3s.datastore is sqlite, which k3s does not snapshot: remove it, or use datastore etcd",
     ]);
   });
 
@@ -137,7 +153,10 @@ describe("cross-field rules", () => {
     assert.deepEqual(problemsOf(ssh((r) => (r.k3s.clusterCidrV6 = "fd00:42::/56"))), [
       "k3s.clusterCidrV6 fd00:42::/56 is set but k3s.ipFamilies is ipv4: set k3s.ipFamilies to dual-stack, or remove clusterCidrV6",
     ]);
-    const raw = ssh((r) => Object.assign(r.k3s, { ipFamilies: "dual-stack", clusterCidrV6: "fd00:42::/56", serviceCidrV6: "fd00:43::/64" }));
+    const raw = ssh((r) => {
+      Object.assign(r.k3s, { ipFamilies: "dual-stack", clusterCidrV6: "fd00:42::/56", serviceCidrV6: "fd00:43::/64" });
+      r.site.hosts.forEach((h: { privateIpv6?: string }, i: number) => (h.privateIpv6 = `fd00:1::${i + 1}`));
+    });
     assert.deepEqual(problemsOf(raw), [
       "k3s.serviceCidrV6 fd00:43::/64 is too large: Kubernetes allows IPv6 service ranges of /108 or smaller, e.g. fd00:43::/112",
     ]);

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { requiredSecrets } from "../../src/config/secrets";
+import { SECRET_KEYS } from "../../src/config/secrets";
 import { readStackFile, runProgram, type ProgramRun, type RecordedResource } from "../../plan/engine";
 import program = require("../../index");
 import { ROOT } from "../helpers";
@@ -14,8 +14,7 @@ export async function planOf(
   previousOutputs?: Record<string, unknown>,
 ): Promise<ProgramRun> {
   const file = join(dir, `Pulumi.${stack}.yaml`);
-  const secrets = [...requiredSecrets("hetzner"), ...requiredSecrets("ssh")].map((s) => s.key);
-  return runProgram(readStackFile(file, secrets), program, { previousOutputs });
+  return runProgram(readStackFile(file, SECRET_KEYS), program, { previousOutputs });
 }
 
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
