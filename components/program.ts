@@ -18,6 +18,7 @@ export async function main(): Promise<Record<string, unknown>> {
     kind: config.site.kind,
     [FIXED_SETTINGS_OUTPUT]: fixed,
     nodes: site.nodes,
+    kubeconfig: site.cluster.kubeconfig,
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),
   };

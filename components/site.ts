@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
+import { K3sCluster } from "./k3s/cluster";
 import type { NodeOutput } from "./outputs";
 import { SshHosts } from "./ssh/hosts";
 import type { SiteSecrets } from "./stack-config";
@@ -22,6 +23,8 @@ export class Site extends pulumi.ComponentResource {
   readonly loadBalancer?: pulumi.Output<LoadBalancerOutput>;
   /** Hetzner sites: the private network's ID. */
   readonly networkId?: pulumi.Output<number>;
+  /** The cluster: its kubeconfig (secret) and the Kubernetes provider for everything in it. */
+  readonly cluster: K3sCluster;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -52,6 +55,23 @@ export class Site extends pulumi.ComponentResource {
       this.loadBalancer = infra.loadBalancer;
       this.networkId = infra.networkId;
     }
-    this.registerOutputs({ nodes: this.nodes, loadBalancer: this.loadBalancer, networkId: this.networkId });
+
+    this.cluster = new K3sCluster(
+      `${name}-k3s`,
+      {
+        siteName: args.siteName,
+        config,
+        addresses: infra.addresses,
+        sshPrivateKey: secrets.sshPrivateKey,
+        ...(secrets.etcdS3 ? { etcdS3: secrets.etcdS3 } : {}),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({
+      nodes: this.nodes,
+      loadBalancer: this.loadBalancer,
+      networkId: this.networkId,
+      kubeconfig: this.cluster.kubeconfig,
+    });
   }
 }

@@ -24,7 +24,42 @@ const publicIpv6 = (seq: number) => `2001:db8:${seq.toString(16)}::1`;
 
 const echo: MockFn = (args, seq) => ({ id: hcloudId(seq), state: { ...args.inputs } });
 
+/** What k3s writes to /etc/rancher/k3s/k3s.yaml, with placeholder credentials. */
+export const SAMPLE_K3S_KUBECONFIG = `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: UExBQ0VIT0xERVI=
+    server: https://127.0.0.1:6443
+  name: default
+contexts:
+- context:
+    cluster: default
+    user: default
+  name: default
+current-context: default
+kind: Config
+preferences: {}
+users:
+- name: default
+  user:
+    client-certificate-data: UExBQ0VIT0xERVI=
+    client-key-data: UExBQ0VIT0xERVI=
+`;
+
 const RESOURCE_MOCKS: Record<string, MockFn> = {
+  "random:index/randomPassword:RandomPassword": (args) => ({
+    id: "none",
+    state: { ...args.inputs, result: `<random:${args.name}>` },
+  }),
+  // Bootstrap commands print nothing; the command that reads the kubeconfig prints k3s's file.
+  "command:remote:Command": (args, seq) => ({
+    id: `${args.name}-${seq}`,
+    state: {
+      ...args.inputs,
+      stdout: /k3s\.yaml/.test(String(args.inputs.create ?? "")) ? SAMPLE_K3S_KUBECONFIG : "",
+      stderr: "",
+    },
+  }),
   "hcloud:index/network:Network": echo,
   "hcloud:index/networkSubnet:NetworkSubnet": (args) => ({
     // The provider's subnet ID is "<network id>-<ip range>".

@@ -11,7 +11,7 @@ import {
   siteSelector,
   type LoadBalancerServiceSpec,
 } from "../../src/hetzner/model";
-import type { NodeOutput } from "../outputs";
+import type { NodeAddress, NodeOutput } from "../outputs";
 import { HetznerLoadBalancer } from "./load-balancer";
 
 export interface HetznerInfraArgs {
@@ -43,6 +43,8 @@ export class HetznerInfra extends pulumi.ComponentResource {
   readonly networkId: pulumi.Output<number>;
   readonly servers: Readonly<Record<string, hcloud.Server>>;
   readonly nodes: pulumi.Output<NodeOutput[]>;
+  /** How SSH reaches each server (public IPv4, or IPv6 without one), by node name. */
+  readonly addresses: Readonly<Record<string, NodeAddress>>;
   readonly loadBalancer: pulumi.Output<LoadBalancerOutput>;
 
   constructor(name: string, args: HetznerInfraArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -122,6 +124,19 @@ export class HetznerInfra extends pulumi.ComponentResource {
             sshAddress: ipv4 || ipv6,
           }),
         );
+      }),
+    );
+
+    this.addresses = Object.fromEntries(
+      args.nodes.map((n): [string, NodeAddress] => {
+        const server = servers[n.name]!;
+        return [
+          n.name,
+          {
+            sshHost: site.publicIpv4 ? server.ipv4Address : server.ipv6Address,
+            publicAddresses: site.publicIpv4 ? [server.ipv4Address, server.ipv6Address] : [server.ipv6Address],
+          },
+        ];
       }),
     );
 

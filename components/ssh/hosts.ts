@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeSpec } from "../../src/config/site";
-import type { NodeOutput } from "../outputs";
+import type { NodeAddress, NodeOutput } from "../outputs";
 
 export interface SshHostsArgs {
   readonly nodes: readonly NodeSpec[];
@@ -9,6 +9,8 @@ export interface SshHostsArgs {
 /** The machines of a home site: they exist already, so this creates nothing and only reports them. */
 export class SshHosts extends pulumi.ComponentResource {
   readonly nodes: pulumi.Output<NodeOutput[]>;
+  /** How SSH reaches each host, by node name. */
+  readonly addresses: Readonly<Record<string, NodeAddress>>;
 
   constructor(name: string, args: SshHostsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:ssh:SshHosts", name, {}, opts);
@@ -22,6 +24,12 @@ export class SshHosts extends pulumi.ComponentResource {
           ...(n.ssh ? { sshAddress: n.ssh.address } : {}),
         }),
       ),
+    );
+    this.addresses = Object.fromEntries(
+      args.nodes.map((n): [string, NodeAddress] => [
+        n.name,
+        { sshHost: n.ssh!.address, publicAddresses: n.externalIp ? [n.externalIp] : [] },
+      ]),
     );
     this.registerOutputs({ nodes: this.nodes });
   }

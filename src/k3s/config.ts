@@ -1,0 +1,136 @@
+/**
+ * /etc/rancher/k3s/config.yaml of each node. k3s reads it on every start; every key is the long form of a
+ * `k3s server` or `k3s agent` flag (docs.k3s.io, "Configuration File"). Secrets never appear here: the token and
+ * the S3 credentials go into a separate drop-in file that the node script writes from stdin.
+ */
+import { stringify } from "yaml";
+import type { NodeSpec, SiteConfig } from "../config/site";
+
+/** Where k3s and the node script keep their files on a node. */
+export const K3S_PATHS = {
+  config: "/etc/rancher/k3s/config.yaml",
+  /** k3s merges /etc/rancher/k3s/config.yaml.d/*.yaml after config.yaml, in name order. */
+  secrets: "/etc/rancher/k3s/config.yaml.d/90-k3s-sites-secrets.yaml",
+  kubeconfig: "/etc/rancher/k3s/k3s.yaml",
+  binary: "/usr/local/bin/k3s",
+  sysctl: "/etc/sysctl.d/90-k3s-sites.conf",
+  modules: "/etc/modules-load.d/k3s-sites.conf",
+  routeUnit: "/etc/systemd/system/k3s-sites-default-route.service",
+} as const;
+
+/** The port of the Kubernetes API on every server. */
+export const API_PORT = 6443;
+
+/** What a node's config depends on beyond the site config: values only known at deploy time. */
+export interface NodeDeployment {
+  readonly node: NodeSpec;
+  /** The server that initializes the cluster; the others join it. */
+  readonly firstServer: NodeSpec;
+  /**
+   * Extra addresses for this server's API certificate, known once the server exists: its public addresses, which
+   * the operator may reach the API on.
+   * @default [] - the private addresses and k3s.apiHost only
+   */
+  readonly tlsSans?: readonly string[];
+}
+
+/** The first server in config order: it runs `cluster-init`, and every other node joins it. */
+export function firstServerOf(config: SiteConfig): NodeSpec {
+  const first = config.nodes.find((n) => n.role === "server");
+  // The config rules guarantee at least one server; this guards callers that skip them.
+  if (!first) throw new Error("the site has no node with role server");
+  return first;
+}
+
+/** Whether k3s's kube-proxy is off: Cilium replaces it. */
+export function kubeProxyReplaced(config: SiteConfig): boolean {
+  return config.cni.plugin === "cilium";
+}
+
+/**
+ * The settings every server must agree on, from one place: k3s refuses to join a server whose cluster-wide flags
+ * differ from the cluster's ("critical configuration value mismatch"), and the CIDRs, the CNI switches and the
+ * datastore can never change afterwards.
+ */
+export function clusterWideServerConfig(config: SiteConfig): Record<string, unknown> {
+  const k3s = config.k3s;
+  const dual = k3s.ipFamilies === "dual-stack";
+  return {
+    "cluster-cidr": dual ? `${k3s.clusterCidr},${k3s.clusterCidrV6}` : k3s.clusterCidr,
+    "service-cidr": dual ? `${k3s.serviceCidr},${k3s.serviceCidrV6}` : k3s.serviceCidr,
+    "cluster-dns": k3s.clusterDns,
+    "cluster-domain": k3s.clusterDomain,
+    // The CNI (Canal or Cilium) is installed by the site; k3s's own flannel and network policy controller would
+    // fight it, and Traefik and servicelb are replaced by nginx and the load balancer (or Cilium's LB-IPAM).
+    "flannel-backend": "none",
+    "disable-network-policy": true,
+    disable: ["traefik", "servicelb"],
+    ...(kubeProxyReplaced(config) ? { "disable-kube-proxy": true } : {}),
+    "secrets-encryption": k3s.secretsEncryption,
+    ...(k3s.datastore === "etcd" ? etcdSnapshotConfig(config) : {}),
+  };
+}
+
+function etcdSnapshotConfig(config: SiteConfig): Record<string, unknown> {
+  const snapshots = config.k3s.etcdSnapshots;
+  const s3 = snapshots.s3;
+  return {
+    "etcd-snapshot-schedule-cron": snapshots.schedule,
+    "etcd-snapshot-retention": snapshots.retention,
+    ...(s3
+      ? {
+          "etcd-s3": true,
+          "etcd-s3-endpoint": s3.endpoint,
+          "etcd-s3-bucket": s3.bucket,
+          ...(s3.region ? { "etcd-s3-region": s3.region } : {}),
+          ...(s3.folder ? { "etcd-s3-folder": s3.folder } : {}),
+        }
+      : {}),
+  };
+}
+
+function serverUrl(first: NodeSpec): string {
+  return `https://${first.privateIp}:${API_PORT}`;
+}
+
+/** The config.yaml of one node, as an ordered mapping. */
+export function nodeConfig(config: SiteConfig, deployment: NodeDeployment): Record<string, unknown> {
+  const { node, firstServer } = deployment;
+  const isFirst = node.name === firstServer.name;
+  const nodeIps = node.privateIpv6 ? `${node.privateIp},${node.privateIpv6}` : node.privateIp;
+  const common: Record<string, unknown> = {
+    "node-name": node.name,
+    // Without node-ip, k3s takes the address of the default route's interface: the public NIC on Hetzner.
+    "node-ip": nodeIps,
+    ...(node.externalIp ? { "node-external-ip": node.externalIp } : {}),
+    // The kubelet refuses to start when a kernel setting differs from what it needs, instead of changing it; the
+    // node script writes those settings before k3s starts.
+    "protect-kernel-defaults": true,
+    ...(isFirst ? {} : { server: serverUrl(firstServer) }),
+  };
+  if (node.role === "agent") return common;
+
+  // Only this server's own names: adding a server then changes no other server's config (and restarts none).
+  const sans = [
+    ...(config.k3s.apiHost ? [config.k3s.apiHost] : []),
+    node.privateIp,
+    ...(node.privateIpv6 ? [node.privateIpv6] : []),
+    ...(deployment.tlsSans ?? []),
+  ];
+  return {
+    ...common,
+    ...(isFirst && config.k3s.datastore === "etcd" ? { "cluster-init": true } : {}),
+    "advertise-address": node.privateIp,
+    "tls-san": [...new Set(sans)],
+    "write-kubeconfig-mode": "0600",
+    ...clusterWideServerConfig(config),
+  };
+}
+
+/** config.yaml as written to the node. */
+export function renderNodeConfig(config: SiteConfig, deployment: NodeDeployment): string {
+  return `# Written by k3s-sites for ${deployment.node.name}; changes here are overwritten on the next pulumi up.\n${stringify(
+    nodeConfig(config, deployment),
+    { lineWidth: 0 },
+  )}`;
+}
