@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { ConfigError } from "../src/config/errors";
+import { loadCanal } from "./cni/cache";
 import { previousFixedSettings } from "./previous-settings";
 import { Site } from "./site";
 import { loadStackConfig } from "./stack-config";
@@ -13,7 +14,17 @@ export async function main(): Promise<Record<string, unknown>> {
   const problems = checkFixedSettings(await previousFixedSettings(), fixed);
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
 
-  const site = new Site("site", { siteName: pulumi.getStack(), config, secrets });
+  // Fetched (or read from the cache) and checked against its pinned sha256 before any resource exists.
+  let canalManifest: string | undefined;
+  if (config.cni.plugin === "canal") {
+    try {
+      canalManifest = await loadCanal(config);
+    } catch (err) {
+      throw new pulumi.RunError(`cni.canal: ${(err as Error).message}`);
+    }
+  }
+
+  const site = new Site("site", { siteName: pulumi.getStack(), config, secrets, ...(canalManifest ? { canalManifest } : {}) });
   return {
     kind: config.site.kind,
     [FIXED_SETTINGS_OUTPUT]: fixed,

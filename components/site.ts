@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
+import { Canal } from "./cni/canal";
+import { Cilium } from "./cni/cilium";
 import { K3sCluster } from "./k3s/cluster";
 import type { NodeOutput } from "./outputs";
 import { SshHosts } from "./ssh/hosts";
@@ -11,6 +13,8 @@ export interface SiteArgs {
   readonly siteName: string;
   readonly config: SiteConfig;
   readonly secrets: SiteSecrets;
+  /** Canal sites: the pinned canal.yaml, read and checked before the site is built. */
+  readonly canalManifest?: string;
 }
 
 /**
@@ -25,6 +29,8 @@ export class Site extends pulumi.ComponentResource {
   readonly networkId?: pulumi.Output<number>;
   /** The cluster: its kubeconfig (secret) and the Kubernetes provider for everything in it. */
   readonly cluster: K3sCluster;
+  /** The CNI, first in the cluster: every other Kubernetes object of the site depends on it. */
+  readonly cni: Canal | Cilium;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -67,6 +73,16 @@ export class Site extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    // The CNI needs the API server only: it goes in while the other servers and the agents join.
+    const cniArgs = { config, provider: this.cluster.provider, dependsOn: [this.cluster.firstServerCommand] };
+    if (config.cni.plugin === "canal") {
+      if (args.canalManifest === undefined) throw new pulumi.ResourceError("a canal site needs its manifest", this, true);
+      this.cni = new Canal(`${name}-canal`, { ...cniArgs, manifest: args.canalManifest }, { parent: this });
+    } else {
+      this.cni = new Cilium(`${name}-cilium`, cniArgs, { parent: this });
+    }
+
     this.registerOutputs({
       nodes: this.nodes,
       loadBalancer: this.loadBalancer,

@@ -232,15 +232,24 @@ export async function runProgram(
   // The program's own error is caught inside the stack, so that the SDK's promises around the Stack resource do not
   // reject unhandled, and rethrown once the stack is done.
   let failure: { error: unknown } | undefined;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    try {
-      return await program();
-    } catch (error) {
-      failure = { error };
-      return {};
-    }
-  });
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  // An Output that rejects while a resource's inputs are serialized (a failed download, a bad digest) surfaces as an
+  // unhandled rejection; the Pulumi CLI fails the run on those, and so does the plan.
+  const onRejection = (error: unknown) => (failure ??= { error });
+  process.on("unhandledRejection", onRejection);
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        return await program();
+      } catch (error) {
+        failure = { error };
+        return {};
+      }
+    });
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
   if (failure) throw failure.error;
   return {
     project: stackFile.project,

@@ -35,6 +35,8 @@ export class K3sCluster extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   /** The bootstrap command of each node, by node name. */
   readonly nodeCommands: Readonly<Record<string, command.remote.Command>>;
+  /** The first server's bootstrap command: once it is done, the API server answers. */
+  readonly firstServerCommand: command.remote.Command;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:k3s:K3sCluster", name, {}, opts);
@@ -97,6 +99,7 @@ export class K3sCluster extends pulumi.ComponentResource {
 
     let previous = nodeCommand(first, []);
     const firstCommand = previous;
+    this.firstServerCommand = firstCommand;
     for (const server of config.nodes.filter((n) => n.role === "server" && n !== first)) {
       previous = nodeCommand(server, [previous]);
     }

@@ -13,6 +13,8 @@ import {
   type Cidr,
 } from "../net/cidr";
 import type { Problem } from "./errors";
+import { checkCiliumL2Devices } from "../cni/cilium";
+import { CALICO_PINS } from "../cni/manifest";
 import { HETZNER_LOCATIONS } from "./schema";
 import type { SiteConfig } from "./site";
 
@@ -272,6 +274,24 @@ export function checkCni(config: SiteConfig): Problem[] {
       });
     }
   }
+  const canal = config.cni.canal;
+  if (config.cni.plugin === "canal" && canal.sha256 === undefined && CALICO_PINS[canal.version] === undefined) {
+    problems.push({
+      path: "cni.canal.version",
+      message:
+        `${canal.version} has no pinned canal.yaml digest in k3s-sites (pinned: ${Object.keys(CALICO_PINS).join(", ")}): ` +
+        "use a pinned version, or set cni.canal.sha256 to the sha256 of that release's manifests/canal.yaml",
+    });
+  }
+  if (config.cni.plugin === "canal" && config.k3s.ipFamilies === "dual-stack" && config.site.kind === "ssh") {
+    // (Hetzner sites are refused dual-stack for any CNI, in checkDualStack.)
+    problems.push({
+      path: "cni.plugin",
+      message:
+        "canal does not support k3s.ipFamilies dual-stack here: the Canal manifest runs Calico with IPv6 off and " +
+        "Flannel on one IPv4 network. Use cni.plugin cilium for a dual-stack site, or k3s.ipFamilies ipv4",
+    });
+  }
   if (cilium.l2Announcements && config.site.kind === "hetzner") {
     problems.push({
       path: "cni.cilium.l2Announcements",
@@ -405,6 +425,7 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkLoadBalancer,
   checkPublicIpv4,
   checkEtcdSnapshots,
+  checkCiliumL2Devices,
 ];
 
 export function checkRules(config: SiteConfig): Problem[] {

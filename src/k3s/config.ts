@@ -4,6 +4,7 @@
  * the S3 credentials go into a separate drop-in file that the node script writes from stdin.
  */
 import { stringify } from "yaml";
+import { ciliumKubeProxyReplacement } from "../cni/cilium";
 import type { NodeSpec, SiteConfig } from "../config/site";
 
 /** Where k3s and the node script keep their files on a node. */
@@ -42,11 +43,6 @@ export function firstServerOf(config: SiteConfig): NodeSpec {
   return first;
 }
 
-/** Whether k3s's kube-proxy is off: Cilium replaces it. */
-export function kubeProxyReplaced(config: SiteConfig): boolean {
-  return config.cni.plugin === "cilium";
-}
-
 /**
  * The settings every server must agree on, from one place: k3s refuses to join a server whose cluster-wide flags
  * differ from the cluster's ("critical configuration value mismatch"), and the CIDRs, the CNI switches and the
@@ -65,7 +61,7 @@ export function clusterWideServerConfig(config: SiteConfig): Record<string, unkn
     "flannel-backend": "none",
     "disable-network-policy": true,
     disable: ["traefik", "servicelb"],
-    ...(kubeProxyReplaced(config) ? { "disable-kube-proxy": true } : {}),
+    ...(ciliumKubeProxyReplacement(config) ? { "disable-kube-proxy": true } : {}),
     "secrets-encryption": k3s.secretsEncryption,
     ...(k3s.datastore === "etcd" ? etcdSnapshotConfig(config) : {}),
   };

@@ -142,6 +142,24 @@ describe("cross-field rules", () => {
     ]);
   });
 
+  it("rejects dual-stack with Canal, which runs one IPv4 network", () => {
+    const raw = ssh((r) => {
+      Object.assign(r.k3s, { ipFamilies: "dual-stack", clusterCidrV6: "fd00:42::/56", serviceCidrV6: "fd00:43::/112" });
+      r.site.hosts.forEach((h: { privateIpv6?: string }, i: number) => (h.privateIpv6 = `fd00:1::${i + 1}`));
+      r.cni = { plugin: "canal" };
+    });
+    assert.deepEqual(problemsOf(raw), [
+      "cni.plugin canal does not support k3s.ipFamilies dual-stack here: the Canal manifest runs Calico with IPv6 off and Flannel on one IPv4 network. Use cni.plugin cilium for a dual-stack site, or k3s.ipFamilies ipv4",
+    ]);
+  });
+
+  it("rejects a Calico version without a pinned or configured digest", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.cni = { canal: { version: "v3.30.0" } }))), [
+      "cni.canal.version v3.30.0 has no pinned canal.yaml digest in k3s-sites (pinned: v3.31.7, v3.32.1): use a pinned version, or set cni.canal.sha256 to the sha256 of that release's manifests/canal.yaml",
+    ]);
+    assert.deepEqual(problemsOf(hetzner((r) => (r.cni = { canal: { version: "v3.30.0", sha256: "a".repeat(64) } }))), []);
+  });
+
   it("rejects S3 snapshot uploads without embedded etcd", () => {
     const raw = ssh((r) => Object.assign(r.k3s, { datastore: "sqlite", etcdSnapshots: { s3: { bucket: "snaps" } } }));
     assert.deepEqual(problemsOf(raw), [

@@ -1,0 +1,350 @@
+/**
+ * Canal (Calico policy + Flannel VXLAN) from the official Calico `canal.yaml`, customized for k3s by one pure
+ * function. Every change is made by name (ConfigMap canal-config, DaemonSet canal, container and key names), never by
+ * position or text patching, so a Calico version bump keeps every customization, and an upstream change that
+ * removes something we rely on fails here, loudly, instead of deploying a cluster with the upstream defaults.
+ */
+import { parseAllDocuments } from "yaml";
+import { isHetzner, type SiteConfig } from "../config/site";
+import { addressAt, formatIp, parseCidr } from "../net/cidr";
+import { CALICO_PINS } from "./manifest";
+
+/** How Flannel chooses the interface it sends VXLAN over. */
+export type FlannelInterface =
+  /** canal_iface: an interface name (or an address on it), the same on every node. */
+  | { readonly kind: "name"; readonly name: string }
+  /** FLANNELD_IFACE_CAN_REACH: the interface of `ip route get <address>` on each node. */
+  | { readonly kind: "canReach"; readonly address: string }
+  /** Neither: Flannel's default, the interface of the default route. */
+  | { readonly kind: "defaultRoute" };
+
+/** What customizeCanal changes in the upstream manifest: plain data, derived from the SiteConfig by canalSettingsOf. */
+export interface CanalSettings {
+  /** The Calico release the manifest comes from; only named in error messages. */
+  readonly version: string;
+  /** Flannel's network (net-conf.json Network): the k3s pod range, which k3s cuts the node pod ranges from. */
+  readonly podCidr: string;
+  readonly flannelInterface: FlannelInterface;
+  /** Pod interface MTU (veth_mtu), in bytes. */
+  readonly mtu: number;
+  /**
+   * Resource requests set on each of the two node agent containers (calico-node and kube-flannel); a quantity not
+   * given keeps the upstream request. @default - the upstream requests
+   */
+  readonly resources?: { readonly cpu?: string; readonly memory?: string };
+  /** Registry (with an optional path) that replaces the registry of every image. @default - the upstream registries */
+  readonly imageRegistry?: string;
+}
+
+/** Hetzner private networks have an MTU of 1450 bytes; Flannel's VXLAN header takes 50 of them. */
+export const HETZNER_CANAL_MTU = 1400; // bytes
+/** An Ethernet LAN (1500 bytes) minus the 50 bytes of VXLAN. */
+export const SSH_CANAL_MTU = 1450; // bytes
+
+/** The names customizeCanal looks up and the keys it sets, for callers and tests. */
+export const CANAL_CUSTOMIZED = {
+  namespace: "kube-system",
+  configMap: "canal-config",
+  daemonSet: "canal",
+  /** ConfigMap keys. */
+  netConf: "net-conf.json",
+  cniNetworkConfig: "cni_network_config",
+  vethMtu: "veth_mtu",
+  iface: "canal_iface",
+  /** The DaemonSet's containers. */
+  calicoContainer: "calico-node",
+  flannelContainer: "kube-flannel",
+  /** kube-flannel's environment (flanneld reads every flag from FLANNELD_<FLAG>). */
+  ifaceEnv: "FLANNELD_IFACE",
+  canReachEnv: "FLANNELD_IFACE_CAN_REACH",
+  /** What the calico CNI plugin gets in its container_settings. */
+  containerSettings: { allow_ip_forwarding: true },
+} as const;
+
+/**
+ * The Canal settings of a site.
+ *
+ * The Flannel interface, unless cni.canal.interface names one:
+ * - hetzner: the interface that reaches the private network's gateway, the first address of site.network.cidr
+ *   (10.0.0.1 for 10.0.0.0/16). Hetzner names the private NIC differently per server type (ens10, enp7s0, ...), so
+ *   no single name fits every pool, and the default route is the public NIC. Every cloud server gets the route
+ *   `<network> via <gateway>` and an on-link route to the gateway on the private NIC (docs.hetzner.com, Networks,
+ *   "Architecture"); the gateway is never a server's address (Hetzner reserves the first IP). Flannel's
+ *   --iface-can-reach (since v0.18.0; both pinned manifests run flannel v0.24.4) picks the interface of
+ *   `ip route get <address>`.
+ * - ssh: Flannel's default, the interface of the default route (what the config reference documents). Can-reach
+ *   does not fit a home LAN: a node's own address (e.g. the first server's) resolves to `lo` on that node, and Flannel
+ *   would then build VXLAN on lo with its 65536-byte MTU (flannel pkg/ip GetInterfaceBySpecificIPRouting returns the
+ *   route's device as is); a guessed gateway such as the LAN's .1 may be one of the hosts, or a VIP on one. Sites whose
+ *   nodes talk over another interface than the default route (a VPN) set cni.canal.interface.
+ */
+export function canalSettingsOf(config: SiteConfig): CanalSettings {
+  const canal = config.cni.canal;
+  if (config.k3s.ipFamilies !== "ipv4") {
+    // The manifest runs Felix with IPv6 off and Flannel on one IPv4 network; a dual-stack pod range would be half used.
+    throw new Error(
+      `cni.plugin canal supports k3s.ipFamilies ipv4 only, got ${config.k3s.ipFamilies}: set cni.plugin to cilium ` +
+        `for a dual-stack site, or k3s.ipFamilies to ipv4`,
+    );
+  }
+  let flannelInterface: FlannelInterface;
+  if (canal.interface !== undefined) {
+    flannelInterface = { kind: "name", name: canal.interface };
+  } else if (isHetzner(config.site)) {
+    const network = parseCidr(config.site.network.cidr);
+    if (network === undefined) {
+      throw new Error(`site.network.cidr ${config.site.network.cidr} is not a CIDR: use an IPv4 range such as 10.0.0.0/16`);
+    }
+    flannelInterface = { kind: "canReach", address: formatIp(addressAt(network, 1n)) };
+  } else {
+    flannelInterface = { kind: "defaultRoute" };
+  }
+  const resources =
+    canal.resources && (canal.resources.cpu !== undefined || canal.resources.memory !== undefined)
+      ? {
+          ...(canal.resources.cpu !== undefined ? { cpu: canal.resources.cpu } : {}),
+          ...(canal.resources.memory !== undefined ? { memory: canal.resources.memory } : {}),
+        }
+      : undefined;
+  return {
+    version: canal.version,
+    podCidr: config.k3s.clusterCidr,
+    flannelInterface,
+    mtu: canal.mtu ?? (isHetzner(config.site) ? HETZNER_CANAL_MTU : SSH_CANAL_MTU),
+    ...(resources ? { resources } : {}),
+    ...(canal.imageRegistry !== undefined ? { imageRegistry: canal.imageRegistry } : {}),
+  };
+}
+
+/** The objects of a multi-document YAML manifest, without empty documents. Throws on YAML errors. */
+export function parseManifest(text: string): object[] {
+  const objects: object[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`canal.yaml is not valid YAML: ${doc.errors[0]!.message}`);
+    const value: unknown = doc.toJS();
+    if (value !== null && typeof value === "object") objects.push(value);
+  }
+  return objects;
+}
+
+/** CustomResourceDefinitions first, so that they can be applied (and established) before everything else. */
+export function splitCrds(objects: readonly object[]): { crds: object[]; rest: object[] } {
+  const crds: object[] = [];
+  const rest: object[] = [];
+  for (const obj of objects) {
+    const { apiVersion, kind } = obj as K8sObject;
+    const isCrd = kind === "CustomResourceDefinition" && String(apiVersion).startsWith("apiextensions.k8s.io/");
+    (isCrd ? crds : rest).push(obj);
+  }
+  return { crds, rest };
+}
+
+interface K8sObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  data?: Record<string, unknown>;
+  spec?: { template?: { spec?: PodSpec } };
+}
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { configMapKeyRef?: { name?: string; key?: string } };
+}
+
+interface Container {
+  name: string;
+  image?: string;
+  env?: EnvVar[];
+  resources?: { requests?: Record<string, string>; [key: string]: unknown };
+}
+
+interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  ephemeralContainers?: Container[];
+  volumes?: { name: string; configMap?: { name?: string } }[];
+}
+
+/**
+ * The upstream manifest with k3s-sites' customizations; `objects` is not modified. Sets in ConfigMap canal-config:
+ * the Flannel network (`net-conf.json` Network) to the k3s pod range, since upstream's 10.244.0.0/16 does not hold
+ * the node pod ranges k3s hands out; `veth_mtu`; `canal_iface` or, in DaemonSet canal's kube-flannel container,
+ * FLANNELD_IFACE_CAN_REACH; and `container_settings.allow_ip_forwarding` of the calico CNI plugin, which k3s needs
+ * (docs.k3s.io, Basic Network Options, "Custom CNI": Canal and Calico must allow IP forwarding in
+ * container_settings). Optionally the resource requests of calico-node and kube-flannel, and the registry of every
+ * image. Throws naming what it did not find.
+ */
+export function customizeCanal(objects: readonly object[], settings: CanalSettings): object[] {
+  const out = structuredClone(objects) as K8sObject[];
+  const names = CANAL_CUSTOMIZED;
+  const missing = (what: string) =>
+    new Error(
+      `canal.yaml of Calico ${settings.version} has no ${what}: the upstream manifest changed shape, so k3s-sites ` +
+        `cannot apply its customizations (pod range, Flannel interface, MTU, IP forwarding). Use a cni.canal.version ` +
+        `k3s-sites supports (${Object.keys(CALICO_PINS).join(", ")}), or teach src/cni/canal.ts the new layout`,
+    );
+
+  const configMap = findObject(out, "ConfigMap", names.configMap);
+  if (!configMap?.data) throw missing(`ConfigMap ${names.namespace}/${names.configMap}`);
+  const data = configMap.data;
+  const stringKey = (key: string): string => {
+    const value = data[key];
+    if (typeof value !== "string") throw missing(`key ${key} in ConfigMap ${names.configMap}`);
+    return value;
+  };
+  // Every key we set must exist upstream: a renamed key would otherwise be added beside the one Calico reads.
+  for (const key of [names.netConf, names.cniNetworkConfig, names.vethMtu, names.iface]) stringKey(key);
+
+  const netConf = parseJson(stringKey(names.netConf), () => missing(`JSON in ${names.configMap} ${names.netConf}`));
+  netConf.Network = settings.podCidr;
+  data[names.netConf] = `${JSON.stringify(netConf, null, 2)}\n`;
+
+  const cni = parseCniTemplate(stringKey(names.cniNetworkConfig), () =>
+    missing(`JSON in ${names.configMap} ${names.cniNetworkConfig}`),
+  );
+  const calico = calicoPlugin(cni);
+  if (!calico) throw missing(`calico plugin in ${names.configMap} ${names.cniNetworkConfig}`);
+  calico.container_settings = { ...(calico.container_settings as object | undefined), ...names.containerSettings };
+  data[names.cniNetworkConfig] = formatCniTemplate(cni);
+
+  data[names.vethMtu] = String(settings.mtu);
+
+  const daemonSet = findObject(out, "DaemonSet", names.daemonSet);
+  const pod = daemonSet?.spec?.template?.spec;
+  if (!pod) throw missing(`DaemonSet ${names.namespace}/${names.daemonSet}`);
+  const container = (name: string): Container => {
+    const found = pod.containers?.find((c) => c.name === name);
+    if (!found) throw missing(`container ${name} in DaemonSet ${names.daemonSet}`);
+    return found;
+  };
+  const calicoNode = container(names.calicoContainer);
+  const flannel = container(names.flannelContainer);
+
+  // A key nobody reads would be a customization that silently does nothing.
+  const requireRead = (key: string) => {
+    const all = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
+    const read = all.some((c) =>
+      (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef?.name === names.configMap && e.valueFrom.configMapKeyRef.key === key),
+    );
+    if (!read) throw missing(`container of DaemonSet ${names.daemonSet} reading ${names.configMap} ${key}`);
+  };
+  requireRead(names.cniNetworkConfig);
+  requireRead(names.vethMtu);
+  if (!pod.volumes?.some((v) => v.configMap?.name === names.configMap)) {
+    throw missing(`volume of DaemonSet ${names.daemonSet} mounting ${names.configMap} (Flannel's ${names.netConf})`);
+  }
+
+  const iface = settings.flannelInterface;
+  if (iface.kind === "name") {
+    const ifaceEnv = flannel.env?.find((e) => e.name === names.ifaceEnv);
+    if (ifaceEnv?.valueFrom?.configMapKeyRef?.key !== names.iface) {
+      throw missing(`${names.ifaceEnv} in container ${names.flannelContainer} reading ${names.configMap} ${names.iface}`);
+    }
+    data[names.iface] = iface.name;
+  } else {
+    // An interface name would win over can-reach in flanneld; the default route needs none either.
+    data[names.iface] = "";
+    if (iface.kind === "canReach") setEnv(flannel, names.canReachEnv, iface.address);
+  }
+
+  if (settings.resources) {
+    for (const c of [calicoNode, flannel]) {
+      c.resources = { ...c.resources, requests: { ...c.resources?.requests, ...settings.resources } };
+    }
+  }
+
+  if (settings.imageRegistry !== undefined) {
+    let rewritten = 0;
+    for (const obj of out) {
+      const spec = obj.spec?.template?.spec;
+      for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])]) {
+        if (c.image === undefined) continue;
+        c.image = withRegistry(c.image, settings.imageRegistry);
+        rewritten++;
+      }
+    }
+    if (rewritten === 0) throw missing("container image");
+  }
+  return out;
+}
+
+/**
+ * `image` pulled from `registry` instead: the registry part is replaced, the repository path and tag are kept
+ * (quay.io/calico/node:v3.32.1 -> <registry>/calico/node:v3.32.1). Images without a registry are Docker Hub ones,
+ * whose single-name images live under library/.
+ */
+export function withRegistry(image: string, registry: string): string {
+  const slash = image.indexOf("/");
+  const first = slash < 0 ? "" : image.slice(0, slash);
+  // Docker's rule: the first component is a registry when it has a dot or a port, or is localhost.
+  const hasRegistry = first.includes(".") || first.includes(":") || first === "localhost";
+  const path = hasRegistry ? image.slice(slash + 1) : slash < 0 ? `library/${image}` : image;
+  return `${registry.replace(/\/+$/, "")}/${path}`;
+}
+
+function findObject(objects: K8sObject[], kind: string, name: string): K8sObject | undefined {
+  return objects.find(
+    (o) =>
+      o.kind === kind &&
+      o.metadata?.name === name &&
+      (o.metadata.namespace ?? CANAL_CUSTOMIZED.namespace) === CANAL_CUSTOMIZED.namespace,
+  );
+}
+
+function setEnv(container: Container, name: string, value: string): void {
+  const env = (container.env ??= []);
+  const at = env.findIndex((e) => e.name === name);
+  if (at >= 0) env[at] = { name, value };
+  else env.push({ name, value });
+}
+
+function parseJson(text: string, fail: () => Error): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw fail();
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw fail();
+  return value as Record<string, unknown>;
+}
+
+function calicoPlugin(cni: Record<string, unknown>): Record<string, unknown> | undefined {
+  const plugins = Array.isArray(cni.plugins) ? (cni.plugins as unknown[]) : [cni];
+  return plugins.find((p): p is Record<string, unknown> => (p as { type?: unknown } | null)?.type === "calico");
+}
+
+// The CNI config is a template for Calico's install-cni: bare placeholders such as `"mtu": __CNI_MTU__` are replaced
+// on each node, so the text is not JSON. Outside strings they become marked strings while we edit, and bare again after.
+const RAW = "@@k3s-sites-raw@@";
+const PLACEHOLDER = /__[A-Z0-9_]+__/y;
+
+function parseCniTemplate(text: string, fail: () => Error): Record<string, unknown> {
+  let json = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      json += c;
+      if (c === "\\") json += text[++i] ?? "";
+      else if (c === '"') inString = false;
+      continue;
+    }
+    PLACEHOLDER.lastIndex = i;
+    const placeholder = PLACEHOLDER.exec(text);
+    if (placeholder) {
+      json += JSON.stringify(RAW + placeholder[0]);
+      i += placeholder[0].length - 1;
+      continue;
+    }
+    if (c === '"') inString = true;
+    json += c;
+  }
+  return parseJson(json, fail);
+}
+
+function formatCniTemplate(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(new RegExp(`"${RAW}(__[A-Z0-9_]+__)"`, "g"), "$1");
+}
