@@ -7,6 +7,7 @@ import { ConfigError } from "../src/config/errors";
 import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../src/config/load";
 import { SECRETS, SECRET_KEYS } from "../src/config/secrets";
 import type { SiteConfig } from "../src/config/site";
+import { dnsSecretName } from "../src/edge/cert-manager";
 
 export interface SiteSecrets {
   /** The SSH private key that reaches every node. */
@@ -15,6 +16,8 @@ export interface SiteSecrets {
   readonly hcloudToken?: pulumi.Output<string>;
   /** With k3s.etcdSnapshots.s3 only: the S3 credentials for snapshot uploads. */
   readonly etcdS3?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
+  /** With certificates.dns01 only: the DNS provider's API secret. */
+  readonly dnsSecret?: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -65,5 +68,6 @@ export function loadStackConfig(): StackConfig {
         }
       : {}),
   };
-  return { config, secrets };
+  const dns = dnsSecretName(config);
+  return { config, secrets: dns ? { ...secrets, dnsSecret: requireSecret(SECRETS[dns].key) } : secrets };
 }

@@ -6,6 +6,16 @@ import { z } from "zod";
 import { NAMESPACE, stackConfigSchema } from "./schema";
 import { SECRETS } from "./secrets";
 
+/** When the README's secrets table says a secret is needed. */
+function secretNeed(key: string): string {
+  if (key.startsWith("hcloud:")) return "required (hetzner)";
+  if (key.includes("etcdS3")) return "with k3s.etcdSnapshots.s3";
+  if (key.endsWith(":dnsApiToken")) return "with certificates.dns01 cloudflare, digitalocean or hetzner";
+  if (key.endsWith(":route53SecretAccessKey")) return "with certificates.dns01 route53";
+  if (key.endsWith(":rfc2136TsigSecret")) return "with certificates.dns01 rfc2136";
+  return "required";
+}
+
 type JsonSchema = Record<string, unknown> & {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
@@ -107,7 +117,7 @@ export function configReference(): string {
     rows(`${NAMESPACE}:${key}`, schema, required.includes(key), out);
   }
   for (const spec of Object.values(SECRETS)) {
-    out.push(`| \`${spec.key}\` | secret | ${spec.key.startsWith("hcloud:") ? "required (hetzner)" : spec.key.includes("etcdS3") ? "with k3s.etcdSnapshots.s3" : "required"} | ${cell(spec.description)} |`);
+    out.push(`| \`${spec.key}\` | secret | ${secretNeed(spec.key)} | ${cell(spec.description)} |`);
   }
   return `${out.join("\n")}\n`;
 }

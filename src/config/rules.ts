@@ -15,6 +15,7 @@ import {
 import type { Problem } from "./errors";
 import { checkCiliumL2Devices } from "../cni/cilium";
 import { CALICO_PINS } from "../cni/manifest";
+import { CERT_MANAGER, NGINX } from "../edge/names";
 import { HETZNER_LOCATIONS } from "./schema";
 import type { SiteConfig } from "./site";
 
@@ -309,14 +310,60 @@ export function checkCni(config: SiteConfig): Problem[] {
   return problems;
 }
 
+/** Let's Encrypt needs an email; a DNS-01 provider needs its settings, and only its own. */
 export function checkCertificates(config: SiteConfig): Problem[] {
-  if (!config.certificates.enabled || config.certificates.email !== undefined) return [];
-  return [
-    {
+  const certificates = config.certificates;
+  if (!certificates.enabled) return [];
+  const problems: Problem[] = [];
+  if (certificates.email === undefined) {
+    problems.push({
       path: "certificates.email",
       message: "is required while certificates.enabled is true: Let's Encrypt sends expiry notices there",
-    },
-  ];
+    });
+  }
+  const dns01 = certificates.dns01;
+  if (!dns01) return problems;
+  const required = (key: string, fix: string): Problem => ({
+    path: `certificates.dns01.${key}`,
+    message: `is required when certificates.dns01.provider is ${dns01.provider}: ${fix}`,
+  });
+  if (dns01.provider === "route53") {
+    if (dns01.route53?.region === undefined) {
+      problems.push(required("route53.region", "set the AWS region of the Route 53 API, e.g. eu-central-1"));
+    }
+    if (dns01.route53?.accessKeyID === undefined) {
+      problems.push(
+        required(
+          "route53.accessKeyID",
+          "set the access key ID of an IAM user allowed to change the zone's records, and its secret key with " +
+            "pulumi config set --secret k3s-sites:route53SecretAccessKey",
+        ),
+      );
+    }
+  }
+  if (dns01.provider === "rfc2136") {
+    if (dns01.rfc2136?.nameserver === undefined) {
+      problems.push(required("rfc2136.nameserver", "set the DNS server that accepts dynamic updates, e.g. 192.0.2.53:53"));
+    }
+    if (dns01.rfc2136?.tsigKeyName === undefined) {
+      problems.push(
+        required(
+          "rfc2136.tsigKeyName",
+          "set the name of the TSIG key the server accepts updates with, and its secret with " +
+            "pulumi config set --secret k3s-sites:rfc2136TsigSecret",
+        ),
+      );
+    }
+  }
+  for (const provider of ["route53", "rfc2136"] as const) {
+    if (dns01[provider] !== undefined && dns01.provider !== provider) {
+      problems.push({
+        path: `certificates.dns01.${provider}`,
+        message: `is set but certificates.dns01.provider is ${dns01.provider}: remove it, or set the provider to ${provider}`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Load-balancer ports are unique, and 80/443 belong to the ingress. */
@@ -410,6 +457,171 @@ export function checkEtcdSnapshots(config: SiteConfig): Problem[] {
   ];
 }
 
+/**
+ * Namespaces no app may live in: k3s's own, where a default-deny would cut off CoreDNS and the CNI, and the edge's,
+ * whose policies k3s-sites writes itself.
+ */
+const RESERVED_NAMESPACES: Readonly<Record<string, string>> = {
+  "kube-system": "k3s's own namespace (CoreDNS, the CNI, metrics-server)",
+  "kube-public": "a namespace Kubernetes reserves",
+  "kube-node-lease": "a namespace Kubernetes reserves",
+  [NGINX.namespace]: "the ingress controller's namespace",
+  [CERT_MANAGER.namespace]: "cert-manager's namespace",
+};
+
+function showLabels(labels: Readonly<Record<string, string>>): string {
+  return `{${Object.entries(labels)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", ")}}`;
+}
+
+/**
+ * Two selectors can pick the same pod unless they require different values of one label. Apps in one namespace must
+ * not, or one app's policy would also open or close the other's pods.
+ */
+export function selectorsDisjoint(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  return Object.entries(a).some(([key, value]) => key in b && b[key] !== value);
+}
+
+/**
+ * Declared app traffic refers to apps that exist, on ports they declare, and both ends agree: a call needs the
+ * caller's `to` and the callee's `from`, since each end's policy stops it otherwise.
+ */
+export function checkApps(config: SiteConfig): Problem[] {
+  const apps = config.networkPolicies.apps;
+  const at = (i: number): string => `networkPolicies.apps[${i}]`;
+  const problems: Problem[] = [];
+  const byName = new Map<string, number>();
+  apps.forEach((app, i) => {
+    const first = byName.get(app.name);
+    if (first !== undefined) {
+      problems.push({ path: `${at(i)}.name`, message: `"${app.name}" is also the name of ${at(first)}: app names must be unique` });
+    } else byName.set(app.name, i);
+  });
+  const unknown = (path: string, name: string): Problem => ({
+    path,
+    message: `"${name}" is not a declared app: declare it under networkPolicies.apps, or fix the name`,
+  });
+  const k3s = config.k3s;
+  const clusterRanges: [string, string | undefined, string][] = [
+    ["k3s.clusterCidr", k3s.clusterCidr, "pod addresses change whenever a pod restarts; declare those pods as an app and name it"],
+    ["k3s.clusterCidrV6", k3s.clusterCidrV6, "pod addresses change whenever a pod restarts; declare those pods as an app and name it"],
+    ["k3s.serviceCidr", k3s.serviceCidr, "policies see a Service's pods, after its address is translated, so nothing ever matches it; name the app behind the Service instead"],
+    ["k3s.serviceCidrV6", k3s.serviceCidrV6, "policies see a Service's pods, after its address is translated, so nothing ever matches it; name the app behind the Service instead"],
+  ];
+  const checkCidr = (path: string, text: string): void => {
+    const cidr = parseCidr(text);
+    if (!cidr) return; // the schema reports it
+    for (const [key, rangeText, why] of clusterRanges) {
+      const range = rangeText === undefined ? undefined : parseCidr(rangeText);
+      if (range && containsCidr(range, cidr)) {
+        problems.push({ path, message: `${text} lies inside ${key} ${rangeText}: ${why}` });
+        return;
+      }
+    }
+  };
+
+  apps.forEach((app, i) => {
+    const reserved = RESERVED_NAMESPACES[app.namespace];
+    if (reserved) {
+      problems.push({
+        path: `${at(i)}.namespace`,
+        message: `"${app.namespace}" is ${reserved}, whose policies k3s-sites writes itself: put the app in a namespace of its own, e.g. ${app.name}`,
+      });
+    }
+    const ports = new Map<string, number>();
+    app.ports.forEach((p, j) => {
+      const key = `${p.port}/${p.protocol}`;
+      const first = ports.get(key);
+      if (first !== undefined) {
+        problems.push({ path: `${at(i)}.ports[${j}]`, message: `${key} is also ${at(i)}.ports[${first}]: declare each port once` });
+      } else ports.set(key, j);
+    });
+    if (app.from.length > 0 && app.ports.length === 0) {
+      problems.push({
+        path: `${at(i)}.ports`,
+        message: "is empty, but from lists callers: declare the ports they call, e.g. [{port: 8080}]",
+      });
+    }
+    apps.slice(0, i).forEach((other, k) => {
+      if (other.namespace !== app.namespace || selectorsDisjoint(app.podSelector, other.podSelector)) return;
+      problems.push({
+        path: `${at(i)}.podSelector`,
+        message:
+          `${showLabels(app.podSelector)} can select the pods of ${at(k)} (${other.name}, ${showLabels(other.podSelector)}) ` +
+          `in namespace ${app.namespace}, and each app's policy would apply to both: give the two apps different values ` +
+          `of one label, e.g. app: ${app.name} and app: ${other.name}`,
+      });
+    });
+
+    app.from.forEach((peer, j) => {
+      const path = `${at(i)}.from[${j}]`;
+      if (peer.app !== undefined) {
+        const k = byName.get(peer.app);
+        if (k === undefined) problems.push(unknown(`${path}.app`, peer.app));
+        else if (!apps[k]!.to.some((t) => t.app === app.name)) {
+          problems.push({
+            path: `${path}.app`,
+            message: `"${peer.app}" does not list "${app.name}" under to, so its own policy stops the call: add {app: ${app.name}} to ${at(k)}.to, or remove this entry`,
+          });
+        }
+      }
+      if (peer.loadBalancer && config.site.kind !== "hetzner") {
+        problems.push({
+          path: `${path}.loadBalancer`,
+          message:
+            "is for hetzner sites, whose load balancer forwards from its private address; on this site traffic comes " +
+            `from the clients themselves: list them as cidr, e.g. ${config.nodeCidr} (the LAN) or 0.0.0.0/0 (anyone)`,
+        });
+      }
+      if (peer.cidr !== undefined) checkCidr(`${path}.cidr`, peer.cidr);
+    });
+
+    app.to.forEach((peer, j) => {
+      const path = `${at(i)}.to[${j}]`;
+      if (peer.app !== undefined) {
+        const k = byName.get(peer.app);
+        if (k === undefined) problems.push(unknown(`${path}.app`, peer.app));
+        else {
+          const target = apps[k]!;
+          if (!target.from.some((f) => f.app === app.name)) {
+            problems.push({
+              path: `${path}.app`,
+              message: `"${peer.app}" does not accept calls from "${app.name}": add {app: ${app.name}} to ${at(k)}.from, or remove this entry`,
+            });
+          }
+          const declared = target.ports.map((p) => `${p.port}/${p.protocol}`);
+          peer.ports?.forEach((p, m) => {
+            if (declared.includes(`${p.port}/${p.protocol}`)) return;
+            problems.push({
+              path: `${path}.ports[${m}]`,
+              message:
+                `${p.port}/${p.protocol} is not a port of app "${target.name}", which declares ` +
+                `${declared.length > 0 ? declared.join(", ") : "none"}: use one of those, or add it to ${at(k)}.ports`,
+            });
+          });
+        }
+      }
+      if (peer.cidr !== undefined) {
+        if (peer.ports === undefined) {
+          problems.push({
+            path: `${path}.ports`,
+            message: `is required with cidr: list the ports ${app.name} calls at ${peer.cidr}, e.g. [{port: 587}]`,
+          });
+        }
+        checkCidr(`${path}.cidr`, peer.cidr);
+      }
+      if (peer.dns && peer.ports !== undefined) {
+        problems.push({
+          path: `${path}.ports`,
+          message: "does not apply to dns, which is always port 53 over UDP and TCP: remove it",
+        });
+      }
+    });
+  });
+  return problems;
+}
+
 export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkNetworkZone,
   checkOperatorCidrs,
@@ -426,6 +638,7 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkPublicIpv4,
   checkEtcdSnapshots,
   checkCiliumL2Devices,
+  checkApps,
 ];
 
 export function checkRules(config: SiteConfig): Problem[] {

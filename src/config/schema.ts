@@ -300,25 +300,199 @@ export const ingressSchema = z.strictObject({
     .meta({ description: "Extra keys for the controller's ConfigMap." }),
 });
 
+/** DNS providers that can solve ACME DNS-01 challenges: four built into cert-manager, and Hetzner through its webhook. */
+export const DNS01_PROVIDERS = ["cloudflare", "route53", "digitalocean", "rfc2136", "hetzner"] as const;
+export type Dns01Provider = (typeof DNS01_PROVIDERS)[number];
+
+/** The TSIG algorithms cert-manager's RFC 2136 solver accepts (pkg/issuer/acme/dns/rfc2136, supportedAlgorithms). */
+export const TSIG_ALGORITHMS = ["HMACMD5", "HMACSHA1", "HMACSHA256", "HMACSHA512"] as const;
+
+// Provider settings are optional here so that checkCertificates (rules.ts) can name the provider that needs them.
+const route53 = z.strictObject({
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: "expected an AWS region such as eu-central-1" })
+    .optional()
+    .meta({ description: "AWS region of the Route 53 API, e.g. eu-central-1. Required for route53." }),
+  accessKeyID: z
+    .string()
+    .regex(/^[A-Z0-9]{16,128}$/, { message: "expected an AWS access key ID such as AKIAIOSFODNN7EXAMPLE" })
+    .optional()
+    .meta({
+      description:
+        "Access key ID of an IAM user allowed to change the zone's records; its secret key is the secret " +
+        "k3s-sites:route53SecretAccessKey. Required for route53.",
+    }),
+  hostedZoneID: z
+    .string()
+    .regex(/^[A-Z0-9]{1,32}$/, { message: "expected a Route 53 hosted zone ID such as Z2ABCDEF123456, without /hostedzone/" })
+    .optional()
+    .meta({ description: "Hosted zone to update. Default: the zone Route 53 finds for the name." }),
+});
+
+const rfc2136 = z.strictObject({
+  nameserver: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
+      message: "expected host:port such as 192.0.2.53:53 or ns1.example.com:53, with an IPv6 address in brackets: [2001:db8::53]:53",
+    })
+    .optional()
+    .meta({ description: "Authoritative DNS server that accepts dynamic updates, host:port. Required for rfc2136." }),
+  tsigKeyName: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        "Name of the TSIG key the server accepts updates with; the key itself is the secret " +
+        "k3s-sites:rfc2136TsigSecret. Required for rfc2136.",
+    }),
+  tsigAlgorithm: z
+    .enum(TSIG_ALGORITHMS, { message: `expected ${TSIG_ALGORITHMS.join(", ")}` })
+    .default("HMACSHA256")
+    .meta({ description: "Algorithm of the TSIG key. cert-manager's own default is HMACMD5." }),
+});
+
 export const certificatesSchema = z.strictObject({
   enabled: z.boolean().default(true),
   email: z.email({ message: "expected an email address for Let's Encrypt notices" }).optional(),
   dns01: z
     .strictObject({
-      provider: z.enum(["cloudflare", "route53", "digitalocean", "rfc2136", "hetzner"], {
-        message: "expected cloudflare, route53, digitalocean, rfc2136 or hetzner",
-      }),
+      provider: z
+        .enum(DNS01_PROVIDERS, { message: "expected cloudflare, route53, digitalocean, rfc2136 or hetzner" })
+        .meta({
+          description:
+            "cloudflare, digitalocean and hetzner read an API token from the secret k3s-sites:dnsApiToken; " +
+            "route53 and rfc2136 need their settings below.",
+        }),
+      route53: route53.optional().meta({ description: "Route 53 settings (provider route53)." }),
+      rfc2136: rfc2136.optional().meta({ description: "RFC 2136 dynamic update settings (provider rfc2136)." }),
     })
     .optional()
     .meta({ description: "Solve ACME challenges through DNS instead of HTTP." }),
 });
+
+/** A Kubernetes label name, with an optional DNS-subdomain prefix: `app`, `app.kubernetes.io/name`. */
+const labelKey = z
+  .string()
+  .regex(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    { message: "expected a label name such as app or app.kubernetes.io/name" },
+  )
+  .refine((key) => !key.includes("/") || key.indexOf("/") <= 253, {
+    message: "expected a label prefix of at most 253 characters",
+  });
+
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, {
+  message: "expected a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+});
+
+const protocol = z.enum(["TCP", "UDP"], { message: "expected TCP or UDP" }).default("TCP");
+
+const appPort = z.strictObject({
+  port: port().meta({ description: "The port the app's pods listen on (the container port, not a Service port)." }),
+  protocol,
+  name: z
+    .string()
+    .regex(/^(?=.{1,15}$)(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      message: "expected a port name such as http or smtp: at most 15 lower-case letters, digits and '-'",
+    })
+    .optional()
+    .meta({ description: "A name for the port, e.g. http or smtp." }),
+});
+
+const peerPort = z.strictObject({ port: port(), protocol });
+
+/** A peer names exactly one kind of caller or callee: one entry, one rule, one thing to read in a review. */
+function exactlyOne<T extends Record<string, unknown>>(keys: readonly (keyof T & string)[]) {
+  return (peer: T, ctx: z.RefinementCtx) => {
+    const set = keys.filter((k) => peer[k] !== undefined);
+    if (set.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        input: peer,
+        message: `${set.length === 0 ? "names no peer" : `sets ${set.join(" and ")}`}: set exactly one of ${keys.join(", ")}`,
+      });
+    }
+  };
+}
+
+const fromPeer = z
+  .strictObject({
+    app: dnsLabel().optional().meta({ description: "Another app's name, from networkPolicies.apps." }),
+    nginx: z
+      .literal(true, { message: "expected true, or leave the key out" })
+      .optional()
+      .meta({ description: "The ingress controller, for apps that Ingresses route to." }),
+    loadBalancer: z
+      .literal(true, { message: "expected true, or leave the key out" })
+      .optional()
+      .meta({
+        description:
+          "Hetzner sites: the load balancer's private address, the source of what it forwards (e.g. mail ports).",
+      }),
+    cidr: cidr().optional().meta({ description: "Addresses outside the cluster, e.g. 192.168.1.0/24." }),
+  })
+  .superRefine(exactlyOne(["app", "nginx", "loadBalancer", "cidr"]));
+
+const toPeer = z
+  .strictObject({
+    app: dnsLabel().optional().meta({ description: "Another app's name, from networkPolicies.apps." }),
+    dns: z
+      .literal(true, { message: "expected true, or leave the key out" })
+      .optional()
+      .meta({ description: "CoreDNS, port 53 over UDP and TCP." }),
+    cidr: cidr().optional().meta({ description: "Addresses outside the cluster, e.g. an SMTP relay 198.51.100.25/32." }),
+    ports: z
+      .array(peerPort)
+      .min(1, { message: "list at least one port, e.g. [{port: 587}], or leave ports out" })
+      .optional()
+      .meta({ description: "Required with cidr. With app: a subset of its ports. Default: all the app's ports." }),
+  })
+  .superRefine(exactlyOne(["app", "dns", "cidr"]));
+
+const app = z
+  .strictObject({
+    name: dnsLabel().meta({ description: "The app's name, unique in the site; other apps refer to it by name." }),
+    namespace: dnsLabel().meta({ description: "The app's namespace. With defaultDeny it gets default-deny and DNS like every managed one." }),
+    podSelector: z
+      .record(labelKey, labelValue)
+      .refine((labels) => Object.keys(labels).length > 0, {
+        message: "selects every pod of the namespace: list the app's own labels, e.g. {app: web}",
+      })
+      .optional()
+      .meta({ description: "Labels of the app's pods. Default: {app: <name>}." }),
+    ports: z.array(appPort).default([]).meta({ description: "Ports the app's pods accept calls on." }),
+    from: z
+      .array(fromPeer)
+      .default([])
+      .meta({ description: "Who may call the app, on its ports. Default: no one." }),
+    to: z
+      .array(toPeer)
+      .default([])
+      .meta({
+        description:
+          "What the app may call. Default: nothing (with defaultDeny, DNS stays open to every pod of a managed namespace).",
+      }),
+  })
+  .transform((a) => ({ ...a, podSelector: a.podSelector ?? { app: a.name } }));
 
 export const networkPoliciesSchema = z.strictObject({
   defaultDeny: z
     .boolean()
     .default(true)
     .meta({ description: "Deny all traffic in managed namespaces except what is declared." }),
+  apps: z
+    .array(app)
+    .default([])
+    .meta({
+      description:
+        "Apps and their traffic. Each becomes a NetworkPolicy: its pods accept calls only from `from`, on its " +
+        "ports, and reach only `to`.",
+    }),
 });
+
+export type AppConfig = z.output<typeof app>;
 
 /** Everything under the `k3s-sites:` namespace of a stack file. */
 export const stackConfigSchema = z.strictObject({

@@ -25,6 +25,25 @@ export const SECRETS = {
     key: "k3s-sites:etcdS3SecretKey",
     description: "S3 secret key for etcd snapshot uploads, when k3s.etcdSnapshots.s3 is set",
   },
+  dnsApiToken: {
+    key: "k3s-sites:dnsApiToken",
+    description:
+      "DNS provider API token for ACME DNS-01, when certificates.dns01.provider is cloudflare (a token with Zone:DNS:Edit " +
+      "and Zone:Zone:Read), digitalocean (a token with write access) or hetzner (a read/write Hetzner Cloud API token " +
+      "of the project that holds the zone) (pulumi config set --secret k3s-sites:dnsApiToken)",
+  },
+  route53SecretAccessKey: {
+    key: "k3s-sites:route53SecretAccessKey",
+    description:
+      "AWS secret access key of certificates.dns01.route53.accessKeyID, when certificates.dns01.provider is route53 " +
+      "(pulumi config set --secret k3s-sites:route53SecretAccessKey)",
+  },
+  rfc2136TsigSecret: {
+    key: "k3s-sites:rfc2136TsigSecret",
+    description:
+      "Secret of the TSIG key certificates.dns01.rfc2136.tsigKeyName (base64, as in the key file), when " +
+      "certificates.dns01.provider is rfc2136 (pulumi config set --secret k3s-sites:rfc2136TsigSecret)",
+  },
 } as const satisfies Record<string, SecretSpec>;
 
 /** Every secret the program may read, by full key. */

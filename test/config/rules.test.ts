@@ -284,3 +284,65 @@ describe("schema problems", () => {
     ]);
   });
 });
+
+describe("certificates rules", () => {
+  const withDns01 = (dns01: Record<string, unknown>, certificates: Record<string, unknown> = {}) =>
+    hetzner((r) => (r.certificates = { email: "ops@example.com", ...certificates, dns01 }));
+
+  it("accepts each DNS-01 provider with its settings", () => {
+    for (const dns01 of [
+      { provider: "cloudflare" },
+      { provider: "digitalocean" },
+      { provider: "hetzner" },
+      { provider: "route53", route53: { region: "eu-central-1", accessKeyID: "AKIAIOSFODNN7EXAMPLE" } },
+      { provider: "rfc2136", rfc2136: { nameserver: "[2001:db8::53]:53", tsigKeyName: "k3s-sites." } },
+    ]) {
+      assert.deepEqual(problemsOf(withDns01(dns01)), [], JSON.stringify(dns01));
+    }
+  });
+
+  it("requires region and accessKeyID for route53", () => {
+    assert.deepEqual(problemsOf(withDns01({ provider: "route53" })), [
+      "certificates.dns01.route53.region is required when certificates.dns01.provider is route53: set the AWS region of the Route 53 API, e.g. eu-central-1",
+      "certificates.dns01.route53.accessKeyID is required when certificates.dns01.provider is route53: set the access key ID of an IAM user allowed to change the zone's records, and its secret key with pulumi config set --secret k3s-sites:route53SecretAccessKey",
+    ]);
+    assert.deepEqual(problemsOf(withDns01({ provider: "route53", route53: { region: "eu-central-1" } })), [
+      "certificates.dns01.route53.accessKeyID is required when certificates.dns01.provider is route53: set the access key ID of an IAM user allowed to change the zone's records, and its secret key with pulumi config set --secret k3s-sites:route53SecretAccessKey",
+    ]);
+  });
+
+  it("requires nameserver and tsigKeyName for rfc2136", () => {
+    assert.deepEqual(problemsOf(withDns01({ provider: "rfc2136", rfc2136: {} })), [
+      "certificates.dns01.rfc2136.nameserver is required when certificates.dns01.provider is rfc2136: set the DNS server that accepts dynamic updates, e.g. 192.0.2.53:53",
+      "certificates.dns01.rfc2136.tsigKeyName is required when certificates.dns01.provider is rfc2136: set the name of the TSIG key the server accepts updates with, and its secret with pulumi config set --secret k3s-sites:rfc2136TsigSecret",
+    ]);
+  });
+
+  it("rejects settings of a provider that is not the chosen one", () => {
+    const raw = withDns01({ provider: "cloudflare", rfc2136: { nameserver: "192.0.2.53:53", tsigKeyName: "k." } });
+    assert.deepEqual(problemsOf(raw), [
+      "certificates.dns01.rfc2136 is set but certificates.dns01.provider is cloudflare: remove it, or set the provider to rfc2136",
+    ]);
+  });
+
+  it("checks nothing while certificates are off, and the email otherwise", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.certificates = { enabled: false, dns01: { provider: "route53" } }))), []);
+    assert.deepEqual(problemsOf(hetzner((r) => (r.certificates = { dns01: { provider: "hetzner" } }))), [
+      "certificates.email is required while certificates.enabled is true: Let's Encrypt sends expiry notices there",
+    ]);
+  });
+
+  it("names the expected form of a malformed provider setting", () => {
+    const raw = withDns01({
+      provider: "rfc2136",
+      rfc2136: { nameserver: "2001:db8::53", tsigKeyName: "k.", tsigAlgorithm: "hmac-sha256" },
+    });
+    assert.deepEqual(problemsOf(raw), [
+      'certificates.dns01.rfc2136.nameserver "2001:db8::53" is invalid: expected host:port such as 192.0.2.53:53 or ns1.example.com:53, with an IPv6 address in brackets: [2001:db8::53]:53',
+      'certificates.dns01.rfc2136.tsigAlgorithm "hmac-sha256" is invalid: expected HMACMD5, HMACSHA1, HMACSHA256, HMACSHA512',
+    ]);
+    assert.deepEqual(problemsOf(withDns01({ provider: "route53", route53: { region: "Frankfurt", accessKeyID: "AKIAIOSFODNN7EXAMPLE" } })), [
+      'certificates.dns01.route53.region "Frankfurt" is invalid: expected an AWS region such as eu-central-1',
+    ]);
+  });
+});
