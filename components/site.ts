@@ -3,7 +3,10 @@ import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
+import { CertManager } from "./edge/cert-manager";
+import { NginxIngress } from "./edge/nginx";
 import { K3sCluster } from "./k3s/cluster";
+import { NetworkPolicies } from "./policy/network-policies";
 import type { NodeOutput } from "./outputs";
 import { SshHosts } from "./ssh/hosts";
 import type { SiteSecrets } from "./stack-config";
@@ -82,6 +85,33 @@ export class Site extends pulumi.ComponentResource {
     } else {
       this.cni = new Cilium(`${name}-cilium`, cniArgs, { parent: this });
     }
+
+    // Everything else in the cluster waits for the CNI: pods cannot start without it.
+    const afterCni = [this.cni];
+    const provider = this.cluster.provider;
+    const nginx = new NginxIngress(
+      `${name}-nginx`,
+      {
+        config,
+        provider,
+        ...(infra instanceof HetznerInfra ? { statusAddress: infra.loadBalancer.apply((lb) => lb.ipv4) } : {}),
+        dependsOn: afterCni,
+      },
+      { parent: this },
+    );
+    let certManager: CertManager | undefined;
+    if (config.certificates.enabled) {
+      certManager = new CertManager(
+        `${name}-cert-manager`,
+        { config, provider, ...(secrets.dnsSecret ? { dnsSecret: secrets.dnsSecret } : {}), dependsOn: afterCni },
+        { parent: this },
+      );
+    }
+    new NetworkPolicies(
+      `${name}-policies`,
+      { config, provider, dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : [])] },
+      { parent: this },
+    );
 
     this.registerOutputs({
       nodes: this.nodes,

@@ -91,6 +91,8 @@ export interface CiliumValues {
    * @default - HETZNER_PRIVATE_MTU on hetzner sites, detected by Cilium elsewhere
    */
   readonly MTU?: number;
+  /** Node addresses are selectable by NetworkPolicy ipBlocks. */
+  readonly policyCIDRMatchMode: readonly "nodes"[];
   /** Set when cni.cilium.l2Announcements is. */
   readonly l2announcements?: { readonly enabled: true };
   /** Set when cni.cilium.l2Announcements is. @default - the chart's 10 QPS, burst 20 */
@@ -140,6 +142,9 @@ export function ciliumValues(config: SiteConfig): CiliumValues {
     ipv4: { enabled: true },
     ipv6: { enabled: config.k3s.ipFamilies === "dual-stack" },
     rollOutCiliumPods: true,
+    // NetworkPolicy ipBlocks name the servers' addresses (API server, webhooks); Cilium matches node addresses in
+    // CIDR rules only in this mode (Cilium docs, Network Policy, "policy-cidr-match-mode").
+    policyCIDRMatchMode: ["nodes"],
     operator: { replicas: ciliumOperatorReplicas(config), rollOutPods: true },
     hubble: {
       enabled: hubble,

@@ -1,0 +1,98 @@
+/**
+ * NetworkPolicies from declared app traffic (networkPolicies.apps), on top of what the system needs (system.ts).
+ *
+ * An app's declaration is complete: its pods accept calls only from its `from` peers, on its ports, and reach only
+ * its `to` peers, whether or not networkPolicies.defaultDeny is on. defaultDeny adds default-deny (and DNS) to every
+ * managed namespace, and the rules the ingress controller and cert-manager then need. checkApps (config rules) has
+ * already made sure every name, port and pair of ends agrees.
+ */
+import { CERT_MANAGER, NGINX } from "../edge/names";
+import type { AppConfig } from "../config/schema";
+import { isHetzner, type SiteConfig } from "../config/site";
+import {
+  DNS_RULE,
+  NGINX_PEER,
+  ipBlock,
+  networkPolicy,
+  podsIn,
+  type EgressRule,
+  type NetworkPolicy,
+  type PolicyPeer,
+  type PolicyPort,
+} from "./objects";
+import { certManagerPolicies, namespaceBaseline, nginxPolicies, solverPolicy, usesHttp01 } from "./system";
+
+export type { NetworkPolicy } from "./objects";
+
+/** Name of an app's policy in its namespace. */
+export function appPolicyName(app: Pick<AppConfig, "name">): string {
+  return `app-${app.name}`;
+}
+
+/** App namespaces, in the order the apps first name them. */
+export function appNamespaces(config: SiteConfig): string[] {
+  return [...new Set(config.networkPolicies.apps.map((a) => a.namespace))];
+}
+
+/** Every namespace k3s-sites puts policies in: the ingress controller's, cert-manager's (when on), and the apps'. */
+export function managedNamespaces(config: SiteConfig): string[] {
+  return [NGINX.namespace, ...(config.certificates.enabled ? [CERT_MANAGER.namespace] : []), ...appNamespaces(config)];
+}
+
+function portsOf(app: AppConfig): PolicyPort[] {
+  return app.ports.map((p) => ({ protocol: p.protocol, port: p.port }));
+}
+
+/** The policy of one app: ingress from its `from` peers on its ports, egress to its `to` peers. */
+export function appPolicy(config: SiteConfig, app: AppConfig): NetworkPolicy {
+  const apps = new Map(config.networkPolicies.apps.map((a) => [a.name, a]));
+  const callers: PolicyPeer[] = app.from.map((peer): PolicyPeer => {
+    if (peer.app !== undefined) {
+      const caller = apps.get(peer.app)!;
+      return podsIn(caller.namespace, caller.podSelector);
+    }
+    if (peer.nginx) return NGINX_PEER;
+    if (peer.loadBalancer) {
+      // The Hetzner load balancer forwards over the private network from its own private address, and the hostPort's
+      // DNAT keeps that source. checkApps refuses loadBalancer on other sites.
+      if (!isHetzner(config.site)) throw new Error(`app ${app.name}: from loadBalancer needs a hetzner site`);
+      return ipBlock(`${config.site.plan.loadBalancerIp}/32`);
+    }
+    return ipBlock(peer.cidr!);
+  });
+  const egress = app.to.map((peer): EgressRule => {
+    if (peer.dns) return DNS_RULE;
+    if (peer.app !== undefined) {
+      const target = apps.get(peer.app)!;
+      return {
+        to: [podsIn(target.namespace, target.podSelector)],
+        ports: peer.ports ? peer.ports.map((p) => ({ protocol: p.protocol, port: p.port })) : portsOf(target),
+      };
+    }
+    return { to: [ipBlock(peer.cidr!)], ports: peer.ports!.map((p) => ({ protocol: p.protocol, port: p.port })) };
+  });
+  return networkPolicy(app.namespace, appPolicyName(app), app.podSelector, {
+    ingress: callers.length > 0 ? [{ from: callers, ports: portsOf(app) }] : [],
+    egress,
+  });
+}
+
+/**
+ * Every NetworkPolicy of a site. With defaultDeny: per managed namespace, default-deny and DNS; nginx's and
+ * cert-manager's own rules; HTTP-01 solvers reachable from nginx in every app namespace. Always: one policy per app.
+ */
+export function networkPolicies(config: SiteConfig): NetworkPolicy[] {
+  const namespaces = appNamespaces(config);
+  const apps = config.networkPolicies.apps;
+  if (!config.networkPolicies.defaultDeny) return apps.map((app) => appPolicy(config, app));
+  return [
+    ...namespaceBaseline(NGINX.namespace),
+    ...nginxPolicies(config, namespaces),
+    ...(config.certificates.enabled ? [...namespaceBaseline(CERT_MANAGER.namespace), ...certManagerPolicies(config)] : []),
+    ...namespaces.flatMap((ns) => [
+      ...namespaceBaseline(ns),
+      ...(usesHttp01(config) ? [solverPolicy(ns)] : []),
+      ...apps.filter((app) => app.namespace === ns).map((app) => appPolicy(config, app)),
+    ]),
+  ];
+}

@@ -1,0 +1,191 @@
+/**
+ * The policies the system itself needs once every managed namespace denies all traffic: DNS, the ingress
+ * controller, cert-manager and its HTTP-01 solvers. App traffic is in network-policies.ts.
+ *
+ * Where the traffic comes from, and why some of it needs no rule:
+ *
+ * - Kubelet probes need no rule with either CNI. They come from the pod's own node, and "traffic to and from the
+ *   node where a Pod is running is always allowed" (kubernetes.io, Network Policies). Calico does not police
+ *   host-to-local-workload traffic at all (felix/rules/static.go, filterOutputChain: "We don't currently police
+ *   host -> endpoint according to the endpoint's ingress policy"); Cilium lets the local host in unless the agent
+ *   runs with --allow-localhost=policy (docs.cilium.io, Policy language, "Access to/from local host"; the chart keeps
+ *   the default). The same holds for the API server calling a webhook pod on its own node.
+ * - The Kubernetes API is reached through the `kubernetes` Service (ClusterIP, port 443), but both CNIs apply egress
+ *   policy after the Service's address is translated: kube-proxy (Canal) DNATs in the nat table's PREROUTING, before
+ *   Calico's filter chains; Cilium applies "Layer 4 policies ... to ports after service port mapping has been
+ *   applied" (Policy language, "Layer 4 Examples"). The endpoints are the servers' advertise-address, their private
+ *   IP (src/k3s/config.ts), on 6443. So the rule names each server's private IP on 6443, and no ClusterIP rule is
+ *   needed.
+ * - Cilium: ipBlock peers match no node unless Cilium runs with `policyCIDRMatchMode: [nodes]` ("By default,
+ *   CIDR-based selectors do not match in-cluster entities (pods or nodes)", Policy language, "Selecting nodes with
+ *   CIDR / ipBlock"). The rules below that name servers need that value on Cilium sites.
+ */
+import { HETZNER_WEBHOOK, usesHetznerWebhook } from "../edge/cert-manager";
+import { CERT_MANAGER, NGINX } from "../edge/names";
+import { API_PORT } from "../k3s/config";
+import type { SiteConfig } from "../config/site";
+import { isHetzner } from "../config/site";
+import {
+  DNS_RULE,
+  NAMESPACE_NAME_LABEL,
+  NGINX_PEER,
+  ipBlock,
+  networkPolicy,
+  podsIn,
+  tcp,
+  type EgressRule,
+  type NetworkPolicy,
+  type PolicyPeer,
+} from "./objects";
+
+/** Selects the pods of the cert-manager chart's deployment with this `app.kubernetes.io/name`. */
+function certManagerPods(name: string): Record<string, string> {
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": CERT_MANAGER.release };
+}
+
+/** Every server's private IP: where the API server listens (6443) and where it calls webhooks from. */
+export function apiServerPeers(config: SiteConfig): PolicyPeer[] {
+  return config.nodes.filter((n) => n.role === "server").map((n) => ipBlock(`${n.privateIp}/32`));
+}
+
+/** Egress to the Kubernetes API, post-DNAT (see the file comment). */
+export function apiServerRule(config: SiteConfig): EgressRule {
+  return { to: apiServerPeers(config), ports: [tcp(API_PORT)] };
+}
+
+/** Default-deny both ways, and DNS, for every pod of a managed namespace. */
+export function namespaceBaseline(namespace: string): NetworkPolicy[] {
+  return [
+    networkPolicy(namespace, "default-deny", {}, { ingress: [], egress: [] }),
+    networkPolicy(namespace, "allow-dns", {}, { egress: [DNS_RULE] }),
+  ];
+}
+
+/** Whether cert-manager solves challenges over HTTP-01 (through nginx) rather than DNS-01. */
+export function usesHttp01(config: SiteConfig): boolean {
+  return config.certificates.enabled && config.certificates.dns01 === undefined;
+}
+
+/**
+ * The ingress controller: clients on 80/443, the API, and the backends its Ingresses name (apps that list
+ * `from: nginx`, on their ports) plus HTTP-01 solver pods in app namespaces.
+ */
+export function nginxPolicies(config: SiteConfig, appNamespaces: readonly string[]): NetworkPolicy[] {
+  // Traffic arrives on the hostPort and is DNATed to the pod with its source kept. On a Hetzner site it comes from
+  // the load balancer, over the private network, from the load balancer's private address (its health checks too),
+  // so only that address is let in. On a home site clients arrive from the LAN or, through the router, from the
+  // internet, and behind a Cilium LoadBalancer Service the source may be a node after SNAT: anyone may connect.
+  const from = isHetzner(config.site) ? [ipBlock(`${config.site.plan.loadBalancerIp}/32`)] : undefined;
+  const clients = networkPolicy(NGINX.namespace, `${NGINX.name}-from-clients`, NGINX.podLabels, {
+    ingress: [{ ...(from ? { from } : {}), ports: [tcp(NGINX.httpPort), tcp(NGINX.httpsPort)] }],
+  });
+  const api = networkPolicy(NGINX.namespace, `${NGINX.name}-to-api-server`, NGINX.podLabels, {
+    egress: [apiServerRule(config)],
+  });
+  // NGINX Ingress Controller proxies to the endpoints (pod IP and container port) itself, not to the Service.
+  const backends: EgressRule[] = config.networkPolicies.apps
+    .filter((app) => app.from.some((peer) => peer.nginx))
+    .map((app) => ({
+      to: [podsIn(app.namespace, app.podSelector)],
+      ports: app.ports.map((p) => ({ protocol: p.protocol, port: p.port })),
+    }));
+  if (usesHttp01(config) && appNamespaces.length > 0) {
+    backends.push({
+      to: [
+        {
+          namespaceSelector: {
+            matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...appNamespaces] }],
+          },
+          podSelector: { matchLabels: { ...CERT_MANAGER.solverLabel } },
+        },
+      ],
+      ports: [tcp(CERT_MANAGER.solverPort)],
+    });
+  }
+  return [
+    clients,
+    api,
+    ...(backends.length > 0
+      ? [networkPolicy(NGINX.namespace, `${NGINX.name}-to-backends`, NGINX.podLabels, { egress: backends })]
+      : []),
+  ];
+}
+
+/** HTTP-01 solver pods run in the namespace of their Certificate, i.e. an app's: nginx must reach them there. */
+export function solverPolicy(namespace: string): NetworkPolicy {
+  return networkPolicy(namespace, "acme-http01-solver-from-nginx", CERT_MANAGER.solverLabel, {
+    ingress: [{ from: [NGINX_PEER], ports: [tcp(CERT_MANAGER.solverPort)] }],
+  });
+}
+
+/** Everything on the internet except the cluster's own pod and Service ranges, in both families. */
+function internet(config: SiteConfig): PolicyPeer[] {
+  const k3s = config.k3s;
+  const v6 = [k3s.clusterCidrV6, k3s.serviceCidrV6].filter((c): c is string => c !== undefined);
+  return [ipBlock("0.0.0.0/0", [k3s.clusterCidr, k3s.serviceCidr]), ipBlock("::/0", v6)];
+}
+
+/** The port of an rfc2136 nameserver written host:port ([v6]:port), when it is not DNS's own 53. */
+function rfc2136Port(nameserver: string | undefined): number | undefined {
+  const port = nameserver?.match(/(?:^\[[^\]]+\]|^[^:]+):(\d+)$/)?.[1];
+  return port !== undefined && Number(port) !== 53 ? Number(port) : undefined;
+}
+
+/** cert-manager: the API for all its pods, the webhook for the API server, ACME and DNS for the controller. */
+export function certManagerPolicies(config: SiteConfig): NetworkPolicy[] {
+  const ns = CERT_MANAGER.namespace;
+  const controller = certManagerPods(CERT_MANAGER.controllerName);
+  // The controller, cainjector, webhook and the chart's startupapicheck Job all talk to the API.
+  const api = networkPolicy(ns, "cert-manager-to-api-server", {}, { egress: [apiServerRule(config)] });
+  // k3s runs kube-apiserver with enable-aggregator-routing (k3s pkg/daemons/control/server.go, with its egress
+  // selector on, the default), so it calls the webhook on the pod's IP from the server's host network. From the
+  // pod's own node that is always allowed (file comment). From another server: with Canal the packet leaves through
+  // flannel.1, whose address (the first of that node's pod range, inside k3s.clusterCidr) becomes the source, so
+  // Canal sites also let in k3s.clusterCidr on this one port (any pod may then reach the webhook's TLS port, which
+  // only answers admission reviews); with Cilium the source is the remote-node identity, which the servers' ipBlocks
+  // match under policyCIDRMatchMode nodes.
+  const webhookFrom = [
+    ...apiServerPeers(config),
+    ...(config.cni.plugin === "canal" ? [ipBlock(config.k3s.clusterCidr)] : []),
+  ];
+  const webhook = networkPolicy(ns, "cert-manager-webhook-from-api-server", certManagerPods(CERT_MANAGER.webhookName), {
+    ingress: [{ from: webhookFrom, ports: [tcp(CERT_MANAGER.webhookPort)] }],
+  });
+  // ACME over HTTPS, and DNS providers' APIs (HTTPS too). With HTTP-01, cert-manager first fetches
+  // http://<domain>/.well-known/acme-challenge/<token> itself (its self-check), through the public address: port 80.
+  const acme = networkPolicy(ns, "cert-manager-to-acme", controller, {
+    egress: [{ to: internet(config), ports: usesHttp01(config) ? [tcp(80), tcp(443)] : [tcp(443)] }],
+  });
+  const policies = [api, webhook, acme];
+  if (usesHetznerWebhook(config)) {
+    // Hetzner's DNS webhook: an APIService the API server calls like cert-manager's webhook, and Hetzner's API over
+    // HTTPS to write the TXT records.
+    policies.push(
+      networkPolicy(ns, "hetzner-webhook", HETZNER_WEBHOOK.podLabels, {
+        ingress: [{ from: webhookFrom, ports: [tcp(HETZNER_WEBHOOK.port)] }],
+        egress: [{ to: internet(config), ports: [tcp(443)] }],
+      }),
+    );
+  }
+  const dns01 = config.certificates.dns01;
+  if (dns01) {
+    // DNS-01: cert-manager checks the TXT record at the zone's authoritative nameservers itself, wherever they are,
+    // and rfc2136 sends its updates to the configured nameserver, on its port.
+    const extra = rfc2136Port(dns01.rfc2136?.nameserver);
+    policies.push(
+      networkPolicy(ns, "cert-manager-to-dns", controller, {
+        egress: [
+          {
+            to: [ipBlock("0.0.0.0/0"), ipBlock("::/0")],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+              ...(extra !== undefined ? [{ protocol: "UDP" as const, port: extra }, tcp(extra)] : []),
+            ],
+          },
+        ],
+      }),
+    );
+  }
+  return policies;
+}
