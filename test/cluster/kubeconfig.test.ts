@@ -1,39 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { SAMPLE_K3S_KUBECONFIG } from "../../plan/mocks";
 import { apiUrl, rewriteKubeconfig } from "../../src/cluster/kubeconfig";
 
-// The shape k3s writes to /etc/rancher/k3s/k3s.yaml (certificate data shortened).
-const K3S_YAML = `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: LS0tQ0E=
-    server: https://127.0.0.1:6443
-  name: default
-contexts:
-- context:
-    cluster: default
-    user: default
-  name: default
-current-context: default
-kind: Config
-preferences: {}
-users:
-- name: default
-  user:
-    client-certificate-data: LS0tQ0VSVA==
-    client-key-data: LS0tS0VZ
-`;
+// The shape k3s writes to /etc/rancher/k3s/k3s.yaml, with placeholder credentials: what the offline mocks answer.
+const K3S_YAML = SAMPLE_K3S_KUBECONFIG;
 
 describe("rewriteKubeconfig", () => {
   it("points the cluster at the operator's endpoint and names it after the site", () => {
     const doc = parse(rewriteKubeconfig(K3S_YAML, apiUrl("k8s.example.com"), "prod"));
     assert.equal(doc.clusters[0].cluster.server, "https://k8s.example.com:6443");
-    assert.equal(doc.clusters[0].cluster["certificate-authority-data"], "LS0tQ0E=");
+    assert.equal(doc.clusters[0].cluster["certificate-authority-data"], "UExBQ0VIT0xERVI=");
     assert.deepEqual(doc.contexts[0], { context: { cluster: "prod", user: "prod" }, name: "prod" });
     assert.equal(doc["current-context"], "prod");
     assert.equal(doc.users[0].name, "prod");
-    assert.equal(doc.users[0].user["client-key-data"], "LS0tS0VZ");
+    assert.equal(doc.users[0].user["client-key-data"], "UExBQ0VIT0xERVI=");
   });
 
   it("brackets IPv6 endpoints", () => {
