@@ -24,7 +24,12 @@ export async function main(): Promise<Record<string, unknown>> {
     }
   }
 
-  const site = new Site("site", { siteName: pulumi.getStack(), config, secrets, ...(canalManifest ? { canalManifest } : {}) });
+  const site = new Site("site", {
+    siteName: pulumi.getStack(),
+    config,
+    secrets,
+    ...(canalManifest ? { canalManifest } : {}),
+  });
   return {
     kind: config.site.kind,
     [FIXED_SETTINGS_OUTPUT]: fixed,

@@ -121,7 +121,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
             privateIp: n.privateIp,
             ...(ipv4 ? { publicIpv4: ipv4 } : {}),
             ...(ipv6 ? { publicIpv6: ipv6 } : {}),
-            sshAddress: ipv4 || ipv6,
+            sshAddress: site.publicIpv4 ? ipv4 : ipv6,
           }),
         );
       }),

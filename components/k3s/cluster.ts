@@ -57,7 +57,8 @@ export class K3sCluster extends pulumi.ComponentResource {
 
     const s3 = config.k3s.datastore === "etcd" && config.k3s.etcdSnapshots.s3 ? args.etcdS3 : undefined;
     if (config.k3s.etcdSnapshots.s3 && !s3) {
-      throw new pulumi.ResourceError("k3s.etcdSnapshots.s3 needs the secrets k3s-sites:etcdS3AccessKey and k3s-sites:etcdS3SecretKey", this, true);
+      const keys = "k3s-sites:etcdS3AccessKey and k3s-sites:etcdS3SecretKey";
+      throw new pulumi.ResourceError(`k3s.etcdSnapshots.s3 needs the secrets ${keys}`, this, true);
     }
     const serverStdin = pulumi.secret(
       pulumi

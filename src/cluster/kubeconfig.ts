@@ -3,6 +3,7 @@
  * to point at an address they reach, under the site's name, so that several sites merge into one ~/.kube/config.
  */
 import { parse, stringify } from "yaml";
+import { API_PORT } from "../hetzner/model";
 
 interface Named<T> {
   name: string;
@@ -11,7 +12,7 @@ interface Named<T> {
 }
 
 /** `https://host:6443`, with IPv6 addresses in brackets. */
-export function apiUrl(host: string, port = 6443): string {
+export function apiUrl(host: string, port = API_PORT): string {
   return `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 

@@ -7,6 +7,7 @@
 import { parseAllDocuments } from "yaml";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { addressAt, formatIp, parseCidr } from "../net/cidr";
+import { HETZNER_PRIVATE_MTU } from "../hetzner/model";
 import { CALICO_PINS } from "./manifest";
 
 /** How Flannel chooses the interface it sends VXLAN over. */
@@ -37,7 +38,7 @@ export interface CanalSettings {
 }
 
 /** Hetzner private networks have an MTU of 1450 bytes; Flannel's VXLAN header takes 50 of them. */
-export const HETZNER_CANAL_MTU = 1400; // bytes
+export const HETZNER_CANAL_MTU = HETZNER_PRIVATE_MTU - 50; // bytes
 /** An Ethernet LAN (1500 bytes) minus the 50 bytes of VXLAN. */
 export const SSH_CANAL_MTU = 1450; // bytes
 

@@ -20,6 +20,7 @@
  *   node, `grep -A2 "cni]" /var/lib/rancher/k3s/agent/etc/containerd/config.toml` shows no cni section when so.
  */
 import type { SiteConfig } from "../config/site";
+import { HETZNER_PRIVATE_MTU } from "../hetzner/model";
 import type { Problem } from "../config/errors";
 
 /**
@@ -54,9 +55,6 @@ export const K3S_LOCAL_API = { host: "127.0.0.1", port: 6444 } as const;
  * 20 leaves room for 50 announced Services on top of it, and the guide asks for a burst "slightly higher" than QPS.
  */
 export const L2_CLIENT_RATE_LIMIT = { qps: 20, burst: 40 } as const; // requests per second
-
-/** The MTU of Hetzner Cloud private networks (docs.hetzner.com, Networks, "MTU"). */
-export const HETZNER_PRIVATE_MTU = 1450; // bytes
 
 /** Cilium's default: one operator leading and one standing by. */
 const MAX_OPERATOR_REPLICAS = 2;

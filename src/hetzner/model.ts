@@ -4,6 +4,9 @@
  */
 import type { HetznerSite, NodeSpec } from "../config/site";
 
+/** The MTU of Hetzner Cloud private networks (docs.hetzner.com, Networks, "MTU"); public NICs have 1500. */
+export const HETZNER_PRIVATE_MTU = 1450; // bytes
+
 /** Label keys on every Hetzner object of a site; the firewall and the load balancer select servers by them. */
 export const LABEL = {
   site: "k3s-sites/site",

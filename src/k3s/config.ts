@@ -6,6 +6,7 @@
 import { stringify } from "yaml";
 import { ciliumKubeProxyReplacement } from "../cni/cilium";
 import type { NodeSpec, SiteConfig } from "../config/site";
+import { API_PORT } from "../hetzner/model";
 
 /** Where k3s and the node script keep their files on a node. */
 export const K3S_PATHS = {
@@ -18,9 +19,6 @@ export const K3S_PATHS = {
   modules: "/etc/modules-load.d/k3s-sites.conf",
   routeUnit: "/etc/systemd/system/k3s-sites-default-route.service",
 } as const;
-
-/** The port of the Kubernetes API on every server. */
-export const API_PORT = 6443;
 
 /** What a node's config depends on beyond the site config: values only known at deploy time. */
 export interface NodeDeployment {

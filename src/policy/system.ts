@@ -22,7 +22,7 @@
  */
 import { HETZNER_WEBHOOK, usesHetznerWebhook } from "../edge/cert-manager";
 import { CERT_MANAGER, NGINX } from "../edge/names";
-import { API_PORT } from "../k3s/config";
+import { API_PORT } from "../hetzner/model";
 import type { SiteConfig } from "../config/site";
 import { isHetzner } from "../config/site";
 import {
