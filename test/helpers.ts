@@ -76,3 +76,24 @@ export function problemsOf(raw: Raw): string[] {
 export function clone<T>(value: T): T {
   return structuredClone(value);
 }
+
+/** Declared apps: a website and its database in one namespace, a mail server behind the load balancer in another. */
+export function declaredApps(): Raw[] {
+  return [
+    {
+      name: "website",
+      namespace: "web",
+      ports: [{ port: 8080, name: "http" }],
+      from: [{ nginx: true }],
+      to: [{ dns: true }, { app: "postgres" }],
+    },
+    { name: "postgres", namespace: "web", ports: [{ port: 5432 }], from: [{ app: "website" }] },
+    {
+      name: "mail",
+      namespace: "mail",
+      ports: [{ port: 25 }, { port: 993 }],
+      from: [{ loadBalancer: true }],
+      to: [{ dns: true }, { cidr: "198.51.100.25/32", ports: [{ port: 587 }] }],
+    },
+  ];
+}

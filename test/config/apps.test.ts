@@ -1,30 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { selectorsDisjoint } from "../../src/config/rules";
-import { clone, hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
+import { clone, declaredApps as apps, hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
 
 type Raw = ReturnType<typeof hetznerSections>;
 
-/** A website, its database and a mail server: valid on its own, broken in one place per test. */
-function apps(): Record<string, any>[] {
-  return [
-    {
-      name: "website",
-      namespace: "web",
-      ports: [{ port: 8080, name: "http" }],
-      from: [{ nginx: true }],
-      to: [{ dns: true }, { app: "postgres" }],
-    },
-    { name: "postgres", namespace: "web", ports: [{ port: 5432 }], from: [{ app: "website" }] },
-    {
-      name: "mail",
-      namespace: "mail",
-      ports: [{ port: 25 }, { port: 993 }],
-      from: [{ loadBalancer: true }],
-      to: [{ dns: true }, { cidr: "198.51.100.25/32", ports: [{ port: 587 }] }],
-    },
-  ];
-}
 
 function hetzner(edit: (apps: Record<string, any>[], raw: Raw) => void): Raw {
   const raw = clone(hetznerSections());

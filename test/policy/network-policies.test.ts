@@ -8,31 +8,11 @@ import {
   networkPolicies,
   type NetworkPolicy,
 } from "../../src/policy/network-policies";
-import { clone, exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
+import { clone, declaredApps, exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
 import { validateBuiltin } from "../support/schemas";
 
 type Raw = Record<string, any>;
 
-/** A website and its database in one namespace, a mail server behind the load balancer in another. */
-function declaredApps(): Raw[] {
-  return [
-    {
-      name: "website",
-      namespace: "web",
-      ports: [{ port: 8080, name: "http" }],
-      from: [{ nginx: true }],
-      to: [{ dns: true }, { app: "postgres" }],
-    },
-    { name: "postgres", namespace: "web", ports: [{ port: 5432 }], from: [{ app: "website" }] },
-    {
-      name: "mail",
-      namespace: "mail",
-      ports: [{ port: 25 }, { port: 993 }],
-      from: [{ loadBalancer: true }],
-      to: [{ dns: true }, { cidr: "198.51.100.25/32", ports: [{ port: 587 }] }],
-    },
-  ];
-}
 
 /** The Hetzner fixture (servers 10.0.116.10-12, load balancer 10.0.0.10, Canal) with the apps. */
 function hetznerSite(edit: (raw: Raw) => void = () => {}): SiteConfig {
