@@ -23,10 +23,11 @@ import type { SiteConfig } from "../config/site";
 import { CERT_MANAGER, NGINX } from "./names";
 
 /**
- * The cert-manager chart k3s-sites installs: v1.21.2, the newest v1 release found (kubermatic/kubermatic#16480 of
- * 2026-09-16 bumps to it and quotes its release notes: panics, ACME and HTTP-01 fixes, "All users should upgrade").
- * Its chart was read at the v1.21.1 tag and on the release-1.21 branch of cert-manager/cert-manager as of
- * 2026-08-21, where deploy/charts/cert-manager had not changed since v1.21.1; the values below validate against
+ * The cert-manager chart k3s-sites installs: v1.21.2, the newest release found (cert-manager/cert-manager#9237
+ * tracks its release, closed; cert-manager/website#2261 of 2026-09-03 publishes its notes; downstream bumps to its
+ * images followed from 2026-09-11). It is a patch release of 1.21 with no validation tightening (#9237 left those
+ * for v1.22). Its chart was read at the v1.21.1 tag and on the release-1.21 branch of cert-manager/cert-manager as
+ * of 2026-08-21, where deploy/charts/cert-manager had not changed since v1.21.1; the values below validate against
  * v1.21.1's values.schema.json. The chart version is the release tag, v included.
  */
 export const CERT_MANAGER_CHART = {
@@ -167,7 +168,11 @@ function need<T>(value: T | undefined, key: string): T {
   return value;
 }
 
-/** The challenge solver of the site: DNS-01 through the configured provider, or HTTP-01 through nginx. */
+/**
+ * The challenge solver of the site: DNS-01 through the configured provider, or HTTP-01 through nginx. NGINX Ingress
+ * Controller serves a host from its oldest Ingress only, so for a host that already has an Ingress the challenge
+ * must go into that Ingress: the README tells users to annotate it `acme.cert-manager.io/http01-edit-in-place`.
+ */
 export function acmeSolver(config: SiteConfig): IACMEChallengeSolver {
   const dns01 = config.certificates.dns01;
   if (!dns01) return { http01: { ingress: { ingressClassName: NGINX.ingressClass } } };

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
 import {
   CERT_MANAGER_CHART,
   DNS_SECRETS,
@@ -11,8 +14,9 @@ import {
   hetznerWebhookValues,
   usesHetznerWebhook,
 } from "../../src/edge/cert-manager";
-import { CERT_MANAGER } from "../../src/edge/names";
-import { clone, hetznerSections, parse1, sshSections } from "../helpers";
+import { CERT_MANAGER, NGINX } from "../../src/edge/names";
+import { networkPolicies } from "../../src/policy/network-policies";
+import { ROOT, clone, exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
 import { validateBuiltin } from "../support/schemas";
 
 /** A Hetzner site whose certificates section is replaced by `certificates`. */
@@ -278,5 +282,49 @@ describe("Hetzner DNS webhook", () => {
       groupName: "acme.hetzner.com",
       certManager: { namespace: "cert-manager", serviceAccountName: "cert-manager" },
     });
+  });
+});
+
+/** The first yaml code block of the README section that starts with `heading`. */
+function readmeYaml(heading: string): any {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf(`\n${heading}\n`));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section);
+  assert.ok(section.length < readme.length && block, `README.md has no yaml block under ${heading}`);
+  return parseYaml(block[1]!);
+}
+
+describe("the README's certificate example", () => {
+  // NGINX Ingress Controller serves a host from its oldest Ingress only (internal/k8s/configuration.go of v5.5.4,
+  // buildHostsAndResources), so cert-manager's own challenge Ingress for a host that already has one is ignored.
+  // Editing the app's Ingress in place is what makes HTTP-01 work there.
+  const ingress = readmeYaml("### Certificates");
+  const site = parse1(exampleSections("prod"));
+
+  it("is a valid Ingress of the nginx class", async () => {
+    await validateBuiltin(ingress);
+    assert.equal(ingress.kind, "Ingress");
+    assert.equal(ingress.spec.ingressClassName, NGINX.ingressClass);
+  });
+
+  it("names an issuer the program creates and has cert-manager solve HTTP-01 in the Ingress itself", () => {
+    const annotations = ingress.metadata.annotations;
+    const issuers = clusterIssuers(site).map((i) => i.metadata?.name);
+    assert.ok(issuers.includes(annotations["cert-manager.io/cluster-issuer"]), "unknown cluster-issuer");
+    assert.equal(annotations["acme.cert-manager.io/http01-edit-in-place"], "true");
+    const ruleHosts = ingress.spec.rules.map((r: { host: string }) => r.host);
+    for (const tls of ingress.spec.tls) for (const host of tls.hosts) assert.ok(ruleHosts.includes(host), host);
+  });
+
+  it("routes to an app of the example stack that nginx may reach, in a namespace where solvers may answer", () => {
+    const namespace = ingress.metadata.namespace;
+    const backend = ingress.spec.rules[0].http.paths[0].backend.service.name;
+    const app = site.networkPolicies.apps.find((a) => a.namespace === namespace && a.name === backend);
+    assert.ok(app, `no app ${backend} in namespace ${namespace} in Pulumi.prod.yaml`);
+    assert.ok(app.from.some((peer) => "nginx" in peer && peer.nginx), `app ${backend} does not accept nginx`);
+    const solver = networkPolicies(site).find(
+      (p) => p.metadata.namespace === namespace && p.metadata.name === "acme-http01-solver-from-nginx",
+    );
+    assert.ok(solver, `no HTTP-01 solver policy in namespace ${namespace}`);
   });
 });
