@@ -1,11 +1,13 @@
 /**
  * Settings a live cluster can never change. k3s fixes the pod and service ranges, the IP families and the cluster
  * domain when the cluster is created, every server must agree on them, and the CNI and the datastore carry the
- * cluster's state: a change on a live site would tear it apart. The program records these settings as a stack
+ * cluster's state: a change on a live site would tear it apart. On a Hetzner site the location, the private network
+ * and each node's planned private address are fixed as well: Hetzner rebuilds a server or load balancer moved to
+ * another location, and etcd and k3s know every node by its address. The program records these settings as a stack
  * output and compares them with the previous deployment's before it touches any resource.
  */
 import type { Problem } from "../config/errors";
-import type { SiteConfig } from "../config/site";
+import { isHetzner, type SiteConfig } from "../config/site";
 
 export interface FixedSettings {
   readonly clusterCidr: string;
@@ -16,6 +18,10 @@ export interface FixedSettings {
   readonly clusterDomain: string;
   readonly cni: string;
   readonly datastore: string;
+  /** Hetzner sites: the location, the private network's range and each node's planned address; null at home. */
+  readonly location: string | null;
+  readonly nodeNetwork: string | null;
+  readonly nodeIps: Readonly<Record<string, string>> | null;
 }
 
 /** The name of the stack output that records the fixed settings. */
@@ -31,10 +37,15 @@ export function fixedSettingsOf(config: SiteConfig): FixedSettings {
     clusterDomain: config.k3s.clusterDomain,
     cni: config.cni.plugin,
     datastore: config.k3s.datastore,
+    location: isHetzner(config.site) ? config.site.location : null,
+    nodeNetwork: isHetzner(config.site) ? config.nodeCidr : null,
+    nodeIps: isHetzner(config.site) ? Object.fromEntries(config.nodes.map((n) => [n.name, n.privateIp])) : null,
   };
 }
 
-const KEYS: Record<keyof FixedSettings, { path: string; why: string }> = {
+type ScalarKey = Exclude<keyof FixedSettings, "nodeIps">;
+
+const KEYS: Record<ScalarKey, { path: string; why: string }> = {
   clusterCidr: { path: "k3s.clusterCidr", why: "every pod address and node pod range comes from it" },
   serviceCidr: { path: "k3s.serviceCidr", why: "every Service address and the API server's certificate come from it" },
   clusterCidrV6: { path: "k3s.clusterCidrV6", why: "every IPv6 pod address comes from it" },
@@ -43,6 +54,14 @@ const KEYS: Record<keyof FixedSettings, { path: string; why: string }> = {
   clusterDomain: { path: "k3s.clusterDomain", why: "every in-cluster DNS name and certificate uses it" },
   cni: { path: "cni.plugin", why: "switching the CNI cuts every pod off the network" },
   datastore: { path: "k3s.datastore", why: "the cluster's state lives in it" },
+  location: {
+    path: "site.location",
+    why: "Hetzner would delete and rebuild every server and the load balancer there, with their public addresses",
+  },
+  nodeNetwork: {
+    path: "site.network.cidr",
+    why: "every node's and the load balancer's private address comes from it",
+  },
 };
 
 function show(value: unknown): string {
@@ -57,7 +76,7 @@ function show(value: unknown): string {
 export function checkFixedSettings(previous: unknown, current: FixedSettings): Problem[] {
   if (previous === undefined || previous === null || typeof previous !== "object") return [];
   const old = previous as Partial<Record<keyof FixedSettings, unknown>>;
-  return (Object.keys(KEYS) as (keyof FixedSettings)[]).flatMap((key): Problem[] => {
+  const scalars = (Object.keys(KEYS) as ScalarKey[]).flatMap((key): Problem[] => {
     if (!(key in old)) return []; // recorded by an older version of this program
     const before = old[key] ?? null;
     const now = current[key];
@@ -69,6 +88,29 @@ export function checkFixedSettings(previous: unknown, current: FixedSettings): P
         message:
           `cannot change on a live cluster: it was ${show(before)} when the site was created and is now ${show(now)} ` +
           `(${why}). Set it back to ${show(before)}, or build a new site in a new stack and move the workloads over`,
+      },
+    ];
+  });
+  return [...scalars, ...movedNodes(old.nodeIps, current.nodeIps)];
+}
+
+/**
+ * Nodes of both deployments whose planned private address differs. Nodes may come and go; one that stays keeps its
+ * address, which the network's range, site.network.subnetPrefix, its pool's subnet and its place in the pool decide.
+ */
+function movedNodes(previous: unknown, current: FixedSettings["nodeIps"]): Problem[] {
+  if (previous === undefined || previous === null || typeof previous !== "object" || current === null) return [];
+  const before = previous as Record<string, unknown>;
+  return Object.entries(current).flatMap(([node, ip]): Problem[] => {
+    const was = before[node];
+    if (typeof was !== "string" || was === ip) return [];
+    return [
+      {
+        path: "site.pools",
+        message:
+          `would move node ${node} on a live cluster from private address ${was} to ${ip} (k3s, etcd and the load ` +
+          `balancer know it by that address; Hetzner would detach and reattach it). Set site.network.subnetPrefix ` +
+          `and the pool's subnet back so that ${node} keeps ${was}, or add a new pool and drain the old one`,
       },
     ];
   });

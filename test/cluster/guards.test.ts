@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkFixedSettings, fixedSettingsOf } from "../../src/cluster/guards";
 import { formatProblem } from "../../src/config/errors";
-import { exampleSections, parse1 } from "../helpers";
+import { clone, exampleSections, parse1 } from "../helpers";
 
 const home = fixedSettingsOf(parse1(exampleSections("home")));
 
@@ -42,5 +42,54 @@ describe("guards on settings a live cluster cannot change", () => {
   it("ignore settings an older deployment did not record", () => {
     const { cni: _cni, ...older } = home;
     assert.deepEqual(checkFixedSettings(older, { ...home, cni: "canal" }), []);
+  });
+});
+
+describe("guards on a Hetzner site's location, network and node addresses", () => {
+  const prodRaw = exampleSections("prod");
+  const prod = fixedSettingsOf(parse1(prodRaw));
+  /** The fixed settings of the prod example after `edit` changes its site section. */
+  function prodWith(edit: (site: any) => void): typeof prod {
+    const raw = clone(prodRaw);
+    edit(raw.site);
+    return fixedSettingsOf(parse1(raw));
+  }
+  const problems = (now: typeof prod) => checkFixedSettings(structuredClone(prod), now).map(formatProblem);
+
+  it("record the location, the network and every node's planned address, and nothing of them at home", () => {
+    assert.equal(prod.location, "fsn1");
+    assert.equal(prod.nodeNetwork, "10.0.0.0/16");
+    assert.deepEqual(Object.keys(prod.nodeIps ?? {}), ["control-1", "control-2", "control-3", "worker-1", "worker-2"]);
+    assert.deepEqual([home.location, home.nodeNetwork, home.nodeIps], [null, null, null]);
+  });
+
+  it("reject moving the site to another location of the same network zone", () => {
+    assert.deepEqual(problems(prodWith((site) => (site.location = "nbg1"))), [
+      "site.location cannot change on a live cluster: it was fsn1 when the site was created and is now nbg1 (Hetzner would delete and rebuild every server and the load balancer there, with their public addresses). Set it back to fsn1, or build a new site in a new stack and move the workloads over",
+    ]);
+  });
+
+  it("reject a new subnet size that would move the nodes, naming each node and both addresses", () => {
+    const moved = problems(prodWith((site) => (site.network = { ...site.network, subnetPrefix: 25 })));
+    assert.equal(moved.length, 5);
+    assert.match(
+      moved[0]!,
+      /^site\.pools would move node control-1 on a live cluster from private address 10\.0\.\d+\.\d+ to 10\.0\.\d+\.\d+ .*so that control-1 keeps/,
+    );
+  });
+
+  it("reject a new network range", () => {
+    const changed = problems(prodWith((site) => (site.network = { ...site.network, cidr: "10.1.0.0/16" })));
+    assert.match(changed[0]!, /^site\.network\.cidr cannot change on a live cluster: it was 10\.0\.0\.0\/16/);
+    assert.equal(changed.length, 6); // the range, and every node with it
+  });
+
+  it("let pools grow and shrink, and new pools come, without moving a node that stays", () => {
+    const grown = prodWith((site) => {
+      site.pools[1].count = 4;
+      site.pools.push({ name: "batch", role: "agent", count: 2, serverType: "cax21" });
+    });
+    assert.deepEqual(problems(grown), []);
+    assert.deepEqual(problems(prodWith((site) => (site.pools[1].count = 1))), []);
   });
 });
