@@ -9,6 +9,7 @@ import {
   serverName,
   siteLabels,
   siteSelector,
+  sshKeyOf,
   type LoadBalancerServiceSpec,
 } from "../../src/hetzner/model";
 import type { NodeAddress, NodeOutput } from "../outputs";
@@ -71,15 +72,18 @@ export class HetznerInfra extends pulumi.ComponentResource {
       );
     const edgeSubnet = subnet("edge", site.plan.edgeSubnet);
     const subnets = new Map(site.plan.subnets.map((s) => [s.pool, subnet(s.pool, s.cidr)]));
-    if (site.network.natGateway !== undefined) {
-      new hcloud.NetworkRoute(
-        `${name}-route-default`,
-        { networkId, destination: "0.0.0.0/0", gateway: site.network.natGateway },
-        child,
-      );
-    }
+    // Servers without public IPv4 reach the internet only through this route: their bootstrap (the k3s installer,
+    // images) would fail if it ran first.
+    const route =
+      site.network.natGateway === undefined
+        ? undefined
+        : new hcloud.NetworkRoute(
+            `${name}-route-default`,
+            { networkId, destination: "0.0.0.0/0", gateway: site.network.natGateway },
+            child,
+          );
 
-    const sshKey = new hcloud.SshKey(`${name}-ssh-key`, { name: siteName, publicKey: site.sshPublicKey, labels }, child);
+    const sshKey = new hcloud.SshKey(`${name}-ssh-key`, { ...sshKeyOf(siteName, site.sshPublicKey), labels }, child);
     // Applied by label: a server is covered from the moment it exists, and servers wait for it.
     const firewall = new hcloud.Firewall(
       `${name}-firewall`,
@@ -104,7 +108,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
           sshKey,
           placementGroupId: group.id.apply(Number),
           subnet: subnets.get(node.hetzner!.pool)!,
-          firewall,
+          waitFor: route ? [firewall, route] : [firewall],
         });
       }
     }
@@ -169,7 +173,8 @@ export class HetznerInfra extends pulumi.ComponentResource {
       sshKey: hcloud.SshKey;
       placementGroupId: pulumi.Output<number>;
       subnet: hcloud.NetworkSubnet;
-      firewall: hcloud.Firewall;
+      /** The firewall (so a server is never open), and the default route when there is one. */
+      waitFor: pulumi.Resource[];
     },
   ): hcloud.Server {
     const { site, siteName } = args;
@@ -187,7 +192,8 @@ export class HetznerInfra extends pulumi.ComponentResource {
         labels: serverLabels(siteName, node),
         sshKeys: [deps.sshKey.id],
         placementGroupId: deps.placementGroupId,
-        networks: [{ subnetId: deps.subnet.id, ip: node.privateIp }],
+        // aliasIps: [] as the provider's docs advise, or it detaches and reattaches the network on every update.
+        networks: [{ subnetId: deps.subnet.id, ip: node.privateIp, aliasIps: [] }],
         publicNets: [{ ipv4Enabled: site.publicIpv4, ipv6Enabled: true }],
         deleteProtection: protect,
         rebuildProtection: protect,
@@ -196,7 +202,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
         parent: this,
         provider: this.provider,
         protect,
-        dependsOn: [deps.firewall],
+        dependsOn: deps.waitFor,
         // Each of these would replace the server (its disk and etcd member) on a config edit: a new image or key
         // applies to new servers only.
         ignoreChanges: ["image", "sshKeys", "userData"],

@@ -61,7 +61,9 @@ export class HetznerLoadBalancer extends pulumi.ComponentResource {
           proxyprotocol: service.proxyProtocol,
           healthCheck: { ...service.healthCheck },
         },
-        child,
+        // A new listen port replaces the service, and so does a rename: the old one must go first, or the new one
+        // would collide with it on the same port.
+        { ...child, deleteBeforeReplace: true },
       );
     }
 

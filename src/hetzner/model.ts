@@ -2,6 +2,7 @@
  * Plain descriptions of the Hetzner objects of a site: labels, firewall rules, placement groups, load-balancer
  * services. The component turns them into hcloud resources one to one.
  */
+import { createHash } from "node:crypto";
 import type { HetznerSite, NodeSpec } from "../config/site";
 
 /** The MTU of Hetzner Cloud private networks (docs.hetzner.com, Networks, "MTU"); public NICs have 1500. */
@@ -42,6 +43,17 @@ export function serverLabels(siteName: string, node: NodeSpec): Record<string, s
 /** Hetzner server names are unique per project, so a site's servers carry the site's name. */
 export function serverName(siteName: string, node: NodeSpec): string {
   return `${siteName}-${node.name}`;
+}
+
+/**
+ * The site's Hetzner SSH key. Hetzner keeps key names and fingerprints unique per project, and Pulumi creates a
+ * replacement key before it deletes the old one: so the name carries a digest of the key, and the comment (which
+ * does not change the fingerprint) is left out, so that editing only the comment changes nothing.
+ */
+export function sshKeyOf(siteName: string, publicKey: string): { name: string; publicKey: string } {
+  const [type = "", body = ""] = publicKey.trim().split(/\s+/);
+  const digest = createHash("sha256").update(body).digest("hex").slice(0, 8);
+  return { name: `${siteName}-${digest}`, publicKey: `${type} ${body}` };
 }
 
 export interface FirewallRuleSpec {

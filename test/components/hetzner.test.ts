@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RecordedResource } from "../../plan/engine";
-import { clone, hetznerSections } from "../helpers";
+import { sshKeyOf } from "../../src/hetzner/model";
+import { clone, exampleSections, hetznerSections } from "../helpers";
 import { byName, ofType, planOf, planOfSections } from "../plan/run";
 
 const SERVER = "hcloud:index/server:Server";
@@ -10,7 +11,8 @@ describe("HetznerInfra on the offline engine", () => {
   it("lets in only SSH and the Kubernetes API from operatorCidrs, plus ICMP, on every server by label", async () => {
     const run = await planOf("prod");
     const firewall = byName(run, "site-hetzner-firewall");
-    const operators = ["203.0.113.7/32", "2001:db8:1234::/48"];
+    const operators = exampleSections("prod").site.operatorCidrs;
+    assert.deepEqual(operators, ["203.0.113.7/32", "2001:db8:1234::/48"]);
     assert.deepEqual(
       (firewall.inputs.rules as { port?: string; protocol: string; sourceIps: string[]; direction: string }[]).map(
         (r) => [r.direction, r.protocol, r.port, r.sourceIps],
@@ -68,6 +70,7 @@ describe("HetznerInfra on the offline engine", () => {
         retries: 2,
       });
       assert.equal(typeof s.inputs.loadBalancerId, "string", "LoadBalancerService takes the ID as a string");
+      assert.equal(s.deleteBeforeReplace, true, "a replacement on the same port would collide with the old service");
     }
   });
 
@@ -90,7 +93,9 @@ describe("HetznerInfra on the offline engine", () => {
   it("attaches each server to its planned address, placement group and SSH key at creation", async () => {
     const run = await planOf("prod");
     const server = byName(run, "site-hetzner-server-worker-2");
-    assert.deepEqual(server.inputs.networks, [{ subnetId: byName(run, "site-hetzner-subnet-worker").inputs.networkId + "-10.0.243.0/24", ip: "10.0.243.11" }]);
+    assert.deepEqual(server.inputs.networks, [
+      { subnetId: byName(run, "site-hetzner-subnet-worker").inputs.networkId + "-10.0.243.0/24", ip: "10.0.243.11", aliasIps: [] },
+    ]);
     assert.equal(typeof server.inputs.placementGroupId, "number");
     assert.equal((server.inputs.sshKeys as string[]).length, 1);
     assert.deepEqual(server.inputs.publicNets, [{ ipv4Enabled: true, ipv6Enabled: true }]);
@@ -112,11 +117,17 @@ describe("HetznerInfra on the offline engine", () => {
   it("changes no other server's inputs when a node is added to a pool", async () => {
     const serversOf = (resources: readonly RecordedResource[]) =>
       new Map(resources.filter((r) => r.type === SERVER).map((r) => [r.name, r]));
+    // From 10 to 11 workers: the 11th opens a new placement group.
     const before = clone(hetznerSections());
+    before.site.pools[1].count = 10;
     const after = clone(hetznerSections());
-    after.site.pools[1].count = 3;
-    const a = serversOf((await planOfSections(before)).resources);
-    const b = serversOf((await planOfSections(after)).resources);
+    after.site.pools[1].count = 11;
+    const runBefore = await planOfSections(before);
+    const runAfter = await planOfSections(after);
+    const groups = (run: typeof runBefore) => ofType(run, "hcloud:index/placementGroup:PlacementGroup").length;
+    assert.equal(groups(runAfter), groups(runBefore) + 1);
+    const a = serversOf(runBefore.resources);
+    const b = serversOf(runAfter.resources);
     assert.equal(b.size, a.size + 1);
     for (const [name, server] of a) {
       assert.deepEqual(b.get(name)?.inputs, server.inputs, `${name} changed`);
@@ -155,7 +166,21 @@ describe("HetznerInfra on the offline engine", () => {
       destination: "0.0.0.0/0",
       gateway: "10.0.0.2",
     });
-    for (const s of ofType(run, SERVER)) assert.deepEqual(s.inputs.publicNets, [{ ipv4Enabled: false, ipv6Enabled: true }]);
+    for (const s of ofType(run, SERVER)) {
+      assert.deepEqual(s.inputs.publicNets, [{ ipv4Enabled: false, ipv6Enabled: true }]);
+      assert.ok(s.dependsOn.includes(route.urn), `${s.name} may bootstrap before it can reach the internet`);
+    }
+  });
+
+  it("names the SSH key after the site and the key, and gives Hetzner the key without its comment", async () => {
+    const run = await planOf("prod");
+    const key = byName(run, "site-hetzner-ssh-key");
+    const [type, body] = (exampleSections("prod").site.sshPublicKey as string).split(" ");
+    assert.equal(key.inputs.publicKey, `${type} ${body}`);
+    assert.match(key.inputs.name as string, /^prod-[0-9a-f]{8}$/);
+    // A new key gets a new name, so Pulumi can create it before it deletes the old one (names are unique).
+    assert.notEqual(sshKeyOf("prod", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther other@laptop").name, key.inputs.name);
+    assert.deepEqual(sshKeyOf("prod", `${type} ${body} someone-else@desktop`), { name: key.inputs.name, publicKey: key.inputs.publicKey });
   });
 
   it("reports the load balancer's addresses and each node's addresses as stack outputs", async () => {

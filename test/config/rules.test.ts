@@ -181,9 +181,10 @@ describe("cross-field rules", () => {
   });
 
   it("rejects SSH and the API open to the world unless allowWorld is set", () => {
-    const open = hetzner((r) => (r.site.operatorCidrs = ["::/0"]));
+    const open = hetzner((r) => (r.site.operatorCidrs = ["::/0", "203.0.113.7/32", "0.0.0.0/0"]));
     assert.deepEqual(problemsOf(open), [
       "site.operatorCidrs[0] ::/0 opens SSH and the Kubernetes API to the whole internet: list your own addresses (e.g. 203.0.113.7/32), or set site.allowWorld: true if you really mean it",
+      "site.operatorCidrs[2] 0.0.0.0/0 opens SSH and the Kubernetes API to the whole internet: list your own addresses (e.g. 203.0.113.7/32), or set site.allowWorld: true if you really mean it",
     ]);
     open.site.allowWorld = true;
     assert.deepEqual(problemsOf(open), []);
