@@ -125,8 +125,13 @@ function reveal(value: unknown, keepSecrets: boolean): unknown {
     if (sig === pulumi.runtime.specialSecretSig) {
       return keepSecrets ? { secret: reveal(obj.value, keepSecrets) } : SECRET;
     }
+    if (sig === pulumi.runtime.specialAssetSig) {
+      // A file asset: its text, path or URI, whichever it is made of.
+      const { text, path, uri } = obj as { text?: string; path?: string; uri?: string };
+      return { asset: { ...(text !== undefined ? { text } : {}), ...(path ? { path } : {}), ...(uri ? { uri } : {}) } };
+    }
     if (sig !== undefined) {
-      // Resource references and assets: keep their identity, not their internals.
+      // Resource references and archives: keep their identity, not their internals.
       return obj.urn !== undefined ? { resource: shortUrn(String(obj.urn)) } : { [String(sig)]: "..." };
     }
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, reveal(v, keepSecrets)]));

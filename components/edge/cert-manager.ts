@@ -4,6 +4,7 @@ import type { SiteConfig } from "../../src/config/site";
 import {
   CERT_MANAGER_CHART,
   HETZNER_WEBHOOK,
+  certManagerHookOverrides,
   certManagerValues,
   clusterIssuers,
   dnsSecretName,
@@ -29,7 +30,8 @@ export interface CertManagerArgs {
 /**
  * cert-manager from the jetstack chart with its CRDs, Hetzner's DNS webhook where DNS-01 goes through Hetzner, the
  * DNS provider's token as a Kubernetes Secret, and the Let's Encrypt ClusterIssuers, which wait for the CRDs and the
- * webhook (the charts are awaited until their deployments are ready).
+ * webhook: the charts are awaited until their deployments are ready and cert-manager's startupapicheck Job has seen
+ * the webhook answer.
  */
 export class CertManager extends pulumi.ComponentResource {
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -52,6 +54,7 @@ export class CertManager extends pulumi.ComponentResource {
           repositoryOpts: { repo: CERT_MANAGER_CHART.repository },
           namespace: CERT_MANAGER.namespace,
           values: certManagerValues() as unknown as Record<string, pulumi.Input<unknown>>,
+          valueYamlFiles: [new pulumi.asset.StringAsset(certManagerHookOverrides())],
         },
         { ...child, dependsOn: [namespace] },
       ),

@@ -10,6 +10,7 @@
  * the same settings and no service account token (pkg/issuer/acme/http/pod.go). The values below only set what the
  * chart does not default the way a site needs.
  */
+import { stringify } from "yaml";
 import type { IClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer" with {
   "resolution-mode": "import",
 };
@@ -104,6 +105,26 @@ export function certManagerValues(): CertManagerValues {
     global: { leaderElection: { namespace: CERT_MANAGER.namespace } },
     webhook: { securePort: CERT_MANAGER.webhookPort },
   };
+}
+
+/** The Helm hook annotations the chart puts on its startupapicheck Job, its ServiceAccount and its RBAC. */
+const HELM_HOOK_ANNOTATIONS = ["helm.sh/hook", "helm.sh/hook-weight", "helm.sh/hook-delete-policy"] as const;
+
+/**
+ * A values file for the cert-manager chart that turns its startupapicheck Job into an ordinary resource. The chart
+ * marks the Job (values.yaml `startupapicheck.jobAnnotations`), its ServiceAccount (`.serviceAccount.annotations`)
+ * and its Role and RoleBinding (`.rbac.annotations`) as post-install hooks, and Pulumi's Chart v4 leaves hook
+ * resources out. Without the Job nothing waits for what it checks: that the webhook answers with the CA that
+ * cainjector writes into the webhook configurations, minutes after the webhook's pods are ready. With it, Pulumi
+ * waits for the Job to complete, and the ClusterIssuers, which wait for the chart, are created only then.
+ *
+ * Helm deletes a default key set to null; that needs a values file, since Pulumi's SDKs may drop null in `values`.
+ */
+export function certManagerHookOverrides(): string {
+  const none = () => Object.fromEntries(HELM_HOOK_ANNOTATIONS.map((key) => [key, null]));
+  return stringify({
+    startupapicheck: { jobAnnotations: none(), serviceAccount: { annotations: none() }, rbac: { annotations: none() } },
+  });
 }
 
 /** Whether the site needs Hetzner's webhook chart (DNS-01 through Hetzner DNS). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SECRET } from "../../plan/engine";
-import { CERT_MANAGER_CHART } from "../../src/edge/cert-manager";
+import { CERT_MANAGER_CHART, certManagerHookOverrides } from "../../src/edge/cert-manager";
 import { byName, planOf, planOfSections } from "../plan/run";
 import { hetznerSections } from "../helpers";
 
@@ -26,6 +26,8 @@ describe("edge on the offline engine", () => {
     const chart = byName(run, "site-cert-manager-chart");
     assert.equal(chart.inputs.version, CERT_MANAGER_CHART.version);
     assert.ok(chart.dependsOn.includes(namespace.urn));
+    // The startupapicheck Job stays in the chart (not a hook), so the issuers also wait for the webhook to answer.
+    assert.deepEqual(chart.inputs.valueYamlFiles, [{ asset: { text: certManagerHookOverrides() } }]);
     const issuers = byName(run, "site-cert-manager-issuers");
     assert.ok(issuers.dependsOn.includes(chart.urn), "issuers wait for the CRDs and the webhook");
     assert.deepEqual(

@@ -7,6 +7,7 @@ import {
   CERT_MANAGER_CHART,
   DNS_SECRETS,
   HETZNER_WEBHOOK,
+  certManagerHookOverrides,
   certManagerValues,
   clusterIssuers,
   dnsSecretName,
@@ -74,6 +75,48 @@ describe("cert-manager chart", () => {
       webhook: { securePort: 10250 },
     });
     assert.equal(certManagerValues().webhook.securePort, CERT_MANAGER.webhookPort);
+  });
+});
+
+/** Helm's merge of user values over chart defaults: maps merge key by key, and null deletes a default key. */
+function coalesce(defaults: any, user: any): any {
+  if (user === undefined) return defaults;
+  if (user === null || typeof user !== "object" || typeof defaults !== "object" || defaults === null) return user;
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(user)) {
+    if (value === null) delete out[key];
+    else out[key] = coalesce(defaults[key], value);
+  }
+  return out;
+}
+
+describe("cert-manager's startupapicheck", () => {
+  // values.yaml of v1.21.1, lines 1575-1578, 1691-1694 and 1711-1714: the Job, its RBAC and its ServiceAccount are
+  // post-install hooks, which Pulumi's Chart v4 leaves out.
+  const hook = (weight: string) => ({
+    "helm.sh/hook": "post-install",
+    "helm.sh/hook-weight": weight,
+    "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+  });
+  const chartDefaults = {
+    startupapicheck: {
+      enabled: true,
+      jobAnnotations: hook("1"),
+      rbac: { annotations: hook("-5") },
+      serviceAccount: { annotations: hook("-5"), automountServiceAccountToken: true },
+    },
+  };
+
+  it("becomes an ordinary resource of the chart, which Pulumi waits for before the issuers", () => {
+    const merged = coalesce(chartDefaults, parseYaml(certManagerHookOverrides())).startupapicheck;
+    assert.deepEqual(merged.jobAnnotations, {});
+    assert.deepEqual(merged.rbac.annotations, {});
+    assert.deepEqual(merged.serviceAccount, { annotations: {}, automountServiceAccountToken: true });
+    assert.equal(merged.enabled, true);
+  });
+
+  it("is a values file without YAML aliases, which some parsers would not expand", () => {
+    assert.doesNotMatch(certManagerHookOverrides(), /[*&]/);
   });
 });
 
