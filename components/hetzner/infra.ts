@@ -84,7 +84,8 @@ export class HetznerInfra extends pulumi.ComponentResource {
           );
 
     const sshKey = new hcloud.SshKey(`${name}-ssh-key`, { ...sshKeyOf(siteName, site.sshPublicKey), labels }, child);
-    // Applied by label: a server is covered from the moment it exists, and servers wait for it.
+    // Applied by label: Hetzner applies it to each server that carries the label as the server is created, and
+    // servers wait for it to exist.
     const firewall = new hcloud.Firewall(
       `${name}-firewall`,
       {
@@ -173,7 +174,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
       sshKey: hcloud.SshKey;
       placementGroupId: pulumi.Output<number>;
       subnet: hcloud.NetworkSubnet;
-      /** The firewall (so a server is never open), and the default route when there is one. */
+      /** The firewall (so it exists when the server appears), and the default route when there is one. */
       waitFor: pulumi.Resource[];
     },
   ): hcloud.Server {
