@@ -115,7 +115,7 @@ const HELM_HOOK_ANNOTATIONS = ["helm.sh/hook", "helm.sh/hook-weight", "helm.sh/h
  * marks the Job (values.yaml `startupapicheck.jobAnnotations`), its ServiceAccount (`.serviceAccount.annotations`)
  * and its Role and RoleBinding (`.rbac.annotations`) as post-install hooks, and Pulumi's Chart v4 leaves hook
  * resources out. Without the Job nothing waits for what it checks: that the webhook answers with the CA that
- * cainjector writes into the webhook configurations, minutes after the webhook's pods are ready. With it, Pulumi
+ * cainjector writes into the webhook configurations, some time after the webhook's pods are ready. With it, Pulumi
  * waits for the Job to complete, and the ClusterIssuers, which wait for the chart, are created only then.
  *
  * Helm deletes a default key set to null; that needs a values file, since Pulumi's SDKs may drop null in `values`.
