@@ -58,6 +58,10 @@ export const CANAL_CUSTOMIZED = {
   /** kube-flannel's environment (flanneld reads every flag from FLANNELD_<FLAG>). */
   ifaceEnv: "FLANNELD_IFACE",
   canReachEnv: "FLANNELD_IFACE_CAN_REACH",
+  /** calico-node's environment: the range of the IP pool it creates on first start. */
+  ipv4PoolEnv: "CALICO_IPV4POOL_CIDR",
+  /** calico-node's switch that skips creating any pool; the pool env above must not meet it. */
+  noDefaultPoolsEnv: "NO_DEFAULT_POOLS",
   /** What the calico CNI plugin gets in its container_settings. */
   containerSettings: { allow_ip_forwarding: true },
 } as const;
@@ -172,7 +176,8 @@ interface PodSpec {
  * The upstream manifest with k3s-sites' customizations; `objects` is not modified. Sets in ConfigMap canal-config:
  * the Flannel network (`net-conf.json` Network) to the k3s pod range, since upstream's 10.244.0.0/16 does not hold
  * the node pod ranges k3s hands out; `veth_mtu`; `canal_iface` or, in DaemonSet canal's kube-flannel container,
- * FLANNELD_IFACE_CAN_REACH; and `container_settings.allow_ip_forwarding` of the calico CNI plugin, which k3s needs
+ * FLANNELD_IFACE_CAN_REACH; in calico-node, CALICO_IPV4POOL_CIDR to the pod range too; and
+ * `container_settings.allow_ip_forwarding` of the calico CNI plugin, which k3s needs
  * (docs.k3s.io, Basic Network Options, "Custom CNI": Canal and Calico must allow IP forwarding in
  * container_settings). Optionally the resource requests of calico-node and kube-flannel, and the registry of every
  * image. Throws naming what it did not find.
@@ -249,6 +254,18 @@ export function customizeCanal(objects: readonly object[], settings: CanalSettin
     data[names.iface] = "";
     if (iface.kind === "canReach") setEnv(flannel, names.canReachEnv, iface.address);
   }
+
+  // calico-node creates its default IPv4 pool on first start from CALICO_IPV4POOL_CIDR, 192.168.0.0/16 when unset
+  // (node/pkg/lifecycle/startup/startup.go configureIPPools; it falls back to kubeadm's ConfigMap, which k3s does not
+  // have), and canal.yaml leaves that env commented out. Canal's pods take addresses from Flannel's host-local IPAM, but
+  // Felix still applies the pool's natOutgoing to traffic from the pool to outside every pool: on a LAN inside
+  // 192.168.0.0/16 it would masquerade the LAN's traffic to nginx's hostPorts. The pool is the pod range instead. It
+  // only takes effect when calico-node creates the pool, i.e. on a new cluster (canal.yaml: "Changing this value after
+  // installation will have no effect").
+  if (calicoNode.env?.some((e) => e.name === names.noDefaultPoolsEnv && e.value?.toLowerCase() === "true")) {
+    throw missing(`container ${names.calicoContainer} that creates its default IP pool (it sets ${names.noDefaultPoolsEnv})`);
+  }
+  setEnv(calicoNode, names.ipv4PoolEnv, settings.podCidr);
 
   if (settings.resources) {
     for (const c of [calicoNode, flannel]) {

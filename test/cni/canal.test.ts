@@ -156,11 +156,13 @@ const EXPECTED_DIFF: Record<keyof typeof CONFIGS, string[]> = {
     `${CM}.data.cni_network_config.plugins[type=calico].container_settings`,
     `${CM}.data["net-conf.json"].Network`,
     `${DS}.containers[name=kube-flannel].env[name=FLANNELD_IFACE_CAN_REACH]`,
+    `${DS}.containers[name=calico-node].env[name=CALICO_IPV4POOL_CIDR]`,
   ],
   ssh: [
     `${CM}.data.veth_mtu`,
     `${CM}.data.cni_network_config.plugins[type=calico].container_settings`,
     `${CM}.data["net-conf.json"].Network`,
+    `${DS}.containers[name=calico-node].env[name=CALICO_IPV4POOL_CIDR]`,
   ],
   "ssh with every option": [
     `${CM}.data.canal_iface`,
@@ -170,6 +172,7 @@ const EXPECTED_DIFF: Record<keyof typeof CONFIGS, string[]> = {
     `${DS}.initContainers[name=install-cni].image`,
     `${DS}.initContainers[name=ebpf-bootstrap].image`,
     `${DS}.containers[name=calico-node].image`,
+    `${DS}.containers[name=calico-node].env[name=CALICO_IPV4POOL_CIDR]`,
     `${DS}.containers[name=calico-node].resources.requests.cpu`,
     `${DS}.containers[name=calico-node].resources.requests.memory`,
     `${DS}.containers[name=kube-flannel].image`,
@@ -287,6 +290,11 @@ for (const version of VERSIONS) {
         assert.deepEqual(canReach, iface.kind === "canReach" ? [{ name: CANAL_CUSTOMIZED.canReachEnv, value: iface.address }] : []);
 
         const calicoNode = container(out, CANAL_CUSTOMIZED.calicoContainer);
+        // Upstream leaves the pool env commented out: calico-node would create 192.168.0.0/16 with outgoing NAT.
+        const pool = (objects: Obj[]) =>
+          container(objects, CANAL_CUSTOMIZED.calicoContainer).env.filter((e: Obj) => e.name === CANAL_CUSTOMIZED.ipv4PoolEnv);
+        assert.deepEqual(pool(upstream(version)), []);
+        assert.deepEqual(pool(out), [{ name: "CALICO_IPV4POOL_CIDR", value: config.k3s.clusterCidr }]);
         if (settings.resources) {
           assert.deepEqual(calicoNode.resources.requests, settings.resources);
           assert.deepEqual(flannel.resources.requests, settings.resources);
@@ -343,6 +351,16 @@ for (const version of VERSIONS) {
       const twice = customizeCanal(once, settings) as Obj[];
       const env = container(twice, CANAL_CUSTOMIZED.flannelContainer).env.filter((e: Obj) => e.name === CANAL_CUSTOMIZED.canReachEnv);
       assert.deepEqual(env, [{ name: CANAL_CUSTOMIZED.canReachEnv, value: "172.16.0.1" }]);
+      const pool = container(twice, CANAL_CUSTOMIZED.calicoContainer).env.filter((e: Obj) => e.name === "CALICO_IPV4POOL_CIDR");
+      assert.deepEqual(pool, [{ name: "CALICO_IPV4POOL_CIDR", value: "10.52.0.0/16" }]);
+    });
+
+    it("refuses a calico-node that would create no pool, since it rejects CALICO_IPV4POOL_CIDR then", () => {
+      const objects = structuredClone(upstream(version));
+      container(objects, CANAL_CUSTOMIZED.calicoContainer).env.push({ name: "NO_DEFAULT_POOLS", value: "true" });
+      assert.throws(() => customizeCanal(objects, settingsFor(hetznerConfig(), version)), {
+        message: new RegExp(`^canal.yaml of Calico ${version} has no container calico-node that creates its default IP pool \\(it sets NO_DEFAULT_POOLS\\)`),
+      });
     });
   });
 }
