@@ -32,6 +32,10 @@ export interface RecordedResource {
   readonly ignoreChanges?: readonly string[];
   readonly additionalSecretOutputs?: readonly string[];
   readonly retainOnDelete?: boolean;
+  /** The URN (shortened like `urn`) of the resource whose deletion makes this one's delete a no-op. */
+  readonly deletedWith?: string;
+  /** Aliases given by name and parent, as `<parent urn>::<name>` (parent shortened like `urn`, or empty). */
+  readonly aliases?: readonly string[];
   /** Inputs with secrets as "[secret]" and unknowns as "[unknown]". */
   readonly inputs: Record<string, unknown>;
   /** Inputs with secret values kept (wrapped as { secret: value }). For tests only; never written to a file. */
@@ -160,6 +164,8 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
+  getDeletedwith(): string;
+  getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getParenturn(): string } | undefined }[];
 }
 
 function nonEmpty<K extends string>(key: K, items: string[]): { [P in K]?: string[] } {
@@ -184,6 +190,14 @@ function record(req: RegisterRequest, urns: UrnMap): RecordedResource {
     ...nonEmpty("ignoreChanges", req.getIgnorechangesList()),
     ...nonEmpty("additionalSecretOutputs", req.getAdditionalsecretoutputsList()),
     ...(req.hasRetainondelete() && req.getRetainondelete() ? { retainOnDelete: true } : {}),
+    ...(req.getDeletedwith() ? { deletedWith: urns.get(req.getDeletedwith()) } : {}),
+    ...nonEmpty(
+      "aliases",
+      req.getAliasesList().map((a) => {
+        const spec = a.getSpec();
+        return spec ? `${spec.getParenturn() ? urns.get(spec.getParenturn()) : ""}::${spec.getName()}` : a.getUrn();
+      }),
+    ),
     inputs: reveal(object, false) as Record<string, unknown>,
     rawInputs: reveal(object, true) as Record<string, unknown>,
   };

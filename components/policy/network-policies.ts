@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
-import { appNamespaces, networkPolicies } from "../../src/policy/network-policies";
+import { appNamespaces, policiesByLifetime } from "../../src/policy/network-policies";
 
 export interface NetworkPoliciesArgs {
   readonly config: SiteConfig;
@@ -19,20 +19,47 @@ export class NetworkPolicies extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:policy:NetworkPolicies", name, {}, opts);
     const child = { parent: this, provider: args.provider };
-    const namespaces = appNamespaces(args.config).map(
-      (ns) =>
+    const namespaces = new Map(
+      appNamespaces(args.config).map((ns) => [
+        ns,
         new k8s.core.v1.Namespace(
           `${name}-namespace-${ns}`,
           { metadata: { name: ns } },
           // Removing an app from the config must not delete its namespace and everything in it.
           { ...child, dependsOn: args.dependsOn, retainOnDelete: true },
         ),
+      ]),
     );
-    new k8s.yaml.v2.ConfigGroup(
+    const { withNamespace, rest } = policiesByLifetime(args.config);
+    const group = new k8s.yaml.v2.ConfigGroup(
       `${name}-policies`,
-      { objs: networkPolicies(args.config) },
-      { ...child, dependsOn: [...args.dependsOn, ...namespaces] },
+      { objs: rest },
+      { ...child, dependsOn: [...args.dependsOn, ...namespaces.values()] },
     );
+    for (const [ns, policies] of withNamespace) {
+      const namespace = namespaces.get(ns);
+      if (!namespace) throw new pulumi.ResourceError(`policies for namespace ${ns}, which no app declares`, this, true);
+      for (const policy of policies) {
+        const policyName = policy.metadata.name;
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${ns}-${policyName}`,
+          policy as unknown as k8s.networking.v1.NetworkPolicyArgs,
+          {
+            ...child,
+            dependsOn: [...args.dependsOn, namespace],
+            // When the namespace leaves the program (its last app is removed), it is retained and so are these: the
+            // engine skips the delete of a resource whose deletedWith is deleted in the same update (pulumi
+            // pkg/resource/deploy/step.go, DeleteStep.Apply, isDeletedWith; a retained resource's delete still
+            // counts). Removed alone (networkPolicies.defaultDeny off), they are deleted.
+            deletedWith: namespace,
+            // They were children of the ConfigGroup, named `<group name>:<namespace>/<name>` (pulumi-kubernetes
+            // provider/pkg/provider/yaml/v2: configgroup.go defaults resourcePrefix to the group's name, yaml.go
+            // joins prefix and namespace/name; read at v4.32.0, the newest tag in the mirror).
+            aliases: [{ name: `${name}-policies:${ns}/${policyName}`, parent: group }],
+          },
+        );
+      }
+    }
     this.registerOutputs({});
   }
 }

@@ -20,7 +20,14 @@ import {
   type PolicyPeer,
   type PolicyPort,
 } from "./objects";
-import { certManagerPolicies, namespaceBaseline, nginxPolicies, solverPolicy, usesHttp01 } from "./system";
+import {
+  BASELINE_POLICY_NAMES,
+  certManagerPolicies,
+  namespaceBaseline,
+  nginxPolicies,
+  solverPolicy,
+  usesHttp01,
+} from "./system";
 
 export type { NetworkPolicy } from "./objects";
 
@@ -87,7 +94,7 @@ export function networkPolicies(config: SiteConfig): NetworkPolicy[] {
   if (!config.networkPolicies.defaultDeny) return apps.map((app) => appPolicy(config, app));
   return [
     ...namespaceBaseline(NGINX.namespace),
-    ...nginxPolicies(config, namespaces),
+    ...nginxPolicies(config),
     ...(config.certificates.enabled ? [...namespaceBaseline(CERT_MANAGER.namespace), ...certManagerPolicies(config)] : []),
     ...namespaces.flatMap((ns) => [
       ...namespaceBaseline(ns),
@@ -95,4 +102,30 @@ export function networkPolicies(config: SiteConfig): NetworkPolicy[] {
       ...apps.filter((app) => app.namespace === ns).map((app) => appPolicy(config, app)),
     ]),
   ];
+}
+
+/**
+ * The site's policies by how long they live. `withNamespace`: the default-deny and DNS policies of each app namespace,
+ * which must stay for as long as the namespace does. The namespace outlives its last declared app (the component
+ * retains it), and a namespace without them would silently open, so the component deletes these only when they
+ * leave the program while their namespace stays in it (networkPolicies.defaultDeny turned off), never along with
+ * their namespace. `rest`: every other policy, deleted when the program no longer makes it.
+ */
+export function policiesByLifetime(config: SiteConfig): {
+  withNamespace: ReadonlyMap<string, NetworkPolicy[]>;
+  rest: NetworkPolicy[];
+} {
+  const namespaces = new Set(appNamespaces(config));
+  const baseline = new Set<string>(Object.values(BASELINE_POLICY_NAMES));
+  const withNamespace = new Map<string, NetworkPolicy[]>();
+  const rest: NetworkPolicy[] = [];
+  for (const policy of networkPolicies(config)) {
+    const { namespace, name } = policy.metadata;
+    if (namespaces.has(namespace) && baseline.has(name)) {
+      withNamespace.set(namespace, [...(withNamespace.get(namespace) ?? []), policy]);
+    } else {
+      rest.push(policy);
+    }
+  }
+  return { withNamespace, rest };
 }

@@ -20,6 +20,7 @@
  *   CIDR-based selectors do not match in-cluster entities (pods or nodes)", Policy language, "Selecting nodes with
  *   CIDR / ipBlock"). The rules below that name servers need that value on Cilium sites.
  */
+import { ciliumValues } from "../cni/cilium";
 import { HETZNER_WEBHOOK, usesHetznerWebhook } from "../edge/cert-manager";
 import { CERT_MANAGER, NGINX } from "../edge/names";
 import { API_PORT } from "../hetzner/model";
@@ -27,7 +28,6 @@ import type { SiteConfig } from "../config/site";
 import { isHetzner } from "../config/site";
 import {
   DNS_RULE,
-  NAMESPACE_NAME_LABEL,
   NGINX_PEER,
   ipBlock,
   networkPolicy,
@@ -53,12 +53,35 @@ export function apiServerRule(config: SiteConfig): EgressRule {
   return { to: apiServerPeers(config), ports: [tcp(API_PORT)] };
 }
 
+/** Names of the two policies every managed namespace gets. */
+export const BASELINE_POLICY_NAMES = { defaultDeny: "default-deny", dns: "allow-dns" } as const;
+
 /** Default-deny both ways, and DNS, for every pod of a managed namespace. */
 export function namespaceBaseline(namespace: string): NetworkPolicy[] {
   return [
-    networkPolicy(namespace, "default-deny", {}, { ingress: [], egress: [] }),
-    networkPolicy(namespace, "allow-dns", {}, { egress: [DNS_RULE] }),
+    networkPolicy(namespace, BASELINE_POLICY_NAMES.defaultDeny, {}, { ingress: [], egress: [] }),
+    networkPolicy(namespace, BASELINE_POLICY_NAMES.dns, {}, { egress: [DNS_RULE] }),
   ];
+}
+
+/**
+ * The addresses a packet from a node's host network to a pod on another node leaves with, besides the node's own
+ * address: what the API server's calls to webhook pods come from when the webhook runs on another node. Both CNIs
+ * send it through an overlay device whose address is the first of that node's pod range, inside k3s.clusterCidr
+ * (the node pod ranges are not known before the nodes exist, so the whole range stands in for them):
+ * - Canal: flannel.1, whose address Flannel takes from the node's pod range (its first address).
+ * - Cilium in tunnel mode: the route to every remote pod range is `<range> via <router IP> dev cilium_host src
+ *   <router IP>` for IPv4 (pkg/datapath/linux/node.go, createNodeRouteSpec: `local = nexthop`, the router IP; read in
+ *   cilium/cilium at a 1.19-line commit and unchanged in every stored version, the v1.19.6 tree being too large to
+ *   fetch here), and the router (cilium_host) address comes from the node's pod range (IPAM kubernetes). For IPv6 the
+ *   source is the node's own address (`local = PrimaryExternal()`), and with native routing the packet leaves with
+ *   the node's address: both are the servers' addresses already allowed.
+ * Webhook Services are single-stack IPv4 (the first family of a dual-stack site), so IPv4 is what matters.
+ */
+export function remoteNodeSources(config: SiteConfig): PolicyPeer[] {
+  const overlay =
+    config.cni.plugin === "canal" || (config.cni.plugin === "cilium" && ciliumValues(config).routingMode === "tunnel");
+  return overlay ? [ipBlock(config.k3s.clusterCidr)] : [];
 }
 
 /** Whether cert-manager solves challenges over HTTP-01 (through nginx) rather than DNS-01. */
@@ -68,9 +91,9 @@ export function usesHttp01(config: SiteConfig): boolean {
 
 /**
  * The ingress controller: clients on 80/443, the API, and the backends its Ingresses name (apps that list
- * `from: nginx`, on their ports) plus HTTP-01 solver pods in app namespaces.
+ * `from: nginx`, on their ports) plus HTTP-01 solver pods in every namespace.
  */
-export function nginxPolicies(config: SiteConfig, appNamespaces: readonly string[]): NetworkPolicy[] {
+export function nginxPolicies(config: SiteConfig): NetworkPolicy[] {
   // Traffic arrives on the hostPort and is DNATed to the pod with its source kept. On a Hetzner site it comes from
   // the load balancer, over the private network, from the load balancer's private address (its health checks too),
   // so only that address is let in. On a home site clients arrive from the LAN or, through the router, from the
@@ -89,16 +112,11 @@ export function nginxPolicies(config: SiteConfig, appNamespaces: readonly string
       to: [podsIn(app.namespace, app.podSelector)],
       ports: app.ports.map((p) => ({ protocol: p.protocol, port: p.port })),
     }));
-  if (usesHttp01(config) && appNamespaces.length > 0) {
+  if (usesHttp01(config)) {
+    // A solver pod runs in the namespace of its Certificate, which is any namespace with an Ingress, declared as an
+    // app or not: the first certificate of a site is often issued before any app is declared.
     backends.push({
-      to: [
-        {
-          namespaceSelector: {
-            matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...appNamespaces] }],
-          },
-          podSelector: { matchLabels: { ...CERT_MANAGER.solverLabel } },
-        },
-      ],
+      to: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...CERT_MANAGER.solverLabel } } }],
       ports: [tcp(CERT_MANAGER.solverPort)],
     });
   }
@@ -139,15 +157,12 @@ export function certManagerPolicies(config: SiteConfig): NetworkPolicy[] {
   const api = networkPolicy(ns, "cert-manager-to-api-server", {}, { egress: [apiServerRule(config)] });
   // k3s runs kube-apiserver with enable-aggregator-routing (k3s pkg/daemons/control/server.go, with its egress
   // selector on, the default), so it calls the webhook on the pod's IP from the server's host network. From the
-  // pod's own node that is always allowed (file comment). From another server: with Canal the packet leaves through
-  // flannel.1, whose address (the first of that node's pod range, inside k3s.clusterCidr) becomes the source, so
-  // Canal sites also let in k3s.clusterCidr on this one port (any pod may then reach the webhook's TLS port, which
-  // only answers admission reviews); with Cilium the source is the remote-node identity, which the servers' ipBlocks
-  // match under policyCIDRMatchMode nodes.
-  const webhookFrom = [
-    ...apiServerPeers(config),
-    ...(config.cni.plugin === "canal" ? [ipBlock(config.k3s.clusterCidr)] : []),
-  ];
+  // pod's own node that is always allowed (file comment). From another server the packet leaves through the CNI's
+  // overlay device with that device's address, from the node's pod range (remoteNodeSources), so k3s.clusterCidr is
+  // let in on this one port too (any pod may then reach the webhook's TLS port, which only answers admission
+  // reviews; on Cilium, ipBlocks never match pods anyway). Under policyCIDRMatchMode nodes, Cilium matches the
+  // servers' ipBlocks against node addresses.
+  const webhookFrom = [...apiServerPeers(config), ...remoteNodeSources(config)];
   const webhook = networkPolicy(ns, "cert-manager-webhook-from-api-server", certManagerPods(CERT_MANAGER.webhookName), {
     ingress: [{ from: webhookFrom, ports: [tcp(CERT_MANAGER.webhookPort)] }],
   });

@@ -8,6 +8,8 @@ import {
   networkPolicies,
   type NetworkPolicy,
 } from "../../src/policy/network-policies";
+import { ciliumValues } from "../../src/cni/cilium";
+import { remoteNodeSources } from "../../src/policy/system";
 import { clone, declaredApps, exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
 import { validateBuiltin } from "../support/schemas";
 
@@ -62,6 +64,11 @@ const DNS = {
 };
 const SERVERS = ["10.0.116.10/32", "10.0.116.11/32", "10.0.116.12/32"].map((cidr) => ({ ipBlock: { cidr } }));
 const API = { to: SERVERS, ports: [{ protocol: "TCP", port: 6443 }] };
+/** HTTP-01 solver pods in any namespace, on the solver's port. */
+const SOLVERS_ANYWHERE = {
+  to: [{ namespaceSelector: {}, podSelector: { matchLabels: SOLVER } }],
+  ports: [{ protocol: "TCP", port: 8089 }],
+};
 
 function policy(namespace: string, name: string, spec: Raw): Raw {
   return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace, labels: LABELS }, spec };
@@ -229,25 +236,24 @@ describe("networkPolicies on a Hetzner site", () => {
     });
   });
 
-  it("lets nginx reach the apps that list it, on their ports, and the HTTP-01 solvers of app namespaces", () => {
+  it("lets nginx reach the apps that list it, on their ports, and the HTTP-01 solvers of every namespace", () => {
     assert.deepEqual(byName(all, "nginx-ingress", "nginx-ingress-to-backends").spec, {
       podSelector: { matchLabels: NGINX_LABELS },
       policyTypes: ["Egress"],
       egress: [
         { to: [pods("web", { app: "website" })], ports: [{ protocol: "TCP", port: 8080 }] },
-        {
-          to: [
-            {
-              namespaceSelector: {
-                matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["web", "mail"] }],
-              },
-              podSelector: { matchLabels: SOLVER },
-            },
-          ],
-          ports: [{ protocol: "TCP", port: 8089 }],
-        },
+        SOLVERS_ANYWHERE,
       ],
     });
+  });
+
+  it("lets nginx reach HTTP-01 solvers when no app is declared, so the first certificate can be issued", () => {
+    const s = hetznerSite((raw) => (raw.networkPolicies.apps = []));
+    assert.equal(s.certificates.enabled, true);
+    assert.equal(s.certificates.dns01, undefined);
+    assert.deepEqual(byName(networkPolicies(s), "nginx-ingress", "nginx-ingress-to-backends").spec.egress, [
+      SOLVERS_ANYWHERE,
+    ]);
   });
 
   it("lets nginx reach the HTTP-01 solver pods in every app namespace", () => {
@@ -325,6 +331,37 @@ describe("networkPolicies on a Hetzner site", () => {
   });
 });
 
+describe("the API server's calls to webhooks on another node", () => {
+  // A node's host traffic to a remote pod leaves through the CNI's overlay device, whose address is in the node's pod
+  // range: flannel.1 on Canal, cilium_host on Cilium's tunnel (src/policy/system.ts remoteNodeSources).
+  const cases: [string, (raw: Raw) => void][] = [
+    ["canal on hetzner", (raw) => (raw.cni = { plugin: "canal" })],
+    ["cilium on hetzner", (raw) => (raw.cni = { plugin: "cilium" })],
+  ];
+  for (const [label, cni] of cases) {
+    it(`are let in from the servers and the pod range (${label}), for cert-manager's and Hetzner's webhooks`, () => {
+      const s = hetznerSite((raw) => {
+        cni(raw);
+        raw.k3s.clusterCidr = "10.52.0.0/16";
+        raw.certificates = { email: "ops@example.com", dns01: { provider: "hetzner" } };
+      });
+      assert.equal(s.cni.plugin, label.split(" ")[0]);
+      const all = networkPolicies(s);
+      const from = [...SERVERS, { ipBlock: { cidr: "10.52.0.0/16" } }];
+      assert.deepEqual(byName(all, "cert-manager", "cert-manager-webhook-from-api-server").spec.ingress, [
+        { from, ports: [{ protocol: "TCP", port: 10250 }] },
+      ]);
+      assert.deepEqual(byName(all, "cert-manager", "hetzner-webhook").spec.ingress?.[0]?.from, from);
+    });
+  }
+
+  it("on Cilium, follow the routing mode the chart values set: a tunnel", () => {
+    const s = hetznerSite((raw) => (raw.cni = { plugin: "cilium" }));
+    assert.equal(ciliumValues(s).routingMode, "tunnel");
+    assert.deepEqual(remoteNodeSources(s), [{ ipBlock: { cidr: "10.42.0.0/16" } }]);
+  });
+});
+
 describe("networkPolicies with DNS-01", () => {
   it("drops the HTTP-01 rules and lets the controller query nameservers anywhere", () => {
     const s = hetznerSite((raw) => (raw.certificates = { email: "ops@example.com", dns01: { provider: "cloudflare" } }));
@@ -379,10 +416,13 @@ describe("networkPolicies on a home site", () => {
     ]);
   });
 
-  it("lets the API server reach the webhook from the server only, on Cilium", () => {
+  it("lets the API server reach the webhook from the server and, on Cilium's tunnel, from the cilium_host addresses", () => {
     assert.equal(site.cni.plugin, "cilium");
     assert.deepEqual(byName(all, "cert-manager", "cert-manager-webhook-from-api-server").spec.ingress, [
-      { from: [{ ipBlock: { cidr: "192.168.1.10/32" } }], ports: [{ protocol: "TCP", port: 10250 }] },
+      {
+        from: [{ ipBlock: { cidr: "192.168.1.10/32" } }, { ipBlock: { cidr: "10.42.0.0/16" } }],
+        ports: [{ protocol: "TCP", port: 10250 }],
+      },
     ]);
   });
 
