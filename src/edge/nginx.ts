@@ -106,13 +106,16 @@ function configData(config: SiteConfig, opts: NginxOptions): Record<string, stri
   const managed = new Map<string, { value: string; because: string; orElse: string }>();
   if (config.ingress.proxyProtocol) {
     // NGINX Ingress Controller 5.x keys (internal/configs/configmaps.go; examples/shared-examples/proxy-protocol),
-    // not the community ingress-nginx's use-proxy-protocol. The load balancer reaches the nodes from its private
-    // address in the node network, so that is the one source trusted to name the client.
+    // not the community ingress-nginx's use-proxy-protocol. The Hetzner load balancer reaches the nodes from its
+    // private address (the hostPort's DNAT keeps it), so that one address is trusted to name the client: trusting
+    // the node network would let any process on any node forge client addresses. A home site has no load balancer
+    // k3s-sites knows of; a user who turns the PROXY protocol on there has their proxy somewhere on the LAN.
     const because = "ingress.proxyProtocol is true";
     const orElse = ", or set ingress.proxyProtocol: false and set all three PROXY protocol keys yourself";
+    const trusted = isHetzner(config.site) ? `${config.site.plan.loadBalancerIp}/32` : config.nodeCidr;
     managed.set("proxy-protocol", { value: "True", because, orElse });
     managed.set("real-ip-header", { value: "proxy_protocol", because, orElse });
-    managed.set("set-real-ip-from", { value: config.nodeCidr, because, orElse });
+    managed.set("set-real-ip-from", { value: trusted, because, orElse });
   }
   if (opts.statusAddress !== undefined) {
     if (opts.statusAddress.trim() === "") {

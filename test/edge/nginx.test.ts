@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments, stringify } from "yaml";
-import type { SiteConfig } from "../../src/config/site";
+import { isHetzner, type SiteConfig } from "../../src/config/site";
+import { networkPolicies } from "../../src/policy/network-policies";
 import { NGINX } from "../../src/edge/names";
 import {
   NGINX_CONFIG_MAP,
@@ -319,13 +320,27 @@ describe("nginx RBAC", () => {
 });
 
 describe("nginx ConfigMap", () => {
-  it("turns on the PROXY protocol on the cloud site, trusting the private network", () => {
-    const data = dataOf(prod());
-    assert.deepEqual(data, {
+  it("turns on the PROXY protocol on the cloud site, trusting the load balancer's private address only", () => {
+    const config = prod();
+    assert.ok(isHetzner(config.site));
+    assert.equal(config.site.plan.loadBalancerIp, "10.0.0.10");
+    assert.deepEqual(dataOf(config), {
       "proxy-protocol": "True",
       "real-ip-header": "proxy_protocol",
-      "set-real-ip-from": "10.0.0.0/16",
+      "set-real-ip-from": "10.0.0.10/32",
     });
+    // The network policy lets nginx be reached from that same address only.
+    const clients = networkPolicies(config).find((p) => p.metadata.name === "nginx-ingress-from-clients")!;
+    assert.deepEqual(clients.spec.ingress?.[0]?.from, [{ ipBlock: { cidr: "10.0.0.10/32" } }]);
+  });
+
+  it("follows the load balancer's address when site.network.cidr moves it", () => {
+    const raw = clone(hetznerSections());
+    raw.site.network = { cidr: "172.16.0.0/16" };
+    const config = parse1(raw);
+    assert.ok(isHetzner(config.site));
+    assert.notEqual(config.site.plan.loadBalancerIp, "10.0.0.10");
+    assert.equal(dataOf(config)["set-real-ip-from"], `${config.site.plan.loadBalancerIp}/32`);
   });
 
   it("leaves the PROXY protocol off on the home site, and on when configured there, trusting the LAN", () => {
@@ -364,7 +379,7 @@ describe("nginx ConfigMap", () => {
       message:
         `ingress.config.proxy-protocol is "False", but k3s-sites sets it to "True" ${because}: ` +
         `remove ingress.config.proxy-protocol${orElse}\n` +
-        `ingress.config.set-real-ip-from is "0.0.0.0/0", but k3s-sites sets it to "10.0.0.0/16" ${because}: ` +
+        `ingress.config.set-real-ip-from is "0.0.0.0/0", but k3s-sites sets it to "10.0.0.10/32" ${because}: ` +
         `remove ingress.config.set-real-ip-from${orElse}`,
     });
   });
