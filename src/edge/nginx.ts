@@ -61,8 +61,12 @@ const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
  * Cluster-wide rules: the controller watches Ingresses, Services, EndpointSlices, Pods and Secrets in every namespace
  * (internal/k8s/controller.go, newNamespacedInformer with the default -watch-namespace, all), records Events on the
  * objects it configures, reads its IngressClass at start (main.go, mustValidateIngressClass) and writes Ingress
- * status (-report-ingress-status: status.go, UpdateStatus). test/edge/nginx.test.ts lists every difference from
- * the reference rbac.yaml with its reason.
+ * status (-report-ingress-status: status.go, UpdateStatus). No Namespaces and no Nodes: at v5.5.4 the only
+ * Namespace informer starts with -watch-namespace-label (controller.go, isDynamicNs -> addNamespaceHandler in
+ * namespace.go), Namespaces are otherwise read only for -watch-namespace/-watch-secret-namespace (main.go,
+ * checkNamespaces) and Nodes only by telemetry, NGINX Agent metadata and Plus license reporting
+ * (common_cluster_info.go), none of which these args turn on. test/edge/nginx.test.ts lists every difference from
+ * the reference rbac.yaml with its reason and holds the flags that would need more.
  */
 const NGINX_CLUSTER_RULES: readonly IPolicyRule[] = [
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },

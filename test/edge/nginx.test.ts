@@ -95,8 +95,9 @@ const DROPPED: Record<string, string[]> = {
   "apps/replicasets": ["get"],
   "apps/statefulsets": ["get"],
   "core/nodes": ["list"],
-  // Read only with -watch-namespace-label (main.go checkNamespaces, k8s/namespace.go), by telemetry and by Plus
-  // license reporting (common_cluster_info.go). We watch all namespaces.
+  // Read only with -watch-namespace-label (the one Namespace informer: controller.go isDynamicNs, k8s/namespace.go;
+  // main.go checkNamespaces), -watch-namespace/-watch-secret-namespace (main.go checkNamespaceExists), by telemetry,
+  // -agent metadata and Plus license reporting (common_cluster_info.go). We watch all namespaces, with none of them.
   "core/namespaces": ["get", "list", "watch"],
   // Services are written only for the NGINX Plus zone-sync headless Service (k8s/service.go, main.go).
   "core/services": ["create", "delete", "patch", "update"],
@@ -197,10 +198,54 @@ const NEEDS: readonly Need[] = [
     on: (a) => notOff(a, "-enable-telemetry-reporting"),
     needs: [
       ["core/nodes", ["list"], "cluster"],
+      // common_cluster_info.go GetClusterID: the UID of Namespace kube-system.
+      ["core/namespaces", ["get"], "cluster"],
       ["apps/daemonsets", ["get"], "namespace"],
     ],
   },
+  {
+    // The only Namespace informer: controller.go starts it when the label is set (isDynamicNs ->
+    // addNamespaceHandler, k8s/namespace.go); main.go checkNamespaces lists the labelled ones first, and
+    // syncNamespace gets a namespace that left the informer.
+    feature: "-watch-namespace-label (k8s/namespace.go informer, main.go checkNamespaces)",
+    on: (a) => has(a, "-watch-namespace-label"),
+    needs: [["core/namespaces", ["get", "list", "watch"], "cluster"]],
+  },
+  {
+    feature: "-watch-namespace or -watch-secret-namespace (main.go checkNamespaceExists)",
+    on: (a) => has(a, "-watch-namespace") || has(a, "-watch-secret-namespace"),
+    needs: [["core/namespaces", ["get"], "cluster"]],
+  },
+  {
+    feature: "-agent, NGINX Agent metadata (metadata.go: GetClusterID, GetInstallationID)",
+    on: (a) => has(a, "-agent") && notOff(a, "-agent"),
+    needs: [
+      ["core/namespaces", ["get"], "cluster"],
+      ["apps/daemonsets", ["get"], "namespace"],
+    ],
+  },
+  {
+    feature: "-nginx-plus license reporting (license_reporting.go: GetClusterID, GetNodeCount)",
+    on: (a) => has(a, "-nginx-plus") && notOff(a, "-nginx-plus"),
+    needs: [
+      ["core/nodes", ["list"], "cluster"],
+      ["core/namespaces", ["get"], "cluster"],
+    ],
+  },
 ];
+
+/**
+ * Whether the controller, with these args, starts an informer on (or lists) Namespaces or Nodes: every caller of
+ * Namespaces() and Nodes() in cmd/ and internal/ at v5.5.4 is behind one of these flags (k8s/namespace.go,
+ * main.go checkNamespaces, common_cluster_info.go via telemetry, license reporting and agent metadata).
+ */
+const READS_NAMESPACES_OR_NODES = [
+  "-watch-namespace-label",
+  "-watch-namespace",
+  "-watch-secret-namespace",
+  "-agent",
+  "-nginx-plus",
+] as const;
 
 /** Whether some rule allows the verb on `<group>/<resource>` (and the object name, when given). */
 function allows(rules: readonly Rule[], key: string, verb: string, name?: string): boolean {
@@ -293,6 +338,41 @@ describe("nginx RBAC", () => {
       assert.deepEqual(unmetNeeds(argsOf(objs), rules("ClusterRole"), rules("Role")), []);
     });
   }
+
+  for (const [name, config] of [["prod", prod], ["home", home]] as const) {
+    it(`starts no Namespace or Node informer with the ${name} args, so it needs no grant on them`, () => {
+      const args = argsOf(objectsOf(config()));
+      assert.deepEqual(
+        READS_NAMESPACES_OR_NODES.filter((flag) => has(args, flag)),
+        [],
+        "a flag that makes the controller read Namespaces or Nodes",
+      );
+      assert.ok(args.includes("-enable-telemetry-reporting=false"));
+      const cluster = grants(one(objectsOf(config()), "ClusterRole").rules as Rule[]);
+      assert.equal(cluster.get("core/namespaces"), undefined);
+      assert.equal(cluster.get("core/nodes"), undefined);
+    });
+  }
+
+  it("would need Namespaces and Nodes with the flags that read them, which the rules do not grant", () => {
+    const args = argsOf(objects);
+    assert.deepEqual(unmetNeeds([...args, "-watch-namespace-label=team=web"], clusterRules, roleRules), [
+      "-watch-namespace-label (k8s/namespace.go informer, main.go checkNamespaces): get core/namespaces",
+      "-watch-namespace-label (k8s/namespace.go informer, main.go checkNamespaces): list core/namespaces",
+      "-watch-namespace-label (k8s/namespace.go informer, main.go checkNamespaces): watch core/namespaces",
+    ]);
+    assert.deepEqual(unmetNeeds([...args, "-watch-namespace=web"], clusterRules, roleRules), [
+      "-watch-namespace or -watch-secret-namespace (main.go checkNamespaceExists): get core/namespaces",
+    ]);
+    const telemetryOn = args.filter((a) => a !== "-enable-telemetry-reporting=false");
+    assert.deepEqual(unmetNeeds(telemetryOn, clusterRules, roleRules), [
+      "telemetry, on by default (telemetry/cluster.go): list core/nodes",
+      "telemetry, on by default (telemetry/cluster.go): get core/namespaces",
+      "telemetry, on by default (telemetry/cluster.go): get apps/daemonsets",
+    ]);
+    assert.equal(unmetNeeds([...args, "-nginx-plus"], clusterRules, roleRules).length, 2);
+    assert.equal(unmetNeeds([...args, "-agent"], clusterRules, roleRules).length, 2);
+  });
 
   it("reports a missing permission when a feature is turned on without its rules", () => {
     const args = argsOf(objects);
