@@ -149,7 +149,10 @@ export function ciliumValues(config: SiteConfig): CiliumValues {
       relay: { enabled: hubble && cilium.hubble.relay },
       // The chart's default method, helm, generates a new CA and certificates on every render: a diff on every
       // preview and new certificates on every update. cronJob has certgen create them once in the cluster and renew
-      // them on a schedule (values.yaml, hubble.tls.auto.method: helm, cronJob or certmanager).
+      // them on a schedule (values.yaml, hubble.tls.auto.method: helm, cronJob or certmanager). Pulumi's Chart v4
+      // drops Helm hooks, and up to chart 1.18 the first certgen run was a post-install hook; since 1.19.0 it is an
+      // ordinary Job (templates/hubble/tls-cronjob/job.yaml, vendored in test/cni/cilium/1.19.6/), which the Chart
+      // applies and keeps: its name is a digest of its spec, so a second preview shows no diff.
       ...(hubble ? { tls: { auto: { enabled: true, method: "cronJob" } } } : {}),
     },
     ...(cilium.devices !== undefined ? { devices: [...cilium.devices] } : {}),

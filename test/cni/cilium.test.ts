@@ -28,6 +28,7 @@ const PINNED_DIR = join(ROOT, "test/cni/cilium", CILIUM_CHART.version);
 const PINNED_SCHEMA = readJson(join(PINNED_DIR, "values.schema.json"));
 const PINNED_VALUES_TEXT = readFileSync(join(PINNED_DIR, "values.yaml"), "utf8");
 const PINNED_VALUES = parse(PINNED_VALUES_TEXT) as Json;
+const PINNED_CERTGEN = (file: string) => readFileSync(join(PINNED_DIR, "templates/hubble/tls-cronjob", file), "utf8");
 
 // Both schemas are draft-07, Ajv's default draft. Chart schemas carry no vocabulary Ajv would need; strict mode is
 // off because they use keywords such as "items: {}" that strict mode flags without changing validation.
@@ -352,5 +353,43 @@ describe("checkCiliumL2Devices", () => {
     assert.deepEqual(checkCiliumL2Devices(parse1(raw)), []);
     assert.deepEqual(checkCiliumL2Devices(home()), []);
     assert.deepEqual(checkCiliumL2Devices(everything()), []);
+  });
+});
+
+describe("Hubble certificates", () => {
+  const values = ciliumValues(home()) as unknown as Json;
+  const job = PINNED_CERTGEN("job.yaml");
+  const cronJob = PINNED_CERTGEN("cronjob.yaml");
+  const spec = PINNED_CERTGEN("_job-spec.tpl");
+
+  it("come first from an ordinary Job in the pinned chart, which Pulumi's Chart v4 applies (it drops hooks)", () => {
+    // Chart 1.18 made this Job a post-install hook, which helm.v4.Chart would leave out, and hubble-relay would wait
+    // for its certificates forever (test/cni/cilium/SOURCES.md). A chart that brings the hook back fails here.
+    for (const [file, text] of [["job.yaml", job], ["cronjob.yaml", cronJob], ["_job-spec.tpl", spec]]) {
+      assert.doesNotMatch(text!, /helm\.sh\/hook/, `${file} of chart ${CILIUM_CHART.version} is a Helm hook`);
+    }
+    assert.match(job, /^kind: Job$/m);
+    // Annotations on the Job could make it a hook again; k3s-sites sets none.
+    assert.match(job, /\.Values\.certgen\.annotations\.job/);
+    assert.equal(values.certgen, undefined);
+  });
+
+  it("are made by that Job with the values k3s-sites sets, and renewed by the CronJob", () => {
+    const condition =
+      /^\{\{- if and \.Values\.hubble\.enabled \.Values\.hubble\.tls\.enabled \.Values\.hubble\.tls\.auto\.enabled \(eq \.Values\.hubble\.tls\.auto\.method "cronJob"\)/;
+    assert.match(job, condition);
+    assert.match(cronJob, condition);
+    assert.equal(values.hubble.enabled, true);
+    assert.deepEqual(values.hubble.tls, { auto: { enabled: true, method: "cronJob" } });
+    // hubble.tls.enabled and the renewal schedule stay at the chart's defaults.
+    assert.equal(PINNED_VALUES.hubble.tls.enabled, true);
+    assert.equal(PINNED_VALUES.hubble.tls.auto.schedule, "0 0 1 */4 *");
+    assert.match(cronJob, /\.Values\.hubble\.tls\.auto\.schedule \}\}/);
+  });
+
+  it("include the server certificates of the agents and the client certificates hubble-relay mounts", () => {
+    assert.match(spec, /- name: hubble-server-certs\n/);
+    assert.match(spec, /\{\{- if \.Values\.hubble\.relay\.enabled \}\}\n\s+- name: hubble-relay-client-certs\n/);
+    assert.equal(values.hubble.relay.enabled, true);
   });
 });
