@@ -71,11 +71,13 @@ export function namespaceBaseline(namespace: string): NetworkPolicy[] {
  * (the node pod ranges are not known before the nodes exist, so the whole range stands in for them):
  * - Canal: flannel.1, whose address Flannel takes from the node's pod range (its first address).
  * - Cilium in tunnel mode: the route to every remote pod range is `<range> via <router IP> dev cilium_host src
- *   <router IP>` for IPv4 (pkg/datapath/linux/node.go, createNodeRouteSpec: `local = nexthop`, the router IP; read in
- *   cilium/cilium at a 1.19-line commit and unchanged in every stored version, the v1.19.6 tree being too large to
- *   fetch here), and the router (cilium_host) address comes from the node's pod range (IPAM kubernetes). For IPv6 the
- *   source is the node's own address (`local = PrimaryExternal()`), and with native routing the packet leaves with
- *   the node's address: both are the servers' addresses already allowed.
+ *   <router IP>` for IPv4 (pkg/datapath/linux/node.go, createNodeRouteSpec: the IPv4 `local`, the route's source, is
+ *   the router address, CiliumInternalIPv4 in recent versions, Router() in old ones). Read in the stored versions of
+ *   that file, from an old one (commit 005d3ed35c13) to a recent one with netip, slog and hybrid routing, the same in
+ *   all; the v1.19.6 tree itself could not be fetched here (too large), so it is not read at the tag. The router
+ *   (cilium_host) address comes from the node's pod range (IPAM kubernetes). For IPv6 the source is the node's own
+ *   address, and with native routing the packet leaves with the node's address: both are the servers' addresses,
+ *   already allowed.
  * Webhook Services are single-stack IPv4 (the first family of a dual-stack site), so IPv4 is what matters.
  */
 export function remoteNodeSources(config: SiteConfig): PolicyPeer[] {
