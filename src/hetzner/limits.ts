@@ -8,7 +8,7 @@ import type { SiteConfig } from "../config/site";
 import { PLACEMENT_GROUP_LIMIT } from "./model";
 import { LOAD_BALANCER_TYPES, loadBalancerType, orderableAlternative, serverType, TYPES_READ_ON } from "./types";
 
-/** Servers one Hetzner network holds (docs.hetzner.com, Networks, "Limits"). */
+/** Servers one Hetzner network holds (docs.hetzner.com/cloud/networks/overview). */
 export const SERVERS_PER_NETWORK = 100;
 /** Placement groups one Hetzner project holds (docs.hetzner.com/cloud/placement-groups/overview). */
 export const PLACEMENT_GROUPS_PER_PROJECT = 50;
@@ -53,7 +53,7 @@ export function checkHetznerLimits(config: SiteConfig): Problem[] {
       message:
         `ask for ${servers} servers${site.network.natGateway === undefined ? "" : " and the NAT server (site.network.natGateway)"}, ` +
         `${inNetwork} in the site's network: a Hetzner network holds at most ${SERVERS_PER_NETWORK} servers ` +
-        `(docs.hetzner.com, Networks, "Limits"). Lower the pools' counts to ${SERVERS_PER_NETWORK} servers in all, or split the ` +
+        `(docs.hetzner.com/cloud/networks/overview). Lower the pools' counts to ${SERVERS_PER_NETWORK} servers in all, or split the ` +
         `site into two stacks`,
     });
   }

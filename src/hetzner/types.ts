@@ -68,7 +68,7 @@ const HETZNER_COM_2026_09 = "hetzner.com plan pages read 2026-09-03/04 (robhunte
 
 export const SERVER_TYPES: readonly ServerType[] = [
   { name: "cpx22", arch: "amd64", cores: 2, memory: 4, status: "orderable", source: TF_ACCEPTANCE },
-  { name: "cpx32", arch: "amd64", cores: 4, memory: 8, status: "orderable", source: `${TF_ACCEPTANCE} (before v1.68.0); ${HETZNER_COM_2026_09}` },
+  { name: "cpx32", arch: "amd64", cores: 4, memory: 8, status: "orderable", source: `terraform-provider-hcloud v1.66.1 internal/teste2e/testing.go (the acceptance tests' resize target); ${HETZNER_COM_2026_09}` },
   { name: "cx23", arch: "amd64", cores: 2, memory: 4, status: "not-orderable", source: HETZNER_COM_2026_09 },
   { name: "cx33", arch: "amd64", cores: 4, memory: 8, status: "not-orderable", source: HETZNER_COM_2026_09 },
   { name: "cx43", arch: "amd64", cores: 8, memory: 16, status: "not-orderable", source: HETZNER_COM_2026_09 },

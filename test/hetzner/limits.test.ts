@@ -70,7 +70,7 @@ describe("Hetzner's network and project limits", () => {
     );
     assert.deepEqual(withNat, [
       "site.pools ask for 100 servers and the NAT server (site.network.natGateway), 101 in the site's network: a Hetzner " +
-        'network holds at most 100 servers (docs.hetzner.com, Networks, "Limits"). Lower the pools\' counts to 100 servers ' +
+        'network holds at most 100 servers (docs.hetzner.com/cloud/networks/overview). Lower the pools\' counts to 100 servers ' +
         "in all, or split the site into two stacks",
     ]);
   });
