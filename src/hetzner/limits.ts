@@ -24,7 +24,10 @@ export const API_REFILL_PER_SECOND = 1; // requests
  * the create, action polling with backoff, the network attach and its polling, protection, and the final read).
  */
 export const API_REQUESTS_PER_SERVER = 19;
-/** Every other Hetzner object (network, subnet, route, key, firewall, group, load balancer and its parts): create, poll, read. */
+/**
+ * Every other Hetzner object (network, subnet, route, key, firewall, group, load balancer and its parts): assumed
+ * three (the create, one action poll, the read), not counted from the provider's code; servers dominate the total.
+ */
 export const API_REQUESTS_PER_OBJECT = 3;
 
 /** How many placement groups the site creates: one per started ten nodes of each pool. */

@@ -247,6 +247,7 @@ describe("HetznerInfra on the offline engine", () => {
       const server = byName(run, "site-hetzner-server-control-1");
       assert.notDeepEqual(server.inputs.sshKeys, ["4711"], "the key's ID must come from the stack's own resource");
       assert.equal((server.inputs.sshKeys as string[]).length, 1);
+      assert.ok(server.dependsOn.includes(key.urn), "a server must wait for the key it is created with");
     });
   });
 });
