@@ -106,7 +106,7 @@ export function checkFixedSettings(previous: unknown, current: FixedSettings): P
       },
     ];
   });
-  return [...scalars, ...movedNodes(old.nodeIps, current.nodeIps), ...resizedPools(old.serverTypes, current)];
+  return [...scalars, ...movedNodes(old.nodeIps, current.nodeIps), ...resizedPools(old.serverTypes, old.nodeIps, current)];
 }
 
 /**
@@ -114,7 +114,7 @@ export function checkFixedSettings(previous: unknown, current: FixedSettings): P
  * off, and Pulumi would change every server of the pool at once: on a server pool that stops etcd and the API.
  * Refused, with the way to do it one server at a time.
  */
-function resizedPools(previous: unknown, current: FixedSettings): Problem[] {
+function resizedPools(previous: unknown, previousNodes: unknown, current: FixedSettings): Problem[] {
   if (!Array.isArray(previous) || current.serverTypes === null) return [];
   const before = new Map(
     previous.flatMap((p: unknown) => {
@@ -125,7 +125,13 @@ function resizedPools(previous: unknown, current: FixedSettings): Problem[] {
   return current.serverTypes.flatMap(({ pool, serverType: type }, i): Problem[] => {
     const was = before.get(pool);
     if (typeof was !== "string" || was === type) return [];
-    const nodes = Object.keys(current.nodeIps ?? {}).filter((n) => n.startsWith(`${pool}-`) && /^\d+$/.test(n.slice(pool.length + 1)));
+    // Only servers that exist and stay would be powered off: a pool that had no nodes may change its type.
+    const existed = (node: string) =>
+      previousNodes === null || typeof previousNodes !== "object" || node in (previousNodes as object);
+    const nodes = Object.keys(current.nodeIps ?? {}).filter(
+      (n) => n.startsWith(`${pool}-`) && /^\d+$/.test(n.slice(pool.length + 1)) && existed(n),
+    );
+    if (nodes.length === 0) return [];
     return [
       {
         path: `site.pools[${i}].serverType`,

@@ -107,11 +107,17 @@ describe("guards on a Hetzner site's location, network and node addresses", () =
     ]);
   });
 
-  it("let a new pool bring its own server type, and pass a deployment that recorded no server types", () => {
+  it("let a new or empty pool bring its own server type, and pass a deployment that recorded no server types", () => {
     assert.deepEqual(
       problems(prodWith((site) => site.pools.push({ name: "big", role: "agent", count: 1, serverType: "cpx32" }))),
       [],
     );
+    const empty = prodWith((site) => (site.pools[1].count = 0));
+    const resizedEmpty = prodWith((site) => {
+      site.pools[1].count = 2;
+      site.pools[1].serverType = "cpx32";
+    });
+    assert.deepEqual(checkFixedSettings(structuredClone(empty), resizedEmpty), [], "a pool with no servers yet may change type");
     const { serverTypes: _types, ...older } = prod;
     const now = prodWith((site) => (site.pools[1].serverType = "cpx32"));
     assert.deepEqual(checkFixedSettings(older, now), []);
