@@ -94,6 +94,31 @@ const RESOURCE_MOCKS: Record<string, MockFn> = {
   "hcloud:index/loadBalancerService:LoadBalancerService": echo,
 };
 
+/** A key of the Hetzner project as `hcloud.getSshKeys` lists it. */
+export interface MockSshKey {
+  readonly id: number;
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly publicKey: string;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * What the offline Hetzner project already holds before the run: nothing, unless a test puts keys here (and
+ * empties it again).
+ */
+export const OFFLINE_HCLOUD_PROJECT: { sshKeys: MockSshKey[] } = { sshKeys: [] };
+
+/** Provider functions, by token: each answers from the offline project. */
+const CALL_MOCKS: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
+  "hcloud:index/getSshKeys:getSshKeys": (inputs) => {
+    if (inputs.withSelector !== undefined) {
+      throw new Error("Mock not implemented: hcloud:index/getSshKeys:getSshKeys with withSelector; add it to plan/mocks.ts");
+    }
+    return { id: "ssh-keys", sshKeys: OFFLINE_HCLOUD_PROJECT.sshKeys.map((k) => ({ ...k, labels: { ...k.labels } })) };
+  },
+};
+
 function kubernetesMock(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
   const metadata = (args.inputs.metadata ?? {}) as { name?: string; namespace?: string };
   const name = metadata.name ?? args.name;
@@ -128,6 +153,8 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    const mock = CALL_MOCKS[args.token];
+    if (mock) return mock(args.inputs as Record<string, unknown>);
     throw new Error(`Mock not implemented: function ${args.token}; add it to plan/mocks.ts`);
   }
 }

@@ -33,8 +33,8 @@ export function hetznerSections(): Raw {
       operatorCidrs: ["203.0.113.7/32"],
       sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1Rh0sK8m3xq0pYb7vYk5Vq2gS0fN8cQe4tTnYc0kLm test",
       pools: [
-        { name: "control", role: "server", count: 3, serverType: "cx23" },
-        { name: "worker", role: "agent", count: 2, serverType: "cax21" },
+        { name: "control", role: "server", count: 3, serverType: "cpx22" },
+        { name: "worker", role: "agent", count: 2, serverType: "cpx32" },
       ],
     },
     k3s: { version: "v1.33.5+k3s1" },

@@ -12,6 +12,8 @@ import {
   sshKeyOf,
   type LoadBalancerServiceSpec,
 } from "../../src/hetzner/model";
+import { hetznerWarnings } from "../../src/hetzner/limits";
+import { chooseSshKey } from "../../src/hetzner/ssh-key";
 import type { NodeAddress, NodeOutput } from "../outputs";
 import { HetznerLoadBalancer } from "./load-balancer";
 
@@ -52,6 +54,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
     super("k3s-sites:hetzner:HetznerInfra", name, {}, opts);
     const { site, siteName } = args;
     const labels = siteLabels(siteName);
+    for (const warning of hetznerWarnings({ site })) pulumi.log.warn(warning, this);
 
     this.provider = new hcloud.Provider(`${name}-provider`, { token: args.token }, { parent: this });
     const child = { parent: this, provider: this.provider };
@@ -83,7 +86,23 @@ export class HetznerInfra extends pulumi.ComponentResource {
             child,
           );
 
-    const sshKey = new hcloud.SshKey(`${name}-ssh-key`, { ...sshKeyOf(siteName, site.sshPublicKey), labels }, child);
+    // Hetzner refuses a second key with the same fingerprint: a key already in the project (another site's, or one
+    // uploaded by hand) is used by its ID and never managed here; the site's own key, found again on later runs by
+    // its labels, stays a resource of this stack.
+    const projectKeys = hcloud.getSshKeysOutput({}, { parent: this, provider: this.provider });
+    const sshKeyId: pulumi.Output<string> = projectKeys.sshKeys.apply((keys) => {
+      const choice = chooseSshKey(keys, siteName, site.sshPublicKey);
+      if (choice.kind === "use-existing") {
+        pulumi.log.info(`site.sshPublicKey is already in the Hetzner project as key ${choice.name}: using it, not uploading`, this);
+        return pulumi.output(String(choice.id));
+      }
+      const key = new hcloud.SshKey(
+        `${name}-ssh-key`,
+        { ...sshKeyOf(siteName, site.sshPublicKey), labels },
+        child,
+      );
+      return key.id;
+    });
     // Applied by label: Hetzner applies it to each server that carries the label as the server is created, and
     // servers wait for it to exist.
     const firewall = new hcloud.Firewall(
@@ -106,7 +125,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
       );
       for (const node of members) {
         servers[node.name] = this.server(name, args, node, {
-          sshKey,
+          sshKeyId,
           placementGroupId: group.id.apply(Number),
           subnet: subnets.get(node.hetzner!.pool)!,
           waitFor: route ? [firewall, route] : [firewall],
@@ -171,7 +190,8 @@ export class HetznerInfra extends pulumi.ComponentResource {
     args: HetznerInfraArgs,
     node: NodeSpec,
     deps: {
-      sshKey: hcloud.SshKey;
+      /** The ID of the site's Hetzner SSH key: its own, or the project's key with the same fingerprint. */
+      sshKeyId: pulumi.Output<string>;
       placementGroupId: pulumi.Output<number>;
       subnet: hcloud.NetworkSubnet;
       /** The firewall (so it exists when the server appears), and the default route when there is one. */
@@ -191,7 +211,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
         image: h.image,
         location: site.location,
         labels: serverLabels(siteName, node),
-        sshKeys: [deps.sshKey.id],
+        sshKeys: [deps.sshKeyId],
         placementGroupId: deps.placementGroupId,
         // aliasIps: [] as the provider's docs advise, or it detaches and reattaches the network on every update.
         networks: [{ subnetId: deps.subnet.id, ip: node.privateIp, aliasIps: [] }],

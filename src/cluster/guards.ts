@@ -16,12 +16,16 @@ export interface FixedSettings {
   readonly serviceCidrV6: string | null;
   readonly ipFamilies: string;
   readonly clusterDomain: string;
+  readonly clusterDns: string;
+  readonly secretsEncryption: boolean;
   readonly cni: string;
   readonly datastore: string;
   /** Hetzner sites: the location, the private network's range and each node's planned address; null at home. */
   readonly location: string | null;
   readonly nodeNetwork: string | null;
   readonly nodeIps: Readonly<Record<string, string>> | null;
+  /** Hetzner sites: each pool's server type, which Hetzner changes only by powering off the servers; null at home. */
+  readonly serverTypes: readonly { readonly pool: string; readonly serverType: string }[] | null;
 }
 
 /** The name of the stack output that records the fixed settings. */
@@ -35,15 +39,18 @@ export function fixedSettingsOf(config: SiteConfig): FixedSettings {
     serviceCidrV6: config.k3s.serviceCidrV6 ?? null,
     ipFamilies: config.k3s.ipFamilies,
     clusterDomain: config.k3s.clusterDomain,
+    clusterDns: config.k3s.clusterDns,
+    secretsEncryption: config.k3s.secretsEncryption,
     cni: config.cni.plugin,
     datastore: config.k3s.datastore,
     location: isHetzner(config.site) ? config.site.location : null,
     nodeNetwork: isHetzner(config.site) ? config.nodeCidr : null,
     nodeIps: isHetzner(config.site) ? Object.fromEntries(config.nodes.map((n) => [n.name, n.privateIp])) : null,
+    serverTypes: isHetzner(config.site) ? config.site.pools.map((p) => ({ pool: p.name, serverType: p.serverType })) : null,
   };
 }
 
-type ScalarKey = Exclude<keyof FixedSettings, "nodeIps">;
+type ScalarKey = Exclude<keyof FixedSettings, "nodeIps" | "serverTypes">;
 
 const KEYS: Record<ScalarKey, { path: string; why: string }> = {
   clusterCidr: { path: "k3s.clusterCidr", why: "every pod address and node pod range comes from it" },
@@ -52,6 +59,14 @@ const KEYS: Record<ScalarKey, { path: string; why: string }> = {
   serviceCidrV6: { path: "k3s.serviceCidrV6", why: "every IPv6 Service address comes from it" },
   ipFamilies: { path: "k3s.ipFamilies", why: "k3s cannot add or remove an IP family on a live cluster" },
   clusterDomain: { path: "k3s.clusterDomain", why: "every in-cluster DNS name and certificate uses it" },
+  clusterDns: {
+    path: "k3s.clusterDns",
+    why: "every pod's resolv.conf and every kubelet point at it, and CoreDNS's Service keeps the old address",
+  },
+  secretsEncryption: {
+    path: "k3s.secretsEncryption",
+    why: "the Secrets already stored stay as they were written, and switching needs k3s's own secrets-encrypt steps on every server",
+  },
   cni: { path: "cni.plugin", why: "switching the CNI cuts every pod off the network" },
   datastore: { path: "k3s.datastore", why: "the cluster's state lives in it" },
   location: {
@@ -91,7 +106,45 @@ export function checkFixedSettings(previous: unknown, current: FixedSettings): P
       },
     ];
   });
-  return [...scalars, ...movedNodes(old.nodeIps, current.nodeIps)];
+  return [...scalars, ...movedNodes(old.nodeIps, current.nodeIps), ...resizedPools(old.serverTypes, old.nodeIps, current)];
+}
+
+/**
+ * Pools of both deployments whose server type differs. Hetzner changes a server's type only while it is powered
+ * off, and Pulumi would change every server of the pool at once: on a server pool that stops etcd and the API.
+ * Refused, with the way to do it one server at a time.
+ */
+function resizedPools(previous: unknown, previousNodes: unknown, current: FixedSettings): Problem[] {
+  if (!Array.isArray(previous) || current.serverTypes === null) return [];
+  const before = new Map(
+    previous.flatMap((p: unknown) => {
+      const { pool, serverType } = (p ?? {}) as { pool?: unknown; serverType?: unknown };
+      return typeof pool === "string" && typeof serverType === "string" ? [[pool, serverType] as const] : [];
+    }),
+  );
+  return current.serverTypes.flatMap(({ pool, serverType: type }, i): Problem[] => {
+    const was = before.get(pool);
+    if (typeof was !== "string" || was === type) return [];
+    // Only servers that exist and stay would be powered off: a pool that had no nodes may change its type.
+    const existed = (node: string) =>
+      previousNodes === null || typeof previousNodes !== "object" || node in (previousNodes as object);
+    const nodes = Object.keys(current.nodeIps ?? {}).filter(
+      (n) => n.startsWith(`${pool}-`) && /^\d+$/.test(n.slice(pool.length + 1)) && existed(n),
+    );
+    if (nodes.length === 0) return [];
+    return [
+      {
+        path: `site.pools[${i}].serverType`,
+        message:
+          `cannot change on a live site: pool ${pool} was created with ${was} and is now ${type}, and Hetzner powers off ` +
+          `each server to change its type, so Pulumi would stop ` +
+          `${nodes.length === 1 ? "its server" : `all ${nodes.length} of its servers at once`}. Set it back to ` +
+          `${was}. To move the pool to ${type}: add a pool with the same role and serverType ${type} beside it, ` +
+          `pulumi up, then lower pool ${pool}'s count one node per run (kubectl drain each node first) down to 0 and ` +
+          `remove the pool; for a server pool keep the number of servers odd at every run (see README, "Changing a pool's serverType")`,
+      },
+    ];
+  });
 }
 
 /**

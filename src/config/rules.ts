@@ -16,6 +16,7 @@ import type { Problem } from "./errors";
 import { checkCiliumL2Devices } from "../cni/cilium";
 import { CALICO_PINS } from "../cni/manifest";
 import { CERT_MANAGER, NGINX } from "../edge/names";
+import { checkHetznerLimits } from "../hetzner/limits";
 import { HETZNER_LOCATIONS } from "./schema";
 import type { SiteConfig } from "./site";
 
@@ -635,6 +636,7 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkCni,
   checkCertificates,
   checkLoadBalancer,
+  checkHetznerLimits,
   checkPublicIpv4,
   checkEtcdSnapshots,
   checkCiliumL2Devices,

@@ -39,6 +39,13 @@ describe("guards on settings a live cluster cannot change", () => {
     assert.match(problems[4]!, /it was cilium when the site was created and is now canal \(switching the CNI cuts every pod off the network\)/);
   });
 
+  it("reject a changed cluster DNS address and a switched secrets encryption", () => {
+    assert.deepEqual(changed({ clusterDns: "10.43.0.53", secretsEncryption: false }), [
+      `k3s.clusterDns cannot change on a live cluster: it was ${home.clusterDns} when the site was created and is now 10.43.0.53 (every pod's resolv.conf and every kubelet point at it, and CoreDNS's Service keeps the old address). Set it back to ${home.clusterDns}, or build a new site in a new stack and move the workloads over`,
+      "k3s.secretsEncryption cannot change on a live cluster: it was true when the site was created and is now false (the Secrets already stored stay as they were written, and switching needs k3s's own secrets-encrypt steps on every server). Set it back to true, or build a new site in a new stack and move the workloads over",
+    ]);
+  });
+
   it("ignore settings an older deployment did not record", () => {
     const { cni: _cni, ...older } = home;
     assert.deepEqual(checkFixedSettings(older, { ...home, cni: "canal" }), []);
@@ -87,9 +94,40 @@ describe("guards on a Hetzner site's location, network and node addresses", () =
   it("let pools grow and shrink, and new pools come, without moving a node that stays", () => {
     const grown = prodWith((site) => {
       site.pools[1].count = 4;
-      site.pools.push({ name: "batch", role: "agent", count: 2, serverType: "cax21" });
+      site.pools.push({ name: "batch", role: "agent", count: 2, serverType: "cpx32" });
     });
     assert.deepEqual(problems(grown), []);
     assert.deepEqual(problems(prodWith((site) => (site.pools[1].count = 1))), []);
+  });
+
+  it("reject a pool's new server type, which would power off all its servers at once, with the safe steps", () => {
+    const resized = problems(prodWith((site) => (site.pools[0].serverType = "cpx32")));
+    assert.deepEqual(resized, [
+      "site.pools[0].serverType cannot change on a live site: pool control was created with cpx22 and is now cpx32, and Hetzner powers off each server to change its type, so Pulumi would stop all 3 of its servers at once. Set it back to cpx22. To move the pool to cpx32: add a pool with the same role and serverType cpx32 beside it, pulumi up, then lower pool control's count one node per run (kubectl drain each node first) down to 0 and remove the pool; for a server pool keep the number of servers odd at every run (see README, \"Changing a pool's serverType\")",
+    ]);
+  });
+
+  it("let a new or empty pool bring its own server type, and pass a deployment that recorded no server types", () => {
+    assert.deepEqual(
+      problems(prodWith((site) => site.pools.push({ name: "big", role: "agent", count: 1, serverType: "cpx32" }))),
+      [],
+    );
+    const empty = prodWith((site) => (site.pools[1].count = 0));
+    const resizedEmpty = prodWith((site) => {
+      site.pools[1].count = 2;
+      site.pools[1].serverType = "cpx32";
+    });
+    assert.deepEqual(checkFixedSettings(structuredClone(empty), resizedEmpty), [], "a pool with no servers yet may change type");
+    const { serverTypes: _types, ...older } = prod;
+    const now = prodWith((site) => (site.pools[1].serverType = "cpx32"));
+    assert.deepEqual(checkFixedSettings(older, now), []);
+  });
+
+  it("record each pool's server type in config order, and none at home", () => {
+    assert.deepEqual(prod.serverTypes, [
+      { pool: "control", serverType: "cpx22" },
+      { pool: "worker", serverType: "cpx22" },
+    ]);
+    assert.equal(home.serverTypes, null);
   });
 });

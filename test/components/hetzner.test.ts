@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RecordedResource } from "../../plan/engine";
+import { OFFLINE_HCLOUD_PROJECT } from "../../plan/mocks";
 import { sshKeyOf } from "../../src/hetzner/model";
+import { sshKeyFingerprint } from "../../src/hetzner/ssh-key";
 import { clone, exampleSections, hetznerSections } from "../helpers";
 import { byName, ofType, planOf, planOfSections } from "../plan/run";
 
@@ -86,7 +88,7 @@ describe("HetznerInfra on the offline engine", () => {
     );
     assert.ok(targets.dependsOn.includes(attachment.urn));
     const balancer = byName(run, "site-hetzner-lb-balancer");
-    assert.equal(balancer.inputs.loadBalancerType, "lb11");
+    assert.equal(balancer.inputs.loadBalancerType, "lb21", "lb11 holds 5 services and prod forwards 6");
     assert.equal(balancer.inputs.location, "fsn1");
   });
 
@@ -99,7 +101,7 @@ describe("HetznerInfra on the offline engine", () => {
     assert.equal(typeof server.inputs.placementGroupId, "number");
     assert.equal((server.inputs.sshKeys as string[]).length, 1);
     assert.deepEqual(server.inputs.publicNets, [{ ipv4Enabled: true, ipv6Enabled: true }]);
-    assert.equal(server.inputs.serverType, "cax21");
+    assert.equal(server.inputs.serverType, "cpx22");
     assert.equal(server.inputs.userData, undefined, "user data that follows config would replace servers");
     assert.deepEqual(server.ignoreChanges, ["image", "sshKeys", "userData"]);
   });
@@ -107,6 +109,7 @@ describe("HetznerInfra on the offline engine", () => {
   it("puts at most 10 servers in a spread placement group", async () => {
     const sections = clone(hetznerSections());
     sections.site.pools[1].count = 23;
+    sections.site.loadBalancer = { type: "lb21" }; // 26 targets: more than lb11's 25
     const run = await planOfSections(sections);
     const groups = new Map<unknown, number>();
     for (const s of ofType(run, SERVER)) groups.set(s.inputs.placementGroupId, (groups.get(s.inputs.placementGroupId) ?? 0) + 1);
@@ -200,5 +203,51 @@ describe("HetznerInfra on the offline engine", () => {
     ]);
     assert.ok(nodes.every((n) => n.publicIpv4?.startsWith("198.51.100.")));
     assert.equal(typeof run.outputs.networkId, "number");
+  });
+
+  it("prints a warning before the run for a server type Hetzner no longer sells", async () => {
+    const sections = clone(hetznerSections());
+    sections.site.pools[1].serverType = "cax21";
+    const printed: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => void printed.push(args.join(" "));
+    try {
+      await planOfSections(sections);
+    } finally {
+      console.warn = original;
+    }
+    assert.equal(printed.filter((line) => /site\.pools\[1\]\.serverType cax21 cannot be ordered now/.test(line)).length, 1, printed.join("\n"));
+  });
+
+  describe("the SSH key of a second site", () => {
+    const prodKey = exampleSections("prod").site.sshPublicKey as string;
+    /** Plans prod with these keys already in the offline Hetzner project. */
+    async function planWithProjectKeys(labels: Record<string, string>) {
+      OFFLINE_HCLOUD_PROJECT.sshKeys = [
+        { id: 4711, name: "laptop", fingerprint: sshKeyFingerprint(prodKey), publicKey: prodKey, labels },
+        { id: 4712, name: "other", fingerprint: "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", publicKey: "ssh-ed25519 AAAA x", labels: {} },
+      ];
+      try {
+        return await planOf("prod");
+      } finally {
+        OFFLINE_HCLOUD_PROJECT.sshKeys = [];
+      }
+    }
+
+    it("uses a key already in the project by its ID, and creates none that a destroy would delete", async () => {
+      const run = await planWithProjectKeys({ "k3s-sites/site": "staging" });
+      assert.deepEqual(ofType(run, "hcloud:index/sshKey:SshKey"), []);
+      for (const s of ofType(run, SERVER)) assert.deepEqual(s.inputs.sshKeys, ["4711"], s.name);
+    });
+
+    it("keeps managing the key it uploaded itself when a later run finds it", async () => {
+      const run = await planWithProjectKeys({ "k3s-sites/site": "prod" });
+      const key = byName(run, "site-hetzner-ssh-key");
+      assert.deepEqual(key.inputs.labels, { "k3s-sites/site": "prod" });
+      const server = byName(run, "site-hetzner-server-control-1");
+      assert.notDeepEqual(server.inputs.sshKeys, ["4711"], "the key's ID must come from the stack's own resource");
+      assert.equal((server.inputs.sshKeys as string[]).length, 1);
+      assert.ok(server.dependsOn.includes(key.urn), "a server must wait for the key it is created with");
+    });
   });
 });
