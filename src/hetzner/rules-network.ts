@@ -62,6 +62,7 @@ export function checkNatGatewayAddress(config: SiteConfig): Problem[] {
     return at(`the first address of site.network.cidr, which is Hetzner's own gateway and cannot be a route's gateway`);
   }
   if (text === site.plan.loadBalancerIp) return at("the load balancer's private address");
+  if (config.nodes.some((n) => n.privateIp === text)) return []; // checkPublicIpv4 names the node
   for (const subnet of site.plan.subnets) {
     const cidr = parseCidr(subnet.cidr);
     if (!cidr || !containsIp(cidr, ip)) continue;

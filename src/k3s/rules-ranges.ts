@@ -73,7 +73,7 @@ function podRangeProblems(key: string, text: string | undefined, nodes: number):
 function reservedServiceAddresses(cidr: Cidr): [bigint, string][] {
   const reserved: [bigint, string][] = [
     [cidr.network, "the network address"],
-    [addressAt(cidr, 1n).value, "the address of the kubernetes Service (the API server), the range's first address"],
+    [addressAt(cidr, 1n).value, "the first address, which the API server takes for the kubernetes Service,"],
   ];
   // Kubernetes' service IP allocators never hand out the network address nor, for IPv4, the broadcast address
   // (kubernetes v1.33 pkg/registry/core/service/ipallocator: bitmap.go NewAllocatorCIDRRangeWithOffset and

@@ -94,23 +94,26 @@ export function checkKubernetesVersion(config: SiteConfig): Problem[] {
     const support = line === undefined ? undefined : (KUBERNETES_SUPPORT[component] as Record<string, KubernetesSupport>)[line];
     if (!support) continue; // an unpinned release (cni.canal.sha256): the user vouches for it
     const from = support.worksFrom ?? support.testedFrom;
-    const range = `${NAMES[component]} ${line} supports Kubernetes 1.${from}-1.${support.testedTo}` +
-      (support.worksFrom !== undefined ? ` (tested 1.${support.testedFrom}-1.${support.testedTo})` : "") +
-      (key ? ` (${key})` : "");
-    limits.push(range);
+    const name = `${NAMES[component]} ${line}${key ? ` (${key})` : ""}`;
+    limits.push(
+      `${name} 1.${from}-1.${support.testedTo}` +
+        (support.worksFrom !== undefined ? ` (tested from 1.${support.testedFrom})` : ""),
+    );
     low = Math.max(low, from);
     high = Math.min(high, support.testedTo);
-    if (minor < from || minor > support.testedTo) blocking.push(range);
+    if (minor < from || minor > support.testedTo) blocking.push(name);
   }
   if (blocking.length === 0) return [];
   const fix =
     low <= high
-      ? `use a k3s release of Kubernetes ${high > low ? `1.${low} to 1.${high}` : `1.${low}`} (k3s v1.${low}.x to v1.${high}.x)`
+      ? `use a k3s release of Kubernetes ${high > low ? `1.${low} to 1.${high}` : `1.${low}`} (v1.${low}.x+k3sN${high > low ? ` to v1.${high}.x+k3sN` : ""})`
       : "no k3s release suits all of them: change the component versions";
   return [
     {
       path: "k3s.version",
-      message: `${config.k3s.version} runs Kubernetes 1.${minor}, but ${blocking.join("; ")}: ${fix}. On this site: ${limits.join("; ")}`,
+      message:
+        `${config.k3s.version} runs Kubernetes 1.${minor}, outside what ${blocking.join(", ")} support${blocking.length === 1 ? "s" : ""}: ` +
+        `${fix}. Kubernetes versions supported here: ${limits.join("; ")}`,
     },
   ];
 }
