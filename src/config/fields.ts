@@ -105,7 +105,13 @@ export const sshPublicKey = () =>
         message: `"${type.slice(0, 12)}..." lacks its key type: write the whole line, starting with the type, e.g. ${example}`,
       });
     } else {
-      ctx.addIssue({ code: "custom", input: text, message: `expected an OpenSSH public key line such as ${example}` });
+      // Not echoed either: what lands in the wrong field is often a token.
+      ctx.addIssue({
+        code: "custom",
+        input: "[hidden]",
+        params: { hideInput: true },
+        message: `is not an OpenSSH public key line: expected one such as ${example}`,
+      });
     }
   })
   // For editors: the JSON Schema keeps the plain pattern.
