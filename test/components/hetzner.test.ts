@@ -160,8 +160,6 @@ describe("HetznerInfra on the offline engine", () => {
     const sections = clone(hetznerSections());
     sections.site.publicIpv4 = false;
     sections.site.network = { natGateway: "10.0.0.2" };
-    // Without a public IPv4, SSH reaches the nodes over IPv6 only: the operators need an IPv6 prefix.
-    sections.site.operatorCidrs = ["203.0.113.7/32", "2001:db8:1234::/48"];
     const run = await planOfSections(sections);
     const route = byName(run, "site-hetzner-route-default");
     assert.deepEqual({ destination: route.inputs.destination, gateway: route.inputs.gateway }, {
