@@ -9,7 +9,12 @@ import fc from "fast-check";
 import { ConfigError, formatProblem } from "../../src/config/errors";
 import { parseSiteConfig } from "../../src/config/load";
 import { formatCidr, parseCidr } from "../../src/net/cidr";
+import * as pulumi from "@pulumi/pulumi";
+import { SECRET_KEYS } from "../../src/config/secrets";
+import { readStackFile, runProgram } from "../../plan/engine";
+import program = require("../../index");
 import { clone, exampleSections } from "../helpers";
+import { stackFileOf, tempProject } from "./mistakes";
 
 type Path = (string | number)[];
 type Raw = Record<string, any>;
@@ -136,6 +141,34 @@ describe("random mutations of the example stacks", () => {
       );
     });
   }
+
+  it("through the whole program, each plans or is refused with a RunError and no stack trace", async () => {
+    const project = tempProject();
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom("prod" as const, "home" as const), fc.array(mutation, { minLength: 1, maxLength: 2 }), async (stack, mutations) => {
+          const raw = clone(exampleSections(stack));
+          for (const m of mutations) apply(raw, m);
+          const file = project.write("test", stackFileOf({
+            base: stack,
+            edit: (s) => {
+              for (const key of Object.keys(s)) delete s[key];
+              Object.assign(s, raw);
+            },
+          }));
+          try {
+            await runProgram(readStackFile(file, SECRET_KEYS), program);
+          } catch (err) {
+            assert.ok(pulumi.RunError.isInstance(err as Error), `threw ${(err as Error).name}: ${(err as Error).message}\n${JSON.stringify(raw)}`);
+            assert.doesNotMatch((err as Error).message, /\n\s+at .+:\d+:\d+/);
+          }
+        }),
+        { numRuns: Number(process.env.PROPERTY_PROGRAM_RUNS ?? 25), seed: Number(process.env.PROPERTY_SEED ?? 7) },
+      );
+    } finally {
+      project.remove();
+    }
+  });
 
   it("finds the mistakes it looks for: a removed required key and an overlap are refused", () => {
     // The generator's two main moves, made by hand: each must fail, so the property is not vacuous.
