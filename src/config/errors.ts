@@ -139,7 +139,11 @@ function unknownKeyProblem(path: string, key: string, known: readonly string[]):
     path: path || "(top level)",
     message:
       `has unknown key ${JSON.stringify(key)}: ` +
-      (near ? `did you mean ${JSON.stringify(near)}?` : `the known keys here are ${known.map((k) => JSON.stringify(k)).join(", ")}`),
+      (near
+        ? `did you mean ${JSON.stringify(near)}?`
+        : known.length > 0
+          ? `the known keys here are ${known.map((k) => JSON.stringify(k)).join(", ")}`
+          : "check the spelling against the config reference in README.md"),
   };
 }
 
