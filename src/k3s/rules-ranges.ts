@@ -8,9 +8,10 @@ import type { SiteConfig } from "../config/site";
 
 /**
  * The block of the pod range each node gets. k3s runs kube-controller-manager with allocate-node-cidrs and
- * cluster-cidr but no node-cidr-mask-size (k3s pkg/daemons/control/server.go, controllerManager), so Kubernetes'
- * defaults apply: NodeCIDRMaskSizeIPv4 24 and NodeCIDRMaskSizeIPv6 64 (kubernetes v1.33
- * pkg/controller/nodeipam/config/v1alpha1/defaults.go, flags --node-cidr-mask-size-ipv4/-ipv6).
+ * cluster-cidr but no node-cidr-mask-size (k3s pkg/daemons/control/server.go, controllerManager; read at commit
+ * c8331835, not re-read at v1.33.5+k3s1), so Kubernetes' defaults apply: NodeCIDRMaskSizeIPv4 24 and
+ * NodeCIDRMaskSizeIPv6 64 (kubernetes pkg/controller/nodeipam/config/v1alpha1/defaults.go, flags
+ * --node-cidr-mask-size-ipv4/-ipv6). k3s-sites passes no kube-controller-manager-arg that would change them.
  */
 export const NODE_CIDR_MASK: Readonly<Record<IpVersion, number>> = { 4: 24, 6: 64 };
 
