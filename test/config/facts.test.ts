@@ -9,7 +9,8 @@ import { HETZNER_CANAL_MTU } from "../../src/cni/canal";
 import { CILIUM_CHART } from "../../src/cni/cilium";
 import { CALICO_PINS } from "../../src/cni/manifest";
 import { VXLAN_OVERHEAD } from "../../src/cni/rules-mtu";
-import { CERT_MANAGER_CHART } from "../../src/edge/cert-manager";
+import { parseSiteConfig } from "../../src/config/load";
+import { CERT_MANAGER_CHART, clusterIssuers } from "../../src/edge/cert-manager";
 import { NGINX_IMAGE } from "../../src/edge/nginx";
 import { HETZNER_PRIVATE_MTU } from "../../src/hetzner/model";
 import { HOSTNAME_LABEL_MAX } from "../../src/hetzner/rules-names";
@@ -86,5 +87,21 @@ describe("network facts", () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("certificates.email is optional", () => {
+  it("yields ClusterIssuers without an email that cert-manager's schema accepts", async () => {
+    // ESM-only: a dynamic import loads it from this CommonJS project.
+    const { ClusterIssuer } = await import("@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer");
+    const raw = clone(exampleSections("prod"));
+    delete raw.certificates.email;
+    const issuers = clusterIssuers(parseSiteConfig(raw));
+    assert.equal(issuers.length, 2);
+    for (const issuer of issuers) {
+      assert.equal("email" in issuer.spec!.acme!, false);
+      // @kubernetes-models/cert-manager 6.0.0: ACMEIssuer requires privateKeySecretRef and server, not email.
+      assert.doesNotThrow(() => new ClusterIssuer(issuer as never).validate());
+    }
   });
 });
