@@ -3,7 +3,7 @@
  * place that turns a ConfigError into the RunError Pulumi shows without a stack trace.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../src/config/errors";
+import { ConfigError, closest, setSecretCommand, type Problem } from "../src/config/errors";
 import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../src/config/load";
 import { SECRETS, SECRET_KEYS } from "../src/config/secrets";
 import type { SiteConfig } from "../src/config/site";
@@ -30,31 +30,99 @@ function requireSecret(fullKey: string): pulumi.Output<string> {
   return new pulumi.Config(namespace).requireSecret(key);
 }
 
+/**
+ * Whether Pulumi holds `key` encrypted: the CLI tells the program which config keys are secret (the language host's
+ * PULUMI_CONFIG_SECRET_KEYS, read by @pulumi/pulumi runtime/config.ts isConfigSecret, marked internal).
+ */
+function isSecretInStackFile(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  return runtime.isConfigSecret?.(key) ?? false;
+}
+
+/**
+ * Problems with the stack file's keys as a whole: a secret written in plain text, a k3s-sites key in another
+ * namespace, a key k3s-sites does not know.
+ */
+export function stackKeyProblems(all: Readonly<Record<string, string>>, isSecret: (key: string) => boolean): Problem[] {
+  const problems: Problem[] = [];
+  const known = new Set(SECTION_KEYS.map((k) => `${NAMESPACE}:${k}`));
+  const secretNames = new Map(SECRET_KEYS.map((k) => [k.slice(k.indexOf(":") + 1), k]));
+  for (const key of Object.keys(all)) {
+    const colon = key.indexOf(":");
+    const namespace = key.slice(0, colon);
+    const name = key.slice(colon + 1);
+    if (SECRET_KEYS.includes(key)) {
+      // Never the value: it is the secret.
+      if (!isSecret(key)) {
+        problems.push({
+          path: key,
+          message:
+            `is written in plain text in the stack file, where anyone who reads the file or the repository sees it: ` +
+            `delete that line, rotate the credential if the file was shared, and store it encrypted with ${setSecretCommand(key)}`,
+        });
+      }
+      continue;
+    }
+    if (namespace !== NAMESPACE) {
+      // A k3s-sites key under another namespace is ignored by everyone: say where it belongs.
+      const meant = SECTION_KEYS.includes(name as (typeof SECTION_KEYS)[number])
+        ? `${NAMESPACE}:${name}`
+        : secretNames.get(name)?.startsWith(`${NAMESPACE}:`)
+          ? secretNames.get(name)
+          : undefined;
+      if (meant !== undefined) {
+        problems.push({
+          path: key,
+          message: `is in the namespace ${namespace}, which k3s-sites does not read: rename it to ${meant}`,
+        });
+      }
+      continue;
+    }
+    if (known.has(key)) continue;
+    const secret = secretNames.get(name);
+    const section = /^([A-Za-z0-9]+)[.[]/.exec(name)?.[1];
+    let hint: string;
+    if (secret !== undefined) {
+      hint = `did you mean ${secret}? Set it with ${setSecretCommand(secret)}`;
+    } else if (section !== undefined && SECTION_KEYS.includes(section as (typeof SECTION_KEYS)[number])) {
+      hint =
+        `it looks like a path inside ${NAMESPACE}:${section}: set nested values with --path, e.g. ` +
+        `pulumi config set --path '${NAMESPACE}:${name}' <value>, or edit ${NAMESPACE}:${section} in the stack file`;
+    } else {
+      const near = closest(name, [...SECTION_KEYS, ...[...secretNames.keys()]]);
+      hint = near !== undefined ? `did you mean ${secretNames.get(near) ?? `${NAMESPACE}:${near}`}?` : "";
+      hint += `${hint ? " " : ""}the known keys are ${[...known].join(", ")}`;
+    }
+    problems.push({ path: key, message: `is not a k3s-sites key: ${hint}` });
+  }
+  return problems;
+}
+
 export function loadStackConfig(): StackConfig {
   const cfg = new pulumi.Config(NAMESPACE);
   const raw: Record<string, unknown> = {};
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   for (const key of SECTION_KEYS) {
     try {
       raw[key] = cfg.getObject(key);
     } catch {
-      problems.push(`${key} is not valid YAML or JSON: write it as a mapping under ${NAMESPACE}:${key}`);
+      problems.push({
+        path: `${NAMESPACE}:${key}`,
+        message: `is not valid YAML or JSON: write it as a mapping under ${NAMESPACE}:${key}`,
+      });
     }
   }
-  // Keys the program does not know are typos more often than not: report them with the rest.
-  const known = new Set(SECTION_KEYS.map((k) => `${NAMESPACE}:${k}`));
-  for (const key of Object.keys(pulumi.runtime.allConfig())) {
-    if (key.startsWith(`${NAMESPACE}:`) && !known.has(key) && !SECRET_KEYS.includes(key)) {
-      raw[key.slice(NAMESPACE.length + 1)] = "(unknown key)";
-    }
-  }
-  let config: SiteConfig;
+  problems.push(...stackKeyProblems(pulumi.runtime.allConfig(), isSecretInStackFile));
+  let config: SiteConfig | undefined;
   try {
-    if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ path: "", message })), pulumi.getStack());
     config = parseSiteConfig(raw, pulumi.getStack());
   } catch (err) {
-    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
-    throw err;
+    // parseSiteConfig reports its own failures as problems; anything else is still no reason for a stack trace.
+    if (err instanceof ConfigError) problems.push(...err.problems);
+    else problems.push({ path: "", message: `the stack config could not be read: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  if (problems.length > 0 || config === undefined) {
+    throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
   }
   const secrets: SiteSecrets = {
     sshPrivateKey: requireSecret(SECRETS.sshPrivateKey.key),

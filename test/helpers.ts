@@ -30,7 +30,8 @@ export function hetznerSections(): Raw {
     site: {
       kind: "hetzner",
       location: "fsn1",
-      operatorCidrs: ["203.0.113.7/32"],
+      // An IPv6 prefix too: with site.publicIpv4 false, SSH reaches the nodes over IPv6 only.
+      operatorCidrs: ["203.0.113.7/32", "2001:db8:1234::/48"],
       sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1Rh0sK8m3xq0pYb7vYk5Vq2gS0fN8cQe4tTnYc0kLm test",
       pools: [
         { name: "control", role: "server", count: 3, serverType: "cpx22" },

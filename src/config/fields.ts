@@ -75,10 +75,44 @@ export const arch = () => z.enum(["amd64", "arm64"], { message: "expected amd64 
 export const sshUser = () =>
   z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "expected a Unix user name such as root or ubuntu" });
 
-/** An OpenSSH public key line, e.g. `ssh-ed25519 AAAA... me@laptop`. */
+const PUBLIC_KEY_TYPES = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,3}$/;
+
+/**
+ * An OpenSSH public key line, e.g. `ssh-ed25519 AAAA... me@laptop`. A private key pasted here is refused without
+ * echoing it (issue params.hideInput): it is a secret.
+ */
 export const sshPublicKey = () =>
-  z
-    .string()
-    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/, {
-      message: "expected an OpenSSH public key line such as 'ssh-ed25519 AAAAC3... you@laptop' (the .pub file)",
-    });
+  z.string().superRefine((text, ctx) => {
+    const [type = "", body = ""] = text.trim().split(/\s+/);
+    if (PUBLIC_KEY_TYPES.test(type) && BASE64.test(body)) return;
+    const example = "'ssh-ed25519 AAAAC3... you@laptop' (the line of the .pub file)";
+    if (/PRIVATE KEY/.test(text)) {
+      ctx.addIssue({
+        code: "custom",
+        input: "[hidden]",
+        params: { hideInput: true },
+        message:
+          "is a private key, which must never be in the stack config: put the public key here, e.g. " +
+          `${example}; remove the private key from the file (and from version control, and replace it if it was ` +
+          "shared), and store it with pulumi config set --secret k3s-sites:sshPrivateKey < ~/.ssh/id_ed25519",
+      });
+    } else if (BASE64.test(type) && type.startsWith("AAAA")) {
+      ctx.addIssue({
+        code: "custom",
+        input: text,
+        params: { hideInput: true },
+        message: `"${type.slice(0, 12)}..." lacks its key type: write the whole line, starting with the type, e.g. ${example}`,
+      });
+    } else {
+      // Not echoed either: what lands in the wrong field is often a token.
+      ctx.addIssue({
+        code: "custom",
+        input: "[hidden]",
+        params: { hideInput: true },
+        message: `is not an OpenSSH public key line: expected one such as ${example}`,
+      });
+    }
+  })
+  // For editors: the JSON Schema keeps the plain pattern.
+  .meta({ pattern: "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]+={0,3}( .*)?$" });

@@ -1,10 +1,12 @@
 /**
  * From the raw stack config (the values under the `k3s-sites:` namespace) to one fully defaulted SiteConfig, or a
  * ConfigError with every problem found: schema problems first; the cross-field rules run once the shape is right.
+ * Nothing else escapes: an error thrown while resolving or checking a config is itself reported as a problem, so a
+ * user never sees a stack trace for a mistake in the stack file.
  */
-import { ConfigError, problemsFromZod } from "./errors";
-import { checkRules } from "./rules";
-import { stackConfigSchema } from "./schema";
+import { ConfigError, problemsFromZod, unexpectedProblem } from "./errors";
+import { checkRawRules, checkRules, checkStackName } from "./rules";
+import { NAMESPACE, stackConfigSchema } from "./schema";
 import { resolveSite, type SiteConfig } from "./site";
 
 export { NAMESPACE } from "./schema";
@@ -14,13 +16,34 @@ export const SECTION_KEYS = Object.keys(stackConfigSchema.shape) as (keyof typeo
 
 /**
  * Parses and checks a site's config. `raw` maps section keys (`site`, `k3s`, ...) to their values; absent sections
- * are undefined. Throws ConfigError listing every problem.
+ * are undefined. `stack` is the stack's name, which names the site's Hetzner objects. Throws ConfigError listing
+ * every problem.
  */
 export function parseSiteConfig(raw: Readonly<Record<string, unknown>>, stack?: string): SiteConfig {
+  if (Object.values(raw).every((v) => v === undefined)) {
+    throw new ConfigError(
+      [
+        {
+          path: "",
+          message:
+            `the stack has no ${NAMESPACE} config at all (is the stack file empty?): start from Pulumi.prod.yaml ` +
+            `(a Hetzner site) or Pulumi.home.yaml (existing hosts over SSH), with keys ${NAMESPACE}:site and ${NAMESPACE}:k3s`,
+        },
+      ],
+      stack,
+    );
+  }
   const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error.issues), stack);
-  const { site, problems } = resolveSite(parsed.data);
-  problems.push(...checkRules(site));
+  if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error.issues, raw), stack);
+  let resolved: ReturnType<typeof resolveSite>;
+  try {
+    resolved = resolveSite(parsed.data);
+  } catch (err) {
+    throw new ConfigError([unexpectedProblem(`${NAMESPACE}:site`, err)], stack);
+  }
+  const { site, problems } = resolved;
+  problems.push(...checkRules(site), ...checkRawRules(raw, site));
+  if (stack !== undefined) problems.push(...checkStackName(stack, site));
   if (problems.length > 0) throw new ConfigError(problems, stack);
   return site;
 }

@@ -9,11 +9,18 @@ import {
   overlaps,
   parseCidr,
   parseIp,
+  sizeOf,
   suggestFreeRange,
   type Cidr,
 } from "../net/cidr";
-import type { Problem } from "./errors";
+import { unexpectedProblem, type Problem } from "./errors";
 import { checkCiliumL2Devices } from "../cni/cilium";
+import { checkMtu } from "../cni/rules-mtu";
+import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
+import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
+import { checkClusterRanges } from "../k3s/rules-ranges";
+import { checkKubernetesVersion } from "../k3s/rules-versions";
+import { checkUnusedSettings } from "./rules-unused";
 import { CALICO_PINS } from "../cni/manifest";
 import { CERT_MANAGER, NGINX } from "../edge/names";
 import { checkHetznerLimits } from "../hetzner/limits";
@@ -179,7 +186,23 @@ export function checkAddressesInNetwork(config: SiteConfig): Problem[] {
   if (!network) return [];
   return config.site.hosts.flatMap((host, i) => {
     const ip = parseIp(host.privateIp);
-    if (!ip || containsIp(network, ip)) return [];
+    if (!ip) return [];
+    if (containsIp(network, ip) && network.prefix < 31) {
+      const what =
+        ip.value === network.network
+          ? "the network address"
+          : ip.value === network.network + sizeOf(network) - 1n
+            ? "the broadcast address"
+            : undefined;
+      if (what === undefined) return [];
+      return [
+        {
+          path: `site.hosts[${i}].privateIp`,
+          message: `${host.privateIp} is ${what} of site.network.cidr ${config.site.network.cidr}, not a host's: use ${host.name}'s own address (ip -4 addr on the host)`,
+        },
+      ];
+    }
+    if (containsIp(network, ip)) return [];
     return [
       {
         path: `site.hosts[${i}].privateIp`,
@@ -250,32 +273,10 @@ export function checkDualStack(config: SiteConfig): Problem[] {
   return problems;
 }
 
-/** SSH and the Kubernetes API open to the whole internet only on purpose. */
-export function checkOperatorCidrs(config: SiteConfig): Problem[] {
-  if (config.site.kind !== "hetzner" || config.site.allowWorld) return [];
-  return config.site.operatorCidrs.flatMap((text, i) => {
-    const cidr = parseCidr(text);
-    if (!cidr || cidr.prefix !== 0) return [];
-    return [
-      {
-        path: `site.operatorCidrs[${i}]`,
-        message: `${text} opens SSH and the Kubernetes API to the whole internet: list your own addresses (e.g. 203.0.113.7/32), or set site.allowWorld: true if you really mean it`,
-      },
-    ];
-  });
-}
-
 export function checkCni(config: SiteConfig): Problem[] {
   const problems: Problem[] = [];
   const cilium = config.cni.cilium;
-  if (config.cni.plugin !== "cilium") {
-    if (cilium.loadBalancerPools.length > 0 || cilium.l2Announcements) {
-      problems.push({
-        path: "cni.cilium",
-        message: `is set but cni.plugin is ${config.cni.plugin}: set cni.plugin to cilium, or remove cni.cilium`,
-      });
-    }
-  }
+  // Cilium settings on a Canal site and the reverse: checkUnusedSettings (rules-unused.ts).
   const canal = config.cni.canal;
   if (config.cni.plugin === "canal" && canal.sha256 === undefined && CALICO_PINS[canal.version] === undefined) {
     problems.push({
@@ -311,17 +312,15 @@ export function checkCni(config: SiteConfig): Problem[] {
   return problems;
 }
 
-/** Let's Encrypt needs an email; a DNS-01 provider needs its settings, and only its own. */
+/**
+ * A DNS-01 provider needs its settings, and only its own. certificates.email is optional: an ACME account needs no
+ * contact (RFC 8555 section 7.3, "contact" is optional; cert-manager's ACMEIssuer.email is optional), and Let's
+ * Encrypt stopped sending expiry emails on 2025-06-04 (letsencrypt.org/2025/01/22/ending-expiration-emails).
+ */
 export function checkCertificates(config: SiteConfig): Problem[] {
   const certificates = config.certificates;
   if (!certificates.enabled) return [];
   const problems: Problem[] = [];
-  if (certificates.email === undefined) {
-    problems.push({
-      path: "certificates.email",
-      message: "is required while certificates.enabled is true: Let's Encrypt sends expiry notices there",
-    });
-  }
   const dns01 = certificates.dns01;
   if (!dns01) return problems;
   const required = (key: string, fix: string): Problem => ({
@@ -445,17 +444,6 @@ export function checkPublicIpv4(config: SiteConfig): Problem[] {
     ];
   }
   return [];
-}
-
-/** Snapshot settings only mean something for embedded etcd. */
-export function checkEtcdSnapshots(config: SiteConfig): Problem[] {
-  if (config.k3s.datastore === "etcd" || !config.k3s.etcdSnapshots.s3) return [];
-  return [
-    {
-      path: "k3s.etcdSnapshots.s3",
-      message: "is set but k3s.datastore is sqlite, which k3s does not snapshot: remove it, or use datastore etcd",
-    },
-  ];
 }
 
 /**
@@ -625,24 +613,48 @@ export function checkApps(config: SiteConfig): Problem[] {
 
 export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkNetworkZone,
-  checkOperatorCidrs,
+  checkHetznerNetwork,
+  checkOperatorAddresses,
+  checkNodeNames,
   checkUniqueNodes,
   checkAddressesInNetwork,
   checkServerCount,
   checkDisjointRanges,
   checkLoadBalancerPools,
   checkClusterDns,
+  checkClusterRanges,
   checkDualStack,
   checkCni,
   checkCertificates,
   checkLoadBalancer,
   checkHetznerLimits,
   checkPublicIpv4,
-  checkEtcdSnapshots,
+  checkNatGatewayAddress,
+  checkMtu,
+  checkKubernetesVersion,
   checkCiliumL2Devices,
   checkApps,
 ];
 
+/** Runs a rule; a rule that throws is itself a problem, never a stack trace. */
+function run<A extends unknown[]>(rule: (...args: A) => Problem[], ...args: A): Problem[] {
+  try {
+    return rule(...args);
+  } catch (err) {
+    return [unexpectedProblem(`k3s-sites (rule ${rule.name})`, err)];
+  }
+}
+
 export function checkRules(config: SiteConfig): Problem[] {
-  return RULES.flatMap((rule) => rule(config));
+  return RULES.flatMap((rule) => run(rule, config));
+}
+
+/** Rules that need the stack config as written, before defaults filled it. */
+export function checkRawRules(raw: Readonly<Record<string, unknown>>, config: SiteConfig): Problem[] {
+  return run(checkUnusedSettings, raw, config);
+}
+
+/** Rules on the stack's name, which names the site's objects. */
+export function checkStackName(stack: string, config: SiteConfig): Problem[] {
+  return run(checkHetznerStackName, stack, config);
 }

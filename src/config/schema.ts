@@ -254,7 +254,16 @@ const cilium = z.strictObject({
     .array(z.string().min(1))
     .optional()
     .meta({ description: "Interfaces Cilium attaches to for NodePort and L2 traffic, e.g. [eth0]. Default: detected." }),
-  mtu: z.int().min(1280).max(9000).optional().meta({ description: "Pod MTU. Default: detected by Cilium." }),
+  mtu: z
+    .int()
+    .min(1280)
+    .max(9000)
+    .optional()
+    .meta({
+      description:
+        "MTU of the network under Cilium's VXLAN (Cilium takes the header off it); at most 1450 on hetzner. " +
+        "Default: 1450 on hetzner, detected elsewhere.",
+    }),
   hubble: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -355,7 +364,13 @@ const rfc2136 = z.strictObject({
 
 export const certificatesSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  email: z.email({ message: "expected an email address for Let's Encrypt notices" }).optional(),
+  email: z
+    .email({ message: "expected an email address such as ops@example.com" })
+    .optional()
+    .meta({
+      description:
+        "Contact of the ACME account. Optional: Let's Encrypt stopped sending expiry emails in 2025. Default: none.",
+    }),
   dns01: z
     .strictObject({
       provider: z

@@ -3,7 +3,7 @@
  * (the network zone of a location, the CNI of a site kind, the cluster DNS address of the service range), and the
  * site's nodes with their planned addresses. Everything downstream reads this, never the raw stack config.
  */
-import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
+import { addressAt, formatIp, parseCidr, sizeOf, type Cidr } from "../net/cidr";
 import { planNetwork, type NetworkPlan } from "../net/plan";
 import type { Problem } from "./errors";
 import {
@@ -61,9 +61,17 @@ export interface SiteConfig {
   readonly nodes: readonly NodeSpec[];
 }
 
-/** The CoreDNS address k3s picks when none is set: the 10th address of the service range. */
-export function defaultClusterDns(serviceCidr: string): string {
-  return formatIp(addressAt(parseCidr(serviceCidr) as Cidr, 10n));
+/** Offset of the CoreDNS address k3s picks when none is set: the 10th address of the service range. */
+export const DEFAULT_CLUSTER_DNS_OFFSET = 10n;
+
+/**
+ * The CoreDNS address k3s picks when none is set: the 10th address of the service range, or undefined when the range
+ * is too small to hold it as a usable address (below the IPv4 broadcast address).
+ */
+export function defaultClusterDns(serviceCidr: string): string | undefined {
+  const cidr = parseCidr(serviceCidr) as Cidr;
+  if (sizeOf(cidr) <= DEFAULT_CLUSTER_DNS_OFFSET + 1n) return undefined;
+  return formatIp(addressAt(cidr, DEFAULT_CLUSTER_DNS_OFFSET));
 }
 
 export function archOfServerType(serverType: string): Arch {
@@ -113,10 +121,20 @@ export function resolveSite(config: StackConfig): { site: SiteConfig; problems: 
     }));
   }
   const hetzner = config.site.kind === "hetzner";
+  const clusterDns = config.k3s.clusterDns ?? defaultClusterDns(config.k3s.serviceCidr);
+  if (clusterDns === undefined) {
+    problems.push({
+      path: "k3s.serviceCidr",
+      message:
+        `${config.k3s.serviceCidr} is too small for the cluster DNS address k3s picks by default, its 10th address: ` +
+        "use a /28 or larger (the default is 10.43.0.0/16), or set k3s.clusterDns to a free address inside it",
+    });
+  }
   return {
     site: {
       site,
-      k3s: { ...config.k3s, clusterDns: config.k3s.clusterDns ?? defaultClusterDns(config.k3s.serviceCidr) },
+      // "" only while the problem above is reported: the config is refused.
+      k3s: { ...config.k3s, clusterDns: clusterDns ?? "" },
       cni: { ...config.cni, plugin: config.cni.plugin ?? (hetzner ? "canal" : "cilium") },
       ingress: { ...config.ingress, proxyProtocol: config.ingress.proxyProtocol ?? hetzner },
       certificates: config.certificates,

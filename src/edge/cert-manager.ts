@@ -252,7 +252,8 @@ export function acmeSolver(config: SiteConfig): IACMEChallengeSolver {
  */
 export function clusterIssuers(config: SiteConfig): IClusterIssuer[] {
   if (!config.certificates.enabled) return [];
-  const email = need(config.certificates.email, "email");
+  // Optional: an ACME account needs no contact, and Let's Encrypt no longer sends expiry emails (rules.ts).
+  const email = config.certificates.email;
   const solver = acmeSolver(config);
   return [LETSENCRYPT.staging, LETSENCRYPT.prod].map(({ issuer, server }) => ({
     apiVersion: "cert-manager.io/v1",
@@ -261,7 +262,7 @@ export function clusterIssuers(config: SiteConfig): IClusterIssuer[] {
     spec: {
       acme: {
         server,
-        email,
+        ...(email !== undefined ? { email } : {}),
         privateKeySecretRef: { name: `${issuer}-account-key` },
         solvers: [structuredClone(solver)],
       },
