@@ -32,6 +32,10 @@ export interface RecordedResource {
   readonly ignoreChanges?: readonly string[];
   readonly additionalSecretOutputs?: readonly string[];
   readonly retainOnDelete?: boolean;
+  /** For each input property, the resources its value comes from (short URNs). */
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+  /** The short URNs this resource was known by before (its `aliases` option). */
+  readonly aliases?: readonly string[];
   /** Inputs with secrets as "[secret]" and unknowns as "[unknown]". */
   readonly inputs: Record<string, unknown>;
   /** Inputs with secret values kept (wrapped as { secret: value }). For tests only; never written to a file. */
@@ -102,12 +106,17 @@ class UrnMap {
 
   /** Records a registration; returns its real short URN. */
   add(mockUrn: string, type: string, name: string, mockParent: string): string {
+    const urn = this.urnOf(type, name, mockParent);
+    this.real.set(mockUrn, urn);
+    return urn;
+  }
+
+  /** The real short URN of a resource of this type and name under this (mock) parent. */
+  urnOf(type: string, name: string, mockParent: string): string {
     const parent = mockParent ? this.get(mockParent) : "";
     const parentChain = parent.split("::")[0] ?? "";
     const chain = parent && parentChain !== "pulumi:pulumi:Stack" ? `${parentChain}$${type}` : type;
-    const urn = `${chain}::${name}`;
-    this.real.set(mockUrn, urn);
-    return urn;
+    return `${chain}::${name}`;
   }
 
   get(mockUrn: string): string {
@@ -160,15 +169,43 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
+  getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> } | undefined;
+  getAliasesList?(): AliasMessage[];
+}
+
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
 }
 
 function nonEmpty<K extends string>(key: K, items: string[]): { [P in K]?: string[] } {
   return (items.length > 0 ? { [key]: items } : {}) as { [P in K]?: string[] };
 }
 
+function propertyDependenciesOf(req: RegisterRequest, urns: UrnMap): Record<string, string[]> {
+  const deps: Record<string, string[]> = {};
+  for (const [key, value] of req.getPropertydependenciesMap()?.entries() ?? []) {
+    const list = value.getUrnsList().map((u) => urns.get(u));
+    if (list.length > 0) deps[key] = list;
+  }
+  return deps;
+}
+
+/** An alias as the short URN it names, resolved the way the engine resolves an alias spec. */
+function aliasesOf(req: RegisterRequest, urns: UrnMap): string[] {
+  return (req.getAliasesList?.() ?? []).map((alias) => {
+    const spec = alias.getSpec();
+    if (!spec) return urns.get(alias.getUrn());
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    return urns.urnOf(spec.getType() || req.getType(), spec.getName() || req.getName(), parent);
+  });
+}
+
 function record(req: RegisterRequest, urns: UrnMap): RecordedResource {
   const object = req.getObject()?.toJavaScript() ?? {};
   const provider = req.getProvider();
+  const propertyDependencies = propertyDependenciesOf(req, urns);
+  const aliases = aliasesOf(req, urns);
   return {
     urn: "", // filled from the monitor's answer
     type: req.getType(),
@@ -184,6 +221,8 @@ function record(req: RegisterRequest, urns: UrnMap): RecordedResource {
     ...nonEmpty("ignoreChanges", req.getIgnorechangesList()),
     ...nonEmpty("additionalSecretOutputs", req.getAdditionalsecretoutputsList()),
     ...(req.hasRetainondelete() && req.getRetainondelete() ? { retainOnDelete: true } : {}),
+    ...(Object.keys(propertyDependencies).length > 0 ? { propertyDependencies } : {}),
+    ...(aliases.length > 0 ? { aliases } : {}),
     inputs: reveal(object, false) as Record<string, unknown>,
     rawInputs: reveal(object, true) as Record<string, unknown>,
   };
