@@ -125,16 +125,23 @@ export function stateOfRun(run: ProgramRun): StateResource[] {
   return expandConfigGroups(run.resources.map((r) => fromRecorded(r, secretDigestsOf(r))));
 }
 
-/** A previous plan's output folder: resources.json (with its secret digests) and outputs.json. */
-export function readPlanDir(dir: string): PreviousState {
-  const resources = JSON.parse(readFileSync(join(dir, "resources.json"), "utf8")) as Recorded[];
-  const outputsFile = join(dir, "outputs.json");
-  const outputs = existsSync(outputsFile) ? (JSON.parse(readFileSync(outputsFile, "utf8")) as Record<string, unknown>) : {};
+/** A previous plan from the text of its resources.json (with its secret digests) and outputs.json. */
+export function previousFromPlanFiles(resourcesJson: string, outputsJson?: string): PreviousState {
+  const resources = JSON.parse(resourcesJson) as Recorded[];
   return {
     source: "plan",
     resources: expandConfigGroups(resources.map((r) => fromRecorded(r, r.secretDigests ?? {}))),
-    outputs,
+    outputs: outputsJson ? (JSON.parse(outputsJson) as Record<string, unknown>) : {},
   };
+}
+
+/** A previous plan's output folder. */
+export function readPlanDir(dir: string): PreviousState {
+  const outputsFile = join(dir, "outputs.json");
+  return previousFromPlanFiles(
+    readFileSync(join(dir, "resources.json"), "utf8"),
+    existsSync(outputsFile) ? readFileSync(outputsFile, "utf8") : undefined,
+  );
 }
 
 // The property value signatures of Pulumi's state (sdk/go/common/resource/sig/sig.go).

@@ -273,8 +273,22 @@ const SYMBOL: Record<Action, string> = {
 
 function show(value: unknown): string {
   if (value === undefined) return "(none)";
+  if (isSecretValue(value)) return "[secret]";
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A change of a script or other multi-line text, by its first differing line. */
+function showChange(c: PropertyChange): string {
+  if (typeof c.old === "string" && typeof c.new === "string" && (c.old.includes("\n") || c.new.includes("\n"))) {
+    const a = c.old.split("\n");
+    const b = c.new.split("\n");
+    const first = a.findIndex((line, i) => line !== b[i]);
+    const at = first === -1 ? a.length : first;
+    const differing = Math.max(a.length, b.length) - at;
+    return `line ${at + 1}: ${show(a[at])} => ${show(b[at])} (text of ${b.length} lines, ${differing} from there on)`;
+  }
+  return `${show(c.old)} => ${show(c.new)}`;
 }
 
 /** The preview as text, like `pulumi preview --diff` in short. */
@@ -289,7 +303,7 @@ export function renderDiff(diff: PreviewDiff, heading: string): string {
     for (const c of s.changes.slice(0, 12)) {
       const cause = s.replaceCauses.includes(c.path || "(the whole object)") ? "  [replaces]" : "";
       const from = c.from ? `  (from ${c.from})` : "";
-      lines.push(`      ${c.path || "(all)"}: ${show(c.old)} => ${show(c.new)}${from}${cause}`);
+      lines.push(`      ${c.path || "(all)"}: ${showChange(c)}${from}${cause}`);
     }
     if (s.changes.length > 12) lines.push(`      ... ${s.changes.length - 12} more`);
     for (const cause of s.replaceCauses.filter((c) => !s.changes.some((ch) => (ch.path || "(the whole object)") === c))) {
