@@ -134,7 +134,6 @@ export function diffStates(previous: PreviousState, next: readonly StateResource
   const matched = new Set<string>();
   /** URNs whose outputs are unknown in the preview (created or replaced), with the action. */
   const pending = new Map<string, "create" | "replace">();
-  /** Replacements that delete first: a dependent's replacement is part of them. */
   const steps: Step[] = [];
   const errors: string[] = [];
   // Parents whose children are not known offline: a chart's objects (rendered at deploy time), a ConfigGroup whose
@@ -172,7 +171,9 @@ export function diffStates(previous: PreviousState, next: readonly StateResource
       }
     }
     const renamed = oldUrn !== r.urn ? [`renamed from ${oldUrn} (alias)`] : [];
-    if (changes.length === 0) {
+    // A replaced provider replaces everything it manages, changed or not.
+    const providerReplaced = r.provider !== undefined && pending.get(r.provider) === "replace";
+    if (changes.length === 0 && !providerReplaced) {
       steps.push({ ...base, action: "same", changes: [], replaceCauses: [], notes: renamed });
       continue;
     }
@@ -186,8 +187,7 @@ export function diffStates(previous: PreviousState, next: readonly StateResource
       ),
     ];
     if (r.type === KUBERNETES_PROVIDER_TYPE) replaceCauses = kubernetesProviderReplaces(old, r, changes);
-    const providerStep = r.provider ? steps.find((s) => s.urn === r.provider) : undefined;
-    if (providerStep?.action === "replace") replaceCauses.push(`its provider ${r.provider} is replaced`);
+    if (providerReplaced) replaceCauses.push(`its provider ${r.provider} is replaced`);
 
     if (replaceCauses.length === 0) {
       steps.push({ ...base, action: "update", changes, replaceCauses: [], notes: [...renamed, ...updateNotes(r, changes)] });
@@ -328,7 +328,7 @@ export function summarizeDiff(diff: PreviewDiff): string {
   for (const s of diff.steps) {
     if (s.action === "same" || s.action === "not-compared") continue;
     const kind = s.action === "replace" && s.deleteBeforeReplace ? "replace (delete first)" : s.action;
-    const type = s.type.split(":").pop() as string;
+    const type = s.type.startsWith("pulumi:providers:") ? `${s.type.slice("pulumi:providers:".length)} provider` : (s.type.split(":").pop() as string);
     const key = `${kind} ${type}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);
   }
