@@ -324,18 +324,21 @@ export function renderDiff(diff: PreviewDiff, heading: string): string {
 
 /** One line per kind of step, by resource type: the scenario table's "what the preview shows". */
 export function summarizeDiff(diff: PreviewDiff): string {
-  const groups = new Map<string, number>();
+  const order = ["create", "update", "replace", "replace (delete first)", "delete"];
+  const groups = new Map<string, { kind: string; type: string; n: number }>();
   for (const s of diff.steps) {
     if (s.action === "same" || s.action === "not-compared") continue;
     const kind = s.action === "replace" && s.deleteBeforeReplace ? "replace (delete first)" : s.action;
-    const type = s.type.startsWith("pulumi:providers:") ? `${s.type.slice("pulumi:providers:".length)} provider` : (s.type.split(":").pop() as string);
-    const key = `${kind} ${type}`;
-    groups.set(key, (groups.get(key) ?? 0) + 1);
+    const type = s.type.startsWith("pulumi:providers:")
+      ? `${s.type.slice("pulumi:providers:".length)} provider`
+      : (s.type.split(":").pop() as string);
+    const group = groups.get(`${kind}|${type}`) ?? { kind, type, n: 0 };
+    group.n += 1;
+    groups.set(`${kind}|${type}`, group);
   }
-  const order = ["create", "update", "replace", "replace (delete first)", "delete"];
-  const parts = [...groups.entries()]
-    .sort(([a], [b]) => order.indexOf(a.replace(/ \S+$/, "")) - order.indexOf(b.replace(/ \S+$/, "")) || a.localeCompare(b))
-    .map(([key, n]) => `${key} ×${n}`);
+  const parts = [...groups.values()]
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.type.localeCompare(b.type))
+    .map((g) => `${g.kind} ${g.type} ×${g.n}`);
   if (diff.errors.length > 0) parts.push(`refused: ${diff.errors.length} protected`);
   return parts.length > 0 ? parts.join(", ") : "no change";
 }

@@ -262,7 +262,7 @@ function readmeRows(): Map<string, string> {
   for (const line of section.split("\n")) {
     const cells = line.split("|").map((c) => c.trim());
     if (cells.length >= 4 && cells[1] && !/^-+$/.test(cells[1]) && cells[1] !== "Change") {
-      rows.set(cells[1].replace(/^`|`$/g, "").replace(/\\\|/g, "|"), cells[2]!.replace(/\\\|/g, "|"));
+      rows.set(cells[1], cells[2]!);
     }
   }
   return rows;
