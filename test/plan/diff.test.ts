@@ -9,6 +9,9 @@ import {
   summarizeDiff,
   type Step,
 } from "../../plan/diff";
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import { runProgram } from "../../plan/engine";
 import { expandConfigGroups, readStackExport, secretDigest, type PreviousState, type StateResource } from "../../plan/diff-state";
 
 const OPTS = { stack: "prod", project: "k3s-sites" };
@@ -273,5 +276,27 @@ describe("renderDiff", () => {
     assert.match(text, /^      serverType: "cx23" => "cx33"$/m);
     assert.match(text, /^resources: 1 to replace$/m);
     assert.match(text, /^error: unable to replace resource "urn:pulumi:prod::k3s-sites::hcloud:index\/server:Server::srv"$/m);
+  });
+});
+
+describe("the offline engine records what the diff needs", () => {
+  it("a resource's aliases as the URNs they name, and which resources each input comes from", async () => {
+    const run = await runProgram(
+      { project: "k3s-sites", stack: "test", config: {}, secretKeys: [] },
+      async () => {
+        const parent = new pulumi.ComponentResource("k3s-sites:test:Parent", "p");
+        const network = new hcloud.Network("net", { ipRange: "10.0.0.0/16" }, { parent });
+        new hcloud.NetworkSubnet(
+          "subnet-new",
+          { networkId: network.id.apply(Number), type: "cloud", networkZone: "eu-central", ipRange: "10.0.1.0/24" },
+          { parent, aliases: [{ name: "subnet-old" }] },
+        );
+        return {};
+      },
+    );
+    const subnet = run.resources.find((r) => r.name === "subnet-new")!;
+    const chain = "k3s-sites:test:Parent$hcloud:index/networkSubnet:NetworkSubnet";
+    assert.deepEqual(subnet.aliases, [`${chain}::subnet-old`]);
+    assert.deepEqual(subnet.propertyDependencies, { networkId: ["k3s-sites:test:Parent$hcloud:index/network:Network::net"] });
   });
 });
