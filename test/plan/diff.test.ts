@@ -12,7 +12,8 @@ import {
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "../../plan/engine";
-import { expandConfigGroups, readStackExport, secretDigest, type PreviousState, type StateResource } from "../../plan/diff-state";
+import { planOf } from "./run";
+import { expandConfigGroups, readStackExport, secretDigest, stateOfRun, type PreviousState, type StateResource } from "../../plan/diff-state";
 
 const OPTS = { stack: "prod", project: "k3s-sites" };
 const SERVER = "hcloud:index/server:Server";
@@ -298,5 +299,50 @@ describe("the offline engine records what the diff needs", () => {
     const chain = "k3s-sites:test:Parent$hcloud:index/networkSubnet:NetworkSubnet";
     assert.deepEqual(subnet.aliases, [`${chain}::subnet-old`]);
     assert.deepEqual(subnet.propertyDependencies, { networkId: ["k3s-sites:test:Parent$hcloud:index/network:Network::net"] });
+  });
+});
+
+describe("the prod example against an export of itself", () => {
+  it("changes nothing: ConfigGroup children, secrets, provider defaults and chart objects all line up", async () => {
+    const run = await planOf("prod");
+    const full = (u: string) => `urn:pulumi:prod::k3s-sites::${u}`;
+    const stackUrn = full("pulumi:pulumi:Stack::k3s-sites-prod");
+    const ciphertext = (v: unknown): unknown =>
+      v === "[secret]"
+        ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:AAAA" }
+        : Array.isArray(v)
+          ? v.map(ciphertext)
+          : v !== null && typeof v === "object"
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ciphertext(x)]))
+            : v;
+    const resources: Record<string, unknown>[] = [{ urn: stackUrn, type: "pulumi:pulumi:Stack", custom: false, outputs: run.outputs }];
+    for (const r of run.resources) {
+      const common = {
+        custom: r.custom,
+        parent: r.parent ? full(r.parent) : stackUrn,
+        ...(r.provider ? { provider: `${full(r.provider)}::provider-id` } : {}),
+        ...(r.protect ? { protect: true } : {}),
+      };
+      if (r.type === "kubernetes:yaml/v2:ConfigGroup") {
+        resources.push({ urn: full(r.urn), type: r.type, ...common, custom: false });
+        for (const child of expandConfigGroups([{ ...r, inputs: r.inputs }]).slice(1)) {
+          resources.push({ urn: full(child.urn), type: child.type, custom: true, parent: full(r.urn), inputs: ciphertext(child.inputs) });
+        }
+        continue;
+      }
+      // What the provider's Check adds: defaults the program never sets.
+      const defaults = r.type === "hcloud:index/server:Server" ? { __defaults: ["keepDisk"], keepDisk: false } : {};
+      resources.push({ urn: full(r.urn), type: r.type, ...common, inputs: { ...(ciphertext(r.inputs) as object), ...defaults } });
+      if (r.type === "kubernetes:helm.sh/v4:Chart") {
+        const type = "kubernetes:apps/v1:Deployment";
+        resources.push({ urn: full(`${r.urn.split("::")[0]}$${type}::${r.name}:cert-manager/cert-manager`), type, custom: true, parent: full(r.urn), inputs: {} });
+      }
+    }
+    resources.push({ urn: full("pulumi:providers:command::default_1_2_1"), type: "pulumi:providers:command", custom: true });
+    const previous = readStackExport(JSON.stringify({ version: 3, deployment: { resources } }));
+    const diff = diffStates(previous, stateOfRun(run), OPTS);
+    assert.equal(summarizeDiff(diff), "no change");
+    assert.ok(diff.steps.some((s) => s.action === "not-compared"), "the chart's object is reported as not compared");
+    assert.deepEqual(previous.outputs.kind, "hetzner");
   });
 });
