@@ -1,6 +1,7 @@
 /**
  * npm run plan -- --stack <name> [--out <dir>]
  * npm run plan -- --stack-file <path> [--out <dir>]
+ *   [--previous <plan dir | stack export file>] [--previous-outputs <outputs.json>]
  *
  * Runs the real program offline and writes what it would register (see README, "Offline plan"). An invalid stack
  * config prints its problems, writes nothing and exits 1.
@@ -10,13 +11,15 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS } from "../src/config/secrets";
+import { diffStates, renderDiff } from "./diff";
+import { readPrevious, stateOfRun, type PreviousState } from "./diff-state";
 import { readStackFile, runProgram, stackNameOf } from "./engine";
 import { renderFiles, summarize } from "./render";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
 import program = require("../index");
 
 const USAGE =
-  "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous-outputs <outputs.json>]";
+  "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous <dir|export.json>] [--previous-outputs <outputs.json>]";
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -28,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
         "stack-file": { type: "string" },
         out: { type: "string" },
         "previous-outputs": { type: "string" },
+        previous: { type: "string" },
       },
     }).values;
   } catch (err) {
@@ -50,11 +54,22 @@ async function main(argv: string[]): Promise<number> {
   const outDir = resolve(args.out ?? join("out", stack));
 
   let run;
+  let previous: PreviousState | undefined;
   try {
     // `pulumi stack output --json` of the deployed stack: lets the plan check the guards on fixed settings.
-    const previousOutputs = args["previous-outputs"]
+    let previousOutputs = args["previous-outputs"]
       ? (JSON.parse(readFileSync(args["previous-outputs"], "utf8")) as Record<string, unknown>)
       : undefined;
+    // A previous plan's folder or `pulumi stack export`: the plan prints what would change (README, "Changing a site").
+    if (args.previous) {
+      try {
+        previous = readPrevious(resolve(args.previous), previousOutputs);
+      } catch (err) {
+        process.stderr.write(`--previous ${args.previous}: ${(err as Error).message}\n`);
+        return 2;
+      }
+      previousOutputs = previous.outputs;
+    }
     run = await runProgram(readStackFile(stackFile, SECRET_KEYS), program, { previousOutputs });
   } catch (err) {
     if (pulumi.RunError.isInstance(err as Error) || pulumi.ResourceError.isInstance(err as Error)) {
@@ -72,6 +87,13 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(summarize(run, files));
   process.stdout.write(`written to ${outDir}\n`);
+  if (previous) {
+    const diff = diffStates(previous, stateOfRun(run), { stack: run.stack, project: run.project });
+    const against = previous.source === "plan" ? "a previous plan" : "a stack export";
+    process.stdout.write(renderDiff(diff, `preview of stack ${run.stack} against ${args.previous} (${against}):`));
+    // As `pulumi preview`, a change the engine would refuse fails the run.
+    if (diff.errors.length > 0) return 1;
+  }
   return 0;
 }
 

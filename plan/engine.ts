@@ -34,7 +34,9 @@ export interface RecordedResource {
   readonly retainOnDelete?: boolean;
   /** The URN (shortened like `urn`) of the resource whose deletion makes this one's delete a no-op. */
   readonly deletedWith?: string;
-  /** Aliases given by name and parent, as `<parent urn>::<name>` (parent shortened like `urn`, or empty). */
+  /** For each input property, the resources its value comes from (short URNs). */
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+  /** The short URNs this resource was known by before (its `aliases` option). */
   readonly aliases?: readonly string[];
   /** Inputs with secrets as "[secret]" and unknowns as "[unknown]". */
   readonly inputs: Record<string, unknown>;
@@ -149,12 +151,17 @@ class UrnMap {
 
   /** Records a registration; returns its real short URN. */
   add(mockUrn: string, type: string, name: string, mockParent: string): string {
+    const urn = this.urnOf(type, name, mockParent);
+    this.real.set(mockUrn, urn);
+    return urn;
+  }
+
+  /** The real short URN of a resource of this type and name under this (mock) parent. */
+  urnOf(type: string, name: string, mockParent: string): string {
     const parent = mockParent ? this.get(mockParent) : "";
     const parentChain = parent.split("::")[0] ?? "";
     const chain = parent && parentChain !== "pulumi:pulumi:Stack" ? `${parentChain}$${type}` : type;
-    const urn = `${chain}::${name}`;
-    this.real.set(mockUrn, urn);
-    return urn;
+    return `${chain}::${name}`;
   }
 
   get(mockUrn: string): string {
@@ -208,16 +215,43 @@ interface RegisterRequest {
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
   getDeletedwith(): string;
-  getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getParenturn(): string } | undefined }[];
+  getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> } | undefined;
+  getAliasesList?(): AliasMessage[];
+}
+
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
 }
 
 function nonEmpty<K extends string>(key: K, items: string[]): { [P in K]?: string[] } {
   return (items.length > 0 ? { [key]: items } : {}) as { [P in K]?: string[] };
 }
 
+function propertyDependenciesOf(req: RegisterRequest, urns: UrnMap): Record<string, string[]> {
+  const deps: Record<string, string[]> = {};
+  for (const [key, value] of req.getPropertydependenciesMap()?.entries() ?? []) {
+    const list = value.getUrnsList().map((u) => urns.get(u));
+    if (list.length > 0) deps[key] = list;
+  }
+  return deps;
+}
+
+/** An alias as the short URN it names, resolved the way the engine resolves an alias spec. */
+function aliasesOf(req: RegisterRequest, urns: UrnMap): string[] {
+  return (req.getAliasesList?.() ?? []).map((alias) => {
+    const spec = alias.getSpec();
+    if (!spec) return urns.get(alias.getUrn());
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    return urns.urnOf(spec.getType() || req.getType(), spec.getName() || req.getName(), parent);
+  });
+}
+
 function record(req: RegisterRequest, urns: UrnMap): RecordedResource {
   const object = req.getObject()?.toJavaScript() ?? {};
   const provider = req.getProvider();
+  const propertyDependencies = propertyDependenciesOf(req, urns);
+  const aliases = aliasesOf(req, urns);
   return {
     urn: "", // filled from the monitor's answer
     type: req.getType(),
@@ -234,13 +268,8 @@ function record(req: RegisterRequest, urns: UrnMap): RecordedResource {
     ...nonEmpty("additionalSecretOutputs", req.getAdditionalsecretoutputsList()),
     ...(req.hasRetainondelete() && req.getRetainondelete() ? { retainOnDelete: true } : {}),
     ...(req.getDeletedwith() ? { deletedWith: urns.get(req.getDeletedwith()) } : {}),
-    ...nonEmpty(
-      "aliases",
-      req.getAliasesList().map((a) => {
-        const spec = a.getSpec();
-        return spec ? `${spec.getParenturn() ? urns.get(spec.getParenturn()) : ""}::${spec.getName()}` : a.getUrn();
-      }),
-    ),
+    ...(Object.keys(propertyDependencies).length > 0 ? { propertyDependencies } : {}),
+    ...(aliases.length > 0 ? { aliases } : {}),
     inputs: reveal(object, false) as Record<string, unknown>,
     rawInputs: reveal(object, true) as Record<string, unknown>,
   };

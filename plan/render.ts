@@ -2,6 +2,7 @@
  * What `npm run plan` writes, from one offline run: file contents by relative path, and the summary for stdout.
  */
 import { stringify } from "yaml";
+import { secretDigestsOf } from "./diff-state";
 import type { ProgramRun, RecordedResource } from "./engine";
 
 /** Remote commands named `<...>-node-<node>` run a node's bootstrap script; the plan writes it as nodes/<node>.sh. */
@@ -62,7 +63,12 @@ function multiDoc(docs: readonly unknown[]): string {
 export function renderFiles(run: ProgramRun): Record<string, string> {
   const files: Record<string, string> = {
     "resources.json": `${JSON.stringify(
-      run.resources.map(({ rawInputs: _secret, ...r }) => r),
+      // Secrets appear as "[secret]"; their digests let a later `plan --previous` tell whether they changed.
+      run.resources.map((resource) => {
+        const { rawInputs: _secret, ...r } = resource;
+        const secretDigests = secretDigestsOf(resource);
+        return Object.keys(secretDigests).length > 0 ? { ...r, secretDigests } : r;
+      }),
       null,
       2,
     )}\n`,

@@ -54,7 +54,9 @@ describe("NetworkPolicies on the offline engine", () => {
       assert.ok(policy.dependsOn.includes(ns.urn));
       assert.equal(policy.provider, byName(run, "site-k3s-provider").urn);
       // The URN it had as a child of the ConfigGroup, so that moving it out neither deletes nor recreates it.
-      assert.ok(policy.aliases?.includes(`${group.urn}::site-policies-policies:${namespace}/${name}`), String(policy.aliases));
+      const groupChain = group.urn.split("::")[0];
+      const alias = `${groupChain}$kubernetes:networking.k8s.io/v1:NetworkPolicy::site-policies-policies:${namespace}/${name}`;
+      assert.ok(policy.aliases?.includes(alias), String(policy.aliases));
       const spec = expected.withNamespace.get(namespace!)!.find((p) => p.metadata.name === name)!;
       assert.deepEqual(policy.inputs, spec);
     }

@@ -1,0 +1,122 @@
+/**
+ * The scenarios of README "Changing a site": one change each to the prod example, planned against the example's
+ * own plan. scenarios.test.ts asserts what each does; readme.test.ts keeps the README table in step.
+ */
+import { edited, exampleConfig, type StackConfig } from "./harness";
+
+export interface Scenario {
+  /** The change, as the README table's first column says it. */
+  readonly change: string;
+  /** Which previous deployment it starts from: the prod example, or prod on the older pinned Calico. */
+  readonly base: "prod" | "prod-calico-v3.31.7" | "prod-control-5";
+  readonly config: () => StackConfig;
+}
+
+const SITE = "k3s-sites:site";
+type Pool = { name: string; role: string; count: number; serverType: string };
+const pools = (c: StackConfig) => c[SITE].pools as Pool[];
+const pool = (c: StackConfig, name: string) => pools(c).find((p) => p.name === name) as Pool;
+const prod = (edit: (c: StackConfig) => void) => () => edited(exampleConfig("prod"), edit);
+
+export const OLD_CALICO = "v3.31.7";
+export const NEW_K3S = "v1.34.1+k3s1";
+export const NEW_PUBLIC_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk7mVq0pXr3n2Lw9sT5uYb8cD1eF4gH6jK0lM2nO3pQ operator@new-laptop";
+
+export function baseConfig(base: Scenario["base"]): StackConfig {
+  switch (base) {
+    case "prod":
+      return exampleConfig("prod");
+    case "prod-calico-v3.31.7":
+      return edited(exampleConfig("prod"), (c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } }));
+    case "prod-control-5":
+      return edited(exampleConfig("prod"), (c) => (pool(c, "control").count = 5));
+  }
+}
+
+export const SCENARIOS = {
+  k3sMinorUpgrade: {
+    change: `k3s.version v1.33.5+k3s1 -> ${NEW_K3S}`,
+    base: "prod",
+    config: prod((c) => (c["k3s-sites:k3s"].version = NEW_K3S)),
+  },
+  cniVersionBump: {
+    change: `cni.canal.version ${OLD_CALICO} -> v3.32.1`,
+    base: "prod-calico-v3.31.7",
+    config: prod((c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: "v3.32.1" } })),
+  },
+  addAgent: {
+    change: "pool worker (agent): count 2 -> 3",
+    base: "prod",
+    config: prod((c) => (pool(c, "worker").count = 3)),
+  },
+  addServers: {
+    change: "pool control (server): count 3 -> 5",
+    base: "prod",
+    config: prod((c) => (pool(c, "control").count = 5)),
+  },
+  serverPoolAboveControl: {
+    change: "a server pool `lead` (count 2) listed above `control`",
+    base: "prod",
+    config: prod((c) => pools(c).unshift({ name: "lead", role: "server", count: 2, serverType: "cx23" })),
+  },
+  removeLastAgent: {
+    change: "pool worker (agent): count 2 -> 1",
+    base: "prod",
+    config: prod((c) => (pool(c, "worker").count = 1)),
+  },
+  removeServer: {
+    change: "pool control (server): count 3 -> 2",
+    base: "prod",
+    config: prod((c) => (pool(c, "control").count = 2)),
+  },
+  removeTwoServers: {
+    change: "pool control (server): count 5 -> 3",
+    base: "prod-control-5",
+    config: prod(() => undefined),
+  },
+  renamePool: {
+    change: "pool worker renamed to agents",
+    base: "prod",
+    config: prod((c) => (pool(c, "worker").name = "agents")),
+  },
+  rotateSshKey: {
+    change: "site.sshPublicKey and k3s-sites:sshPrivateKey rotated",
+    base: "prod",
+    config: prod((c) => {
+      c[SITE].sshPublicKey = NEW_PUBLIC_KEY;
+      c["k3s-sites:sshPrivateKey"] = "-----BEGIN OPENSSH PRIVATE KEY----- (the new key, a test value)";
+    }),
+  },
+  loadBalancerServices: {
+    change: "site.loadBalancer.services: imaps (993) removed, pop3s (995) added, smtp 25 -> 2525",
+    base: "prod",
+    config: prod((c) => {
+      const services = c[SITE].loadBalancer.services as { name: string; listenPort: number }[];
+      c[SITE].loadBalancer.services = [
+        ...services.filter((s) => s.name !== "imaps").map((s) => (s.name === "smtp" ? { ...s, listenPort: 2525 } : s)),
+        { name: "pop3s", listenPort: 995 },
+      ];
+    }),
+  },
+  publicIpv4Off: {
+    change: "site.publicIpv4 true -> false (with site.network.natGateway)",
+    base: "prod",
+    config: prod((c) => {
+      c[SITE].publicIpv4 = false;
+      c[SITE].network = { ...(c[SITE].network ?? {}), natGateway: "10.0.0.2" };
+    }),
+  },
+  operatorCidrs: {
+    change: "site.operatorCidrs: one more address",
+    base: "prod",
+    config: prod((c) => (c[SITE].operatorCidrs = [...c[SITE].operatorCidrs, "198.51.100.77/32"])),
+  },
+  serverTypeResize: {
+    change: "pool control (server): serverType cx23 -> cx33",
+    base: "prod",
+    config: prod((c) => (pool(c, "control").serverType = "cx33")),
+  },
+} satisfies Record<string, Scenario>;
+
+export type ScenarioId = keyof typeof SCENARIOS;
