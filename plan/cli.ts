@@ -11,12 +11,14 @@ import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS } from "../src/config/secrets";
 import { readStackFile, runProgram, stackNameOf } from "./engine";
+import { planCharts } from "./charts/plan";
 import { renderFiles, summarize } from "./render";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
 import program = require("../index");
 
 const USAGE =
-  "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous-outputs <outputs.json>]";
+  "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous-outputs <outputs.json>]" +
+  " [--chart-diff <chart>=<version>]...";
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -28,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
         "stack-file": { type: "string" },
         out: { type: "string" },
         "previous-outputs": { type: "string" },
+        "chart-diff": { type: "string", multiple: true },
       },
     }).values;
   } catch (err) {
@@ -50,12 +53,14 @@ async function main(argv: string[]): Promise<number> {
   const outDir = resolve(args.out ?? join("out", stack));
 
   let run;
+  let stackConfig;
   try {
     // `pulumi stack output --json` of the deployed stack: lets the plan check the guards on fixed settings.
     const previousOutputs = args["previous-outputs"]
       ? (JSON.parse(readFileSync(args["previous-outputs"], "utf8")) as Record<string, unknown>)
       : undefined;
-    run = await runProgram(readStackFile(stackFile, SECRET_KEYS), program, { previousOutputs });
+    stackConfig = readStackFile(stackFile, SECRET_KEYS);
+    run = await runProgram(stackConfig, program, { previousOutputs });
   } catch (err) {
     if (pulumi.RunError.isInstance(err as Error) || pulumi.ResourceError.isInstance(err as Error)) {
       process.stderr.write(`${(err as Error).message}\n`);
@@ -64,6 +69,14 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const files = renderFiles(run);
+  let charts;
+  try {
+    charts = planCharts(run, stackConfig, args["chart-diff"]);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+  Object.assign(files, charts.files);
   rmSync(outDir, { recursive: true, force: true });
   for (const [path, content] of Object.entries(files)) {
     const target = join(outDir, path);
@@ -71,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(target, content);
   }
   process.stdout.write(summarize(run, files));
+  process.stdout.write(charts.text);
   process.stdout.write(`written to ${outDir}\n`);
   return 0;
 }
