@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -122,11 +122,30 @@ export function helmArgs(spec: ChartSpec, dir: string, caps: Capabilities, workD
 }
 
 const cache = new Map<string, RenderedChart>();
+const readsApiVersions = new Map<string, boolean>();
+
+function templateTexts(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? templateTexts(join(dir, e.name)) : [readFileSync(join(dir, e.name), "utf8")],
+  );
+}
+
+/** Whether any template of the chart reads .Capabilities.APIVersions. */
+function usesApiVersions(dir: string): boolean {
+  let uses = readsApiVersions.get(dir);
+  if (uses === undefined) {
+    uses = templateTexts(join(dir, "templates")).some((t) => t.includes("Capabilities.APIVersions"));
+    readsApiVersions.set(dir, uses);
+  }
+  return uses;
+}
 
 /** Renders one chart; the same inputs render once per process. Throws with helm's message on a failed render. */
 export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?: string): RenderedChart {
   const dir = vendoredChart(spec.chart, spec.version, chartsRoot);
-  const key = createHash("sha256").update(JSON.stringify([helm.path, dir, spec, caps])).digest("hex");
+  // A chart whose templates never read the API versions renders the same whatever they are.
+  const usedCaps = usesApiVersions(dir) ? caps : { ...caps, apiVersions: [] };
+  const key = createHash("sha256").update(JSON.stringify([helm.path, dir, spec, usedCaps])).digest("hex");
   const hit = cache.get(key);
   if (hit) return hit;
   const workDir = mkdtempSync(join(tmpdir(), "k3s-sites-helm-"));
