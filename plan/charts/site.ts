@@ -6,6 +6,7 @@ import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../../src/config/load"
 import type { SiteConfig } from "../../src/config/site";
 import type { ProgramRun, StackFile } from "../engine";
 import { findHelm, type Helm } from "./helm";
+import { vendoredChart } from "./vendored";
 import { CHART_TYPE, chartSpecOf, crdApiVersions, renderChart, type Capabilities, type RenderedChart } from "./render";
 
 export interface SiteCharts {
@@ -37,12 +38,14 @@ function plainObjects(run: ProgramRun): unknown[] {
  * the second renders with them. Returns the reason instead when there is no helm on this machine.
  */
 export function renderSiteCharts(run: ProgramRun, config: SiteConfig, helm?: Helm): SiteCharts | { skipped: string } {
+  const specs = run.resources.filter((r) => r.type === CHART_TYPE).map(chartSpecOf);
+  // Refused on every machine, with or without helm.
+  for (const s of specs) vendoredChart(s.chart, s.version);
   if (!helm) {
     const found = findHelm();
     if ("skipped" in found) return found;
     helm = found.helm;
   }
-  const specs = run.resources.filter((r) => r.type === CHART_TYPE).map(chartSpecOf);
   const base = crdApiVersions(plainObjects(run));
   const kubeVersion = config.k3s.version;
   const first = specs.map((s) => renderChart(helm, s, { kubeVersion, apiVersions: base }));
