@@ -61,12 +61,22 @@ export function diffObjects(from: readonly K8sObject[], to: readonly K8sObject[]
   };
 }
 
-/** The diff as the plan prints it. */
+/** Labels every object of a chart carries with the chart's version: a change to them alone says nothing new. */
+const VERSION_LABELS = /^(metadata|spec\.template\.metadata|spec\.jobTemplate\.spec\.template\.metadata)\.labels\.(app\.kubernetes\.io\/version|helm\.sh\/chart)(:|$)/;
+
+/** Whether a change touches only the chart's version labels. */
+export function onlyVersionLabels(change: ObjectChange): boolean {
+  return change.paths.every((p) => VERSION_LABELS.test(p));
+}
+
+/** The diff as the plan prints it; objects whose only change is the chart's version labels are counted, not listed. */
 export function formatDiff(chart: string, from: string, to: string, diff: ChartDiff): string {
   const lines = [`chart ${chart} ${from} -> ${to}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`];
   for (const k of diff.added) lines.push(`  + ${k}`);
   for (const k of diff.removed) lines.push(`  - ${k}`);
-  for (const c of diff.changed) {
+  const labelsOnly = diff.changed.filter(onlyVersionLabels);
+  if (labelsOnly.length > 0) lines.push(`  ~ ${labelsOnly.length} objects change only their version labels (app.kubernetes.io/version, helm.sh/chart)`);
+  for (const c of diff.changed.filter((c) => !onlyVersionLabels(c))) {
     lines.push(`  ~ ${c.key}`);
     for (const p of c.paths) lines.push(`      ${p}`);
   }
