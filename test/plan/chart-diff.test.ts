@@ -62,3 +62,29 @@ describe("npm run plan, charts", HELM_SKIP ? { skip: HELM_SKIP } : {}, () => {
       assert.equal(existsSync(join(dir, "out")), false);
     }));
 });
+
+describe("npm run plan without helm", () => {
+  const noHelm = { ...process.env, K3S_SITES_HELM: "none" };
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: noHelm });
+
+  it("says the charts were not rendered and why, and still writes the rest", () =>
+    withTempDir((dir) => {
+      const result = run("--stack", "prod", "--out", join(dir, "prod"));
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^charts: not rendered: K3S_SITES_HELM=none$/m);
+      assert.equal(existsSync(join(dir, "prod", "charts")), false);
+      assert.ok(existsSync(join(dir, "prod", "charts.yaml")));
+    }));
+
+  it("still refuses a pinned chart version that is not vendored", () =>
+    withTempDir((dir) => {
+      copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+      const doc = parse(readFileSync(join(ROOT, "Pulumi.home.yaml"), "utf8")) as { config: Record<string, any> };
+      doc.config["k3s-sites:cni"].cilium.version = "1.19.4";
+      writeFileSync(join(dir, "Pulumi.pinned.yaml"), stringify(doc));
+      const result = run("--stack-file", join(dir, "Pulumi.pinned.yaml"), "--out", join(dir, "out"));
+      assert.equal(result.status, 1, result.stdout);
+      assert.match(result.stderr, /^chart cilium 1\.19\.4 is not vendored/m);
+    }));
+});
