@@ -14,12 +14,14 @@ import { SECRET_KEYS } from "../src/config/secrets";
 import { diffStates, renderDiff } from "./diff";
 import { readPrevious, stateOfRun, type PreviousState } from "./diff-state";
 import { readStackFile, runProgram, stackNameOf } from "./engine";
+import { planCharts } from "./charts/plan";
 import { renderFiles, summarize } from "./render";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
 import program = require("../index");
 
 const USAGE =
-  "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous <dir|export.json>] [--previous-outputs <outputs.json>]";
+  "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous <dir|export.json>]" +
+  " [--previous-outputs <outputs.json>] [--chart-diff <chart>=<version>]...";
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -32,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
         out: { type: "string" },
         "previous-outputs": { type: "string" },
         previous: { type: "string" },
+        "chart-diff": { type: "string", multiple: true },
       },
     }).values;
   } catch (err) {
@@ -55,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
 
   let run;
   let previous: PreviousState | undefined;
+  let stackConfig;
   try {
     // `pulumi stack output --json` of the deployed stack: lets the plan check the guards on fixed settings.
     let previousOutputs = args["previous-outputs"]
@@ -70,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
       }
       previousOutputs = previous.outputs;
     }
-    run = await runProgram(readStackFile(stackFile, SECRET_KEYS), program, { previousOutputs });
+    stackConfig = readStackFile(stackFile, SECRET_KEYS);
+    run = await runProgram(stackConfig, program, { previousOutputs });
   } catch (err) {
     if (pulumi.RunError.isInstance(err as Error) || pulumi.ResourceError.isInstance(err as Error)) {
       process.stderr.write(`${(err as Error).message}\n`);
@@ -79,6 +84,14 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const files = renderFiles(run);
+  let charts;
+  try {
+    charts = planCharts(run, stackConfig, args["chart-diff"]);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+  Object.assign(files, charts.files);
   rmSync(outDir, { recursive: true, force: true });
   for (const [path, content] of Object.entries(files)) {
     const target = join(outDir, path);
@@ -86,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(target, content);
   }
   process.stdout.write(summarize(run, files));
+  process.stdout.write(charts.text);
   process.stdout.write(`written to ${outDir}\n`);
   if (previous) {
     const diff = diffStates(previous, stateOfRun(run), { stack: run.stack, project: run.project });

@@ -1,0 +1,84 @@
+/**
+ * What upgrading a chart changes: the site's chart rendered at another vendored version against the pinned one,
+ * compared object by object (apiVersion is left out of the key so that a moved API shows as a change).
+ */
+import { isDeepStrictEqual } from "node:util";
+import type { K8sObject } from "./render";
+
+export interface ObjectChange {
+  readonly key: string;
+  /** Paths whose values differ, like `spec.template.spec.containers[0].image`, with both values when short. */
+  readonly paths: readonly string[];
+}
+
+export interface ChartDiff {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly ObjectChange[];
+}
+
+export function objectKey(o: K8sObject): string {
+  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+}
+
+function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (isDeepStrictEqual(a, b)) return;
+  const isObj = (v: unknown) => v !== null && typeof v === "object";
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    a.forEach((v, i) => diffPaths(v, b[i], `${path}[${i}]`, out));
+    return;
+  }
+  if (isObj(a) && isObj(b) && !Array.isArray(a) && !Array.isArray(b)) {
+    const ao = a as Record<string, unknown>;
+    const bo = b as Record<string, unknown>;
+    for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort()) {
+      diffPaths(ao[k], bo[k], path ? `${path}.${k}` : k, out);
+    }
+    return;
+  }
+  const scalar = (v: unknown) => v === undefined || v === null || typeof v !== "object";
+  const shown = (v: unknown) => (v === undefined ? "(absent)" : JSON.stringify(v));
+  const label = path || "(whole object)";
+  out.push(scalar(a) && scalar(b) && shown(a).length + shown(b).length < 400 ? `${label}: ${shown(a)} -> ${shown(b)}` : label);
+}
+
+/** The objects an upgrade from `from` to `to` adds, removes and changes. */
+export function diffObjects(from: readonly K8sObject[], to: readonly K8sObject[]): ChartDiff {
+  const before = new Map(from.map((o) => [objectKey(o), o]));
+  const after = new Map(to.map((o) => [objectKey(o), o]));
+  const changed: ObjectChange[] = [];
+  for (const [key, o] of after) {
+    const old = before.get(key);
+    if (!old) continue;
+    const paths: string[] = [];
+    diffPaths(old, o, "", paths);
+    if (paths.length > 0) changed.push({ key, paths });
+  }
+  return {
+    added: [...after.keys()].filter((k) => !before.has(k)).sort(),
+    removed: [...before.keys()].filter((k) => !after.has(k)).sort(),
+    changed: changed.sort((a, b) => a.key.localeCompare(b.key)),
+  };
+}
+
+/** Labels every object of a chart carries with the chart's version: a change to them alone says nothing new. */
+const VERSION_LABELS = /^(metadata|spec\.template\.metadata|spec\.jobTemplate\.spec\.template\.metadata)\.labels\.(app\.kubernetes\.io\/version|helm\.sh\/chart)(:|$)/;
+
+/** Whether a change touches only the chart's version labels. */
+export function onlyVersionLabels(change: ObjectChange): boolean {
+  return change.paths.every((p) => VERSION_LABELS.test(p));
+}
+
+/** The diff as the plan prints it; objects whose only change is the chart's version labels are counted, not listed. */
+export function formatDiff(chart: string, from: string, to: string, diff: ChartDiff): string {
+  const lines = [`chart ${chart} ${from} -> ${to}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`];
+  for (const k of diff.added) lines.push(`  + ${k}`);
+  for (const k of diff.removed) lines.push(`  - ${k}`);
+  const labelsOnly = diff.changed.filter(onlyVersionLabels);
+  if (labelsOnly.length > 0) lines.push(`  ~ ${labelsOnly.length} objects change only their version labels (app.kubernetes.io/version, helm.sh/chart)`);
+  for (const c of diff.changed.filter((c) => !onlyVersionLabels(c))) {
+    lines.push(`  ~ ${c.key}`);
+    for (const p of c.paths) lines.push(`      ${p}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,49 @@
+/**
+ * What the chart checks accept, each entry with its reason and source. A new hook, a new reference to an object no
+ * one renders, or a new image repository fails the checks until it is understood and listed here.
+ */
+import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
+import type { ImageRule, KnownHook, RuntimeObject } from "./checks";
+
+/**
+ * Hooks Chart v4 drops that a site does without. None today: cert-manager's only non-test hooks are its
+ * startupapicheck Job and that Job's ServiceAccount, Role and RoleBinding (templates/startupapicheck-*.yaml of
+ * v1.21.2), which the program turns into ordinary objects (certManagerHookOverrides in src/edge/cert-manager.ts);
+ * cilium 1.19.6 and Hetzner's webhook 0.9.0 render no hook with the site's values.
+ */
+export const KNOWN_HOOKS: readonly KnownHook[] = [];
+
+/** Objects pods use that a controller creates on the cluster, not a chart or the program. */
+export const RUNTIME_OBJECTS: readonly RuntimeObject[] = [
+  {
+    kind: "Secret",
+    namespace: "kube-system",
+    name: "hubble-relay-client-certs",
+    createdBy:
+      "cilium's hubble-generate-certs Job and CronJob (certgen), from its CILIUM_CERTGEN_CONFIG " +
+      "(templates/hubble/tls-cronjob/_job-spec.tpl of cilium 1.19.6, hubble.tls.auto.method cronJob)",
+  },
+];
+
+/** The images that carry each chart's own version; the others must be pinned by tag or digest. */
+export const IMAGE_RULES: Readonly<Record<string, ImageRule>> = {
+  // cilium's values.yaml: image, operator.image and hubble.relay.image are tagged with the chart's version (with a
+  // digest); envoy, certgen and hubble-ui have releases of their own.
+  cilium: {
+    chart: "cilium",
+    appRepositories: /^quay\.io\/cilium\/(cilium|operator(-generic)?|hubble-relay|clustermesh-apiserver)$/,
+    appVersion: (v) => `v${v}`,
+  },
+  // cert-manager's images default to the chart's appVersion, which its release build sets to the release tag.
+  "cert-manager": {
+    chart: CERT_MANAGER_CHART.chart,
+    appRepositories: /^quay\.io\/jetstack\/cert-manager-/,
+    appVersion: (v) => v,
+  },
+  // Hetzner's values.yaml tags its image v<chart version> (x-releaser-pleaser-version).
+  [HETZNER_WEBHOOK.chart]: {
+    chart: HETZNER_WEBHOOK.chart,
+    appRepositories: /^docker\.io\/hetzner\/cert-manager-webhook-hetzner$/,
+    appVersion: (v) => `v${v}`,
+  },
+};

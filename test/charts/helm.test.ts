@@ -1,0 +1,44 @@
+/** The helm that renders charts comes from the lockfile, is the pinned helm 3, and is unpacked once into a cache. */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, it } from "node:test";
+import { HELM_PACKAGE } from "../../plan/charts/helm";
+import { readZipEntry } from "../../plan/charts/zip";
+
+const zip = join(dirname(require.resolve(`${HELM_PACKAGE.name}/package.json`)), "lib", "layer.zip");
+const linuxX64 = process.platform === "linux" && process.arch === "x64";
+
+describe("helm from the lockfile", () => {
+  it("reads the pinned helm binary out of the package's layer.zip", () => {
+    const bytes = readZipEntry(zip, HELM_PACKAGE.entry);
+    assert.equal(createHash("sha256").update(bytes).digest("hex"), HELM_PACKAGE.sha256);
+    assert.throws(() => readZipEntry(zip, "helm/nothing"), /has no entry helm\/nothing/);
+  });
+
+  it(
+    "unpacks it on first use into the cache folder and runs helm 3, the major Pulumi's provider renders with",
+    linuxX64 ? {} : { skip: `${HELM_PACKAGE.name} ships helm for linux x86-64 only` },
+    () => {
+      const cache = mkdtempSync(join(tmpdir(), "helm-cache-"));
+      try {
+        // A fresh process with an empty cache: findHelm looks up once per process.
+        const script = `const h = require(${JSON.stringify(require.resolve("../../plan/charts/helm"))}).findHelm(); process.stdout.write(JSON.stringify(h));`;
+        const env = { ...process.env, XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" };
+        const out = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env, encoding: "utf8" })) as {
+          helm: { path: string; version: string; source: string };
+        };
+        assert.equal(out.helm.path, join(cache, "k3s-sites", `helm-${HELM_PACKAGE.helmVersion}`, "helm"));
+        assert.equal(out.helm.version, HELM_PACKAGE.helmVersion);
+        assert.match(out.helm.version, /^v3\./);
+        assert.equal(out.helm.source, `npm ${HELM_PACKAGE.name}@${HELM_PACKAGE.version}`);
+        assert.equal(statSync(out.helm.path).mode & 0o111, 0o111);
+      } finally {
+        rmSync(cache, { recursive: true, force: true });
+      }
+    },
+  );
+});

@@ -1,0 +1,159 @@
+/** The example sites with their charts rendered, once per test process. */
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Ajv from "ajv";
+import { parseAllDocuments, stringify } from "yaml";
+import { readStackFile, type ProgramRun } from "../../plan/engine";
+import { findHelm } from "../../plan/charts/helm";
+import type { K8sObject, RenderedChart } from "../../plan/charts/render";
+import { renderSiteCharts, siteConfigOf, type SiteCharts } from "../../plan/charts/site";
+import { manifestsOf } from "../../plan/render";
+import { parseSiteConfig } from "../../src/config/load";
+import { SECRET_KEYS } from "../../src/config/secrets";
+import type { SiteConfig } from "../../src/config/site";
+import { validateBuiltin } from "../support/schemas";
+import { ROOT, hetznerSections } from "../helpers";
+import { planOf } from "../plan/run";
+
+/** Why chart tests are skipped on this machine, or undefined when helm is there. */
+export const HELM_SKIP: string | undefined = (() => {
+  const found = findHelm();
+  return "skipped" in found ? found.skipped : undefined;
+})();
+
+export const SITES = ["prod", "home", "hetzner-dns01"] as const;
+export type SiteName = (typeof SITES)[number];
+
+export interface SiteUnderTest {
+  readonly name: SiteName;
+  readonly run: ProgramRun;
+  readonly config: SiteConfig;
+  readonly charts: SiteCharts;
+  /** The objects the program applies outside charts. */
+  readonly program: K8sObject[];
+  /** Every object the site applies: the program's and every chart's. */
+  readonly all: K8sObject[];
+}
+
+async function runOf(name: SiteName): Promise<{ run: ProgramRun; config: SiteConfig }> {
+  if (name !== "hetzner-dns01") {
+    const run = await planOf(name);
+    return { run, config: siteConfigOf(readStackFile(join(ROOT, `Pulumi.${name}.yaml`), SECRET_KEYS)) };
+  }
+  // A Hetzner site whose certificates use DNS-01 through Hetzner DNS: the one that installs Hetzner's webhook.
+  const sections = { ...hetznerSections(), certificates: { email: "ops@example.com", dns01: { provider: "hetzner" } } };
+  const dir = mkdtempSync(join(tmpdir(), "charts-site-"));
+  try {
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    const config = Object.fromEntries(Object.entries(sections).map(([k, v]) => [`k3s-sites:${k}`, v]));
+    writeFileSync(join(dir, `Pulumi.${name}.yaml`), stringify({ config }));
+    return { run: await planOf(name, dir), config: parseSiteConfig(sections) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const sites = new Map<SiteName, Promise<SiteUnderTest>>();
+
+export function siteUnderTest(name: SiteName): Promise<SiteUnderTest> {
+  let site = sites.get(name);
+  if (!site) {
+    site = (async () => {
+      const { run, config } = await runOf(name);
+      const charts = renderSiteCharts(run, config);
+      if ("skipped" in charts) throw new Error(charts.skipped);
+      const program = manifestsOf(run) as unknown as K8sObject[];
+      return { name, run, config, charts, program, all: [...program, ...charts.charts.flatMap((c) => c.objects)] };
+    })();
+    sites.set(name, site);
+  }
+  return site;
+}
+
+export function chartOf(site: SiteUnderTest, chart: string): RenderedChart {
+  const found = site.charts.charts.find((c) => c.spec.chart === chart);
+  if (!found) throw new Error(`site ${site.name} installs no chart ${chart}`);
+  return found;
+}
+
+interface Crd {
+  readonly spec: {
+    readonly group: string;
+    readonly names: { readonly kind: string };
+    readonly versions: readonly { readonly name: string; readonly schema?: { readonly openAPIV3Schema?: object } }[];
+  };
+}
+
+/** Go's RE2 inline flag `(?i)` (used by some CRDs' patterns) as a JavaScript flag. */
+function goRegExp(pattern: string, flags: string): RegExp {
+  return pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), `${flags}i`) : new RegExp(pattern, flags);
+}
+
+/** Validates custom resources against the openAPIV3Schema of their CRD, compiled when first needed. */
+export class CustomResourceValidator {
+  private readonly schemas = new Map<string, object>();
+  private readonly ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp as never } });
+
+  constructor(crds: readonly unknown[]) {
+    for (const doc of crds) {
+      const crd = doc as Crd & { kind?: string };
+      if (crd?.kind !== "CustomResourceDefinition") continue;
+      for (const v of crd.spec.versions) {
+        if (v.schema?.openAPIV3Schema) this.schemas.set(`${crd.spec.group}/${v.name} ${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
+      }
+    }
+  }
+
+  has(o: K8sObject): boolean {
+    return this.schemas.has(`${o.apiVersion} ${o.kind}`);
+  }
+
+  validate(o: K8sObject): void {
+    const schema = this.schemas.get(`${o.apiVersion} ${o.kind}`);
+    if (!schema) throw new Error(`no CustomResourceDefinition defines ${o.apiVersion} ${o.kind}`);
+    const validate = this.ajv.compile(schema);
+    const valid: boolean = validate(o);
+    if (!valid) {
+      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ");
+      throw new Error(`${o.kind} ${o.metadata.name}: ${problems}`);
+    }
+  }
+}
+
+/** Validators for custom resources: the CRDs the site renders, and Cilium's CRDs its operator registers. */
+export function crdValidator(objects: readonly K8sObject[]): CustomResourceValidator {
+  const dir = join(ROOT, "upstream", "cilium", "crds");
+  const cilium = readdirSync(dir).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJS()));
+  return new CustomResourceValidator([...objects.filter((o) => o.kind === "CustomResourceDefinition"), ...cilium]);
+}
+
+/** Every object that fails its schema: Kubernetes' for built-in kinds, its CRD's for custom resources. */
+export async function schemaProblems(objects: readonly K8sObject[], crds: CustomResourceValidator): Promise<string[]> {
+  const problems: string[] = [];
+  for (const o of objects) {
+    try {
+      if (crds.has(o)) crds.validate(o);
+      else await validateBuiltin(o);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return problems;
+}
+
+/** The chart's values (merged as the provider merges them: files, then the map) against its values.schema.json. */
+export function valuesProblems(chart: RenderedChart): string[] | undefined {
+  let schema: object;
+  try {
+    schema = JSON.parse(readFileSync(join(chart.dir, "values.schema.json"), "utf8")) as object;
+  } catch {
+    return undefined; // the chart has no schema
+  }
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const validate = ajv.compile(schema);
+  // Helm validates the values coalesced with the chart's defaults; the site's values on their own must fit too.
+  const values = JSON.parse(JSON.stringify(chart.spec.values)) as object;
+  if (validate(values)) return [];
+  return (validate.errors ?? []).map((e) => `${chart.spec.chart} ${chart.spec.version} values${e.instancePath} ${e.message}`);
+}

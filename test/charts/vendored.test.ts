@@ -1,0 +1,64 @@
+/** The vendored charts are the upstream trees upstream/SOURCES.md lists, and the plan refuses any other version. */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { treeDigest } from "../../plan/charts/digest";
+import { CHARTS_DIR, vendoredChart, vendoredVersions } from "../../plan/charts/vendored";
+import { ROOT } from "../helpers";
+
+const SOURCES = readFileSync(join(ROOT, "upstream", "SOURCES.md"), "utf8");
+
+/** Rows of the "charts" table: folder, file count and tree digest. */
+function listed(): { folder: string; files: number; digest: string }[] {
+  return SOURCES.split("\n")
+    .filter((l) => l.startsWith("| charts/"))
+    .map((l) => l.split("|").map((c) => c.trim()))
+    .map((cells) => ({ folder: cells[1]!, files: Number(cells[5]), digest: cells[6]! }));
+}
+
+describe("vendored charts", () => {
+  it("lists every vendored chart version in upstream/SOURCES.md with the digest of its tree", () => {
+    const rows = listed();
+    const folders = ["cilium", "cert-manager", "cert-manager-webhook-hetzner"].flatMap((c) =>
+      vendoredVersions(c).map((v) => `charts/${c}/${v}`),
+    );
+    assert.deepEqual(rows.map((r) => r.folder).sort(), folders.sort());
+    for (const r of rows) {
+      assert.deepEqual(treeDigest(join(ROOT, "upstream", r.folder)), { digest: r.digest, files: r.files }, r.folder);
+    }
+  });
+
+  it("fills cert-manager's templated Chart.yaml fields with the release, as its release build does", () => {
+    for (const version of vendoredVersions("cert-manager")) {
+      const chart = parse(readFileSync(join(CHARTS_DIR, "cert-manager", version, "Chart.yaml"), "utf8")) as {
+        version: string;
+        appVersion: string;
+        annotations: Record<string, string>;
+      };
+      assert.equal(chart.version, version);
+      assert.equal(chart.appVersion, version);
+      assert.equal(chart.annotations["artifacthub.io/prerelease"], "false");
+      const signKey = readFileSync(join(CHARTS_DIR, "cert-manager", version, "signkey_annotation.txt"), "utf8");
+      assert.equal(chart.annotations["artifacthub.io/signKey"], signKey);
+    }
+  });
+
+  it("keeps every other chart's Chart.yaml version equal to its folder", () => {
+    for (const chart of ["cilium", "cert-manager-webhook-hetzner"]) {
+      for (const version of vendoredVersions(chart)) {
+        const meta = parse(readFileSync(join(CHARTS_DIR, chart, version, "Chart.yaml"), "utf8")) as { version: string };
+        assert.equal(meta.version, version, `${chart} ${version}`);
+      }
+    }
+  });
+
+  it("refuses a chart version that is not vendored, naming what is", () => {
+    assert.throws(
+      () => vendoredChart("cilium", "1.19.7"),
+      /^Error: chart cilium 1\.19\.7 is not vendored \(no upstream\/charts\/cilium\/1\.19\.7\/Chart\.yaml; vendored: 1\.19\.5, 1\.19\.6\): vendor/,
+    );
+    assert.throws(() => vendoredChart("traefik", "1.0.0"), /vendored: none/);
+  });
+});

