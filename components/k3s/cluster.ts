@@ -36,7 +36,12 @@ export interface K3sClusterArgs {
  * a time (embedded etcd adds one learner at a time, and an upgrade must not take two servers down at once); the
  * agents follow every server (a kubelet must never be newer than an API server it talks to), k3s.upgrade.agentsAtOnce
  * of them in parallel. The order is Pulumi's, so it holds for a first install and an upgrade alike, and no node
- * script needs to ask the cluster anything. A changed config or version re-runs a node's script in place; nothing
+ * script needs to ask the cluster anything: since Kubernetes 1.32 the Node authorizer lets a kubelet list only its
+ * own Node (kubernetes plugin/pkg/auth/authorizer/node/node_authorizer.go, authorizeNode behind
+ * AuthorizeNodeWithSelectors; pkg/features/kube_features.go: beta and on by default from 1.32, GA in 1.34), so
+ * an agent cannot see whether the servers are upgraded. The cost on a first install is that agents start after
+ * the last server has joined rather than after the first; the servers join one at a time either way, and the
+ * agents of a batch join in parallel. A changed config or version re-runs a node's script in place; nothing
  * here ever uninstalls k3s or replaces a node.
  */
 export class K3sCluster extends pulumi.ComponentResource {
