@@ -118,7 +118,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       const script = deployment.apply((d) => remoteCommand(nodeScript(config, d), node.ssh?.user ?? "root", node.name));
       // The first server drains itself: before its first install there is no node to drain, and the step says so.
       const drainStep = drain
-        ? this.kubectlStep(`${name}-drain-${node.name}`, firstConnection, firstUser, drainScript(config, node, "drain"), after)
+        ? this.kubectlStep(`${name}-drain-${node.name}`, firstConnection, firstUser, first.name, drainScript(config, node, "drain"), after)
           : undefined;
       commands[node.name] = new command.remote.Command(
         `${name}-node-${node.name}`,
@@ -137,7 +137,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       );
       const nodeCommand = commands[node.name]!;
       if (!drain) return nodeCommand;
-      return this.kubectlStep(`${name}-uncordon-${node.name}`, firstConnection, firstUser, drainScript(config, node, "uncordon"), [
+      return this.kubectlStep(`${name}-uncordon-${node.name}`, firstConnection, firstUser, first.name, drainScript(config, node, "uncordon"), [
         nodeCommand,
       ]);
     };
@@ -209,10 +209,11 @@ export class K3sCluster extends pulumi.ComponentResource {
     name: string,
     connection: command.types.input.remote.ConnectionArgs,
     user: string,
+    host: string,
     script: string,
     dependsOn: pulumi.Resource[],
   ): command.remote.Command {
-    const line = remoteCommand(script, user);
+    const line = remoteCommand(script, user, host);
     return new command.remote.Command(
       name,
       { connection, create: line, update: line, logging: "stderr", addPreviousOutputInEnv: false },

@@ -17,7 +17,9 @@ S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 K3S="$ROOT/usr/local/bin/k3s"
-# install.sh writes the unit here (k3s-io/k3s install.sh: SYSTEMD_DIR=/etc/systemd/system, ${SYSTEM_NAME}.service).
+# install.sh writes the unit here (k3s-io/k3s install.sh: SYSTEMD_DIR=/etc/systemd/system, ${SYSTEM_NAME}.service,
+# SYSTEM_NAME k3s or k3s-agent). Facts from install.sh and pkg/clientaccess/token.go are read at commits 0136cf25
+# and 0566d457 of k3s-io/k3s; the tag v1.33.5+k3s1 itself was not in the reference store.
 UNIT="$ROOT/etc/systemd/system/$SERVICE.service"
 LOOK="journalctl -u $SERVICE on $NODE"
 
@@ -74,7 +76,7 @@ memory_cgroup() {
   fi
 }
 memory_cgroup ||
-  fail "the memory cgroup is disabled on $NODE: k3s needs it. On Raspberry Pi OS add 'cgroup_memory=1 cgroup_enable=memory' to the kernel command line (/boot/firmware/cmdline.txt) and reboot"
+  fail "the memory cgroup is disabled on $NODE: k3s needs it. On Raspberry Pi OS add 'cgroup_memory=1 cgroup_enable=memory' to the kernel command line (/boot/firmware/cmdline.txt, or /boot/cmdline.txt before Bookworm) and reboot"
 
 # A new cloud server is still being set up by cloud-init when SSH first answers.
 if command -v cloud-init >/dev/null 2>&1; then
