@@ -60,7 +60,10 @@ export class K3sCluster extends pulumi.ComponentResource {
     const first = firstServerOf(config);
 
     // Generated once and kept in the stack's state. The server token is cluster admin; agents get their own
-    // (k3s agent-token), which lets a node join as an agent and nothing more.
+    // (k3s agent-token), which lets a node join as an agent and nothing more. Every server sets agent-token, and
+    // each server start writes it as the password of the "node" user (k3s-io/k3s pkg/daemons/control/deps/deps.go:
+    // genUsers, getNodePass), so on a cluster that had none the servers take it over one by one, and the agents,
+    // which run after every server, switch to it only then.
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
     const agentToken = new random.RandomPassword(`${name}-agent-token`, { length: 48, special: false }, { parent: this });
     const secretToken = pulumi.secret(token.result);
