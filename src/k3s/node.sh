@@ -13,7 +13,7 @@ umask 022
 : "${PRIVATE_IP:?}" "${PRIVATE_IP_WAIT:?}" "${API_TIMEOUT:?}" "${CLOUD_INIT_TIMEOUT:?}" "${SITE_KIND:?}"
 : "${CONFIG_YAML:?}" "${SYSCTL_CONF:?}" "${MODULES:?}" "${SECRET_LINES:?}"
 ROUTE_UNIT="${ROUTE_UNIT:-}" CA_HASH="${CA_HASH:-}" SSH_HOME="${SSH_HOME:-}" SSH_KEYS="${SSH_KEYS:-}"
-S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}"
+S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}" SSH_PRUNE="${SSH_PRUNE:-0}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 K3S="$ROOT/usr/local/bin/k3s"
@@ -111,7 +111,11 @@ if [ -n "$SSH_KEYS" ]; then
   touch "$keys"
   # Keys compare by type and key material, not by comment.
   wanted="$(printf '%s\n' "$SSH_KEYS" | awk 'NF >= 2 { print $1 " " $2 }')"
-  previous="$(awk 'NF >= 2 { print $1 " " $2 }' "$ROOT$record" 2>/dev/null || true)"
+  previous=""
+  # Only when the program knows which key it connects with (SSH_PRUNE=1) can an old key go without locking it out.
+  if [ "$SSH_PRUNE" = 1 ]; then
+    previous="$(awk 'NF >= 2 { print $1 " " $2 }' "$ROOT$record" 2>/dev/null || true)"
+  fi
   current="$(cat "$keys")"
   while IFS= read -r key; do
     id="$(printf '%s\n' "$key" | awk '{ print $1 " " $2 }')"

@@ -147,6 +147,7 @@ export function nodeScriptValues(config: SiteConfig, deployment: NodeDeployment)
     ["CA_HASH", caHash ?? ""],
     ["SSH_HOME", sshKeys.length > 0 ? "/root" : ""],
     ["SSH_KEYS", sshKeys.join("\n")],
+    ["SSH_PRUNE", sshKeys.length > 0 && deployment.connectKey ? "1" : "0"],
     ["MODULES", KERNEL_MODULES.join("\n")],
     ["SYSCTL_CONF", Object.entries(SYSCTLS).map(([k, v]) => `${k} = ${v}`).join("\n")],
     ["ROUTE_UNIT", gateway ? routeUnit(gateway) : ""],

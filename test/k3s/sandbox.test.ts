@@ -308,6 +308,17 @@ describe("k3s node script and SSH keys", () => {
     assert.match(box.snapshot()["/root/.ssh/authorized_keys"]!, /^600 /);
   });
 
+  it("removes no key when the program cannot tell which key it connects with", () => {
+    const box = makeSandbox();
+    const run = (key: string) => {
+      const result = box.run(scriptOf(siteWith(key), "worker-1", { caHash: CA }), "agent\n");
+      assert.equal(result.status, 0, result.stderr);
+    };
+    run(A);
+    run(B);
+    assert.equal(box.read("/root/.ssh/authorized_keys"), `${A}\n${B}\n`);
+  });
+
   it("leaves a home host's keys alone", () => {
     assert.match(scriptOf(home, "pi-1"), /^SSH_KEYS=''$/m);
   });

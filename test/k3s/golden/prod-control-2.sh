@@ -25,6 +25,7 @@ JOIN_USER='server'
 CA_HASH='abababababababababababababababababababababababababababababababab'
 SSH_HOME='/root'
 SSH_KEYS='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1Rh0sK8m3xq0pYb7vYk5Vq2gS0fN8cQe4tTnYc0kLm operator@laptop'
+SSH_PRUNE='0'
 MODULES='br_netfilter
 overlay'
 SYSCTL_CONF='net.ipv4.ip_forward = 1
@@ -66,7 +67,7 @@ etcd-snapshot-retention: 5'
 : "${PRIVATE_IP:?}" "${PRIVATE_IP_WAIT:?}" "${API_TIMEOUT:?}" "${CLOUD_INIT_TIMEOUT:?}" "${SITE_KIND:?}"
 : "${CONFIG_YAML:?}" "${SYSCTL_CONF:?}" "${MODULES:?}" "${SECRET_LINES:?}"
 ROUTE_UNIT="${ROUTE_UNIT:-}" CA_HASH="${CA_HASH:-}" SSH_HOME="${SSH_HOME:-}" SSH_KEYS="${SSH_KEYS:-}"
-S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}"
+S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}" SSH_PRUNE="${SSH_PRUNE:-0}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 K3S="$ROOT/usr/local/bin/k3s"
@@ -164,7 +165,11 @@ if [ -n "$SSH_KEYS" ]; then
   touch "$keys"
   # Keys compare by type and key material, not by comment.
   wanted="$(printf '%s\n' "$SSH_KEYS" | awk 'NF >= 2 { print $1 " " $2 }')"
-  previous="$(awk 'NF >= 2 { print $1 " " $2 }' "$ROOT$record" 2>/dev/null || true)"
+  previous=""
+  # Only when the program knows which key it connects with (SSH_PRUNE=1) can an old key go without locking it out.
+  if [ "$SSH_PRUNE" = 1 ]; then
+    previous="$(awk 'NF >= 2 { print $1 " " $2 }' "$ROOT$record" 2>/dev/null || true)"
+  fi
   current="$(cat "$keys")"
   while IFS= read -r key; do
     id="$(printf '%s\n' "$key" | awk '{ print $1 " " $2 }')"
