@@ -120,9 +120,12 @@ export class K3sCluster extends pulumi.ComponentResource {
         }));
       const script = deployment.apply((d) => remoteCommand(nodeScript(config, d), node.ssh?.user ?? "root", node.name));
       // The first server drains itself: before its first install there is no node to drain, and the step says so.
-      const drainStep = drain
-        ? this.kubectlStep(`${name}-drain-${node.name}`, firstConnection, firstUser, first.name, drainScript(config, node, "drain"), after)
-          : undefined;
+      const onFirst = (step: string, action: "drain" | "uncordon", dependsOn: pulumi.Resource[]) =>
+        this.kubectlStep(`${name}-${step}-${node.name}`, firstConnection, firstUser, first.name, {
+          script: drainScript(config, node, action),
+          dependsOn,
+        });
+      const drainStep = drain ? onFirst("drain", "drain", after) : undefined;
       commands[node.name] = new command.remote.Command(
         `${name}-node-${node.name}`,
         {
@@ -140,9 +143,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       );
       const nodeCommand = commands[node.name]!;
       if (!drain) return nodeCommand;
-      return this.kubectlStep(`${name}-uncordon-${node.name}`, firstConnection, firstUser, first.name, drainScript(config, node, "uncordon"), [
-        nodeCommand,
-      ]);
+      return onFirst("uncordon", "uncordon", [nodeCommand]);
     };
 
     let previous: pulumi.Resource = nodeSteps(first, []);
@@ -213,8 +214,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     connection: command.types.input.remote.ConnectionArgs,
     user: string,
     host: string,
-    script: string,
-    dependsOn: pulumi.Resource[],
+    { script, dependsOn }: { readonly script: string; readonly dependsOn: pulumi.Resource[] },
   ): command.remote.Command {
     const line = remoteCommand(script, user, host);
     return new command.remote.Command(

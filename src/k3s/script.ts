@@ -124,10 +124,9 @@ export function nodeScriptValues(config: SiteConfig, deployment: NodeDeployment)
   }
   const site = config.site;
   // Hetzner nodes are reached as root with the site's key; home hosts keep the keys their owner installed.
-  const sshKeys =
-    site.kind === "hetzner"
-      ? [...new Map([site.sshPublicKey, ...(deployment.connectKey ? [deployment.connectKey] : [])].map((k) => [keyId(k), k.trim()])).values()]
-      : [];
+  const keys = site.kind === "hetzner" ? [site.sshPublicKey, ...(deployment.connectKey ? [deployment.connectKey] : [])] : [];
+  // One line per key: the connect key is often the site's key itself.
+  const sshKeys = [...new Map(keys.map((k) => [keyId(k), k.trim()])).values()];
   return [
     ["NODE", node.name],
     ["ROLE", node.role],
