@@ -2,10 +2,18 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { apiUrl, rewriteKubeconfig } from "../../src/cluster/kubeconfig";
+import { apiUrl, programApiHost, rewriteKubeconfig } from "../../src/cluster/kubeconfig";
 import type { NodeSpec, SiteConfig } from "../../src/config/site";
 import { firstServerOf, K3S_PATHS, type NodeDeployment } from "../../src/k3s/config";
-import { nodeScript, nodeStdin, remoteCommand } from "../../src/k3s/script";
+import {
+  caHashFrom,
+  drainScript,
+  kubeconfigDigestFrom,
+  nodeScript,
+  nodeStdin,
+  remoteCommand,
+} from "../../src/k3s/script";
+import { publicKeyOfPrivateKey } from "../../src/k3s/ssh-key";
 import type { NodeAddress } from "../outputs";
 import { connectionFor } from "./connection";
 
@@ -24,12 +32,20 @@ export interface K3sClusterArgs {
 }
 
 /**
- * k3s on every node of a site, over SSH: the first server initializes the cluster, the other servers join one at a
- * time (embedded etcd adds one learner at a time), and all agents join in parallel once the first server is up. A
- * changed config or version re-runs a node's script in place; nothing here ever uninstalls k3s or replaces a node.
+ * k3s on every node of a site, over SSH. The first server initializes the cluster; the other servers follow one at
+ * a time (embedded etcd adds one learner at a time, and an upgrade must not take two servers down at once); the
+ * agents follow every server (a kubelet must never be newer than an API server it talks to), k3s.upgrade.agentsAtOnce
+ * of them in parallel. The order is Pulumi's, so it holds for a first install and an upgrade alike, and no node
+ * script needs to ask the cluster anything: since Kubernetes 1.32 the Node authorizer lets a kubelet list only its
+ * own Node (kubernetes plugin/pkg/auth/authorizer/node/node_authorizer.go, authorizeNode behind
+ * AuthorizeNodeWithSelectors; pkg/features/kube_features.go: beta and on by default from 1.32, GA in 1.34), so
+ * an agent cannot see whether the servers are upgraded. The cost on a first install is that agents start after
+ * the last server has joined rather than after the first; the servers join one at a time either way, and the
+ * agents of a batch join in parallel. A changed config or version re-runs a node's script in place; nothing
+ * here ever uninstalls k3s or replaces a node.
  */
 export class K3sCluster extends pulumi.ComponentResource {
-  /** The kubeconfig for the operator (secret), pointing at the API endpoint they reach. */
+  /** The kubeconfig for the operator (secret), pointing at k3s.apiHost or the first server's address. */
   readonly kubeconfig: pulumi.Output<string>;
   /** The Kubernetes provider for everything the site runs in the cluster. */
   readonly provider: k8s.Provider;
@@ -43,10 +59,18 @@ export class K3sCluster extends pulumi.ComponentResource {
     const { config } = args;
     const first = firstServerOf(config);
 
-    // Generated once and kept in the stack's state; every node joins with it.
+    // Generated once and kept in the stack's state. The server token is cluster admin; agents get their own
+    // (k3s agent-token), which lets a node join as an agent and nothing more. Every server sets agent-token, and
+    // each server start writes it as the password of the "node" user (k3s-io/k3s pkg/daemons/control/deps/deps.go:
+    // genUsers, getNodePass), so on a cluster that had none the servers take it over one by one, and the agents,
+    // which run after every server, switch to it only then.
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
+    const agentToken = new random.RandomPassword(`${name}-agent-token`, { length: 48, special: false }, { parent: this });
     const secretToken = pulumi.secret(token.result);
+    const secretAgentToken = pulumi.secret(agentToken.result);
     const privateKey = pulumi.secret(args.sshPrivateKey);
+    // The public half is no secret; the node script keeps it in authorized_keys while the site's key changes.
+    const connectKey = pulumi.unsecret(pulumi.output(args.sshPrivateKey).apply((k) => publicKeyOfPrivateKey(k) ?? ""));
 
     const addressOf = (node: NodeSpec): NodeAddress => {
       const address = args.addresses[node.name];
@@ -62,24 +86,46 @@ export class K3sCluster extends pulumi.ComponentResource {
     }
     const serverStdin = pulumi.secret(
       pulumi
-        .all([secretToken, s3 ? pulumi.output(s3.accessKey) : undefined, s3 ? pulumi.output(s3.secretKey) : undefined])
-        .apply(([token, accessKey, secretKey]) =>
-          nodeStdin({ token, ...(accessKey && secretKey ? { etcdS3: { accessKey, secretKey } } : {}) }),
+        .all([
+          secretToken,
+          secretAgentToken,
+          s3 ? pulumi.output(s3.accessKey) : undefined,
+          s3 ? pulumi.output(s3.secretKey) : undefined,
+        ])
+        .apply(([token, agentToken, accessKey, secretKey]) =>
+          nodeStdin({ token, agentToken, ...(accessKey && secretKey ? { etcdS3: { accessKey, secretKey } } : {}) }),
         ),
     );
-    const agentStdin = pulumi.secret(secretToken.apply((token) => nodeStdin({ token })));
+    const agentStdin = pulumi.secret(secretAgentToken.apply((token) => nodeStdin({ token })));
 
     const commands: Record<string, command.remote.Command> = {};
-    const nodeCommand = (node: NodeSpec, dependsOn: pulumi.Resource[]) => {
+    let firstCommand: command.remote.Command | undefined;
+    const firstConnection = connectionFor(first, firstAddress.sshHost, privateKey);
+    const firstUser = first.ssh?.user ?? "root";
+    const drain = config.k3s.upgrade.drain;
+
+    /** A node's bootstrap, between its drain and its uncordon when k3s.upgrade.drain is on. Returns the last step. */
+    const nodeSteps = (node: NodeSpec, after: pulumi.Resource[]): pulumi.Resource => {
       const address = addressOf(node);
+      // Until the first server has reported its CA (a preview of the first deployment), joins use the bare token.
+      const caHash = firstCommand ? firstCommand.stdout.apply((out) => caHashFrom(out)) : pulumi.output(undefined);
       const deployment: pulumi.Output<NodeDeployment> = pulumi
-        .output(address.publicAddresses ?? [])
-        .apply((publicAddresses) => ({
+        .all([pulumi.output(address.publicAddresses ?? []), pulumi.output(address.sshHost), caHash, connectKey])
+        .apply(([publicAddresses, sshHost, caHash, connectKey]) => ({
           node,
           firstServer: first,
-          tlsSans: node.role === "server" ? publicAddresses.filter((a) => a !== "") : [],
+          tlsSans: node.role === "server" ? serverSans(node, publicAddresses, sshHost) : [],
+          ...(caHash ? { caHash } : {}),
+          ...(connectKey ? { connectKey } : {}),
         }));
-      const script = deployment.apply((d) => remoteCommand(nodeScript(config, d), node.ssh?.user ?? "root"));
+      const script = deployment.apply((d) => remoteCommand(nodeScript(config, d), node.ssh?.user ?? "root", node.name));
+      // The first server drains itself: before its first install there is no node to drain, and the step says so.
+      const onFirst = (step: string, action: "drain" | "uncordon", dependsOn: pulumi.Resource[]) =>
+        this.kubectlStep(`${name}-${step}-${node.name}`, firstConnection, firstUser, first.name, {
+          script: drainScript(config, node, action),
+          dependsOn,
+        });
+      const drainStep = drain ? onFirst("drain", "drain", after) : undefined;
       commands[node.name] = new command.remote.Command(
         `${name}-node-${node.name}`,
         {
@@ -88,56 +134,101 @@ export class K3sCluster extends pulumi.ComponentResource {
           // The same script on every change: it converges the node in place. No delete: removing a node from the
           // config never uninstalls k3s or wipes its data.
           update: script,
-          // The token and other secrets travel on stdin, never in the command line or the logs.
+          // The tokens and other secrets travel on stdin, never in the command line or the logs.
           stdin: node.role === "server" ? serverStdin : agentStdin,
           logging: "stderr",
           addPreviousOutputInEnv: false,
         },
-        { parent: this, dependsOn, additionalSecretOutputs: ["stdin"] },
+        { parent: this, dependsOn: drainStep ? [drainStep] : after, additionalSecretOutputs: ["stdin"] },
       );
-      return commands[node.name]!;
+      const nodeCommand = commands[node.name]!;
+      if (!drain) return nodeCommand;
+      return onFirst("uncordon", "uncordon", [nodeCommand]);
     };
 
-    let previous = nodeCommand(first, []);
-    const firstCommand = previous;
+    let previous: pulumi.Resource = nodeSteps(first, []);
+    firstCommand = commands[first.name]!;
     this.firstServerCommand = firstCommand;
     for (const server of config.nodes.filter((n) => n.role === "server" && n !== first)) {
-      previous = nodeCommand(server, [previous]);
+      previous = nodeSteps(server, [previous]);
     }
-    for (const agent of config.nodes.filter((n) => n.role === "agent")) nodeCommand(agent, [firstCommand]);
+    // Agents in batches after the last server: on a first install every agent of a batch joins in parallel; on an
+    // upgrade at most agentsAtOnce agents restart (or drain) at a time.
+    let batchAfter: pulumi.Resource[] = [previous];
+    const agents = config.nodes.filter((n) => n.role === "agent");
+    for (let i = 0; i < agents.length; i += config.k3s.upgrade.agentsAtOnce) {
+      batchAfter = agents.slice(i, i + config.k3s.upgrade.agentsAtOnce).map((agent) => nodeSteps(agent, batchAfter));
+    }
     this.nodeCommands = commands;
 
-    // Read once, after the first server is up: k3s keeps the admin credentials stable.
+    // Read again whenever the first server reports a different admin kubeconfig (k3s renews its client
+    // certificate, valid 365 days, at a start within 90 days of expiry): the new trigger replaces this read
+    // command only (it has no delete), and the provider, whose identity is clusterIdentifier, is updated in place.
     const read = new command.remote.Command(
       `${name}-kubeconfig`,
       {
-        connection: connectionFor(first, firstAddress.sshHost, privateKey),
-        create: `${first.ssh && first.ssh.user !== "root" ? "sudo -n " : ""}cat ${K3S_PATHS.kubeconfig}`,
+        connection: firstConnection,
+        create: `${firstUser !== "root" ? "sudo -n " : ""}cat ${K3S_PATHS.kubeconfig}`,
+        triggers: [firstCommand.stdout.apply((out) => kubeconfigDigestFrom(out) ?? "")],
         logging: "none",
         addPreviousOutputInEnv: false,
       },
       { parent: this, dependsOn: [firstCommand], additionalSecretOutputs: ["stdout"] },
     );
-    const endpoint = pulumi
+    const known = pulumi
       .all([pulumi.output(firstAddress.sshHost), pulumi.output(firstAddress.publicAddresses ?? [])])
-      .apply(([sshHost, publicAddresses]) => apiUrl(config.k3s.apiHost ?? publicAddresses[0] ?? sshHost));
+      .apply(([sshHost, publicAddresses]) => programApiHost(config.site.kind, { sshHost, publicAddresses }));
+    // The operator's copy names k3s.apiHost when set (a record they create); the program's own copy uses an address
+    // it knows, so that the first run reaches the API before any DNS record exists.
     this.kubeconfig = pulumi.secret(
-      pulumi.all([read.stdout, endpoint]).apply(([text, url]) => rewriteKubeconfig(text, url, args.siteName)),
+      pulumi
+        .all([read.stdout, known])
+        .apply(([text, host]) => rewriteKubeconfig(text, apiUrl(config.k3s.apiHost ?? host), args.siteName)),
+    );
+    const programKubeconfig = pulumi.secret(
+      pulumi.all([read.stdout, known]).apply(([text, host]) => rewriteKubeconfig(text, apiUrl(host), args.siteName)),
     );
 
     this.provider = new k8s.Provider(
       `${name}-provider`,
       {
-        kubeconfig: this.kubeconfig,
+        kubeconfig: programKubeconfig,
         // A refreshed kubeconfig (new endpoint, rotated certificate) updates the provider instead of replacing it,
         // which would replace every Kubernetes object of the site.
         clusterIdentifier: `k3s-sites/${args.siteName}`,
-        // A destroyed cluster must not block `pulumi destroy` of the objects that were in it.
-        deleteUnreachable: true,
+        // deleteUnreachable is left unset, so off: on, any run that cannot reach the API (a refresh from outside
+        // k3s-sites' operatorCidrs, a server resize) would drop every Kubernetes object from the state. For the
+        // teardown of a cluster that is already gone, set PULUMI_K8S_DELETE_UNREACHABLE=true for that one run:
+        // the SDK reads it only when the argument is unset (@pulumi/kubernetes 4.34.2 provider.js, getEnvBoolean),
+        // the provider likewise (pulumi-kubernetes provider/pkg/provider/provider.go, deleteUnreachable).
       },
       { parent: this },
     );
 
     this.registerOutputs({ kubeconfig: this.kubeconfig });
   }
+
+  /** A script run on the first server with the admin kubeconfig, re-run when the script changes. */
+  private kubectlStep(
+    name: string,
+    connection: command.types.input.remote.ConnectionArgs,
+    user: string,
+    host: string,
+    { script, dependsOn }: { readonly script: string; readonly dependsOn: pulumi.Resource[] },
+  ): command.remote.Command {
+    const line = remoteCommand(script, user, host);
+    return new command.remote.Command(
+      name,
+      { connection, create: line, update: line, logging: "stderr", addPreviousOutputInEnv: false },
+      { parent: this, dependsOn },
+    );
+  }
+}
+
+/** The names of a server's API certificate besides its private addresses: where the operator and program reach it. */
+function serverSans(node: NodeSpec, publicAddresses: readonly string[], sshHost: string): string[] {
+  const names = publicAddresses.filter((a) => a !== "");
+  // A home server is reached on its SSH address, which may be a LAN name rather than its privateIp.
+  if (node.ssh && sshHost !== "" && sshHost !== node.privateIp) names.push(sshHost);
+  return names;
 }

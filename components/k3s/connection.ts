@@ -3,6 +3,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { NodeSpec } from "../../src/config/site";
 
 /**
+ * How many times the command provider dials a node before it gives up, and how long each dial may take (seconds).
+ * Its defaults are 10 dials of 15 s with a short growing pause between them (@pulumi/command v1.2.1,
+ * provider/pkg/provider/remote/connection.go: dialErrorDefault = 10, PerDialTimeout default 15, dialWithRetry over
+ * the SDK's retry.Until); a new Hetzner server refuses SSH for longer than that while it boots. 60 dials bound the
+ * wait to minutes, never for ever (-1 would be unlimited).
+ */
+export const SSH_DIAL = { dialErrorLimit: 60, perDialTimeout: 15 } as const;
+
+/**
  * How @pulumi/command reaches a node: its SSH address, the site's key, the jump host where one is set, and the host
  * key where it is known (without one, the host key is not checked).
  */
@@ -17,6 +26,7 @@ export function connectionFor(
     port: ssh?.port ?? 22,
     user: ssh?.user ?? "root",
     privateKey,
+    ...SSH_DIAL,
     ...(ssh?.hostKey ? { hostKey: ssh.hostKey } : {}),
     ...(ssh?.jumpHost
       ? {
@@ -25,6 +35,7 @@ export function connectionFor(
             port: ssh.jumpHost.port,
             user: ssh.jumpHost.user,
             privateKey,
+            ...SSH_DIAL,
             ...(ssh.jumpHost.hostKey ? { hostKey: ssh.jumpHost.hostKey } : {}),
           },
         }

@@ -17,6 +17,21 @@ export function apiUrl(host: string, port = API_PORT): string {
 }
 
 /**
+ * The host the program itself reaches the API on, known as soon as the first server exists: a Hetzner server's
+ * first public address (its IPv4, or its IPv6 when site.publicIpv4 is false), a home server's SSH address. Never
+ * k3s.apiHost: that name's record is the operator's to create, and a first run would fail until it resolves.
+ */
+export function programApiHost(
+  kind: "hetzner" | "ssh",
+  first: { readonly sshHost: string; readonly publicAddresses: readonly string[] },
+): string {
+  if (kind === "ssh") return first.sshHost;
+  const address = first.publicAddresses.find((a) => a !== "");
+  if (!address) throw new Error("the first server has no public address for the program to reach the Kubernetes API on");
+  return address;
+}
+
+/**
  * Rewrites the server URL to `endpoint` and renames the cluster, user and context to `name`. Throws when the text
  * is not a kubeconfig with exactly one cluster, user and context (what k3s writes).
  */

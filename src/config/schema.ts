@@ -198,7 +198,26 @@ export const k3sSchema = z.strictObject({
   secretsEncryption: z.boolean().default(true).meta({ description: "Encrypt Secrets at rest in the datastore." }),
   apiHost: hostOrIp()
     .optional()
-    .meta({ description: "DNS name for the Kubernetes API in the kubeconfig and the certificate." }),
+    .meta({
+      description:
+        "DNS name for the Kubernetes API in the exported kubeconfig and the certificate (you create its record). " +
+        "The program itself reaches the API on the first server's address.",
+    }),
+  upgrade: z
+    .strictObject({
+      drain: z
+        .boolean()
+        .default(false)
+        .meta({ description: "Cordon and drain each node before its k3s version changes, uncordon it after." }),
+      agentsAtOnce: z
+        .int()
+        .min(1)
+        .max(100)
+        .default(3)
+        .meta({ description: "Agents installed or upgraded in parallel, after every server. Servers go one at a time." }),
+    })
+    .prefault({})
+    .meta({ description: "How a change of k3s.version rolls through the nodes." }),
 });
 
 const resources = z

@@ -31,6 +31,18 @@ export interface NodeDeployment {
    * @default [] - the private addresses and k3s.apiHost only
    */
   readonly tlsSans?: readonly string[];
+  /**
+   * The hex sha256 of the cluster CA, as the first server reports it: joining nodes then use the full token
+   * `K10<hash>::<user>:<secret>` and verify the server before they send their credentials.
+   * @default - the bare token (the first server, and every node before the first server has reported)
+   */
+  readonly caHash?: string;
+  /**
+   * The public key of the private key the program connects with (`type base64`), kept in authorized_keys while
+   * the site's key changes, so that a rotation never locks the program out.
+   * @default - only the site's key
+   */
+  readonly connectKey?: string;
 }
 
 /** The first server in config order: it runs `cluster-init`, and every other node joins it. */

@@ -4,9 +4,11 @@
  * writes no file, installs nothing and restarts nothing. Secrets arrive on stdin, never in the script, so the
  * script can be shown in `pulumi preview`, written by `npm run plan` and kept in golden files.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
-import type { SiteConfig } from "../config/site";
-import { K3S_PATHS, renderNodeConfig, type NodeDeployment } from "./config";
+import type { NodeSpec, SiteConfig } from "../config/site";
+import { renderNodeConfig, type NodeDeployment } from "./config";
 
 /** How long a node waits for the Kubernetes API after a (re)start before the run fails. */
 export const API_TIMEOUT_SECONDS = 300;
@@ -51,15 +53,22 @@ export function defaultRouteVia(config: SiteConfig): string | undefined {
   return formatIp(addressAt(parseCidr(site.network.cidr) as Cidr, 1n));
 }
 
-/** The order of the secret lines the script reads from stdin. */
+/** The secret lines the script reads from stdin, in this order. */
 export interface NodeSecrets {
+  /** The server token (servers) or the agent token (agents). */
   readonly token: string;
+  /** Servers only: the agent token they accept from agents (k3s `agent-token`). */
+  readonly agentToken?: string;
   readonly etcdS3?: { readonly accessKey: string; readonly secretKey: string };
 }
 
 /** What the node command writes to the script's stdin: one secret per line, in the order the script reads them. */
 export function nodeStdin(secrets: NodeSecrets): string {
-  const lines = [secrets.token, ...(secrets.etcdS3 ? [secrets.etcdS3.accessKey, secrets.etcdS3.secretKey] : [])];
+  const lines = [
+    secrets.token,
+    ...(secrets.agentToken !== undefined ? [secrets.agentToken] : []),
+    ...(secrets.etcdS3 ? [secrets.etcdS3.accessKey, secrets.etcdS3.secretKey] : []),
+  ];
   for (const line of lines) {
     if (line.includes("\n")) throw new Error("a node secret contains a line break: it cannot travel as one stdin line");
   }
@@ -79,177 +88,136 @@ RemainAfterExit=yes
 ExecStart=/usr/sbin/ip route replace default via ${gateway}
 
 [Install]
-WantedBy=multi-user.target
-`;
+WantedBy=multi-user.target`;
 }
 
-/** The bootstrap script of one node. */
-export function nodeScript(config: SiteConfig, deployment: NodeDeployment): string {
-  const { node } = deployment;
+/** How long a new Hetzner server may take to get its private network address after SSH answers. */
+export const PRIVATE_IP_WAIT_SECONDS = 300;
+/** How long cloud-init may still run on a new server after SSH answers. */
+export const CLOUD_INIT_TIMEOUT_SECONDS = 600;
+
+/** The committed node script; the line `# @values` is where the generated header goes. */
+export const NODE_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "node.sh"), "utf8");
+const VALUES_LINE = "# @values";
+
+/** `K10<hash>::` needs the hex sha256 of the cluster CA (k3s pkg/clientaccess/token.go: caHashLength). */
+const CA_HASH = /^[0-9a-f]{64}$/;
+
+/** The SSH public keys as `type base64` (comments dropped), for comparing keys. */
+function keyId(key: string): string {
+  return key.trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
+/**
+ * The values of a node's script, in header order. Everything the script decides on is here, as data: the script
+ * itself (src/k3s/node.sh) is the same for every node.
+ */
+export function nodeScriptValues(config: SiteConfig, deployment: NodeDeployment): [string, string][] {
+  const { node, firstServer } = deployment;
   const server = node.role === "server";
-  const service = server ? "k3s" : "k3s-agent";
+  const first = node.name === firstServer.name;
   const gateway = defaultRouteVia(config);
   const s3 = server && config.k3s.datastore === "etcd" && config.k3s.etcdSnapshots.s3 !== undefined;
-  const servers = config.nodes.filter((n) => n.role === "server").length;
-  const sysctl = Object.entries(SYSCTLS)
-    .map(([k, v]) => `${k} = ${v}`)
-    .join("\n");
-
-  const lines = [
-    "#!/usr/bin/env bash",
-    `# k3s-sites: bootstrap of ${node.name} (${node.role}), k3s ${config.k3s.version}. Generated; edits are overwritten.`,
-    "# Idempotent: a second run with the same inputs changes nothing. Reads the cluster token" +
-      (s3 ? " and the S3 keys" : "") +
-      " from stdin.",
-    "# K3S_SITES_ROOT prefixes every path the script writes (tests run it in a sandbox).",
-    "set -euo pipefail",
-    "umask 022",
-    "",
-    'ROOT="${K3S_SITES_ROOT:-}"',
-    `NODE=${shellQuote(node.name)}`,
-    `ROLE=${node.role}`,
-    `SERVICE=${service}`,
-    `K3S_VERSION=${shellQuote(config.k3s.version)}`,
-    `INSTALLER_URL=${shellQuote(installerUrl(config.k3s.version))}`,
-    `K3S="$ROOT${K3S_PATHS.binary}"`,
-    `API_TIMEOUT=${API_TIMEOUT_SECONDS} # seconds`,
-    "",
-    'log() { printf "k3s-sites %s: %s\\n" "$NODE" "$*" >&2; }',
-    'fail() { log "$*"; exit 1; }',
-    "",
-    "# put PATH MODE: writes stdin to $ROOT/PATH atomically; succeeds only when the content changed.",
-    "put() {",
-    '  local path="$ROOT$1" mode="$2" tmp',
-    '  mkdir -p "$(dirname "$path")"',
-    '  tmp="$(mktemp "$path.XXXXXX")"',
-    '  cat >"$tmp"',
-    '  chmod "$mode" "$tmp"',
-    '  if [ -f "$path" ] && cmp -s "$tmp" "$path"; then',
-    '    rm -f "$tmp"',
-    '    chmod "$mode" "$path"',
-    "    return 1",
-    "  fi",
-    '  mv -f "$tmp" "$path"',
-    "}",
-    "",
-    "# Secrets, one per line on stdin; never echoed, never in the command line.",
-    "IFS= read -r TOKEN || true",
-    '[ -n "$TOKEN" ] || fail "no cluster token on stdin"',
-    ...(s3
-      ? [
-          "IFS= read -r S3_ACCESS_KEY || true",
-          "IFS= read -r S3_SECRET_KEY || true",
-          'if [ -z "$S3_ACCESS_KEY" ] || [ -z "$S3_SECRET_KEY" ]; then fail "no S3 keys on stdin"; fi',
-        ]
-      : []),
-    "",
-    "# Kernel modules and settings, before k3s starts: protect-kernel-defaults makes the kubelet refuse to run",
-    "# without them.",
-    `put ${K3S_PATHS.modules} 0644 <<'K3S_SITES_EOF' || true`,
-    ...KERNEL_MODULES,
-    "K3S_SITES_EOF",
-    `for module in ${KERNEL_MODULES.join(" ")}; do`,
-    '  [ -d "$ROOT/sys/module/$module" ] || modprobe "$module"',
-    "done",
-    `if put ${K3S_PATHS.sysctl} 0644 <<'K3S_SITES_EOF'`,
-    sysctl,
-    "K3S_SITES_EOF",
-    "then",
-    `  sysctl -q -p "$ROOT${K3S_PATHS.sysctl}"`,
-    "fi",
-    ...(gateway
-      ? [
-          "",
-          "# No public IPv4: IPv4 leaves through the network gateway and the site's NAT server.",
-          `if put ${K3S_PATHS.routeUnit} 0644 <<'K3S_SITES_EOF'`,
-          routeUnit(gateway).trimEnd(),
-          "K3S_SITES_EOF",
-          "then",
-          "  systemctl daemon-reload",
-          "  systemctl enable k3s-sites-default-route.service",
-          "  systemctl restart k3s-sites-default-route.service",
-          "fi",
-        ]
-      : []),
-    "",
-    "restart=0",
-    `if put ${K3S_PATHS.config} 0600 <<'K3S_SITES_EOF'`,
-    renderNodeConfig(config, deployment).trimEnd(),
-    "K3S_SITES_EOF",
-    "then",
-    "  restart=1",
-    "fi",
-    "if {",
-    `  printf 'token: %s\\n' "$TOKEN"`,
-    ...(s3
-      ? [
-          "  # YAML single quotes: a quote inside is written twice.",
-          `  q="'"`,
-          `  printf 'etcd-s3-access-key: %s\\n' "$q\${S3_ACCESS_KEY//$q/$q$q}$q"`,
-          `  printf 'etcd-s3-secret-key: %s\\n' "$q\${S3_SECRET_KEY//$q/$q$q}$q"`,
-        ]
-      : []),
-    `} | put ${K3S_PATHS.secrets} 0600; then`,
-    "  restart=1",
-    "fi",
-    "",
-    'installed=""',
-    'if [ -x "$K3S" ]; then',
-    `  installed="$("$K3S" --version | awk 'NR == 1 { print $3 }')"`,
-    "fi",
-    'if [ "$installed" != "$K3S_VERSION" ]; then',
-    ...(server
-      ? []
-      : [
-          "  # An upgrade: agents follow the servers, so wait until every server runs the new version.",
-          '  if [ -n "$installed" ]; then',
-          `    deadline=$((SECONDS + API_TIMEOUT * ${servers}))`,
-          "    while :; do",
-          `      versions="$("$K3S" kubectl --kubeconfig "$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig" get nodes \\`,
-          "        -l node-role.kubernetes.io/control-plane=true \\",
-          `        -o jsonpath='{range .items[*]}{.status.nodeInfo.kubeletVersion}{"\\n"}{end}' 2>/dev/null || true)"`,
-          '      if [ -n "$versions" ] && ! printf "%s\\n" "$versions" | grep -qvxF "$K3S_VERSION"; then break; fi',
-          '      [ "$SECONDS" -lt "$deadline" ] || fail "the servers did not all reach $K3S_VERSION in time; upgrade them first"',
-          "      sleep 10",
-          "    done",
-          "  fi",
-        ]),
-    '  log "installing k3s $K3S_VERSION (installed: ${installed:-none})"',
-    '  installer="$(mktemp)"',
-    "  trap 'rm -f \"$installer\"' EXIT",
-    '  curl -sfL --retry 3 -o "$installer" "$INSTALLER_URL" || fail "cannot download the k3s installer from $INSTALLER_URL"',
-    '  INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_EXEC="$ROLE" INSTALL_K3S_SKIP_START=true sh "$installer" >&2',
-    "  restart=1",
-    "fi",
-    "",
-    'if [ "$restart" = 1 ]; then',
-    '  log "restarting $SERVICE"',
-    '  systemctl restart "$SERVICE"',
-    'elif ! systemctl is-active --quiet "$SERVICE"; then',
-    '  systemctl start "$SERVICE"',
-    "fi",
-    "",
-    "# Wait for the API server through this node's own path to it (node Ready waits for the CNI, which comes later).",
-    ...(server ? ['kubeconfig="$ROOT' + K3S_PATHS.kubeconfig + '"'] : ['kubeconfig="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"']),
-    "deadline=$((SECONDS + API_TIMEOUT))",
-    'until "$K3S" kubectl --kubeconfig "$kubeconfig" get --raw=/readyz >/dev/null 2>&1; do',
-    '  [ "$SECONDS" -lt "$deadline" ] || fail "the Kubernetes API did not answer /readyz within ${API_TIMEOUT}s; see journalctl -u $SERVICE on $NODE"',
-    "  sleep 5",
-    "done",
-    'log "k3s $K3S_VERSION is up"',
-    "",
+  const caHash = first ? undefined : deployment.caHash;
+  if (caHash !== undefined && !CA_HASH.test(caHash)) {
+    throw new Error(`the cluster CA hash ${JSON.stringify(caHash)} read from ${firstServer.name} is not 64 hex digits`);
+  }
+  const site = config.site;
+  // Hetzner nodes are reached as root with the site's key; home hosts keep the keys their owner installed.
+  const keys = site.kind === "hetzner" ? [site.sshPublicKey, ...(deployment.connectKey ? [deployment.connectKey] : [])] : [];
+  // One line per key: the connect key is often the site's key itself.
+  const sshKeys = [...new Map(keys.map((k) => [keyId(k), k.trim()])).values()];
+  return [
+    ["NODE", node.name],
+    ["ROLE", node.role],
+    ["SERVICE", server ? "k3s" : "k3s-agent"],
+    ["K3S_VERSION", config.k3s.version],
+    ["INSTALLER_URL", installerUrl(config.k3s.version)],
+    ["EXPECTED_ARCH", node.arch],
+    ["SITE_KIND", site.kind],
+    ["PRIVATE_IP", node.privateIp],
+    // Hetzner attaches the private interface after boot; a home host's address is there or the config is wrong.
+    ["PRIVATE_IP_WAIT", String(site.kind === "hetzner" ? PRIVATE_IP_WAIT_SECONDS : 0)],
+    ["CLOUD_INIT_TIMEOUT", String(CLOUD_INIT_TIMEOUT_SECONDS)],
+    ["API_TIMEOUT", String(API_TIMEOUT_SECONDS)],
+    ["SECRET_LINES", String(server ? 2 : 1)],
+    ["S3_KEYS", s3 ? "1" : "0"],
+    ["JOIN_USER", first ? "" : server ? "server" : "node"],
+    ["CA_HASH", caHash ?? ""],
+    ["SSH_HOME", sshKeys.length > 0 ? "/root" : ""],
+    ["SSH_KEYS", sshKeys.join("\n")],
+    ["SSH_PRUNE", sshKeys.length > 0 && deployment.connectKey ? "1" : "0"],
+    ["MODULES", KERNEL_MODULES.join("\n")],
+    ["SYSCTL_CONF", Object.entries(SYSCTLS).map(([k, v]) => `${k} = ${v}`).join("\n")],
+    ["ROUTE_UNIT", gateway ? routeUnit(gateway) : ""],
+    ["CONFIG_YAML", renderNodeConfig(config, deployment).trimEnd()],
   ];
-  return lines.join("\n");
+}
+
+/** The committed script with its header of quoted assignments in place of the `# @values` line. */
+export function withValues(template: string, title: string, values: readonly [string, string][]): string {
+  const lines = template.split("\n");
+  const at = lines.indexOf(VALUES_LINE);
+  if (at < 0 || lines.indexOf(VALUES_LINE, at + 1) >= 0) throw new Error(`the script template needs one line ${VALUES_LINE}`);
+  const header = [`# ${title}. Generated by k3s-sites; edits are overwritten.`];
+  for (const [name, value] of values) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`invalid script variable name ${name}`);
+    header.push(`${name}=${shellQuote(value)}`);
+  }
+  return [...lines.slice(0, at), ...header, ...lines.slice(at + 1)].join("\n");
+}
+
+/** The bootstrap script of one node: src/k3s/node.sh with this node's values. */
+export function nodeScript(config: SiteConfig, deployment: NodeDeployment): string {
+  const { node } = deployment;
+  return withValues(
+    NODE_SCRIPT_TEMPLATE,
+    `Values for ${node.name} (${node.role}), k3s ${config.k3s.version}`,
+    nodeScriptValues(config, deployment),
+  );
+}
+
+/** The committed drain script; the line `# @values` is where the generated header goes. */
+export const DRAIN_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "drain.sh"), "utf8");
+/** How long one node's drain may take before the run fails. */
+export const DRAIN_TIMEOUT_SECONDS = 600;
+
+/**
+ * The script that drains `node` before its upgrade, or uncordons it after; it runs on the first server with the
+ * admin kubeconfig. The version is in the script, so a version change re-runs it.
+ */
+export function drainScript(config: SiteConfig, node: NodeSpec, action: "drain" | "uncordon"): string {
+  return withValues(DRAIN_SCRIPT_TEMPLATE, `Values: ${action} ${node.name} for k3s ${config.k3s.version}`, [
+    ["ACTION", action],
+    ["NODE", node.name],
+    ["K3S_VERSION", config.k3s.version],
+    ["DRAIN_TIMEOUT", String(DRAIN_TIMEOUT_SECONDS)],
+  ]);
+}
+
+/** The cluster CA hash the first server's script prints (`ca-hash=<hex>`), or undefined before it has. */
+export function caHashFrom(stdout: string | undefined): string | undefined {
+  return /^ca-hash=([0-9a-f]{64})$/m.exec(stdout ?? "")?.[1];
+}
+
+/** The digest of the admin kubeconfig the first server's script prints, or undefined before it has. */
+export function kubeconfigDigestFrom(stdout: string | undefined): string | undefined {
+  return /^kubeconfig-sha256=([0-9a-f]{64})$/m.exec(stdout ?? "")?.[1];
 }
 
 /**
  * The command line that runs a script on the node: as root, through `sudo -n` for other users (who need
- * passwordless sudo), with stdin passed through for the secrets. The script travels in a quoted here-document, so
- * no character of it is interpreted by the login shell.
+ * passwordless sudo, checked first so that a password prompt becomes a clear error), with stdin passed through for
+ * the secrets. The script travels in a quoted here-document, so no character of it is interpreted by the login
+ * shell.
  */
-export function remoteCommand(script: string, user: string): string {
+export function remoteCommand(script: string, user: string, node = "this host"): string {
   const delimiter = "K3S_SITES_SCRIPT";
   if (script.split("\n").includes(delimiter)) throw new Error(`the script contains the line ${delimiter}`);
-  const run = user === "root" ? "bash" : "sudo -n bash";
-  return `${run} -c "$(cat <<'${delimiter}'\n${script}${script.endsWith("\n") ? "" : "\n"}${delimiter}\n)" k3s-sites\n`;
+  const body = `"$(cat <<'${delimiter}'\n${script}${script.endsWith("\n") ? "" : "\n"}${delimiter}\n)" k3s-sites\n`;
+  if (user === "root") return `bash -c ${body}`;
+  const message =
+    `k3s-sites: ${user} cannot run sudo without a password on ${node}: ` +
+    `allow it with a line '${user} ALL=(ALL) NOPASSWD: ALL' in /etc/sudoers.d/k3s-sites (visudo -f), or connect as root`;
+  return `sudo -n true 2>/dev/null || { echo ${shellQuote(message)} >&2; exit 1; }\nsudo -n bash -c ${body}`;
 }

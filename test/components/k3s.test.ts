@@ -15,11 +15,16 @@ function nodeCommands(run: ProgramRun): Map<string, RecordedResource> {
   );
 }
 
-/** The node commands a command waits for, by node name. */
+/**
+ * The node commands a command waits for, by node name, besides the first server (whose output, the cluster CA
+ * hash, every joining node's script reads).
+ */
 function waitsFor(run: ProgramRun, node: string): string[] {
   const commands = nodeCommands(run);
   const byUrn = new Map([...commands].map(([n, r]) => [r.urn, n]));
-  return commands.get(node)!.dependsOn.flatMap((u) => (byUrn.has(u) ? [byUrn.get(u)!] : []));
+  const names = commands.get(node)!.dependsOn.flatMap((u) => (byUrn.has(u) ? [byUrn.get(u)!] : []));
+  if (node !== "control-1") assert.ok(names.includes("control-1"), `${node} does not wait for the first server`);
+  return [...new Set(names)].filter((n) => n !== "control-1" || node === "control-2").sort();
 }
 
 /** Every string anywhere in a value. */
@@ -31,13 +36,52 @@ function strings(value: unknown): string[] {
 }
 
 describe("K3sCluster on the offline engine", () => {
-  it("starts the first server, joins the other servers one at a time, and all agents in parallel after the first", async () => {
+  it("joins the servers one at a time, then the agents after every server, agentsAtOnce at a time", async () => {
     const run = await planOf("prod");
     assert.deepEqual(waitsFor(run, "control-1"), []);
     assert.deepEqual(waitsFor(run, "control-2"), ["control-1"]);
     assert.deepEqual(waitsFor(run, "control-3"), ["control-2"]);
-    assert.deepEqual(waitsFor(run, "worker-1"), ["control-1"]);
-    assert.deepEqual(waitsFor(run, "worker-2"), ["control-1"]);
+    // A kubelet must not be newer than any API server: on an upgrade the agents wait for the last server.
+    assert.deepEqual(waitsFor(run, "worker-1"), ["control-3"]);
+    assert.deepEqual(waitsFor(run, "worker-2"), ["control-3"]);
+
+    const raw = hetznerSections();
+    raw.site.pools[1].count = 5;
+    raw.k3s.upgrade = { agentsAtOnce: 2 };
+    const batched = await planOfSections(raw);
+    assert.deepEqual(waitsFor(batched, "worker-1"), ["control-3"]);
+    assert.deepEqual(waitsFor(batched, "worker-2"), ["control-3"]);
+    assert.deepEqual(waitsFor(batched, "worker-3"), ["worker-1", "worker-2"]);
+    assert.deepEqual(waitsFor(batched, "worker-4"), ["worker-1", "worker-2"]);
+    assert.deepEqual(waitsFor(batched, "worker-5"), ["worker-3", "worker-4"]);
+  });
+
+  it("with k3s.upgrade.drain, drains each node from the first server before its script and uncordons it after", async () => {
+    const raw = hetznerSections();
+    raw.k3s.upgrade = { drain: true };
+    const run = await planOfSections(raw);
+    const commands = nodeCommands(run);
+    const drain = byName(run, "site-k3s-drain-worker-1");
+    const uncordon = byName(run, "site-k3s-uncordon-worker-1");
+    assert.deepEqual(
+      commands.get("worker-1")!.dependsOn.filter((u) => u.includes("Command") && !u.endsWith("-node-control-1")),
+      [drain.urn],
+    );
+    assert.ok(uncordon.dependsOn.includes(commands.get("worker-1")!.urn));
+    // The next server waits for the previous one's uncordon: one node out of service at a time.
+    assert.ok(byName(run, "site-k3s-drain-control-2").dependsOn.includes(byName(run, "site-k3s-uncordon-control-1").urn));
+    assert.ok(drain.dependsOn.includes(byName(run, "site-k3s-uncordon-control-3").urn));
+    // With the admin kubeconfig on the first server: the node's own kubelet may not evict or cordon.
+    const connection = (drain.rawInputs.connection as { secret: Record<string, unknown> }).secret;
+    const firstConnection = (commands.get("control-1")!.rawInputs.connection as { secret: Record<string, unknown> }).secret;
+    assert.equal(connection.host, firstConnection.host);
+    assert.match(drain.inputs.create as string, /^ACTION='drain'$/m);
+    assert.match(drain.inputs.create as string, /^K3S_VERSION='v1\.33\.5\+k3s1'$/m);
+    assert.equal(drain.inputs.update, drain.inputs.create, "a version change re-runs it in place");
+    assert.equal(drain.inputs.triggers, undefined);
+    assert.match(uncordon.inputs.create as string, /^ACTION='uncordon'$/m);
+    // Off by default: no drain commands.
+    assert.ok(!(await planOfSections(hetznerSections())).resources.some((r) => r.name.includes("-drain-")));
   });
 
   it("waits for a node's own server only, not for the other servers", async () => {
@@ -71,7 +115,12 @@ describe("K3sCluster on the offline engine", () => {
       { host: "nuc.lan", user: "admin", port: 22 },
     );
     assert.equal(connection.proxy.privateKey, "<secret:k3s-sites:sshPrivateKey>");
-    assert.match(pi2.inputs.create as string, /^sudo -n bash -c /);
+    assert.match(pi2.inputs.create as string, /^sudo -n true 2>\/dev\/null \|\| \{ echo 'k3s-sites: pi cannot run sudo without a password on pi-2: /);
+    assert.match(pi2.inputs.create as string, /\nsudo -n bash -c /);
+    // A booting server refuses SSH for a while: dial long enough, but not for ever.
+    assert.equal(connection.dialErrorLimit, 60);
+    assert.equal(connection.perDialTimeout, 15);
+    assert.equal(connection.proxy.dialErrorLimit, 60);
   });
 
   it("keeps the token, the private key and the kubeconfig secret in every input and output", async () => {
@@ -79,15 +128,20 @@ describe("K3sCluster on the offline engine", () => {
     const token = byName(run, "site-k3s-token");
     assert.equal(token.type, "random:index/randomPassword:RandomPassword");
     const tokenValue = "<random:site-k3s-token>";
+    const agentTokenValue = "<random:site-k3s-agent-token>";
+    assert.equal(byName(run, "site-k3s-agent-token").type, "random:index/randomPassword:RandomPassword");
     for (const [node, command] of nodeCommands(run)) {
       assert.equal(command.inputs.stdin, SECRET, node);
-      assert.deepEqual(command.rawInputs.stdin, { secret: `${tokenValue}\n` }, node);
+      // Agents get the agent token only: the server token is cluster admin.
+      const stdin = node.startsWith("control") ? `${tokenValue}\n${agentTokenValue}\n` : `${agentTokenValue}\n`;
+      assert.deepEqual(command.rawInputs.stdin, { secret: stdin }, node);
       assert.ok(command.additionalSecretOutputs?.includes("stdin"), node);
       assert.equal(command.inputs.connection, SECRET, node);
     }
     for (const r of run.resources) {
       for (const text of strings(r.inputs)) {
         assert.ok(!text.includes(tokenValue), `${r.name} shows the token`);
+        assert.ok(!text.includes(agentTokenValue), `${r.name} shows the agent token`);
         assert.ok(!text.includes("sshPrivateKey>"), `${r.name} shows the private key`);
       }
     }
@@ -98,25 +152,52 @@ describe("K3sCluster on the offline engine", () => {
     assert.equal(byName(run, "site-k3s-provider").inputs.kubeconfig, SECRET);
   });
 
-  it("rewrites the kubeconfig to the API name, under the site's name, for a provider with a stable identity", async () => {
+  it("reaches the API on the first server's public IPv4, and names k3s.apiHost only in the operator's kubeconfig", async () => {
     const run = await planOf("prod");
     const provider = byName(run, "site-k3s-provider");
     assert.equal(provider.inputs.clusterIdentifier, "k3s-sites/prod");
-    const kubeconfig = parse((provider.rawInputs.kubeconfig as { secret: string }).secret);
-    assert.equal(kubeconfig.clusters[0].cluster.server, "https://k8s.example.com:6443");
-    assert.equal(kubeconfig["current-context"], "prod");
+    const nodes = run.outputs.nodes as { name: string; publicIpv4: string; publicIpv6: string }[];
+    const first = nodes.find((n) => n.name === "control-1")!;
+    const programs = parse((provider.rawInputs.kubeconfig as { secret: string }).secret);
+    assert.equal(programs.clusters[0].cluster.server, `https://${first.publicIpv4}:6443`);
+    assert.equal(programs["current-context"], "prod");
+    // The operator's copy (a stack output) names the API by k3s.apiHost, which is in the certificate.
+    assert.equal(run.outputs.kubeconfig, SECRET);
+    const script = nodeCommands(run).get("control-1")!.inputs.create as string;
+    assert.match(script, /tls-san:\n {2}- k8s\.example\.com\n/);
     const read = byName(run, "site-k3s-kubeconfig");
     assert.deepEqual(read.dependsOn.filter((u) => u.includes("-node-")), [nodeCommands(run).get("control-1")!.urn]);
   });
 
-  it("points the kubeconfig at the first server's public address when no API name is set", async () => {
+  it("reaches the API on the first server's IPv6 without public IPv4, and on a home server's SSH address", async () => {
     const raw = hetznerSections();
+    raw.site.publicIpv4 = false;
+    raw.site.network = { natGateway: "10.0.0.2" };
     const run = await planOfSections(raw);
-    const provider = byName(run, "site-k3s-provider");
-    const kubeconfig = parse((provider.rawInputs.kubeconfig as { secret: string }).secret);
-    const nodes = run.outputs.nodes as { name: string; publicIpv4: string }[];
-    const first = nodes.find((n) => n.name === "control-1")!;
-    assert.equal(kubeconfig.clusters[0].cluster.server, `https://${first.publicIpv4}:6443`);
+    const nodes = run.outputs.nodes as { name: string; publicIpv6: string }[];
+    const v6 = nodes.find((n) => n.name === "control-1")!.publicIpv6;
+    const kubeconfig = parse((byName(run, "site-k3s-provider").rawInputs.kubeconfig as { secret: string }).secret);
+    assert.equal(kubeconfig.clusters[0].cluster.server, `https://[${v6}]:6443`);
+
+    const home = await planOf("home");
+    const homeConfig = parse((byName(home, "site-k3s-provider").rawInputs.kubeconfig as { secret: string }).secret);
+    const nuc = nodeCommands(home).get("nuc")!;
+    const host = (nuc.rawInputs.connection as { secret: Record<string, string> }).secret.host;
+    assert.equal(homeConfig.clusters[0].cluster.server, `https://${host}:6443`);
+    assert.ok((nuc.inputs.create as string).includes(`\n  - ${host}\n`), "the SSH address is in the certificate");
+  });
+
+  it("leaves deleteUnreachable off, so an unreachable API never empties the state", async () => {
+    const run = await planOf("prod");
+    assert.equal(byName(run, "site-k3s-provider").inputs.deleteUnreachable, undefined);
+  });
+
+  it("reads the kubeconfig again when the first server reports a different one, without replacing the provider", async () => {
+    const run = await planOf("prod");
+    const read = byName(run, "site-k3s-kubeconfig");
+    assert.equal(read.inputs.delete, undefined, "replacing the read deletes nothing on the server");
+    assert.ok(Array.isArray(read.inputs.triggers) && (read.inputs.triggers as unknown[]).length === 1);
+    assert.equal(byName(run, "site-k3s-provider").inputs.clusterIdentifier, "k3s-sites/prod");
   });
 
   it("adding an agent leaves every other node's command unchanged", async () => {

@@ -1,10 +1,12 @@
 /**
- * Runs a node script in a sandbox: a temporary root (K3S_SITES_ROOT) and stub curl, systemctl, sysctl and modprobe
+ * Runs a node script in a sandbox: a temporary root (K3S_SITES_ROOT) holding what a systemd host with the memory
+ * cgroup has, and stub curl, systemctl, sysctl, modprobe, uname, ip and (when STUB_CLOUD_INIT is set) cloud-init
  * on PATH that record their calls. The stub curl "downloads" a stub installer, which installs a stub k3s binary
- * that reports the installed version and answers /readyz.
+ * that reports the installed version and answers /readyz, and writes the unit as install.sh does. A started k3s
+ * server writes its token file.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -21,7 +23,10 @@ done
 [ -n "$out" ] || exit 22
 cat > "$out" <<'INSTALLER'
 echo "installer version=$INSTALL_K3S_VERSION exec=$INSTALL_K3S_EXEC skip_start=$INSTALL_K3S_SKIP_START" >> "$CALLS"
-mkdir -p "$K3S_SITES_ROOT/usr/local/bin"
+[ -z "$STUB_INSTALLER_FAILS" ] || exit 1
+mkdir -p "$K3S_SITES_ROOT/usr/local/bin" "$K3S_SITES_ROOT/etc/systemd/system"
+if [ "$INSTALL_K3S_EXEC" = server ]; then unit=k3s; else unit=k3s-agent; fi
+echo "[Service]" > "$K3S_SITES_ROOT/etc/systemd/system/$unit.service"
 cat > "$K3S_SITES_ROOT/usr/local/bin/k3s" <<EOF
 #!/bin/sh
 if [ "\\$1" = --version ]; then
@@ -42,9 +47,33 @@ INSTALLER
 echo "systemctl $*" >> "$CALLS"
 mkdir -p "$K3S_SITES_ROOT/run/stub"
 case "$1" in
-  is-active) [ -f "$K3S_SITES_ROOT/run/stub/$3.active" ] ;;
-  start|restart) touch "$K3S_SITES_ROOT/run/stub/$2.active" ;;
+  is-active) [ -z "$STUB_NEVER_ACTIVE" ] && [ -f "$K3S_SITES_ROOT/run/stub/$3.active" ] ;;
+  is-failed) [ -n "$STUB_UNIT_FAILS" ] ;;
+  start|restart)
+    unit="$2"; [ "$unit" != --no-block ] || unit="$3"
+    touch "$K3S_SITES_ROOT/run/stub/$unit.active"
+    if [ "$unit" = k3s ] && [ ! -f "$K3S_SITES_ROOT/var/lib/rancher/k3s/server/token" ]; then
+      mkdir -p "$K3S_SITES_ROOT/var/lib/rancher/k3s/server"
+      echo "K10\${STUB_CA_HASH}::server:stub" > "$K3S_SITES_ROOT/var/lib/rancher/k3s/server/token"
+    fi
+    if [ "$unit" = k3s ] && [ ! -f "$K3S_SITES_ROOT/etc/rancher/k3s/k3s.yaml" ]; then
+      mkdir -p "$K3S_SITES_ROOT/etc/rancher/k3s"
+      echo "apiVersion: v1" > "$K3S_SITES_ROOT/etc/rancher/k3s/k3s.yaml"
+    fi
+    ;;
 esac
+`,
+  // The waits poll with sleep; tests shorten their deadlines instead of waiting.
+  sleep: `#!/bin/sh
+exit 0
+`,
+  uname: `#!/bin/sh
+if [ "$1" = -m ]; then echo "$STUB_MACHINE"; else /bin/uname "$@"; fi
+`,
+  ip: `#!/bin/sh
+echo "ip $*" >> "$CALLS"
+i=2
+for a in $STUB_ADDRESSES; do echo "$i: eth0    inet $a/32 scope global eth0"; i=$((i + 1)); done
 `,
   sysctl: `#!/bin/sh
 echo "sysctl $*" >> "$CALLS"
@@ -71,13 +100,23 @@ export interface RunResult {
   readonly calls: string[];
 }
 
+const created: string[] = [];
+// Removed when the test process ends, whether its tests passed or not.
+process.on("exit", () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
 export function makeSandbox(): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), "k3s-sites-sandbox-"));
+  created.push(dir);
   const root = join(dir, "root");
   const bin = join(dir, "bin");
   const tmp = join(dir, "tmp");
   const calls = join(dir, "calls.log");
-  for (const d of [root, bin, tmp]) mkdirSync(d, { recursive: true });
+  for (const d of [root, bin, tmp, join(root, "run/systemd/system"), join(root, "sys/fs/cgroup")]) {
+    mkdirSync(d, { recursive: true });
+  }
+  writeFileSync(join(root, "sys/fs/cgroup/cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
   for (const [name, body] of Object.entries(STUBS)) {
     writeFileSync(join(bin, name), body);
     chmodSync(join(bin, name), 0o755);
@@ -102,6 +141,16 @@ export function makeSandbox(): Sandbox {
       writeFileSync(calls, "");
       const file = join(dir, "script.sh");
       writeFileSync(file, script);
+      // The host matches the node's values unless a test says otherwise.
+      const value = (name: string) => new RegExp(`^${name}='([^']*)'$`, "m").exec(script)?.[1] ?? "";
+      const machine = value("EXPECTED_ARCH") === "arm64" ? "aarch64" : "x86_64";
+      const cloudInit = env.STUB_CLOUD_INIT;
+      if (cloudInit !== undefined) {
+        writeFileSync(join(bin, "cloud-init"), `#!/bin/sh\necho "cloud-init $*" >> "$CALLS"\nexit ${Number(cloudInit)}\n`);
+        chmodSync(join(bin, "cloud-init"), 0o755);
+      } else {
+        rmSync(join(bin, "cloud-init"), { force: true });
+      }
       const result = spawnSync("bash", [file], {
         input: stdin,
         encoding: "utf8",
@@ -111,6 +160,9 @@ export function makeSandbox(): Sandbox {
           CALLS: calls,
           TMPDIR: tmp,
           STUB_SERVER_VERSIONS: "",
+          STUB_MACHINE: machine,
+          STUB_ADDRESSES: `127.0.0.1 ${value("PRIVATE_IP")}`,
+          STUB_CA_HASH: "ab".repeat(32),
           ...env,
         },
         timeout: 20_000,

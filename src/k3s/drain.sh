@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# k3s-sites: cordons and drains one node before its k3s is upgraded (ACTION=drain), and uncordons it afterwards
+# (ACTION=uncordon). Runs on the first server with the admin kubeconfig: a node's own kubelet credentials may not
+# list, cordon or evict (the Node authorizer). Values come from the generated header that replaces the @values
+# line below. Only a node that is in the cluster and runs another version is drained, and only a node this script
+# cordoned is uncordoned, so a run with nothing to upgrade changes nothing and a manual cordon stays.
+set -euo pipefail
+
+# @values
+
+: "${ACTION:?}" "${NODE:?}" "${K3S_VERSION:?}" "${DRAIN_TIMEOUT:?}"
+
+ROOT="${K3S_SITES_ROOT:-}"
+MARK="k3s-sites.io/drained-for"
+
+log() { printf 'k3s-sites %s: %s\n' "$NODE" "$*" >&2; }
+fail() { log "$*"; exit 1; }
+kubectl() { "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@"; }
+
+if ! running="$(kubectl get node "$NODE" -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>/dev/null)"; then
+  log "not in the cluster: nothing to $ACTION"
+  exit 0
+fi
+
+case "$ACTION" in
+  drain)
+    # k3s nodes report the k3s release as their kubelet version, e.g. v1.33.5+k3s1.
+    if [ "$running" = "$K3S_VERSION" ]; then exit 0; fi
+    log "draining before the upgrade from $running to $K3S_VERSION"
+    kubectl annotate --overwrite node "$NODE" "$MARK=$K3S_VERSION" >/dev/null
+    kubectl cordon "$NODE" >/dev/null
+    kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s" >&2 ||
+      fail "the drain of $NODE did not finish within ${DRAIN_TIMEOUT}s (a PodDisruptionBudget or a pod that does not stop); see kubectl get pods -A --field-selector spec.nodeName=$NODE, then run pulumi up again or set k3s.upgrade.drain to false"
+    ;;
+  uncordon)
+    if [ -z "$(kubectl get node "$NODE" -o "jsonpath={.metadata.annotations.k3s-sites\.io/drained-for}")" ]; then exit 0; fi
+    kubectl uncordon "$NODE" >/dev/null
+    kubectl annotate node "$NODE" "$MARK-" >/dev/null
+    log "uncordoned after the upgrade to $running"
+    ;;
+  *) fail "unknown ACTION $ACTION" ;;
+esac

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { drainScript } from "../../src/k3s/script";
+import { exampleSections, parse1 } from "../helpers";
+import { makeSandbox, type Sandbox } from "./sandbox";
+
+const prod = parse1(exampleSections("prod"));
+const worker = prod.nodes.find((n) => n.name === "worker-1")!;
+
+/**
+ * A first server's k3s whose kubectl knows one node: STUB_NODE_VERSION is its kubelet version (unset: no such
+ * node), STUB_DRAINED its k3s-sites annotation; STUB_DRAIN_FAILS makes the drain time out.
+ */
+function serverWithKubectl(box: Sandbox): void {
+  const bin = join(box.root, "usr/local/bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(
+    join(bin, "k3s"),
+    `#!/bin/sh
+shift 3 # kubectl --kubeconfig <file>
+echo "kubectl $*" >> "$CALLS"
+case "$1 $*" in
+  get*kubeletVersion*) [ -n "$STUB_NODE_VERSION" ] || exit 1; printf '%s' "$STUB_NODE_VERSION" ;;
+  get*drained-for*) printf '%s' "$STUB_DRAINED" ;;
+  drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;
+esac
+exit 0
+`,
+  );
+  chmodSync(join(bin, "k3s"), 0o755);
+}
+
+const changes = (calls: string[]) => calls.filter((c) => !c.startsWith("kubectl get"));
+
+describe("drain and uncordon around an upgrade", () => {
+  it("cordons and drains a node that runs another version, marking it as drained by k3s-sites", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.32.9+k3s1" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(changes(run.calls), [
+      "kubectl annotate --overwrite node worker-1 k3s-sites.io/drained-for=v1.33.5+k3s1",
+      "kubectl cordon worker-1",
+      "kubectl drain worker-1 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
+    ]);
+  });
+
+  it("does nothing for a node that already runs the version, or is not in the cluster yet (a first install)", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const same = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.33.5+k3s1" });
+    assert.equal(same.status, 0, same.stderr);
+    assert.deepEqual(changes(same.calls), []);
+    const absent = box.run(drainScript(prod, worker, "drain"), "");
+    assert.equal(absent.status, 0, absent.stderr);
+    assert.deepEqual(changes(absent.calls), []);
+    // Before the first server has k3s at all.
+    const bare = makeSandbox().run(drainScript(prod, worker, "drain"), "");
+    assert.equal(bare.status, 0, bare.stderr);
+    assert.match(bare.stderr, /not in the cluster: nothing to drain/);
+  });
+
+  it("fails with the node, the wait and what to look at when the drain does not finish", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.32.9+k3s1", STUB_DRAIN_FAILS: "1" });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /the drain of worker-1 did not finish within 600s .*kubectl get pods -A --field-selector spec\.nodeName=worker-1/);
+  });
+
+  it("uncordons only a node it drained itself, so a manual cordon stays", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const drained = box.run(drainScript(prod, worker, "uncordon"), "", { STUB_NODE_VERSION: "v1.33.5+k3s1", STUB_DRAINED: "v1.33.5+k3s1" });
+    assert.equal(drained.status, 0, drained.stderr);
+    assert.deepEqual(changes(drained.calls), ["kubectl uncordon worker-1", "kubectl annotate node worker-1 k3s-sites.io/drained-for-"]);
+    const manual = box.run(drainScript(prod, worker, "uncordon"), "", { STUB_NODE_VERSION: "v1.33.5+k3s1" });
+    assert.equal(manual.status, 0, manual.stderr);
+    assert.deepEqual(changes(manual.calls), []);
+  });
+});
