@@ -58,7 +58,7 @@ export const SCENARIOS = {
   serverPoolAboveControl: {
     change: "a server pool `lead` (count 2) listed above `control`",
     base: "prod",
-    config: prod((c) => pools(c).unshift({ name: "lead", role: "server", count: 2, serverType: "cx23" })),
+    config: prod((c) => pools(c).unshift({ name: "lead", role: "server", count: 2, serverType: "cpx22" })),
   },
   removeLastAgent: {
     change: "pool worker (agent): count 2 -> 1",
@@ -85,7 +85,8 @@ export const SCENARIOS = {
     base: "prod",
     config: prod((c) => {
       c[SITE].sshPublicKey = NEW_PUBLIC_KEY;
-      c["k3s-sites:sshPrivateKey"] = "-----BEGIN OPENSSH PRIVATE KEY----- (the new key, a test value)";
+      // Set as Pulumi writes it with `pulumi config set --secret`: a plain value would be refused.
+      c["k3s-sites:sshPrivateKey"] = { secure: "v1:the-new-key-encrypted" };
     }),
   },
   loadBalancerServices: {
@@ -113,9 +114,9 @@ export const SCENARIOS = {
     config: prod((c) => (c[SITE].operatorCidrs = [...c[SITE].operatorCidrs, "198.51.100.77/32"])),
   },
   serverTypeResize: {
-    change: "pool control (server): serverType cx23 -> cx33",
+    change: "pool control (server): serverType cpx22 -> cpx32",
     base: "prod",
-    config: prod((c) => (pool(c, "control").serverType = "cx33")),
+    config: prod((c) => (pool(c, "control").serverType = "cpx32")),
   },
 } satisfies Record<string, Scenario>;
 
