@@ -29,7 +29,7 @@ const LAZY: Readonly<Record<string, RegExp>> = {
   "@npmcli/arborist": /[/\\]@pulumi[/\\]pulumi[/\\]runtime[/\\]closure[/\\]codePaths\.js$/,
 };
 
-function lazyModule(load: () => any): unknown {
+export function lazyModule(load: () => any): unknown {
   let real: any;
   const get = () => (real ??= load());
   return new Proxy(
