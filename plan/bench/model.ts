@@ -3,9 +3,11 @@
  * for its dependencies (dependsOn, its provider, a custom parent), takes a stated time, and holds one of
  * `--parallel` slots while it runs. Pure functions of the recorded resources.
  *
- * The engine schedules greedily: a step starts as soon as its dependencies are done and a slot is free, in
- * registration order among the ready ones. That is list scheduling, simulated here; the ideal is the critical path
- * (the same times with only the graph's waits, as if slots were unbounded).
+ * The engine schedules greedily: a step starts as soon as its dependencies are done and a slot is free, first
+ * ready first. That is list scheduling, simulated here. The ideal graph keeps only the necessary waits: the same
+ * steps and times, but a node's bootstrap waits for the first server's only, not for another joining node's (k3s
+ * retries a join while another member is an etcd learner; see README, "Performance"). The ideal time is its
+ * critical path.
  */
 import { NODE_COMMAND_PATTERN } from "../render";
 import {
@@ -121,8 +123,18 @@ export function latencyOf(
  * The steps of a create: custom resources and remote Kubernetes components (a component of ours costs no time and
  * no slot). A wait on one of our components is a wait on every step beneath it.
  */
-export function stepsOf(resources: readonly GraphResource[], latency?: (r: GraphResource) => number): Step[] {
+export function stepsOf(
+  resources: readonly GraphResource[],
+  latency?: (r: GraphResource) => number,
+  options: { readonly ideal?: boolean } = {},
+): Step[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const isNode = (r: GraphResource | undefined) =>
+    r !== undefined && r.type === "command:remote:Command" && NODE_COMMAND_PATTERN.test(r.name);
+  const isFirstNode = (r: GraphResource | undefined) => isNode(r) && !nodeCommandWaitsOnNode(r!, byUrn);
+  /** In the ideal graph, a node waits for no other node's bootstrap than the first server's. */
+  const necessary = (r: GraphResource, dep: string) =>
+    !options.ideal || !isNode(r) || !isNode(byUrn.get(dep)) || isFirstNode(byUrn.get(dep));
   const seconds = latency ?? ((r: GraphResource) => latencyOf(r, byUrn));
   const custom = resources.filter(isStep);
   const index = new Map(custom.map((r, i) => [r.urn, i]));
@@ -140,7 +152,7 @@ export function stepsOf(resources: readonly GraphResource[], latency?: (r: Graph
   return custom.map((r, i) => {
     const waits = new Set<number>();
     const parent = r.parent ? byUrn.get(r.parent) : undefined;
-    const on = [...r.dependsOn, ...(r.provider ? [r.provider] : []), ...(parent && isStep(parent) ? [parent.urn] : [])];
+    const on = [...r.dependsOn.filter((d) => necessary(r, d)), ...(r.provider ? [r.provider] : []), ...(parent && isStep(parent) ? [parent.urn] : [])];
     for (const urn of on) {
       const j = index.get(urn);
       if (j !== undefined) waits.add(j);
@@ -178,36 +190,39 @@ export function makespan(steps: readonly Step[], slots: number): number {
   const waiting = steps.map((s) => s.after.length);
   const dependants: number[][] = steps.map(() => []);
   steps.forEach((s, i) => s.after.forEach((j) => dependants[j]!.push(i)));
+  // First come, first served: the engine queues a step when its registration arrives, which the SDK sends once
+  // the step's dependencies are done; steps ready at the same moment go in registration order.
   const ready: number[] = [];
   for (let i = 0; i < n; i++) if (waiting[i] === 0) ready.push(i);
   const running: { i: number; end: number }[] = [];
   let now = 0;
   let done = 0;
   while (done < n) {
-    ready.sort((a, b) => a - b);
     while (running.length < slots && ready.length > 0) {
       const i = ready.shift()!;
       running.push({ i, end: now + steps[i]!.seconds });
     }
     if (running.length === 0) throw new Error("dependency cycle: steps left that can never start");
     now = Math.min(...running.map((r) => r.end));
+    const newlyReady: number[] = [];
     for (let k = running.length - 1; k >= 0; k--) {
       const r = running[k]!;
       if (r.end > now) continue;
       running.splice(k, 1);
       done += 1;
-      for (const d of dependants[r.i]!) if (--waiting[d]! === 0) ready.push(d);
+      for (const d of dependants[r.i]!) if (--waiting[d]! === 0) newlyReady.push(d);
     }
+    ready.push(...newlyReady.sort((a, b) => a - b));
   }
   return now;
 }
 
 /**
- * The smallest `--parallel` whose makespan is within `factor` of the critical path (found by bisection: list
+ * The smallest `--parallel` whose makespan is within `factor` of `best` (the critical path unless given) (found by bisection: list
  * scheduling is close to, not exactly, monotonic in the slots; the answer is checked before it is returned).
  */
-export function parallelWithin(steps: readonly Step[], factor = 1.1): number {
-  const target = criticalPath(steps) * factor;
+export function parallelWithin(steps: readonly Step[], factor = 1.1, best = criticalPath(steps)): number {
+  const target = best * factor;
   let lo = 1;
   let hi = Math.max(1, steps.length);
   while (lo < hi) {
@@ -221,18 +236,25 @@ export function parallelWithin(steps: readonly Step[], factor = 1.1): number {
 }
 
 export interface DeployModel {
+  /** The ideal graph's critical path: the best any --parallel can do. */
   readonly criticalPathSeconds: number;
-  /** Makespan by slot count; Infinity is unbounded. */
+  /** Makespan of the program's graph by slot count; Infinity is unbounded. */
   readonly makespan: ReadonlyMap<number, number>;
+  /** Makespan of the ideal graph by the same slot counts. */
+  readonly idealMakespan: ReadonlyMap<number, number>;
+  /** The fewest slots that get the program's graph within 10% of criticalPathSeconds. */
   readonly parallelWithin10Percent: number;
 }
 
 export function deployModel(resources: readonly GraphResource[], slots: readonly number[] = [8, 32, Infinity]): DeployModel {
   const steps = stepsOf(resources);
+  const ideal = stepsOf(resources, undefined, { ideal: true });
+  const best = criticalPath(ideal);
   return {
-    criticalPathSeconds: criticalPath(steps),
+    criticalPathSeconds: best,
     makespan: new Map(slots.map((p) => [p, makespan(steps, p)])),
-    parallelWithin10Percent: parallelWithin(steps),
+    idealMakespan: new Map(slots.map((p) => [p, makespan(ideal, p)])),
+    parallelWithin10Percent: parallelWithin(steps, 1.1, best),
   };
 }
 

@@ -41,6 +41,11 @@ describe("deploy model", () => {
     assert.equal(makespan(fan(8), Infinity), criticalPath(fan(8)));
   });
 
+  it("starts ready steps first come, first served, as the engine queues registrations", () => {
+    // Step 3 was ready at 0 and step 1 only at 1: step 3 takes the free slot although step 1 registered first.
+    assert.equal(makespan([step(1), step(5, 0), step(5), step(5), step(10, 1)], 2), 20);
+  });
+
   it("refuses a cycle instead of looping", () => {
     assert.throws(() => criticalPath([step(1, 1), step(1, 0)]), /dependency cycle/);
     assert.throws(() => makespan([step(1, 1), step(1, 0)], 2), /dependency cycle/);
@@ -107,6 +112,17 @@ describe("deploy model", () => {
     const byUrn = new Map();
     assert.ok(latencyOf(server(true), byUrn) > latencyOf(server(false), byUrn));
     assert.ok(latencyOf(server(false), byUrn) > 20);
+  });
+
+  it("keeps in the ideal graph only a node's wait for the first server, not for another joining server", () => {
+    const cmd = "command:remote:Command";
+    const resources = [
+      res("n1", { type: cmd, name: "site-k3s-node-c1" }),
+      res("n2", { type: cmd, name: "site-k3s-node-c2", dependsOn: ["n1"] }),
+      res("n3", { type: cmd, name: "site-k3s-node-c3", dependsOn: ["n1", "n2"] }),
+    ];
+    assert.deepEqual(stepsOf(resources, () => 1).map((s) => s.after), [[], [0], [0, 1]]);
+    assert.deepEqual(stepsOf(resources, () => 1, { ideal: true }).map((s) => s.after), [[], [0], [0]]);
   });
 
   it("formats durations as minutes and seconds", () => {
