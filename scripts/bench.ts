@@ -25,6 +25,7 @@ function median(values: readonly number[]): number {
 
 interface Run {
   wallSeconds: number;
+  cpuSeconds: number;
   maxRssMiB: number;
 }
 
@@ -37,8 +38,8 @@ function planOnce(stackFile: string, out: string, report: string): Run {
   );
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (child.status !== 0) throw new Error(`plan of ${stackFile} exited ${child.status}:\n${child.stderr}`);
-  const usage = JSON.parse(readFileSync(report, "utf8")) as { maxRssKiB: number };
-  return { wallSeconds, maxRssMiB: usage.maxRssKiB / 1024 };
+  const usage = JSON.parse(readFileSync(report, "utf8")) as { maxRssKiB: number; cpuSeconds: number };
+  return { wallSeconds, cpuSeconds: usage.cpuSeconds, maxRssMiB: usage.maxRssKiB / 1024 };
 }
 
 function main(): void {
@@ -66,6 +67,7 @@ function main(): void {
       const results = Array.from({ length: runs }, (_, i) => planOnce(stackFile, out, join(dir, `usage-${i}.json`)));
       const name = site.name;
       line(name, "plan-wall-median-s", median(results.map((r) => r.wallSeconds)).toFixed(2));
+      line(name, "plan-cpu-median-s", median(results.map((r) => r.cpuSeconds)).toFixed(2));
       line(name, "plan-peak-rss-median-mib", median(results.map((r) => r.maxRssMiB)).toFixed(0));
 
       const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as GraphResource[];
