@@ -52,7 +52,6 @@ export function lazyModule(load: () => any): unknown {
 }
 
 if (!process.env.PLAN_EAGER_MODULES) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = require("node:module") as { _load: (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown };
   const load = Module._load;
   Module._load = function (request, parent, isMain) {
