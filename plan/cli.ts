@@ -6,6 +6,8 @@
  * Runs the real program offline and writes what it would register (see README, "Offline plan"). An invalid stack
  * config prints its problems, writes nothing and exits 1.
  */
+// First: settings that make the plan cheaper without changing what it records (see the file).
+import "./bench/engine-settings";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";

@@ -3,6 +3,7 @@
  */
 import { stringify } from "yaml";
 import { secretDigestsOf } from "./diff-state";
+import { deployModel, formatDuration } from "./bench/model";
 import type { ProgramRun, RecordedResource } from "./engine";
 
 /** Remote commands named `<...>-node-<node>` run a node's bootstrap script; the plan writes it as nodes/<node>.sh. */
@@ -121,6 +122,21 @@ export function summarize(run: ProgramRun, files: Readonly<Record<string, string
   } else {
     lines.push("load balancer: none");
   }
+  lines.push(deployLine(run));
   lines.push(`files: ${Object.keys(files).sort().join(", ")}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** Pulumi's default --parallel: 4 x GOMAXPROCS (pulumi v3.248.0 pkg/cmd/pulumi/operations/up.go defaultParallel). */
+const CI_DEFAULT_PARALLEL = 8; // a 2-CPU runner
+
+/** The modelled `pulumi up` of a new site (plan/bench/model.ts; assumptions in the README, "Performance"). */
+export function deployLine(run: ProgramRun): string {
+  const model = deployModel(run.resources, [CI_DEFAULT_PARALLEL]);
+  const p = model.parallelWithin10Percent;
+  const atDefault = model.makespan.get(CI_DEFAULT_PARALLEL)!;
+  return (
+    `modelled pulumi up of a new site: ${formatDuration(model.criticalPathSeconds)} at best; ` +
+    `${formatDuration(atDefault)} at --parallel ${CI_DEFAULT_PARALLEL}; --parallel ${p} gets within 10% of the best`
+  );
 }

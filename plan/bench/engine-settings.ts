@@ -1,0 +1,64 @@
+/**
+ * Process settings for the offline plan, imported first by plan/cli.ts (before any Pulumi module loads). They change
+ * nothing the plan records, only what it costs (see README, "Performance"):
+ *
+ * - Source maps off: tsx turns Node's source-map support on, and then every `new Error().stack` is mapped back to
+ *   TypeScript. @pulumi/pulumi 3.248.0 takes a stack per resource (resource.js Resource.callsites, for the
+ *   RegisterResourceRequest's sourcePosition, which the plan does not record) and one per promise
+ *   (runtime/debuggable.js debuggablePromise, for leak reports). Mapping them was about a third of a 100-node plan.
+ * - Error.stackTraceLimit 0: the per-promise stacks are never read on a successful run; capturing them cost a
+ *   further tenth of the time and 35 MB. Resource.callsites sets its own limit, so sourcePosition is unchanged.
+ *
+ * PLAN_STACK_TRACES=1 keeps both, for a plan that fails with an error whose stack you need.
+ */
+if (!process.env.PLAN_STACK_TRACES) {
+  process.setSourceMapsEnabled(false);
+  Error.stackTraceLimit = 0;
+}
+
+export const planStackTraces = Boolean(process.env.PLAN_STACK_TRACES);
+
+/**
+ * Modules @pulumi/pulumi 3.248.0 loads eagerly for closure serialization (runtime/closure: `typescript` through
+ * typescript-shim.js, `@npmcli/arborist` in codePaths.js), which the program never uses: a third of the time
+ * before the first resource. They load on first use instead. Both are reached as `ns.member` after __importStar,
+ * which returns a module that says `__esModule` as it is, so a proxy that loads on first other access is enough.
+ */
+const LAZY: Readonly<Record<string, RegExp>> = {
+  typescript: /[/\\]@pulumi[/\\]pulumi[/\\]typescript-shim\.js$/,
+  "@npmcli/arborist": /[/\\]@pulumi[/\\]pulumi[/\\]runtime[/\\]closure[/\\]codePaths\.js$/,
+};
+
+export function lazyModule(load: () => any): unknown {
+  let real: any;
+  const get = () => (real ??= load());
+  return new Proxy(
+    {},
+    {
+      get: (_, prop) => {
+        if (prop === "__esModule") return true;
+        const mod = get();
+        if (prop === "default" && !(mod && mod.__esModule)) return mod;
+        return mod[prop];
+      },
+      has: (_, prop) => prop in get(),
+      ownKeys: () => Reflect.ownKeys(get()),
+      getOwnPropertyDescriptor: (_, prop) => {
+        const d = Reflect.getOwnPropertyDescriptor(get(), prop);
+        return d ? { ...d, configurable: true } : undefined;
+      },
+    },
+  );
+}
+
+if (!process.env.PLAN_EAGER_MODULES) {
+  const Module = require("node:module") as { _load: (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown };
+  const load = Module._load;
+  Module._load = function (request, parent, isMain) {
+    const from = LAZY[request];
+    if (from && parent?.filename && from.test(parent.filename)) {
+      return lazyModule(() => load.call(this, request, parent, isMain));
+    }
+    return load.call(this, request, parent, isMain);
+  };
+}

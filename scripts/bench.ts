@@ -1,0 +1,119 @@
+/**
+ * npm run bench [-- --runs <n>] [-- --only <site>]
+ *
+ * Plans generated sites (plan/bench/sites.ts) in fresh processes, the way `npm run plan` does, and prints one line
+ * per figure: `<site> <figure> <value>`, so that two runs can be compared with diff. Not a test: figures move with
+ * the machine's load, which is printed first.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { FLAT_REQUESTS, SERVER_TYPE, serverCreateCalls, total } from "../plan/bench/api-calls";
+import { deployModel, formatDuration, serverShapeOf, type GraphResource } from "../plan/bench/model";
+import { BENCH_SITES } from "../plan/bench/sites";
+import { NODE_COMMAND_PATTERN } from "../plan/render";
+
+const ROOT = join(__dirname, "..");
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+interface Run {
+  wallSeconds: number;
+  cpuSeconds: number;
+  maxRssMiB: number;
+}
+
+function planOnce(stackFile: string, out: string, report: string): Run {
+  const started = process.hrtime.bigint();
+  const child = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--import", join(ROOT, "plan/bench/report-usage.ts"), join(ROOT, "plan/cli.ts"), "--stack-file", stackFile, "--out", out],
+    { cwd: ROOT, env: { ...process.env, BENCH_REPORT: report }, encoding: "utf8" },
+  );
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (child.status !== 0) throw new Error(`plan of ${stackFile} exited ${child.status}:\n${child.stderr}`);
+  const usage = JSON.parse(readFileSync(report, "utf8")) as { maxRssKiB: number; cpuSeconds: number };
+  return { wallSeconds, cpuSeconds: usage.cpuSeconds, maxRssMiB: usage.maxRssKiB / 1024 };
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { runs: { type: "string", default: "3" }, only: { type: "string" } },
+  });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1, got ${values.runs}`);
+  const sites = BENCH_SITES.filter((s) => !values.only || s.name === values.only);
+  if (sites.length === 0) throw new Error(`--only ${values.only}: no such site; have ${BENCH_SITES.map((s) => s.name).join(", ")}`);
+
+  const line = (site: string, figure: string, value: string) => process.stdout.write(`${site} ${figure} ${value}\n`);
+  line("machine", "node", process.version);
+  line("machine", "cpus", `${cpus().length} x ${cpus()[0]?.model ?? "unknown"}`);
+  line("machine", "load-before", loadavg().map((l) => l.toFixed(2)).join(" "));
+
+  const dir = mkdtempSync(join(tmpdir(), "k3s-sites-bench-"));
+  try {
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    for (const site of sites) {
+      const stackFile = join(dir, `Pulumi.${site.name}.yaml`);
+      writeFileSync(stackFile, site.yaml(ROOT));
+      const out = join(dir, "out", site.name);
+      const results = Array.from({ length: runs }, (_, i) => planOnce(stackFile, out, join(dir, `usage-${i}.json`)));
+      const name = site.name;
+      line(name, "plan-wall-median-s", median(results.map((r) => r.wallSeconds)).toFixed(2));
+      line(name, "plan-cpu-median-s", median(results.map((r) => r.cpuSeconds)).toFixed(2));
+      line(name, "plan-peak-rss-median-mib", median(results.map((r) => r.maxRssMiB)).toFixed(0));
+
+      const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as GraphResource[];
+      const customs = resources.filter((r) => r.custom);
+      const ssh = customs.filter((r) => r.type === "command:remote:Command");
+      line(name, "resources", String(resources.length));
+      line(name, "resources-per-node", (resources.length / site.nodes).toFixed(2));
+      line(name, "ssh-commands", String(ssh.length));
+      line(name, "ssh-commands-per-node", (ssh.length / site.nodes).toFixed(2));
+      line(name, "node-bootstrap-commands", String(ssh.filter((r) => NODE_COMMAND_PATTERN.test(r.name)).length));
+
+      const servers = customs.filter((r) => r.type === SERVER_TYPE);
+      const serverRequests = servers.map((s) => total(serverCreateCalls(serverShapeOf(s))).requests);
+      const siteRequests = customs.reduce((n, r) => n + (FLAT_REQUESTS[r.type] ?? 0), 0);
+      if (servers.length > 0) {
+        line(name, "hetzner-requests-per-server-max", String(Math.max(...serverRequests)));
+        line(name, "hetzner-requests-per-server-min", String(Math.min(...serverRequests)));
+        // What the hcloud Provider's pollInterval "2s" (exponential) would spend: see README, "Performance".
+        const twoSeconds = { intervalSeconds: 2, fn: "exponential" } as const;
+        line(
+          name,
+          "hetzner-requests-per-server-max-poll-2s",
+          String(Math.max(...servers.map((s) => total(serverCreateCalls(serverShapeOf(s), twoSeconds)).requests))),
+        );
+        const all = serverRequests.reduce((a, b) => a + b, 0) + siteRequests;
+        line(name, "hetzner-requests-total", String(all));
+        line(name, "hetzner-requests-per-node", (all / site.nodes).toFixed(1));
+        // The project's bucket: 3,600 requests, refilled at one per second.
+        line(name, "hetzner-budget-share", `${((all / 3600) * 100).toFixed(0)}%`);
+      }
+
+      const model = deployModel(resources);
+      line(name, "deploy-ideal-critical-path", formatDuration(model.criticalPathSeconds));
+      for (const [p, seconds] of model.makespan) {
+        const label = Number.isFinite(p) ? `parallel-${p}` : "parallel-unbounded";
+        const ideal = model.idealMakespan.get(p)!;
+        line(name, `deploy-${label}`, formatDuration(seconds));
+        line(name, `deploy-${label}-ideal-graph`, formatDuration(ideal));
+        line(name, `deploy-${label}-ratio-to-ideal-graph`, (seconds / ideal).toFixed(2));
+      }
+      line(name, "deploy-parallel-within-10pct", String(model.parallelWithin10Percent));
+    }
+    line("machine", "load-after", loadavg().map((l) => l.toFixed(2)).join(" "));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { describe, it } from "node:test";
+import { lazyModule } from "../../plan/bench/engine-settings";
+import { ROOT } from "../helpers";
+
+function filesOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, "utf8");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("plan engine settings", () => {
+  it("loads a lazy module on first use, not before, and keeps its members and default", () => {
+    let loads = 0;
+    const mod = lazyModule(() => {
+      loads += 1;
+      return { answer: 42 };
+    }) as { __esModule: boolean; answer: number; default: { answer: number } };
+    assert.equal(mod.__esModule, true);
+    assert.equal(loads, 0);
+    assert.equal(mod.answer, 42);
+    assert.equal(mod.default.answer, 42);
+    assert.equal(loads, 1);
+  });
+
+  it("writes the same plan with and without them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plan-settings-"));
+    try {
+      const plan = (out: string, env: Record<string, string>) => {
+        const r = spawnSync(process.execPath, ["--import", "tsx", "plan/cli.ts", "--stack", "prod", "--out", out], {
+          cwd: ROOT,
+          env: { ...process.env, ...env },
+          encoding: "utf8",
+        });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.replace(out, "<out>");
+      };
+      const fast = plan(join(dir, "fast"), {});
+      const plain = plan(join(dir, "plain"), { PLAN_STACK_TRACES: "1", PLAN_EAGER_MODULES: "1" });
+      assert.equal(fast, plain);
+      assert.deepEqual(filesOf(join(dir, "fast")), filesOf(join(dir, "plain")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
