@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HetznerSite, NodeSpec } from "../../src/config/site";
 import {
   firewallRules,
+  HCLOUD_POLL,
   loadBalancerServices,
   placementGroups,
   serverLabels,
@@ -56,7 +57,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
     const labels = siteLabels(siteName);
     for (const warning of hetznerWarnings({ site })) pulumi.log.warn(warning, this);
 
-    this.provider = new hcloud.Provider(`${name}-provider`, { token: args.token }, { parent: this });
+    this.provider = new hcloud.Provider(`${name}-provider`, { token: args.token, ...HCLOUD_POLL }, { parent: this });
     const child = { parent: this, provider: this.provider };
 
     this.network = new hcloud.Network(

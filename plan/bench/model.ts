@@ -11,13 +11,13 @@
  */
 import { NODE_COMMAND_PATTERN } from "../render";
 import {
-  PROVIDER_DEFAULT_POLL,
+  pollSettingsOf,
   SERVER_TYPE,
   serverCreateCalls,
   total,
   type PollSettings,
   type ServerShape,
-} from "./api-calls";
+} from "../../src/hetzner/api-calls";
 
 /** The fields of a recorded resource the model reads (resources.json has them all). */
 export interface GraphResource {
@@ -99,12 +99,15 @@ function nodeCommandWaitsOnNode(r: GraphResource, byUrn: ReadonlyMap<string, Gra
 export function latencyOf(
   r: GraphResource,
   byUrn: ReadonlyMap<string, GraphResource>,
-  poll: PollSettings = PROVIDER_DEFAULT_POLL,
+  poll?: PollSettings,
 ): number {
   const remote = REMOTE_COMPONENTS[r.type];
   if (!r.custom) return remote ?? 0;
   if (r.type.startsWith("pulumi:providers:") || r.type.startsWith("random:")) return 0;
-  if (r.type === SERVER_TYPE) return total(serverCreateCalls(serverShapeOf(r), poll)).seconds;
+  if (r.type === SERVER_TYPE) {
+    const settings = poll ?? pollSettingsOf(r.provider ? byUrn.get(r.provider)?.inputs : undefined);
+    return total(serverCreateCalls(serverShapeOf(r), settings)).seconds;
+  }
   if (r.type === "command:remote:Command") {
     if (!NODE_COMMAND_PATTERN.test(r.name)) return LATENCY_SECONDS.otherCommand;
     if (!nodeCommandWaitsOnNode(r, byUrn)) return LATENCY_SECONDS.firstServerBootstrap;

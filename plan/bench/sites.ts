@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { LOAD_BALANCER_TYPES } from "../../src/hetzner/types";
 
 type Doc = { config: Record<string, any> };
 
@@ -17,9 +18,15 @@ export function hetznerSite(root: string, nodes: number): string {
   const doc = example(root, "prod");
   const site = doc.config["k3s-sites:site"];
   site.pools = [
-    { name: "control", role: "server", count: 3, serverType: "cx23" },
-    { name: "worker", role: "agent", count: nodes - 3, serverType: "cax21" },
+    { name: "control", role: "server", count: 3, serverType: "cpx22" },
+    { name: "worker", role: "agent", count: nodes - 3, serverType: "cpx22" },
   ];
+  // The load balancer targets every server and forwards 80, 443 and the example's ports: the smallest type that
+  // holds them (src/hetzner/types.ts).
+  const services = 2 + ((site.loadBalancer?.services as unknown[] | undefined)?.length ?? 0);
+  const fits = LOAD_BALANCER_TYPES.find((t) => t.targets >= nodes && t.services >= services);
+  if (!fits) throw new Error(`no load-balancer type holds ${nodes} targets`);
+  site.loadBalancer = { ...(site.loadBalancer ?? {}), type: fits.name };
   return stringify(doc);
 }
 

@@ -5,7 +5,8 @@
  */
 import type { Problem } from "../config/errors";
 import type { SiteConfig } from "../config/site";
-import { PLACEMENT_GROUP_LIMIT } from "./model";
+import { pollSettingsOf, serverCreateCalls, total } from "./api-calls";
+import { HCLOUD_POLL, PLACEMENT_GROUP_LIMIT } from "./model";
 import { LOAD_BALANCER_TYPES, loadBalancerType, orderableAlternative, serverType, TYPES_READ_ON } from "./types";
 
 /** Servers one Hetzner network holds (docs.hetzner.com/cloud/networks/overview). */
@@ -19,11 +20,13 @@ export const PLACEMENT_GROUPS_PER_PROJECT = 50;
 export const API_BUCKET = 3600; // requests
 export const API_REFILL_PER_SECOND = 1; // requests
 /**
- * Requests a new server costs through @pulumi/hcloud's Terraform provider: about 19 (k3s-sites issue 15, counted in
- * terraform-provider-hcloud v1.68.0 internal/server/resource.go: the server-type, image and placement-group lookups,
- * the create, action polling with backoff, the network attach and its polling, protection, and the final read).
+ * Requests a new server costs through @pulumi/hcloud's Terraform provider, at most (a protected control-plane server
+ * in a placement group), with the poll settings the program gives the provider: counted call by call from the
+ * provider's code in api-calls.ts (terraform-provider-hcloud v1.68.0 internal/server/resource.go, hcloud-go v2.47.0).
  */
-export const API_REQUESTS_PER_SERVER = 19;
+export const API_REQUESTS_PER_SERVER = total(
+  serverCreateCalls({ protect: true, placementGroup: true, network: true, sshKeys: 1 }, pollSettingsOf(HCLOUD_POLL)),
+).requests;
 /**
  * Every other Hetzner object (network, subnet, route, key, firewall, group, load balancer and its parts): assumed
  * three (the create, one action poll, the read), not counted from the provider's code; servers dominate the total.
@@ -103,8 +106,11 @@ export function checkHetznerLimits(config: SiteConfig): Problem[] {
   return problems;
 }
 
-/** What does not stop a run but the user should know before it: types Hetzner no longer sells, a slow run. */
-export function hetznerWarnings(config: Pick<SiteConfig, "site">): string[] {
+/**
+ * What does not stop a run but the user should know before it: types Hetzner no longer sells, a slow run.
+ * `perServer`: requests a server costs (the site's polling by default).
+ */
+export function hetznerWarnings(config: Pick<SiteConfig, "site">, perServer = API_REQUESTS_PER_SERVER): string[] {
   if (config.site.kind !== "hetzner") return [];
   const site = config.site;
   const warnings: string[] = [];
@@ -137,12 +143,12 @@ export function hetznerWarnings(config: Pick<SiteConfig, "site">): string[] {
         `not from Hetzner's own data (${lbType.source}); check them before pulumi up`,
     );
   }
-  const estimate = apiRequestEstimate(config);
+  const estimate = apiRequestEstimate(config, perServer);
   if (estimate.requests > API_BUCKET / 2) {
     const minutes = Math.ceil(estimate.requests / API_REFILL_PER_SECOND / 60);
     const overBucket = Math.max(0, estimate.requests - API_BUCKET);
     warnings.push(
-      `creating this site takes about ${estimate.requests} Hetzner API requests (${API_REQUESTS_PER_SERVER} per server for ` +
+      `creating this site takes about ${estimate.requests} Hetzner API requests (${perServer} per server for ` +
         `${estimate.servers} servers, ${API_REQUESTS_PER_OBJECT} for each of ${estimate.objects} other objects; estimated from ` +
         `the Terraform provider behind @pulumi/hcloud). The project's budget is ${API_BUCKET} requests, refilled at ` +
         `${API_REFILL_PER_SECOND} per second: ` +
@@ -156,7 +162,10 @@ export function hetznerWarnings(config: Pick<SiteConfig, "site">): string[] {
 }
 
 /** The Hetzner API requests a first `pulumi up` of the site makes, estimated per object. */
-export function apiRequestEstimate(config: Pick<SiteConfig, "site">): { servers: number; objects: number; requests: number } {
+export function apiRequestEstimate(
+  config: Pick<SiteConfig, "site">,
+  perServer = API_REQUESTS_PER_SERVER,
+): { servers: number; objects: number; requests: number } {
   if (config.site.kind !== "hetzner") return { servers: 0, objects: 0, requests: 0 };
   const site = config.site;
   const servers = serverCount(config);
@@ -168,5 +177,5 @@ export function apiRequestEstimate(config: Pick<SiteConfig, "site">): { servers:
     placementGroupCount(config) +
     3 + // load balancer, its network attachment, its target
     2 + site.loadBalancer.services.length;
-  return { servers, objects, requests: servers * API_REQUESTS_PER_SERVER + objects * API_REQUESTS_PER_OBJECT };
+  return { servers, objects, requests: servers * perServer + objects * API_REQUESTS_PER_OBJECT };
 }

@@ -17,6 +17,20 @@ export interface PollSettings {
 
 /** terraform-provider-hcloud v1.68.0 hcloud/provider.go: poll_interval "500ms", poll_function "exponential". */
 export const PROVIDER_DEFAULT_POLL: PollSettings = { intervalSeconds: 0.5, fn: "exponential" };
+/**
+ * The poll settings of an hcloud Provider, from its recorded inputs `pollInterval` (a Go duration such as "500ms" or
+ * "2s", as the provider parses it with time.ParseDuration) and `pollFunction`; the provider's defaults where unset.
+ */
+export function pollSettingsOf(providerInputs: Readonly<Record<string, unknown>> | undefined): PollSettings {
+  const interval = providerInputs?.pollInterval;
+  const fn = providerInputs?.pollFunction;
+  const match = typeof interval === "string" ? /^(\d+(?:\.\d+)?)(ms|s)$/.exec(interval) : null;
+  return {
+    intervalSeconds: match ? Number(match[1]) / (match[2] === "ms" ? 1000 : 1) : PROVIDER_DEFAULT_POLL.intervalSeconds,
+    fn: fn === "constant" || fn === "exponential" ? fn : PROVIDER_DEFAULT_POLL.fn,
+  };
+}
+
 /** hcloud-go v2.47.0 hcloud/client.go ExponentialBackoff: multiplier 2 (provider.go), cap one minute. */
 const EXPONENTIAL_CAP_SECONDS = 60;
 

@@ -2,12 +2,17 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   PROVIDER_DEFAULT_POLL,
+  SERVER_TYPE,
+  pollSettingsOf,
   pollWait,
   pollsFor,
   serverCreateCalls,
   total,
   type ServerShape,
-} from "../../plan/bench/api-calls";
+} from "../../src/hetzner/api-calls";
+import { serverShapeOf } from "../../plan/bench/model";
+import { HCLOUD_POLL } from "../../src/hetzner/model";
+import { byName, planOf } from "../plan/run";
 
 const control: ServerShape = { protect: true, placementGroup: true, network: true, sshKeys: 1 };
 const agent: ServerShape = { ...control, protect: false };
@@ -65,5 +70,23 @@ describe("Hetzner API calls of @pulumi/hcloud 1.41.0 (terraform-provider-hcloud 
     assert.equal(total(serverCreateCalls(control, twoSeconds)).requests, 15);
     assert.equal(total(serverCreateCalls(agent, twoSeconds)).requests, 13);
     assert.ok(total(serverCreateCalls(control, twoSeconds)).seconds <= total(serverCreateCalls(control)).seconds);
+  });
+});
+
+describe("the poll settings the program gives the hcloud Provider", () => {
+  it("reads a Go duration and the poll function from the provider's inputs, the defaults where unset", () => {
+    assert.deepEqual(pollSettingsOf({ pollInterval: "2s", pollFunction: "exponential" }), { intervalSeconds: 2, fn: "exponential" });
+    assert.deepEqual(pollSettingsOf({ pollInterval: "750ms", pollFunction: "constant" }), { intervalSeconds: 0.75, fn: "constant" });
+    assert.deepEqual(pollSettingsOf({}), PROVIDER_DEFAULT_POLL);
+  });
+
+  it("keeps a prod server at 15 requests or fewer: the provider polls 2 s doubling", async () => {
+    const run = await planOf("prod");
+    const provider = byName(run, "site-hetzner-provider");
+    assert.deepEqual([provider.inputs.pollInterval, provider.inputs.pollFunction], [HCLOUD_POLL.pollInterval, HCLOUD_POLL.pollFunction]);
+    const poll = pollSettingsOf(provider.inputs);
+    for (const server of run.resources.filter((r) => r.type === SERVER_TYPE)) {
+      assert.ok(total(serverCreateCalls(serverShapeOf(server), poll)).requests <= 15, server.name);
+    }
   });
 });
