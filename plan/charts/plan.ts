@@ -2,9 +2,10 @@
 import type { ProgramRun, StackFile } from "../engine";
 import { diffObjects, formatDiff } from "./diff";
 import { renderChart } from "./render";
-import { chartFiles, chartSummary, renderSiteCharts, siteConfigOf } from "./site";
+import { chartFiles, chartSummary, manifestsFile, renderSiteCharts, siteConfigOf } from "./site";
 
 export interface ChartPlan {
+  /** charts/*.yaml, and manifests.yaml with the charts' objects after the program's (it replaces the program-only one). */
   readonly files: Record<string, string>;
   /** Summary lines and diffs, newline-terminated. */
   readonly text: string;
@@ -24,10 +25,10 @@ export function parseChartDiff(arg: string): { chart: string; version: string } 
 export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonly string[] = []): ChartPlan {
   const requested = diffs.map(parseChartDiff);
   const site = renderSiteCharts(run, siteConfigOf(stackFile));
-  const lines = chartSummary(site);
+  const lines = chartSummary(site, run);
   if ("skipped" in site) {
     if (requested.length > 0) throw new Error(`--chart-diff needs helm: ${site.skipped}`);
-    return { files: {}, text: `${lines.join("\n")}\n` };
+    return { files: { "manifests.yaml": manifestsFile(run, site) }, text: `${lines.join("\n")}\n` };
   }
   let text = `${lines.join("\n")}\n`;
   for (const { chart, version } of requested) {
@@ -39,5 +40,5 @@ export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonl
     const old = renderChart(site.helm, { ...current.spec, version }, site.capabilities);
     text += formatDiff(chart, version, current.spec.version, diffObjects(old.objects, current.objects));
   }
-  return { files: chartFiles(site), text };
+  return { files: { ...chartFiles(site), "manifests.yaml": manifestsFile(run, site) }, text };
 }
