@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { objectKey } from "../../plan/charts/diff";
 import type { K8sObject } from "../../plan/charts/render";
+import { reachSummary } from "../../plan/charts/plan";
 import { chartSummary, manifestsFile } from "../../plan/charts/site";
 import { manifestsOf } from "../../plan/render";
 import { planOf } from "../plan/run";
@@ -36,6 +37,31 @@ describe("manifests.yaml and the summary, with the rendered charts", HELM_SKIP ?
       chartSummary(site.charts, site.run)[0],
       `kubernetes objects: ${site.all.length} (${program} of the program, ${rendered} rendered by 2 charts), all in manifests.yaml`,
     );
+  });
+});
+
+describe("the summary's reach and metrics lines", HELM_SKIP ? { skip: HELM_SKIP } : {}, () => {
+  it("lists what must reach the charts' pods and the metrics endpoints, and prints a blocked webhook as a problem", async () => {
+    const site = await siteUnderTest("home");
+    const lines = reachSummary(site.all, site.config, site.charts.charts);
+    assert.deepEqual(lines, [
+      "must reach the charts' pods (allowed by the site's NetworkPolicies unless listed below): " +
+        "api-server -> cert-manager/cert-manager-webhook:443 (port 10250), hubble-relay -> kube-system/hubble-peer:443 (port 4244)",
+      "metrics endpoints (no scraper configured unless scraped): kube-system/cilium-envoy:9964 host network, " +
+        "kube-system/cilium-operator:9963 host network, cert-manager/cert-manager-cainjector:9402 closed, " +
+        "cert-manager/cert-manager:9402 closed, cert-manager/cert-manager-webhook:9402 closed",
+    ]);
+    const blocked = reachSummary(
+      site.all.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.name === "cert-manager-webhook-from-api-server")),
+      site.config,
+      site.charts.charts,
+    );
+    // The validating and the mutating webhook configuration, each a problem.
+    assert.deepEqual(blocked.slice(0, 2), lines);
+    assert.equal(blocked.length, 4);
+    for (const line of blocked.slice(2)) {
+      assert.match(line, /^ {2}problem: the API server \(\w+WebhookConfiguration cert-manager-webhook\) -> cert-manager\/cert-manager-webhook:443 .*block it from 192\.168\.1\.10$/);
+    }
   });
 });
 
