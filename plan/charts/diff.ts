@@ -101,7 +101,7 @@ export function onlyVersionLabels(change: ObjectChange): boolean {
 
 function replacementNote(r: Replacement | undefined): string {
   if (!r) return "";
-  return ` (replaced: ${r.fields.join(", ")} ${r.fields.length > 1 ? "are" : "is"} immutable to the provider; ${r.deleteFirst ? "deleted first, then created with the same name" : "created first"})`;
+  return ` (replaced: ${r.fields.join(", ")} ${r.fields.length > 1 ? "are" : "is"} force-new in the provider; ${r.deleteFirst ? "deleted first, then created with the same name" : "created first"})`;
 }
 
 /** The diff as the plan prints it; objects whose only change is the chart's version labels are counted, not listed. */

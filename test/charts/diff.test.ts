@@ -41,7 +41,7 @@ describe("chart diff", () => {
       [
         "chart c 1 -> 2: 0 added, 0 removed, 2 changed (1 replaced)",
         "  ~ 1 objects change only their version labels (app.kubernetes.io/version, helm.sh/chart)",
-        "  ~ ConfigMap ns/b (replaced: data is immutable to the provider; deleted first, then created with the same name)",
+        "  ~ ConfigMap ns/b (replaced: data is force-new in the provider; deleted first, then created with the same name)",
         '      data.v: "1" -> "2"',
         '      metadata.labels.helm.sh/chart: "c-1" -> "c-2"',
         "",

@@ -75,7 +75,7 @@ describe("chart upgrades", skip, () => {
       assert.match(result.stdout, /^chart cert-manager v1\.21\.1 -> v1\.21\.2: 0 added, 0 removed, \d+ changed \(1 replaced\)$/m);
       assert.match(
         result.stdout,
-        /^ {2}~ Job cert-manager\/cert-manager-startupapicheck \(replaced: spec\.template is immutable to the provider; deleted first, then created with the same name\)$/m,
+        /^ {2}~ Job cert-manager\/cert-manager-startupapicheck \(replaced: spec\.template is force-new in the provider; deleted first, then created with the same name\)$/m,
       );
     } finally {
       rmSync(out, { recursive: true, force: true });
