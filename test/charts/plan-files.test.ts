@@ -4,12 +4,16 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { objectKey } from "../../plan/charts/diff";
 import type { K8sObject } from "../../plan/charts/render";
 import { reachSummary } from "../../plan/charts/plan";
 import { chartSummary, manifestsFile } from "../../plan/charts/site";
 import { manifestsOf } from "../../plan/render";
+import { ROOT } from "../helpers";
 import { planOf } from "../plan/run";
 import { HELM_SKIP, siteUnderTest } from "./support";
 
@@ -76,5 +80,15 @@ describe("manifests.yaml without helm", () => {
       `kubernetes objects: ${manifestsOf(run).length} of the program; the charts' objects are not known`,
       "charts: not rendered: K3S_SITES_HELM=none",
     ]);
+  });
+
+  it("refuses --chart-diff with the reason there is no helm, rather than printing no diff", () => {
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join(ROOT, "plan/cli.ts"), "--stack", "home", "--out", join(tmpdir(), "never-written-nohelm"), "--chart-diff", "cert-manager=v1.21.1"],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, K3S_SITES_HELM: "none" } },
+    );
+    assert.equal(result.status, 1, result.stdout);
+    assert.match(result.stderr, /^--chart-diff needs helm: K3S_SITES_HELM=none$/m);
   });
 });
