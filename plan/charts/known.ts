@@ -4,6 +4,7 @@
  */
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
 import type { ImageRule, KnownHook, RuntimeObject } from "./checks";
+import type { KnownMetrics } from "./metrics";
 
 /**
  * Hooks Chart v4 drops that a site does without. None today: cert-manager's only non-test hooks are its
@@ -47,3 +48,29 @@ export const IMAGE_RULES: Readonly<Record<string, ImageRule>> = {
     appVersion: (v) => `v${v}`,
   },
 };
+
+/**
+ * Metrics endpoints that are on with the site's values, on the host network (where NetworkPolicies do not apply),
+ * with no scraper configured. Both are cilium's defaults (values.yaml of 1.19.6: operator.prometheus.enabled and
+ * envoy.prometheus.enabled true, their serviceMonitor.enabled false; the agent's own prometheus.enabled and
+ * hubble.metrics are off, so the agent serves none). They serve read-only metrics over plain HTTP on every node
+ * that runs them: on a Hetzner site the firewall keeps them off the public addresses (it lets in only SSH and the
+ * API, src/hetzner/model.ts firewallRules) but not off the private network, which it does not filter; on a home
+ * site, the LAN reaches them.
+ */
+export const KNOWN_METRICS: readonly KnownMetrics[] = [
+  {
+    chart: "cilium",
+    kind: "Deployment",
+    name: "cilium-operator",
+    port: 9963,
+    reason: "operator.prometheus.enabled (chart default); the operator runs with hostNetwork (operator.hostNetwork, default true; templates/cilium-operator/deployment.yaml)",
+  },
+  {
+    chart: "cilium",
+    kind: "DaemonSet",
+    name: "cilium-envoy",
+    port: 9964,
+    reason: "envoy.prometheus.enabled (chart default); cilium-envoy runs with hostNetwork (templates/cilium-envoy/daemonset.yaml)",
+  },
+];

@@ -1,10 +1,16 @@
 /** The charts part of `npm run plan`: rendered files, summary lines, and the diffs asked for with --chart-diff. */
 import type { ProgramRun, StackFile } from "../engine";
 import { diffObjects, formatDiff } from "./diff";
-import { renderChart } from "./render";
-import { chartFiles, chartSummary, renderSiteCharts, siteConfigOf } from "./site";
+import { KNOWN_METRICS } from "./known";
+import { metricsEndpoints, metricsProblems } from "./metrics";
+import { blockedReaches, hubbleReaches, webhookReaches } from "./reach";
+import { renderChart, type K8sObject, type RenderedChart } from "./render";
+import { manifestsOf } from "../render";
+import type { SiteConfig } from "../../src/config/site";
+import { chartFiles, chartSummary, manifestsFile, renderSiteCharts, siteConfigOf } from "./site";
 
 export interface ChartPlan {
+  /** charts/*.yaml, and manifests.yaml with the charts' objects after the program's (it replaces the program-only one). */
   readonly files: Record<string, string>;
   /** Summary lines and diffs, newline-terminated. */
   readonly text: string;
@@ -23,13 +29,15 @@ export function parseChartDiff(arg: string): { chart: string; version: string } 
  */
 export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonly string[] = []): ChartPlan {
   const requested = diffs.map(parseChartDiff);
-  const site = renderSiteCharts(run, siteConfigOf(stackFile));
-  const lines = chartSummary(site);
+  const config = siteConfigOf(stackFile);
+  const site = renderSiteCharts(run, config);
+  const lines = chartSummary(site, run);
   if ("skipped" in site) {
     if (requested.length > 0) throw new Error(`--chart-diff needs helm: ${site.skipped}`);
-    return { files: {}, text: `${lines.join("\n")}\n` };
+    return { files: { "manifests.yaml": manifestsFile(run, site) }, text: `${lines.join("\n")}\n` };
   }
-  let text = `${lines.join("\n")}\n`;
+  const all = [...(manifestsOf(run) as unknown as K8sObject[]), ...site.charts.flatMap((c) => c.objects)];
+  let text = `${[...lines, ...reachSummary(all, config, site.charts)].join("\n")}\n`;
   for (const { chart, version } of requested) {
     const current = site.charts.find((c) => c.spec.chart === chart);
     if (!current) {
@@ -39,5 +47,38 @@ export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonl
     const old = renderChart(site.helm, { ...current.spec, version }, site.capabilities);
     text += formatDiff(chart, version, current.spec.version, diffObjects(old.objects, current.objects));
   }
-  return { files: chartFiles(site), text };
+  return { files: { ...chartFiles(site), "manifests.yaml": manifestsFile(run, site) }, text };
+}
+
+/**
+ * What must reach the charts' pods (webhooks the API server calls, Hubble Relay's calls to the agents) and the
+ * metrics endpoints they serve, checked against the site's NetworkPolicies on the rendered objects; a problem is
+ * printed, not fatal (the chart tests fail on it).
+ */
+export function reachSummary(all: readonly K8sObject[], config: SiteConfig, charts: readonly RenderedChart[]): string[] {
+  const policies = all.filter((o) => o.kind === "NetworkPolicy");
+  const apiServerIps = config.nodes.filter((n) => n.role === "server").map((n) => n.privateIp);
+  const nodeIps = config.nodes.map((n) => n.privateIp);
+  const webhooks = webhookReaches(all);
+  const hubble = hubbleReaches(all);
+  const reaches = [...webhooks.reaches, ...hubble.reaches];
+  const problems = [...webhooks.problems, ...hubble.problems, ...blockedReaches(reaches, policies, apiServerIps, nodeIps)];
+  const lines = [
+    `must reach the charts' pods (allowed by the site's NetworkPolicies unless listed below): ${
+      [...new Set(reaches.map((r) => `${r.from === "api-server" ? "api-server" : r.from.owner.metadata.name} -> ${r.service} (port ${r.port})`))].join(", ") ||
+      "nothing"
+    }`,
+  ];
+  const metrics: string[] = [];
+  for (const c of charts) {
+    const endpoints = metricsEndpoints(c.objects);
+    problems.push(...metricsProblems(c.spec.chart, endpoints, policies, KNOWN_METRICS));
+    for (const e of endpoints) {
+      const state = e.monitors.length > 0 ? "scraped" : e.target.spec.hostNetwork ? "host network" : "closed";
+      metrics.push(`${e.target.namespace}/${e.target.owner.metadata.name}:${e.port} ${state}`);
+    }
+  }
+  lines.push(`metrics endpoints (no scraper configured unless scraped): ${metrics.join(", ") || "none"}`);
+  lines.push(...problems.map((p) => `  problem: ${p}`));
+  return lines;
 }

@@ -12,21 +12,21 @@ import * as ipaddr from "ipaddr.js";
 import type { K8sObject } from "./render";
 import { workloadsOf, type Workload } from "./pods";
 
-interface Peer {
+export interface Peer {
   readonly ipBlock?: { cidr: string; except?: string[] };
   readonly podSelector?: Selector;
   readonly namespaceSelector?: Selector;
 }
-interface Selector {
+export interface Selector {
   readonly matchLabels?: Record<string, string>;
   readonly matchExpressions?: readonly { key: string; operator: string; values?: string[] }[];
 }
-interface Rule {
+export interface Rule {
   readonly ports?: readonly { port?: number | string; protocol?: string; endPort?: number }[];
   readonly from?: readonly Peer[];
   readonly to?: readonly Peer[];
 }
-interface Policy extends K8sObject {
+export interface Policy extends K8sObject {
   readonly spec: { podSelector: Selector; policyTypes?: string[]; ingress?: Rule[]; egress?: Rule[] };
 }
 
@@ -68,7 +68,7 @@ function peerMatches(peer: Peer, ep: Endpoint, policyNamespace: string): boolean
   return ep.pod.namespace === policyNamespace && matches(peer.podSelector, ep.pod.labels);
 }
 
-function portMatches(rule: Rule, port: number, portName: string | undefined): boolean {
+export function portMatches(rule: Rule, port: number, portName: string | undefined): boolean {
   if (!rule.ports || rule.ports.length === 0) return true;
   return rule.ports.some((p) => {
     if ((p.protocol ?? "TCP") !== "TCP") return false;
@@ -78,7 +78,7 @@ function portMatches(rule: Rule, port: number, portName: string | undefined): bo
   });
 }
 
-function types(p: Policy): string[] {
+export function types(p: Policy): string[] {
   return p.spec.policyTypes ?? (p.spec.egress ? ["Ingress", "Egress"] : ["Ingress"]);
 }
 
@@ -152,7 +152,7 @@ interface ServiceObj extends K8sObject {
 }
 
 /** The pods and container port behind `service:port`, or a problem sentence. */
-function resolve(objects: readonly K8sObject[], ns: string, name: string, port: number): { target: Workload; port: number; portName?: string } | string {
+export function resolve(objects: readonly K8sObject[], ns: string, name: string, port: number): { target: Workload; port: number; portName?: string } | string {
   const svc = objects.find((o): o is ServiceObj => o.kind === "Service" && o.metadata.name === name && o.metadata.namespace === ns);
   if (!svc) return `Service ${ns}/${name} is not rendered`;
   const sp = svc.spec.ports?.find((p) => p.port === port);

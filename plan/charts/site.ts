@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../../src/config/load";
 import type { SiteConfig } from "../../src/config/site";
 import type { ProgramRun, StackFile } from "../engine";
+import { manifestsOf } from "../render";
 import { findHelm, type Helm } from "./helm";
 import { vendoredChart } from "./vendored";
 import { CHART_TYPE, chartSpecOf, crdApiVersions, renderChart, type Capabilities, type RenderedChart } from "./render";
@@ -59,6 +60,28 @@ function multiDoc(docs: readonly unknown[]): string {
   return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
 }
 
+/**
+ * manifests.yaml with every object the site applies: the program's own, then each chart's rendered objects (what
+ * Chart v4 registers as its children on `pulumi up`), each chart introduced by a comment. Without helm the charts'
+ * objects are not known: a comment per chart says so.
+ */
+export function manifestsFile(run: ProgramRun, site: SiteCharts | { skipped: string }): string {
+  const program = manifestsOf(run);
+  const parts = [`# ${program.length} objects of the program\n${multiDoc(program)}`];
+  if ("skipped" in site) {
+    for (const r of run.resources.filter((r) => r.type === CHART_TYPE)) {
+      const s = chartSpecOf(r);
+      parts.push(`# chart ${s.release}: ${s.chart} ${s.version} in ${s.namespace}, not rendered: ${site.skipped} (its inputs are in charts.yaml)\n`);
+    }
+  } else {
+    for (const c of site.charts) {
+      const { spec } = c;
+      parts.push(`# chart ${spec.release}: ${spec.chart} ${spec.version} in ${spec.namespace}, ${c.objects.length} objects (also in charts/${spec.release}.yaml)\n${multiDoc(c.objects)}`);
+    }
+  }
+  return parts.join("---\n");
+}
+
 /** charts/<release>.yaml (what Pulumi applies) and charts/<release>.hooks.yaml (what Chart v4 drops). */
 export function chartFiles(site: SiteCharts): Record<string, string> {
   const files: Record<string, string> = {};
@@ -69,10 +92,25 @@ export function chartFiles(site: SiteCharts): Record<string, string> {
   return files;
 }
 
-/** The summary's lines on charts: helm, objects per chart, and every dropped hook. */
-export function chartSummary(site: SiteCharts | { skipped: string }): string[] {
-  if ("skipped" in site) return [`charts: not rendered: ${site.skipped}`];
-  const lines = [`charts rendered with helm ${site.helm.version} from ${site.helm.source}, kube ${site.capabilities.kubeVersion}:`];
+/**
+ * The summary's lines on charts: the Kubernetes objects the site applies (a Chart counts as one resource above, but
+ * registers each rendered object as a child on `pulumi up`), helm, objects per chart, and every dropped hook.
+ */
+export function chartSummary(site: SiteCharts | { skipped: string }, run?: ProgramRun): string[] {
+  const program = run ? manifestsOf(run).length : undefined;
+  if ("skipped" in site) {
+    return [
+      ...(program !== undefined ? [`kubernetes objects: ${program} of the program; the charts' objects are not known`] : []),
+      `charts: not rendered: ${site.skipped}`,
+    ];
+  }
+  const rendered = site.charts.reduce((n, c) => n + c.objects.length, 0);
+  const lines = [
+    ...(program !== undefined
+      ? [`kubernetes objects: ${program + rendered} (${program} of the program, ${rendered} rendered by ${site.charts.length} charts), all in manifests.yaml`]
+      : []),
+    `charts rendered with helm ${site.helm.version} from ${site.helm.source}, kube ${site.capabilities.kubeVersion}:`,
+  ];
   for (const c of site.charts) {
     const { spec } = c;
     lines.push(`  ${spec.release}: ${spec.chart} ${spec.version} in ${spec.namespace}, ${c.objects.length} objects`);

@@ -1,7 +1,7 @@
 /** The upgrade diff: objects added, removed and changed, keyed without apiVersion. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { diffObjects, formatDiff } from "../../plan/charts/diff";
+import { diffObjects, formatDiff, onlyVersionLabels, replacementOf } from "../../plan/charts/diff";
 import type { K8sObject } from "../../plan/charts/render";
 
 const obj = (kind: string, name: string, extra: Record<string, unknown> = {}, labels: Record<string, string> = {}): K8sObject =>
@@ -15,7 +15,14 @@ describe("chart diff", () => {
     assert.deepEqual(diff, {
       added: ["Service ns/new"],
       removed: ["Secret ns/gone"],
-      changed: [{ key: "ConfigMap ns/a", paths: ['data.x: "1" -> "2"', 'data.y: (absent) -> "3"'] }],
+      changed: [
+        {
+          key: "ConfigMap ns/a",
+          paths: ['data.x: "1" -> "2"', 'data.y: (absent) -> "3"'],
+          // enableConfigMapMutable is off: a ConfigMap's data is force-new (plan/replacements.ts).
+          replacement: { fields: ["data"], deleteFirst: true },
+        },
+      ],
     });
   });
 
@@ -32,13 +39,34 @@ describe("chart diff", () => {
     assert.equal(
       text,
       [
-        "chart c 1 -> 2: 0 added, 0 removed, 2 changed",
+        "chart c 1 -> 2: 0 added, 0 removed, 2 changed (1 replaced)",
         "  ~ 1 objects change only their version labels (app.kubernetes.io/version, helm.sh/chart)",
-        "  ~ ConfigMap ns/b",
+        "  ~ ConfigMap ns/b (replaced: data is force-new in the provider; deleted first, then created with the same name)",
         '      data.v: "1" -> "2"',
         '      metadata.labels.helm.sh/chart: "c-1" -> "c-2"',
         "",
       ].join("\n"),
     );
+  });
+
+  it("replaces a Job whose pod template changes, deleting it first, and updates a Deployment in place", () => {
+    const job = (image: string, version: string): K8sObject =>
+      ({
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: "check", namespace: "ns" },
+        spec: { template: { metadata: { labels: { "helm.sh/chart": version } }, spec: { containers: [{ name: "c", image }] } } },
+      }) as K8sObject;
+    const deployment = (image: string): K8sObject => ({ ...job(image, "c-1"), apiVersion: "apps/v1", kind: "Deployment" }) as K8sObject;
+    const [jobChange] = diffObjects([job("i:1", "c-1")], [job("i:2", "c-2")]).changed;
+    assert.deepEqual(jobChange?.replacement, { fields: ["spec.template"], deleteFirst: true });
+    assert.equal(diffObjects([deployment("i:1")], [deployment("i:2")]).changed[0]?.replacement, undefined);
+    // A Job whose template changes only its version labels is still replaced: it is listed, not counted.
+    const [labelsOnly] = diffObjects([job("i:1", "c-1")], [job("i:1", "c-2")]).changed;
+    assert.equal(onlyVersionLabels(labelsOnly!), false);
+    assert.match(formatDiff("c", "1", "2", diffObjects([job("i:1", "c-1")], [job("i:1", "c-2")])), /^ {2}~ Job ns\/check \(replaced: spec\.template/m);
+    // The paths carry their values after ": "; the rule is matched on the path alone.
+    assert.equal(replacementOf(job("i", "c"), ['metadata.labels.x: "spec.template" -> "y"']), undefined);
+    assert.deepEqual(replacementOf(job("i", "c"), ["metadata.name: \"a\" -> \"b\""])?.fields, ["metadata.name"]);
   });
 });

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { imageProblems, missingReferences, unlistedHooks } from "../../plan/charts/checks";
 import { findHelm } from "../../plan/charts/helm";
-import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../plan/charts/known";
+import { IMAGE_RULES, KNOWN_HOOKS, KNOWN_METRICS, RUNTIME_OBJECTS } from "../../plan/charts/known";
+import { metricsEndpoints, metricsProblems } from "../../plan/charts/metrics";
 import { renderChart } from "../../plan/charts/render";
 import { vendoredVersions } from "../../plan/charts/vendored";
 import { HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
@@ -34,6 +35,7 @@ describe("every vendored chart version", skip, () => {
         assert.deepEqual(await schemaProblems(rendered.objects, crdValidator(all)), []);
         assert.deepEqual(valuesProblems(rendered) ?? [], []);
         assert.deepEqual(imageProblems(rendered, IMAGE_RULES[chart]!), []);
+        assert.deepEqual(metricsProblems(chart, metricsEndpoints(rendered.objects), all, KNOWN_METRICS), []);
       });
     }
   }

