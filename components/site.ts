@@ -32,8 +32,11 @@ export class Site extends pulumi.ComponentResource {
   readonly networkId?: pulumi.Output<number>;
   /** The cluster: its kubeconfig (secret) and the Kubernetes provider for everything in it. */
   readonly cluster: K3sCluster;
-  /** The CNI, first in the cluster: every other Kubernetes object of the site depends on it. */
-  readonly cni: Canal | Cilium;
+  /**
+   * The CNI, first in the cluster: every other Kubernetes object of the site depends on it.
+   * @default - none with cni.plugin flannel: k3s runs its own Flannel
+   */
+  readonly cni?: Canal | Cilium;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -82,12 +85,13 @@ export class Site extends pulumi.ComponentResource {
     if (config.cni.plugin === "canal") {
       if (args.canalManifest === undefined) throw new pulumi.ResourceError("a canal site needs its manifest", this, true);
       this.cni = new Canal(`${name}-canal`, { ...cniArgs, manifest: args.canalManifest }, { parent: this });
-    } else {
+    } else if (config.cni.plugin === "cilium") {
       this.cni = new Cilium(`${name}-cilium`, cniArgs, { parent: this });
     }
 
-    // Everything else in the cluster waits for the CNI: pods cannot start without it.
-    const afterCni = [this.cni];
+    // Everything else in the cluster waits for the CNI: pods cannot start without it. k3s's own Flannel comes up
+    // with the first server.
+    const afterCni: pulumi.Resource[] = this.cni ? [this.cni] : [this.cluster.firstServerCommand];
     const provider = this.cluster.provider;
     const nginx = new NginxIngress(
       `${name}-nginx`,

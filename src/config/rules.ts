@@ -16,6 +16,7 @@ import {
 import { unexpectedProblem, type Problem } from "./errors";
 import { checkCiliumL2Devices } from "../cni/cilium";
 import { checkMtu } from "../cni/rules-mtu";
+import { checkFlannel } from "../cni/flannel/flannel";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
 import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
 import { checkClusterRanges } from "../k3s/rules-ranges";
@@ -633,6 +634,7 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkMtu,
   checkKubernetesVersion,
   checkCiliumL2Devices,
+  checkFlannel,
   checkApps,
 ];
 

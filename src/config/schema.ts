@@ -4,6 +4,7 @@
  * cross-field rules live in resolve.ts and rules.ts.
  */
 import { z } from "zod";
+import { flannelSchema } from "../cni/flannel/flannel";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
@@ -309,11 +310,12 @@ const cilium = z.strictObject({
 
 export const cniSchema = z.strictObject({
   plugin: z
-    .enum(["canal", "cilium"], { message: "expected canal or cilium" })
+    .enum(["canal", "cilium", "flannel"], { message: "expected canal, cilium or flannel" })
     .optional()
     .meta({ description: "Default: canal on hetzner sites, cilium on ssh sites. Fixed at creation." }),
   canal: canal.prefault({}),
   cilium: cilium.prefault({}),
+  flannel: flannelSchema.prefault({}).meta({ description: "k3s's own Flannel (cni.plugin flannel)." }),
 });
 
 export const ingressSchema = z.strictObject({

@@ -52,7 +52,7 @@ export type SshSite = SshSiteConfig;
 export interface SiteConfig {
   readonly site: HetznerSite | SshSite;
   readonly k3s: StackConfig["k3s"] & { readonly clusterDns: string };
-  readonly cni: StackConfig["cni"] & { readonly plugin: "canal" | "cilium" };
+  readonly cni: StackConfig["cni"] & { readonly plugin: "canal" | "cilium" | "flannel" };
   readonly ingress: StackConfig["ingress"] & { readonly proxyProtocol: boolean };
   readonly certificates: StackConfig["certificates"];
   readonly networkPolicies: StackConfig["networkPolicies"];
