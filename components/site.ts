@@ -3,6 +3,8 @@ import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
+import { Metallb } from "./lb/metallb";
+import { metallbOf } from "../src/lb/metallb/metallb";
 import { CertManager } from "./edge/cert-manager";
 import { NginxIngress } from "./edge/nginx";
 import { K3sCluster } from "./k3s/cluster";
@@ -93,13 +95,16 @@ export class Site extends pulumi.ComponentResource {
     // with the first server.
     const afterCni: pulumi.Resource[] = this.cni ? [this.cni] : [this.cluster.firstServerCommand];
     const provider = this.cluster.provider;
+    const metallb = metallbOf(config);
+    const lb = metallb ? new Metallb(`${name}-metallb`, { metallb, provider, dependsOn: afterCni }, { parent: this }) : undefined;
     const nginx = new NginxIngress(
       `${name}-nginx`,
       {
         config,
         provider,
         ...(infra instanceof HetznerInfra ? { statusAddress: infra.loadBalancer.apply((lb) => lb.ipv4) } : {}),
-        dependsOn: afterCni,
+        // With MetalLB, nginx's Service asks for its address once the pools exist.
+        dependsOn: lb ? [...afterCni, lb] : afterCni,
       },
       { parent: this },
     );

@@ -17,6 +17,7 @@ import { unexpectedProblem, type Problem } from "./errors";
 import { checkCiliumL2Devices } from "../cni/cilium";
 import { checkMtu } from "../cni/rules-mtu";
 import { checkFlannel } from "../cni/flannel/flannel";
+import { checkMetallb } from "../lb/metallb/metallb";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
 import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
 import { checkClusterRanges } from "../k3s/rules-ranges";
@@ -635,6 +636,7 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkKubernetesVersion,
   checkCiliumL2Devices,
   checkFlannel,
+  checkMetallb,
   checkApps,
 ];
 

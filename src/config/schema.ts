@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { flannelSchema } from "../cni/flannel/flannel";
+import { metallbSchema } from "../lb/metallb/metallb";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
@@ -144,6 +145,14 @@ export const sshSiteSchema = z.strictObject({
     cidr: cidrV4().meta({ description: "The LAN or VPN the hosts share, e.g. 192.168.1.0/24." }),
   }),
   hosts: z.array(sshHost).min(1, { message: "list at least one host with role server" }),
+  loadBalancer: z
+    .strictObject({
+      metallb: metallbSchema
+        .optional()
+        .meta({ description: "MetalLB: LAN addresses for LoadBalancer Services (CNIs without LB-IPAM: flannel, canal, calico)." }),
+    })
+    .optional()
+    .meta({ description: "How LoadBalancer Services get addresses on this site. Default: none (or Cilium's LB-IPAM)." }),
 });
 
 export const siteSchema = z.discriminatedUnion("kind", [hetznerSiteSchema, sshSiteSchema], {
