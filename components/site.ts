@@ -4,6 +4,7 @@ import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
 import { Metallb } from "./lb/metallb";
+import { Multus } from "./multus/multus";
 import { metallbOf } from "../src/lb/metallb/metallb";
 import { CertManager } from "./edge/cert-manager";
 import { NginxIngress } from "./edge/nginx";
@@ -116,11 +117,15 @@ export class Site extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    new NetworkPolicies(
+    const policies = new NetworkPolicies(
       `${name}-policies`,
       { config, provider, dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : [])] },
       { parent: this },
     );
+    // After the policies, which create the apps' namespaces the NetworkAttachmentDefinitions live in.
+    if (config.networks.length > 0) {
+      new Multus(`${name}-multus`, { config, provider, dependsOn: [...afterCni, policies] }, { parent: this });
+    }
 
     this.registerOutputs({
       nodes: this.nodes,

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { flannelSchema } from "../cni/flannel/flannel";
 import { metallbSchema } from "../lb/metallb/metallb";
+import { appNetworkSchema, networkSchema } from "../multus/networks";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
@@ -137,6 +138,10 @@ const sshHost = z.strictObject({
     .string()
     .optional()
     .meta({ description: "The host's public key (ssh-keyscan), pinned when set." }),
+  interfaces: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ description: "The host's network interfaces, e.g. [eno1, eno1.20]; when listed, networks[].master must be one. Default: not checked." }),
 });
 
 export const sshSiteSchema = z.strictObject({
@@ -512,6 +517,10 @@ const app = z
       .array(fromPeer)
       .default([])
       .meta({ description: "Who may call the app, on its ports. Default: no one." }),
+    networks: z
+      .array(appNetworkSchema)
+      .default([])
+      .meta({ description: "Multus networks the app's pods attach to (outside every NetworkPolicy). Default: none." }),
     to: z
       .array(toPeer)
       .default([])
@@ -547,6 +556,10 @@ export const stackConfigSchema = z.strictObject({
   ingress: ingressSchema.prefault({}),
   certificates: certificatesSchema.prefault({}),
   networkPolicies: networkPoliciesSchema.prefault({}),
+  networks: z
+    .array(networkSchema)
+    .default([])
+    .meta({ description: "Multus macvlan networks (NetworkAttachmentDefinitions), e.g. a DMZ on a VLAN interface. Default: none." }),
 });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
