@@ -4,6 +4,7 @@ import { ConfigError } from "../src/config/errors";
 import { loadCanal } from "./cni/cache";
 import { previousFixedSettings } from "./previous-settings";
 import { Site } from "./site";
+import { podAnnotations } from "../src/multus/networks";
 import { loadStackConfig } from "./stack-config";
 
 /** The whole program: read the stack config, build the site, return the stack outputs. */
@@ -37,5 +38,7 @@ export async function main(): Promise<Record<string, unknown>> {
     kubeconfig: site.cluster.kubeconfig,
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),
+    // The k8s.v1.cni.cncf.io/networks annotation each app attached to a Multus network must carry, by app.
+    ...(config.networks.length > 0 ? { multusAnnotations: podAnnotations(config) } : {}),
   };
 }

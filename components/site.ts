@@ -3,6 +3,9 @@ import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
+import { Metallb } from "./lb/metallb";
+import { Multus } from "./multus/multus";
+import { metallbOf } from "../src/lb/metallb/metallb";
 import { CertManager } from "./edge/cert-manager";
 import { NginxIngress } from "./edge/nginx";
 import { K3sCluster } from "./k3s/cluster";
@@ -32,8 +35,11 @@ export class Site extends pulumi.ComponentResource {
   readonly networkId?: pulumi.Output<number>;
   /** The cluster: its kubeconfig (secret) and the Kubernetes provider for everything in it. */
   readonly cluster: K3sCluster;
-  /** The CNI, first in the cluster: every other Kubernetes object of the site depends on it. */
-  readonly cni: Canal | Cilium;
+  /**
+   * The CNI, first in the cluster: every other Kubernetes object of the site depends on it.
+   * @default - none with cni.plugin flannel: k3s runs its own Flannel
+   */
+  readonly cni?: Canal | Cilium;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -82,20 +88,24 @@ export class Site extends pulumi.ComponentResource {
     if (config.cni.plugin === "canal") {
       if (args.canalManifest === undefined) throw new pulumi.ResourceError("a canal site needs its manifest", this, true);
       this.cni = new Canal(`${name}-canal`, { ...cniArgs, manifest: args.canalManifest }, { parent: this });
-    } else {
+    } else if (config.cni.plugin === "cilium") {
       this.cni = new Cilium(`${name}-cilium`, cniArgs, { parent: this });
     }
 
-    // Everything else in the cluster waits for the CNI: pods cannot start without it.
-    const afterCni = [this.cni];
+    // Everything else in the cluster waits for the CNI: pods cannot start without it. k3s's own Flannel comes up
+    // with the first server.
+    const afterCni: pulumi.Resource[] = this.cni ? [this.cni] : [this.cluster.firstServerCommand];
     const provider = this.cluster.provider;
+    const metallb = metallbOf(config);
+    const lb = metallb ? new Metallb(`${name}-metallb`, { metallb, provider, dependsOn: afterCni }, { parent: this }) : undefined;
     const nginx = new NginxIngress(
       `${name}-nginx`,
       {
         config,
         provider,
         ...(infra instanceof HetznerInfra ? { statusAddress: infra.loadBalancer.apply((lb) => lb.ipv4) } : {}),
-        dependsOn: afterCni,
+        // With MetalLB, nginx's Service asks for its address once the pools exist.
+        dependsOn: lb ? [...afterCni, lb] : afterCni,
       },
       { parent: this },
     );
@@ -107,11 +117,15 @@ export class Site extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    new NetworkPolicies(
+    const policies = new NetworkPolicies(
       `${name}-policies`,
       { config, provider, dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : [])] },
       { parent: this },
     );
+    // After the policies, which create the apps' namespaces the NetworkAttachmentDefinitions live in.
+    if (config.networks.length > 0) {
+      new Multus(`${name}-multus`, { config, provider, dependsOn: [...afterCni, policies] }, { parent: this });
+    }
 
     this.registerOutputs({
       nodes: this.nodes,

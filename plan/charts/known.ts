@@ -3,6 +3,7 @@
  * one renders, or a new image repository fails the checks until it is understood and listed here.
  */
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
+import { METALLB_CHART } from "../../src/lb/metallb/metallb";
 import type { ImageRule, KnownHook, RuntimeObject } from "./checks";
 import type { KnownMetrics } from "./metrics";
 
@@ -40,6 +41,13 @@ export const IMAGE_RULES: Readonly<Record<string, ImageRule>> = {
     chart: CERT_MANAGER_CHART.chart,
     appRepositories: /^quay\.io\/jetstack\/cert-manager-/,
     appVersion: (v) => v,
+  },
+  // metallb's templates tag controller and speaker with the chart's appVersion, v<chart version> (Chart.yaml of
+  // 0.16.1; FRR-K8s and FRR images, rendered only with BGP, have releases of their own).
+  [METALLB_CHART.chart]: {
+    chart: METALLB_CHART.chart,
+    appRepositories: /^quay\.io\/metallb\/(controller|speaker)$/,
+    appVersion: (v) => `v${v}`,
   },
   // Hetzner's values.yaml tags its image v<chart version> (x-releaser-pleaser-version).
   [HETZNER_WEBHOOK.chart]: {

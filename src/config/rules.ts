@@ -16,6 +16,9 @@ import {
 import { unexpectedProblem, type Problem } from "./errors";
 import { checkCiliumL2Devices } from "../cni/cilium";
 import { checkMtu } from "../cni/rules-mtu";
+import { checkFlannel } from "../cni/flannel/flannel";
+import { checkMetallb } from "../lb/metallb/metallb";
+import { checkNetworks } from "../multus/networks";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
 import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
 import { checkClusterRanges } from "../k3s/rules-ranges";
@@ -633,6 +636,9 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkMtu,
   checkKubernetesVersion,
   checkCiliumL2Devices,
+  checkFlannel,
+  checkMetallb,
+  checkNetworks,
   checkApps,
 ];
 

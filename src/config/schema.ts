@@ -4,6 +4,9 @@
  * cross-field rules live in resolve.ts and rules.ts.
  */
 import { z } from "zod";
+import { flannelSchema } from "../cni/flannel/flannel";
+import { metallbSchema } from "../lb/metallb/metallb";
+import { appNetworkSchema, networkSchema } from "../multus/networks";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
@@ -135,6 +138,10 @@ const sshHost = z.strictObject({
     .string()
     .optional()
     .meta({ description: "The host's public key (ssh-keyscan), pinned when set." }),
+  interfaces: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ description: "The host's network interfaces, e.g. [eno1, eno1.20]; when listed, networks[].master must be one. Default: not checked." }),
 });
 
 export const sshSiteSchema = z.strictObject({
@@ -143,6 +150,14 @@ export const sshSiteSchema = z.strictObject({
     cidr: cidrV4().meta({ description: "The LAN or VPN the hosts share, e.g. 192.168.1.0/24." }),
   }),
   hosts: z.array(sshHost).min(1, { message: "list at least one host with role server" }),
+  loadBalancer: z
+    .strictObject({
+      metallb: metallbSchema
+        .optional()
+        .meta({ description: "MetalLB: LAN addresses for LoadBalancer Services (CNIs without LB-IPAM: flannel, canal, calico)." }),
+    })
+    .optional()
+    .meta({ description: "How LoadBalancer Services get addresses on this site. Default: none (or Cilium's LB-IPAM)." }),
 });
 
 export const siteSchema = z.discriminatedUnion("kind", [hetznerSiteSchema, sshSiteSchema], {
@@ -309,11 +324,12 @@ const cilium = z.strictObject({
 
 export const cniSchema = z.strictObject({
   plugin: z
-    .enum(["canal", "cilium"], { message: "expected canal or cilium" })
+    .enum(["canal", "cilium", "flannel"], { message: "expected canal, cilium or flannel" })
     .optional()
     .meta({ description: "Default: canal on hetzner sites, cilium on ssh sites. Fixed at creation." }),
   canal: canal.prefault({}),
   cilium: cilium.prefault({}),
+  flannel: flannelSchema.prefault({}).meta({ description: "k3s's own Flannel (cni.plugin flannel)." }),
 });
 
 export const ingressSchema = z.strictObject({
@@ -501,6 +517,10 @@ const app = z
       .array(fromPeer)
       .default([])
       .meta({ description: "Who may call the app, on its ports. Default: no one." }),
+    networks: z
+      .array(appNetworkSchema)
+      .default([])
+      .meta({ description: "Multus networks the app's pods attach to (outside every NetworkPolicy). Default: none." }),
     to: z
       .array(toPeer)
       .default([])
@@ -536,6 +556,10 @@ export const stackConfigSchema = z.strictObject({
   ingress: ingressSchema.prefault({}),
   certificates: certificatesSchema.prefault({}),
   networkPolicies: networkPoliciesSchema.prefault({}),
+  networks: z
+    .array(networkSchema)
+    .default([])
+    .meta({ description: "Multus macvlan networks (NetworkAttachmentDefinitions), e.g. a DMZ on a VLAN interface. Default: none." }),
 });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;

@@ -52,10 +52,12 @@ export type SshSite = SshSiteConfig;
 export interface SiteConfig {
   readonly site: HetznerSite | SshSite;
   readonly k3s: StackConfig["k3s"] & { readonly clusterDns: string };
-  readonly cni: StackConfig["cni"] & { readonly plugin: "canal" | "cilium" };
+  readonly cni: StackConfig["cni"] & { readonly plugin: "canal" | "cilium" | "flannel" };
   readonly ingress: StackConfig["ingress"] & { readonly proxyProtocol: boolean };
   readonly certificates: StackConfig["certificates"];
   readonly networkPolicies: StackConfig["networkPolicies"];
+  /** Multus networks. */
+  readonly networks: StackConfig["networks"];
   /** The node network: the Hetzner private network, or the home LAN. */
   readonly nodeCidr: string;
   readonly nodes: readonly NodeSpec[];
@@ -139,6 +141,7 @@ export function resolveSite(config: StackConfig): { site: SiteConfig; problems: 
       ingress: { ...config.ingress, proxyProtocol: config.ingress.proxyProtocol ?? hetzner },
       certificates: config.certificates,
       networkPolicies: config.networkPolicies,
+      networks: config.networks,
       nodeCidr: config.site.network.cidr,
       nodes,
     },

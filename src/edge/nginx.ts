@@ -20,6 +20,7 @@ import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernet
 };
 import { isHetzner, type SiteConfig } from "../config/site";
 import { NGINX } from "./names";
+import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 
 /** The controller image: the tag of the vendored reference DaemonSet (upstream/nginx-ingress/v5.5.4). */
 export const NGINX_IMAGE = "nginx/nginx-ingress:5.5.4";
@@ -95,16 +96,30 @@ const NGINX_NAMESPACE_RULES: readonly IPolicyRule[] = [
   },
 ];
 
-/** Home sites whose Cilium hands out LoadBalancer addresses get a LoadBalancer Service in front of nginx. */
+/**
+ * Home sites whose Cilium or MetalLB hands out LoadBalancer addresses get a LoadBalancer Service in front of nginx;
+ * with MetalLB, at a fixed address of its pools.
+ */
 function hasLoadBalancerService(config: SiteConfig): boolean {
   const { site, cni } = config;
+  if (metallbOf(config) !== undefined) return true;
   return !isHetzner(site) && cni.plugin === "cilium" && cni.cilium.loadBalancerPools.length > 0;
+}
+
+function loadBalancerAnnotations(config: SiteConfig): Record<string, string> {
+  const metallb = metallbOf(config);
+  const address = metallb ? nginxAddressOf(metallb) : undefined;
+  return address ? { [METALLB.loadBalancerIpsAnnotation]: address } : {};
 }
 
 /**
  * The ConfigMap's data: the PROXY protocol keys when ingress.proxyProtocol is on, the status address when given,
  * then ingress.config. A user key may add to what k3s-sites sets but never silently replace it.
  */
+function withAnnotations(annotations: Record<string, string>): { annotations?: Record<string, string> } {
+  return Object.keys(annotations).length > 0 ? { annotations } : {};
+}
+
 function configData(config: SiteConfig, opts: NginxOptions): Record<string, string> {
   /** Keys k3s-sites sets: the value, why, and another way out than removing the user's key. */
   const managed = new Map<string, { value: string; because: string; orElse: string }>();
@@ -280,7 +295,7 @@ export function nginxObjects(config: SiteConfig, opts: NginxOptions = {}): Nginx
     objects.push({
       apiVersion: "v1",
       kind: "Service",
-      metadata: meta(NGINX.name),
+      metadata: { ...meta(NGINX.name), ...withAnnotations(loadBalancerAnnotations(config)) },
       spec: {
         type: "LoadBalancer",
         // Local: no SNAT to another node, so nginx sees the client's address; every node runs a pod to receive it.

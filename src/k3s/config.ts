@@ -5,6 +5,7 @@
  */
 import { stringify } from "yaml";
 import { ciliumKubeProxyReplacement } from "../cni/cilium";
+import { flannelNodeConfig, flannelServerConfig } from "../cni/flannel/flannel";
 import type { NodeSpec, SiteConfig } from "../config/site";
 import { API_PORT } from "../hetzner/model";
 
@@ -68,8 +69,10 @@ export function clusterWideServerConfig(config: SiteConfig): Record<string, unkn
     "cluster-domain": k3s.clusterDomain,
     // The CNI (Canal or Cilium) is installed by the site; k3s's own flannel and network policy controller would
     // fight it, and Traefik and servicelb are replaced by nginx and the load balancer (or Cilium's LB-IPAM).
-    "flannel-backend": "none",
-    "disable-network-policy": true,
+    // With cni.plugin flannel, k3s's Flannel runs and its network policy controller stays on to enforce the policies.
+    ...(config.cni.plugin === "flannel"
+      ? flannelServerConfig(config)
+      : { "flannel-backend": "none", "disable-network-policy": true }),
     disable: ["traefik", "servicelb"],
     ...(ciliumKubeProxyReplacement(config) ? { "disable-kube-proxy": true } : {}),
     "secrets-encryption": k3s.secretsEncryption,
@@ -112,6 +115,7 @@ export function nodeConfig(config: SiteConfig, deployment: NodeDeployment): Reco
     // The kubelet refuses to start when a kernel setting differs from what it needs, instead of changing it; the
     // node script writes those settings before k3s starts.
     "protect-kernel-defaults": true,
+    ...(config.cni.plugin === "flannel" ? flannelNodeConfig(config) : {}),
     ...(isFirst ? {} : { server: serverUrl(firstServer) }),
   };
   if (node.role === "agent") return common;

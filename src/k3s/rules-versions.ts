@@ -74,7 +74,7 @@ export function componentsInUse(config: SiteConfig): InUse[] {
   if (config.cni.plugin === "cilium") {
     const version = ciliumChart(config).version;
     used.push({ component: "cilium", version, ...(version !== CILIUM_CHART.version ? { key: "cni.cilium.version" } : {}) });
-  } else {
+  } else if (config.cni.plugin === "canal") {
     used.push({ component: "calico", version: config.cni.canal.version, key: "cni.canal.version" });
   }
   if (config.certificates.enabled) used.push({ component: "cert-manager", version: CERT_MANAGER_CHART.version });

@@ -21,6 +21,7 @@
  *   CIDR / ipBlock"). The rules below that name servers need that value on Cilium sites.
  */
 import { ciliumValues } from "../cni/cilium";
+import { flannelOverlaySource } from "../cni/flannel/flannel";
 import { HETZNER_WEBHOOK, usesHetznerWebhook } from "../edge/cert-manager";
 import { CERT_MANAGER, NGINX } from "../edge/names";
 import { API_PORT } from "../hetzner/model";
@@ -70,6 +71,8 @@ export function namespaceBaseline(namespace: string): NetworkPolicy[] {
  * send it through an overlay device whose address is the first of that node's pod range, inside k3s.clusterCidr
  * (the node pod ranges are not known before the nodes exist, so the whole range stands in for them):
  * - Canal: flannel.1, whose address Flannel takes from the node's pod range (its first address).
+ * - k3s's own Flannel (cni.plugin flannel): the same flannel.1 with vxlan, flannel-wg with wireguard-native; host-gw
+ *   sends with the node's address (flannelOverlaySource in src/cni/flannel/flannel.ts).
  * - Cilium in tunnel mode: the route to every remote pod range is `<range> via <router IP> dev cilium_host src
  *   <router IP>` for IPv4 (pkg/datapath/linux/node.go, createNodeRouteSpec: the IPv4 `local`, the route's source, is
  *   the router address, CiliumInternalIPv4 in recent versions, Router() in old ones). Read in the stored versions of
@@ -82,7 +85,9 @@ export function namespaceBaseline(namespace: string): NetworkPolicy[] {
  */
 export function remoteNodeSources(config: SiteConfig): PolicyPeer[] {
   const overlay =
-    config.cni.plugin === "canal" || (config.cni.plugin === "cilium" && ciliumValues(config).routingMode === "tunnel");
+    config.cni.plugin === "canal" ||
+    flannelOverlaySource(config) ||
+    (config.cni.plugin === "cilium" && ciliumValues(config).routingMode === "tunnel");
   return overlay ? [ipBlock(config.k3s.clusterCidr)] : [];
 }
 

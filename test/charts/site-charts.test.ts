@@ -11,6 +11,7 @@ import { workloadsOf } from "../../plan/charts/pods";
 import { ciliumChart } from "../../src/cni/cilium";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
 import { CERT_MANAGER } from "../../src/edge/names";
+import { METALLB_CHART } from "../../src/lb/metallb/metallb";
 import { HELM_SKIP, SITES, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
@@ -19,6 +20,7 @@ const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 const EXPECTED: Record<(typeof SITES)[number], string[]> = {
   prod: ["cert-manager"],
   home: ["cilium", "cert-manager"],
+  lan: ["metallb", "cert-manager"],
   "hetzner-dns01": ["cert-manager", HETZNER_WEBHOOK.chart],
 };
 
@@ -31,6 +33,7 @@ for (const name of SITES) {
         "cert-manager": CERT_MANAGER_CHART.version,
         [HETZNER_WEBHOOK.chart]: HETZNER_WEBHOOK.version,
         ...(site.config.cni.plugin === "cilium" ? { cilium: ciliumChart(site.config).version } : {}),
+        metallb: METALLB_CHART.version,
       };
       for (const c of site.charts.charts) {
         assert.equal(c.spec.version, pins[c.spec.chart], c.spec.chart);

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
-import { parseAllDocuments, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { readStackFile, type ProgramRun } from "../../plan/engine";
 import { findHelm } from "../../plan/charts/helm";
 import type { K8sObject, RenderedChart } from "../../plan/charts/render";
@@ -22,7 +22,7 @@ export const HELM_SKIP: string | undefined = (() => {
   return "skipped" in found ? found.skipped : undefined;
 })();
 
-export const SITES = ["prod", "home", "hetzner-dns01"] as const;
+export const SITES = ["prod", "home", "hetzner-dns01", "lan"] as const;
 export type SiteName = (typeof SITES)[number];
 
 export interface SiteUnderTest {
@@ -143,6 +143,15 @@ export async function schemaProblems(objects: readonly K8sObject[], crds: Custom
 }
 
 /** The chart's values (merged as the provider merges them: files, then the map) against its values.schema.json. */
+/** Helm's coalescing of values over defaults: maps merge key by key, anything else replaces. */
+function coalesce(base: unknown, over: unknown): unknown {
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = coalesce(base[k], v);
+  return out;
+}
+
 export function valuesProblems(chart: RenderedChart): string[] | undefined {
   let schema: object;
   try {
@@ -151,9 +160,18 @@ export function valuesProblems(chart: RenderedChart): string[] | undefined {
     return undefined; // the chart has no schema
   }
   const ajv = new Ajv({ strict: false, allErrors: true });
-  const validate = ajv.compile(schema);
+  // metallb's schema names its draft as https://json-schema.org/draft-07/schema#, which Ajv knows only as http://.
+  const { $schema: _draft, ...body } = schema as { $schema?: string };
+  const validate = ajv.compile(body);
   // Helm validates the values coalesced with the chart's defaults; the site's values on their own must fit too.
+  // A schema may require keys that only the chart's defaults hold (metallb's requires controller, speaker.image):
+  // those are checked on the coalesced values, every other rule on the site's values alone as well.
   const values = JSON.parse(JSON.stringify(chart.spec.values)) as object;
-  if (validate(values)) return [];
-  return (validate.errors ?? []).map((e) => `${chart.spec.chart} ${chart.spec.version} values${e.instancePath} ${e.message}`);
+  const defaults = (parse(readFileSync(join(chart.dir, "values.yaml"), "utf8")) ?? {}) as object;
+  const problems = new Set<string>();
+  const show = (e: { instancePath: string; message?: string }) =>
+    `${chart.spec.chart} ${chart.spec.version} values${e.instancePath} ${e.message}`;
+  if (!validate(coalesce(defaults, values))) for (const e of validate.errors ?? []) problems.add(show(e));
+  if (!validate(values)) for (const e of validate.errors ?? []) if (e.keyword !== "required") problems.add(show(e));
+  return [...problems];
 }

@@ -21,7 +21,7 @@ function listed(): { folder: string; files: number; digest: string }[] {
 describe("vendored charts", () => {
   it("lists every vendored chart version in upstream/SOURCES.md with the digest of its tree", () => {
     const rows = listed();
-    const folders = ["cilium", "cert-manager", "cert-manager-webhook-hetzner"].flatMap((c) =>
+    const folders = ["cilium", "cert-manager", "cert-manager-webhook-hetzner", "metallb"].flatMap((c) =>
       vendoredVersions(c).map((v) => `charts/${c}/${v}`),
     );
     assert.deepEqual(rows.map((r) => r.folder).sort(), folders.sort());
@@ -46,7 +46,7 @@ describe("vendored charts", () => {
   });
 
   it("keeps every other chart's Chart.yaml version equal to its folder", () => {
-    for (const chart of ["cilium", "cert-manager-webhook-hetzner"]) {
+    for (const chart of ["cilium", "cert-manager-webhook-hetzner", "metallb"]) {
       for (const version of vendoredVersions(chart)) {
         const meta = parse(readFileSync(join(CHARTS_DIR, chart, version, "Chart.yaml"), "utf8")) as { version: string };
         assert.equal(meta.version, version, `${chart} ${version}`);

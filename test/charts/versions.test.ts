@@ -12,7 +12,12 @@ import { HELM_SKIP, chartOf, crdValidator, schemaProblems, siteUnderTest, values
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 
-const SITE_OF: Record<string, SiteName> = { cilium: "home", "cert-manager": "prod", [HETZNER_WEBHOOK.chart]: "hetzner-dns01" };
+const SITE_OF: Record<string, SiteName> = {
+  cilium: "home",
+  "cert-manager": "prod",
+  [HETZNER_WEBHOOK.chart]: "hetzner-dns01",
+  metallb: "lan",
+};
 
 describe("every vendored chart version", skip, () => {
   it("vendors two versions of cilium and cert-manager, for upgrade diffs", () => {

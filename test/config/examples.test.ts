@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { configReference, stackFileJsonSchema } from "../../src/config/json-schema";
 import { README_MARKERS } from "../../src/config/readme";
 import { isHetzner } from "../../src/config/site";
+import { metallbOf, nginxAddressOf } from "../../src/lb/metallb/metallb";
 import { ROOT, exampleSections, parse1 } from "../helpers";
+import { planOf } from "../plan/run";
 
 describe("example stacks", () => {
   it("prod is a Hetzner site with 3 servers, 2 agents, Canal and the mail ports", () => {
@@ -34,8 +36,26 @@ describe("example stacks", () => {
     assert.equal(site.ingress.proxyProtocol, false);
   });
 
+  it("lan is an ssh site on k3s's Flannel with MetalLB L2 for nginx", () => {
+    const site = parse1(exampleSections("lan"));
+    assert.equal(site.site.kind, "ssh");
+    assert.equal(site.cni.plugin, "flannel");
+    assert.equal(site.cni.flannel.backend, "vxlan");
+    assert.equal(metallbOf(site)?.pools[0]?.advertise, "l2");
+    assert.equal(nginxAddressOf(metallbOf(site)!), "192.168.10.240");
+  });
+
+  it("every example stack plans offline", async () => {
+    const stacks = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.slice(1) ?? []).sort();
+    assert.deepEqual(stacks, ["home", "lan", "prod"]);
+    for (const stack of stacks) {
+      const run = await planOf(stack);
+      assert.ok(run.resources.some((r) => r.type === "k3s-sites:site:Site"), stack);
+    }
+  });
+
   it("point editors at the committed JSON Schema", () => {
-    for (const stack of ["prod", "home"]) {
+    for (const stack of ["prod", "home", "lan"]) {
       const first = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8").split("\n")[0];
       assert.equal(first, "# yaml-language-server: $schema=./schema/stack-config.json");
     }

@@ -17,6 +17,7 @@ describe("stack file JSON Schema", () => {
       "k3s-sites:ingress",
       "k3s-sites:k3s",
       "k3s-sites:networkPolicies",
+      "k3s-sites:networks",
       "k3s-sites:rfc2136TsigSecret",
       "k3s-sites:route53SecretAccessKey",
       "k3s-sites:site",

@@ -1,0 +1,313 @@
+/**
+ * MetalLB (`site.loadBalancer.metallb`, home sites): LAN addresses for Services of type LoadBalancer on sites whose
+ * CNI has no LB-IPAM of its own (flannel, canal, calico). The metallb chart at a pinned version, address pools from
+ * config, an L2Advertisement or a BGPAdvertisement per pool, BGPPeers for the site's routers, and the memberlist
+ * Secret, generated once by the program (so it never shows up as drift, and is a Pulumi secret).
+ *
+ * Facts read in metallb/metallb at v0.16.1 (commit 791dfcc63ced7a6b3e869131eae75e645150fff0):
+ * - charts/metallb/Chart.yaml: version 0.16.1, appVersion v0.16.1; subcharts crds (condition crds.enabled) and
+ *   frr-k8s 0.0.25 (condition frrk8s.enabled, true in values.yaml).
+ * - charts/metallb/templates/_helpers.tpl: the memberlist Secret is `<fullname>-memberlist` (speaker.secretName
+ *   unset), the fullname is the release name when it contains "metallb".
+ * - internal/k8s/k8s.go CreateMlSecret: the controller creates that Secret only when none exists, with the key
+ *   `secretkey` (MLSecretKeyName); internal/speakerlist/speakerlist.go: the speaker uses sha256 of the value as the
+ *   memberlist key, so any length works.
+ * - controller/service.go: `metallb.io/loadBalancerIPs` (AnnotationLoadBalancerIPs) asks for fixed addresses.
+ * - config/manifests/metallb-native.yaml: the metallb-system namespace is labelled Pod Security `privileged` (the
+ *   speaker runs on the host network with NET_RAW).
+ * - CRDs (upstream/metallb/crds.yaml): IPAddressPool, L2Advertisement, BGPAdvertisement metallb.io/v1beta1; BGPPeer
+ *   metallb.io/v1beta2 (storage version).
+ */
+import { z } from "zod";
+import type { Problem } from "../../config/errors";
+import { dnsLabel } from "../../config/fields";
+import type { SiteConfig } from "../../config/site";
+import { formatIp, parseCidr, parseIp, sizeOf, type Ip, type IpVersion } from "../../net/cidr";
+
+export const METALLB_CHART = {
+  chart: "metallb",
+  repository: "https://metallb.github.io/metallb",
+  version: "0.16.1",
+} as const;
+
+export const METALLB = {
+  namespace: "metallb-system",
+  release: "metallb",
+  /** `<fullname>-memberlist` of the chart's _helpers.tpl, fullname being the release name. */
+  memberlistSecret: "metallb-memberlist",
+  /** internal/k8s/k8s.go, MLSecretKeyName. */
+  memberlistKey: "secretkey",
+  loadBalancerIpsAnnotation: "metallb.io/loadBalancerIPs",
+} as const;
+
+/** An address range as MetalLB's IPAddressPool takes it: a CIDR, or `first-last` of one family. */
+export interface IpRange {
+  readonly version: IpVersion;
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+export function parseRange(text: string): IpRange | undefined {
+  const cidr = parseCidr(text);
+  if (cidr) return { version: cidr.version, first: cidr.network, last: cidr.network + sizeOf(cidr) - 1n };
+  const parts = text.split("-");
+  if (parts.length !== 2) return undefined;
+  const [a, b] = parts.map((p) => parseIp(p.trim())) as [Ip | undefined, Ip | undefined];
+  if (!a || !b || a.version !== b.version || a.value > b.value) return undefined;
+  return { version: a.version, first: a.value, last: b.value };
+}
+
+const RANGE_HINT = "expected a CIDR such as 192.168.1.240/28 or a range such as 192.168.1.240-192.168.1.250 (or IPv6)";
+
+const labels = z.record(z.string(), z.string());
+
+const pool = z.strictObject({
+  name: dnsLabel().meta({ description: "The IPAddressPool's name." }),
+  addresses: z
+    .array(z.string().refine((t) => parseRange(t) !== undefined, { message: RANGE_HINT }))
+    .min(1, { message: "list at least one range, e.g. [192.168.1.240/28]" })
+    .meta({ description: "Free LAN addresses (outside DHCP), as CIDRs or first-last ranges, IPv4 or IPv6." }),
+  autoAssign: z
+    .boolean()
+    .default(true)
+    .meta({ description: "Hand these addresses to any LoadBalancer Service; false: only to Services that ask." }),
+  advertise: z
+    .enum(["l2", "bgp"], { message: "expected l2 or bgp" })
+    .default("l2")
+    .meta({ description: "l2: answer ARP/NDP on the LAN (L2Advertisement); bgp: announce to the routers in bgp.peers." }),
+  interfaces: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ description: "l2: announce only from these interfaces. Default: all." }),
+  nodeSelector: labels.optional().meta({ description: "Only nodes with these labels announce the pool. Default: all." }),
+});
+
+const peer = z.strictObject({
+  name: dnsLabel().meta({ description: "The BGPPeer's name." }),
+  address: z
+    .string()
+    .refine((t) => parseIp(t) !== undefined, { message: "expected an IP address such as 192.168.1.1" })
+    .meta({ description: "The router's address." }),
+  asn: z.int().min(1).max(4294967295).meta({ description: "The router's AS number." }),
+  nodeSelector: labels.optional().meta({ description: "Only nodes with these labels peer with it. Default: all." }),
+});
+
+/** The schema fragment of `site.loadBalancer.metallb` (ssh sites). */
+export const metallbSchema = z.strictObject({
+  version: z
+    .string()
+    .regex(/^0\.\d+\.\d+$/, { message: "expected a MetalLB chart version such as 0.16.1" })
+    .default(METALLB_CHART.version)
+    .meta({ description: "metallb chart version; only vendored versions plan." }),
+  pools: z.array(pool).min(1, { message: "declare at least one address pool" }),
+  bgp: z
+    .strictObject({
+      asn: z.int().min(1).max(4294967295).meta({ description: "The nodes' AS number." }),
+      peers: z.array(peer).min(1, { message: "list the routers to peer with" }),
+    })
+    .optional()
+    .meta({ description: "Routers the pools with advertise bgp are announced to (MetalLB's FRR-K8s mode)." }),
+  nginxAddress: z
+    .string()
+    .refine((t) => parseIp(t)?.version === 4, { message: "expected an IPv4 address such as 192.168.1.240" })
+    .optional()
+    .meta({ description: "nginx's LoadBalancer address, inside an IPv4 pool. Default: the first address of the first IPv4 pool." }),
+});
+
+export type MetallbConfig = z.output<typeof metallbSchema>;
+
+/** The site's MetalLB settings, when it runs MetalLB. */
+export function metallbOf(config: SiteConfig): MetallbConfig | undefined {
+  const site = config.site as { kind: string; loadBalancer?: { metallb?: MetallbConfig } };
+  return site.kind === "ssh" ? site.loadBalancer?.metallb : undefined;
+}
+
+export function usesBgp(metallb: MetallbConfig): boolean {
+  return metallb.pools.some((p) => p.advertise === "bgp");
+}
+
+/** nginx's fixed address: the configured one, or the first address of the first IPv4 pool. */
+export function nginxAddressOf(metallb: MetallbConfig): string | undefined {
+  if (metallb.nginxAddress !== undefined) return metallb.nginxAddress;
+  for (const p of metallb.pools) {
+    for (const a of p.addresses) {
+      const range = parseRange(a);
+      if (range?.version === 4) return formatIp({ version: 4, value: range.first });
+    }
+  }
+  return undefined;
+}
+
+/** Chart values: CRDs from the chart, FRR-K8s only where BGP is used, memberlist on with the program's Secret. */
+export function metallbValues(metallb: MetallbConfig): Record<string, unknown> {
+  return {
+    crds: { enabled: true },
+    frrk8s: { enabled: usesBgp(metallb) },
+    speaker: { memberlist: { enabled: true } },
+  };
+}
+
+export interface MetallbObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string> };
+  readonly spec?: Record<string, unknown>;
+}
+
+export function metallbNamespace(): MetallbObject {
+  const levels = ["enforce", "audit", "warn"];
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: METALLB.namespace,
+      labels: Object.fromEntries(levels.map((l) => [`pod-security.kubernetes.io/${l}`, "privileged"])),
+    },
+  };
+}
+
+function meta(name: string) {
+  return { name, namespace: METALLB.namespace };
+}
+
+function nodeSelectors(selector: Record<string, string> | undefined) {
+  return selector ? { nodeSelectors: [{ matchLabels: { ...selector } }] } : {};
+}
+
+/** IPAddressPools, their advertisements and the BGP peers: applied once the chart's CRDs and webhook are up. */
+export function metallbResources(metallb: MetallbConfig): MetallbObject[] {
+  const objects: MetallbObject[] = [];
+  for (const p of metallb.pools) {
+    objects.push({
+      apiVersion: "metallb.io/v1beta1",
+      kind: "IPAddressPool",
+      metadata: meta(p.name),
+      spec: { addresses: [...p.addresses], autoAssign: p.autoAssign },
+    });
+    if (p.advertise === "l2") {
+      objects.push({
+        apiVersion: "metallb.io/v1beta1",
+        kind: "L2Advertisement",
+        metadata: meta(p.name),
+        spec: { ipAddressPools: [p.name], ...(p.interfaces ? { interfaces: [...p.interfaces] } : {}), ...nodeSelectors(p.nodeSelector) },
+      });
+    } else {
+      objects.push({
+        apiVersion: "metallb.io/v1beta1",
+        kind: "BGPAdvertisement",
+        metadata: meta(p.name),
+        spec: { ipAddressPools: [p.name], ...nodeSelectors(p.nodeSelector) },
+      });
+    }
+  }
+  for (const r of metallb.bgp?.peers ?? []) {
+    objects.push({
+      apiVersion: "metallb.io/v1beta2",
+      kind: "BGPPeer",
+      metadata: meta(r.name),
+      spec: { myASN: metallb.bgp!.asn, peerASN: r.asn, peerAddress: r.address, ...nodeSelectors(r.nodeSelector) },
+    });
+  }
+  return objects;
+}
+
+const PATH = "site.loadBalancer.metallb";
+
+function overlapping(a: IpRange, b: IpRange): boolean {
+  return a.version === b.version && a.first <= b.last && b.first <= a.last;
+}
+
+function cidrRange(text: string | undefined): IpRange | undefined {
+  return text === undefined ? undefined : parseRange(text);
+}
+
+/** Pools inside the LAN, free of hosts, pods, Services and each other; no CNI that fights MetalLB. */
+export function checkMetallb(config: SiteConfig): Problem[] {
+  const metallb = metallbOf(config);
+  if (!metallb) return [];
+  const problems: Problem[] = [];
+  const plugin: string = config.cni.plugin;
+  if (plugin === "cilium") {
+    problems.push({
+      path: PATH,
+      message:
+        "is set but cni.plugin is cilium, whose LB-IPAM would hand out the same Services' addresses: use " +
+        "cni.cilium.loadBalancerPools and l2Announcements instead, or a CNI without LB-IPAM (flannel, canal, calico)",
+    });
+  }
+  if (plugin === "calico" && usesBgp(metallb)) {
+    problems.push({
+      path: `${PATH}.bgp`,
+      message:
+        "MetalLB BGP and Calico's BGP would both peer from the same nodes with the same routers, and a router keeps " +
+        "one session per node: announce the pools with advertise l2, or announce Service addresses through Calico " +
+        "(cni.calico) instead of MetalLB",
+    });
+  }
+  if (usesBgp(metallb) && !metallb.bgp) {
+    problems.push({ path: `${PATH}.bgp`, message: "is missing but a pool has advertise bgp: list bgp.asn and bgp.peers, or use advertise l2" });
+  }
+  if (metallb.bgp && !usesBgp(metallb)) {
+    problems.push({ path: `${PATH}.bgp`, message: "is set but no pool has advertise bgp: set advertise bgp on a pool, or remove bgp" });
+  }
+  const lan = cidrRange(config.nodeCidr);
+  const cluster = (
+    [
+      ["k3s.clusterCidr", config.k3s.clusterCidr],
+      ["k3s.serviceCidr", config.k3s.serviceCidr],
+      ["k3s.clusterCidrV6", config.k3s.clusterCidrV6],
+      ["k3s.serviceCidrV6", config.k3s.serviceCidrV6],
+    ] as const
+  ).flatMap(([name, text]) => {
+    const range = cidrRange(text);
+    return range ? [{ name, text: text!, range }] : [];
+  });
+  const seen: { path: string; text: string; range: IpRange }[] = [];
+  metallb.pools.forEach((p, i) => {
+    if (p.advertise === "bgp" && p.interfaces) {
+      problems.push({ path: `${PATH}.pools[${i}].interfaces`, message: "applies to advertise l2 only: remove it, or use advertise l2" });
+    }
+    p.addresses.forEach((text, j) => {
+      const path = `${PATH}.pools[${i}].addresses[${j}]`;
+      const range = parseRange(text);
+      if (!range) return; // the schema reports it
+      if (p.advertise === "l2" && range.version === 4 && lan && !(lan.first <= range.first && range.last <= lan.last)) {
+        problems.push({
+          path,
+          message: `${text} is outside site.network.cidr ${config.nodeCidr}: L2 advertisement answers ARP on the LAN, so the pool must be free addresses of that LAN`,
+        });
+      }
+      for (const node of config.nodes) {
+        for (const address of [node.privateIp, node.privateIpv6]) {
+          const ip = address === undefined ? undefined : parseIp(address);
+          if (ip && ip.version === range.version && range.first <= ip.value && ip.value <= range.last) {
+            problems.push({ path, message: `${text} holds node ${node.name}'s address ${address}: pick free addresses, outside your DHCP range` });
+          }
+        }
+      }
+      for (const c of cluster) {
+        if (overlapping(range, c.range)) {
+          problems.push({ path, message: `${text} overlaps ${c.name} ${c.text}: the pool must be LAN addresses, outside the cluster's ranges` });
+        }
+      }
+      const clash = seen.find((s) => overlapping(s.range, range));
+      if (clash) problems.push({ path, message: `${text} overlaps ${clash.path} ${clash.text}: pools must be disjoint` });
+      seen.push({ path, text, range });
+    });
+  });
+  const nginx = metallb.nginxAddress;
+  if (nginx !== undefined) {
+    const ip = parseIp(nginx);
+    if (ip && !seen.some((s) => s.range.version === ip.version && s.range.first <= ip.value && ip.value <= s.range.last)) {
+      problems.push({ path: `${PATH}.nginxAddress`, message: `${nginx} is in no pool: pick an address of ${PATH}.pools, or leave it unset` });
+    }
+  } else if (nginxAddressOf(metallb) === undefined) {
+    problems.push({ path: `${PATH}.nginxAddress`, message: "is unset and no pool holds IPv4 addresses: add an IPv4 pool, nginx's address comes from it" });
+  }
+  for (const [k, r] of (metallb.bgp?.peers ?? []).entries()) {
+    const node = config.nodes.find((n) => n.privateIp === r.address || n.privateIpv6 === r.address);
+    if (node) problems.push({ path: `${PATH}.bgp.peers[${k}].address`, message: `${r.address} is node ${node.name}'s address: give the router's address` });
+  }
+  return problems;
+}
+

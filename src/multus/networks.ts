@@ -1,0 +1,308 @@
+/**
+ * Multus networks (`networks`): macvlan NetworkAttachmentDefinitions on a parent interface of every node (often a
+ * VLAN interface for a DMZ), and the pod annotation each app that attaches to them must carry. The CNI config is
+ * built as an object and checked here; the NAD holds its JSON text (the CRD's spec.config is a string).
+ *
+ * CNI facts (containernetworking/plugins docs for macvlan, host-local and static; Multus docs/how-to-use.md at
+ * v4.3.0): macvlan's `master` is the parent interface and `mode` one of bridge, private, vepa, passthru; without
+ * `ipam` macvlan configures no address (the kernel may still take one from router advertisements, SLAAC);
+ * host-local takes `ranges` as a list of range sets; static takes addresses from the runtime config `ips` when the
+ * plugin declares `capabilities: {ips: true}`, which Multus fills from the annotation's `ips`.
+ */
+import { z } from "zod";
+import type { Problem } from "../config/errors";
+import { cidr, dnsLabel, ipv4, ipv6 } from "../config/fields";
+import type { SiteConfig } from "../config/site";
+import { containsIp, overlaps, parseCidr, parseIp, type Cidr } from "../net/cidr";
+
+const ip = () => z.union([ipv4(), ipv6()], { message: "expected an IP address such as 192.168.20.1" });
+
+const range = z.strictObject({
+  subnet: cidr().meta({ description: "The network's subnet, e.g. 192.168.20.0/24 (or IPv6)." }),
+  rangeStart: ip().optional().meta({ description: "First address handed out. Default: the subnet's second." }),
+  rangeEnd: ip().optional().meta({ description: "Last address handed out. Default: the subnet's last usable." }),
+  gateway: ip().optional().meta({ description: "The router on that subnet; becomes the pod's route for routes." }),
+});
+
+const route = z.strictObject({
+  dst: cidr().meta({ description: "Destination, e.g. 0.0.0.0/0 for a DMZ's own default route." }),
+  gw: ip().optional().meta({ description: "Next hop. Default: the range's gateway." }),
+});
+
+const ipam = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({
+      type: z.literal("host-local"),
+      ranges: z.array(range).min(1, { message: "list at least one range, e.g. [{subnet: 192.168.20.0/24}]" }),
+      routes: z.array(route).default([]),
+    }),
+    z.strictObject({
+      type: z.literal("static"),
+      subnet: cidr().meta({ description: "The subnet the apps' addresses come from; each attached app lists its own." }),
+      gateway: ip().optional(),
+      routes: z.array(route).default([]),
+    }),
+    z.strictObject({ type: z.literal("none") }),
+  ],
+  { message: "expected ipam.type host-local (ranges), static (addresses per app) or none (IPv6 by router advertisement only)" },
+);
+
+export const networkSchema = z.strictObject({
+  name: dnsLabel().meta({ description: "The NetworkAttachmentDefinition's name; apps attach by it." }),
+  namespace: dnsLabel().meta({ description: "Where the NetworkAttachmentDefinition lives (usually the apps' namespace)." }),
+  type: z.literal("macvlan", { message: "expected macvlan" }).default("macvlan"),
+  master: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { message: "expected an interface name such as eno1 or eno1.20 (at most 15 characters)" })
+    .meta({ description: "The parent interface on every node that runs attached pods, e.g. a VLAN interface eno1.20." }),
+  mode: z.enum(["bridge", "private", "vepa", "passthru"], { message: "expected bridge, private, vepa or passthru" }).default("bridge"),
+  mtu: z.int().min(1280).max(9000).optional().meta({ description: "Default: the parent's." }),
+  ipam: ipam.meta({ description: "Addresses: host-local ranges, static per app, or none (SLAAC from router advertisements)." }),
+});
+
+export type NetworkConfig = z.output<typeof networkSchema>;
+
+/** An app's attachment, under networkPolicies.apps[].networks. */
+export const appNetworkSchema = z.strictObject({
+  name: dnsLabel().meta({ description: "A network from `networks`." }),
+  addresses: z
+    .array(
+      z.string().refine((t) => parseCidr(t) !== undefined, {
+        message: "expected an address with its prefix, such as 192.168.20.10/24",
+      }),
+    )
+    .optional()
+    .meta({ description: "Static addresses with prefix, e.g. [192.168.20.10/24]; the network's ipam must be static." }),
+});
+
+export const ANNOTATION = "k8s.v1.cni.cncf.io/networks";
+
+/** The CNI config of a network, as an object. */
+export function cniConfig(network: NetworkConfig): Record<string, unknown> {
+  const ipamConfig = (): Record<string, unknown> | undefined => {
+    const i = network.ipam;
+    if (i.type === "none") return undefined;
+    const routes = i.routes.map((r) => ({ dst: r.dst, ...(r.gw ? { gw: r.gw } : i.type === "static" && i.gateway ? { gw: i.gateway } : {}) }));
+    if (i.type === "host-local") {
+      const ranges = i.ranges.map((r) => [
+        {
+          subnet: r.subnet,
+          ...(r.rangeStart ? { rangeStart: r.rangeStart } : {}),
+          ...(r.rangeEnd ? { rangeEnd: r.rangeEnd } : {}),
+          ...(r.gateway ? { gateway: r.gateway } : {}),
+        },
+      ]);
+      const gw = i.ranges.find((r) => r.gateway)?.gateway;
+      return { type: "host-local", ranges, ...(routes.length > 0 ? { routes: routes.map((r) => ({ ...(gw && !r.gw ? { gw } : {}), ...r })) } : {}) };
+    }
+    return { type: "static", ...(routes.length > 0 ? { routes } : {}) };
+  };
+  const ipamValue = ipamConfig();
+  return {
+    cniVersion: "0.3.1",
+    name: network.name,
+    type: "macvlan",
+    master: network.master,
+    mode: network.mode,
+    ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+    ...(network.ipam.type === "static" ? { capabilities: { ips: true } } : {}),
+    ...(ipamValue ? { ipam: ipamValue } : {}),
+  };
+}
+
+/** The NetworkAttachmentDefinition of a network; its config is the JSON text of cniConfig. */
+export function networkAttachmentDefinition(network: NetworkConfig): {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: { config: string };
+} {
+  return {
+    apiVersion: "k8s.cni.cncf.io/v1",
+    kind: "NetworkAttachmentDefinition",
+    metadata: { name: network.name, namespace: network.namespace },
+    spec: { config: JSON.stringify(cniConfig(network)) },
+  };
+}
+
+/** Apps with their attachments, from networkPolicies.apps. */
+function attachedApps(config: SiteConfig) {
+  return config.networkPolicies.apps
+    .map((app, index) => ({ app, index, networks: (app as { networks?: z.output<typeof appNetworkSchema>[] }).networks ?? [] }))
+    .filter((a) => a.networks.length > 0);
+}
+
+/** The value of the k8s.v1.cni.cncf.io/networks annotation each attached app's pods must carry, by app name. */
+export function podAnnotations(config: SiteConfig): Record<string, string> {
+  const byName = new Map(config.networks.map((n) => [n.name, n]));
+  return Object.fromEntries(
+    attachedApps(config).map(({ app, networks }) => [
+      app.name,
+      JSON.stringify(
+        networks.map((n) => ({
+          name: n.name,
+          namespace: byName.get(n.name)?.namespace ?? app.namespace,
+          ...(n.addresses ? { ips: [...n.addresses] } : {}),
+        })),
+      ),
+    ]),
+  );
+}
+
+/** One warning per attached app: NetworkPolicies do not apply to its Multus interfaces. */
+export function multusWarnings(config: SiteConfig): string[] {
+  return attachedApps(config).map(
+    ({ app, networks }) =>
+      `app ${app.name} (namespace ${app.namespace}) is attached to ${networks.map((n) => n.name).join(", ")}: ` +
+      "NetworkPolicies do not apply to Multus interfaces, so only the LAN firewall (the router between that VLAN " +
+      "and the rest) protects the pod there",
+  );
+}
+
+interface Named {
+  readonly path: string;
+  readonly text: string;
+  readonly cidr: Cidr;
+}
+
+function subnetsOf(network: NetworkConfig, i: number): Named[] {
+  const ipam = network.ipam;
+  const entries: [string, string][] =
+    ipam.type === "host-local"
+      ? ipam.ranges.map((r, j) => [`networks[${i}].ipam.ranges[${j}].subnet`, r.subnet])
+      : ipam.type === "static"
+        ? [[`networks[${i}].ipam.subnet`, ipam.subnet]]
+        : [];
+  return entries.flatMap(([path, text]) => {
+    const c = parseCidr(text);
+    return c ? [{ path, text, cidr: c }] : [];
+  });
+}
+
+export function checkNetworks(config: SiteConfig): Problem[] {
+  const problems: Problem[] = [];
+  const networks = config.networks;
+  if (networks.length > 0 && config.site.kind === "hetzner") {
+    problems.push({
+      path: "networks",
+      message: "macvlan needs an L2 segment, and Hetzner's private network is routed: remove networks (Multus is for home sites)",
+    });
+  }
+  if (networks.length > 0 && config.cni.plugin === "cilium") {
+    problems.push({
+      path: "networks",
+      message:
+        "are set but cni.plugin is cilium, whose agent removes other CNI configs (chart value cni.exclusive), Multus's " +
+        "among them: use cni.plugin flannel or canal for a site with Multus networks",
+    });
+  }
+  const seenNames = new Map<string, number>();
+  const cluster: Named[] = (
+    [
+      ["k3s.clusterCidr", config.k3s.clusterCidr],
+      ["k3s.serviceCidr", config.k3s.serviceCidr],
+      ["k3s.clusterCidrV6", config.k3s.clusterCidrV6],
+      ["k3s.serviceCidrV6", config.k3s.serviceCidrV6],
+      ["site.network.cidr", config.nodeCidr],
+    ] as const
+  ).flatMap(([path, text]) => {
+    const c = text === undefined ? undefined : parseCidr(text);
+    return c ? [{ path, text: text!, cidr: c }] : [];
+  });
+  const subnets: Named[] = [];
+  networks.forEach((n, i) => {
+    const earlier = seenNames.get(n.name);
+    if (earlier !== undefined) {
+      problems.push({ path: `networks[${i}].name`, message: `${n.name} is also networks[${earlier}]'s name: apps attach by name, give each network its own` });
+    }
+    seenNames.set(n.name, i);
+    for (const s of subnetsOf(n, i)) {
+      const clash = [...cluster, ...subnets].find((o) => overlaps(o.cidr, s.cidr));
+      if (clash) {
+        problems.push({
+          path: s.path,
+          message: `${s.text} overlaps ${clash.path} ${clash.text}: a DMZ network needs a subnet of its own, outside the cluster's and the LAN's ranges`,
+        });
+      }
+      subnets.push(s);
+    }
+    if (n.ipam.type === "host-local") {
+      n.ipam.ranges.forEach((r, j) => {
+        const subnet = parseCidr(r.subnet);
+        for (const key of ["rangeStart", "rangeEnd", "gateway"] as const) {
+          const value = r[key];
+          const addr = value === undefined ? undefined : parseIp(value);
+          if (subnet && addr && !containsIp(subnet, addr)) {
+            problems.push({ path: `networks[${i}].ipam.ranges[${j}].${key}`, message: `${value} is outside its subnet ${r.subnet}: pick an address inside it` });
+          }
+        }
+      });
+    }
+    if (n.ipam.type === "static" && n.ipam.gateway !== undefined) {
+      const subnet = parseCidr(n.ipam.subnet);
+      const gw = parseIp(n.ipam.gateway);
+      if (subnet && gw && !containsIp(subnet, gw)) {
+        problems.push({ path: `networks[${i}].ipam.gateway`, message: `${n.ipam.gateway} is outside networks[${i}].ipam.subnet ${n.ipam.subnet}: pick an address inside it` });
+      }
+    }
+    if (config.site.kind === "ssh") {
+      config.site.hosts.forEach((h, k) => {
+        const interfaces = (h as { interfaces?: string[] }).interfaces;
+        if (interfaces && !interfaces.includes(n.master)) {
+          problems.push({
+            path: `site.hosts[${k}].interfaces`,
+            message:
+              `lists ${interfaces.join(", ")} but not ${n.master}, the parent of networks[${i}] (${n.name}): create that ` +
+              `interface on ${h.name} (e.g. the VLAN interface) and list it, or pick a parent it has`,
+          });
+        }
+      });
+    }
+  });
+  const byName = new Map(networks.map((n, i) => [n.name, { n, i }]));
+  const taken = new Map<string, string>();
+  for (const { app, index, networks: attached } of attachedApps(config)) {
+    attached.forEach((a, j) => {
+      const path = `networkPolicies.apps[${index}].networks[${j}]`;
+      const found = byName.get(a.name);
+      if (!found) {
+        problems.push({
+          path: `${path}.name`,
+          message: `${a.name} is not declared in networks (declared: ${networks.map((n) => n.name).join(", ") || "none"}): declare it, or fix the name`,
+        });
+        return;
+      }
+      const { n, i } = found;
+      if (n.ipam.type !== "static") {
+        if (a.addresses) {
+          problems.push({
+            path: `${path}.addresses`,
+            message: `needs networks[${i}].ipam.type static, but ${n.name} uses ${n.ipam.type}, which picks addresses itself: remove the addresses, or make the network static`,
+          });
+        }
+        return;
+      }
+      if (!a.addresses || a.addresses.length === 0) {
+        problems.push({ path: `${path}.addresses`, message: `is empty but ${n.name} is static: give the app its address, e.g. [${n.ipam.subnet.replace(/\.\d+\//, ".10/")}]` });
+        return;
+      }
+      const staticSubnet = n.ipam.subnet;
+      const subnet = parseCidr(staticSubnet);
+      a.addresses.forEach((text, m) => {
+        const c = parseCidr(text);
+        if (subnet && c && !(containsIp(subnet, { version: c.version, value: c.base }) && c.prefix === subnet.prefix)) {
+          problems.push({
+            path: `${path}.addresses[${m}]`,
+            message: `${text} is not an address of networks[${i}].ipam.subnet ${staticSubnet}: pick one inside it, with the subnet's prefix`,
+          });
+        }
+        const key = c ? `${c.version}:${c.base}` : text;
+        const other = taken.get(key);
+        if (other) problems.push({ path: `${path}.addresses[${m}]`, message: `${text} is also ${other}'s address: each pod needs its own` });
+        else taken.set(key, `app ${app.name}`);
+      });
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,181 @@
+/**
+ * Multus: the pinned manifest's digest and k3s customizations, the NetworkAttachmentDefinitions against the CRD,
+ * the CNI config objects, the pod annotation, the warnings and the config checks with their messages.
+ */
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parseManifest } from "../../src/cni/canal";
+import { K3S_CNI_DIRS, MULTUS, customizeMultus, loadMultusManifest, multusObjects } from "../../src/multus/manifest";
+import { ANNOTATION, cniConfig, multusWarnings, networkAttachmentDefinition, podAnnotations } from "../../src/multus/networks";
+import { CrdValidator } from "../support/schemas";
+import { ROOT, exampleSections, parse1, problemsOf, sshSections } from "../helpers";
+import { planOf } from "../plan/run";
+
+const CRD = CrdValidator.fromFiles(join(ROOT, "upstream", "multus", "network-attachment-definition-crd.yaml"));
+
+type Pod = {
+  spec: {
+    template: {
+      spec: {
+        volumes: { name: string; hostPath?: { path: string } }[];
+        containers: { name: string; image: string; volumeMounts: { name: string; mountPath: string }[] }[];
+        initContainers: { image: string }[];
+      };
+    };
+  };
+};
+
+function daemonSet(objects: object[]): Pod["spec"]["template"]["spec"] {
+  return (objects.find((o) => (o as { kind: string }).kind === "DaemonSet") as Pod).spec.template.spec;
+}
+
+const NETWORKS = [
+  { name: "dmz-in", namespace: "dmz", master: "eno1.20", ipam: { type: "static", subnet: "192.168.20.0/24", gateway: "192.168.20.1", routes: [{ dst: "0.0.0.0/0" }] } },
+  { name: "dmz-out", namespace: "dmz", master: "eno1.30", ipam: { type: "host-local", ranges: [{ subnet: "192.168.30.0/24", gateway: "192.168.30.1" }, { subnet: "fd00:30::/64" }] } },
+  { name: "slaac", namespace: "dmz", master: "eno1.40", ipam: { type: "none" } },
+];
+
+function withNetworks(apps: Record<string, unknown>[] = [], networks: unknown[] = NETWORKS, cni = "flannel") {
+  const raw = sshSections();
+  raw.cni = { plugin: cni };
+  raw.networks = networks;
+  raw.networkPolicies = { apps };
+  return raw;
+}
+
+describe("the Multus manifest", () => {
+  it("is read only when its sha256 is the pinned one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "multus-"));
+    try {
+      cpSync(join(ROOT, "upstream", "multus"), join(dir, "multus"), { recursive: true });
+      assert.ok(loadMultusManifest(dir).includes("kube-multus-ds"));
+      writeFileSync(join(dir, "multus", MULTUS.version, MULTUS.file), "kind: Changed\n");
+      assert.throws(() => loadMultusManifest(dir), /has sha256 [0-9a-f]{64}, not the pinned 2d622f69/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("on a Flannel site uses k3s's CNI directories, mounted at the same path, and the release image", () => {
+    const pod = daemonSet(multusObjects(parse1(withNetworks())));
+    const host = Object.fromEntries(pod.volumes.map((v) => [v.name, v.hostPath?.path]));
+    assert.equal(host.cni, K3S_CNI_DIRS.conf);
+    assert.equal(host.cnibin, K3S_CNI_DIRS.bin);
+    const daemon = pod.containers.find((c) => c.name === "kube-multus")!;
+    assert.equal(daemon.volumeMounts.find((m) => m.name === "cnibin")?.mountPath, "/var/lib/rancher/k3s/data/cni");
+    assert.deepEqual([...pod.containers, ...pod.initContainers].map((c) => c.image), [MULTUS.image, MULTUS.image]);
+    assert.equal(MULTUS.image, "ghcr.io/k8snetworkplumbingwg/multus-cni:v4.3.0-thick");
+  });
+
+  it("keeps upstream's directories where k3s's Flannel is off, and never mutates its input", () => {
+    const upstream = parseManifest(loadMultusManifest());
+    const before = JSON.stringify(upstream);
+    const pod = daemonSet(customizeMultus(upstream, false));
+    assert.equal(pod.volumes.find((v) => v.name === "cni")?.hostPath?.path, "/etc/cni/net.d");
+    assert.equal(JSON.stringify(upstream), before);
+    assert.match(JSON.stringify(daemonSet(upstream).containers[0]), /snapshot-thick/, "upstream names the moving tag");
+  });
+
+  it("fails naming the file when upstream's shape moves", () => {
+    const upstream = parseManifest(loadMultusManifest()).filter((o) => (o as { kind: string }).kind !== "DaemonSet");
+    assert.throws(() => customizeMultus(upstream, true), /multus-daemonset-thick\.yml: no DaemonSet kube-multus-ds/);
+  });
+});
+
+describe("NetworkAttachmentDefinitions", () => {
+  it("build each CNI config as an object and fit the CRD", () => {
+    const site = parse1(withNetworks());
+    const [dmzIn, dmzOut, slaac] = site.networks;
+    assert.deepEqual(cniConfig(dmzIn!), {
+      cniVersion: "0.3.1",
+      name: "dmz-in",
+      type: "macvlan",
+      master: "eno1.20",
+      mode: "bridge",
+      capabilities: { ips: true },
+      ipam: { type: "static", routes: [{ dst: "0.0.0.0/0", gw: "192.168.20.1" }] },
+    });
+    assert.deepEqual((cniConfig(dmzOut!).ipam as { ranges: unknown }).ranges, [
+      [{ subnet: "192.168.30.0/24", gateway: "192.168.30.1" }],
+      [{ subnet: "fd00:30::/64" }],
+    ]);
+    assert.equal("ipam" in cniConfig(slaac!), false, "IPv6 by router advertisement: no IPAM");
+    for (const n of site.networks) {
+      const nad = networkAttachmentDefinition(n);
+      CRD.validate(nad);
+      assert.deepEqual(JSON.parse(nad.spec.config), cniConfig(n));
+    }
+  });
+
+  it("write the pod annotation each attached app needs, and warn for each", () => {
+    const site = parse1(
+      withNetworks([
+        { name: "mail", namespace: "dmz", networks: [{ name: "dmz-in", addresses: ["192.168.20.25/24"] }, { name: "dmz-out" }] },
+        { name: "web", namespace: "web" },
+      ]),
+    );
+    assert.equal(ANNOTATION, "k8s.v1.cni.cncf.io/networks");
+    assert.deepEqual(podAnnotations(site), {
+      mail: '[{"name":"dmz-in","namespace":"dmz","ips":["192.168.20.25/24"]},{"name":"dmz-out","namespace":"dmz"}]',
+    });
+    assert.deepEqual(multusWarnings(site), [
+      "app mail (namespace dmz) is attached to dmz-in, dmz-out: NetworkPolicies do not apply to Multus interfaces, so only the LAN firewall (the router between that VLAN and the rest) protects the pod there",
+    ]);
+  });
+});
+
+describe("Multus config checks", () => {
+  it("rejects a network an app names but no one declares", () => {
+    assert.deepEqual(problemsOf(withNetworks([{ name: "mail", namespace: "dmz", networks: [{ name: "dmz" }] }])), [
+      "networkPolicies.apps[0].networks[0].name dmz is not declared in networks (declared: dmz-in, dmz-out, slaac): declare it, or fix the name",
+    ]);
+  });
+
+  it("rejects a DMZ subnet overlapping the cluster's or the LAN's ranges", () => {
+    const networks = [{ name: "dmz", namespace: "dmz", master: "eno1.20", ipam: { type: "host-local", ranges: [{ subnet: "10.42.128.0/24" }] } }];
+    assert.deepEqual(problemsOf(withNetworks([], networks)), [
+      "networks[0].ipam.ranges[0].subnet 10.42.128.0/24 overlaps k3s.clusterCidr 10.42.0.0/16: a DMZ network needs a subnet of its own, outside the cluster's and the LAN's ranges",
+    ]);
+  });
+
+  it("rejects a parent interface a host does not list", () => {
+    const raw = withNetworks();
+    raw.site.hosts[1].interfaces = ["eth0", "eno1.20", "eno1.40"];
+    assert.deepEqual(problemsOf(raw), [
+      "site.hosts[1].interfaces lists eth0, eno1.20, eno1.40 but not eno1.30, the parent of networks[1] (dmz-out): create that interface on pi (e.g. the VLAN interface) and list it, or pick a parent it has",
+    ]);
+  });
+
+  it("rejects static addresses outside the subnet, shared, or on a network that assigns its own", () => {
+    const problems = problemsOf(
+      withNetworks([
+        { name: "a", namespace: "dmz", networks: [{ name: "dmz-in", addresses: ["192.168.21.5/24"] }] },
+        { name: "b", namespace: "dmz", networks: [{ name: "dmz-in", addresses: ["192.168.20.5/24"] }, { name: "dmz-out", addresses: ["192.168.30.5/24"] }] },
+        { name: "c", namespace: "dmz", networks: [{ name: "dmz-in", addresses: ["192.168.20.5/24"] }] },
+      ]),
+    );
+    assert.deepEqual(problems, [
+      "networkPolicies.apps[0].networks[0].addresses[0] 192.168.21.5/24 is not an address of networks[0].ipam.subnet 192.168.20.0/24: pick one inside it, with the subnet's prefix",
+      "networkPolicies.apps[1].networks[1].addresses needs networks[1].ipam.type static, but dmz-out uses host-local, which picks addresses itself: remove the addresses, or make the network static",
+      "networkPolicies.apps[2].networks[0].addresses[0] 192.168.20.5/24 is also app b's address: each pod needs its own",
+    ]);
+  });
+
+  it("refuses Multus networks on a Cilium site", () => {
+    assert.match(problemsOf(withNetworks([], NETWORKS, "cilium")).join("\n"), /networks are set but cni\.plugin is cilium/);
+  });
+});
+
+describe("Multus on the lan example", () => {
+  it("applies the NADs after the CRD and exports the mail app's annotation", async () => {
+    const run = await planOf("lan");
+    const nads = run.resources.filter((r) => r.name === "site-multus-networks");
+    assert.equal(nads.length, 1);
+    assert.deepEqual(((nads[0]!.inputs.objs as { metadata: { name: string } }[]) ?? []).map((o) => o.metadata.name), ["dmz-in", "dmz-out"]);
+    assert.ok((run.outputs.multusAnnotations as Record<string, string>).mail?.includes('"ips":["192.168.20.25/24"]'));
+    assert.equal(exampleSections("lan").networks.length, 2);
+  });
+});
