@@ -370,7 +370,7 @@ describe("customizeCanal on a manifest that changed shape", () => {
   const settings = settingsFor(sshCustomConfig(), version);
   const tail =
     ": the upstream manifest changed shape, so k3s-sites cannot apply its customizations (pod range, Flannel interface, " +
-    "MTU, IP forwarding). Use a cni.canal.version k3s-sites supports (v3.31.7, v3.32.1), or teach src/cni/canal.ts the new layout";
+    "MTU, IP forwarding). Use a cni.canal.version k3s-sites supports (v3.31.7, v3.32.1), or teach src/cni/canal/manifest.ts the new layout";
 
   function edited(edit: (objects: Obj[]) => Obj[] | void): Obj[] {
     const objects = structuredClone(upstream(version));

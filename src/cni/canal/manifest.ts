@@ -5,10 +5,10 @@
  * removes something we rely on fails here, loudly, instead of deploying a cluster with the upstream defaults.
  */
 import { parseAllDocuments } from "yaml";
-import { isHetzner, type SiteConfig } from "../config/site";
-import { addressAt, formatIp, parseCidr } from "../net/cidr";
-import { HETZNER_PRIVATE_MTU } from "../hetzner/model";
-import { CALICO_PINS } from "./manifest";
+import { isHetzner, type SiteConfig } from "../../config/site";
+import { addressAt, formatIp, parseCidr } from "../../net/cidr";
+import { HETZNER_PRIVATE_MTU } from "../../hetzner/model";
+import { CALICO_PINS } from "../manifest";
 
 /** How Flannel chooses the interface it sends VXLAN over. */
 export type FlannelInterface =
@@ -189,7 +189,7 @@ export function customizeCanal(objects: readonly object[], settings: CanalSettin
     new Error(
       `canal.yaml of Calico ${settings.version} has no ${what}: the upstream manifest changed shape, so k3s-sites ` +
         `cannot apply its customizations (pod range, Flannel interface, MTU, IP forwarding). Use a cni.canal.version ` +
-        `k3s-sites supports (${Object.keys(CALICO_PINS).join(", ")}), or teach src/cni/canal.ts the new layout`,
+        `k3s-sites supports (${Object.keys(CALICO_PINS).join(", ")}), or teach src/cni/canal/manifest.ts the new layout`,
     );
 
   const configMap = findObject(out, "ConfigMap", names.configMap);
