@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { ConfigError } from "../src/config/errors";
-import { loadCanal } from "./cni/cache";
+import { loadCalico, loadCanal } from "./cni/cache";
 import { previousFixedSettings } from "./previous-settings";
 import { Site } from "./site";
 import { loadStackConfig } from "./stack-config";
@@ -23,12 +23,21 @@ export async function main(): Promise<Record<string, unknown>> {
       throw new pulumi.RunError(`cni.canal: ${(err as Error).message}`);
     }
   }
+  let calicoManifest: string | undefined;
+  if (config.cni.plugin === "calico") {
+    try {
+      calicoManifest = await loadCalico(config);
+    } catch (err) {
+      throw new pulumi.RunError(`cni.calico: ${(err as Error).message}`);
+    }
+  }
 
   const site = new Site("site", {
     siteName: pulumi.getStack(),
     config,
     secrets,
     ...(canalManifest ? { canalManifest } : {}),
+    ...(calicoManifest ? { calicoManifest } : {}),
   });
   return {
     kind: config.site.kind,

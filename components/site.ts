@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
+import { Calico } from "./cni/calico";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
 import { CertManager } from "./edge/cert-manager";
@@ -18,6 +19,8 @@ export interface SiteArgs {
   readonly secrets: SiteSecrets;
   /** Canal sites: the pinned canal.yaml, read and checked before the site is built. */
   readonly canalManifest?: string;
+  /** Calico sites: the pinned calico.yaml, read and checked before the site is built. */
+  readonly calicoManifest?: string;
 }
 
 /**
@@ -33,7 +36,7 @@ export class Site extends pulumi.ComponentResource {
   /** The cluster: its kubeconfig (secret) and the Kubernetes provider for everything in it. */
   readonly cluster: K3sCluster;
   /** The CNI, first in the cluster: every other Kubernetes object of the site depends on it. */
-  readonly cni: Canal | Cilium;
+  readonly cni: Canal | Cilium | Calico;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -82,6 +85,13 @@ export class Site extends pulumi.ComponentResource {
     if (config.cni.plugin === "canal") {
       if (args.canalManifest === undefined) throw new pulumi.ResourceError("a canal site needs its manifest", this, true);
       this.cni = new Canal(`${name}-canal`, { ...cniArgs, manifest: args.canalManifest }, { parent: this });
+    } else if (config.cni.plugin === "calico") {
+      if (args.calicoManifest === undefined) throw new pulumi.ResourceError("a calico site needs its manifest", this, true);
+      this.cni = new Calico(
+        `${name}-calico`,
+        { ...cniArgs, manifest: args.calicoManifest, ...(secrets.bgpPasswords ? { bgpPasswords: secrets.bgpPasswords } : {}) },
+        { parent: this },
+      );
     } else {
       this.cni = new Cilium(`${name}-cilium`, cniArgs, { parent: this });
     }

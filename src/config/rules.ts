@@ -14,6 +14,7 @@ import {
   type Cidr,
 } from "../net/cidr";
 import { unexpectedProblem, type Problem } from "./errors";
+import { checkCalico, checkSegments } from "../cni/calico/rules";
 import { checkCanal } from "../cni/canal/rules";
 import { checkCilium, checkCiliumL2Devices } from "../cni/cilium/rules";
 import { checkMtu } from "../cni/rules-mtu";
@@ -587,6 +588,8 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkDualStack,
   checkCanal,
   checkCilium,
+  checkCalico,
+  checkSegments,
   checkCertificates,
   checkLoadBalancer,
   checkHetznerLimits,

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { canalSchema } from "../cni/canal/schema";
 import { ciliumSchema } from "../cni/cilium/schema";
+import { calicoSchema, segmentSchema } from "../cni/calico/schema";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
@@ -137,6 +138,9 @@ const sshHost = z.strictObject({
     .string()
     .optional()
     .meta({ description: "The host's public key (ssh-keyscan), pinned when set." }),
+  segment: dnsLabel()
+    .optional()
+    .meta({ description: "The site.segments entry the host is on. Default: the only segment, when there is one." }),
 });
 
 export const sshSiteSchema = z.strictObject({
@@ -145,6 +149,13 @@ export const sshSiteSchema = z.strictObject({
     cidr: cidrV4().meta({ description: "The LAN or VPN the hosts share, e.g. 192.168.1.0/24." }),
   }),
   hosts: z.array(sshHost).min(1, { message: "list at least one host with role server" }),
+  segments: z
+    .array(segmentSchema)
+    .default([])
+    .meta({
+      description:
+        "Networks the hosts sit on, each with its BGP router (cni.plugin calico). Default: none, one network (site.network.cidr).",
+    }),
 });
 
 export const siteSchema = z.discriminatedUnion("kind", [hetznerSiteSchema, sshSiteSchema], {
@@ -224,11 +235,12 @@ export const k3sSchema = z.strictObject({
 
 export const cniSchema = z.strictObject({
   plugin: z
-    .enum(["canal", "cilium"], { message: "expected canal or cilium" })
+    .enum(["canal", "cilium", "calico"], { message: "expected canal, cilium or calico" })
     .optional()
     .meta({ description: "Default: canal on hetzner sites, cilium on ssh sites. Fixed at creation." }),
   canal: canalSchema.prefault({}),
   cilium: ciliumSchema.prefault({}),
+  calico: calicoSchema.prefault({}),
 });
 
 export const ingressSchema = z.strictObject({

@@ -44,6 +44,12 @@ export const SECRETS = {
       "Secret of the TSIG key certificates.dns01.rfc2136.tsigKeyName (base64, as in the key file), when " +
       "certificates.dns01.provider is rfc2136 (pulumi config set --secret k3s-sites:rfc2136TsigSecret)",
   },
+  bgpPasswords: {
+    key: "k3s-sites:bgpPasswords",
+    description:
+      "BGP session passwords of the segments' routers, a JSON object {\"<segment>\": \"<password>\"}, when a " +
+      "site.segments[].router sets password: true (pulumi config set --secret k3s-sites:bgpPasswords '{\"home\": \"...\"}')",
+  },
 } as const satisfies Record<string, SecretSpec>;
 
 /** Every secret the program may read, by full key. */

@@ -235,7 +235,7 @@ describe("canalSettingsOf", () => {
 describe("parseManifest and splitCrds", () => {
   it("drop empty documents and refuse broken YAML", () => {
     assert.deepEqual(parseManifest("---\n# only a comment\n---\nkind: A\n---\n\n---\nkind: B\n"), [{ kind: "A" }, { kind: "B" }]);
-    assert.throws(() => parseManifest("kind: [A\n"), /^Error: canal.yaml is not valid YAML: /);
+    assert.throws(() => parseManifest("kind: [A\n"), /^Error: the manifest is not valid YAML: /);
   });
 
   for (const version of VERSIONS) {
