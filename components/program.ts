@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { ConfigError } from "../src/config/errors";
+import { routerFiles } from "../src/cni/calico/routers";
 import { loadCalico, loadCanal } from "./cni/cache";
 import { previousFixedSettings } from "./previous-settings";
 import { Site } from "./site";
@@ -32,6 +33,7 @@ export async function main(): Promise<Record<string, unknown>> {
     }
   }
 
+  const routers = config.cni.plugin === "calico" ? routerFiles(config, pulumi.getStack()) : {};
   const site = new Site("site", {
     siteName: pulumi.getStack(),
     config,
@@ -46,5 +48,7 @@ export async function main(): Promise<Record<string, unknown>> {
     kubeconfig: site.cluster.kubeconfig,
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),
+    // Calico sites with routers: each router's side of the BGP sessions (frr.conf and bird.conf text).
+    ...(Object.keys(routers).length > 0 ? { routers } : {}),
   };
 }

@@ -89,7 +89,7 @@ export class Site extends pulumi.ComponentResource {
       if (args.calicoManifest === undefined) throw new pulumi.ResourceError("a calico site needs its manifest", this, true);
       this.cni = new Calico(
         `${name}-calico`,
-        { ...cniArgs, manifest: args.calicoManifest, ...(secrets.bgpPasswords ? { bgpPasswords: secrets.bgpPasswords } : {}) },
+        { ...cniArgs, manifest: args.calicoManifest, ...(secrets.bgpPassword ? { bgpPassword: secrets.bgpPassword } : {}) },
         { parent: this },
       );
     } else {

@@ -18,8 +18,8 @@ export interface SiteSecrets {
   readonly etcdS3?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
   /** With certificates.dns01 only: the DNS provider's API secret. */
   readonly dnsSecret?: pulumi.Output<string>;
-  /** Calico sites whose routers use passwords: the JSON map segment -> password. */
-  readonly bgpPasswords?: pulumi.Output<string>;
+  /** Calico sites whose routers use a password: the BGP session password. */
+  readonly bgpPassword?: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -138,7 +138,7 @@ export function loadStackConfig(): StackConfig {
         }
       : {}),
     ...(config.site.kind === "ssh" && config.site.segments.some((s) => s.router?.password)
-      ? { bgpPasswords: requireSecret(SECRETS.bgpPasswords.key) }
+      ? { bgpPassword: requireSecret(SECRETS.bgpPassword.key) }
       : {}),
   };
   const dns = dnsSecretName(config);

@@ -19,8 +19,8 @@ export interface CalicoArgs {
   readonly provider: k8s.Provider;
   /** What must exist before the CNI: the nodes' k3s. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
-  /** The secret k3s-sites:bgpPasswords (JSON: segment -> password). @default - no session passwords */
-  readonly bgpPasswords?: pulumi.Output<string>;
+  /** The secret k3s-sites:bgpPassword. @default - no session passwords */
+  readonly bgpPassword?: pulumi.Output<string>;
 }
 
 /**
@@ -40,15 +40,15 @@ export class Calico extends pulumi.ComponentResource {
       throw new pulumi.ResourceError((err as Error).message, this, true);
     }
     const segments = passwordSegments(config);
-    if (segments.length > 0 && args.bgpPasswords === undefined) {
-      throw new pulumi.ResourceError("routers with password: true need the secret k3s-sites:bgpPasswords", this, true);
+    if (segments.length > 0 && args.bgpPassword === undefined) {
+      throw new pulumi.ResourceError("routers with password: true need the secret k3s-sites:bgpPassword", this, true);
     }
 
     const child = { parent: this, provider: args.provider };
     const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { objs: objects.crds }, { ...child, dependsOn: args.dependsOn });
     const before: pulumi.Resource[] = [crds];
-    if (segments.length > 0 && args.bgpPasswords !== undefined) {
-      const stringData = args.bgpPasswords.apply((text) => passwordsFor(text, segments));
+    if (segments.length > 0 && args.bgpPassword !== undefined) {
+      const stringData = { [CALICO_NAMES.passwordKey]: args.bgpPassword };
       before.push(
         new k8s.core.v1.Secret(
           `${name}-bgp-passwords`,
@@ -62,23 +62,4 @@ export class Calico extends pulumi.ComponentResource {
     new k8s.yaml.v2.ConfigGroup(`${name}-manifest`, { objs: objects.rest }, { ...child, dependsOn: before });
     this.registerOutputs({});
   }
-}
-
-/** The passwords of `segments` from the secret's JSON; throws naming the missing segment, never a password. */
-export function passwordsFor(text: string, segments: readonly string[]): Record<string, string> {
-  let map: unknown;
-  try {
-    map = JSON.parse(text);
-  } catch {
-    throw new Error('k3s-sites:bgpPasswords is not JSON: set it to an object such as {"home": "<password>"}');
-  }
-  const out: Record<string, string> = {};
-  for (const segment of segments) {
-    const value = (map as Record<string, unknown> | null)?.[segment];
-    if (typeof value !== "string" || value.length === 0) {
-      throw new Error(`k3s-sites:bgpPasswords has no password for segment ${segment}: add "${segment}": "<password>" to it`);
-    }
-    out[segment] = value;
-  }
-  return out;
 }

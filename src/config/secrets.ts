@@ -44,11 +44,11 @@ export const SECRETS = {
       "Secret of the TSIG key certificates.dns01.rfc2136.tsigKeyName (base64, as in the key file), when " +
       "certificates.dns01.provider is rfc2136 (pulumi config set --secret k3s-sites:rfc2136TsigSecret)",
   },
-  bgpPasswords: {
-    key: "k3s-sites:bgpPasswords",
+  bgpPassword: {
+    key: "k3s-sites:bgpPassword",
     description:
-      "BGP session passwords of the segments' routers, a JSON object {\"<segment>\": \"<password>\"}, when a " +
-      "site.segments[].router sets password: true (pulumi config set --secret k3s-sites:bgpPasswords '{\"home\": \"...\"}')",
+      "Password of the BGP sessions with the routers whose site.segments[].router sets password: true (TCP MD5, " +
+      "the same on each of those routers) (pulumi config set --secret k3s-sites:bgpPassword)",
   },
 } as const satisfies Record<string, SecretSpec>;
 

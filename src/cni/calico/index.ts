@@ -5,3 +5,4 @@
 export * from "./schema";
 export * from "./manifest";
 export * from "./resources";
+export * from "./routers";

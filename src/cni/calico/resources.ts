@@ -20,7 +20,9 @@ export const CALICO_NAMES = {
   ipv6Pool: "k3s-sites-ipv6",
   /** Calico reads the BGPConfiguration named default for the whole cluster. */
   bgpConfiguration: "default",
-  passwords: "k3s-sites-bgp-passwords",
+  passwords: "k3s-sites-bgp-password",
+  /** The key of the password in that Secret. */
+  passwordKey: "password",
   /** calico-node's service account in calico.yaml. */
   serviceAccount: "calico-node",
 } as const;
@@ -154,7 +156,7 @@ export function calicoBgpPeers(config: SiteConfig): BGPPeer[] {
   const dual = config.k3s.ipFamilies === "dual-stack";
   return routedSegments(config).flatMap((segment) => {
     const { router } = segment;
-    const password = router.password ? { password: { secretKeyRef: { name: CALICO_NAMES.passwords, key: segment.name } } } : {};
+    const password = router.password ? { password: { secretKeyRef: { name: CALICO_NAMES.passwords, key: CALICO_NAMES.passwordKey } } } : {};
     const peer = (suffix: string, peerIP: string): BGPPeer => ({
       apiVersion: CALICO_GROUP,
       kind: "BGPPeer",
@@ -165,7 +167,7 @@ export function calicoBgpPeers(config: SiteConfig): BGPPeer[] {
   });
 }
 
-/** The segments whose sessions use a password (each a key of the passwords Secret). */
+/** The segments whose sessions use the password (k3s-sites:bgpPassword). */
 export function passwordSegments(config: SiteConfig): string[] {
   return routedSegments(config)
     .filter((s) => s.router.password)

@@ -88,7 +88,7 @@ export const segmentSchema = z.strictObject({
       password: z
         .boolean()
         .default(false)
-        .meta({ description: "Authenticate the sessions with the secret k3s-sites:bgpPasswords (a JSON map segment -> password)." }),
+        .meta({ description: "Authenticate the sessions (TCP MD5) with the secret k3s-sites:bgpPassword." }),
     })
     .optional()
     .meta({ description: "The segment's BGP router. Required for every segment with nodes when several segments exist." }),
