@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { configReference, stackFileJsonSchema } from "../../src/config/json-schema";
 import { README_MARKERS } from "../../src/config/readme";
 import { isHetzner } from "../../src/config/site";
 import { ROOT, exampleSections, parse1 } from "../helpers";
+
+const EXAMPLES = ["prod", "home", "multisite"] as const;
 
 describe("example stacks", () => {
   it("prod is a Hetzner site with 3 servers, 2 agents, Canal and the mail ports", () => {
@@ -34,8 +36,30 @@ describe("example stacks", () => {
     assert.equal(site.ingress.proxyProtocol, false);
   });
 
+  it("multisite is one ssh site over three segments, each with its router: Calico with BGP, dual-stack", () => {
+    const site = parse1(exampleSections("multisite"));
+    assert.equal(site.site.kind, "ssh");
+    assert.equal(site.cni.plugin, "calico");
+    assert.equal(site.k3s.ipFamilies, "dual-stack");
+    assert.ok(site.site.kind === "ssh");
+    assert.deepEqual(
+      site.site.segments.map((s) => [s.name, s.router?.asNumber]),
+      [["home-a", 65101], ["home-b", 65102], ["vps", 65103]],
+    );
+    assert.deepEqual(site.nodes.map((n) => [n.name, n.segment]), [["nuc", "home-a"], ["pi", "home-a"], ["mini", "home-b"], ["vps-1", "vps"]]);
+  });
+
+  it("every Pulumi.<stack>.yaml in the repository is one of the examples tested here", () => {
+    const stacks = readdirSync(ROOT)
+      .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+      .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+      .sort();
+    assert.deepEqual(stacks, [...EXAMPLES].sort());
+    for (const stack of EXAMPLES) parse1(exampleSections(stack));
+  });
+
   it("point editors at the committed JSON Schema", () => {
-    for (const stack of ["prod", "home"]) {
+    for (const stack of EXAMPLES) {
       const first = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8").split("\n")[0];
       assert.equal(first, "# yaml-language-server: $schema=./schema/stack-config.json");
     }
