@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { ConfigError } from "../src/config/errors";
-import { loadCanal } from "./cni/cache";
+import { routerFiles } from "../src/cni/calico/routers";
+import { loadCalico, loadCanal } from "./cni/cache";
 import { previousFixedSettings } from "./previous-settings";
 import { Site } from "./site";
 import { podAnnotations } from "../src/multus/networks";
@@ -24,12 +25,22 @@ export async function main(): Promise<Record<string, unknown>> {
       throw new pulumi.RunError(`cni.canal: ${(err as Error).message}`);
     }
   }
+  let calicoManifest: string | undefined;
+  if (config.cni.plugin === "calico") {
+    try {
+      calicoManifest = await loadCalico(config);
+    } catch (err) {
+      throw new pulumi.RunError(`cni.calico: ${(err as Error).message}`);
+    }
+  }
 
+  const routers = config.cni.plugin === "calico" ? routerFiles(config, pulumi.getStack()) : {};
   const site = new Site("site", {
     siteName: pulumi.getStack(),
     config,
     secrets,
     ...(canalManifest ? { canalManifest } : {}),
+    ...(calicoManifest ? { calicoManifest } : {}),
   });
   return {
     kind: config.site.kind,
@@ -40,5 +51,7 @@ export async function main(): Promise<Record<string, unknown>> {
     ...(site.networkId ? { networkId: site.networkId } : {}),
     // The k8s.v1.cni.cncf.io/networks annotation each app attached to a Multus network must carry, by app.
     ...(config.networks.length > 0 ? { multusAnnotations: podAnnotations(config) } : {}),
+    // Calico sites with routers: each router's side of the BGP sessions (frr.conf and bird.conf text).
+    ...(Object.keys(routers).length > 0 ? { routers } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
+import { Calico } from "./cni/calico";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
 import { Metallb } from "./lb/metallb";
@@ -21,6 +22,8 @@ export interface SiteArgs {
   readonly secrets: SiteSecrets;
   /** Canal sites: the pinned canal.yaml, read and checked before the site is built. */
   readonly canalManifest?: string;
+  /** Calico sites: the pinned calico.yaml, read and checked before the site is built. */
+  readonly calicoManifest?: string;
 }
 
 /**
@@ -39,7 +42,7 @@ export class Site extends pulumi.ComponentResource {
    * The CNI, first in the cluster: every other Kubernetes object of the site depends on it.
    * @default - none with cni.plugin flannel: k3s runs its own Flannel
    */
-  readonly cni?: Canal | Cilium;
+  readonly cni?: Canal | Cilium | Calico;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -88,6 +91,13 @@ export class Site extends pulumi.ComponentResource {
     if (config.cni.plugin === "canal") {
       if (args.canalManifest === undefined) throw new pulumi.ResourceError("a canal site needs its manifest", this, true);
       this.cni = new Canal(`${name}-canal`, { ...cniArgs, manifest: args.canalManifest }, { parent: this });
+    } else if (config.cni.plugin === "calico") {
+      if (args.calicoManifest === undefined) throw new pulumi.ResourceError("a calico site needs its manifest", this, true);
+      this.cni = new Calico(
+        `${name}-calico`,
+        { ...cniArgs, manifest: args.calicoManifest, ...(secrets.bgpPassword ? { bgpPassword: secrets.bgpPassword } : {}) },
+        { parent: this },
+      );
     } else if (config.cni.plugin === "cilium") {
       this.cni = new Cilium(`${name}-cilium`, cniArgs, { parent: this });
     }

@@ -18,6 +18,8 @@ export interface SiteSecrets {
   readonly etcdS3?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
   /** With certificates.dns01 only: the DNS provider's API secret. */
   readonly dnsSecret?: pulumi.Output<string>;
+  /** Calico sites whose routers use a password: the BGP session password. */
+  readonly bgpPassword?: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -134,6 +136,9 @@ export function loadStackConfig(): StackConfig {
             secretKey: requireSecret(SECRETS.etcdS3SecretKey.key),
           },
         }
+      : {}),
+    ...(config.site.kind === "ssh" && config.site.segments.some((s) => s.router?.password)
+      ? { bgpPassword: requireSecret(SECRETS.bgpPassword.key) }
       : {}),
   };
   const dns = dnsSecretName(config);

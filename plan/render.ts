@@ -78,6 +78,9 @@ export function renderFiles(run: ProgramRun): Record<string, string> {
     "outputs.json": `${JSON.stringify(run.outputs, null, 2)}\n`,
   };
   for (const [node, script] of Object.entries(nodeScriptsOf(run))) files[`nodes/${node}.sh`] = script;
+  // Calico sites: the routers' side of BGP, as the program exports it (src/cni/calico/routers.ts).
+  const routers = (run.outputs as { routers?: Record<string, string> }).routers ?? {};
+  for (const [file, text] of Object.entries(routers)) files[`routers/${file}`] = text;
   return files;
 }
 

@@ -20,7 +20,7 @@ export function sectionsOf(stackFile: string): Raw {
   return raw;
 }
 
-export function exampleSections(stack: "prod" | "home" | "lan"): Raw {
+export function exampleSections(stack: "prod" | "home" | "lan" | "multisite"): Raw {
   return sectionsOf(join(ROOT, `Pulumi.${stack}.yaml`));
 }
 

@@ -14,7 +14,7 @@ export function checkUnusedSettings(raw: Readonly<Record<string, unknown>>, conf
   const cni = raw.cni as Record<string, unknown> | undefined;
   const plugin = config.cni.plugin;
   const chosen = (cni?.plugin === undefined ? `${plugin} (the default for ${config.site.kind} sites)` : plugin);
-  for (const other of ["canal", "cilium", "flannel"] as const) {
+  for (const other of ["canal", "cilium", "calico", "flannel"] as const) {
     const keys = keysOf(cni?.[other]);
     if (other === plugin || keys.length === 0) continue;
     problems.push({

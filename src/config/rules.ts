@@ -14,7 +14,9 @@ import {
   type Cidr,
 } from "../net/cidr";
 import { unexpectedProblem, type Problem } from "./errors";
-import { checkCiliumL2Devices } from "../cni/cilium";
+import { checkCalico, checkSegments } from "../cni/calico/rules";
+import { checkCanal } from "../cni/canal/rules";
+import { checkCilium, checkCiliumL2Devices } from "../cni/cilium/rules";
 import { checkMtu } from "../cni/rules-mtu";
 import { checkFlannel } from "../cni/flannel/flannel";
 import { checkMetallb } from "../lb/metallb/metallb";
@@ -24,7 +26,6 @@ import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } f
 import { checkClusterRanges } from "../k3s/rules-ranges";
 import { checkKubernetesVersion } from "../k3s/rules-versions";
 import { checkUnusedSettings } from "./rules-unused";
-import { CALICO_PINS } from "../cni/manifest";
 import { CERT_MANAGER, NGINX } from "../edge/names";
 import { checkHetznerLimits } from "../hetzner/limits";
 import { HETZNER_LOCATIONS } from "./schema";
@@ -272,45 +273,6 @@ export function checkDualStack(config: SiteConfig): Problem[] {
         });
       }
     }
-  }
-  return problems;
-}
-
-export function checkCni(config: SiteConfig): Problem[] {
-  const problems: Problem[] = [];
-  const cilium = config.cni.cilium;
-  // Cilium settings on a Canal site and the reverse: checkUnusedSettings (rules-unused.ts).
-  const canal = config.cni.canal;
-  if (config.cni.plugin === "canal" && canal.sha256 === undefined && CALICO_PINS[canal.version] === undefined) {
-    problems.push({
-      path: "cni.canal.version",
-      message:
-        `${canal.version} has no pinned canal.yaml digest in k3s-sites (pinned: ${Object.keys(CALICO_PINS).join(", ")}): ` +
-        "use a pinned version, or set cni.canal.sha256 to the sha256 of that release's manifests/canal.yaml",
-    });
-  }
-  if (config.cni.plugin === "canal" && config.k3s.ipFamilies === "dual-stack" && config.site.kind === "ssh") {
-    // (Hetzner sites are refused dual-stack for any CNI, in checkDualStack.)
-    problems.push({
-      path: "cni.plugin",
-      message:
-        "canal does not support k3s.ipFamilies dual-stack here: the Canal manifest runs Calico with IPv6 off and " +
-        "Flannel on one IPv4 network. Use cni.plugin cilium for a dual-stack site, or k3s.ipFamilies ipv4",
-    });
-  }
-  if (cilium.l2Announcements && config.site.kind === "hetzner") {
-    problems.push({
-      path: "cni.cilium.l2Announcements",
-      message:
-        "does not work on Hetzner Cloud, whose private network is routed and answers no ARP between servers: " +
-        "remove it; the Hetzner load balancer carries outside traffic",
-    });
-  }
-  if (cilium.l2Announcements && cilium.loadBalancerPools.length === 0) {
-    problems.push({
-      path: "cni.cilium.loadBalancerPools",
-      message: "is empty but cni.cilium.l2Announcements is set: add a LAN range for LoadBalancer Services, e.g. 192.168.1.240/28",
-    });
   }
   return problems;
 }
@@ -627,7 +589,10 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkClusterDns,
   checkClusterRanges,
   checkDualStack,
-  checkCni,
+  checkCanal,
+  checkCilium,
+  checkCalico,
+  checkSegments,
   checkCertificates,
   checkLoadBalancer,
   checkHetznerLimits,

@@ -7,6 +7,9 @@ import { z } from "zod";
 import { flannelSchema } from "../cni/flannel/flannel";
 import { metallbSchema } from "../lb/metallb/metallb";
 import { appNetworkSchema, networkSchema } from "../multus/networks";
+import { canalSchema } from "../cni/canal/schema";
+import { ciliumSchema } from "../cni/cilium/schema";
+import { calicoSchema, segmentSchema } from "../cni/calico/schema";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
@@ -142,6 +145,9 @@ const sshHost = z.strictObject({
     .array(z.string().min(1))
     .optional()
     .meta({ description: "The host's network interfaces, e.g. [eno1, eno1.20]; when listed, networks[].master must be one. Default: not checked." }),
+  segment: dnsLabel()
+    .optional()
+    .meta({ description: "The site.segments entry the host is on. Default: the only segment, when there is one." }),
 });
 
 export const sshSiteSchema = z.strictObject({
@@ -158,6 +164,13 @@ export const sshSiteSchema = z.strictObject({
     })
     .optional()
     .meta({ description: "How LoadBalancer Services get addresses on this site. Default: none (or Cilium's LB-IPAM)." }),
+  segments: z
+    .array(segmentSchema)
+    .default([])
+    .meta({
+      description:
+        "Networks the hosts sit on, each with its BGP router (cni.plugin calico). Default: none, one network (site.network.cidr).",
+    }),
 });
 
 export const siteSchema = z.discriminatedUnion("kind", [hetznerSiteSchema, sshSiteSchema], {
@@ -235,100 +248,14 @@ export const k3sSchema = z.strictObject({
     .meta({ description: "How a change of k3s.version rolls through the nodes." }),
 });
 
-const resources = z
-  .strictObject({
-    cpu: z.string().regex(/^\d+(\.\d+)?m?$/, { message: "expected a CPU quantity such as 250m or 1" }).optional(),
-    memory: z
-      .string()
-      .regex(/^\d+(Ki|Mi|Gi)?$/, { message: "expected a memory quantity such as 256Mi" })
-      .optional(),
-  })
-  .meta({ description: "Resource requests of the CNI's node agents." });
-
-const canal = z.strictObject({
-  version: z
-    .string()
-    .regex(/^v3\.\d+\.\d+$/, { message: "expected a Calico release tag such as v3.32.1" })
-    .default("v3.32.1")
-    .meta({ description: "Calico release whose canal.yaml is applied; bumping it is the whole upgrade." }),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, { message: "expected the 64 hex digits of a sha256" })
-    .optional()
-    .meta({ description: "sha256 of canal.yaml; needed only for versions k3s-sites does not pin." }),
-  interface: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({
-      description:
-        "Interface Flannel sends VXLAN over. Default: the one that reaches the node network (hetzner), autodetect (ssh).",
-    }),
-  mtu: z
-    .int()
-    .min(1280)
-    .max(9000)
-    .optional()
-    .meta({ description: "Pod interface MTU. Default: 1400 on hetzner (1450 minus VXLAN), 1450 on ssh sites." }),
-  resources: resources.optional(),
-  imageRegistry: z
-    .string()
-    .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "expected a registry such as registry.example.com/mirror" })
-    .optional()
-    .meta({ description: "Pull Calico and Flannel images from this registry instead of the upstream ones." }),
-});
-
-const cilium = z.strictObject({
-  version: z
-    .string()
-    .regex(/^1\.\d+\.\d+$/, { message: "expected a Cilium chart version such as 1.19.1" })
-    .optional()
-    .meta({ description: "Cilium Helm chart version. Default: the version k3s-sites pins." }),
-  devices: z
-    .array(z.string().min(1))
-    .optional()
-    .meta({ description: "Interfaces Cilium attaches to for NodePort and L2 traffic, e.g. [eth0]. Default: detected." }),
-  mtu: z
-    .int()
-    .min(1280)
-    .max(9000)
-    .optional()
-    .meta({
-      description:
-        "MTU of the network under Cilium's VXLAN (Cilium takes the header off it); at most 1450 on hetzner. " +
-        "Default: 1450 on hetzner, detected elsewhere.",
-    }),
-  hubble: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      relay: z.boolean().default(true),
-    })
-    .prefault({})
-    .meta({ description: "Hubble flow observability, with its relay." }),
-  resources: resources.optional(),
-  loadBalancerPools: z
-    .array(cidr())
-    .default([])
-    .meta({ description: "LB-IPAM ranges handed to Services of type LoadBalancer." }),
-  l2Announcements: z
-    .strictObject({
-      interfaces: z.array(z.string().min(1)).min(1).meta({ description: "Interfaces to answer ARP on, e.g. eth0." }),
-      nodeSelector: z
-        .record(z.string(), z.string())
-        .optional()
-        .meta({ description: "Only nodes with these labels announce. Default: all nodes." }),
-    })
-    .optional()
-    .meta({ description: "Announce LoadBalancer IPs on the LAN (home sites only)." }),
-});
-
 export const cniSchema = z.strictObject({
   plugin: z
-    .enum(["canal", "cilium", "flannel"], { message: "expected canal, cilium or flannel" })
+    .enum(["canal", "cilium", "calico", "flannel"], { message: "expected canal, cilium, calico or flannel" })
     .optional()
     .meta({ description: "Default: canal on hetzner sites, cilium on ssh sites. Fixed at creation." }),
-  canal: canal.prefault({}),
-  cilium: cilium.prefault({}),
+  canal: canalSchema.prefault({}),
+  cilium: ciliumSchema.prefault({}),
+  calico: calicoSchema.prefault({}),
   flannel: flannelSchema.prefault({}).meta({ description: "k3s's own Flannel (cni.plugin flannel)." }),
 });
 

@@ -44,6 +44,12 @@ export const SECRETS = {
       "Secret of the TSIG key certificates.dns01.rfc2136.tsigKeyName (base64, as in the key file), when " +
       "certificates.dns01.provider is rfc2136 (pulumi config set --secret k3s-sites:rfc2136TsigSecret)",
   },
+  bgpPassword: {
+    key: "k3s-sites:bgpPassword",
+    description:
+      "Password of the BGP sessions with the routers whose site.segments[].router sets password: true (TCP MD5, " +
+      "the same on each of those routers) (pulumi config set --secret k3s-sites:bgpPassword)",
+  },
 } as const satisfies Record<string, SecretSpec>;
 
 /** Every secret the program may read, by full key. */

@@ -42,6 +42,8 @@ export interface NodeSpec {
   readonly arch: Arch;
   /** Hetzner nodes: the pool and server settings. */
   readonly hetzner?: { readonly pool: string; readonly number: number; readonly serverType: string; readonly image: string };
+  /** Home nodes on sites with site.segments: the segment the node is on (its node label k3s-sites/segment). */
+  readonly segment?: string;
   /** Home nodes: how SSH reaches the host. Hetzner nodes are reached on their public address, known at deploy time. */
   readonly ssh?: SshEndpoint;
 }
@@ -52,7 +54,7 @@ export type SshSite = SshSiteConfig;
 export interface SiteConfig {
   readonly site: HetznerSite | SshSite;
   readonly k3s: StackConfig["k3s"] & { readonly clusterDns: string };
-  readonly cni: StackConfig["cni"] & { readonly plugin: "canal" | "cilium" | "flannel" };
+  readonly cni: StackConfig["cni"] & { readonly plugin: "canal" | "cilium" | "calico" | "flannel" };
   readonly ingress: StackConfig["ingress"] & { readonly proxyProtocol: boolean };
   readonly certificates: StackConfig["certificates"];
   readonly networkPolicies: StackConfig["networkPolicies"];
@@ -106,6 +108,9 @@ export function resolveSite(config: StackConfig): { site: SiteConfig; problems: 
     });
   } else {
     site = config.site;
+    // A site with one segment needs no segment on each host.
+    const only = config.site.segments.length === 1 ? config.site.segments[0]!.name : undefined;
+    const segmentOf = (declared: string | undefined): string | undefined => declared ?? only;
     nodes = config.site.hosts.map((h) => ({
       name: h.name,
       role: h.role,
@@ -113,6 +118,7 @@ export function resolveSite(config: StackConfig): { site: SiteConfig; problems: 
       ...(h.privateIpv6 ? { privateIpv6: h.privateIpv6 } : {}),
       ...(h.externalIp ? { externalIp: h.externalIp } : {}),
       arch: h.arch,
+      ...(segmentOf(h.segment) !== undefined ? { segment: segmentOf(h.segment)! } : {}),
       ssh: {
         address: h.address,
         port: h.port,

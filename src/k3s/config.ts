@@ -4,6 +4,7 @@
  * the S3 credentials go into a separate drop-in file that the node script writes from stdin.
  */
 import { stringify } from "yaml";
+import { SEGMENT_LABEL } from "../cni/calico/resources";
 import { ciliumKubeProxyReplacement } from "../cni/cilium";
 import { flannelNodeConfig, flannelServerConfig } from "../cni/flannel/flannel";
 import type { NodeSpec, SiteConfig } from "../config/site";
@@ -112,6 +113,9 @@ export function nodeConfig(config: SiteConfig, deployment: NodeDeployment): Reco
     // Without node-ip, k3s takes the address of the default route's interface: the public NIC on Hetzner.
     "node-ip": nodeIps,
     ...(node.externalIp ? { "node-external-ip": node.externalIp } : {}),
+    // Calico's BGPPeers select a segment's nodes by this label (src/cni/calico/resources.ts). The kubelet sets
+    // node labels when the node registers.
+    ...(node.segment !== undefined ? { "node-label": [`${SEGMENT_LABEL}=${node.segment}`] } : {}),
     // The kubelet refuses to start when a kernel setting differs from what it needs, instead of changing it; the
     // node script writes those settings before k3s starts.
     "protect-kernel-defaults": true,

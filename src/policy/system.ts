@@ -81,13 +81,20 @@ export function namespaceBaseline(namespace: string): NetworkPolicy[] {
  *   (cilium_host) address comes from the node's pod range (IPAM kubernetes). For IPv6 the source is the node's own
  *   address, and with native routing the packet leaves with the node's address: both are the servers' addresses,
  *   already allowed.
+ * - Calico with IPIP or VXLAN(CrossSubnet) on the IPv4 pool: calico-node gives each node a tunnel address from an
+ *   enabled pool whose ipipMode or vxlanMode is Always or CrossSubnet (node/pkg/allocateip/allocateip.go,
+ *   reconcileTunnelAddrs and determineEnabledPoolCIDRs, v3.31.7 and v3.32.1), and Felix puts it on tunl0 or
+ *   vxlan.calico, which the tunnelled routes leave by: a pod-range source. With encapsulation None there is no
+ *   tunnel device, and the routes BIRD programs carry no preferred source (no krt_prefsrc in confd/etc templates at
+ *   both tags), so the packet leaves with the node's own address. With VXLANCrossSubnet inside one segment too.
  * Webhook Services are single-stack IPv4 (the first family of a dual-stack site), so IPv4 is what matters.
  */
 export function remoteNodeSources(config: SiteConfig): PolicyPeer[] {
   const overlay =
     config.cni.plugin === "canal" ||
     flannelOverlaySource(config) ||
-    (config.cni.plugin === "cilium" && ciliumValues(config).routingMode === "tunnel");
+    (config.cni.plugin === "cilium" && ciliumValues(config).routingMode === "tunnel") ||
+    (config.cni.plugin === "calico" && config.cni.calico.encapsulation !== "None");
   return overlay ? [ipBlock(config.k3s.clusterCidr)] : [];
 }
 

@@ -12,7 +12,7 @@ import { manifestsOf } from "../../plan/render";
 import { parseSiteConfig } from "../../src/config/load";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import type { SiteConfig } from "../../src/config/site";
-import { validateBuiltin } from "../support/schemas";
+import { goRegExp, validateBuiltin } from "../support/schemas";
 import { ROOT, hetznerSections } from "../helpers";
 import { planOf } from "../plan/run";
 
@@ -85,10 +85,6 @@ interface Crd {
   };
 }
 
-/** Go's RE2 inline flag `(?i)` (used by some CRDs' patterns) as a JavaScript flag. */
-function goRegExp(pattern: string, flags: string): RegExp {
-  return pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), `${flags}i`) : new RegExp(pattern, flags);
-}
 
 /** Validates custom resources against the openAPIV3Schema of their CRD, compiled when first needed. */
 export class CustomResourceValidator {

@@ -52,4 +52,43 @@ describe("CNI on the offline engine", () => {
       ["CiliumLoadBalancerIPPool", "CiliumL2AnnouncementPolicy"],
     );
   });
+
+  it("Calico: CRDs first; pools, BGP and the password Secret before calico-node; routers' files as a stack output", async () => {
+    const run = await planOf("multisite");
+    const crds = byName(run, "site-calico-crds");
+    const resources = byName(run, "site-calico-resources");
+    const manifest = byName(run, "site-calico-manifest");
+    const secret = byName(run, "site-calico-bgp-passwords");
+    assert.ok(crds.dependsOn.includes(byName(run, "site-k3s-node-nuc").urn));
+    for (const group of [resources, manifest]) {
+      assert.ok(group.dependsOn.includes(crds.urn));
+      assert.ok(group.dependsOn.includes(secret.urn), "calico-node starts with the password there");
+      assert.equal(group.provider, byName(run, "site-k3s-provider").urn);
+    }
+    assert.ok(!resources.dependsOn.includes(manifest.urn), "the pools do not wait for calico-node, which waits for them");
+    assert.deepEqual(
+      (resources.inputs.objs as Obj[]).map((o) => `${o.kind} ${o.metadata.name}`),
+      [
+        "IPPool k3s-sites-ipv4",
+        "IPPool k3s-sites-ipv6",
+        "BGPConfiguration default",
+        "BGPPeer k3s-sites-home-a",
+        "BGPPeer k3s-sites-home-a-v6",
+        "BGPPeer k3s-sites-home-b",
+        "BGPPeer k3s-sites-home-b-v6",
+        "BGPPeer k3s-sites-vps",
+        "BGPPeer k3s-sites-vps-v6",
+      ],
+    );
+    // The password stays a secret: the plan shows a marker, never the value.
+    assert.equal(secret.inputs.stringData, "[secret]");
+    assert.deepEqual(secret.rawInputs.stringData, { secret: { password: "<secret:k3s-sites:bgpPassword>" } });
+    const routers = run.outputs.routers as Record<string, string>;
+    assert.match(routers["home-b.frr.conf"]!, /^router bgp 65102$/m);
+    assert.ok(!(objsOf(manifest).some((o) => o.kind === "CustomResourceDefinition")));
+  });
 });
+
+function objsOf(r: { inputs: Record<string, unknown> }): Obj[] {
+  return r.inputs.objs as Obj[];
+}

@@ -9,6 +9,8 @@ import { metallbOf, nginxAddressOf } from "../../src/lb/metallb/metallb";
 import { ROOT, exampleSections, parse1 } from "../helpers";
 import { planOf } from "../plan/run";
 
+const EXAMPLES = ["prod", "home", "lan", "multisite"] as const;
+
 describe("example stacks", () => {
   it("prod is a Hetzner site with 3 servers, 2 agents, Canal and the mail ports", () => {
     const site = parse1(exampleSections("prod"));
@@ -45,17 +47,37 @@ describe("example stacks", () => {
     assert.equal(nginxAddressOf(metallbOf(site)!), "192.168.10.240");
   });
 
+  it("multisite is one ssh site over three segments, each with its router: Calico with BGP, dual-stack", () => {
+    const site = parse1(exampleSections("multisite"));
+    assert.equal(site.site.kind, "ssh");
+    assert.equal(site.cni.plugin, "calico");
+    assert.equal(site.k3s.ipFamilies, "dual-stack");
+    assert.ok(site.site.kind === "ssh");
+    assert.deepEqual(
+      site.site.segments.map((s) => [s.name, s.router?.asNumber]),
+      [["home-a", 65101], ["home-b", 65102], ["vps", 65103]],
+    );
+    assert.deepEqual(site.nodes.map((n) => [n.name, n.segment]), [["nuc", "home-a"], ["pi", "home-a"], ["mini", "home-b"], ["vps-1", "vps"]]);
+  });
+
+  it("every Pulumi.<stack>.yaml in the repository is one of the examples tested here", () => {
+    const stacks = readdirSync(ROOT)
+      .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+      .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+      .sort();
+    assert.deepEqual(stacks, [...EXAMPLES].sort());
+    for (const stack of EXAMPLES) parse1(exampleSections(stack));
+  });
+
   it("every example stack plans offline", async () => {
-    const stacks = readdirSync(ROOT).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.slice(1) ?? []).sort();
-    assert.deepEqual(stacks, ["home", "lan", "prod"]);
-    for (const stack of stacks) {
+    for (const stack of EXAMPLES) {
       const run = await planOf(stack);
       assert.ok(run.resources.some((r) => r.type === "k3s-sites:site:Site"), stack);
     }
   });
 
   it("point editors at the committed JSON Schema", () => {
-    for (const stack of ["prod", "home", "lan"]) {
+    for (const stack of EXAMPLES) {
       const first = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8").split("\n")[0];
       assert.equal(first, "# yaml-language-server: $schema=./schema/stack-config.json");
     }

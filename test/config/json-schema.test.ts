@@ -9,6 +9,7 @@ describe("stack file JSON Schema", () => {
   it("describes every k3s-sites section and the secrets as encrypted values", () => {
     assert.deepEqual(Object.keys(config.properties).sort(), [
       "hcloud:token",
+      "k3s-sites:bgpPassword",
       "k3s-sites:certificates",
       "k3s-sites:cni",
       "k3s-sites:dnsApiToken",

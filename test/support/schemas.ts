@@ -37,6 +37,18 @@ export async function validateBuiltin(obj: TypedObject): Promise<void> {
   }
 }
 
+/**
+ * A CRD pattern as a JavaScript RegExp. Kubernetes validates `pattern` with Go's RE2, where `(?i)` turns on case
+ * folding for the rest of the expression; JavaScript has no inline flags, so a leading `(?i)` (also right after `^`,
+ * as Calico's CRDs write it) becomes the `i` flag. Any other inline flag group is refused rather than misread.
+ */
+export function goRegExp(pattern: string, flags = "u"): RegExp {
+  const inline = /^(\^?)\(\?i\)/.exec(pattern);
+  const body = inline ? `${inline[1]}${pattern.slice(inline[0].length)}` : pattern;
+  if (/\(\?[a-zA-Z]+[):]/.test(body)) throw new Error(`pattern ${pattern} has a Go inline flag this validator does not translate`);
+  return new RegExp(body, inline ? `${flags}i` : flags);
+}
+
 interface Crd {
   readonly kind: string;
   readonly spec: {
@@ -52,7 +64,7 @@ export class CrdValidator {
 
   constructor(crds: readonly unknown[]) {
     // Kubernetes' structural schemas use keywords Ajv does not know (x-kubernetes-*); they carry no validation here.
-    const ajv = new Ajv({ strict: false, allErrors: true });
+    const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp as never } });
     for (const doc of crds) {
       const crd = doc as Crd;
       if (crd?.kind !== "CustomResourceDefinition") continue;

@@ -19,9 +19,8 @@
  *   installer also copies the loopback plugin there when it is missing (plugins/cilium-cni/install-plugin.sh). On a
  *   node, `grep -A2 "cni]" /var/lib/rancher/k3s/agent/etc/containerd/config.toml` shows no cni section when so.
  */
-import type { SiteConfig } from "../config/site";
-import { HETZNER_PRIVATE_MTU } from "../hetzner/model";
-import type { Problem } from "../config/errors";
+import type { SiteConfig } from "../../config/site";
+import { HETZNER_PRIVATE_MTU } from "../../hetzner/model";
 
 /**
  * The Cilium chart k3s-sites installs: the newest 1.19 patch in helm.cilium.io's index.yaml (cilium/charts, read on
@@ -232,34 +231,4 @@ export function ciliumResources(config: SiteConfig): (CiliumLoadBalancerIPPool |
     });
   }
   return out;
-}
-
-/**
- * Whether an entry of Cilium's devices list selects an interface: a name, or a prefix ending in `+` (eth+), as
- * Cilium's deviceFilter.match does (pkg/datapath/linux, devices controller).
- */
-function deviceMatches(device: string, name: string): boolean {
-  return device.endsWith("+") ? name.startsWith(device.replace(/\++$/, "")) : device === name;
-}
-
-/**
- * Cilium announces only on its own devices: with cni.cilium.devices set, an L2 interface outside that list would
- * get LoadBalancer IPs that nobody answers ARP for (Cilium docs, L2 Announcements, "Interfaces"). For the config
- * rules.
- */
-export function checkCiliumL2Devices(config: SiteConfig): Problem[] {
-  const { devices, l2Announcements } = config.cni.cilium;
-  if (config.cni.plugin !== "cilium" || devices === undefined || l2Announcements === undefined) return [];
-  return l2Announcements.interfaces.flatMap((name, i): Problem[] =>
-    devices.some((d) => deviceMatches(d, name))
-      ? []
-      : [
-          {
-            path: `cni.cilium.l2Announcements.interfaces[${i}]`,
-            message:
-              `${name} is not in cni.cilium.devices [${devices.join(", ")}]: Cilium announces only on its devices; ` +
-              `add ${name} to cni.cilium.devices, or remove cni.cilium.devices to let Cilium detect them`,
-          },
-        ],
-  );
 }

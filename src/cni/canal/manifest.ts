@@ -4,11 +4,13 @@
  * position or text patching, so a Calico version bump keeps every customization, and an upstream change that
  * removes something we rely on fails here, loudly, instead of deploying a cluster with the upstream defaults.
  */
-import { parseAllDocuments } from "yaml";
-import { isHetzner, type SiteConfig } from "../config/site";
-import { addressAt, formatIp, parseCidr } from "../net/cidr";
-import { HETZNER_PRIVATE_MTU } from "../hetzner/model";
-import { CALICO_PINS } from "./manifest";
+import { isHetzner, type SiteConfig } from "../../config/site";
+import { addressAt, formatIp, parseCidr } from "../../net/cidr";
+import { HETZNER_PRIVATE_MTU } from "../../hetzner/model";
+import { CALICO_PINS } from "../manifest";
+import { calicoPlugin, findObject, formatCniTemplate, parseCniTemplate, parseJson, setEnv, withRegistry, type Container, type K8sObject } from "../customize";
+
+export { parseManifest, splitCrds, withRegistry } from "../customize";
 
 /** How Flannel chooses the interface it sends VXLAN over. */
 export type FlannelInterface =
@@ -121,57 +123,6 @@ export function canalSettingsOf(config: SiteConfig): CanalSettings {
   };
 }
 
-/** The objects of a multi-document YAML manifest, without empty documents. Throws on YAML errors. */
-export function parseManifest(text: string): object[] {
-  const objects: object[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(`canal.yaml is not valid YAML: ${doc.errors[0]!.message}`);
-    const value: unknown = doc.toJS();
-    if (value !== null && typeof value === "object") objects.push(value);
-  }
-  return objects;
-}
-
-/** CustomResourceDefinitions first, so that they can be applied (and established) before everything else. */
-export function splitCrds(objects: readonly object[]): { crds: object[]; rest: object[] } {
-  const crds: object[] = [];
-  const rest: object[] = [];
-  for (const obj of objects) {
-    const { apiVersion, kind } = obj as K8sObject;
-    const isCrd = kind === "CustomResourceDefinition" && String(apiVersion).startsWith("apiextensions.k8s.io/");
-    (isCrd ? crds : rest).push(obj);
-  }
-  return { crds, rest };
-}
-
-interface K8sObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string };
-  data?: Record<string, unknown>;
-  spec?: { template?: { spec?: PodSpec } };
-}
-
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { configMapKeyRef?: { name?: string; key?: string } };
-}
-
-interface Container {
-  name: string;
-  image?: string;
-  env?: EnvVar[];
-  resources?: { requests?: Record<string, string>; [key: string]: unknown };
-}
-
-interface PodSpec {
-  containers?: Container[];
-  initContainers?: Container[];
-  ephemeralContainers?: Container[];
-  volumes?: { name: string; configMap?: { name?: string } }[];
-}
-
 /**
  * The upstream manifest with k3s-sites' customizations; `objects` is not modified. Sets in ConfigMap canal-config:
  * the Flannel network (`net-conf.json` Network) to the k3s pod range, since upstream's 10.244.0.0/16 does not hold
@@ -189,10 +140,10 @@ export function customizeCanal(objects: readonly object[], settings: CanalSettin
     new Error(
       `canal.yaml of Calico ${settings.version} has no ${what}: the upstream manifest changed shape, so k3s-sites ` +
         `cannot apply its customizations (pod range, Flannel interface, MTU, IP forwarding). Use a cni.canal.version ` +
-        `k3s-sites supports (${Object.keys(CALICO_PINS).join(", ")}), or teach src/cni/canal.ts the new layout`,
+        `k3s-sites supports (${Object.keys(CALICO_PINS).join(", ")}), or teach src/cni/canal/manifest.ts the new layout`,
     );
 
-  const configMap = findObject(out, "ConfigMap", names.configMap);
+  const configMap = findObject(out, "ConfigMap", names.configMap, names.namespace);
   if (!configMap?.data) throw missing(`ConfigMap ${names.namespace}/${names.configMap}`);
   const data = configMap.data;
   const stringKey = (key: string): string => {
@@ -217,7 +168,7 @@ export function customizeCanal(objects: readonly object[], settings: CanalSettin
 
   data[names.vethMtu] = String(settings.mtu);
 
-  const daemonSet = findObject(out, "DaemonSet", names.daemonSet);
+  const daemonSet = findObject(out, "DaemonSet", names.daemonSet, names.namespace);
   const pod = daemonSet?.spec?.template?.spec;
   if (!pod) throw missing(`DaemonSet ${names.namespace}/${names.daemonSet}`);
   const container = (name: string): Container => {
@@ -286,83 +237,4 @@ export function customizeCanal(objects: readonly object[], settings: CanalSettin
     if (rewritten === 0) throw missing("container image");
   }
   return out;
-}
-
-/**
- * `image` pulled from `registry` instead: the registry part is replaced, the repository path and tag are kept
- * (quay.io/calico/node:v3.32.1 -> <registry>/calico/node:v3.32.1). Images without a registry are Docker Hub ones,
- * whose single-name images live under library/.
- */
-export function withRegistry(image: string, registry: string): string {
-  const slash = image.indexOf("/");
-  const first = slash < 0 ? "" : image.slice(0, slash);
-  // Docker's rule: the first component is a registry when it has a dot or a port, or is localhost.
-  const hasRegistry = first.includes(".") || first.includes(":") || first === "localhost";
-  const path = hasRegistry ? image.slice(slash + 1) : slash < 0 ? `library/${image}` : image;
-  return `${registry.replace(/\/+$/, "")}/${path}`;
-}
-
-function findObject(objects: K8sObject[], kind: string, name: string): K8sObject | undefined {
-  return objects.find(
-    (o) =>
-      o.kind === kind &&
-      o.metadata?.name === name &&
-      (o.metadata.namespace ?? CANAL_CUSTOMIZED.namespace) === CANAL_CUSTOMIZED.namespace,
-  );
-}
-
-function setEnv(container: Container, name: string, value: string): void {
-  const env = (container.env ??= []);
-  const at = env.findIndex((e) => e.name === name);
-  if (at >= 0) env[at] = { name, value };
-  else env.push({ name, value });
-}
-
-function parseJson(text: string, fail: () => Error): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw fail();
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw fail();
-  return value as Record<string, unknown>;
-}
-
-function calicoPlugin(cni: Record<string, unknown>): Record<string, unknown> | undefined {
-  const plugins = Array.isArray(cni.plugins) ? (cni.plugins as unknown[]) : [cni];
-  return plugins.find((p): p is Record<string, unknown> => (p as { type?: unknown } | null)?.type === "calico");
-}
-
-// The CNI config is a template for Calico's install-cni: bare placeholders such as `"mtu": __CNI_MTU__` are replaced
-// on each node, so the text is not JSON. Outside strings they become marked strings while we edit, and bare again after.
-const RAW = "@@k3s-sites-raw@@";
-const PLACEHOLDER = /__[A-Z0-9_]+__/y;
-
-function parseCniTemplate(text: string, fail: () => Error): Record<string, unknown> {
-  let json = "";
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      json += c;
-      if (c === "\\") json += text[++i] ?? "";
-      else if (c === '"') inString = false;
-      continue;
-    }
-    PLACEHOLDER.lastIndex = i;
-    const placeholder = PLACEHOLDER.exec(text);
-    if (placeholder) {
-      json += JSON.stringify(RAW + placeholder[0]);
-      i += placeholder[0].length - 1;
-      continue;
-    }
-    if (c === '"') inString = true;
-    json += c;
-  }
-  return parseJson(json, fail);
-}
-
-function formatCniTemplate(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(new RegExp(`"${RAW}(__[A-Z0-9_]+__)"`, "g"), "$1");
 }

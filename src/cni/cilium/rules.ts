@@ -1,0 +1,57 @@
+/**
+ * Cross-field rules of Cilium's settings: what is refused on a Cilium site, and why. src/config runs them with the
+ * other rules.
+ */
+import type { Problem } from "../../config/errors";
+import type { SiteConfig } from "../../config/site";
+
+/** L2 announcements need an ARP-answering LAN and a pool to announce. */
+export function checkCilium(config: SiteConfig): Problem[] {
+  const problems: Problem[] = [];
+  const cilium = config.cni.cilium;
+  if (cilium.l2Announcements && config.site.kind === "hetzner") {
+    problems.push({
+      path: "cni.cilium.l2Announcements",
+      message:
+        "does not work on Hetzner Cloud, whose private network is routed and answers no ARP between servers: " +
+        "remove it; the Hetzner load balancer carries outside traffic",
+    });
+  }
+  if (cilium.l2Announcements && cilium.loadBalancerPools.length === 0) {
+    problems.push({
+      path: "cni.cilium.loadBalancerPools",
+      message: "is empty but cni.cilium.l2Announcements is set: add a LAN range for LoadBalancer Services, e.g. 192.168.1.240/28",
+    });
+  }
+  return problems;
+}
+
+/**
+ * Whether an entry of Cilium's devices list selects an interface: a name, or a prefix ending in `+` (eth+), as
+ * Cilium's deviceFilter.match does (pkg/datapath/linux, devices controller).
+ */
+function deviceMatches(device: string, name: string): boolean {
+  return device.endsWith("+") ? name.startsWith(device.replace(/\++$/, "")) : device === name;
+}
+
+/**
+ * Cilium announces only on its own devices: with cni.cilium.devices set, an L2 interface outside that list would
+ * get LoadBalancer IPs that nobody answers ARP for (Cilium docs, L2 Announcements, "Interfaces"). For the config
+ * rules.
+ */
+export function checkCiliumL2Devices(config: SiteConfig): Problem[] {
+  const { devices, l2Announcements } = config.cni.cilium;
+  if (config.cni.plugin !== "cilium" || devices === undefined || l2Announcements === undefined) return [];
+  return l2Announcements.interfaces.flatMap((name, i): Problem[] =>
+    devices.some((d) => deviceMatches(d, name))
+      ? []
+      : [
+          {
+            path: `cni.cilium.l2Announcements.interfaces[${i}]`,
+            message:
+              `${name} is not in cni.cilium.devices [${devices.join(", ")}]: Cilium announces only on its devices; ` +
+              `add ${name} to cni.cilium.devices, or remove cni.cilium.devices to let Cilium detect them`,
+          },
+        ],
+  );
+}

@@ -1,0 +1,133 @@
+/**
+ * The machinery both Calico manifests (canal.yaml, calico.yaml) are customized with: parse the upstream objects,
+ * find what is changed by kind and name, edit containers' environment and the CNI config template, rewrite image
+ * registries. Everything by name, never by position or text patching.
+ */
+import { parseAllDocuments } from "yaml";
+
+/** The objects of a multi-document YAML manifest, without empty documents. Throws on YAML errors. */
+export function parseManifest(text: string): object[] {
+  const objects: object[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`the manifest is not valid YAML: ${doc.errors[0]!.message}`);
+    const value: unknown = doc.toJS();
+    if (value !== null && typeof value === "object") objects.push(value);
+  }
+  return objects;
+}
+
+/** CustomResourceDefinitions first, so that they can be applied (and established) before everything else. */
+export function splitCrds(objects: readonly object[]): { crds: object[]; rest: object[] } {
+  const crds: object[] = [];
+  const rest: object[] = [];
+  for (const obj of objects) {
+    const { apiVersion, kind } = obj as K8sObject;
+    const isCrd = kind === "CustomResourceDefinition" && String(apiVersion).startsWith("apiextensions.k8s.io/");
+    (isCrd ? crds : rest).push(obj);
+  }
+  return { crds, rest };
+}
+
+export interface K8sObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  data?: Record<string, unknown>;
+  spec?: { template?: { spec?: PodSpec } };
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { configMapKeyRef?: { name?: string; key?: string } };
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  env?: EnvVar[];
+  resources?: { requests?: Record<string, string>; [key: string]: unknown };
+}
+
+export interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  ephemeralContainers?: Container[];
+  volumes?: { name: string; configMap?: { name?: string } }[];
+}
+
+/**
+ * `image` pulled from `registry` instead: the registry part is replaced, the repository path and tag are kept
+ * (quay.io/calico/node:v3.32.1 -> <registry>/calico/node:v3.32.1). Images without a registry are Docker Hub ones,
+ * whose single-name images live under library/.
+ */
+export function withRegistry(image: string, registry: string): string {
+  const slash = image.indexOf("/");
+  const first = slash < 0 ? "" : image.slice(0, slash);
+  // Docker's rule: the first component is a registry when it has a dot or a port, or is localhost.
+  const hasRegistry = first.includes(".") || first.includes(":") || first === "localhost";
+  const path = hasRegistry ? image.slice(slash + 1) : slash < 0 ? `library/${image}` : image;
+  return `${registry.replace(/\/+$/, "")}/${path}`;
+}
+
+export function findObject(objects: K8sObject[], kind: string, name: string, namespace: string): K8sObject | undefined {
+  return objects.find(
+    (o) => o.kind === kind && o.metadata?.name === name && (o.metadata.namespace ?? namespace) === namespace,
+  );
+}
+
+export function setEnv(container: Container, name: string, value: string): void {
+  const env = (container.env ??= []);
+  const at = env.findIndex((e) => e.name === name);
+  if (at >= 0) env[at] = { name, value };
+  else env.push({ name, value });
+}
+
+export function parseJson(text: string, fail: () => Error): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw fail();
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw fail();
+  return value as Record<string, unknown>;
+}
+
+export function calicoPlugin(cni: Record<string, unknown>): Record<string, unknown> | undefined {
+  const plugins = Array.isArray(cni.plugins) ? (cni.plugins as unknown[]) : [cni];
+  return plugins.find((p): p is Record<string, unknown> => (p as { type?: unknown } | null)?.type === "calico");
+}
+
+// The CNI config is a template for Calico's install-cni: bare placeholders such as `"mtu": __CNI_MTU__` are replaced
+// on each node, so the text is not JSON. Outside strings they become marked strings while we edit, and bare again after.
+const RAW = "@@k3s-sites-raw@@";
+const PLACEHOLDER = /__[A-Z0-9_]+__/y;
+
+export function parseCniTemplate(text: string, fail: () => Error): Record<string, unknown> {
+  let json = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      json += c;
+      if (c === "\\") json += text[++i] ?? "";
+      else if (c === '"') inString = false;
+      continue;
+    }
+    PLACEHOLDER.lastIndex = i;
+    const placeholder = PLACEHOLDER.exec(text);
+    if (placeholder) {
+      json += JSON.stringify(RAW + placeholder[0]);
+      i += placeholder[0].length - 1;
+      continue;
+    }
+    if (c === '"') inString = true;
+    json += c;
+  }
+  return parseJson(json, fail);
+}
+
+export function formatCniTemplate(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(new RegExp(`"${RAW}(__[A-Z0-9_]+__)"`, "g"), "$1");
+}
