@@ -38,6 +38,8 @@ export interface ClusterMembers {
   readonly members: readonly string[];
   /** The servers of the previous deployment (empty on the first deployment). */
   readonly previousServers: readonly string[];
+  /** The previous deployment's join server (null on the first deployment). */
+  readonly previousJoin: string | null;
 }
 
 function serversOf(config: SiteConfig): NodeSpec[] {
@@ -75,6 +77,7 @@ export function clusterMembersOf(config: SiteConfig, previous: unknown): Cluster
       joinServer: first,
       members: [],
       previousServers: [],
+      previousJoin: null,
     };
   }
   const old = previous as Record<string, unknown>;
@@ -84,9 +87,10 @@ export function clusterMembersOf(config: SiteConfig, previous: unknown): Cluster
   // An older record names no init server: that version gave cluster-init to the first server in config order.
   const recorded = "initServer" in old ? old.initServer : previousServers[0];
   const initServer = typeof recorded === "string" && members.includes(recorded) ? recorded : null;
+  const previousJoin = typeof recorded === "string" && previousServers.includes(recorded) ? recorded : (previousServers[0] ?? null);
   // Without a member left (refused by checkMembership) the first server stands in, so the run still plans.
   const join = byName.get(initServer ?? members[0] ?? ordered[0]!)!;
-  return { record: { initServer, servers: ordered }, initServer, joinServer: join, members, previousServers };
+  return { record: { initServer, servers: ordered }, initServer, joinServer: join, members, previousServers, previousJoin };
 }
 
 /**
@@ -137,7 +141,8 @@ export function checkMembership(config: SiteConfig, members: ClusterMembers): Pr
   const removed = before.filter((s) => !members.members.includes(s));
   const stay = before.length - removed.length;
   const quorum = Math.floor(before.length / 2) + 1;
-  if (removed.length === 0 || stay >= quorum) return [];
+  if (removed.length === 0) return [];
+  if (stay >= quorum) return removedWithHelper(config, members, removed);
   const most = before.length - quorum;
   const next = before.length - 2;
   const forward =
@@ -152,6 +157,27 @@ export function checkMembership(config: SiteConfig, members: ClusterMembers): Pr
         `would remove ${removed.length} of the cluster's ${before.length} etcd members (${removed.join(", ")}) in one ` +
         `run, leaving ${stay}: etcd needs ${quorum} of its ${before.length} members to agree, so a removal left half ` +
         `done would stop the cluster. Put the servers back, then ${forward}`,
+    },
+  ];
+}
+
+/**
+ * The join server's removal runs on the next server of the record (helperOf), and the removal of every other node
+ * runs on the join server: the two cannot both leave in one run, or the second removal would run on a server that
+ * has just left etcd.
+ */
+function removedWithHelper(config: SiteConfig, members: ClusterMembers, removed: readonly string[]): Problem[] {
+  const before = members.previousServers;
+  const join = members.previousJoin;
+  const helper = before.find((s) => s !== join);
+  if (join === null || helper === undefined || !removed.includes(join) || !removed.includes(helper)) return [];
+  return [
+    {
+      path: nodesKey(config),
+      message:
+        `would remove ${join}, the server the other nodes join through, together with ${helper}, the server ${join}'s ` +
+        `removal runs on: remove them in two runs, ${helper} first (keep an odd number of servers at each run, e.g. ` +
+        `by adding a server to another pool in the same run)`,
     },
   ];
 }

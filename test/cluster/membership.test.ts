@@ -70,17 +70,16 @@ describe("the cluster's identity across deployments", () => {
   });
 
   it("once the init server has left, joins every node through a remaining member and gives cluster-init to nobody", () => {
-    // Five servers in two pools; the old pool `control` goes to 0 over runs, and control-1 leaves last.
-    const five = prodWith((pools) => {
-      pools.find((p) => p.name === "control")!.count = 2;
-      pools.push({ name: "big", role: "server", count: 3, serverType: "cpx32" });
-    });
-    const before = recordOf(five, recordOf(prod));
-    const after = prodWith((pools) => {
-      pools.find((p) => p.name === "control")!.count = 0;
-      pools.push({ name: "big", role: "server", count: 3, serverType: "cpx32" });
-    });
+    // The old pool `control` goes to 0 over runs while the pool `big` grows; control-1 leaves last.
+    const pools = (controlCount: number, big: number) =>
+      prodWith((p) => {
+        p.find((x) => x.name === "control")!.count = controlCount;
+        p.push({ name: "big", role: "server", count: big, serverType: "cpx32" });
+      });
+    const before = recordOf(pools(1, 4), recordOf(pools(2, 3), recordOf(prod)));
+    const after = pools(0, 5);
     const members = clusterMembersOf(after, before);
+    assert.deepEqual(checkMembership(after, members), []);
     assert.equal(members.initServer, null);
     assert.equal(members.joinServer.name, "big-1");
     assert.deepEqual(joins(after, members), [
@@ -89,14 +88,12 @@ describe("the cluster's identity across deployments", () => {
       "big-1 -> big-2",
       "big-2 -> big-1",
       "big-3 -> big-1",
+      "big-4 -> big-1",
+      "big-5 -> big-1",
     ]);
-    assert.deepEqual(checkMembership(after, members), []);
     // A server named control-1 added later is a new server: it joins.
-    const back = prodWith((pools) => {
-      pools.find((p) => p.name === "control")!.count = 1;
-      pools.push({ name: "big", role: "server", count: 4, serverType: "cpx32" });
-    });
-    assert.equal(joins(back, clusterMembersOf(back, recordOf(after, before)))[0], "control-1 -> big-1");
+    const back = pools(2, 5);
+    assert.deepEqual(joins(back, clusterMembersOf(back, recordOf(after, before))).slice(0, 2), ["control-1 -> big-1", "control-2 -> big-1"]);
   });
 
   it("runs a node's removal on the join server, and the join server's own on the next member", () => {
@@ -130,6 +127,34 @@ describe("guard on the etcd members a run removes", () => {
 
   it("refuses 3 -> 1 and says that there is no way down in place", () => {
     assert.match(problems(control(1), recordOf(prod))[0]!, /leaving 1: etcd needs 2 of its 3 members .*one run may remove only 1 of them and an even number of servers is refused, so 3 servers cannot shrink further this way/);
+  });
+
+  it("refuses removing the join server together with the server its removal runs on", () => {
+    // control-1 (the init server) and control-2 leave together, from five servers: a minority, but control-1's
+    // removal would run on control-2 after control-2 has left.
+    const five = prodWith((pools) => {
+      pools.find((p) => p.name === "control")!.count = 2;
+      pools.push({ name: "big", role: "server", count: 3, serverType: "cpx32" });
+    });
+    const before = recordOf(five, recordOf(prod));
+    const three = prodWith((pools) => {
+      pools.find((p) => p.name === "control")!.count = 0;
+      pools.push({ name: "big", role: "server", count: 3, serverType: "cpx32" });
+    });
+    assert.deepEqual(problems(three, before), [
+      "site.pools would remove control-1, the server the other nodes join through, together with control-2, the server control-1's removal runs on: remove them in two runs, control-2 first (keep an odd number of servers at each run, e.g. by adding a server to another pool in the same run)",
+    ]);
+    // One at a time: control-2 first (with a server added elsewhere), then control-1.
+    const first = prodWith((pools) => {
+      pools.find((p) => p.name === "control")!.count = 1;
+      pools.push({ name: "big", role: "server", count: 4, serverType: "cpx32" });
+    });
+    assert.deepEqual(problems(first, before), []);
+    const then = prodWith((pools) => {
+      pools.find((p) => p.name === "control")!.count = 0;
+      pools.push({ name: "big", role: "server", count: 5, serverType: "cpx32" });
+    });
+    assert.deepEqual(problems(then, recordOf(first, before)), []);
   });
 
   it("does not apply to a single-server sqlite site", () => {
