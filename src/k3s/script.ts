@@ -204,6 +204,15 @@ export const NODE_DELETE_TIMEOUT_SECONDS = 300;
  * The script that takes `node` out of the cluster when it leaves the site: drain, then delete its Node (k3s then
  * removes a server's etcd member). It runs on another server with the admin kubeconfig. No version in it: an
  * upgrade leaves it alone.
+ *
+ * k3s facts, read at k3s-io/k3s 24fc436e ("Update to v1.34.1", 2025-09-10, from the k3s-vip/k3s mirror; the files'
+ * last changes predate v1.33.0): pkg/etcd/member_controller.go registers `nodes.OnRemove("managed-etcd-controller")`,
+ * whose onRemove calls RemovePeer for a Node labelled node-role.kubernetes.io/etcd; pkg/etcd/etcd.go runs that
+ * controller leader-elected (LeaderElectedClusterControllerStarts) and RemovePeer allows removing the local member;
+ * wrangler's OnRemove holds the object with the finalizer `wrangler.cattle.io/<name>` until the handler succeeds
+ * (rancher/wrangler pkg/generic/remove.go at 1e956f16), so `kubectl delete node` returns once the member is gone;
+ * pkg/daemons/executor/etcd.go: a removed member writes a tombstone and stops its etcd, and rejoins only when k3s
+ * restarts (which is why a home host that leaves should have k3s stopped).
  */
 export function leaveScript(node: NodeSpec): string {
   return withValues(LEAVE_SCRIPT_TEMPLATE, `Values: ${node.name} (${node.role}) leaves the cluster`, [
