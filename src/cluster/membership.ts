@@ -51,14 +51,20 @@ function serversOf(config: SiteConfig): NodeSpec[] {
 
 /**
  * The servers the previous deployment recorded. Records of an older version of this program have no `servers`:
- * on Hetzner the node addresses name the nodes (a node that was a server still is one, a pool keeps its role);
+ * on Hetzner the node addresses name the nodes (a node of a pool that is still a server pool was a server);
  * at home nothing did, and every server of the config counts as a member.
  */
 function previousServersOf(config: SiteConfig, previous: Record<string, unknown>): string[] {
   if (Array.isArray(previous.servers)) return previous.servers.filter((s): s is string => typeof s === "string");
   const servers = new Set(serversOf(config).map((n) => n.name));
   const nodeIps = previous.nodeIps;
-  if (nodeIps !== null && typeof nodeIps === "object") return Object.keys(nodeIps).filter((n) => servers.has(n));
+  if (nodeIps !== null && typeof nodeIps === "object" && isHetzner(config.site)) {
+    // A node of a server pool that is still in the config (`<pool>-<n>`) was a server, also when its count went down.
+    const serverPools = config.site.pools.filter((p) => p.role === "server").map((p) => p.name);
+    const ofServerPool = (n: string) =>
+      serverPools.some((p) => n.startsWith(`${p}-`) && /^\d+$/.test(n.slice(p.length + 1)));
+    return Object.keys(nodeIps).filter((n) => servers.has(n) || ofServerPool(n));
+  }
   return [...servers];
 }
 

@@ -102,6 +102,13 @@ describe("the cluster's identity across deployments", () => {
     assert.deepEqual(["control-1", "control-2", "worker-2"].map(helper), ["control-2", "control-1", "control-1"]);
   });
 
+  it("reads an older Hetzner record's servers from its node addresses, those removed in this run too", () => {
+    const { initServer: _i, servers: _s, ...older } = recordOf(control(5));
+    const members = clusterMembersOf(control(1), older);
+    assert.deepEqual(members.previousServers, ["control-1", "control-2", "control-3", "control-4", "control-5"]);
+    assert.match(checkMembership(control(1), members).map(formatProblem)[0]!, /would remove 4 of the cluster's 5 etcd members/);
+  });
+
   it("counts every server of an older home record as a member", () => {
     const home = parse1(sshSections());
     const { initServer: _i, servers: _s, ...older } = recordOf(home);
