@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
+import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
 import { ConfigError } from "../src/config/errors";
 import { routerFiles } from "../src/cni/calico/routers";
 import { loadCalico, loadCanal } from "./cni/cache";
@@ -11,9 +12,16 @@ import { loadStackConfig } from "./stack-config";
 /** The whole program: read the stack config, build the site, return the stack outputs. */
 export async function main(): Promise<Record<string, unknown>> {
   const { config, secrets } = loadStackConfig();
-  // Before any resource: settings k3s fixes at creation must match the previous deployment's.
-  const fixed = fixedSettingsOf(config);
-  const problems = checkFixedSettings(await previousFixedSettings(), fixed);
+  // Before any resource: settings k3s fixes at creation must match the previous deployment's, the server that
+  // initialized the cluster keeps cluster-init, and removals keep a quorum of etcd members and no pool vanishes.
+  const previous = await previousFixedSettings();
+  const members = clusterMembersOf(config, previous);
+  const fixed = fixedSettingsOf(config, members.record);
+  const problems = [
+    ...checkFixedSettings(previous, fixed),
+    ...checkMembership(config, members),
+    ...checkRemovedPools(config, previous),
+  ];
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
 
   // Fetched (or read from the cache) and checked against its pinned sha256 before any resource exists.
@@ -39,6 +47,7 @@ export async function main(): Promise<Record<string, unknown>> {
     siteName: pulumi.getStack(),
     config,
     secrets,
+    members,
     ...(canalManifest ? { canalManifest } : {}),
     ...(calicoManifest ? { calicoManifest } : {}),
   });

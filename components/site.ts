@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ClusterMembers } from "../src/cluster/membership";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import { Calico } from "./cni/calico";
@@ -20,6 +21,12 @@ export interface SiteArgs {
   readonly siteName: string;
   readonly config: SiteConfig;
   readonly secrets: SiteSecrets;
+  /**
+   * The cluster's roles from the previous deployment's record: which server keeps cluster-init, which one the
+   * others join through.
+   * @default - a first deployment's: the first server initializes the cluster
+   */
+  readonly members?: ClusterMembers;
   /** Canal sites: the pinned canal.yaml, read and checked before the site is built. */
   readonly canalManifest?: string;
   /** Calico sites: the pinned calico.yaml, read and checked before the site is built. */
@@ -81,13 +88,14 @@ export class Site extends pulumi.ComponentResource {
         config,
         addresses: infra.addresses,
         sshPrivateKey: secrets.sshPrivateKey,
+        ...(args.members ? { members: args.members } : {}),
         ...(secrets.etcdS3 ? { etcdS3: secrets.etcdS3 } : {}),
       },
       { parent: this },
     );
 
     // The CNI needs the API server only: it goes in while the other servers and the agents join.
-    const cniArgs = { config, provider: this.cluster.provider, dependsOn: [this.cluster.firstServerCommand] };
+    const cniArgs = { config, provider: this.cluster.provider, dependsOn: [this.cluster.joinServerCommand] };
     if (config.cni.plugin === "canal") {
       if (args.canalManifest === undefined) throw new pulumi.ResourceError("a canal site needs its manifest", this, true);
       this.cni = new Canal(`${name}-canal`, { ...cniArgs, manifest: args.canalManifest }, { parent: this });
@@ -104,7 +112,7 @@ export class Site extends pulumi.ComponentResource {
 
     // Everything else in the cluster waits for the CNI: pods cannot start without it. k3s's own Flannel comes up
     // with the first server.
-    const afterCni: pulumi.Resource[] = this.cni ? [this.cni] : [this.cluster.firstServerCommand];
+    const afterCni: pulumi.Resource[] = this.cni ? [this.cni] : [this.cluster.joinServerCommand];
     const provider = this.cluster.provider;
     const metallb = metallbOf(config);
     const lb = metallb ? new Metallb(`${name}-metallb`, { metallb, provider, dependsOn: afterCni }, { parent: this }) : undefined;

@@ -3,12 +3,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { apiUrl, programApiHost, rewriteKubeconfig } from "../../src/cluster/kubeconfig";
+import { clusterMembersOf, helperOf, joinTargetOf, type ClusterMembers } from "../../src/cluster/membership";
 import type { NodeSpec, SiteConfig } from "../../src/config/site";
-import { firstServerOf, K3S_PATHS, type NodeDeployment } from "../../src/k3s/config";
+import { K3S_PATHS, type NodeDeployment } from "../../src/k3s/config";
 import {
   caHashFrom,
   drainScript,
   kubeconfigDigestFrom,
+  leaveScript,
   nodeScript,
   nodeStdin,
   remoteCommand,
@@ -29,11 +31,17 @@ export interface K3sClusterArgs {
    * @default - no uploads
    */
   readonly etcdS3?: { readonly accessKey: pulumi.Input<string>; readonly secretKey: pulumi.Input<string> };
+  /**
+   * The cluster's roles, from the previous deployment's record (src/cluster/membership.ts).
+   * @default - a first deployment's: the first server initializes the cluster and the others join it
+   */
+  readonly members?: ClusterMembers;
 }
 
 /**
- * k3s on every node of a site, over SSH. The first server initializes the cluster; the other servers follow one at
- * a time (embedded etcd adds one learner at a time, and an upgrade must not take two servers down at once); the
+ * k3s on every node of a site, over SSH. The server that initialized the cluster keeps `cluster-init` for as long as
+ * it is in the site (src/cluster/membership.ts); every other node joins through the join server, a member of the
+ * previous deployment. The join server goes first; the other servers follow one at a time (embedded etcd adds one learner at a time, and an upgrade must not take two servers down at once); the
  * agents follow every server (a kubelet must never be newer than an API server it talks to), k3s.upgrade.agentsAtOnce
  * of them in parallel. The order is Pulumi's, so it holds for a first install and an upgrade alike, and no node
  * script needs to ask the cluster anything: since Kubernetes 1.32 the Node authorizer lets a kubelet list only its
@@ -43,21 +51,31 @@ export interface K3sClusterArgs {
  * the last server has joined rather than after the first; the servers join one at a time either way, and the
  * agents of a batch join in parallel. A changed config or version re-runs a node's script in place; nothing
  * here ever uninstalls k3s or replaces a node.
+ *
+ * Each node also has a membership command that does nothing when it is created or updated; its `delete` drains the
+ * node and deletes its Node (k3s then removes a server's etcd member) from another server, so it runs only when
+ * the node leaves the site, and before the node's machine is deleted (it depends on the node's command, which
+ * depends on the machine; Pulumi deletes dependents first). @pulumi/command 1.2.1 runs nothing on create or update
+ * without `create` and `update`, and runs `delete` with the inputs of the last deployment
+ * (provider/pkg/provider/remote/commandController.go: Create, Update, Delete).
  */
 export class K3sCluster extends pulumi.ComponentResource {
-  /** The kubeconfig for the operator (secret), pointing at k3s.apiHost or the first server's address. */
+  /** The kubeconfig for the operator (secret), pointing at k3s.apiHost or the join server's address. */
   readonly kubeconfig: pulumi.Output<string>;
   /** The Kubernetes provider for everything the site runs in the cluster. */
   readonly provider: k8s.Provider;
   /** The bootstrap command of each node, by node name. */
   readonly nodeCommands: Readonly<Record<string, command.remote.Command>>;
-  /** The first server's bootstrap command: once it is done, the API server answers. */
-  readonly firstServerCommand: command.remote.Command;
+  /** The join server's bootstrap command: once it is done, the API server answers. */
+  readonly joinServerCommand: command.remote.Command;
+  /** The membership command of each node, by node name: its delete takes the node out of the cluster. */
+  readonly memberships: Readonly<Record<string, command.remote.Command>>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:k3s:K3sCluster", name, {}, opts);
     const { config } = args;
-    const first = firstServerOf(config);
+    const members = args.members ?? clusterMembersOf(config, undefined);
+    const join = members.joinServer;
 
     // Generated once and kept in the stack's state. The server token is cluster admin; agents get their own
     // (k3s agent-token), which lets a node join as an agent and nothing more. Every server sets agent-token, and
@@ -77,7 +95,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       if (!address) throw new pulumi.ResourceError(`no SSH address for node ${node.name}`, this, true);
       return address;
     };
-    const firstAddress = addressOf(first);
+    const joinAddress = addressOf(join);
 
     const s3 = config.k3s.datastore === "etcd" && config.k3s.etcdSnapshots.s3 ? args.etcdS3 : undefined;
     if (config.k3s.etcdSnapshots.s3 && !s3) {
@@ -99,33 +117,36 @@ export class K3sCluster extends pulumi.ComponentResource {
     const agentStdin = pulumi.secret(secretAgentToken.apply((token) => nodeStdin({ token })));
 
     const commands: Record<string, command.remote.Command> = {};
-    let firstCommand: command.remote.Command | undefined;
-    const firstConnection = connectionFor(first, firstAddress.sshHost, privateKey);
-    const firstUser = first.ssh?.user ?? "root";
+    let joinCommand: command.remote.Command | undefined;
+    const joinConnection = connectionFor(join, joinAddress.sshHost, privateKey);
+    const joinUser = join.ssh?.user ?? "root";
     const drain = config.k3s.upgrade.drain;
 
     /** A node's bootstrap, between its drain and its uncordon when k3s.upgrade.drain is on. Returns the last step. */
     const nodeSteps = (node: NodeSpec, after: pulumi.Resource[]): pulumi.Resource => {
       const address = addressOf(node);
-      // Until the first server has reported its CA (a preview of the first deployment), joins use the bare token.
-      const caHash = firstCommand ? firstCommand.stdout.apply((out) => caHashFrom(out)) : pulumi.output(undefined);
+      // Until the join server has reported its CA (a preview of the first deployment), joins use the bare token. The
+      // join server itself, when it is not the init server, joins through another member with the bare token: it
+      // is a member already, so k3s never uses it (see src/cluster/membership.ts).
+      const caHash = joinCommand ? joinCommand.stdout.apply((out) => caHashFrom(out)) : pulumi.output(undefined);
+      const joinServer = joinTargetOf(config, members, node);
       const deployment: pulumi.Output<NodeDeployment> = pulumi
         .all([pulumi.output(address.publicAddresses ?? []), pulumi.output(address.sshHost), caHash, connectKey])
         .apply(([publicAddresses, sshHost, caHash, connectKey]) => ({
           node,
-          firstServer: first,
+          ...(joinServer ? { joinServer } : {}),
           tlsSans: node.role === "server" ? serverSans(node, publicAddresses, sshHost) : [],
           ...(caHash ? { caHash } : {}),
           ...(connectKey ? { connectKey } : {}),
         }));
       const script = deployment.apply((d) => remoteCommand(nodeScript(config, d), node.ssh?.user ?? "root", node.name));
-      // The first server drains itself: before its first install there is no node to drain, and the step says so.
-      const onFirst = (step: string, action: "drain" | "uncordon", dependsOn: pulumi.Resource[]) =>
-        this.kubectlStep(`${name}-${step}-${node.name}`, firstConnection, firstUser, first.name, {
+      // The join server drains itself: before its first install there is no node to drain, and the step says so.
+      const onJoin = (step: string, action: "drain" | "uncordon", dependsOn: pulumi.Resource[]) =>
+        this.kubectlStep(`${name}-${step}-${node.name}`, joinConnection, joinUser, join.name, {
           script: drainScript(config, node, action),
           dependsOn,
         });
-      const drainStep = drain ? onFirst("drain", "drain", after) : undefined;
+      const drainStep = drain ? onJoin("drain", "drain", after) : undefined;
       commands[node.name] = new command.remote.Command(
         `${name}-node-${node.name}`,
         {
@@ -143,40 +164,72 @@ export class K3sCluster extends pulumi.ComponentResource {
       );
       const nodeCommand = commands[node.name]!;
       if (!drain) return nodeCommand;
-      return onFirst("uncordon", "uncordon", [nodeCommand]);
+      return onJoin("uncordon", "uncordon", [nodeCommand]);
     };
 
-    let previous: pulumi.Resource = nodeSteps(first, []);
-    firstCommand = commands[first.name]!;
-    this.firstServerCommand = firstCommand;
-    for (const server of config.nodes.filter((n) => n.role === "server" && n !== first)) {
+    // The join server first, then the other servers in the membership's order: those that were members, then new ones.
+    const lastSteps: Record<string, pulumi.Resource> = {};
+    let previous: pulumi.Resource = nodeSteps(join, []);
+    lastSteps[join.name] = previous;
+    joinCommand = commands[join.name]!;
+    this.joinServerCommand = joinCommand;
+    const servers = new Map(config.nodes.filter((n) => n.role === "server").map((n) => [n.name, n]));
+    const otherServers = members.record.servers.filter((s) => s !== join.name).map((s) => servers.get(s)!);
+    for (const server of otherServers) {
       previous = nodeSteps(server, [previous]);
+      lastSteps[server.name] = previous;
     }
     // Agents in batches after the last server: on a first install every agent of a batch joins in parallel; on an
     // upgrade at most agentsAtOnce agents restart (or drain) at a time.
     let batchAfter: pulumi.Resource[] = [previous];
     const agents = config.nodes.filter((n) => n.role === "agent");
     for (let i = 0; i < agents.length; i += config.k3s.upgrade.agentsAtOnce) {
-      batchAfter = agents.slice(i, i + config.k3s.upgrade.agentsAtOnce).map((agent) => nodeSteps(agent, batchAfter));
+      batchAfter = agents.slice(i, i + config.k3s.upgrade.agentsAtOnce).map((agent) => {
+        lastSteps[agent.name] = nodeSteps(agent, batchAfter);
+        return lastSteps[agent.name]!;
+      });
     }
     this.nodeCommands = commands;
 
-    // Read again whenever the first server reports a different admin kubeconfig (k3s renews its client
+    // Membership: servers leave one at a time (each removal depends on the previous server's), and the join
+    // server's removal, which runs on another member, comes after every removal that runs on the join server.
+    const memberships: Record<string, command.remote.Command> = {};
+    const membership = (node: NodeSpec, dependsOn: pulumi.Resource[]) => {
+      const helper = helperOf(config, members, node);
+      memberships[node.name] = new command.remote.Command(
+        `${name}-membership-${node.name}`,
+        {
+          connection: connectionFor(helper, addressOf(helper).sshHost, privateKey),
+          delete: remoteCommand(leaveScript(node), helper.ssh?.user ?? "root", helper.name),
+          logging: "stderr",
+          addPreviousOutputInEnv: false,
+        },
+        { parent: this, dependsOn: [lastSteps[node.name]!, ...dependsOn] },
+      );
+      return memberships[node.name]!;
+    };
+    let previousServer: command.remote.Command[] = [];
+    for (const server of otherServers) previousServer = [membership(server, previousServer)];
+    const agentMemberships = agents.map((agent) => membership(agent, []));
+    membership(join, [...previousServer, ...agentMemberships]);
+    this.memberships = memberships;
+
+    // Read again whenever the join server reports a different admin kubeconfig (k3s renews its client
     // certificate, valid 365 days, at a start within 90 days of expiry): the new trigger replaces this read
     // command only (it has no delete), and the provider, whose identity is clusterIdentifier, is updated in place.
     const read = new command.remote.Command(
       `${name}-kubeconfig`,
       {
-        connection: firstConnection,
-        create: `${firstUser !== "root" ? "sudo -n " : ""}cat ${K3S_PATHS.kubeconfig}`,
-        triggers: [firstCommand.stdout.apply((out) => kubeconfigDigestFrom(out) ?? "")],
+        connection: joinConnection,
+        create: `${joinUser !== "root" ? "sudo -n " : ""}cat ${K3S_PATHS.kubeconfig}`,
+        triggers: [joinCommand.stdout.apply((out) => kubeconfigDigestFrom(out) ?? "")],
         logging: "none",
         addPreviousOutputInEnv: false,
       },
-      { parent: this, dependsOn: [firstCommand], additionalSecretOutputs: ["stdout"] },
+      { parent: this, dependsOn: [joinCommand], additionalSecretOutputs: ["stdout"] },
     );
     const known = pulumi
-      .all([pulumi.output(firstAddress.sshHost), pulumi.output(firstAddress.publicAddresses ?? [])])
+      .all([pulumi.output(joinAddress.sshHost), pulumi.output(joinAddress.publicAddresses ?? [])])
       .apply(([sshHost, publicAddresses]) => programApiHost(config.site.kind, { sshHost, publicAddresses }));
     // The operator's copy names k3s.apiHost when set (a record they create); the program's own copy uses an address
     // it knows, so that the first run reaches the API before any DNS record exists.
@@ -208,7 +261,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.registerOutputs({ kubeconfig: this.kubeconfig });
   }
 
-  /** A script run on the first server with the admin kubeconfig, re-run when the script changes. */
+  /** A script run on the join server with the admin kubeconfig, re-run when the script changes. */
   private kubectlStep(
     name: string,
     connection: command.types.input.remote.ConnectionArgs,

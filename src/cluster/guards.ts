@@ -8,6 +8,7 @@
  */
 import type { Problem } from "../config/errors";
 import { isHetzner, type SiteConfig } from "../config/site";
+import { clusterMembersOf, type MembershipRecord } from "./membership";
 
 export interface FixedSettings {
   readonly clusterCidr: string;
@@ -26,12 +27,21 @@ export interface FixedSettings {
   readonly nodeIps: Readonly<Record<string, string>> | null;
   /** Hetzner sites: each pool's server type, which Hetzner changes only by powering off the servers; null at home. */
   readonly serverTypes: readonly { readonly pool: string; readonly serverType: string }[] | null;
+  /** The server that initialized the cluster, while it is in the site (src/cluster/membership.ts). */
+  readonly initServer: MembershipRecord["initServer"];
+  /** The servers, in the order the membership keeps them. */
+  readonly servers: MembershipRecord["servers"];
 }
 
 /** The name of the stack output that records the fixed settings. */
 export const FIXED_SETTINGS_OUTPUT = "fixedSettings";
 
-export function fixedSettingsOf(config: SiteConfig): FixedSettings {
+/**
+ * The settings to record. `membership` is this run's (clusterMembersOf with the previous record).
+ * @default - a first deployment's: the first server initializes the cluster
+ */
+export function fixedSettingsOf(config: SiteConfig, membership?: MembershipRecord): FixedSettings {
+  const { initServer, servers } = membership ?? clusterMembersOf(config, undefined).record;
   return {
     clusterCidr: config.k3s.clusterCidr,
     serviceCidr: config.k3s.serviceCidr,
@@ -47,10 +57,12 @@ export function fixedSettingsOf(config: SiteConfig): FixedSettings {
     nodeNetwork: isHetzner(config.site) ? config.nodeCidr : null,
     nodeIps: isHetzner(config.site) ? Object.fromEntries(config.nodes.map((n) => [n.name, n.privateIp])) : null,
     serverTypes: isHetzner(config.site) ? config.site.pools.map((p) => ({ pool: p.name, serverType: p.serverType })) : null,
+    initServer,
+    servers,
   };
 }
 
-type ScalarKey = Exclude<keyof FixedSettings, "nodeIps" | "serverTypes">;
+type ScalarKey = Exclude<keyof FixedSettings, "nodeIps" | "serverTypes" | "initServer" | "servers">;
 
 const KEYS: Record<ScalarKey, { path: string; why: string }> = {
   clusterCidr: { path: "k3s.clusterCidr", why: "every pod address and node pod range comes from it" },

@@ -25,8 +25,11 @@ export const K3S_PATHS = {
 /** What a node's config depends on beyond the site config: values only known at deploy time. */
 export interface NodeDeployment {
   readonly node: NodeSpec;
-  /** The server that initializes the cluster; the others join it. */
-  readonly firstServer: NodeSpec;
+  /**
+   * The member this node joins through (src/cluster/membership.ts, joinTargetOf).
+   * @default - none: this node initializes the cluster (`cluster-init` with etcd)
+   */
+  readonly joinServer?: NodeSpec;
   /**
    * Extra addresses for this server's API certificate, known once the server exists: its public addresses, which
    * the operator may reach the API on.
@@ -34,9 +37,9 @@ export interface NodeDeployment {
    */
   readonly tlsSans?: readonly string[];
   /**
-   * The hex sha256 of the cluster CA, as the first server reports it: joining nodes then use the full token
+   * The hex sha256 of the cluster CA, as the join server reports it: joining nodes then use the full token
    * `K10<hash>::<user>:<secret>` and verify the server before they send their credentials.
-   * @default - the bare token (the first server, and every node before the first server has reported)
+   * @default - the bare token (the init server, and every node before the join server has reported)
    */
   readonly caHash?: string;
   /**
@@ -45,14 +48,6 @@ export interface NodeDeployment {
    * @default - only the site's key
    */
   readonly connectKey?: string;
-}
-
-/** The first server in config order: it runs `cluster-init`, and every other node joins it. */
-export function firstServerOf(config: SiteConfig): NodeSpec {
-  const first = config.nodes.find((n) => n.role === "server");
-  // The config rules guarantee at least one server; this guards callers that skip them.
-  if (!first) throw new Error("the site has no node with role server");
-  return first;
 }
 
 /**
@@ -99,14 +94,14 @@ function etcdSnapshotConfig(config: SiteConfig): Record<string, unknown> {
   };
 }
 
-function serverUrl(first: NodeSpec): string {
-  return `https://${first.privateIp}:${API_PORT}`;
+function serverUrl(server: NodeSpec): string {
+  return `https://${server.privateIp}:${API_PORT}`;
 }
 
 /** The config.yaml of one node, as an ordered mapping. */
 export function nodeConfig(config: SiteConfig, deployment: NodeDeployment): Record<string, unknown> {
-  const { node, firstServer } = deployment;
-  const isFirst = node.name === firstServer.name;
+  const { node, joinServer } = deployment;
+  const initializes = joinServer === undefined;
   const nodeIps = node.privateIpv6 ? `${node.privateIp},${node.privateIpv6}` : node.privateIp;
   const common: Record<string, unknown> = {
     "node-name": node.name,
@@ -120,7 +115,7 @@ export function nodeConfig(config: SiteConfig, deployment: NodeDeployment): Reco
     // node script writes those settings before k3s starts.
     "protect-kernel-defaults": true,
     ...(config.cni.plugin === "flannel" ? flannelNodeConfig(config) : {}),
-    ...(isFirst ? {} : { server: serverUrl(firstServer) }),
+    ...(joinServer ? { server: serverUrl(joinServer) } : {}),
   };
   if (node.role === "agent") return common;
 
@@ -133,7 +128,7 @@ export function nodeConfig(config: SiteConfig, deployment: NodeDeployment): Reco
   ];
   return {
     ...common,
-    ...(isFirst && config.k3s.datastore === "etcd" ? { "cluster-init": true } : {}),
+    ...(initializes && config.k3s.datastore === "etcd" ? { "cluster-init": true } : {}),
     "advertise-address": node.privateIp,
     "tls-san": [...new Set(sans)],
     "write-kubeconfig-mode": "0600",

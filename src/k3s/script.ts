@@ -113,14 +113,14 @@ function keyId(key: string): string {
  * itself (src/k3s/node.sh) is the same for every node.
  */
 export function nodeScriptValues(config: SiteConfig, deployment: NodeDeployment): [string, string][] {
-  const { node, firstServer } = deployment;
+  const { node, joinServer } = deployment;
   const server = node.role === "server";
-  const first = node.name === firstServer.name;
+  const first = joinServer === undefined;
   const gateway = defaultRouteVia(config);
   const s3 = server && config.k3s.datastore === "etcd" && config.k3s.etcdSnapshots.s3 !== undefined;
   const caHash = first ? undefined : deployment.caHash;
   if (caHash !== undefined && !CA_HASH.test(caHash)) {
-    throw new Error(`the cluster CA hash ${JSON.stringify(caHash)} read from ${firstServer.name} is not 64 hex digits`);
+    throw new Error(`the cluster CA hash ${JSON.stringify(caHash)} read from ${joinServer?.name ?? node.name} is not 64 hex digits`);
   }
   const site = config.site;
   // Hetzner nodes are reached as root with the site's key; home hosts keep the keys their owner installed.
@@ -183,7 +183,7 @@ export const DRAIN_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "drain.sh"), "
 export const DRAIN_TIMEOUT_SECONDS = 600;
 
 /**
- * The script that drains `node` before its upgrade, or uncordons it after; it runs on the first server with the
+ * The script that drains `node` before its upgrade, or uncordons it after; it runs on the join server with the
  * admin kubeconfig. The version is in the script, so a version change re-runs it.
  */
 export function drainScript(config: SiteConfig, node: NodeSpec, action: "drain" | "uncordon"): string {
@@ -192,6 +192,34 @@ export function drainScript(config: SiteConfig, node: NodeSpec, action: "drain" 
     ["NODE", node.name],
     ["K3S_VERSION", config.k3s.version],
     ["DRAIN_TIMEOUT", String(DRAIN_TIMEOUT_SECONDS)],
+  ]);
+}
+
+/** The committed removal script; the line `# @values` is where the generated header goes. */
+export const LEAVE_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "leave.sh"), "utf8");
+/** How long the deletion of a Node may take: for a server, k3s removes its etcd member first. */
+export const NODE_DELETE_TIMEOUT_SECONDS = 300;
+
+/**
+ * The script that takes `node` out of the cluster when it leaves the site: drain, then delete its Node (k3s then
+ * removes a server's etcd member). It runs on another server with the admin kubeconfig. No version in it: an
+ * upgrade leaves it alone.
+ *
+ * k3s facts, read at k3s-io/k3s 24fc436e ("Update to v1.34.1", 2025-09-10, from the k3s-vip/k3s mirror; the files'
+ * last changes predate v1.33.0): pkg/etcd/member_controller.go registers `nodes.OnRemove("managed-etcd-controller")`,
+ * whose onRemove calls RemovePeer for a Node labelled node-role.kubernetes.io/etcd; pkg/etcd/etcd.go runs that
+ * controller leader-elected (LeaderElectedClusterControllerStarts) and RemovePeer allows removing the local member;
+ * wrangler's OnRemove holds the object with the finalizer `wrangler.cattle.io/<name>` until the handler succeeds
+ * (rancher/wrangler pkg/generic/remove.go at 1e956f16), so `kubectl delete node` returns once the member is gone;
+ * pkg/daemons/executor/etcd.go: a removed member writes a tombstone and stops its etcd, and rejoins only when k3s
+ * restarts (which is why a home host that leaves should have k3s stopped).
+ */
+export function leaveScript(node: NodeSpec): string {
+  return withValues(LEAVE_SCRIPT_TEMPLATE, `Values: ${node.name} (${node.role}) leaves the cluster`, [
+    ["NODE", node.name],
+    ["ROLE", node.role],
+    ["DRAIN_TIMEOUT", String(DRAIN_TIMEOUT_SECONDS)],
+    ["DELETE_TIMEOUT", String(NODE_DELETE_TIMEOUT_SECONDS)],
   ]);
 }
 

@@ -228,9 +228,9 @@ describe("Calico custom resources", () => {
     const config = multisite();
     const mini = config.nodes.find((n) => n.name === "mini")!;
     const first = config.nodes.find((n) => n.role === "server")!;
-    assert.deepEqual(nodeConfig(config, { node: mini, firstServer: first })["node-label"], ["k3s-sites/segment=home-b"]);
+    assert.deepEqual(nodeConfig(config, { node: mini, joinServer: first })["node-label"], ["k3s-sites/segment=home-b"]);
     const home = parse1(exampleSections("home"));
-    assert.equal(nodeConfig(home, { node: home.nodes[0]!, firstServer: home.nodes[0]! })["node-label"], undefined);
+    assert.equal(nodeConfig(home, { node: home.nodes[0]! })["node-label"], undefined);
   });
 
   it("MTU: the underlay minus the largest header the pools add", () => {

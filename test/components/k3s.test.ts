@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { SECRET, type ProgramRun, type RecordedResource } from "../../plan/engine";
 import { byName, ofType, planOf, planOfSections } from "../plan/run";
-import { hetznerSections } from "../helpers";
+import { fixedSettingsOf } from "../../src/cluster/guards";
+import { exampleSections, hetznerSections, parse1, ROOT } from "../helpers";
 
 const COMMAND = "command:remote:Command";
 
@@ -218,5 +219,41 @@ describe("K3sCluster on the offline engine", () => {
     raw.site.pools[0].count = 3;
     const after = await planOfSections(raw);
     assert.deepEqual(nodeCommands(after).get("control-1")!.inputs, nodeCommands(before).get("control-1")!.inputs);
+  });
+
+  it("gives each node a membership command that only deletes: from the join server, servers one after another", async () => {
+    const run = await planOf("prod");
+    const host = (r: RecordedResource) => (r.rawInputs.connection as { secret: { host: string } }).secret.host;
+    const member = (n: string) => byName(run, `site-k3s-membership-${n}`);
+    const node = (n: string) => byName(run, `site-k3s-node-${n}`);
+    for (const n of ["control-1", "control-2", "control-3", "worker-1", "worker-2"]) {
+      const m = member(n);
+      assert.deepEqual([m.inputs.create, m.inputs.update, m.inputs.triggers], [undefined, undefined, undefined], n);
+      assert.match(m.inputs.delete as string, new RegExp(`^NODE='${n}'$`, "m"));
+      assert.ok(m.dependsOn.includes(node(n).urn), `${n}: its membership is deleted before its command and server`);
+      // Removals run on another server: the join server, or the next member for the join server itself.
+      assert.equal(host(m), host(node(n === "control-1" ? "control-2" : "control-1")), n);
+    }
+    assert.ok(member("control-3").dependsOn.includes(member("control-2").urn));
+    for (const n of ["control-3", "worker-1", "worker-2"]) {
+      assert.ok(member("control-1").dependsOn.includes(member(n).urn), `the join server's removal comes after ${n}'s`);
+    }
+  });
+
+  it("once the init server has left, joins, drains and reads the kubeconfig through the first member left", async () => {
+    const prod = parse1(exampleSections("prod"));
+    const record = { ...fixedSettingsOf(prod), initServer: null, servers: ["control-2", "control-3", "control-1"] };
+    const run = await planOf("prod", ROOT, { fixedSettings: record });
+    const host = (name: string) => (byName(run, name).rawInputs.connection as { secret: { host: string } }).secret.host;
+    const script = (n: string) => byName(run, `site-k3s-node-${n}`).inputs.create as string;
+    const ip = (n: string) => prod.nodes.find((x) => x.name === n)!.privateIp;
+    for (const n of ["control-1", "control-2", "control-3", "worker-1"]) assert.doesNotMatch(script(n), /^cluster-init: true$/m, n);
+    assert.match(script("control-2"), new RegExp(`^server: https://${ip("control-3")}:6443'?$`, "m"));
+    assert.match(script("control-1"), new RegExp(`^server: https://${ip("control-2")}:6443'?$`, "m"));
+    assert.match(script("worker-1"), new RegExp(`^server: https://${ip("control-2")}:6443'?$`, "m"));
+    assert.equal(host("site-k3s-kubeconfig"), host("site-k3s-node-control-2"));
+    assert.equal(host("site-k3s-membership-worker-1"), host("site-k3s-node-control-2"));
+    assert.equal(host("site-k3s-membership-control-2"), host("site-k3s-node-control-3"));
+    assert.deepEqual((run.outputs.fixedSettings as { initServer: unknown }).initServer, null);
   });
 });

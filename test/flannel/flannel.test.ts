@@ -18,12 +18,12 @@ describe("cni.plugin flannel", () => {
   it("runs k3s's Flannel with the configured backend and keeps k3s's network policy controller", () => {
     const site = parse1(flannelSite({ backend: "wireguard-native", interface: "eno1" }));
     const first = site.nodes[0]!;
-    const server = nodeConfig(site, { node: first, firstServer: first });
+    const server = nodeConfig(site, { node: first });
     assert.equal(server["flannel-backend"], "wireguard-native");
     assert.equal(server["disable-network-policy"], undefined);
     assert.equal(server["flannel-ipv6-masq"], undefined, "IPv4 site: no IPv6 masquerade flag");
     assert.equal(server["flannel-iface"], "eno1");
-    const agent = nodeConfig(site, { node: site.nodes[1]!, firstServer: first });
+    const agent = nodeConfig(site, { node: site.nodes[1]!, joinServer: first });
     assert.equal(agent["flannel-iface"], "eno1", "flannel-iface is an agent flag: every node gets it");
     assert.equal(agent["flannel-backend"], undefined, "backend is a server flag only");
   });
@@ -34,7 +34,7 @@ describe("cni.plugin flannel", () => {
     raw.site.hosts = raw.site.hosts.map((h: Record<string, unknown>, i: number) => ({ ...h, privateIpv6: `fd00:1::${i + 10}` }));
     const site = parse1(raw);
     const first = site.nodes[0]!;
-    const server = nodeConfig(site, { node: first, firstServer: first });
+    const server = nodeConfig(site, { node: first });
     assert.equal(server["flannel-backend"], "vxlan");
     assert.equal(server["flannel-ipv6-masq"], true);
     assert.equal(server["cluster-cidr"], "10.42.0.0/16,fd00:42::/56");
@@ -44,7 +44,7 @@ describe("cni.plugin flannel", () => {
   it("other CNIs still turn k3s's Flannel and policy controller off", () => {
     const site = parse1(sshSections());
     const first = site.nodes[0]!;
-    const server = nodeConfig(site, { node: first, firstServer: first });
+    const server = nodeConfig(site, { node: first });
     assert.equal(server["flannel-backend"], "none");
     assert.equal(server["disable-network-policy"], true);
   });

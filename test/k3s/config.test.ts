@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { clusterWideServerConfig, firstServerOf, nodeConfig } from "../../src/k3s/config";
+import { firstDeploymentJoin } from "../../src/cluster/membership";
+import { clusterWideServerConfig, nodeConfig } from "../../src/k3s/config";
 import type { SiteConfig } from "../../src/config/site";
 import { exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
 
 function configOf(config: SiteConfig, name: string, tlsSans: string[] = []): Record<string, unknown> {
   const node = config.nodes.find((n) => n.name === name);
   assert.ok(node, `no node ${name}`);
-  return nodeConfig(config, { node, firstServer: firstServerOf(config), tlsSans });
+  return nodeConfig(config, { node, ...firstDeploymentJoin(config, node), tlsSans });
 }
 
 describe("k3s config.yaml", () => {

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { firstServerOf, renderNodeConfig, type NodeDeployment } from "../../src/k3s/config";
+import { firstDeploymentJoin } from "../../src/cluster/membership";
+import { renderNodeConfig, type NodeDeployment } from "../../src/k3s/config";
 import { caHashFrom, kubeconfigDigestFrom, nodeScript, nodeStdin, remoteCommand } from "../../src/k3s/script";
 import type { SiteConfig } from "../../src/config/site";
 import { exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
@@ -17,7 +18,7 @@ const home = parse1(exampleSections("home"));
 function deploymentOf(config: SiteConfig, name: string, extra: Partial<NodeDeployment> = { caHash: CA }): NodeDeployment {
   const node = config.nodes.find((n) => n.name === name);
   assert.ok(node, `no node ${name}`);
-  return { node, firstServer: firstServerOf(config), ...extra };
+  return { node, ...firstDeploymentJoin(config, node), ...extra };
 }
 
 function scriptOf(config: SiteConfig, name: string, extra?: Partial<NodeDeployment>): string {

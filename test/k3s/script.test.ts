@@ -3,9 +3,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { firstServerOf, renderNodeConfig, type NodeDeployment } from "../../src/k3s/config";
+import { firstDeploymentJoin } from "../../src/cluster/membership";
+import { renderNodeConfig, type NodeDeployment } from "../../src/k3s/config";
 import {
   DRAIN_SCRIPT_TEMPLATE,
+  LEAVE_SCRIPT_TEMPLATE,
+  leaveScript,
   drainScript,
   installerUrl,
   NODE_SCRIPT_TEMPLATE,
@@ -30,7 +33,7 @@ function deploymentOf(
 ): NodeDeployment {
   const node = config.nodes.find((n) => n.name === name);
   assert.ok(node, `no node ${name}`);
-  return { node, firstServer: firstServerOf(config), tlsSans, ...extra };
+  return { node, ...firstDeploymentJoin(config, node), tlsSans, ...extra };
 }
 
 /** Compares with the golden file; UPDATE_GOLDEN=1 rewrites it (then read the diff). */
@@ -86,6 +89,9 @@ describe("k3s node files", () => {
     files["drain.sh"] = drainScript(prod, worker, "drain");
     files["uncordon.sh"] = drainScript(prod, worker, "uncordon");
     files["drain.remote.sh"] = `#!/bin/sh\n${remoteCommand(drainScript(prod, worker, "drain"), "admin", "control-1")}`;
+    files["src/k3s/leave.sh"] = LEAVE_SCRIPT_TEMPLATE;
+    files["leave.sh"] = leaveScript(prod.nodes.find((n) => n.name === "control-2")!);
+    files["leave.remote.sh"] = `#!/bin/sh\n${remoteCommand(leaveScript(worker), "admin", "control-1")}`;
     assert.deepEqual(await shellcheck(files), []);
   });
 

@@ -75,6 +75,11 @@ export const SCENARIOS = {
     base: "prod-control-5",
     config: prod(() => undefined),
   },
+  removeFourServers: {
+    change: "pool control (server): count 5 -> 1",
+    base: "prod-control-5",
+    config: prod((c) => (pool(c, "control").count = 1)),
+  },
   renamePool: {
     change: "pool worker renamed to agents",
     base: "prod",
