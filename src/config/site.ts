@@ -56,6 +56,8 @@ export interface SiteConfig {
   readonly ingress: StackConfig["ingress"] & { readonly proxyProtocol: boolean };
   readonly certificates: StackConfig["certificates"];
   readonly networkPolicies: StackConfig["networkPolicies"];
+  /** Whether the in-cluster checks run (components/verify). */
+  readonly verify: boolean;
   /** The node network: the Hetzner private network, or the home LAN. */
   readonly nodeCidr: string;
   readonly nodes: readonly NodeSpec[];
@@ -139,6 +141,7 @@ export function resolveSite(config: StackConfig): { site: SiteConfig; problems: 
       ingress: { ...config.ingress, proxyProtocol: config.ingress.proxyProtocol ?? hetzner },
       certificates: config.certificates,
       networkPolicies: config.networkPolicies,
+      verify: config.verify,
       nodeCidr: config.site.network.cidr,
       nodes,
     },
