@@ -96,7 +96,7 @@ const NGINX_NAMESPACE_RULES: readonly IPolicyRule[] = [
 ];
 
 /** Home sites whose Cilium hands out LoadBalancer addresses get a LoadBalancer Service in front of nginx. */
-function hasLoadBalancerService(config: SiteConfig): boolean {
+export function hasLoadBalancerService(config: SiteConfig): boolean {
   const { site, cni } = config;
   return !isHetzner(site) && cni.plugin === "cilium" && cni.cilium.loadBalancerPools.length > 0;
 }
