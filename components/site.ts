@@ -14,6 +14,7 @@ import { K3sCluster } from "./k3s/cluster";
 import { NetworkPolicies } from "./policy/network-policies";
 import type { NodeOutput } from "./outputs";
 import { SshHosts } from "./ssh/hosts";
+import { Verify } from "./verify/verify";
 import type { SiteSecrets } from "./stack-config";
 
 export interface SiteArgs {
@@ -144,6 +145,24 @@ export class Site extends pulumi.ComponentResource {
     if (config.networks.length > 0) {
       new Multus(`${name}-multus`, { config, provider, dependsOn: [...afterCni, policies] }, { parent: this });
     }
+
+    // Last: the checks that the site works (verify: false skips them).
+    new Verify(
+      `${name}-verify`,
+      {
+        config,
+        provider,
+        ...(infra instanceof HetznerInfra
+          ? {
+              loadBalancerAddresses: infra.loadBalancer.apply((lb) =>
+                config.k3s.ipFamilies === "dual-stack" ? [lb.ipv4, lb.ipv6] : [lb.ipv4],
+              ),
+            }
+          : {}),
+        dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : []), policies, this.cluster],
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({
       nodes: this.nodes,

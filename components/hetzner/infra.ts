@@ -2,6 +2,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { HetznerSite, NodeSpec } from "../../src/config/site";
 import {
+  firewallLabels,
   firewallRules,
   HCLOUD_POLL,
   loadBalancerServices,
@@ -110,7 +111,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
       `${name}-firewall`,
       {
         name: siteName,
-        labels,
+        labels: firewallLabels(siteName, site),
         rules: firewallRules(site).map((r) => ({ ...r, sourceIps: [...r.sourceIps] })),
         applyTos: [{ labelSelector: siteSelector(siteName) }],
       },

@@ -347,6 +347,17 @@ export const certificatesSchema = z.strictObject({
     })
     .optional()
     .meta({ description: "Solve ACME challenges through DNS instead of HTTP." }),
+  verifyHost: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/, {
+      message: "expected a fully qualified DNS name that resolves to the site, e.g. verify.example.com",
+    })
+    .optional()
+    .meta({
+      description:
+        "A name that resolves to the site: the verification checks have the staging issuer issue a certificate " +
+        "for it. Default: none (the checks only see the ClusterIssuers report Ready).",
+    }),
 });
 
 /** A Kubernetes label name, with an optional DNS-subdomain prefix: `app`, `app.kubernetes.io/name`. */
@@ -487,6 +498,14 @@ export const stackConfigSchema = z.strictObject({
     .array(networkSchema)
     .default([])
     .meta({ description: "Multus macvlan networks (NetworkAttachmentDefinitions), e.g. a DMZ on a VLAN interface. Default: none." }),
+  verify: z
+    .boolean()
+    .default(true)
+    .meta({
+      description:
+        "Run the in-cluster checks (Jobs in the namespace k3s-sites-verify) after the site's components, on the " +
+        "first up and whenever the site changes; a failed check fails the up. false skips them.",
+    }),
 });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;

@@ -60,6 +60,8 @@ export interface SiteConfig {
   readonly networkPolicies: StackConfig["networkPolicies"];
   /** Multus networks. */
   readonly networks: StackConfig["networks"];
+  /** Whether the in-cluster checks run (components/verify). */
+  readonly verify: boolean;
   /** The node network: the Hetzner private network, or the home LAN. */
   readonly nodeCidr: string;
   readonly nodes: readonly NodeSpec[];
@@ -148,6 +150,7 @@ export function resolveSite(config: StackConfig): { site: SiteConfig; problems: 
       certificates: config.certificates,
       networkPolicies: config.networkPolicies,
       networks: config.networks,
+      verify: config.verify,
       nodeCidr: config.site.network.cidr,
       nodes,
     },

@@ -100,7 +100,7 @@ const NGINX_NAMESPACE_RULES: readonly IPolicyRule[] = [
  * Home sites whose Cilium or MetalLB hands out LoadBalancer addresses get a LoadBalancer Service in front of nginx;
  * with MetalLB, at a fixed address of its pools.
  */
-function hasLoadBalancerService(config: SiteConfig): boolean {
+export function hasLoadBalancerService(config: SiteConfig): boolean {
   const { site, cni } = config;
   if (metallbOf(config) !== undefined) return true;
   return !isHetzner(site) && cni.plugin === "cilium" && cni.cilium.loadBalancerPools.length > 0;

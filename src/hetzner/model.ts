@@ -13,6 +13,8 @@ export const LABEL = {
   site: "k3s-sites/site",
   pool: "k3s-sites/pool",
   role: "k3s-sites/role",
+  /** On the firewall, "true" when site.allowWorld is set: the policy pack reads it (policy/rules.ts). */
+  allowWorld: "k3s-sites/allow-world",
 } as const;
 
 /** Hetzner's limit of servers in one spread placement group. */
@@ -39,6 +41,11 @@ export const HCLOUD_POLL = { pollInterval: "2s", pollFunction: "exponential" } a
 
 export function siteLabels(siteName: string): Record<string, string> {
   return { [LABEL.site]: siteName };
+}
+
+/** The firewall's labels: the site's, and the allowWorld mark when SSH and the API may be open to the internet. */
+export function firewallLabels(siteName: string, site: Pick<HetznerSite, "allowWorld">): Record<string, string> {
+  return { ...siteLabels(siteName), ...(site.allowWorld ? { [LABEL.allowWorld]: "true" } : {}) };
 }
 
 /** The label selector matching every server of a site. */

@@ -23,6 +23,7 @@ describe("stack file JSON Schema", () => {
       "k3s-sites:route53SecretAccessKey",
       "k3s-sites:site",
       "k3s-sites:sshPrivateKey",
+      "k3s-sites:verify",
     ]);
     assert.deepEqual(config.properties["hcloud:token"].required, ["secure"]);
     assert.deepEqual(config.required, ["k3s-sites:site", "k3s-sites:k3s"]);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# k3s-sites verification: certificates. Each ClusterIssuer of the site reports Ready (its ACME account is
+# registered); when certificates.verifyHost is set, the staging issuer's certificate for it becomes Ready (the
+# whole challenge path works: DNS, the edge, the solver). Polls until TIMEOUT seconds have passed.
+# Environment: ISSUERS (names), CERTIFICATE ("namespace/name" or ""), TIMEOUT (seconds), INTERVAL (seconds).
+set -u
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# wait_ready <api path>: the last Ready status seen before it became True or time ran out.
+wait_ready() {
+  local waited=0 status
+  while :; do
+    status="$(api_get "$1" | ready_status)"
+    if [ "$status" = True ] || [ "$waited" -ge "$TIMEOUT" ]; then
+      printf '%s' "$status"
+      return
+    fi
+    sleep "$INTERVAL"
+    waited=$((waited + INTERVAL))
+  done
+}
+
+for issuer in $ISSUERS; do
+  seen="$(wait_ready "/apis/cert-manager.io/v1/clusterissuers/$issuer")"
+  result "certificates ClusterIssuer $issuer" "Ready True" "Ready $seen" "$(is test "$seen" = True)"
+done
+
+if [ -n "$CERTIFICATE" ]; then
+  seen="$(wait_ready "/apis/cert-manager.io/v1/namespaces/${CERTIFICATE%%/*}/certificates/${CERTIFICATE#*/}")"
+  result "certificates Certificate $CERTIFICATE" "Ready True" "Ready $seen" "$(is test "$seen" = True)"
+fi
+
+finish

@@ -1,0 +1,416 @@
+/**
+ * The in-cluster verification of a site: the objects of the k3s-sites-verify namespace and one Job per check.
+ *
+ * How the Jobs behave under Pulumi (@pulumi/kubernetes 4.34.2, batch/v1 Job, job.d.ts; provider
+ * pkg/await/job.go): a Job is ready when its Complete condition is True and fails the update as soon as its Failed
+ * condition is True; with backoffLimit 0 one failed check pod fails the Job, so the `pulumi up`. A Job that failed
+ * stays failed and Pulumi would wait on it again; the `pulumi.com/replaceUnready` annotation (same file) makes the
+ * next update replace it instead, so fixing the site and running `up` again reruns the check.
+ *
+ * Rerun only when the site changes: each Job's name carries a digest of everything the checks depend on
+ * (siteDigest). Same site, same name, same spec: no diff,
+ * no run. A changed site gives a new name, which Pulumi does as a replacement: the new Job is created (and awaited)
+ * and the old one deleted, its pod with it (the provider deletes with propagation Foreground by default,
+ * pkg/metadata/overrides.go DeletionPropagation). No ttlSecondsAfterFinished: Kubernetes would delete the finished
+ * Job, the next `pulumi refresh` would find it gone and the next `up` would run it again. So the namespace holds the
+ * last Job of each check and its finished pod, and nothing older.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { SiteConfig } from "../config/site";
+import { LETSENCRYPT } from "../edge/cert-manager";
+import { NGINX } from "../edge/names";
+import { hasLoadBalancerService } from "../edge/nginx";
+import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
+import { API_PORT } from "../hetzner/model";
+import { BASELINE_POLICY_NAMES, solverPolicy } from "../policy/system";
+import { DNS_RULE, NGINX_PEER, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
+
+export const VERIFY_NAMESPACE = "k3s-sites-verify";
+
+/**
+ * nicolaka/netshoot v0.16 (github.com/nicolaka/netshoot, Dockerfile at tag v0.16, commit eb23f93): Alpine 3.24.1
+ * with bash, curl (with --haproxy-protocol), jq, bind-tools (dig), netcat-openbsd (nc -z -w) and socat: every tool
+ * the scripts use, in one image, built for amd64 and arm64 (.github/workflows/release-buildx.yml). It is not small
+ * (a few hundred MB); busybox and curl-only images lack dig, jq or socat. Pinned by its exact tag.
+ */
+export const VERIFY_IMAGE = "nicolaka/netshoot:v0.16";
+
+/** The echo servers' ports: the one a rule allows and the one no rule allows. */
+export const ECHO_PORT = 8080;
+export const DENIED_PORT = 8081;
+/** A name outside the cluster for the DNS checks, and an address no egress rule allows. */
+export const EXTERNAL_NAME = "kubernetes.io";
+export const OUTSIDE = { address: "1.1.1.1", port: 443 } as const;
+/** How long the certificate check waits for Ready, in seconds. */
+export const CERTIFICATE_TIMEOUT = 480; // seconds, inside the Job's activeDeadlineSeconds and Pulumi's 10 minutes
+export const JOB_DEADLINE = 540; // seconds
+
+export const CHECKS = ["dns", "pods", "policies", "edge", "certificates"] as const;
+export type CheckName = (typeof CHECKS)[number];
+
+export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+
+export interface VerifyInputs {
+  readonly config: SiteConfig;
+  /** Hetzner sites: the load balancer's public addresses, known once it exists. */
+  readonly loadBalancerAddresses?: readonly string[];
+}
+
+export interface VerifyPlan {
+  /** Namespace, policies, service accounts and RBAC, scripts, the echo DaemonSet and Service, the test Certificate. */
+  readonly objects: K8sObject[];
+  /** One Job per check that applies to the site, in CHECKS order. */
+  readonly jobs: Partial<Record<CheckName, K8sObject>>;
+  readonly digest: string;
+}
+
+const LABELS = { "app.kubernetes.io/part-of": "k3s-sites", "app.kubernetes.io/component": "verify" } as const;
+const CHECK_LABEL = "k3s-sites/check";
+const ECHO_LABELS = { [CHECK_LABEL]: "echo" };
+const checkLabels = (check: CheckName) => ({ [CHECK_LABEL]: check });
+const ECHO_SERVICE = "verify-echo";
+const SCRIPTS_CONFIG_MAP = "verify-scripts";
+export const VERIFY_CERTIFICATE = "verify-certificate";
+
+/** The check scripts and lib.sh, as committed: file name -> text. */
+export function verifyScripts(dir = __dirname): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".sh"))
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), "utf8")]),
+  );
+}
+
+/** The checks that apply: certificates only when cert-manager is on. */
+export function checksOf(config: SiteConfig): CheckName[] {
+  if (!config.verify) return [];
+  return CHECKS.filter((c) => c !== "certificates" || config.certificates.enabled);
+}
+
+/** Metadata; `namespace` null for cluster-scoped objects. */
+function meta(name: string, namespace: string | null = VERIFY_NAMESPACE, extra: Record<string, string> = {}) {
+  return { name, ...(namespace !== null ? { namespace } : {}), labels: { ...LABELS, ...extra } };
+}
+
+/** The ClusterIP of the kubernetes Service: the first address of the service range. */
+export function apiServiceIp(config: SiteConfig): string {
+  return formatIp(addressAt(parseCidr(config.k3s.serviceCidr) as Cidr, 1n));
+}
+
+function families(config: SiteConfig): string {
+  return config.k3s.ipFamilies === "dual-stack" ? "4 6" : "4";
+}
+
+/**
+ * The digest in the Jobs' names: of what the checks exercise, so that a change there reruns them and nothing else
+ * does. The cluster (k3s, the CNI, the ingress, certificates, policies), its nodes, the scripts, the image and the
+ * load balancer's addresses; not the firewall's sources, SSH settings or the load balancer's service list.
+ */
+export function siteDigest(config: SiteConfig, scripts: Readonly<Record<string, string>>, lbAddresses: readonly string[]): string {
+  const { k3s, cni, ingress, certificates, networkPolicies, nodes } = config;
+  const inCluster = { k3s, cni, ingress, certificates, networkPolicies, nodes: nodes.map((n) => [n.name, n.role, n.privateIp, n.arch]) };
+  return createHash("sha256")
+    .update(JSON.stringify({ inCluster, scripts, image: VERIFY_IMAGE, lbAddresses }))
+    .digest("hex")
+    .slice(0, 10);
+}
+
+/** The whole verification of a site, from its config and the load balancer's addresses. */
+export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string, string>> = verifyScripts()): VerifyPlan {
+  const { config } = inputs;
+  const lbAddresses = [...(inputs.loadBalancerAddresses ?? [])];
+  const checks = checksOf(config);
+  const digest = siteDigest(config, scripts, lbAddresses);
+  if (checks.length === 0) return { objects: [], jobs: {}, digest };
+
+  const echoFqdn = `${ECHO_SERVICE}.${VERIFY_NAMESPACE}.svc.${config.k3s.clusterDomain}`;
+  const lbService = hasLoadBalancerService(config) ? `${NGINX.namespace}/${NGINX.name}` : "";
+  const certificate = config.certificates.enabled && config.certificates.verifyHost !== undefined;
+  const env: Record<CheckName, Record<string, string>> = {
+    dns: { API_SERVICE_IP: apiServiceIp(config), EXTERNAL_NAME },
+    pods: { ECHO_SERVICE: echoFqdn, ECHO_PORT: String(ECHO_PORT), NODES: config.nodes.map((n) => n.name).join(" "), FAMILIES: families(config) },
+    policies: {
+      ECHO_SERVICE: echoFqdn,
+      ECHO_PORT: String(ECHO_PORT),
+      DENIED_PORT: String(DENIED_PORT),
+      OUTSIDE: `${OUTSIDE.address} ${OUTSIDE.port}`,
+      EXTERNAL_NAME,
+    },
+    edge: {
+      NODE_TARGETS: config.nodes.map((n) => n.privateIp).join(" "),
+      PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
+      LB_TARGETS: lbAddresses.join(" "),
+      LB_SERVICE: lbService,
+    },
+    certificates: {
+      ISSUERS: [LETSENCRYPT.staging.issuer, LETSENCRYPT.prod.issuer].join(" "),
+      CERTIFICATE: certificate ? `${VERIFY_NAMESPACE}/${VERIFY_CERTIFICATE}` : "",
+      TIMEOUT: String(CERTIFICATE_TIMEOUT),
+      INTERVAL: "10",
+    },
+  };
+  const usesApi: Record<CheckName, boolean> = { dns: false, pods: false, policies: false, edge: lbService !== "", certificates: true };
+
+  const objects: K8sObject[] = [
+    { apiVersion: "v1", kind: "Namespace", metadata: meta(VERIFY_NAMESPACE, null) },
+    ...(policies(config, checks, lbAddresses, usesApi, certificate) as unknown as K8sObject[]),
+    ...checks.map((c) => ({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: meta(`verify-${c}`),
+      automountServiceAccountToken: usesApi[c],
+    })),
+    ...rbac(checks, lbService, certificate),
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(SCRIPTS_CONFIG_MAP), data: { ...scripts } },
+    echoDaemonSet(config),
+    echoService(config),
+    ...(certificate ? [testCertificate(config.certificates.verifyHost!)] : []),
+  ];
+  const jobs: Partial<Record<CheckName, K8sObject>> = {};
+  for (const c of checks) jobs[c] = job(c, digest, env[c], usesApi[c]);
+  return { objects, jobs, digest };
+}
+
+const SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: 65534,
+  runAsGroup: 65534,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+const RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } };
+const SCRIPTS_VOLUME = { name: "scripts", configMap: { name: SCRIPTS_CONFIG_MAP, defaultMode: 0o555 } };
+const SCRIPTS_MOUNT = { name: "scripts", mountPath: "/verify", readOnly: true };
+
+function job(check: CheckName, digest: string, env: Record<string, string>, usesApi: boolean): K8sObject {
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      ...meta(`verify-${check}-${digest}`, VERIFY_NAMESPACE, checkLabels(check)),
+      annotations: { "pulumi.com/replaceUnready": "true" },
+    },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: JOB_DEADLINE,
+      template: {
+        metadata: { labels: { ...LABELS, ...checkLabels(check) } },
+        spec: {
+          restartPolicy: "Never",
+          serviceAccountName: `verify-${check}`,
+          automountServiceAccountToken: usesApi,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: check,
+              image: VERIFY_IMAGE,
+              command: ["bash", `/verify/${check}.sh`],
+              env: Object.entries(env).map(([name, value]) => ({ name, value })),
+              securityContext: SECURITY,
+              resources: RESOURCES,
+              volumeMounts: [SCRIPTS_MOUNT],
+            },
+          ],
+          volumes: [SCRIPTS_VOLUME],
+        },
+      },
+    },
+  };
+}
+
+function echoDaemonSet(config: SiteConfig): K8sObject {
+  const labels = { ...LABELS, ...ECHO_LABELS };
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: meta(ECHO_SERVICE, VERIFY_NAMESPACE, ECHO_LABELS),
+    spec: {
+      selector: { matchLabels: ECHO_LABELS },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          serviceAccountName: "verify-pods",
+          // Every node, servers included, whatever their taints: the pod check expects an answer from each.
+          tolerations: [{ operator: "Exists" }],
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "echo",
+              image: VERIFY_IMAGE,
+              command: ["bash", "/verify/echo.sh"],
+              env: [
+                { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+                { name: "ECHO_PORT", value: String(ECHO_PORT) },
+                { name: "DENIED_PORT", value: String(DENIED_PORT) },
+                { name: "FAMILIES", value: families(config) },
+              ],
+              ports: [
+                { name: "echo", containerPort: ECHO_PORT, protocol: "TCP" },
+                { name: "denied", containerPort: DENIED_PORT, protocol: "TCP" },
+              ],
+              // Kubelet probes come from the node, which policies never block.
+              readinessProbe: { tcpSocket: { port: ECHO_PORT }, periodSeconds: 5 },
+              securityContext: SECURITY,
+              resources: RESOURCES,
+              volumeMounts: [SCRIPTS_MOUNT],
+            },
+          ],
+          volumes: [SCRIPTS_VOLUME],
+        },
+      },
+    },
+  };
+}
+
+function echoService(config: SiteConfig): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(ECHO_SERVICE),
+    spec: {
+      // Headless: the name resolves to every ready echo pod, one per node.
+      clusterIP: "None",
+      ...(config.k3s.ipFamilies === "dual-stack" ? { ipFamilyPolicy: "RequireDualStack", ipFamilies: ["IPv4", "IPv6"] } : {}),
+      selector: ECHO_LABELS,
+      ports: [{ name: "echo", port: ECHO_PORT, targetPort: ECHO_PORT, protocol: "TCP" }],
+    },
+  };
+}
+
+function testCertificate(host: string): K8sObject {
+  return {
+    apiVersion: "cert-manager.io/v1",
+    kind: "Certificate",
+    metadata: meta(VERIFY_CERTIFICATE),
+    spec: {
+      secretName: `${VERIFY_CERTIFICATE}-tls`,
+      dnsNames: [host],
+      issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: LETSENCRYPT.staging.issuer },
+    },
+  };
+}
+
+const inVerify = (labels: Record<string, string>): PolicyPeer => podsIn(VERIFY_NAMESPACE, labels);
+
+/** Default-deny, then exactly what each check needs. */
+function policies(
+  config: SiteConfig,
+  checks: readonly CheckName[],
+  lbAddresses: readonly string[],
+  usesApi: Record<CheckName, boolean>,
+  certificate: boolean,
+): NetworkPolicy[] {
+  const ns = VERIFY_NAMESPACE;
+  const has = (c: CheckName) => checks.includes(c);
+  const out: NetworkPolicy[] = [networkPolicy(ns, BASELINE_POLICY_NAMES.defaultDeny, {}, { ingress: [], egress: [] })];
+  // Every check resolves names (the API is reached as kubernetes.default.svc).
+  for (const c of checks) out.push(networkPolicy(ns, `verify-${c}-dns`, checkLabels(c), { egress: [DNS_RULE] }));
+  const echoClients = (["pods", "policies"] as const).filter(has);
+  if (echoClients.length > 0) {
+    // Clients may send to both ports; the echo servers accept ECHO_PORT only: the refusal is the ingress policy's.
+    out.push(
+      networkPolicy(ns, "verify-echo-from-clients", ECHO_LABELS, {
+        ingress: [{ from: echoClients.map((c) => inVerify(checkLabels(c))), ports: [tcp(ECHO_PORT)] }],
+      }),
+    );
+    for (const c of echoClients) {
+      out.push(
+        networkPolicy(ns, `verify-${c}-to-echo`, checkLabels(c), {
+          egress: [{ to: [inVerify(ECHO_LABELS)], ports: [tcp(ECHO_PORT), tcp(DENIED_PORT)] }],
+        }),
+      );
+    }
+  }
+  if (has("edge")) {
+    const http = [tcp(NGINX.httpPort)];
+    // The node network rather than each node: adding or removing a node leaves the policy as it is.
+    const to: PolicyPeer[] = [NGINX_PEER, ipBlock(config.nodeCidr), ...lbAddresses.map(hostBlock)];
+    out.push(
+      networkPolicy(ns, "verify-edge-to-nginx", checkLabels("edge"), {
+        egress: [{ to, ports: http }, ...(usesApi.edge ? [apiRule(config)] : [])],
+      }),
+    );
+    // nginx-ingress denies by default and, on Hetzner, lets in only the load balancer: the edge check's pod too.
+    out.push(
+      networkPolicy(NGINX.namespace, `${NGINX.name}-from-verify`, NGINX.podLabels, {
+        ingress: [{ from: [inVerify(checkLabels("edge"))], ports: http }],
+      }),
+    );
+  }
+  if (has("certificates")) {
+    out.push(networkPolicy(ns, "verify-certificates-to-api-server", checkLabels("certificates"), { egress: [apiRule(config)] }));
+    // HTTP-01 solver pods for the test certificate run in this namespace and are reached by nginx.
+    if (certificate && !config.certificates.dns01) out.push(solverPolicy(ns));
+  }
+  return out;
+}
+
+/**
+ * The Kubernetes API after the Service's DNAT: the servers on 6443 (src/policy/system.ts explains why), as the node
+ * network, so that adding a server does not change the checks' policies.
+ */
+function apiRule(config: SiteConfig): EgressRule {
+  return { to: [ipBlock(config.nodeCidr)], ports: [tcp(API_PORT)] };
+}
+
+function hostBlock(address: string): PolicyPeer {
+  return ipBlock(address.includes(":") ? `${address}/128` : `${address}/32`);
+}
+
+interface RbacRule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly resourceNames: string[];
+  readonly verbs: string[];
+}
+
+function binding(kind: "Role" | "ClusterRole", name: string, namespace: string | null, check: CheckName, rules: RbacRule[]): K8sObject[] {
+  return [
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind, metadata: meta(name, namespace), rules },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: `${kind}Binding`,
+      metadata: meta(name, namespace),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind, name },
+      subjects: [{ kind: "ServiceAccount", name: `verify-${check}`, namespace: VERIFY_NAMESPACE }],
+    },
+  ];
+}
+
+/** Least privilege: `get` on the named objects the checks read, nothing else. */
+function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean): K8sObject[] {
+  const out: K8sObject[] = [];
+  if (checks.includes("certificates")) {
+    out.push(
+      ...binding("ClusterRole", "k3s-sites-verify-issuers", null, "certificates", [
+        {
+          apiGroups: ["cert-manager.io"],
+          resources: ["clusterissuers"],
+          resourceNames: [LETSENCRYPT.staging.issuer, LETSENCRYPT.prod.issuer],
+          verbs: ["get"],
+        },
+      ]),
+    );
+    if (certificate) {
+      out.push(
+        ...binding("Role", "verify-certificate-reader", VERIFY_NAMESPACE, "certificates", [
+          { apiGroups: ["cert-manager.io"], resources: ["certificates"], resourceNames: [VERIFY_CERTIFICATE], verbs: ["get"] },
+        ]),
+      );
+    }
+  }
+  if (checks.includes("edge") && lbService !== "") {
+    out.push(
+      ...binding("Role", "k3s-sites-verify-service-reader", NGINX.namespace, "edge", [
+        { apiGroups: [""], resources: ["services"], resourceNames: [NGINX.name], verbs: ["get"] },
+      ]),
+    );
+  }
+  return out;
+}

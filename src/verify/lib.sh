@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# k3s-sites verification: what every check script shares. Each check prints one line per check,
+#   ok   <check>: expected <what>, saw <what>
+#   FAIL <check>: expected <what>, saw <what>
+# and the script exits 1 when any line is FAIL, which fails its Job and with it the pulumi up.
+# The values come from the Job's environment (src/verify/jobs.ts), never control flow.
+
+FAILURES=0
+
+# result <check> <expected> <seen> <status>: status 0 is a pass.
+result() {
+  if [ "$4" -eq 0 ]; then
+    printf 'ok   %s: expected %s, saw %s\n' "$1" "$2" "$3"
+  else
+    printf 'FAIL %s: expected %s, saw %s\n' "$1" "$2" "$3"
+    FAILURES=$((FAILURES + 1))
+  fi
+}
+
+# is <command...>: 0 when the command succeeds, else 1 (a status for result).
+is() {
+  if "$@"; then echo 0; else echo 1; fi
+}
+
+# finish: the exit status of the script.
+finish() {
+  if [ "$FAILURES" -gt 0 ]; then
+    printf '%s check(s) failed\n' "$FAILURES"
+    exit 1
+  fi
+  exit 0
+}
+
+# lookup <name> <A|AAAA>: the addresses the cluster DNS gives for a name, one a line, searched like a pod does.
+lookup() {
+  dig +short +search +time=2 +tries=2 "$1" "$2" | grep -E '^[0-9a-fA-F:.]+$' || true
+}
+
+# api_get <path>: GET from the Kubernetes API with the pod's service account.
+api_get() {
+  local sa="${SERVICE_ACCOUNT_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}"
+  curl -sS -m 10 --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "https://kubernetes.default.svc$1"
+}
+
+# ready_status: the status of the Ready condition of the object on stdin ("True", "False", or "none").
+ready_status() {
+  jq -r '[.status.conditions[]? | select(.type == "Ready") | .status][0] // "none"' 2>/dev/null || echo none
+}
+
+# words <list>: the list with its words joined by single spaces, or "none".
+words() {
+  local joined
+  joined="$(printf '%s\n' "$@" | sed '/^$/d' | tr '\n' ' ' | sed 's/ $//')"
+  printf '%s' "${joined:-none}"
+}

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseSiteConfig } from "../../src/config/load";
+import { NGINX } from "../../src/edge/names";
+import {
+  DENIED_PORT,
+  ECHO_PORT,
+  VERIFY_IMAGE,
+  VERIFY_NAMESPACE,
+  checksOf,
+  verifyPlan,
+  verifyScripts,
+  type K8sObject,
+} from "../../src/verify/jobs";
+import { isDefaultDeny, privilegedProblems } from "../../policy/rules";
+import { validateBuiltin } from "../support/schemas";
+import { hetznerSections, sshSections } from "../helpers";
+
+const hetzner = () => parseSiteConfig(hetznerSections());
+const home = () => parseSiteConfig(sshSections());
+const envOf = (job: K8sObject | undefined): Record<string, string> => {
+  const container = (job?.spec as any).template.spec.containers[0];
+  return Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+};
+const policy = (objects: K8sObject[], namespace: string, name: string) => {
+  const found = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === namespace && o.metadata.name === name);
+  if (!found) throw new Error(`no policy ${namespace}/${name}`);
+  return found.spec as any;
+};
+
+describe("verifyPlan", () => {
+  it("validates every object and Job against the Kubernetes schemas, and the test Certificate against cert-manager's", async () => {
+    const config = parseSiteConfig({ ...hetznerSections(), certificates: { email: "ops@example.com", verifyHost: "verify.example.com" } });
+    const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
+    const { Certificate } = await import("@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate");
+    let certificates = 0;
+    for (const o of [...plan.objects, ...Object.values(plan.jobs)]) {
+      if (o!.kind === "Certificate") {
+        new Certificate(o as never).validate();
+        certificates++;
+      } else await validateBuiltin(o as never);
+    }
+    assert.equal(certificates, 1);
+  });
+
+  it("runs every check by default, none with verify: false, and no certificate check without cert-manager", () => {
+    assert.deepEqual(checksOf(hetzner()), ["dns", "pods", "policies", "edge", "certificates"]);
+    const off = parseSiteConfig({ ...hetznerSections(), verify: false });
+    assert.deepEqual(checksOf(off), []);
+    assert.deepEqual(verifyPlan({ config: off }).objects, []);
+    assert.deepEqual(checksOf(parseSiteConfig({ ...hetznerSections(), certificates: { enabled: false } })), ["dns", "pods", "policies", "edge"]);
+  });
+
+  it("names each Job with a digest that changes with the site, the scripts and the load balancer, and only then", () => {
+    const a = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
+    const again = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
+    assert.equal(a.jobs.dns?.metadata.name, `verify-dns-${a.digest}`);
+    assert.equal(again.jobs.dns?.metadata.name, a.jobs.dns?.metadata.name, "same site, same Job: nothing reruns");
+    const sections = hetznerSections() as { k3s: Record<string, unknown> };
+    const upgraded = verifyPlan({ config: parseSiteConfig({ ...sections, k3s: { version: "v1.33.6+k3s1" } }), loadBalancerAddresses: ["198.51.100.7"] });
+    assert.notEqual(upgraded.digest, a.digest);
+    const otherLb = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.8"] });
+    assert.notEqual(otherLb.digest, a.digest);
+    const scripts = { ...verifyScripts(), "dns.sh": "#!/usr/bin/env bash\nexit 0\n" };
+    assert.notEqual(verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] }, scripts).digest, a.digest);
+  });
+
+  it("fails a Job on its first failed pod, replaces a failed Job on the next up, and keeps finished Jobs (no TTL)", () => {
+    const job = verifyPlan({ config: hetzner() }).jobs.policies!;
+    const spec = job.spec as any;
+    assert.equal(spec.backoffLimit, 0);
+    assert.equal(spec.ttlSecondsAfterFinished, undefined);
+    assert.equal(spec.template.spec.restartPolicy, "Never");
+    assert.equal((job.metadata.annotations as Record<string, string>)["pulumi.com/replaceUnready"], "true");
+    assert.equal(spec.template.spec.containers[0].image, VERIFY_IMAGE);
+    assert.deepEqual(spec.template.spec.containers[0].command, ["bash", "/verify/policies.sh"]);
+  });
+
+  it("gives each check its values: the API's ClusterIP, every node, the PROXY header on Hetzner, the load balancer", () => {
+    const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
+    assert.equal(envOf(plan.jobs.dns).API_SERVICE_IP, "10.43.0.1");
+    assert.equal(envOf(plan.jobs.pods).NODES, "control-1 control-2 control-3 worker-1 worker-2");
+    assert.equal(envOf(plan.jobs.pods).FAMILIES, "4");
+    const edge = envOf(plan.jobs.edge);
+    assert.equal(edge.PROXY_PROTOCOL, "1");
+    assert.equal(edge.LB_TARGETS, "198.51.100.7");
+    assert.equal(edge.LB_SERVICE, "");
+    assert.equal(edge.NODE_TARGETS.split(" ").length, 5);
+  });
+
+  it("asks a home site's Cilium LoadBalancer Service for its address, with get on that Service only", () => {
+    const sections = sshSections() as Record<string, any>;
+    const config = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });
+    const plan = verifyPlan({ config });
+    assert.equal(envOf(plan.jobs.edge).LB_SERVICE, `${NGINX.namespace}/${NGINX.name}`);
+    assert.equal(envOf(plan.jobs.edge).PROXY_PROTOCOL, "0");
+    const role = plan.objects.find((o) => o.kind === "Role" && o.metadata.namespace === NGINX.namespace)!;
+    assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["services"], resourceNames: [NGINX.name], verbs: ["get"] }]);
+    assert.equal(verifyPlan({ config: home() }).objects.some((o) => o.kind === "Role" && o.metadata.namespace === NGINX.namespace), false);
+  });
+
+  it("checks both families on a dual-stack site, with a dual-stack headless Service", () => {
+    const sections = sshSections() as Record<string, any>;
+    const hosts = sections.site.hosts.map((h: Record<string, unknown>, i: number) => ({ ...h, privateIpv6: `fd00:1::${i + 10}` }));
+    const config = parseSiteConfig({
+      ...sections,
+      site: { ...sections.site, hosts },
+      k3s: { ...sections.k3s, ipFamilies: "dual-stack", clusterCidrV6: "fd00:42::/56", serviceCidrV6: "fd00:43::/112" },
+    });
+    const plan = verifyPlan({ config });
+    assert.equal(envOf(plan.jobs.pods).FAMILIES, "4 6");
+    const service = plan.objects.find((o) => o.kind === "Service")!;
+    assert.equal((service.spec as any).ipFamilyPolicy, "RequireDualStack");
+    assert.equal((service.spec as any).clusterIP, "None");
+  });
+
+  it("denies everything in its namespace, then lets the echo servers accept only the allowed port from the clients", () => {
+    const { objects } = verifyPlan({ config: hetzner() });
+    assert.ok(objects.some((o) => o.metadata.namespace === VERIFY_NAMESPACE && isDefaultDeny(o)));
+    const echo = policy(objects, VERIFY_NAMESPACE, "verify-echo-from-clients");
+    assert.deepEqual(echo.ingress[0].ports, [{ protocol: "TCP", port: ECHO_PORT }]);
+    const clients = policy(objects, VERIFY_NAMESPACE, "verify-policies-to-echo");
+    assert.deepEqual(clients.egress[0].ports.map((p: { port: number }) => p.port), [ECHO_PORT, DENIED_PORT]);
+    // No rule lets the policies check reach OUTSIDE: its only egress is the echo servers and DNS.
+    const egressOfPolicies = objects.filter(
+      (o) => o.kind === "NetworkPolicy" && (o.spec as any).podSelector.matchLabels?.["k3s-sites/check"] === "policies",
+    );
+    assert.deepEqual(egressOfPolicies.map((o) => o.metadata.name).sort(), ["verify-policies-dns", "verify-policies-to-echo"]);
+    // nginx lets the edge check in, and only it.
+    const nginx = policy(objects, NGINX.namespace, `${NGINX.name}-from-verify`);
+    assert.deepEqual(nginx.ingress[0].from[0].podSelector.matchLabels, { "k3s-sites/check": "edge" });
+  });
+
+  it("reads ClusterIssuers with get on the two issuers only, and runs nothing privileged", () => {
+    const { objects } = verifyPlan({ config: hetzner() });
+    const role = objects.find((o) => o.kind === "ClusterRole")!;
+    assert.equal(role.metadata.namespace, undefined);
+    assert.deepEqual(role.rules, [
+      { apiGroups: ["cert-manager.io"], resources: ["clusterissuers"], resourceNames: ["letsencrypt-staging", "letsencrypt-prod"], verbs: ["get"] },
+    ]);
+    const tokens = objects.filter((o) => o.kind === "ServiceAccount" && o.automountServiceAccountToken === true).map((o) => o.metadata.name);
+    assert.deepEqual(tokens, ["verify-certificates"]);
+    assert.deepEqual(privilegedProblems(objects as never), []);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Runs a verification script (src/verify/*.sh) with stub network tools on PATH: dig answers from a table of
+ * names, nc connects to the listed address and port pairs only (anything else times out), curl answers HTTP
+ * from a table of URLs and Kubernetes API GETs from JSON files. jq and the shell are the machine's own.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { ROOT } from "../helpers";
+
+const STUBS: Record<string, string> = {
+  dig: `#!/bin/sh
+echo "dig $*" >> "$STUB_DIR/calls"
+name=""; record=""
+for a in "$@"; do
+  case "$a" in +*) ;; *) if [ -z "$name" ]; then name="$a"; else record="$a"; fi ;; esac
+done
+[ -f "$STUB_DIR/dns" ] || exit 0
+awk -v n="$name" -v r="$record" '$1 == n && $2 == r { print $3 }' "$STUB_DIR/dns"
+`,
+  nc: `#!/bin/sh
+echo "nc $*" >> "$STUB_DIR/calls"
+z=0; address=""; port=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -z) z=1; shift ;;
+    -w) shift 2 ;;
+    *) if [ -z "$address" ]; then address="$1"; else port="$1"; fi; shift ;;
+  esac
+done
+answer="$(awk -v a="$address" -v p="$port" '$1 == a && $2 == p { print $3; found = 1 } END { exit !found }' "$STUB_DIR/tcp" 2>/dev/null)" || exit 1
+[ "$z" = 1 ] || [ "$answer" = - ] || echo "$answer"
+`,
+  curl: `#!/bin/sh
+echo "curl $*" >> "$STUB_DIR/calls"
+url=""; headers=0; proxy=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -m|-o|-H|--cacert) shift 2 ;;
+    -D) headers=1; shift 2 ;;
+    --haproxy-protocol) proxy=1; shift ;;
+    -*) shift ;;
+    *) url="$1"; shift ;;
+  esac
+done
+case "$url" in
+  https://kubernetes.default.svc/*)
+    file="$STUB_DIR/api/$(echo "\${url#https://kubernetes.default.svc/}" | tr / _).json"
+    if [ -f "$file" ]; then cat "$file"; else echo '{"kind":"Status","code":404}'; fi
+    exit 0 ;;
+esac
+line="$(awk -v u="$url" '$1 == u { print; found = 1 } END { exit !found }' "$STUB_DIR/http" 2>/dev/null)" || {
+  echo "curl: (28) Connection timed out after 5000 milliseconds" >&2; exit 28; }
+set -- $line
+if [ "$3" = proxy ] && [ "$proxy" = 0 ]; then echo "curl: (52) Empty reply from server" >&2; exit 52; fi
+if [ "$3" != proxy ] && [ "$proxy" = 1 ]; then echo "curl: (52) Empty reply from server" >&2; exit 52; fi
+[ "$headers" = 1 ] && printf 'HTTP/1.1 404 Not Found\\r\\nServer: %s\\r\\n\\r\\n' "$2"
+exit 0
+`,
+  sleep: `#!/bin/sh
+echo "sleep $*" >> "$STUB_DIR/calls"
+`,
+};
+
+export interface Network {
+  /** `name record address` lines: what dig answers. */
+  readonly dns?: readonly string[];
+  /** `address port answer` lines (answer `-` for none): what nc connects to. */
+  readonly tcp?: readonly string[];
+  /** `url server [proxy]` lines: what curl gets an answer from (`proxy`: only with a PROXY header). */
+  readonly http?: readonly string[];
+  /** API path (`/apis/...`) -> the JSON object the API server returns. */
+  readonly api?: Readonly<Record<string, unknown>>;
+}
+
+export interface ScriptRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly calls: string[];
+}
+
+/** Whether the sandbox can run here: the scripts need bash and jq. */
+export const SANDBOX_SKIP: string | undefined = (() => {
+  for (const tool of ["bash", "jq", "awk"]) {
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install ${tool})`;
+  }
+  return undefined;
+})();
+
+export function runCheck(script: string, env: Readonly<Record<string, string>>, network: Network): ScriptRun {
+  const dir = mkdtempSync(join(tmpdir(), "verify-"));
+  try {
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    for (const [name, text] of Object.entries(STUBS)) {
+      writeFileSync(join(bin, name), text);
+      chmodSync(join(bin, name), 0o755);
+    }
+    writeFileSync(join(dir, "dns"), (network.dns ?? []).join("\n") + "\n");
+    writeFileSync(join(dir, "tcp"), (network.tcp ?? []).join("\n") + "\n");
+    writeFileSync(join(dir, "http"), (network.http ?? []).join("\n") + "\n");
+    writeFileSync(join(dir, "calls"), "");
+    mkdirSync(join(dir, "api"));
+    for (const [path, body] of Object.entries(network.api ?? {})) {
+      writeFileSync(join(dir, "api", `${path.slice(1).replaceAll("/", "_")}.json`), JSON.stringify(body));
+    }
+    const sa = join(dir, "sa");
+    mkdirSync(sa);
+    writeFileSync(join(sa, "token"), "stub-token");
+    writeFileSync(join(sa, "ca.crt"), "stub-ca");
+    const path = join(ROOT, "src/verify", script);
+    const result = spawnSync("bash", [path], {
+      cwd: dirname(path),
+      env: { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, STUB_DIR: dir, SERVICE_ACCOUNT_DIR: sa, ...env },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    const calls = readFileSync(join(dir, "calls"), "utf8").split("\n").filter((l) => l !== "");
+    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

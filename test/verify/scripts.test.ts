@@ -1,0 +1,140 @@
+/** The check scripts, linted as committed and run in the sandbox: each passes on a working site and fails on the fault it is for. */
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { shellcheck } from "../support/shellcheck";
+import { ROOT } from "../helpers";
+import { SANDBOX_SKIP, runCheck } from "./sandbox";
+
+const DIR = join(ROOT, "src/verify");
+
+describe("verification scripts: shellcheck", () => {
+  it("finds nothing in any script, lib.sh followed where it is sourced", async () => {
+    const files = Object.fromEntries(
+      readdirSync(DIR)
+        .filter((f) => f.endsWith(".sh"))
+        .map((f) => [f, readFileSync(join(DIR, f), "utf8")]),
+    );
+    assert.ok(Object.keys(files).length >= 6);
+    assert.deepEqual(await shellcheck(files, { sources: { "./lib.sh": files["lib.sh"]! } }), []);
+  });
+});
+
+const ECHO = "verify-echo.k3s-sites-verify.svc.cluster.local";
+
+describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
+  const dnsEnv = { API_SERVICE_IP: "10.43.0.1", EXTERNAL_NAME: "kubernetes.io" };
+
+  it("dns.sh passes when both names resolve, and fails on a wrong Service address or no external answer", () => {
+    const good = runCheck("dns.sh", dnsEnv, { dns: ["kubernetes.default A 10.43.0.1", "kubernetes.io A 147.75.40.148"] });
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /^ok   dns kubernetes.default: expected 10.43.0.1, saw 10.43.0.1$/m);
+    assert.match(good.stdout, /^ok   dns kubernetes.io: expected an address, saw 147.75.40.148$/m);
+
+    const noUpstream = runCheck("dns.sh", dnsEnv, { dns: ["kubernetes.default A 10.43.0.1"] });
+    assert.equal(noUpstream.status, 1);
+    assert.match(noUpstream.stdout, /^FAIL dns kubernetes.io: expected an address, saw none$/m);
+
+    const wrong = runCheck("dns.sh", dnsEnv, { dns: ["kubernetes.default A 10.96.0.1", "kubernetes.io A 147.75.40.148"] });
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stdout, /^FAIL dns kubernetes.default: expected 10.43.0.1, saw 10.96.0.1$/m);
+  });
+
+  const podsEnv = { ECHO_SERVICE: ECHO, ECHO_PORT: "8080", NODES: "a b", FAMILIES: "4 6" };
+  const echoDns = [`${ECHO} A 10.42.0.5`, `${ECHO} A 10.42.1.5`, `${ECHO} AAAA fd00::5`, `${ECHO} AAAA fd00:1::5`];
+
+  it("pods.sh passes when every node's echo server answers over both families, and fails when one node is cut off", () => {
+    const tcp = ["10.42.0.5 8080 a", "10.42.1.5 8080 b", "fd00::5 8080 a", "fd00:1::5 8080 b"];
+    const good = runCheck("pods.sh", podsEnv, { dns: echoDns, tcp });
+    assert.equal(good.status, 0, good.stdout);
+    assert.match(good.stdout, /^ok   pods ipv6 to b: expected an answer from b, saw answers from a b$/m);
+
+    // IPv6 between nodes broken: node b's pod is unreachable over IPv6.
+    const cut = runCheck("pods.sh", podsEnv, { dns: echoDns, tcp: tcp.slice(0, 3) });
+    assert.equal(cut.status, 1);
+    assert.match(cut.stdout, /^FAIL pods ipv6 to b: expected an answer from b, saw answers from a$/m);
+    assert.match(cut.stdout, /^ok   pods ipv4 to b/m);
+  });
+
+  const policyEnv = { ECHO_SERVICE: ECHO, ECHO_PORT: "8080", DENIED_PORT: "8081", OUTSIDE: "1.1.1.1 443", EXTERNAL_NAME: "kubernetes.io" };
+  const policyDns = [`${ECHO} A 10.42.0.5`, "kubernetes.io A 147.75.40.148"];
+
+  it("policies.sh passes when the policies hold, and fails when a port without a rule, or the outside, answers", () => {
+    const good = runCheck("policies.sh", policyEnv, { dns: policyDns, tcp: ["10.42.0.5 8080 a"] });
+    assert.equal(good.status, 0, good.stdout);
+    assert.match(good.stdout, /^ok   policies ingress to port 8081 without a rule: expected refused or timed out, saw refused or timed out$/m);
+
+    // A CNI that does not enforce policies: everything connects.
+    const open = runCheck("policies.sh", policyEnv, { dns: policyDns, tcp: ["10.42.0.5 8080 a", "10.42.0.5 8081 a", "1.1.1.1 443 -"] });
+    assert.equal(open.status, 1);
+    assert.match(open.stdout, /^FAIL policies ingress to port 8081 without a rule: expected refused or timed out, saw connected$/m);
+    assert.match(open.stdout, /^FAIL policies egress to 1.1.1.1:443 without a rule: expected refused or timed out, saw connected$/m);
+
+    // DNS egress blocked by default-deny: no address at all.
+    const noDns = runCheck("policies.sh", policyEnv, { tcp: ["10.42.0.5 8080 a"] });
+    assert.equal(noDns.status, 1);
+    assert.match(noDns.stdout, /^FAIL policies echo server address: expected an address for/m);
+  });
+
+  const edgeEnv = { NODE_TARGETS: "10.0.116.10 10.0.243.10", PROXY_PROTOCOL: "1", LB_TARGETS: "198.51.100.7", LB_SERVICE: "" };
+
+  it("edge.sh passes when nginx answers on every node (with the PROXY header) and on the load balancer", () => {
+    const http = ["http://10.0.116.10/ nginx/1.27.4 proxy", "http://10.0.243.10/ nginx/1.27.4 proxy", "http://198.51.100.7/ nginx/1.27.4"];
+    const good = runCheck("edge.sh", edgeEnv, { http });
+    assert.equal(good.status, 0, good.stdout);
+    assert.match(good.stdout, /^ok   edge load balancer 198.51.100.7:80: expected an answer from nginx, saw nginx\/1.27.4$/m);
+    assert.ok(good.calls.some((c) => c.includes("--haproxy-protocol") && c.includes("10.0.116.10")));
+
+    const nodeDown = runCheck("edge.sh", edgeEnv, { http: [http[0]!, http[2]!] });
+    assert.equal(nodeDown.status, 1);
+    assert.match(nodeDown.stdout, /^FAIL edge hostPort 10.0.243.10:80: expected an answer from nginx, saw no answer \(curl: \(28\)/m);
+
+    // Something else on the port: not nginx.
+    const other = runCheck("edge.sh", edgeEnv, { http: [http[0]!, http[1]!, "http://198.51.100.7/ Caddy"] });
+    assert.equal(other.status, 1);
+    assert.match(other.stdout, /^FAIL edge load balancer 198.51.100.7:80: expected an answer from nginx, saw Caddy$/m);
+  });
+
+  it("edge.sh looks up a LoadBalancer Service's address, and fails when none was assigned", () => {
+    const env = { NODE_TARGETS: "192.168.1.10", PROXY_PROTOCOL: "0", LB_TARGETS: "", LB_SERVICE: "nginx-ingress/nginx-ingress" };
+    const path = "/api/v1/namespaces/nginx-ingress/services/nginx-ingress";
+    const http = ["http://192.168.1.10/ nginx", "http://192.168.1.240/ nginx"];
+    const good = runCheck("edge.sh", env, { http, api: { [path]: { status: { loadBalancer: { ingress: [{ ip: "192.168.1.240" }] } } } } });
+    assert.equal(good.status, 0, good.stdout);
+    assert.match(good.stdout, /^ok   edge nginx-ingress\/nginx-ingress address: expected an address assigned, saw 192.168.1.240$/m);
+    const pending = runCheck("edge.sh", env, { http, api: { [path]: { status: { loadBalancer: {} } } } });
+    assert.equal(pending.status, 1);
+    assert.match(pending.stdout, /^FAIL edge nginx-ingress\/nginx-ingress address: expected an address assigned, saw none$/m);
+  });
+
+  const ready = (status: string) => ({ status: { conditions: [{ type: "Ready", status }] } });
+  const certEnv = { ISSUERS: "letsencrypt-staging letsencrypt-prod", CERTIFICATE: "", TIMEOUT: "30", INTERVAL: "10" };
+
+  it("certificates.sh passes when the issuers are Ready, and fails after the timeout when one is not", () => {
+    const api = {
+      "/apis/cert-manager.io/v1/clusterissuers/letsencrypt-staging": ready("True"),
+      "/apis/cert-manager.io/v1/clusterissuers/letsencrypt-prod": ready("True"),
+    };
+    const good = runCheck("certificates.sh", certEnv, { api });
+    assert.equal(good.status, 0, good.stdout);
+    const stuck = runCheck("certificates.sh", certEnv, {
+      api: { ...api, "/apis/cert-manager.io/v1/clusterissuers/letsencrypt-prod": ready("False") },
+    });
+    assert.equal(stuck.status, 1);
+    assert.match(stuck.stdout, /^FAIL certificates ClusterIssuer letsencrypt-prod: expected Ready True, saw Ready False$/m);
+    assert.equal(stuck.calls.filter((c) => c.startsWith("sleep")).length, 3, "polled until the timeout");
+  });
+
+  it("certificates.sh checks the verifyHost certificate when one is named", () => {
+    const env = { ...certEnv, ISSUERS: "letsencrypt-staging", CERTIFICATE: "k3s-sites-verify/verify-certificate" };
+    const issuer = { "/apis/cert-manager.io/v1/clusterissuers/letsencrypt-staging": ready("True") };
+    const missing = runCheck("certificates.sh", env, { api: issuer });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stdout, /^FAIL certificates Certificate k3s-sites-verify\/verify-certificate: expected Ready True, saw Ready none$/m);
+    const issued = runCheck("certificates.sh", env, {
+      api: { ...issuer, "/apis/cert-manager.io/v1/namespaces/k3s-sites-verify/certificates/verify-certificate": ready("True") },
+    });
+    assert.equal(issued.status, 0, issued.stdout);
+  });
+});
