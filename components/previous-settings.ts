@@ -1,13 +1,26 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FIXED_SETTINGS_OUTPUT } from "../src/cluster/guards";
 
-/**
- * The fixed settings the stack's previous deployment recorded, read back through a StackReference to the stack
- * itself; undefined before the first deployment.
- */
-export async function previousFixedSettings(): Promise<unknown> {
+/** The stack output that records the k3s version the previous deployment installed. */
+export const K3S_VERSION_OUTPUT = "k3sVersion";
+
+/** What the stack's previous deployment recorded; every field undefined before the first deployment. */
+export interface PreviousDeployment {
+  /** The fixed settings (src/cluster/guards.ts), with the cluster's membership. */
+  readonly fixedSettings: unknown;
+  /** The k3s version it installed; undefined for a deployment of an older version of this program. */
+  readonly k3sVersion?: string;
+}
+
+/** Reads the previous deployment's outputs back through a StackReference to the stack itself. */
+export async function previousDeployment(): Promise<PreviousDeployment> {
   const self = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
   const ref = new pulumi.StackReference("previous-deployment", { name: self });
-  const details = await ref.getOutputDetails(FIXED_SETTINGS_OUTPUT);
-  return details.value ?? details.secretValue;
+  const value = async (name: string) => {
+    const details = await ref.getOutputDetails(name);
+    return details.value ?? details.secretValue;
+  };
+  const fixedSettings = await value(FIXED_SETTINGS_OUTPUT);
+  const version = await value(K3S_VERSION_OUTPUT);
+  return { fixedSettings, ...(typeof version === "string" ? { k3sVersion: version } : {}) };
 }

@@ -4,7 +4,8 @@ import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/clu
 import { ConfigError } from "../src/config/errors";
 import { routerFiles } from "../src/cni/calico/routers";
 import { loadCalico, loadCanal } from "./cni/cache";
-import { previousFixedSettings } from "./previous-settings";
+import { isUpgrade } from "../src/k3s/rollout";
+import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-settings";
 import { Site } from "./site";
 import { podAnnotations } from "../src/multus/networks";
 import { loadStackConfig } from "./stack-config";
@@ -14,7 +15,8 @@ export async function main(): Promise<Record<string, unknown>> {
   const { config, secrets } = loadStackConfig();
   // Before any resource: settings k3s fixes at creation must match the previous deployment's, the server that
   // initialized the cluster keeps cluster-init, and removals keep a quorum of etcd members and no pool vanishes.
-  const previous = await previousFixedSettings();
+  const deployment = await previousDeployment();
+  const previous = deployment.fixedSettings;
   const members = clusterMembersOf(config, previous);
   const fixed = fixedSettingsOf(config, members.record);
   const problems = [
@@ -48,12 +50,14 @@ export async function main(): Promise<Record<string, unknown>> {
     config,
     secrets,
     members,
+    upgrading: isUpgrade({ deployed: previous !== undefined && previous !== null, ...deployment }, config.k3s.version),
     ...(canalManifest ? { canalManifest } : {}),
     ...(calicoManifest ? { calicoManifest } : {}),
   });
   return {
     kind: config.site.kind,
     [FIXED_SETTINGS_OUTPUT]: fixed,
+    [K3S_VERSION_OUTPUT]: config.k3s.version,
     nodes: site.nodes,
     kubeconfig: site.cluster.kubeconfig,
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),

@@ -28,6 +28,12 @@ export interface SiteArgs {
    * @default - a first deployment's: the first server initializes the cluster
    */
   readonly members?: ClusterMembers;
+  /**
+   * Whether this run changes the k3s version of the deployed cluster (src/k3s/rollout.ts): the agents then roll in
+   * batches after every server.
+   * @default true - the safe order
+   */
+  readonly upgrading?: boolean;
   /** Canal sites: the pinned canal.yaml, read and checked before the site is built. */
   readonly canalManifest?: string;
   /** Calico sites: the pinned calico.yaml, read and checked before the site is built. */
@@ -90,6 +96,7 @@ export class Site extends pulumi.ComponentResource {
         addresses: infra.addresses,
         sshPrivateKey: secrets.sshPrivateKey,
         ...(args.members ? { members: args.members } : {}),
+        upgrading: args.upgrading ?? true,
         ...(secrets.etcdS3 ? { etcdS3: secrets.etcdS3 } : {}),
       },
       { parent: this },

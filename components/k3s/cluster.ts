@@ -36,6 +36,13 @@ export interface K3sClusterArgs {
    * @default - a first deployment's: the first server initializes the cluster and the others join it
    */
   readonly members?: ClusterMembers;
+  /**
+   * Whether this run changes the k3s version of the deployed cluster (src/k3s/rollout.ts). Agents then follow every
+   * server, k3s.upgrade.agentsAtOnce at a time; otherwise (the first install, any other change) every agent waits
+   * only for the join server.
+   * @default true - the upgrade order, which is safe for every run
+   */
+  readonly upgrading?: boolean;
 }
 
 /**
@@ -179,12 +186,14 @@ export class K3sCluster extends pulumi.ComponentResource {
       previous = nodeSteps(server, [previous]);
       lastSteps[server.name] = previous;
     }
-    // Agents in batches after the last server: on a first install every agent of a batch joins in parallel; on an
-    // upgrade at most agentsAtOnce agents restart (or drain) at a time.
-    let batchAfter: pulumi.Resource[] = [previous];
     const agents = config.nodes.filter((n) => n.role === "agent");
-    for (let i = 0; i < agents.length; i += config.k3s.upgrade.agentsAtOnce) {
-      batchAfter = agents.slice(i, i + config.k3s.upgrade.agentsAtOnce).map((agent) => {
+    // An upgrade: agents in batches after the last server, at most agentsAtOnce restarting (or draining) at a time.
+    // Any other run (the first install included) has one version everywhere: every agent waits for the join server
+    // only, and they all join in parallel.
+    const batch = args.upgrading ?? true ? config.k3s.upgrade.agentsAtOnce : Math.max(agents.length, 1);
+    let batchAfter: pulumi.Resource[] = [args.upgrading ?? true ? previous : lastSteps[join.name]!];
+    for (let i = 0; i < agents.length; i += batch) {
+      batchAfter = agents.slice(i, i + batch).map((agent) => {
         lastSteps[agent.name] = nodeSteps(agent, batchAfter);
         return lastSteps[agent.name]!;
       });

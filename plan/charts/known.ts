@@ -66,19 +66,4 @@ export const IMAGE_RULES: Readonly<Record<string, ImageRule>> = {
  * API, src/hetzner/model.ts firewallRules) but not off the private network, which it does not filter; on a home
  * site, the LAN reaches them.
  */
-export const KNOWN_METRICS: readonly KnownMetrics[] = [
-  {
-    chart: "cilium",
-    kind: "Deployment",
-    name: "cilium-operator",
-    port: 9963,
-    reason: "operator.prometheus.enabled (chart default); the operator runs with hostNetwork (operator.hostNetwork, default true; templates/cilium-operator/deployment.yaml)",
-  },
-  {
-    chart: "cilium",
-    kind: "DaemonSet",
-    name: "cilium-envoy",
-    port: 9964,
-    reason: "envoy.prometheus.enabled (chart default); cilium-envoy runs with hostNetwork (templates/cilium-envoy/daemonset.yaml)",
-  },
-];
+export const KNOWN_METRICS: readonly KnownMetrics[] = [];

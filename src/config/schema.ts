@@ -242,7 +242,10 @@ export const k3sSchema = z.strictObject({
         .min(1)
         .max(100)
         .default(3)
-        .meta({ description: "Agents installed or upgraded in parallel, after every server. Servers go one at a time." }),
+        .meta({
+          description:
+            "Agents upgraded in parallel when k3s.version changes, after every server. Servers go one at a time; a first install joins every agent at once.",
+        }),
     })
     .prefault({})
     .meta({ description: "How a change of k3s.version rolls through the nodes." }),

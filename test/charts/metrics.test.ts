@@ -37,19 +37,23 @@ describe("metrics endpoints of the rendered charts", skip, () => {
     });
   }
 
-  it("finds cert-manager's three metrics ports on the pod network, and cilium's operator and envoy on the host", async () => {
+  it("finds cert-manager's three metrics ports on the pod network, and none of cilium's: the site turns them off", async () => {
     const home = await siteUnderTest("home");
     assert.deepEqual(summary(chartOf(home, "cert-manager")), [
       "Deployment cert-manager-cainjector:9402",
       "Deployment cert-manager-webhook:9402",
       "Deployment cert-manager:9402",
     ]);
-    assert.deepEqual(summary(chartOf(home, "cilium")), ["DaemonSet cilium-envoy:9964 host", "Deployment cilium-operator:9963 host"]);
+    // The operator's and Envoy's are on by default and would serve plain HTTP on the host network, where no policy
+    // applies: ciliumValues turns them off.
+    assert.deepEqual(summary(chartOf(home, "cilium")), []);
     // The agent's metrics and Hubble's are off with the site's values: the agent serves none.
     const config = chartOf(home, "cilium").objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "cilium-config");
     const keys = Object.keys((config?.data ?? {}) as object);
-    assert.ok(keys.includes("operator-prometheus-serve-addr"));
-    assert.deepEqual(keys.filter((k) => k === "prometheus-serve-addr" || k === "hubble-metrics-server"), []);
+    assert.deepEqual(
+      keys.filter((k) => ["prometheus-serve-addr", "operator-prometheus-serve-addr", "hubble-metrics-server"].includes(k)),
+      [],
+    );
     // Every listed host-network endpoint still renders: a stale entry would hide nothing but mislead.
     const found = summary(chartOf(home, "cilium"));
     for (const k of KNOWN_METRICS) assert.ok(found.some((f) => f.startsWith(`${k.kind} ${k.name}:${k.port}`)), k.name);

@@ -51,8 +51,7 @@ describe("the summary's reach and metrics lines", HELM_SKIP ? { skip: HELM_SKIP 
     assert.deepEqual(lines, [
       "must reach the charts' pods (allowed by the site's NetworkPolicies unless listed below): " +
         "api-server -> cert-manager/cert-manager-webhook:443 (port 10250), hubble-relay -> kube-system/hubble-peer:443 (port 4244)",
-      "metrics endpoints (no scraper configured unless scraped): kube-system/cilium-envoy:9964 host network, " +
-        "kube-system/cilium-operator:9963 host network, cert-manager/cert-manager-cainjector:9402 closed, " +
+      "metrics endpoints (no scraper configured unless scraped): cert-manager/cert-manager-cainjector:9402 closed, " +
         "cert-manager/cert-manager:9402 closed, cert-manager/cert-manager-webhook:9402 closed",
     ]);
     const blocked = reachSummary(

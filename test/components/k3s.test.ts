@@ -37,30 +37,48 @@ function strings(value: unknown): string[] {
 }
 
 describe("K3sCluster on the offline engine", () => {
-  it("joins the servers one at a time, then the agents after every server, agentsAtOnce at a time", async () => {
-    const run = await planOf("prod");
-    assert.deepEqual(waitsFor(run, "control-1"), []);
-    assert.deepEqual(waitsFor(run, "control-2"), ["control-1"]);
-    assert.deepEqual(waitsFor(run, "control-3"), ["control-2"]);
-    // A kubelet must not be newer than any API server: on an upgrade the agents wait for the last server.
-    assert.deepEqual(waitsFor(run, "worker-1"), ["control-3"]);
-    assert.deepEqual(waitsFor(run, "worker-2"), ["control-3"]);
-
+  it("on a first install, joins the servers one at a time and every agent in parallel once the first server is up", async () => {
     const raw = hetznerSections();
     raw.site.pools[1].count = 5;
     raw.k3s.upgrade = { agentsAtOnce: 2 };
-    const batched = await planOfSections(raw);
+    const run = await planOfSections(raw);
+    assert.deepEqual(waitsFor(run, "control-1"), []);
+    assert.deepEqual(waitsFor(run, "control-2"), ["control-1"]);
+    assert.deepEqual(waitsFor(run, "control-3"), ["control-2"]);
+    // One version everywhere: no kubelet can be newer than an API server, so each agent waits for the first server
+    // only (waitsFor checks that and lists the other nodes it waits for: none).
+    for (let n = 1; n <= 5; n++) assert.deepEqual(waitsFor(run, `worker-${n}`), [], `worker-${n}`);
+  });
+
+  it("on an upgrade, rolls the agents after every server, agentsAtOnce at a time", async () => {
+    const raw = hetznerSections();
+    raw.site.pools[1].count = 5;
+    raw.k3s.upgrade = { agentsAtOnce: 2 };
+    const before = await planOfSections(raw);
+    assert.equal(before.outputs.k3sVersion, "v1.33.5+k3s1", "the stack records the version it installed");
+    raw.k3s.version = "v1.34.1+k3s1";
+    const batched = await planOfSections(raw, "test", before.outputs);
+    // A kubelet must not be newer than any API server: the agents wait for the last server.
     assert.deepEqual(waitsFor(batched, "worker-1"), ["control-3"]);
     assert.deepEqual(waitsFor(batched, "worker-2"), ["control-3"]);
     assert.deepEqual(waitsFor(batched, "worker-3"), ["worker-1", "worker-2"]);
     assert.deepEqual(waitsFor(batched, "worker-4"), ["worker-1", "worker-2"]);
     assert.deepEqual(waitsFor(batched, "worker-5"), ["worker-3", "worker-4"]);
+    // A deployment by an older version of the program recorded no version: the safe order.
+    const { k3sVersion: _, ...older } = before.outputs;
+    raw.k3s.version = "v1.33.5+k3s1";
+    assert.deepEqual(waitsFor(await planOfSections(raw, "test", older), "worker-5"), ["worker-3", "worker-4"]);
+    // The same version again (any other change): in parallel.
+    assert.deepEqual(waitsFor(await planOfSections(raw, "test", before.outputs), "worker-5"), []);
   });
 
   it("with k3s.upgrade.drain, drains each node from the first server before its script and uncordons it after", async () => {
     const raw = hetznerSections();
     raw.k3s.upgrade = { drain: true };
-    const run = await planOfSections(raw);
+    const installed = await planOfSections(raw);
+    raw.k3s.version = "v1.34.1+k3s1";
+    // An upgrade: the order that drains one node at a time.
+    const run = await planOfSections(raw, "test", installed.outputs);
     const commands = nodeCommands(run);
     const drain = byName(run, "site-k3s-drain-worker-1");
     const uncordon = byName(run, "site-k3s-uncordon-worker-1");
@@ -77,7 +95,7 @@ describe("K3sCluster on the offline engine", () => {
     const firstConnection = (commands.get("control-1")!.rawInputs.connection as { secret: Record<string, unknown> }).secret;
     assert.equal(connection.host, firstConnection.host);
     assert.match(drain.inputs.create as string, /^ACTION='drain'$/m);
-    assert.match(drain.inputs.create as string, /^K3S_VERSION='v1\.33\.5\+k3s1'$/m);
+    assert.match(drain.inputs.create as string, /^K3S_VERSION='v1\.34\.1\+k3s1'$/m);
     assert.equal(drain.inputs.update, drain.inputs.create, "a version change re-runs it in place");
     assert.equal(drain.inputs.triggers, undefined);
     assert.match(uncordon.inputs.create as string, /^ACTION='uncordon'$/m);

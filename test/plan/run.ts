@@ -1,5 +1,5 @@
 /** Runs the real program offline on a stack file, for component tests. */
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -28,10 +28,18 @@ export function byName(run: ProgramRun, name: string): RecordedResource {
 }
 
 /** Runs the program on a stack made of these `k3s-sites:` sections, in a temporary directory. */
-export async function planOfSections(sections: Record<string, unknown>, stack = "test"): Promise<ProgramRun> {
+export async function planOfSections(
+  sections: Record<string, unknown>,
+  stack = "test",
+  previousOutputs?: Record<string, unknown>,
+): Promise<ProgramRun> {
   const dir = mkdtempSync(join(tmpdir(), "stack-"));
   copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
   const config = Object.fromEntries(Object.entries(sections).map(([k, v]) => [`k3s-sites:${k}`, v]));
   writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
-  return planOf(stack, dir);
+  try {
+    return await planOf(stack, dir, previousOutputs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -74,7 +74,14 @@ export interface CiliumValues {
    * returns instead of at the next restart.
    */
   readonly rollOutCiliumPods: true;
-  readonly operator: { readonly replicas: number; readonly rollOutPods: true };
+  /**
+   * The operator's metrics off: on by default (values.yaml at 1.19.6, operator.prometheus.enabled, port 9963), it
+   * serves plain HTTP on the host network (operator.hostNetwork, default true), where no NetworkPolicy applies and
+   * every host of the LAN or the Hetzner network reaches it.
+   */
+  readonly operator: { readonly replicas: number; readonly rollOutPods: true; readonly prometheus: { readonly enabled: false } };
+  /** Envoy's metrics off, for the same reason (envoy.prometheus.enabled, port 9964, host network). */
+  readonly envoy: { readonly prometheus: { readonly enabled: false } };
   readonly hubble: {
     readonly enabled: boolean;
     readonly relay: { readonly enabled: boolean };
@@ -142,7 +149,8 @@ export function ciliumValues(config: SiteConfig): CiliumValues {
     // NetworkPolicy ipBlocks name the servers' addresses (API server, webhooks); Cilium matches node addresses in
     // CIDR rules only in this mode (Cilium docs, Network Policy, "policy-cidr-match-mode").
     policyCIDRMatchMode: ["nodes"],
-    operator: { replicas: ciliumOperatorReplicas(config), rollOutPods: true },
+    operator: { replicas: ciliumOperatorReplicas(config), rollOutPods: true, prometheus: { enabled: false } },
+    envoy: { prometheus: { enabled: false } },
     hubble: {
       enabled: hubble,
       relay: { enabled: hubble && cilium.hubble.relay },
