@@ -145,7 +145,7 @@ export class Site extends pulumi.ComponentResource {
     }
     const policies = new NetworkPolicies(
       `${name}-policies`,
-      { config, provider, dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : [])] },
+      { config, provider, dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : []), ...(lb ? [lb] : [])] },
       { parent: this },
     );
     // After the policies, which create the apps' namespaces the NetworkAttachmentDefinitions live in.

@@ -6,6 +6,7 @@
  * managed namespace, and the rules the ingress controller and cert-manager then need. checkApps (config rules) has
  * already made sure every name, port and pair of ends agrees.
  */
+import { metallbOf } from "../lb/metallb/metallb";
 import { CERT_MANAGER, NGINX } from "../edge/names";
 import type { AppConfig } from "../config/schema";
 import { isHetzner, type SiteConfig } from "../config/site";
@@ -23,6 +24,7 @@ import {
 import {
   BASELINE_POLICY_NAMES,
   certManagerPolicies,
+  metallbPolicies,
   namespaceBaseline,
   nginxPolicies,
   solverPolicy,
@@ -96,6 +98,7 @@ export function networkPolicies(config: SiteConfig): NetworkPolicy[] {
     ...namespaceBaseline(NGINX.namespace),
     ...nginxPolicies(config),
     ...(config.certificates.enabled ? [...namespaceBaseline(CERT_MANAGER.namespace), ...certManagerPolicies(config)] : []),
+    ...(metallbOf(config) ? metallbPolicies(config) : []),
     ...namespaces.flatMap((ns) => [
       ...namespaceBaseline(ns),
       ...(usesHttp01(config) ? [solverPolicy(ns)] : []),

@@ -27,6 +27,7 @@ import { CERT_MANAGER, NGINX } from "../edge/names";
 import { API_PORT } from "../hetzner/model";
 import type { SiteConfig } from "../config/site";
 import { isHetzner } from "../config/site";
+import { METALLB } from "../lb/metallb/metallb";
 import {
   DNS_RULE,
   NGINX_PEER,
@@ -217,4 +218,22 @@ export function certManagerPolicies(config: SiteConfig): NetworkPolicy[] {
     );
   }
   return policies;
+}
+
+/**
+ * MetalLB's namespace, on sites that run it: its controller talks to the API and answers the API server's webhook
+ * calls (as cert-manager's webhook does, from the servers and through the overlay); nothing else reaches it or
+ * leaves it. The speakers run on the host network (templates/speaker.yaml, hostNetwork: true), where
+ * NetworkPolicies do not apply.
+ */
+export function metallbPolicies(config: SiteConfig): NetworkPolicy[] {
+  const ns = METALLB.namespace;
+  const controller = { ...METALLB.controllerLabels };
+  return [
+    ...namespaceBaseline(ns),
+    networkPolicy(ns, "metallb-controller-to-api-server", controller, { egress: [apiServerRule(config)] }),
+    networkPolicy(ns, "metallb-webhook-from-api-server", controller, {
+      ingress: [{ from: [...apiServerPeers(config), ...remoteNodeSources(config)], ports: [tcp(METALLB.webhookPort)] }],
+    }),
+  ];
 }

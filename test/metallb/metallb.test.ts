@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { METALLB, checkMetallb, metallbOf, metallbResources, metallbValues, nginxAddressOf, parseRange } from "../../src/lb/metallb/metallb";
 import { nginxObjects } from "../../src/edge/nginx";
+import { networkPolicies } from "../../src/policy/network-policies";
 import type { SiteConfig } from "../../src/config/site";
 import { CrdValidator } from "../support/schemas";
 import { HELM_SKIP, chartOf, siteUnderTest } from "../charts/support";
@@ -158,5 +159,22 @@ describe("MetalLB on the lan example", () => {
     assert.equal(env.find((e) => e.name === "METALLB_ML_SECRET_NAME")?.value, METALLB.memberlistSecret);
     assert.match(text, new RegExp(`"secretName":"${METALLB.memberlistSecret}"`));
     assert.equal(chart.objects.some((o) => o.kind === "Secret" && o.metadata.name === METALLB.memberlistSecret), false, "the chart does not render it");
+  });
+});
+
+describe("MetalLB's namespace under default-deny", () => {
+  it("gets default-deny and DNS, its controller the API, and the API server its webhook port only", () => {
+    const lan = parse1(exampleSections("lan"));
+    const policies = networkPolicies(lan).filter((p) => p.metadata.namespace === "metallb-system");
+    assert.deepEqual(policies.map((p) => p.metadata.name).sort(), [
+      "allow-dns",
+      "default-deny",
+      "metallb-controller-to-api-server",
+      "metallb-webhook-from-api-server",
+    ]);
+    const webhook = policies.find((p) => p.metadata.name === "metallb-webhook-from-api-server")!;
+    assert.deepEqual(webhook.spec.ingress?.flatMap((r) => r.ports ?? []), [{ protocol: "TCP", port: 9443 }]);
+    // A site without MetalLB has no such namespace to guard.
+    assert.equal(networkPolicies(parse1(exampleSections("home"))).some((p) => p.metadata.namespace === "metallb-system"), false);
   });
 });

@@ -38,6 +38,10 @@ export const METALLB = {
   /** internal/k8s/k8s.go, MLSecretKeyName. */
   memberlistKey: "secretkey",
   loadBalancerIpsAnnotation: "metallb.io/loadBalancerIPs",
+  /** The controller's pod labels (chart 0.16.1 _helpers.tpl selector labels, component controller). */
+  controllerLabels: { "app.kubernetes.io/name": "metallb", "app.kubernetes.io/component": "controller" },
+  /** The controller's webhook port, which the API server calls (templates/controller.yaml, webhook-server). */
+  webhookPort: 9443,
 } as const;
 
 /** An address range as MetalLB's IPAddressPool takes it: a CIDR, or `first-last` of one family. */
