@@ -109,6 +109,9 @@ export function latencyOf(
     return total(serverCreateCalls(serverShapeOf(r), settings)).seconds;
   }
   if (r.type === "command:remote:Command") {
+    // A command with no `create` (a node's membership command, which only has a `delete`) runs nothing when it is
+    // created (@pulumi/command 1.2.1 commandController.go), so it costs no time.
+    if (r.inputs.create === undefined) return 0;
     if (!NODE_COMMAND_PATTERN.test(r.name)) return LATENCY_SECONDS.otherCommand;
     if (!nodeCommandWaitsOnNode(r, byUrn)) return LATENCY_SECONDS.firstServerBootstrap;
     return /^ROLE=['"]?server\b/m.test(String(r.inputs.create ?? ""))

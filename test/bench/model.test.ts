@@ -90,7 +90,7 @@ describe("deploy model", () => {
     const first = res("n1", { type: cmd, name: "site-k3s-node-c1", inputs: { create: "ROLE=server\n" } });
     const join = res("n2", { type: cmd, name: "site-k3s-node-c2", dependsOn: ["n1"], inputs: { create: "ROLE=server\n" } });
     const agent = res("n3", { type: cmd, name: "site-k3s-node-w1", dependsOn: ["n1"], inputs: { create: "ROLE=agent\n" } });
-    const kubeconfig = res("k", { type: cmd, name: "site-k3s-kubeconfig", dependsOn: ["n1"] });
+    const kubeconfig = res("k", { type: cmd, name: "site-k3s-kubeconfig", dependsOn: ["n1"], inputs: { create: "cat" } });
     const byUrn = new Map([first, join, agent, kubeconfig].map((r) => [r.urn, r]));
     assert.deepEqual(
       [first, join, agent, kubeconfig].map((r) => latencyOf(r, byUrn)),
@@ -127,5 +127,20 @@ describe("deploy model", () => {
 
   it("formats durations as minutes and seconds", () => {
     assert.deepEqual([formatDuration(42), formatDuration(754)], ["42s", "12m34s"]);
+  });
+});
+
+describe("a command that only has a delete", () => {
+  it("costs no time when it is created: the provider runs nothing", () => {
+    const membership = {
+      urn: "command:remote:Command::site-k3s-membership-worker-1",
+      type: "command:remote:Command",
+      name: "site-k3s-membership-worker-1",
+      custom: true,
+      dependsOn: [],
+      inputs: { delete: "drain and delete the node" },
+    };
+    assert.equal(latencyOf(membership, new Map()), 0);
+    assert.ok(latencyOf({ ...membership, name: "site-k3s-kubeconfig", inputs: { create: "cat" } }, new Map()) > 0);
   });
 });
