@@ -17,6 +17,7 @@ export async function main(): Promise<Record<string, unknown>> {
   // initialized the cluster keeps cluster-init, and removals keep a quorum of etcd members and no pool vanishes.
   const deployment = await previousDeployment();
   const previous = deployment.fixedSettings;
+  const deployed = previous !== undefined && previous !== null;
   const members = clusterMembersOf(config, previous);
   const fixed = fixedSettingsOf(config, members.record);
   const problems = [
@@ -50,7 +51,8 @@ export async function main(): Promise<Record<string, unknown>> {
     config,
     secrets,
     members,
-    upgrading: isUpgrade({ deployed: previous !== undefined && previous !== null, ...deployment }, config.k3s.version),
+    upgrading: isUpgrade({ deployed, ...deployment }, config.k3s.version),
+    firstInstall: !deployed,
     ...(canalManifest ? { canalManifest } : {}),
     ...(calicoManifest ? { calicoManifest } : {}),
   });

@@ -34,6 +34,11 @@ export interface SiteArgs {
    * @default true - the safe order
    */
   readonly upgrading?: boolean;
+  /**
+   * Whether the site has no previous deployment: the servers then join side by side (components/k3s/cluster.ts).
+   * @default false - one at a time
+   */
+  readonly firstInstall?: boolean;
   /** Canal sites: the pinned canal.yaml, read and checked before the site is built. */
   readonly canalManifest?: string;
   /** Calico sites: the pinned calico.yaml, read and checked before the site is built. */
@@ -97,6 +102,7 @@ export class Site extends pulumi.ComponentResource {
         sshPrivateKey: secrets.sshPrivateKey,
         ...(args.members ? { members: args.members } : {}),
         upgrading: args.upgrading ?? true,
+        firstInstall: args.firstInstall ?? false,
         ...(secrets.etcdS3 ? { etcdS3: secrets.etcdS3 } : {}),
       },
       { parent: this },

@@ -43,6 +43,15 @@ export interface K3sClusterArgs {
    * @default true - the upgrade order, which is safe for every run
    */
   readonly upgrading?: boolean;
+  /**
+   * Whether the cluster does not exist yet (no previous deployment). The other servers then join in parallel once
+   * the first is up: k3s retries an etcd join while another member is still a learner (k3s-io/k3s pkg/etcd/etcd.go,
+   * ETCD.Start: join under wait.PollUntilContextCancel, retried on rpctypes.ErrTooManyLearners; k3s-io/k3s#7000,
+   * since v1.26). On a live cluster servers keep going one at a time, so that a change which restarts k3s never
+   * stops more than one etcd member.
+   * @default false - one at a time
+   */
+  readonly firstInstall?: boolean;
 }
 
 /**
@@ -182,9 +191,11 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.joinServerCommand = joinCommand;
     const servers = new Map(config.nodes.filter((n) => n.role === "server").map((n) => [n.name, n]));
     const otherServers = members.record.servers.filter((s) => s !== join.name).map((s) => servers.get(s)!);
+    const joined = previous;
     for (const server of otherServers) {
-      previous = nodeSteps(server, [previous]);
-      lastSteps[server.name] = previous;
+      const step = nodeSteps(server, [args.firstInstall ? joined : previous]);
+      lastSteps[server.name] = step;
+      previous = step;
     }
     const agents = config.nodes.filter((n) => n.role === "agent");
     // An upgrade: agents in batches after the last server, at most agentsAtOnce restarting (or draining) at a time.
