@@ -21,6 +21,12 @@ export interface FixedSettings {
   readonly secretsEncryption: boolean;
   readonly cni: string;
   readonly datastore: string;
+  /**
+   * Calico sites: the IP pools' block sizes, which the IPPool CRD refuses to change (calico.yaml of v3.32.1,
+   * IPPool spec.blockSize x-kubernetes-validations `self == oldSelf`, "Block size cannot be changed"); null elsewhere.
+   */
+  readonly calicoBlockSize: number | null;
+  readonly calicoBlockSizeV6: number | null;
   /** Hetzner sites: the location, the private network's range and each node's planned address; null at home. */
   readonly location: string | null;
   readonly nodeNetwork: string | null;
@@ -53,6 +59,8 @@ export function fixedSettingsOf(config: SiteConfig, membership?: MembershipRecor
     secretsEncryption: config.k3s.secretsEncryption,
     cni: config.cni.plugin,
     datastore: config.k3s.datastore,
+    calicoBlockSize: config.cni.plugin === "calico" ? config.cni.calico.blockSize : null,
+    calicoBlockSizeV6: config.cni.plugin === "calico" && config.k3s.ipFamilies === "dual-stack" ? config.cni.calico.blockSizeV6 : null,
     location: isHetzner(config.site) ? config.site.location : null,
     nodeNetwork: isHetzner(config.site) ? config.nodeCidr : null,
     nodeIps: isHetzner(config.site) ? Object.fromEntries(config.nodes.map((n) => [n.name, n.privateIp])) : null,
@@ -81,6 +89,14 @@ const KEYS: Record<ScalarKey, { path: string; why: string }> = {
   },
   cni: { path: "cni.plugin", why: "switching the CNI cuts every pod off the network" },
   datastore: { path: "k3s.datastore", why: "the cluster's state lives in it" },
+  calicoBlockSize: {
+    path: "cni.calico.blockSize",
+    why: "Calico's IPPool refuses a new block size, and every node's block of pod addresses was cut from the old one",
+  },
+  calicoBlockSizeV6: {
+    path: "cni.calico.blockSizeV6",
+    why: "Calico's IPPool refuses a new block size, and every node's block of pod addresses was cut from the old one",
+  },
   location: {
     path: "site.location",
     why: "Hetzner would delete and rebuild every server and the load balancer there, with their public addresses",

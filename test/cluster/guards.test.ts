@@ -46,6 +46,18 @@ describe("guards on settings a live cluster cannot change", () => {
     ]);
   });
 
+  it("reject a changed Calico block size, which the IPPool CRD refuses, and record none on other CNIs", () => {
+    const multisite = parse1(exampleSections("multisite"));
+    const before = fixedSettingsOf(multisite);
+    assert.deepEqual([before.calicoBlockSize, before.calicoBlockSizeV6], [26, 122]);
+    const raw = clone(exampleSections("multisite"));
+    raw.cni.calico = { ...raw.cni.calico, blockSize: 27, blockSizeV6: 120 };
+    const problems = checkFixedSettings(before, fixedSettingsOf(parse1(raw))).map(formatProblem);
+    assert.deepEqual(problems.map((p) => p.split(" cannot change")[0]), ["cni.calico.blockSize", "cni.calico.blockSizeV6"]);
+    assert.match(problems[0]!, /it was 26 when the site was created and is now 27 \(Calico's IPPool refuses a new block size/);
+    assert.deepEqual([home.calicoBlockSize, home.calicoBlockSizeV6], [null, null]);
+  });
+
   it("ignore settings an older deployment did not record", () => {
     const { cni: _cni, ...older } = home;
     assert.deepEqual(checkFixedSettings(older, { ...home, cni: "canal" }), []);
