@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { KUBECONFIG_EXPIRES_OUTPUT } from "../src/cluster/certificates";
 import { FIXED_SETTINGS_OUTPUT } from "../src/cluster/guards";
 
 /** The stack output that records the k3s version the previous deployment installed. */
@@ -10,6 +11,8 @@ export interface PreviousDeployment {
   readonly fixedSettings: unknown;
   /** The k3s version it installed; undefined for a deployment of an older version of this program. */
   readonly k3sVersion?: string;
+  /** When the admin kubeconfig's client certificate expires (ISO 8601); undefined before a deployment recorded it. */
+  readonly kubeconfigExpires?: string;
 }
 
 /** Reads the previous deployment's outputs back through a StackReference to the stack itself. */
@@ -22,5 +25,10 @@ export async function previousDeployment(): Promise<PreviousDeployment> {
   };
   const fixedSettings = await value(FIXED_SETTINGS_OUTPUT);
   const version = await value(K3S_VERSION_OUTPUT);
-  return { fixedSettings, ...(typeof version === "string" ? { k3sVersion: version } : {}) };
+  const expires = await value(KUBECONFIG_EXPIRES_OUTPUT);
+  return {
+    fixedSettings,
+    ...(typeof version === "string" ? { k3sVersion: version } : {}),
+    ...(typeof expires === "string" ? { kubeconfigExpires: expires } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { KUBECONFIG_EXPIRES_OUTPUT, renewalDue } from "../src/cluster/certificates";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
 import { ConfigError } from "../src/config/errors";
@@ -45,6 +46,15 @@ export async function main(): Promise<Record<string, unknown>> {
     }
   }
 
+  // k3s renews its client certificates only when it starts: near their expiry, this run restarts it once on every node.
+  const renewal = renewalDue(deployment.kubeconfigExpires, new Date());
+  if (renewal) {
+    pulumi.log.info(
+      `the cluster's admin client certificate expires at ${renewal.expires}: this run restarts k3s on every node once, ` +
+        "one server at a time, so that k3s renews its certificates",
+    );
+  }
+
   const routers = config.cni.plugin === "calico" ? routerFiles(config, pulumi.getStack()) : {};
   const site = new Site("site", {
     siteName: pulumi.getStack(),
@@ -53,6 +63,7 @@ export async function main(): Promise<Record<string, unknown>> {
     members,
     upgrading: isUpgrade({ deployed, ...deployment }, config.k3s.version),
     firstInstall: !deployed,
+    ...(renewal ? { renewal } : {}),
     ...(canalManifest ? { canalManifest } : {}),
     ...(calicoManifest ? { calicoManifest } : {}),
   });
@@ -62,6 +73,7 @@ export async function main(): Promise<Record<string, unknown>> {
     [K3S_VERSION_OUTPUT]: config.k3s.version,
     nodes: site.nodes,
     kubeconfig: site.cluster.kubeconfig,
+    [KUBECONFIG_EXPIRES_OUTPUT]: site.cluster.kubeconfigExpires,
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),
     // The k8s.v1.cni.cncf.io/networks annotation each app attached to a Multus network must carry, by app.

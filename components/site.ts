@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { CertificateRenewal } from "../src/cluster/certificates";
 import type { ClusterMembers } from "../src/cluster/membership";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
@@ -39,6 +40,11 @@ export interface SiteArgs {
    * @default false - one at a time
    */
   readonly firstInstall?: boolean;
+  /**
+   * A renewal of k3s's certificates this run carries out (src/cluster/certificates.ts).
+   * @default - none
+   */
+  readonly renewal?: CertificateRenewal;
   /** Canal sites: the pinned canal.yaml, read and checked before the site is built. */
   readonly canalManifest?: string;
   /** Calico sites: the pinned calico.yaml, read and checked before the site is built. */
@@ -103,6 +109,7 @@ export class Site extends pulumi.ComponentResource {
         ...(args.members ? { members: args.members } : {}),
         upgrading: args.upgrading ?? true,
         firstInstall: args.firstInstall ?? false,
+        ...(args.renewal ? { renewal: args.renewal } : {}),
         ...(secrets.etcdS3 ? { etcdS3: secrets.etcdS3 } : {}),
       },
       { parent: this },

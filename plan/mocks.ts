@@ -24,7 +24,15 @@ const publicIpv6 = (seq: number) => `2001:db8:${seq.toString(16)}::1`;
 
 const echo: MockFn = (args, seq) => ({ id: hcloudId(seq), state: { ...args.inputs } });
 
-/** What k3s writes to /etc/rancher/k3s/k3s.yaml, with placeholder credentials. */
+/**
+ * A client certificate as k3s writes one (CN system:admin, O system:masters), made for the offline plan with
+ * `openssl req -x509` and its key thrown away. It is valid until 2126, so that no plan ever comes near a renewal
+ * (src/cluster/certificates.ts) unless a test says so.
+ */
+export const SAMPLE_CLIENT_CERTIFICATE_DATA =
+  "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJ1RENDQVYyZ0F3SUJBZ0lVQXJIZFgvYUZuUDRBcG1oaGxpMTdQL0UwUkljd0NnWUlLb1pJemowRUF3SXcKTURFWE1CVUdBMVVFQ2d3T2MzbHpkR1Z0T20xaGMzUmxjbk14RlRBVEJnTlZCQU1NREhONWMzUmxiVHBoWkcxcApiakFnRncweU5qRXlNREl3TXpNd01qbGFHQTh5TVRJMk1URXdPREF6TXpBeU9Wb3dNREVYTUJVR0ExVUVDZ3dPCmMzbHpkR1Z0T20xaGMzUmxjbk14RlRBVEJnTlZCQU1NREhONWMzUmxiVHBoWkcxcGJqQlpNQk1HQnlxR1NNNDkKQWdFR0NDcUdTTTQ5QXdFSEEwSUFCSmZmK3VTWkFwZEE5ZkwwZC9KcGJwTU5oU2YvY0ZVS3RmTnBOWWljWWNmMApiblFYVmgzRUVsT0ZJTFF3RWpjTWdoRkc0VGpiN0Y1djZiQXNDZHVIVytLalV6QlJNQjBHQTFVZERnUVdCQlJYCjkyTXhBZEhRUUs0S0g4RStjWFROMm9QSmZ6QWZCZ05WSFNNRUdEQVdnQlJYOTJNeEFkSFFRSzRLSDhFK2NYVE4KMm9QSmZ6QVBCZ05WSFJNQkFmOEVCVEFEQVFIL01Bb0dDQ3FHU000OUJBTUNBMGtBTUVZQ0lRQ0x5cHZSVGl2bgppbzAzMklCZHYxaXBNVWVSMkMzUkJCcDFBSklBRVEwMkxRSWhBUEROMWJOOUllNS9tcWV0V2p0MHNxcUxpMVAvCi9Xd0xjcWgxZHRVVVFoMTkKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=";
+
+/** What k3s writes to /etc/rancher/k3s/k3s.yaml, with placeholder credentials but for the client certificate. */
 export const SAMPLE_K3S_KUBECONFIG = `apiVersion: v1
 clusters:
 - cluster:
@@ -42,7 +50,7 @@ preferences: {}
 users:
 - name: default
   user:
-    client-certificate-data: UExBQ0VIT0xERVI=
+    client-certificate-data: ${SAMPLE_CLIENT_CERTIFICATE_DATA}
     client-key-data: UExBQ0VIT0xERVI=
 `;
 

@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { clientCertificateExpiry, type CertificateRenewal } from "../../src/cluster/certificates";
 import { apiUrl, programApiHost, rewriteKubeconfig } from "../../src/cluster/kubeconfig";
 import { clusterMembersOf, helperOf, joinTargetOf, type ClusterMembers } from "../../src/cluster/membership";
 import type { NodeSpec, SiteConfig } from "../../src/config/site";
@@ -14,6 +15,7 @@ import {
   nodeScript,
   nodeStdin,
   remoteCommand,
+  renewScript,
 } from "../../src/k3s/script";
 import { publicKeyOfPrivateKey } from "../../src/k3s/ssh-key";
 import type { NodeAddress } from "../outputs";
@@ -52,6 +54,14 @@ export interface K3sClusterArgs {
    * @default false - one at a time
    */
   readonly firstInstall?: boolean;
+  /**
+   * A renewal of k3s's certificates this run carries out (src/cluster/certificates.ts, renewalDue): every node's
+   * k3s restarts once, after its bootstrap, servers one at a time from the join server, then agents
+   * k3s.upgrade.agentsAtOnce at a time; the kubeconfig is read again after the join server's restart. An upgrade
+   * restarts every node anyway, so a run that upgrades renews without it.
+   * @default - no renewal
+   */
+  readonly renewal?: CertificateRenewal;
 }
 
 /**
@@ -86,6 +96,13 @@ export class K3sCluster extends pulumi.ComponentResource {
   readonly joinServerCommand: command.remote.Command;
   /** The membership command of each node, by node name: its delete takes the node out of the cluster. */
   readonly memberships: Readonly<Record<string, command.remote.Command>>;
+  /**
+   * The certificate-renewal command of each node, by node name, in a run that renews (K3sClusterArgs.renewal).
+   * Each runs once, when created, and goes from the program (and the state) with the next run.
+   */
+  readonly renewals: Readonly<Record<string, command.remote.Command>>;
+  /** When the client certificate of the kubeconfig expires (ISO 8601); undefined when it cannot be read. */
+  readonly kubeconfigExpires: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:k3s:K3sCluster", name, {}, opts);
@@ -137,6 +154,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     const joinConnection = connectionFor(join, joinAddress.sshHost, privateKey);
     const joinUser = join.ssh?.user ?? "root";
     const drain = config.k3s.upgrade.drain;
+    const deployments: Record<string, pulumi.Output<NodeDeployment>> = {};
 
     /** A node's bootstrap, between its drain and its uncordon when k3s.upgrade.drain is on. Returns the last step. */
     const nodeSteps = (node: NodeSpec, after: pulumi.Resource[]): pulumi.Resource => {
@@ -155,6 +173,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           ...(caHash ? { caHash } : {}),
           ...(connectKey ? { connectKey } : {}),
         }));
+      deployments[node.name] = deployment;
       const script = deployment.apply((d) => remoteCommand(nodeScript(config, d), node.ssh?.user ?? "root", node.name));
       // The join server drains itself: before its first install there is no node to drain, and the step says so.
       const onJoin = (step: string, action: "drain" | "uncordon", dependsOn: pulumi.Resource[]) =>
@@ -234,20 +253,55 @@ export class K3sCluster extends pulumi.ComponentResource {
     membership(join, [...previousServer, ...agentMemberships]);
     this.memberships = memberships;
 
-    // Read again whenever the join server reports a different admin kubeconfig (k3s renews its client
-    // certificate, valid 365 days, at a start within 90 days of expiry): the new trigger replaces this read
-    // command only (it has no delete), and the provider, whose identity is clusterIdentifier, is updated in place.
+    // A renewal restarts k3s on every node once, after every node's bootstrap of this run: the servers one at a
+    // time from the join server, so that one etcd member at most is restarting, then the agents in batches. A
+    // restart leaves the pods running (install.sh writes the unit with KillMode=process), so nothing is drained.
+    const renewals: Record<string, command.remote.Command> = {};
+    if (args.renewal && !(args.upgrading ?? true)) {
+      const { expires } = args.renewal;
+      const renew = (node: NodeSpec, dependsOn: pulumi.Resource[]) => {
+        const script = deployments[node.name]!.apply((d) =>
+          remoteCommand(renewScript(config, d, expires), node.ssh?.user ?? "root", node.name),
+        );
+        renewals[node.name] = new command.remote.Command(
+          `${name}-renew-${node.name}`,
+          {
+            connection: connectionFor(node, addressOf(node).sshHost, privateKey),
+            create: script,
+            stdin: node.role === "server" ? serverStdin : agentStdin,
+            logging: "stderr",
+            addPreviousOutputInEnv: false,
+          },
+          { parent: this, dependsOn, additionalSecretOutputs: ["stdin"] },
+        );
+        return renewals[node.name]!;
+      };
+      let after: pulumi.Resource[] = [renew(join, Object.values(lastSteps))];
+      for (const server of otherServers) after = [renew(server, after)];
+      for (let i = 0; i < agents.length; i += config.k3s.upgrade.agentsAtOnce) {
+        after = agents.slice(i, i + config.k3s.upgrade.agentsAtOnce).map((agent) => renew(agent, after));
+      }
+    }
+    this.renewals = renewals;
+    const joinRenewal = renewals[join.name];
+
+    // Read again whenever the join server reports a different admin kubeconfig (after an upgrade or a renewal,
+    // which restart k3s; src/cluster/certificates.ts): the new trigger replaces this read command only (it has
+    // no delete), and the provider, whose identity is clusterIdentifier, is updated in place.
+    const latest = joinRenewal ?? joinCommand;
     const read = new command.remote.Command(
       `${name}-kubeconfig`,
       {
         connection: joinConnection,
         create: `${joinUser !== "root" ? "sudo -n " : ""}cat ${K3S_PATHS.kubeconfig}`,
-        triggers: [joinCommand.stdout.apply((out) => kubeconfigDigestFrom(out) ?? "")],
+        triggers: [latest.stdout.apply((out) => kubeconfigDigestFrom(out) ?? "")],
         logging: "none",
         addPreviousOutputInEnv: false,
       },
-      { parent: this, dependsOn: [joinCommand], additionalSecretOutputs: ["stdout"] },
+      { parent: this, dependsOn: [latest], additionalSecretOutputs: ["stdout"] },
     );
+    // Not secret: a date. The next run compares it with the clock (src/cluster/certificates.ts, renewalDue).
+    this.kubeconfigExpires = pulumi.unsecret(read.stdout.apply((text) => clientCertificateExpiry(text)));
     const known = pulumi
       .all([pulumi.output(joinAddress.sshHost), pulumi.output(joinAddress.publicAddresses ?? [])])
       .apply(([sshHost, publicAddresses]) => programApiHost(config.site.kind, { sshHost, publicAddresses }));

@@ -13,7 +13,7 @@ umask 022
 : "${PRIVATE_IP:?}" "${PRIVATE_IP_WAIT:?}" "${API_TIMEOUT:?}" "${CLOUD_INIT_TIMEOUT:?}" "${SITE_KIND:?}"
 : "${CONFIG_YAML:?}" "${SYSCTL_CONF:?}" "${MODULES:?}" "${SECRET_LINES:?}"
 ROUTE_UNIT="${ROUTE_UNIT:-}" CA_HASH="${CA_HASH:-}" SSH_HOME="${SSH_HOME:-}" SSH_KEYS="${SSH_KEYS:-}"
-S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}" SSH_PRUNE="${SSH_PRUNE:-0}"
+S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}" SSH_PRUNE="${SSH_PRUNE:-0}" RENEW="${RENEW:-}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 K3S="$ROOT/usr/local/bin/k3s"
@@ -192,6 +192,12 @@ if [ "$installed" != "$K3S_VERSION" ] || [ ! -f "$UNIT" ]; then
   curl -sfL --retry 3 -o "$installer" "$INSTALLER_URL" || fail "cannot download the k3s installer from $INSTALLER_URL"
   INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_EXEC="$ROLE" INSTALL_K3S_SKIP_START=true sh "$installer" >&2
   [ -f "$UNIT" ] || fail "the k3s installer did not write $SERVICE.service; see its output above"
+  restart=1
+fi
+
+# --- A certificate renewal (src/cluster/certificates.ts): k3s renews its certificates only when it starts. ---
+if [ -n "$RENEW" ] && [ "$restart" = 0 ]; then
+  log "restarting $SERVICE to renew its certificates ($RENEW)"
   restart=1
 fi
 

@@ -177,6 +177,20 @@ export function nodeScript(config: SiteConfig, deployment: NodeDeployment): stri
   );
 }
 
+/**
+ * The script that renews a node's certificates: the node's own bootstrap script, which also restarts k3s, since
+ * k3s renews certificates only when it starts (src/cluster/certificates.ts). `expires` is the admin client
+ * certificate's expiry that makes the renewal due.
+ */
+export function renewScript(config: SiteConfig, deployment: NodeDeployment, expires: string): string {
+  const { node } = deployment;
+  return withValues(
+    NODE_SCRIPT_TEMPLATE,
+    `Values for ${node.name} (${node.role}), k3s ${config.k3s.version}: certificate renewal`,
+    [...nodeScriptValues(config, deployment), ["RENEW", `the admin client certificate expires at ${expires}`]],
+  );
+}
+
 /** The committed drain script; the line `# @values` is where the generated header goes. */
 export const DRAIN_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "drain.sh"), "utf8");
 /** How long one node's drain may take before the run fails. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { firstDeploymentJoin } from "../../src/cluster/membership";
 import { renderNodeConfig, type NodeDeployment } from "../../src/k3s/config";
-import { caHashFrom, kubeconfigDigestFrom, nodeScript, nodeStdin, remoteCommand } from "../../src/k3s/script";
+import { caHashFrom, kubeconfigDigestFrom, nodeScript, nodeStdin, remoteCommand, renewScript } from "../../src/k3s/script";
 import type { SiteConfig } from "../../src/config/site";
 import { exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
 import { makeSandbox } from "./sandbox";
@@ -127,6 +127,21 @@ describe("k3s node script in a sandbox", () => {
     assert.equal(upgrade.status, 0, upgrade.stderr);
     assert.ok(upgrade.calls.some((c) => c.startsWith("installer version=v1.34.1+k3s1")), upgrade.calls.join("\n"));
     assert.ok(upgrade.calls.includes("systemctl restart --no-block k3s"));
+  });
+
+  it("restarts k3s on a converged node for a certificate renewal, changing nothing else, and reports the kubeconfig", () => {
+    const expires = "2027-01-10T00:00:00.000Z";
+    for (const [name, service] of [["control-1", "k3s"], ["worker-1", "k3s-agent"]] as const) {
+      const box = makeSandbox();
+      assert.equal(box.run(scriptOf(prod, name), stdinOf(prod, name)).status, 0);
+      const before = box.snapshot();
+      const renew = box.run(renewScript(prod, deploymentOf(prod, name), expires), stdinOf(prod, name));
+      assert.equal(renew.status, 0, renew.stderr);
+      assert.deepEqual(renew.calls.filter((c) => !READ_ONLY.test(c)), [`systemctl restart --no-block ${service}`]);
+      assert.match(renew.stderr, new RegExp(`restarting ${service} to renew its certificates \\(the admin client certificate expires at ${expires}\\)`));
+      assert.deepEqual(box.snapshot(), before, "a renewal writes nothing of its own");
+      if (service === "k3s") assert.ok(kubeconfigDigestFrom(renew.stdout), "the server reports its kubeconfig's digest");
+    }
   });
 
   it("upgrades an agent without asking the API for nodes, which the Node authorizer refuses its kubelet", () => {

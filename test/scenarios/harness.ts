@@ -30,14 +30,20 @@ export function edited(config: StackConfig, edit: (c: StackConfig) => void): Sta
 
 /**
  * Plans a stack with this config, in a temporary folder removed afterwards. `previous` is the run it follows: its
- * outputs stand in for the deployed stack's (the guards read them through the StackReference).
+ * outputs stand in for the deployed stack's (the guards read them through the StackReference), after `editOutputs`.
  */
-export async function planConfig(config: StackConfig, previous?: ProgramRun, stack = "prod"): Promise<ProgramRun> {
+export async function planConfig(
+  config: StackConfig,
+  previous?: ProgramRun,
+  stack = "prod",
+  editOutputs: (outputs: Record<string, unknown>) => void = () => {},
+): Promise<ProgramRun> {
   const dir = mkdtempSync(join(tmpdir(), "scenario-"));
   try {
     copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
     const outputs = previous ? (JSON.parse(renderFiles(previous)["outputs.json"] as string) as Record<string, unknown>) : undefined;
+    if (outputs) editOutputs(outputs);
     return await runProgram(readStackFile(join(dir, `Pulumi.${stack}.yaml`), SECRET_KEYS), program, {
       ...(outputs ? { previousOutputs: outputs } : {}),
     });
