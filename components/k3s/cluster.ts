@@ -230,8 +230,10 @@ export class K3sCluster extends pulumi.ComponentResource {
     }
     this.nodeCommands = commands;
 
-    // Membership: servers leave one at a time (each removal depends on the previous server's), and the join
-    // server's removal, which runs on another member, comes after every removal that runs on the join server.
+    // Membership. Pulumi deletes a resource only after every resource that depends on it, so: servers leave one at
+    // a time (each removal depends on the previous server's, so the later one goes first), and every removal that
+    // runs on the join server depends on the join server's own removal, which runs on another member: the join
+    // server leaves last, once nothing needs it (a scale-down that removes it with other nodes, or a destroy).
     const memberships: Record<string, command.remote.Command> = {};
     const membership = (node: NodeSpec, dependsOn: pulumi.Resource[]) => {
       const helper = helperOf(config, members, node);
@@ -247,10 +249,10 @@ export class K3sCluster extends pulumi.ComponentResource {
       );
       return memberships[node.name]!;
     };
-    let previousServer: command.remote.Command[] = [];
+    const joinMembership = membership(join, []);
+    let previousServer = [joinMembership];
     for (const server of otherServers) previousServer = [membership(server, previousServer)];
-    const agentMemberships = agents.map((agent) => membership(agent, []));
-    membership(join, [...previousServer, ...agentMemberships]);
+    for (const agent of agents) membership(agent, [joinMembership]);
     this.memberships = memberships;
 
     // A renewal restarts k3s on every node once, after every node's bootstrap of this run: the servers one at a

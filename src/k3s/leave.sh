@@ -8,7 +8,7 @@ set -euo pipefail
 
 # @values
 
-: "${NODE:?}" "${ROLE:?}" "${DRAIN_TIMEOUT:?}" "${DELETE_TIMEOUT:?}"
+: "${NODE:?}" "${ROLE:?}" "${DRAIN_TIMEOUT:?}" "${DELETE_TIMEOUT:?}" "${TOMBSTONE_WAIT:?}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 
@@ -16,13 +16,40 @@ log() { printf 'k3s-sites %s: %s\n' "$NODE" "$*" >&2; }
 fail() { log "$*"; exit 1; }
 kubectl() { "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@"; }
 
+# A server removed from etcd writes this file when its etcd learns it (k3s-io/k3s pkg/executor/embed/etcd/etcd.go,
+# on rafthttp.ErrMemberRemoved; the etcd data dir is <data-dir>/server/db/etcd, pkg/etcd/etcd.go dbDir). This server
+# has then left the cluster itself: the cluster is being taken down around it (pulumi destroy removes every node,
+# and the program refuses a scale-down that removes a server together with the server its removal runs on).
+TOMBSTONE="$ROOT/var/lib/rancher/k3s/server/db/etcd/tombstone"
+torn_down() {
+  log "this server has left the cluster itself, so the cluster is being taken down: nothing to remove $NODE from"
+  exit 0
+}
+[ ! -f "$TOMBSTONE" ] || torn_down
+
 # A node that is not in the cluster has nothing to remove; any other error (the API does not answer) stops the run
-# here, before Pulumi deletes the machine undrained.
+# here, before Pulumi deletes the machine undrained. A server that has just left etcd writes its tombstone a moment
+# later, and its API stops answering before that: it gets TOMBSTONE_WAIT seconds to do so.
 if ! found="$(kubectl get node "$NODE" --ignore-not-found -o name 2>&1)"; then
+  deadline=$((SECONDS + TOMBSTONE_WAIT))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    sleep 2
+    [ ! -f "$TOMBSTONE" ] || torn_down
+  done
   fail "cannot reach the Kubernetes API to take $NODE out of the cluster ($found); the run stops before its machine is deleted. See journalctl -u k3s on this server, then run pulumi up again"
 fi
 if [ -z "$found" ]; then
   log "not in the cluster: nothing to remove"
+  exit 0
+fi
+
+# The last etcd member cannot leave: k3s's member controller refuses to remove the leader when no other member is
+# left (pkg/etcd/etcd.go RemovePeer: rpctypes.ErrMemberNotEnoughStarted), so its Node would never go. Only a teardown
+# removes it (the program never lets a run remove every server): the cluster goes with it.
+# The member controller acts on Nodes that carry the etcd role label, whatever its value (pkg/etcd/member_controller.go).
+members="$(kubectl get nodes -l node-role.kubernetes.io/etcd -o name)"
+if [ "$members" = "node/$NODE" ]; then
+  log "the cluster's last etcd member: the cluster goes with it, nothing to remove"
   exit 0
 fi
 

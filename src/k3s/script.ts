@@ -213,6 +213,8 @@ export function drainScript(config: SiteConfig, node: NodeSpec, action: "drain" 
 export const LEAVE_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "leave.sh"), "utf8");
 /** How long the deletion of a Node may take: for a server, k3s removes its etcd member first. */
 export const NODE_DELETE_TIMEOUT_SECONDS = 300;
+/** How long a removal waits, when the API does not answer, for the sign that this server has just left etcd. */
+export const TOMBSTONE_WAIT_SECONDS = 30;
 
 /**
  * The script that takes `node` out of the cluster when it leaves the site: drain, then delete its Node (k3s then
@@ -234,6 +236,7 @@ export function leaveScript(node: NodeSpec): string {
     ["ROLE", node.role],
     ["DRAIN_TIMEOUT", String(DRAIN_TIMEOUT_SECONDS)],
     ["DELETE_TIMEOUT", String(NODE_DELETE_TIMEOUT_SECONDS)],
+    ["TOMBSTONE_WAIT", String(TOMBSTONE_WAIT_SECONDS)],
   ]);
 }
 

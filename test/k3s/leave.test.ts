@@ -10,8 +10,9 @@ const prod = parse1(exampleSections("prod"));
 const node = (name: string) => prod.nodes.find((n) => n.name === name)!;
 
 /**
- * A server's k3s whose kubectl knows one node when STUB_NODE is set; STUB_API_DOWN makes every call fail as an
- * unreachable API does, STUB_DRAIN_FAILS the drain, STUB_DELETE_FAILS the Node's deletion (its wait times out).
+ * A server's k3s whose kubectl knows one node when STUB_NODE is set, and the etcd members STUB_ETCD_MEMBERS;
+ * STUB_API_DOWN makes every call fail as an unreachable API does, STUB_LEAVING as a server that has just left etcd
+ * does, STUB_DRAIN_FAILS the drain, STUB_DELETE_FAILS the Node's deletion (its wait times out).
  */
 function serverWithKubectl(box: Sandbox): void {
   const bin = join(box.root, "usr/local/bin");
@@ -21,8 +22,15 @@ function serverWithKubectl(box: Sandbox): void {
     `#!/bin/sh
 shift 3 # kubectl --kubeconfig <file>
 echo "kubectl $*" >> "$CALLS"
+if [ -n "$STUB_LEAVING" ]; then
+  # This server has just been removed from etcd: its API fails, and its etcd writes the tombstone a moment later.
+  mkdir -p "$K3S_SITES_ROOT/var/lib/rancher/k3s/server/db/etcd"
+  (sleep 1; touch "$K3S_SITES_ROOT/var/lib/rancher/k3s/server/db/etcd/tombstone") &
+  echo "Error from server: etcdserver: request timed out" >&2; exit 1
+fi
 if [ -n "$STUB_API_DOWN" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi
 case "$*" in
+  get\\ nodes\\ -l*) for n in $STUB_ETCD_MEMBERS; do echo "node/$n"; done ;;
   get\\ node*) [ -z "$STUB_NODE" ] || echo "node/$STUB_NODE" ;;
   drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;
   delete*) [ -z "$STUB_DELETE_FAILS" ] || exit 1 ;;
@@ -34,12 +42,15 @@ exit 0
 }
 
 const changes = (calls: string[]) => calls.filter((c) => !c.startsWith("kubectl get"));
+const SERVERS = "control-1 control-2 control-3";
+/** The removal script with a shorter wait for the tombstone, so that a failing run fails quickly. */
+const quick = (script: string) => script.replace(/^TOMBSTONE_WAIT='30'$/m, "TOMBSTONE_WAIT='3'");
 
 describe("a node leaving the cluster (the delete of its membership command)", () => {
   it("cordons and drains the node, then deletes its Node and waits for it to be gone", () => {
     const box = makeSandbox();
     serverWithKubectl(box);
-    const run = box.run(leaveScript(node("control-3")), "", { STUB_NODE: "control-3" });
+    const run = box.run(leaveScript(node("control-3")), "", { STUB_NODE: "control-3", STUB_ETCD_MEMBERS: SERVERS });
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(changes(run.calls), [
       "kubectl cordon control-3",
@@ -60,7 +71,9 @@ describe("a node leaving the cluster (the delete of its membership command)", ()
   it("fails, so that Pulumi keeps the machine, when the API does not answer", () => {
     const box = makeSandbox();
     serverWithKubectl(box);
-    const run = box.run(leaveScript(node("worker-2")), "", { STUB_NODE: "worker-2", STUB_API_DOWN: "1" });
+    const script = quick(leaveScript(node("worker-2")));
+    assert.notEqual(script, leaveScript(node("worker-2")), "the wait is in the header");
+    const run = box.run(script, "", { STUB_NODE: "worker-2", STUB_API_DOWN: "1" });
     assert.notEqual(run.status, 0);
     assert.deepEqual(changes(run.calls), []);
     assert.match(run.stderr, /cannot reach the Kubernetes API to take worker-2 out of the cluster \(The connection .* refused\); the run stops before its machine is deleted/);
@@ -73,8 +86,37 @@ describe("a node leaving the cluster (the delete of its membership command)", ()
     assert.notEqual(drain.status, 0);
     assert.ok(!changes(drain.calls).some((c) => c.startsWith("kubectl delete")), "deleted an undrained node");
     assert.match(drain.stderr, /the drain of worker-2 did not finish within 600s .*kubectl get pods -A --field-selector spec\.nodeName=worker-2/);
-    const server = box.run(leaveScript(node("control-3")), "", { STUB_NODE: "control-3", STUB_DELETE_FAILS: "1" });
+    const server = box.run(leaveScript(node("control-3")), "", { STUB_NODE: "control-3", STUB_ETCD_MEMBERS: SERVERS, STUB_DELETE_FAILS: "1" });
     assert.notEqual(server.status, 0);
     assert.match(server.stderr, /the Node control-3 was not deleted within 300s: k3s removes its etcd member first/);
+  });
+
+  it("removes nothing when the server it runs on has left etcd itself: the cluster is being torn down", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    mkdirSync(join(box.root, "var/lib/rancher/k3s/server/db/etcd"), { recursive: true });
+    writeFileSync(join(box.root, "var/lib/rancher/k3s/server/db/etcd/tombstone"), "");
+    const run = box.run(leaveScript(node("control-1")), "", { STUB_NODE: "control-1", STUB_ETCD_MEMBERS: SERVERS });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.calls, [], "asks the API nothing");
+    assert.match(run.stderr, /this server has left the cluster itself, so the cluster is being taken down: nothing to remove control-1 from/);
+  });
+
+  it("waits for the tombstone of a server that has just left etcd, whose API stops answering first", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const run = box.run(quick(leaveScript(node("control-1"))), "", { STUB_LEAVING: "1" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(changes(run.calls), []);
+    assert.match(run.stderr, /nothing to remove control-1 from/);
+  });
+
+  it("leaves the cluster's last etcd member alone: k3s cannot remove it, and the cluster goes with it", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const run = box.run(leaveScript(node("control-1")), "", { STUB_NODE: "control-1", STUB_ETCD_MEMBERS: "control-1" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(changes(run.calls), [], "no drain, no delete");
+    assert.match(run.stderr, /the cluster's last etcd member: the cluster goes with it, nothing to remove/);
   });
 });

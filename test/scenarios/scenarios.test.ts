@@ -180,6 +180,12 @@ describe("scenario: the last agent removed", () => {
     // Pulumi deletes dependents first: the membership (the drain) before the node's command, before its server.
     assert.ok(membership.dependsOn.includes(byName(before, "site-k3s-node-worker-2").urn));
     assert.ok(byName(before, "site-k3s-node-worker-2").dependsOn.includes(byName(before, "site-hetzner-server-worker-2").urn));
+    // And every removal that runs on control-1 before control-1's own (a scale-down that removes both, a destroy).
+    const joinMembership = byName(before, "site-k3s-membership-control-1");
+    for (const n of ["worker-1", "worker-2", "control-2"]) {
+      assert.ok(byName(before, `site-k3s-membership-${n}`).dependsOn.includes(joinMembership.urn), n);
+    }
+    assert.ok(!joinMembership.dependsOn.some((u) => /-membership-/.test(u)), "control-1's removal waits for no other removal");
     const step = steps(diff, "delete", "Command").find((s) => s.name === "site-k3s-membership-worker-2")!;
     assert.deepEqual(step.notes, ["runs its delete command on the host"]);
   });
