@@ -17,7 +17,17 @@ log() { printf 'k3s-sites %s: %s\n' "$NODE" "$*" >&2; }
 fail() { log "$*"; exit 1; }
 kubectl() { "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@"; }
 
-if ! running="$(kubectl get node "$NODE" -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>/dev/null)"; then
+# Before the first install the join server has no k3s yet, and so no cluster to drain anything in.
+if [ ! -x "$ROOT/usr/local/bin/k3s" ]; then
+  log "k3s is not installed on this server yet, so $NODE is not in a cluster: nothing to $ACTION"
+  exit 0
+fi
+# A node that is not in the cluster prints nothing; an API that does not answer stops the run here, before the node
+# is upgraded undrained.
+if ! running="$(kubectl get node "$NODE" --ignore-not-found -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>&1)"; then
+  fail "cannot reach the Kubernetes API to $ACTION $NODE ($running); see journalctl -u k3s on this server, then run pulumi up again (or set k3s.upgrade.drain to false)"
+fi
+if [ -z "$running" ]; then
   log "not in the cluster: nothing to $ACTION"
   exit 0
 fi

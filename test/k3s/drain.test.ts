@@ -11,7 +11,8 @@ const worker = prod.nodes.find((n) => n.name === "worker-1")!;
 
 /**
  * A first server's k3s whose kubectl knows one node: STUB_NODE_VERSION is its kubelet version (unset: no such
- * node), STUB_DRAINED its k3s-sites annotation; STUB_DRAIN_FAILS makes the drain time out.
+ * node), STUB_DRAINED its k3s-sites annotation; STUB_DRAIN_FAILS makes the drain time out, STUB_API_DOWN every call
+ * fail as an unreachable API does.
  */
 function serverWithKubectl(box: Sandbox): void {
   const bin = join(box.root, "usr/local/bin");
@@ -21,8 +22,9 @@ function serverWithKubectl(box: Sandbox): void {
     `#!/bin/sh
 shift 3 # kubectl --kubeconfig <file>
 echo "kubectl $*" >> "$CALLS"
+if [ -n "$STUB_API_DOWN" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi
 case "$1 $*" in
-  get*kubeletVersion*) [ -n "$STUB_NODE_VERSION" ] || exit 1; printf '%s' "$STUB_NODE_VERSION" ;;
+  get*kubeletVersion*) printf '%s' "$STUB_NODE_VERSION" ;;
   get*drained-for*) printf '%s' "$STUB_DRAINED" ;;
   drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;
 esac
@@ -59,7 +61,16 @@ describe("drain and uncordon around an upgrade", () => {
     // Before the first server has k3s at all.
     const bare = makeSandbox().run(drainScript(prod, worker, "drain"), "");
     assert.equal(bare.status, 0, bare.stderr);
-    assert.match(bare.stderr, /not in the cluster: nothing to drain/);
+    assert.match(bare.stderr, /k3s is not installed on this server yet, so worker-1 is not in a cluster: nothing to drain/);
+  });
+
+  it("fails, so that the node is not upgraded undrained, when the API does not answer", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.32.9+k3s1", STUB_API_DOWN: "1" });
+    assert.notEqual(run.status, 0);
+    assert.deepEqual(changes(run.calls), []);
+    assert.match(run.stderr, /cannot reach the Kubernetes API to drain worker-1 \(The connection .* refused\); see journalctl -u k3s/);
   });
 
   it("fails with the node, the wait and what to look at when the drain does not finish", () => {
