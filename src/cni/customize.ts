@@ -131,3 +131,73 @@ export function parseCniTemplate(text: string, fail: () => Error): Record<string
 export function formatCniTemplate(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(new RegExp(`"${RAW}(__[A-Z0-9_]+__)"`, "g"), "$1");
 }
+
+/** A CNI's `resources` setting as container requests; undefined when it sets neither cpu nor memory. */
+export function requestsOf(resources: { cpu?: string; memory?: string } | undefined): Record<string, string> | undefined {
+  if (resources?.cpu === undefined && resources?.memory === undefined) return undefined;
+  return {
+    ...(resources.cpu !== undefined ? { cpu: resources.cpu } : {}),
+    ...(resources.memory !== undefined ? { memory: resources.memory } : {}),
+  };
+}
+
+/** Where a manifest keeps what k3s-sites customizes: one ConfigMap and one DaemonSet in one namespace. */
+export interface ManifestNames {
+  readonly namespace: string;
+  readonly configMap: string;
+  readonly daemonSet: string;
+}
+
+/**
+ * The parts of a manifest the customizations edit, in place in `objects`, or `missing(what)` thrown for the first
+ * one the manifest lacks: the ConfigMap's data (with a reader of its string keys), the DaemonSet's pod, a container
+ * of that pod, and whether any container of the pod reads a key of the ConfigMap.
+ */
+export function manifestParts(objects: K8sObject[], names: ManifestNames, missing: (what: string) => Error) {
+  const configMap = findObject(objects, "ConfigMap", names.configMap, names.namespace);
+  if (!configMap?.data) throw missing(`ConfigMap ${names.namespace}/${names.configMap}`);
+  const data = configMap.data;
+  const stringKey = (key: string): string => {
+    const value = data[key];
+    if (typeof value !== "string") throw missing(`key ${key} in ConfigMap ${names.configMap}`);
+    return value;
+  };
+  const pod = findObject(objects, "DaemonSet", names.daemonSet, names.namespace)?.spec?.template?.spec;
+  const podSpec = (): PodSpec => {
+    if (!pod) throw missing(`DaemonSet ${names.namespace}/${names.daemonSet}`);
+    return pod;
+  };
+  const container = (name: string): Container => {
+    const found = podSpec().containers?.find((c) => c.name === name);
+    if (!found) throw missing(`container ${name} in DaemonSet ${names.daemonSet}`);
+    return found;
+  };
+  /** Throws unless a container of the DaemonSet reads `key`: a key nobody reads is a customization that does nothing. */
+  const requireRead = (key: string): void => {
+    const all = [...(podSpec().initContainers ?? []), ...(podSpec().containers ?? [])];
+    const read = all.some((c) =>
+      (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef?.name === names.configMap && e.valueFrom.configMapKeyRef.key === key),
+    );
+    if (!read) throw missing(`container of DaemonSet ${names.daemonSet} reading ${names.configMap} ${key}`);
+  };
+  return { data, stringKey, podSpec, container, requireRead };
+}
+
+/** Adds `requests` to each container's resource requests. */
+export function addRequests(containers: readonly Container[], requests: Record<string, string>): void {
+  for (const c of containers) c.resources = { ...c.resources, requests: { ...c.resources?.requests, ...requests } };
+}
+
+/** Every container image of `objects` pulled from `registry` (withRegistry), or `missing` thrown when there is none. */
+export function rewriteRegistry(objects: K8sObject[], registry: string, missing: (what: string) => Error): void {
+  let rewritten = 0;
+  for (const obj of objects) {
+    const spec = obj.spec?.template?.spec;
+    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])]) {
+      if (c.image === undefined) continue;
+      c.image = withRegistry(c.image, registry);
+      rewritten++;
+    }
+  }
+  if (rewritten === 0) throw missing("container image");
+}

@@ -7,13 +7,14 @@
 import type { SiteConfig } from "../../config/site";
 import { CALICO_MANIFEST_PINS } from "../manifest";
 import {
+  addRequests,
   calicoPlugin,
-  findObject,
   formatCniTemplate,
+  manifestParts,
   parseCniTemplate,
+  requestsOf,
+  rewriteRegistry,
   setEnv,
-  withRegistry,
-  type Container,
   type K8sObject,
 } from "../customize";
 import type { CalicoEncapsulation } from "./schema";
@@ -89,13 +90,7 @@ export function calicoOverhead(v4: CalicoEncapsulation, v6: "None" | "VXLANCross
 
 export function calicoSettingsOf(config: SiteConfig): CalicoSettings {
   const calico = config.cni.calico;
-  const resources =
-    calico.resources && (calico.resources.cpu !== undefined || calico.resources.memory !== undefined)
-      ? {
-          ...(calico.resources.cpu !== undefined ? { cpu: calico.resources.cpu } : {}),
-          ...(calico.resources.memory !== undefined ? { memory: calico.resources.memory } : {}),
-        }
-      : undefined;
+  const resources = requestsOf(calico.resources);
   return {
     version: calico.version,
     mtu: calicoMtu(config),
@@ -122,14 +117,7 @@ export function customizeCalico(objects: readonly object[], settings: CalicoSett
         `supports (${Object.keys(CALICO_MANIFEST_PINS).join(", ")}), or teach src/cni/calico/manifest.ts the new layout`,
     );
 
-  const configMap = findObject(out, "ConfigMap", names.configMap, names.namespace);
-  if (!configMap?.data) throw missing(`ConfigMap ${names.namespace}/${names.configMap}`);
-  const data = configMap.data;
-  const stringKey = (key: string): string => {
-    const value = data[key];
-    if (typeof value !== "string") throw missing(`key ${key} in ConfigMap ${names.configMap}`);
-    return value;
-  };
+  const { data, stringKey, container, requireRead } = manifestParts(out, names, missing);
   for (const key of [names.cniNetworkConfig, names.vethMtu, names.backend]) stringKey(key);
   if (data[names.backend] !== names.bird) {
     throw missing(`${names.backend} ${names.bird} in ConfigMap ${names.configMap} (it is ${String(data[names.backend])})`);
@@ -145,16 +133,9 @@ export function customizeCalico(objects: readonly object[], settings: CalicoSett
   data[names.cniNetworkConfig] = formatCniTemplate(cni);
   data[names.vethMtu] = String(settings.mtu);
 
-  const daemonSet = findObject(out, "DaemonSet", names.daemonSet, names.namespace);
-  const pod = daemonSet?.spec?.template?.spec;
-  if (!pod) throw missing(`DaemonSet ${names.namespace}/${names.daemonSet}`);
-  const calicoNode = pod.containers?.find((c) => c.name === names.calicoContainer);
-  if (!calicoNode) throw missing(`container ${names.calicoContainer} in DaemonSet ${names.daemonSet}`);
+  const calicoNode = container(names.calicoContainer);
   const envValue = (name: string): string | undefined => calicoNode.env?.find((e) => e.name === name)?.value;
-  const read = [...(pod.initContainers ?? []), ...(pod.containers ?? [])].some((c) =>
-    (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef?.name === names.configMap && e.valueFrom.configMapKeyRef.key === names.vethMtu),
-  );
-  if (!read) throw missing(`container of DaemonSet ${names.daemonSet} reading ${names.configMap} ${names.vethMtu}`);
+  requireRead(names.vethMtu);
   if (envValue(names.ipEnv) !== "autodetect") throw missing(`${names.ipEnv} autodetect in container ${names.calicoContainer}`);
   if (envValue(names.ipv6SupportEnv) === undefined) throw missing(`${names.ipv6SupportEnv} in container ${names.calicoContainer}`);
 
@@ -167,20 +148,7 @@ export function customizeCalico(objects: readonly object[], settings: CalicoSett
     setEnv(calicoNode, names.ipv6SupportEnv, "true");
   }
 
-  if (settings.resources) {
-    calicoNode.resources = { ...calicoNode.resources, requests: { ...calicoNode.resources?.requests, ...settings.resources } };
-  }
-  if (settings.imageRegistry !== undefined) {
-    let rewritten = 0;
-    for (const obj of out) {
-      const spec = obj.spec?.template?.spec;
-      for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])] as Container[]) {
-        if (c.image === undefined) continue;
-        c.image = withRegistry(c.image, settings.imageRegistry);
-        rewritten++;
-      }
-    }
-    if (rewritten === 0) throw missing("container image");
-  }
+  if (settings.resources) addRequests([calicoNode], settings.resources);
+  if (settings.imageRegistry !== undefined) rewriteRegistry(out, settings.imageRegistry, missing);
   return out;
 }

@@ -8,7 +8,18 @@ import { isHetzner, type SiteConfig } from "../../config/site";
 import { addressAt, formatIp, parseCidr } from "../../net/cidr";
 import { HETZNER_PRIVATE_MTU } from "../../hetzner/model";
 import { CALICO_PINS } from "../manifest";
-import { calicoPlugin, findObject, formatCniTemplate, parseCniTemplate, parseJson, setEnv, withRegistry, type Container, type K8sObject } from "../customize";
+import {
+  addRequests,
+  calicoPlugin,
+  formatCniTemplate,
+  manifestParts,
+  parseCniTemplate,
+  parseJson,
+  requestsOf,
+  rewriteRegistry,
+  setEnv,
+  type K8sObject,
+} from "../customize";
 
 export { parseManifest, splitCrds, withRegistry } from "../customize";
 
@@ -106,13 +117,7 @@ export function canalSettingsOf(config: SiteConfig): CanalSettings {
   } else {
     flannelInterface = { kind: "defaultRoute" };
   }
-  const resources =
-    canal.resources && (canal.resources.cpu !== undefined || canal.resources.memory !== undefined)
-      ? {
-          ...(canal.resources.cpu !== undefined ? { cpu: canal.resources.cpu } : {}),
-          ...(canal.resources.memory !== undefined ? { memory: canal.resources.memory } : {}),
-        }
-      : undefined;
+  const resources = requestsOf(canal.resources);
   return {
     version: canal.version,
     podCidr: config.k3s.clusterCidr,
@@ -143,14 +148,7 @@ export function customizeCanal(objects: readonly object[], settings: CanalSettin
         `k3s-sites supports (${Object.keys(CALICO_PINS).join(", ")}), or teach src/cni/canal/manifest.ts the new layout`,
     );
 
-  const configMap = findObject(out, "ConfigMap", names.configMap, names.namespace);
-  if (!configMap?.data) throw missing(`ConfigMap ${names.namespace}/${names.configMap}`);
-  const data = configMap.data;
-  const stringKey = (key: string): string => {
-    const value = data[key];
-    if (typeof value !== "string") throw missing(`key ${key} in ConfigMap ${names.configMap}`);
-    return value;
-  };
+  const { data, stringKey, podSpec, container, requireRead } = manifestParts(out, names, missing);
   // Every key we set must exist upstream: a renamed key would otherwise be added beside the one Calico reads.
   for (const key of [names.netConf, names.cniNetworkConfig, names.vethMtu, names.iface]) stringKey(key);
 
@@ -168,25 +166,10 @@ export function customizeCanal(objects: readonly object[], settings: CanalSettin
 
   data[names.vethMtu] = String(settings.mtu);
 
-  const daemonSet = findObject(out, "DaemonSet", names.daemonSet, names.namespace);
-  const pod = daemonSet?.spec?.template?.spec;
-  if (!pod) throw missing(`DaemonSet ${names.namespace}/${names.daemonSet}`);
-  const container = (name: string): Container => {
-    const found = pod.containers?.find((c) => c.name === name);
-    if (!found) throw missing(`container ${name} in DaemonSet ${names.daemonSet}`);
-    return found;
-  };
+  const pod = podSpec();
   const calicoNode = container(names.calicoContainer);
   const flannel = container(names.flannelContainer);
 
-  // A key nobody reads would be a customization that silently does nothing.
-  const requireRead = (key: string) => {
-    const all = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
-    const read = all.some((c) =>
-      (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef?.name === names.configMap && e.valueFrom.configMapKeyRef.key === key),
-    );
-    if (!read) throw missing(`container of DaemonSet ${names.daemonSet} reading ${names.configMap} ${key}`);
-  };
   requireRead(names.cniNetworkConfig);
   requireRead(names.vethMtu);
   if (!pod.volumes?.some((v) => v.configMap?.name === names.configMap)) {
@@ -218,23 +201,7 @@ export function customizeCanal(objects: readonly object[], settings: CanalSettin
   }
   setEnv(calicoNode, names.ipv4PoolEnv, settings.podCidr);
 
-  if (settings.resources) {
-    for (const c of [calicoNode, flannel]) {
-      c.resources = { ...c.resources, requests: { ...c.resources?.requests, ...settings.resources } };
-    }
-  }
-
-  if (settings.imageRegistry !== undefined) {
-    let rewritten = 0;
-    for (const obj of out) {
-      const spec = obj.spec?.template?.spec;
-      for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])]) {
-        if (c.image === undefined) continue;
-        c.image = withRegistry(c.image, settings.imageRegistry);
-        rewritten++;
-      }
-    }
-    if (rewritten === 0) throw missing("container image");
-  }
+  if (settings.resources) addRequests([calicoNode, flannel], settings.resources);
+  if (settings.imageRegistry !== undefined) rewriteRegistry(out, settings.imageRegistry, missing);
   return out;
 }
