@@ -14,6 +14,8 @@ umask 022
 : "${CONFIG_YAML:?}" "${SYSCTL_CONF:?}" "${MODULES:?}" "${SECRET_LINES:?}"
 ROUTE_UNIT="${ROUTE_UNIT:-}" CA_HASH="${CA_HASH:-}" SSH_HOME="${SSH_HOME:-}" SSH_KEYS="${SSH_KEYS:-}"
 S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}" SSH_PRUNE="${SSH_PRUNE:-0}" RENEW="${RENEW:-}"
+CNI_PLUGINS="${CNI_PLUGINS:-}" CNI_PLUGINS_URL="${CNI_PLUGINS_URL:-}" CNI_PLUGINS_SHA256="${CNI_PLUGINS_SHA256:-}"
+CNI_BIN_DIR="${CNI_BIN_DIR:-}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 K3S="$ROOT/usr/local/bin/k3s"
@@ -144,6 +146,38 @@ for module in $MODULES; do
 done
 if printf '%s\n' "$SYSCTL_CONF" | put /etc/sysctl.d/90-k3s-sites.conf 0644; then
   sysctl -q -p "$ROOT/etc/sysctl.d/90-k3s-sites.conf"
+fi
+
+# --- CNI plugins the site's Multus networks run and k3s does not bundle (src/multus/plugins.ts): taken from the
+# pinned containernetworking/plugins archive once its sha256 matches, and only those plugins. A stamp beside them
+# records what was installed, so a second run downloads nothing. ---
+if [ -n "$CNI_PLUGINS" ]; then
+  stamp="$ROOT$CNI_BIN_DIR/.k3s-sites-plugins"
+  wanted="$CNI_PLUGINS_SHA256 $CNI_PLUGINS"
+  present=1
+  for plugin in $CNI_PLUGINS; do [ -x "$ROOT$CNI_BIN_DIR/$plugin" ] || present=0; done
+  if [ "$present" = 0 ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    log "installing CNI plugins $CNI_PLUGINS into $CNI_BIN_DIR"
+    work="$(mktemp -d)"
+    curl -sfL --retry 3 -o "$work/plugins.tgz" "$CNI_PLUGINS_URL" ||
+      { rm -rf "$work"; fail "cannot download the CNI plugins from $CNI_PLUGINS_URL"; }
+    got="$(sha256sum <"$work/plugins.tgz" | cut -d' ' -f1)"
+    if [ "$got" != "$CNI_PLUGINS_SHA256" ]; then
+      rm -rf "$work"
+      fail "$CNI_PLUGINS_URL has sha256 $got, not the pinned $CNI_PLUGINS_SHA256: nothing was installed; check the download (a proxy?) or the pin in src/multus/plugins.ts"
+    fi
+    members=()
+    for plugin in $CNI_PLUGINS; do members+=("./$plugin"); done
+    tar -xzf "$work/plugins.tgz" -C "$work" "${members[@]}" ||
+      { rm -rf "$work"; fail "$CNI_PLUGINS_URL lacks one of $CNI_PLUGINS"; }
+    mkdir -p "$ROOT$CNI_BIN_DIR"
+    for plugin in $CNI_PLUGINS; do
+      install -m 0755 "$work/$plugin" "$ROOT$CNI_BIN_DIR/.$plugin.k3s-sites"
+      mv -f "$ROOT$CNI_BIN_DIR/.$plugin.k3s-sites" "$ROOT$CNI_BIN_DIR/$plugin"
+    done
+    printf '%s\n' "$wanted" >"$stamp"
+    rm -rf "$work"
+  fi
 fi
 
 # --- No public IPv4: IPv4 leaves through the network gateway and the site's NAT server. ---

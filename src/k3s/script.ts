@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
 import type { NodeSpec, SiteConfig } from "../config/site";
+import { cniPluginValues } from "../multus/plugins";
 import { renderNodeConfig, type NodeDeployment } from "./config";
 
 /** How long a node waits for the Kubernetes API after a (re)start before the run fails. */
@@ -151,6 +152,8 @@ export function nodeScriptValues(config: SiteConfig, deployment: NodeDeployment)
     ["SYSCTL_CONF", Object.entries(SYSCTLS).map(([k, v]) => `${k} = ${v}`).join("\n")],
     ["ROUTE_UNIT", gateway ? routeUnit(gateway) : ""],
     ["CONFIG_YAML", renderNodeConfig(config, deployment).trimEnd()],
+    // Only on sites with Multus networks, so other sites' scripts stay as they were.
+    ...cniPluginValues(config, node.arch),
   ];
 }
 

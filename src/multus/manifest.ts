@@ -10,7 +10,17 @@
  *   /var/lib/rancher/k3s/agent/etc/cni/net.d with the default data dir;
  * - bin: `CNIBinDir = filepath.Dir(hostLocal)`, host-local looked up on a PATH that cmd/k3s/main.go (stageAndRun)
  *   starts with `<data-dir>/data/cni`, the "stable CNI bin dir" extract() creates for "users ... to drop their own
- *   CNI plugin binaries": /var/lib/rancher/k3s/data/cni.
+ *   CNI plugin binaries": /var/lib/rancher/k3s/data/cni. extract() (cmd/k3s/main.go, stored at commit 5b791c13)
+ *   fills it with absolute symlinks to the multicall binary `<data-dir>/data/<hash>/bin/cni`, one per plugin k3s
+ *   bundles, and never removes other files there.
+ *
+ * How Multus thick finds a delegate (multus-cni v4.3.0): pkg/multus/multus.go searches `[netconf binDir] + CNI_PATH of
+ * the daemon's own environment`, binDir defaulting to /opt/cni/bin (pkg/types/conf.go, defaultBinDir) and set by
+ * the daemon-config.json key `binDir` (pkg/server/server.go, overrideCNIConfigWithServerConfig copies every key into
+ * the CNI config); the lookup is invoke.FindInPath (vendored containernetworking/cni v1.3.0 pkg/invoke/find.go),
+ * an os.Stat inside the daemon's container that follows symlinks and wants a regular file, and only the execution
+ * is chrooted to the host (pkg/server/exec_chroot.go, chrootDir /hostroot). So on a Flannel site the daemon needs
+ * binDir set to k3s's directory and the symlinks' targets under /var/lib/rancher/k3s/data visible at the same path.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -35,14 +45,29 @@ export const MULTUS = {
 export const K3S_CNI_DIRS = {
   conf: "/var/lib/rancher/k3s/agent/etc/cni/net.d",
   bin: "/var/lib/rancher/k3s/data/cni",
+  /** Where the bin dir's symlinks point: `<data-dir>/data/<hash>/bin/cni`. */
+  data: "/var/lib/rancher/k3s/data",
 } as const;
+
+/** Upstream's CNI bin dir, Multus's default binDir, and containerd's where k3s's Flannel is off. */
+export const STANDARD_CNI_BIN_DIR = "/opt/cni/bin";
+
+/** The CNI bin dir of a site's nodes: where containerd and Multus look for plugins. */
+export function cniBinDir(config: SiteConfig): string {
+  return config.cni.plugin === "flannel" ? K3S_CNI_DIRS.bin : STANDARD_CNI_BIN_DIR;
+}
 
 /** The kept customizations, as the README lists them. */
 export const MULTUS_CUSTOMIZED = {
   /** hostPath of the `cni` volume: upstream /etc/cni/net.d. */
   confDir: K3S_CNI_DIRS.conf,
-  /** hostPath of the `cnibin` volume, and the daemon's mount of it ("must be identical between pod and host"). */
+  /**
+   * hostPath of the `cnibin` volume, the daemon's mount of it ("must be identical between pod and host"), and the
+   * `binDir` of daemon-config.json.
+   */
   binDir: K3S_CNI_DIRS.bin,
+  /** A read-only volume `k3s-data` of that hostPath, mounted at the same path in kube-multus. */
+  dataDir: K3S_CNI_DIRS.data,
   image: MULTUS.image,
 } as const;
 
@@ -64,12 +89,17 @@ export function loadMultusManifest(root = UPSTREAM_DIR): string {
 
 interface Volume {
   name: string;
-  hostPath?: { path: string };
+  hostPath?: { path: string; type?: string };
 }
 interface Container {
   name: string;
   image?: string;
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface ConfigMap {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
 }
 interface DaemonSet {
   kind: string;
@@ -84,7 +114,8 @@ function fail(what: string): never {
 /**
  * The manifest's objects for k3s: the release image, and k3s's own CNI directories where k3s's Flannel runs (k3s
  * sets CNIConfDir and CNIBinDir only in its embedded-Flannel branch; with flannel-backend none, as on Canal sites,
- * containerd keeps the standard /etc/cni/net.d and /opt/cni/bin that upstream names). Never mutates its input.
+ * containerd keeps the standard /etc/cni/net.d and /opt/cni/bin that upstream names): the volumes, the daemon's
+ * binDir, and k3s's data directory under the bin dir's symlinks. Never mutates its input.
  */
 export function customizeMultus(objects: readonly object[], k3sDirs: boolean): object[] {
   const out = JSON.parse(JSON.stringify(objects)) as object[];
@@ -103,7 +134,19 @@ export function customizeMultus(objects: readonly object[], k3sDirs: boolean): o
   if (binMount.mountPath !== "/opt/cni/bin") fail(`kube-multus mounts cnibin at ${binMount.mountPath}`);
   volume("cni", "/etc/cni/net.d", k3sDirs ? MULTUS_CUSTOMIZED.confDir : "/etc/cni/net.d");
   volume("cnibin", "/opt/cni/bin", k3sDirs ? MULTUS_CUSTOMIZED.binDir : "/opt/cni/bin");
-  if (k3sDirs) binMount.mountPath = MULTUS_CUSTOMIZED.binDir;
+  if (k3sDirs) {
+    binMount.mountPath = MULTUS_CUSTOMIZED.binDir;
+    if (pod.volumes.some((v) => v.name === "k3s-data")) fail("a volume k3s-data already exists");
+    pod.volumes.push({ name: "k3s-data", hostPath: { path: MULTUS_CUSTOMIZED.dataDir, type: "Directory" } });
+    daemon.volumeMounts!.push({ name: "k3s-data", mountPath: MULTUS_CUSTOMIZED.dataDir, readOnly: true });
+    const cm = out.find((o) => (o as ConfigMap).kind === "ConfigMap" && (o as ConfigMap).metadata.name === "multus-daemon-config") as
+      | ConfigMap
+      | undefined;
+    const text = cm?.data?.["daemon-config.json"] ?? fail("no ConfigMap multus-daemon-config with daemon-config.json");
+    const daemonConfig = JSON.parse(text) as Record<string, unknown>;
+    if ("binDir" in daemonConfig) fail(`daemon-config.json already sets binDir ${String(daemonConfig.binDir)}`);
+    cm!.data!["daemon-config.json"] = `${JSON.stringify({ ...daemonConfig, binDir: MULTUS_CUSTOMIZED.binDir }, null, 4)}\n`;
+  }
   for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
     if (!c.image?.startsWith("ghcr.io/k8snetworkplumbingwg/multus-cni:")) fail(`container ${c.name} has image ${c.image}`);
     c.image = MULTUS_CUSTOMIZED.image;
