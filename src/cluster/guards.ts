@@ -27,6 +27,14 @@ export interface FixedSettings {
    */
   readonly calicoBlockSize: number | null;
   readonly calicoBlockSizeV6: number | null;
+  /**
+   * Sites on k3s's Flannel: its backend; null elsewhere. k3s (read in the stored files of the search index at commit
+   * 9977f0e6, not at the v1.33.5+k3s1 tag) lists `flannel-backend` among the CriticalControlArgs
+   * (pkg/daemons/config/types.go) that a server compares with the cluster's (pkg/cluster/bootstrap.go: "critical
+   * configuration value mismatch between servers"), and each agent writes its net-conf.json with the backend at
+   * every start (pkg/agent/flannel/setup.go, createFlannelConf): a change reaches the nodes one restart at a time.
+   */
+  readonly flannelBackend: string | null;
   /** Hetzner sites: the location, the private network's range and each node's planned address; null at home. */
   readonly location: string | null;
   readonly nodeNetwork: string | null;
@@ -61,6 +69,7 @@ export function fixedSettingsOf(config: SiteConfig, membership?: MembershipRecor
     datastore: config.k3s.datastore,
     calicoBlockSize: config.cni.plugin === "calico" ? config.cni.calico.blockSize : null,
     calicoBlockSizeV6: config.cni.plugin === "calico" && config.k3s.ipFamilies === "dual-stack" ? config.cni.calico.blockSizeV6 : null,
+    flannelBackend: config.cni.plugin === "flannel" ? config.cni.flannel.backend : null,
     location: isHetzner(config.site) ? config.site.location : null,
     nodeNetwork: isHetzner(config.site) ? config.nodeCidr : null,
     nodeIps: isHetzner(config.site) ? Object.fromEntries(config.nodes.map((n) => [n.name, n.privateIp])) : null,
@@ -96,6 +105,13 @@ const KEYS: Record<ScalarKey, { path: string; why: string }> = {
   calicoBlockSizeV6: {
     path: "cni.calico.blockSizeV6",
     why: "Calico's IPPool refuses a new block size, and every node's block of pod addresses was cut from the old one",
+  },
+  flannelBackend: {
+    path: "cni.flannel.backend",
+    why:
+      "each node takes the new backend only when its k3s restarts, and until every node has, pods on nodes with " +
+      "different backends cannot reach each other; a server restarted with it is refused by the others, which " +
+      "k3s checks agree on flannel-backend",
   },
   location: {
     path: "site.location",

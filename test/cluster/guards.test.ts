@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { checkFixedSettings, fixedSettingsOf } from "../../src/cluster/guards";
 import { formatProblem } from "../../src/config/errors";
 import { clone, exampleSections, parse1 } from "../helpers";
+import { planOf } from "../plan/run";
 
 const home = fixedSettingsOf(parse1(exampleSections("home")));
 
@@ -56,6 +57,29 @@ describe("guards on settings a live cluster cannot change", () => {
     assert.deepEqual(problems.map((p) => p.split(" cannot change")[0]), ["cni.calico.blockSize", "cni.calico.blockSizeV6"]);
     assert.match(problems[0]!, /it was 26 when the site was created and is now 27 \(Calico's IPPool refuses a new block size/);
     assert.deepEqual([home.calicoBlockSize, home.calicoBlockSizeV6], [null, null]);
+  });
+
+  it("reject a changed Flannel backend, which reaches the nodes one restart at a time, and record none on other CNIs", () => {
+    const before = fixedSettingsOf(parse1(exampleSections("lan")));
+    assert.equal(before.flannelBackend, "vxlan");
+    const raw = clone(exampleSections("lan"));
+    raw.cni.flannel = { ...raw.cni.flannel, backend: "wireguard-native" };
+    assert.deepEqual(checkFixedSettings(before, fixedSettingsOf(parse1(raw))).map(formatProblem), [
+      "cni.flannel.backend cannot change on a live cluster: it was vxlan when the site was created and is now wireguard-native (each node takes the new backend only when its k3s restarts, and until every node has, pods on nodes with different backends cannot reach each other; a server restarted with it is refused by the others, which k3s checks agree on flannel-backend). Set it back to vxlan, or build a new site in a new stack and move the workloads over",
+    ]);
+    raw.cni.flannel = { ...raw.cni.flannel, backend: "vxlan", interface: "eno2" };
+    assert.deepEqual(checkFixedSettings(before, fixedSettingsOf(parse1(raw))), [], "the interface is per node and may change");
+    assert.equal(home.flannelBackend, null);
+  });
+
+  it("stop the lan example's run when it was created with another Flannel backend", async () => {
+    const first = await planOf("lan");
+    const fixed = first.outputs.fixedSettings as Record<string, unknown>;
+    assert.equal(fixed.flannelBackend, "vxlan");
+    await assert.rejects(planOf("lan", undefined, { fixedSettings: { ...fixed, flannelBackend: "host-gw" } }), (err: Error) => {
+      assert.match(err.message, /cni\.flannel\.backend cannot change on a live cluster: it was host-gw when the site was created and is now vxlan/);
+      return true;
+    });
   });
 
   it("ignore settings an older deployment did not record", () => {

@@ -28,7 +28,7 @@ export const flannelSchema = z.strictObject({
     .meta({
       description:
         "vxlan (any network), wireguard-native (encrypted, for links you do not trust; needs the WireGuard kernel " +
-        "module on every node) or host-gw (routes only, all nodes on one L2 segment).",
+        "module on every node) or host-gw (routes only, all nodes on one L2 segment). Fixed at creation.",
     }),
   interface: z
     .string()
