@@ -123,11 +123,59 @@ export function summarize(run: ProgramRun, files: Readonly<Record<string, string
       `load balancer ports: ${lb.ports.map((p) => `${p.listenPort}->${p.destinationPort}${p.proxyProtocol ? " (proxy)" : ""}`).join(", ")}`,
     );
   } else {
-    lines.push("load balancer: none");
+    lines.push(`load balancer: ${lanLoadBalancer(manifestsOf(run)) ?? "none"}`);
   }
   lines.push(deployLine(run));
   lines.push(`files: ${Object.keys(files).sort().join(", ")}`);
   return `${lines.join("\n")}\n`;
+}
+
+interface Manifest {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+/**
+ * What hands out LAN addresses on a home site, read from the objects the program applies: MetalLB's pools with how
+ * each is announced, or Cilium's LB-IPAM pools, and nginx's LoadBalancer Service with its fixed address.
+ */
+export function lanLoadBalancer(objects: readonly Record<string, unknown>[]): string | undefined {
+  const all = objects as unknown as readonly Manifest[];
+  const of = (group: string, kind: string) => all.filter((o) => o.kind === kind && (o.apiVersion ?? "").startsWith(`${group}/`));
+  const list = (items: unknown) => (Array.isArray(items) ? items.map(String) : []);
+  const services = all.filter((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer");
+  const nginx = services.map((s) => {
+    const fixed = s.metadata?.annotations?.["metallb.io/loadBalancerIPs"] ?? (s.spec?.loadBalancerIP as string | undefined);
+    return `${s.metadata?.namespace ?? "default"}/${s.metadata?.name} at ${fixed ?? "an address from the pools"}`;
+  });
+  const metallb = of("metallb.io", "IPAddressPool");
+  if (metallb.length > 0) {
+    const l2 = of("metallb.io", "L2Advertisement");
+    const bgp = of("metallb.io", "BGPAdvertisement");
+    const peers = of("metallb.io", "BGPPeer").map((p) => `${p.metadata?.name} ${p.spec?.peerAddress} AS ${p.spec?.peerASN}`);
+    const pools = metallb.map((p) => {
+      const name = p.metadata?.name ?? "";
+      const how = [
+        ...l2
+          .filter((a) => list(a.spec?.ipAddressPools).includes(name))
+          .map((a) => `L2${a.spec?.interfaces ? ` on ${list(a.spec.interfaces).join(", ")}` : ""}`),
+        ...bgp.filter((a) => list(a.spec?.ipAddressPools).includes(name)).map(() => `BGP to ${peers.join(", ") || "no peer"}`),
+      ];
+      return `pool ${name} ${list(p.spec?.addresses).join(" ")} (${how.join("; ") || "not announced"})`;
+    });
+    return ["MetalLB", ...pools, ...nginx].join(", ");
+  }
+  const cilium = of("cilium.io", "CiliumLoadBalancerIPPool");
+  if (cilium.length > 0) {
+    const pools = cilium.map(
+      (p) => `pool ${p.metadata?.name} ${((p.spec?.blocks as { cidr?: string; start?: string; stop?: string }[] | undefined) ?? []).map((b) => b.cidr ?? `${b.start}-${b.stop}`).join(" ")}`,
+    );
+    const l2 = of("cilium.io", "CiliumL2AnnouncementPolicy").length > 0 ? ["L2 announcements"] : [];
+    return ["Cilium LB-IPAM", ...pools, ...l2, ...nginx].join(", ");
+  }
+  return undefined;
 }
 
 /** Pulumi's default --parallel: 4 x GOMAXPROCS (pulumi v3.248.0 pkg/cmd/pulumi/operations/up.go defaultParallel). */

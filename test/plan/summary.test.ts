@@ -1,0 +1,52 @@
+/**
+ * The plan's stdout summary names what hands out a site's load-balancer addresses: Hetzner's load balancer ports,
+ * MetalLB's pools and how each is announced, Cilium's LB-IPAM pools, with nginx's address.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { lanLoadBalancer, renderFiles, summarize } from "../../plan/render";
+import { sshSections } from "../helpers";
+import { planOf, planOfSections } from "./run";
+
+async function loadBalancerLine(run: Awaited<ReturnType<typeof planOf>>): Promise<string> {
+  const line = summarize(run, renderFiles(run))
+    .split("\n")
+    .find((l) => l.startsWith("load balancer"));
+  assert.ok(line, "the summary has a load balancer line");
+  return line;
+}
+
+describe("the plan summary's load balancer line", () => {
+  it("names MetalLB, its pool with its L2 interfaces, and nginx's fixed address on the lan example", async () => {
+    assert.equal(
+      await loadBalancerLine(await planOf("lan")),
+      "load balancer: MetalLB, pool lan 192.168.10.240/28 (L2 on eno1), nginx-ingress/nginx-ingress at 192.168.10.240",
+    );
+  });
+
+  it("names Cilium's LB-IPAM pool on the home example, and Hetzner's ports on prod", async () => {
+    assert.equal(
+      await loadBalancerLine(await planOf("home")),
+      "load balancer: Cilium LB-IPAM, pool k3s-sites 192.168.1.240/28, L2 announcements, nginx-ingress/nginx-ingress at an address from the pools",
+    );
+    assert.match(await loadBalancerLine(await planOf("prod")), /^load balancer ports: 80->80 \(proxy\), 443->443 \(proxy\)/);
+  });
+
+  it("says none on a home site without one", async () => {
+    const raw = sshSections();
+    raw.cni = { plugin: "canal" };
+    assert.equal(await loadBalancerLine(await planOfSections(raw)), "load balancer: none");
+  });
+
+  it("lists BGP pools with their peers, and a pool nothing announces", () => {
+    const pool = (name: string, addresses: string[]) => ({ apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name }, spec: { addresses } });
+    const line = lanLoadBalancer([
+      pool("routed", ["10.10.0.0/28", "fd00:10::/124"]),
+      pool("spare", ["192.168.1.250-192.168.1.254"]),
+      { apiVersion: "metallb.io/v1beta1", kind: "BGPAdvertisement", metadata: { name: "routed" }, spec: { ipAddressPools: ["routed"] } },
+      { apiVersion: "metallb.io/v1beta2", kind: "BGPPeer", metadata: { name: "router" }, spec: { peerAddress: "192.168.1.1", peerASN: 64501, myASN: 64512 } },
+    ]);
+    assert.equal(line, "MetalLB, pool routed 10.10.0.0/28 fd00:10::/124 (BGP to router 192.168.1.1 AS 64501), pool spare 192.168.1.250-192.168.1.254 (not announced)");
+    assert.equal(lanLoadBalancer([]), undefined);
+  });
+});
