@@ -240,13 +240,33 @@ export function checkMetallb(config: SiteConfig): Problem[] {
     });
   }
   if (plugin === "calico" && usesBgp(metallb)) {
-    problems.push({
-      path: `${PATH}.bgp`,
-      message:
-        "MetalLB BGP and Calico's BGP would both peer from the same nodes with the same routers, and a router keeps " +
-        "one session per node: announce the pools with advertise l2, or announce Service addresses through Calico " +
-        "(cni.calico) instead of MetalLB",
+    // calico-node runs BIRD on every node, so MetalLB's speakers would peer from the same nodes. A router that is
+    // also a segment's router gets the precise message; any other BGP beside Calico's is refused as well.
+    const segments = (config.site as { segments?: { name: string; router?: { address?: string; addressV6?: string } }[] }).segments ?? [];
+    const shared = (metallb.bgp?.peers ?? []).flatMap((r, k) => {
+      const segment = segments.find((g) => g.router?.address === r.address || g.router?.addressV6 === r.address);
+      return segment ? [{ r, k, segment }] : [];
     });
+    for (const { r, k, segment } of shared) {
+      const nodes = config.nodes.filter((n) => n.segment === segment.name).map((n) => n.name);
+      problems.push({
+        path: `${PATH}.bgp.peers[${k}].address`,
+        message:
+          `${r.address} is the router of site.segments ${segment.name}, which Calico's BGP already peers with from ` +
+          `${nodes.length > 0 ? `nodes ${nodes.join(", ")}` : "that segment's nodes"}, and a router keeps one session ` +
+          "per node address: MetalLB's sessions would fight Calico's. Announce Service addresses through Calico " +
+          "(cni.calico.bgp.serviceLoadBalancerIPs) instead, or announce the pools with advertise l2",
+      });
+    }
+    if (shared.length === 0) {
+      problems.push({
+        path: `${PATH}.bgp`,
+        message:
+          "MetalLB BGP and Calico's BGP would both peer from the same nodes with the same routers, and a router keeps " +
+          "one session per node: announce the pools with advertise l2, or announce Service addresses through Calico " +
+          "(cni.calico) instead of MetalLB",
+      });
+    }
   }
   if (usesBgp(metallb) && !metallb.bgp) {
     problems.push({ path: `${PATH}.bgp`, message: "is missing but a pool has advertise bgp: list bgp.asn and bgp.peers, or use advertise l2" });
