@@ -72,8 +72,12 @@ export function bundledPlugins(config: SiteConfig): readonly string[] {
 
 /** The plugins the node script installs: every type the networks run that the bin dir does not already hold. */
 export function pluginsToInstall(config: SiteConfig): string[] {
-  const bundled = new Set(bundledPlugins(config));
-  const missing = networkPluginTypes(config).filter((t) => !bundled.has(t));
+  return missingPlugins(networkPluginTypes(config), bundledPlugins(config));
+}
+
+/** Of `types`, those not `bundled`; throws for one the pinned release does not hold either. */
+export function missingPlugins(types: readonly string[], bundled: readonly string[]): string[] {
+  const missing = types.filter((t) => !bundled.includes(t));
   const unknown = missing.filter((t) => !(CNI_PLUGINS_RELEASE.plugins as readonly string[]).includes(t));
   if (unknown.length > 0) {
     throw new Error(

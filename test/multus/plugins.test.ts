@@ -19,6 +19,7 @@ import {
   K3S_BUNDLED_CNI_PLUGINS,
   bundledPlugins,
   cniPluginsUrl,
+  missingPlugins,
   pluginTypesOf,
   pluginsToInstall,
 } from "../../src/multus/plugins";
@@ -79,8 +80,12 @@ describe("CNI plugins for Multus networks", () => {
     raw.networks = [{ name: "dmz", namespace: "dmz", master: "eth0", ipam: { type: "host-local", ranges: [{ subnet: "192.168.50.0/24" }] } }];
     const site = parse1(raw);
     assert.deepEqual(pluginsToInstall(site), ["macvlan"]);
-    const odd = { ...site, networks: [{ ...site.networks[0]!, ipam: { type: "whereabouts" } }] } as unknown as SiteConfig;
-    assert.throws(() => pluginsToInstall(odd), /run CNI plugin types whereabouts, which neither k3s nor containernetworking\/plugins v1\.9\.1 provides/);
+    assert.deepEqual(missingPlugins(["host-local", "macvlan", "static"], K3S_BUNDLED_CNI_PLUGINS), ["macvlan", "static"]);
+    // A plugin type a new kind of network would run, installed by nothing: refused before any node is touched.
+    assert.throws(
+      () => missingPlugins(["macvlan", "whereabouts"], K3S_BUNDLED_CNI_PLUGINS),
+      /run CNI plugin types whereabouts, which neither k3s nor containernetworking\/plugins v1\.9\.1 provides/,
+    );
   });
 });
 
