@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { shellcheck } from "../support/shellcheck";
 import { ROOT } from "../helpers";
-import { SANDBOX_SKIP, runCheck } from "./sandbox";
+import { SANDBOX_SKIP, runCheck, serveCheck } from "./sandbox";
 
 const DIR = join(ROOT, "src/verify");
 
@@ -106,6 +106,49 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     const pending = runCheck("edge.sh", env, { http, api: { [path]: { status: { loadBalancer: {} } } } });
     assert.equal(pending.status, 1);
     assert.match(pending.stdout, /^FAIL edge nginx-ingress\/nginx-ingress address: expected an address assigned, saw none$/m);
+  });
+
+  const echoEnv = { NODE_NAME: "worker-1", ECHO_PORT: "8080", DENIED_PORT: "8081", FAMILIES: "4 6" };
+  const listeners = (calls: string[]) => calls.filter((c) => c.startsWith("socat ")).sort();
+
+  it("echo.sh listens on both ports over both families, answers with the node's name, and exits 1 when one listener stops", async () => {
+    await serveCheck("echo.sh", echoEnv, {}, async (server) => {
+      await server.until("four listeners", () => server.calls().filter((c) => c.startsWith("answer ")).length === 4);
+      assert.deepEqual(listeners(server.calls()), [
+        "socat TCP4-LISTEN:8080,fork,reuseaddr SYSTEM:echo worker-1",
+        "socat TCP4-LISTEN:8081,fork,reuseaddr SYSTEM:echo worker-1",
+        "socat TCP6-LISTEN:8080,fork,reuseaddr,ipv6only=1 SYSTEM:echo worker-1",
+        "socat TCP6-LISTEN:8081,fork,reuseaddr,ipv6only=1 SYSTEM:echo worker-1",
+      ]);
+      // What a client reads (pods.sh takes the first line): the node's name, on every listener.
+      assert.deepEqual(
+        server.calls().filter((c) => c.startsWith("answer ")).sort(),
+        ["answer TCP4:8080 worker-1", "answer TCP4:8081 worker-1", "answer TCP6:8080 worker-1", "answer TCP6:8081 worker-1"],
+      );
+      assert.equal(server.running(), true, "serves while its listeners do");
+      // The IPv6 listener dies: the pod must end (so the DaemonSet restarts it), not serve IPv4 only.
+      server.stop("TCP6:8080");
+      const end = await server.exited;
+      assert.equal(end.status, 1);
+      assert.match(end.stdout, /^FAIL echo TCP6 port 8080 on worker-1: expected a listener, saw it stop with status 0$/m);
+    });
+  });
+
+  it("echo.sh exits 1 at once when a listener cannot bind, and listens over IPv4 only on a single-stack site", async () => {
+    await serveCheck("echo.sh", echoEnv, { refuse: ["TCP6:8081"] }, async (server) => {
+      const end = await server.exited;
+      assert.equal(end.status, 1);
+      assert.match(end.stdout, /^FAIL echo TCP6 port 8081 on worker-1: expected a listener, saw it stop with status 1$/m);
+      assert.match(end.stderr, /Address already in use/);
+    });
+    await serveCheck("echo.sh", { ...echoEnv, FAMILIES: "4" }, {}, async (server) => {
+      await server.until("two listeners", () => server.calls().filter((c) => c.startsWith("answer ")).length === 2);
+      assert.deepEqual(listeners(server.calls()), [
+        "socat TCP4-LISTEN:8080,fork,reuseaddr SYSTEM:echo worker-1",
+        "socat TCP4-LISTEN:8081,fork,reuseaddr SYSTEM:echo worker-1",
+      ]);
+      assert.equal(server.running(), true);
+    });
   });
 
   const ready = (status: string) => ({ status: { conditions: [{ type: "Ready", status }] } });
