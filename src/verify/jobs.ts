@@ -18,6 +18,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import type { AppConfig } from "../config/schema";
 import type { SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../edge/cert-manager";
 import { NGINX } from "../edge/names";
@@ -53,6 +54,14 @@ export const JOB_DEADLINE = 540; // seconds
 
 export const CHECKS = ["dns", "pods", "policies", "edge", "certificates"] as const;
 export type CheckName = (typeof CHECKS)[number];
+/**
+ * The Jobs: one per check, and for the policies check on a site with an app nginx calls (appRuleOf), two more that
+ * stand in for nginx and for the app.
+ */
+export const APP_RULE_JOBS = ["policies-app", "policies-app-server"] as const;
+export type JobName = CheckName | (typeof APP_RULE_JOBS)[number];
+/** How long the stand-in for nginx waits for the app's stand-in to answer, in seconds. */
+export const APP_RULE_TIMEOUT = 300; // seconds, inside JOB_DEADLINE
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
@@ -65,15 +74,15 @@ export interface VerifyInputs {
 export interface VerifyPlan {
   /** Namespace, policies, service accounts and RBAC, scripts, the echo DaemonSet and Service, the test Certificate. */
   readonly objects: K8sObject[];
-  /** One Job per check that applies to the site, in CHECKS order. */
-  readonly jobs: Partial<Record<CheckName, K8sObject>>;
+  /** One Job per check that applies to the site, in CHECKS order, and the app rule's two (jobsOf). */
+  readonly jobs: Partial<Record<JobName, K8sObject>>;
   readonly digest: string;
 }
 
 const LABELS = { "app.kubernetes.io/part-of": "k3s-sites", "app.kubernetes.io/component": "verify" } as const;
 const CHECK_LABEL = "k3s-sites/check";
 const ECHO_LABELS = { [CHECK_LABEL]: "echo" };
-const checkLabels = (check: CheckName) => ({ [CHECK_LABEL]: check });
+const checkLabels = (check: JobName) => ({ [CHECK_LABEL]: check });
 const ECHO_SERVICE = "verify-echo";
 const SCRIPTS_CONFIG_MAP = "verify-scripts";
 export const VERIFY_CERTIFICATE = "verify-certificate";
@@ -92,6 +101,43 @@ export function verifyScripts(dir = __dirname): Record<string, string> {
 export function checksOf(config: SiteConfig): CheckName[] {
   if (!config.verify) return [];
   return CHECKS.filter((c) => c !== "certificates" || config.certificates.enabled);
+}
+
+/** The app rule the policies check exercises: a declared app nginx calls, its port and a port it does not declare. */
+export interface AppRule {
+  readonly app: AppConfig;
+  readonly port: number;
+  readonly deniedPort: number;
+}
+
+/**
+ * The first declared app that takes calls from nginx on a TCP port from 1024 up (the stand-ins run as non-root and
+ * cannot bind lower ports), or why there is none. The check stands in for nginx, which it can do with nginx's
+ * namespace and labels; an app, cidr or loadBalancer caller it cannot soundly impersonate (an app caller without
+ * defaultDeny may have no DNS, a cidr or the load balancer is an address no pod has).
+ */
+export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string } {
+  const apps = config.networkPolicies.apps;
+  if (apps.length === 0) return { skip: "the site declares no app (networkPolicies.apps)" };
+  for (const app of apps) {
+    const port = app.ports.find((p) => p.protocol === "TCP" && p.port >= 1024);
+    if (!app.from.some((peer) => peer.nginx) || port === undefined) continue;
+    let deniedPort = DENIED_PORT;
+    while (app.ports.some((p) => p.port === deniedPort)) deniedPort++;
+    return { app, port: port.port, deniedPort };
+  }
+  return {
+    skip:
+      "no declared app takes calls from nginx (from: [{nginx: true}]) on a TCP port from 1024 up; " +
+      "the check stands in for nginx only",
+  };
+}
+
+/** The Jobs a site runs, in order: the checks', then the app rule's when the policies check has one. */
+export function jobsOf(config: SiteConfig): JobName[] {
+  const checks = checksOf(config);
+  const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
+  return [...checks, ...(rule !== undefined && "app" in rule ? APP_RULE_JOBS : [])];
 }
 
 /** Metadata; `namespace` null for cluster-scoped objects. */
@@ -157,6 +203,10 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     },
   };
   const usesApi: Record<CheckName, boolean> = { dns: false, pods: false, policies: false, edge: lbService !== "", certificates: true };
+  const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
+  const appRule = rule !== undefined && "app" in rule ? rule : undefined;
+  env.policies.APP_RULE_JOB = appRule ? `${NGINX.namespace}/verify-policies-app-${digest}` : "";
+  env.policies.APP_RULE_SKIP = rule !== undefined && "skip" in rule ? rule.skip : "";
 
   const objects: K8sObject[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: meta(VERIFY_NAMESPACE, null) },
@@ -172,10 +222,66 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     echoDaemonSet(config),
     echoService(config),
     ...(certificate ? [testCertificate(config.certificates.verifyHost!)] : []),
+    ...(appRule ? appRuleObjects(appRule, scripts) : []),
   ];
-  const jobs: Partial<Record<CheckName, K8sObject>> = {};
+  const jobs: Partial<Record<JobName, K8sObject>> = {};
   for (const c of checks) jobs[c] = job(c, digest, env[c], usesApi[c]);
+  if (appRule) Object.assign(jobs, appRuleJobs(config, appRule, digest));
   return { objects, jobs, digest };
+}
+
+/** The app rule's stand-ins find each other through this headless Service in the app's namespace. */
+export const APP_RULE_SERVICE = "k3s-sites-verify-app";
+/** The scripts ConfigMap in nginx's and the app's namespaces (a pod mounts ConfigMaps of its own namespace only). */
+const APP_RULE_SCRIPTS = "k3s-sites-verify-scripts";
+
+function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>): K8sObject[] {
+  const { app } = rule;
+  const configMap = (namespace: string, script: string): K8sObject => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: meta(APP_RULE_SCRIPTS, namespace),
+    data: { "lib.sh": scripts["lib.sh"]!, [script]: scripts[script]! },
+  });
+  return [
+    configMap(NGINX.namespace, "policies-app.sh"),
+    configMap(app.namespace, "policies-app-server.sh"),
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: meta(APP_RULE_SERVICE, app.namespace),
+      spec: {
+        // Resolves to the stand-in although it is never Ready; the app's own Services skip it for that reason.
+        clusterIP: "None",
+        publishNotReadyAddresses: true,
+        selector: checkLabels("policies-app-server"),
+        ports: [{ name: "app", port: rule.port, targetPort: rule.port, protocol: "TCP" }],
+      },
+    },
+  ];
+}
+
+/**
+ * The two stand-ins. Each carries the labels of what it stands in for (nginx's pods; the app's podSelector), so the
+ * program's real policies for the app select it, and a readiness probe that never passes, so no Service of nginx
+ * or of the app sends it traffic. Neither has a service account token.
+ */
+function appRuleJobs(config: SiteConfig, rule: AppRule, digest: string): Partial<Record<JobName, K8sObject>> {
+  const server = `${APP_RULE_SERVICE}.${rule.app.namespace}.svc.${config.k3s.clusterDomain}`;
+  const client = job("policies-app", digest, {
+    APP: rule.app.name,
+    SERVER: server,
+    APP_PORT: String(rule.port),
+    DENIED_PORT: String(rule.deniedPort),
+    TIMEOUT: String(APP_RULE_TIMEOUT),
+    INTERVAL: "5",
+  }, false, { namespace: NGINX.namespace, podLabels: NGINX.podLabels });
+  const stand = job("policies-app-server", digest, {
+    APP: rule.app.name,
+    APP_PORT: String(rule.port),
+    DENIED_PORT: String(rule.deniedPort),
+  }, false, { namespace: rule.app.namespace, podLabels: rule.app.podSelector, ports: [rule.port, rule.deniedPort] });
+  return { "policies-app": client, "policies-app-server": stand };
 }
 
 const SECURITY = {
@@ -191,22 +297,33 @@ const RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: 
 const SCRIPTS_VOLUME = { name: "scripts", configMap: { name: SCRIPTS_CONFIG_MAP, defaultMode: 0o555 } };
 const SCRIPTS_MOUNT = { name: "scripts", mountPath: "/verify", readOnly: true };
 
-function job(check: CheckName, digest: string, env: Record<string, string>, usesApi: boolean): K8sObject {
+/** A Job outside the verify namespace: a stand-in with another workload's labels (appRuleJobs). */
+interface StandIn {
+  readonly namespace: string;
+  /** The labels of what it stands in for; they win over the verify labels. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Ports it listens on. */
+  readonly ports?: readonly number[];
+}
+
+function job(check: JobName, digest: string, env: Record<string, string>, usesApi: boolean, standIn?: StandIn): K8sObject {
+  const namespace = standIn?.namespace ?? VERIFY_NAMESPACE;
   return {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
-      ...meta(`verify-${check}-${digest}`, VERIFY_NAMESPACE, checkLabels(check)),
+      ...meta(`verify-${check}-${digest}`, namespace, checkLabels(check)),
       annotations: { "pulumi.com/replaceUnready": "true" },
     },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: JOB_DEADLINE,
       template: {
-        metadata: { labels: { ...LABELS, ...checkLabels(check) } },
+        metadata: { labels: { ...LABELS, ...checkLabels(check), ...(standIn?.podLabels ?? {}) } },
         spec: {
           restartPolicy: "Never",
-          serviceAccountName: `verify-${check}`,
+          // A stand-in runs as its namespace's default service account, without a token.
+          ...(standIn ? {} : { serviceAccountName: `verify-${check}` }),
           automountServiceAccountToken: usesApi,
           securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
@@ -215,12 +332,19 @@ function job(check: CheckName, digest: string, env: Record<string, string>, uses
               image: VERIFY_IMAGE,
               command: ["bash", `/verify/${check}.sh`],
               env: Object.entries(env).map(([name, value]) => ({ name, value })),
+              ...(standIn
+                ? {
+                    ...(standIn.ports ? { ports: standIn.ports.map((p) => ({ containerPort: p, protocol: "TCP" })) } : {}),
+                    // Never Ready: kept out of the Services of what it stands in for.
+                    readinessProbe: { exec: { command: ["false"] }, periodSeconds: 30 },
+                  }
+                : {}),
               securityContext: SECURITY,
               resources: RESOURCES,
               volumeMounts: [SCRIPTS_MOUNT],
             },
           ],
-          volumes: [SCRIPTS_VOLUME],
+          volumes: [standIn ? { name: "scripts", configMap: { name: APP_RULE_SCRIPTS, defaultMode: 0o555 } } : SCRIPTS_VOLUME],
         },
       },
     },

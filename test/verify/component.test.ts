@@ -23,12 +23,14 @@ describe("Verify on the offline engine", () => {
       "site-verify-edge",
       "site-verify-pods",
       "site-verify-policies",
+      "site-verify-policies-app",
+      "site-verify-policies-app-server",
     ]);
     const provider = byName(run, "site-k3s-provider").urn;
     for (const j of jobs) {
       assert.ok(j.dependsOn.includes(objects.urn), j.name);
       assert.equal(j.provider, provider);
-      assert.match(String((j.inputs.metadata as { name: string }).name), /^verify-[a-z]+-[0-9a-f]{10}$/);
+      assert.match(String((j.inputs.metadata as { name: string }).name), /^verify-[a-z-]+-[0-9a-f]{10}$/);
     }
   });
 

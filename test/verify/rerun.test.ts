@@ -26,6 +26,8 @@ describe("verification reruns", () => {
       "replace site-verify-edge",
       "replace site-verify-pods",
       "replace site-verify-policies",
+      "replace site-verify-policies-app",
+      "replace site-verify-policies-app-server",
     ]);
   });
 

@@ -63,7 +63,8 @@ exit 0
 echo "sleep $*" >> "$STUB_DIR/calls"
 `,
   // A listener named FAMILY:PORT (TCP4:8080): refuses to bind when listed in refuse, else records the answer of
-  // its SYSTEM command and listens until stop-FAMILY:PORT or stop-all exists.
+  // its SYSTEM command and listens until stop-FAMILY:PORT (which it then removes: one stop, one listener) or
+  // stop-all exists.
   socat: `#!/bin/sh
 echo "socat $*" >> "$STUB_DIR/calls"
 spec="$1"; family="\${spec%%-LISTEN:*}"; port="\${spec#*-LISTEN:}"; port="\${port%%,*}"; name="$family:$port"
@@ -72,6 +73,7 @@ if grep -qx "$name" "$STUB_DIR/refuse" 2>/dev/null; then
 fi
 case "$2" in SYSTEM:*) echo "answer $name $(sh -c "\${2#SYSTEM:}")" >> "$STUB_DIR/calls" ;; esac
 while [ ! -e "$STUB_DIR/stop-$name" ] && [ ! -e "$STUB_DIR/stop-all" ]; do command -p sleep 0.05; done
+rm -f "$STUB_DIR/stop-$name"
 exit 0
 `,
 };
@@ -158,7 +160,7 @@ export interface Server {
   calls(): string[];
   /** Whether the script is still running. */
   running(): boolean;
-  /** Makes one stub listener stop, as a socat that dies: `TCP6:8080`. */
+  /** Makes one stub listener stop, as a socat that dies or, without fork, has served its connection: `TCP6:8080`. */
   stop(listener: string): void;
   /** Waits until the condition holds, polling; throws after `ms`. */
   until(what: string, condition: () => boolean, ms?: number): Promise<void>;

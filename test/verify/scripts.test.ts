@@ -57,7 +57,15 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     assert.match(cut.stdout, /^ok   pods ipv4 to b/m);
   });
 
-  const policyEnv = { ECHO_SERVICE: ECHO, ECHO_PORT: "8080", DENIED_PORT: "8081", OUTSIDE: "1.1.1.1 443", EXTERNAL_NAME: "kubernetes.io" };
+  const policyEnv = {
+    ECHO_SERVICE: ECHO,
+    ECHO_PORT: "8080",
+    DENIED_PORT: "8081",
+    OUTSIDE: "1.1.1.1 443",
+    EXTERNAL_NAME: "kubernetes.io",
+    APP_RULE_JOB: "",
+    APP_RULE_SKIP: "the site declares no app (networkPolicies.apps)",
+  };
   const policyDns = [`${ECHO} A 10.42.0.5`, "kubernetes.io A 147.75.40.148"];
 
   it("policies.sh passes when the policies hold, and fails when a port without a rule, or the outside, answers", () => {
