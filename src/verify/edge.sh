@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # k3s-sites verification: the edge. nginx answers on every node's hostPort (with a PROXY protocol header when
 # the site's nginx expects one), and on the site's load-balancer addresses: the Hetzner load balancer's public
-# address (its PROXY header added by the load balancer), or the LoadBalancer Service's address on the LAN.
+# addresses (its PROXY header added by the load balancer), or the LoadBalancer Service's addresses on the LAN, IPv4
+# and IPv6 alike. On a Hetzner site the load balancer's IPv6 is tried by a second Job on the host network, since the
+# pods have no IPv6 there (src/verify/jobs.ts EDGE_IPV6_JOB).
 # Environment: NODE_TARGETS ("address ..."), PROXY_PROTOCOL (1 or 0), LB_TARGETS ("address ..."),
 # LB_SERVICE ("namespace/name" of a LoadBalancer Service whose address is looked up, or "").
 set -u
@@ -22,11 +24,18 @@ server_of() {
 
 # url_of <address>: an http URL, IPv6 literals in brackets.
 url_of() {
+  printf 'http://%s/' "$(host_of "$1")"
+}
+
+# host_of <address>: the address as in a URL, IPv6 literals in brackets.
+host_of() {
   case "$1" in
-    *:*) printf 'http://[%s]/' "$1" ;;
-    *) printf 'http://%s/' "$1" ;;
+    *:*) printf '[%s]' "$1" ;;
+    *) printf '%s' "$1" ;;
   esac
 }
+
+tried=0
 
 for address in $NODE_TARGETS; do
   if [ "$PROXY_PROTOCOL" = 1 ]; then
@@ -35,7 +44,8 @@ for address in $NODE_TARGETS; do
     seen="$(server_of "$(url_of "$address")")"
   fi
   case "$seen" in nginx*) status=0 ;; *) status=1 ;; esac
-  result "edge hostPort $address:80" "an answer from nginx" "$seen" "$status"
+  result "edge hostPort $(host_of "$address"):80" "an answer from nginx" "$seen" "$status"
+  tried=$((tried + 1))
 done
 
 targets="$LB_TARGETS"
@@ -50,7 +60,12 @@ fi
 for address in $targets; do
   seen="$(server_of "$(url_of "$address")")"
   case "$seen" in nginx*) status=0 ;; *) status=1 ;; esac
-  result "edge load balancer $address:80" "an answer from nginx" "$seen" "$status"
+  result "edge load balancer $(host_of "$address"):80" "an answer from nginx" "$seen" "$status"
+  tried=$((tried + 1))
 done
+
+if [ "$tried" -eq 0 ] && [ -z "$LB_SERVICE" ]; then
+  skip "edge" "no address to try (the load balancer has none of this family)"
+fi
 
 finish

@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AppConfig } from "../config/schema";
-import type { SiteConfig } from "../config/site";
+import { isHetzner, type SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../edge/cert-manager";
 import { NGINX } from "../edge/names";
 import { hasLoadBalancerService } from "../edge/nginx";
@@ -59,7 +59,14 @@ export type CheckName = (typeof CHECKS)[number];
  * stand in for nginx and for the app.
  */
 export const APP_RULE_JOBS = ["policies-app", "policies-app-server"] as const;
-export type JobName = CheckName | (typeof APP_RULE_JOBS)[number];
+/**
+ * The edge check's second Job on a Hetzner site: the load balancer's public IPv6 from the host network. A Hetzner
+ * cluster is IPv4 only (config rules refuse dual-stack there: the private network is IPv4), so its pods have no IPv6;
+ * the servers do (publicNets ipv6Enabled). The Job has no privilege beyond the host network: non-root, no
+ * capability, no token, a read-only root, and it only runs curl to the load balancer's address.
+ */
+export const EDGE_IPV6_JOB = "edge-ipv6" as const;
+export type JobName = CheckName | (typeof APP_RULE_JOBS)[number] | typeof EDGE_IPV6_JOB;
 /** How long the stand-in for nginx waits for the app's stand-in to answer, in seconds. */
 export const APP_RULE_TIMEOUT = 300; // seconds, inside JOB_DEADLINE
 
@@ -137,7 +144,16 @@ export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string
 export function jobsOf(config: SiteConfig): JobName[] {
   const checks = checksOf(config);
   const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
-  return [...checks, ...(rule !== undefined && "app" in rule ? APP_RULE_JOBS : [])];
+  return [
+    ...checks,
+    ...(rule !== undefined && "app" in rule ? APP_RULE_JOBS : []),
+    ...(checks.includes("edge") && edgeFromHost(config) ? [EDGE_IPV6_JOB] : []),
+  ];
+}
+
+/** Whether the load balancer's IPv6 addresses are tried from the host network: a Hetzner site, whose pods have no IPv6. */
+function edgeFromHost(config: SiteConfig): boolean {
+  return isHetzner(config.site) && config.k3s.ipFamilies !== "dual-stack";
 }
 
 /** Metadata; `namespace` null for cluster-scoped objects. */
@@ -172,6 +188,10 @@ export function siteDigest(config: SiteConfig, scripts: Readonly<Record<string, 
 export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string, string>> = verifyScripts()): VerifyPlan {
   const { config } = inputs;
   const lbAddresses = [...(inputs.loadBalancerAddresses ?? [])];
+  // IPv6 addresses are tried from a pod only where pods have IPv6; else from the host network (EDGE_IPV6_JOB).
+  const fromHost = (a: string) => a.includes(":") && edgeFromHost(inputs.config);
+  const podLb = lbAddresses.filter((a) => !fromHost(a));
+  const hostLb = lbAddresses.filter(fromHost);
   const checks = checksOf(config);
   const digest = siteDigest(config, scripts, lbAddresses);
   if (checks.length === 0) return { objects: [], jobs: {}, digest };
@@ -192,7 +212,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     edge: {
       NODE_TARGETS: config.nodes.map((n) => n.privateIp).join(" "),
       PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
-      LB_TARGETS: lbAddresses.join(" "),
+      LB_TARGETS: podLb.join(" "),
       LB_SERVICE: lbService,
     },
     certificates: {
@@ -210,7 +230,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
 
   const objects: K8sObject[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: meta(VERIFY_NAMESPACE, null) },
-    ...(policies(config, checks, lbAddresses, usesApi, certificate) as unknown as K8sObject[]),
+    ...(policies(config, checks, podLb, usesApi, certificate) as unknown as K8sObject[]),
     ...checks.map((c) => ({
       apiVersion: "v1",
       kind: "ServiceAccount",
@@ -227,6 +247,10 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   const jobs: Partial<Record<JobName, K8sObject>> = {};
   for (const c of checks) jobs[c] = job(c, digest, env[c], usesApi[c]);
   if (appRule) Object.assign(jobs, appRuleJobs(config, appRule, digest));
+  if (checks.includes("edge") && edgeFromHost(config)) {
+    const env6 = { NODE_TARGETS: "", PROXY_PROTOCOL: "0", LB_TARGETS: hostLb.join(" "), LB_SERVICE: "" };
+    jobs[EDGE_IPV6_JOB] = job(EDGE_IPV6_JOB, digest, env6, false, undefined, { script: "edge", serviceAccount: "verify-edge", hostNetwork: true });
+  }
   return { objects, jobs, digest };
 }
 
@@ -306,7 +330,21 @@ interface StandIn {
   readonly ports?: readonly number[];
 }
 
-function job(check: JobName, digest: string, env: Record<string, string>, usesApi: boolean, standIn?: StandIn): K8sObject {
+/** A Job that runs another check's script, as that check's service account, and on the host network. */
+interface HostJob {
+  readonly script: CheckName;
+  readonly serviceAccount: string;
+  readonly hostNetwork: true;
+}
+
+function job(
+  check: JobName,
+  digest: string,
+  env: Record<string, string>,
+  usesApi: boolean,
+  standIn?: StandIn,
+  host?: HostJob,
+): K8sObject {
   const namespace = standIn?.namespace ?? VERIFY_NAMESPACE;
   return {
     apiVersion: "batch/v1",
@@ -323,14 +361,15 @@ function job(check: JobName, digest: string, env: Record<string, string>, usesAp
         spec: {
           restartPolicy: "Never",
           // A stand-in runs as its namespace's default service account, without a token.
-          ...(standIn ? {} : { serviceAccountName: `verify-${check}` }),
+          ...(standIn ? {} : { serviceAccountName: host?.serviceAccount ?? `verify-${check}` }),
+          ...(host ? { hostNetwork: true } : {}),
           automountServiceAccountToken: usesApi,
           securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {
               name: check,
               image: VERIFY_IMAGE,
-              command: ["bash", `/verify/${check}.sh`],
+              command: ["bash", `/verify/${host?.script ?? check}.sh`],
               env: Object.entries(env).map(([name, value]) => ({ name, value })),
               ...(standIn
                 ? {

@@ -87,7 +87,7 @@ describe("the policies check's app rule", () => {
 
   it("stands in for nginx and for the app with their labels, never Ready, without tokens or privileges", async () => {
     const config = prod();
-    assert.deepEqual(jobsOf(config), ["dns", "pods", "policies", "edge", "certificates", "policies-app", "policies-app-server"]);
+    assert.deepEqual(jobsOf(config), ["dns", "pods", "policies", "edge", "certificates", "policies-app", "policies-app-server", "edge-ipv6"]);
     const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
     const client = plan.jobs["policies-app"]!;
     const server = plan.jobs["policies-app-server"]!;

@@ -88,6 +88,27 @@ describe("verifyPlan", () => {
     assert.equal(edge.NODE_TARGETS.split(" ").length, 5);
   });
 
+  it("tries a Hetzner load balancer's IPv6 from the host network, with nothing else granted, and its IPv4 from a pod", () => {
+    const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7", "2001:db8:7::1"] });
+    assert.equal(envOf(plan.jobs.edge).LB_TARGETS, "198.51.100.7");
+    const edge6 = plan.jobs["edge-ipv6"]!;
+    assert.equal(edge6.metadata.name, `verify-edge-ipv6-${plan.digest}`);
+    assert.deepEqual(envOf(edge6), { NODE_TARGETS: "", PROXY_PROTOCOL: "0", LB_TARGETS: "2001:db8:7::1", LB_SERVICE: "" });
+    const pod = (edge6.spec as any).template.spec;
+    assert.equal(pod.hostNetwork, true);
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.serviceAccountName, "verify-edge");
+    assert.deepEqual(pod.containers[0].securityContext.capabilities, { drop: ["ALL"] });
+    assert.equal(pod.containers[0].securityContext.runAsNonRoot, true);
+    assert.deepEqual(privilegedProblems([edge6] as never), []);
+    // The pod's egress policy names the IPv4 only: the IPv6 never leaves a pod.
+    const egress = policy(plan.objects, VERIFY_NAMESPACE, "verify-edge-to-nginx").egress[0].to.map((p: any) => p.ipBlock?.cidr);
+    assert.ok(egress.includes("198.51.100.7/32"));
+    assert.equal(egress.includes("2001:db8:7::1/128"), false);
+    // A home site's pods reach IPv6 themselves (dual-stack) or not at all: no host-network Job there.
+    assert.equal(verifyPlan({ config: home() }).jobs["edge-ipv6"], undefined);
+  });
+
   it("asks a home site's Cilium LoadBalancer Service for its address, with get on that Service only", () => {
     const sections = sshSections() as Record<string, any>;
     const config = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });

@@ -159,6 +159,36 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     });
   });
 
+  it("edge.sh tries IPv6 load-balancer addresses in brackets, a LoadBalancer Service's too, and fails when one does not answer", () => {
+    // The Hetzner host-network Job: the load balancer's IPv6 only.
+    const env6 = { NODE_TARGETS: "", PROXY_PROTOCOL: "0", LB_TARGETS: "2001:db8:7::1", LB_SERVICE: "" };
+    const good = runCheck("edge.sh", env6, { http: ["http://[2001:db8:7::1]/ nginx"] });
+    assert.equal(good.status, 0, good.stdout);
+    assert.match(good.stdout, /^ok   edge load balancer \[2001:db8:7::1\]:80: expected an answer from nginx, saw nginx$/m);
+    const down = runCheck("edge.sh", env6, { http: [] });
+    assert.equal(down.status, 1);
+    assert.match(down.stdout, /^FAIL edge load balancer \[2001:db8:7::1\]:80: expected an answer from nginx, saw no answer/m);
+    // No IPv6 known: said, not failed.
+    const none = runCheck("edge.sh", { ...env6, LB_TARGETS: "" }, {});
+    assert.equal(none.status, 0);
+    assert.match(none.stdout, /^skip edge: no address to try/m);
+
+    // A dual-stack LoadBalancer Service: both of its addresses.
+    const env = { NODE_TARGETS: "192.168.1.10", PROXY_PROTOCOL: "0", LB_TARGETS: "", LB_SERVICE: "nginx-ingress/nginx-ingress" };
+    const api = {
+      "/api/v1/namespaces/nginx-ingress/services/nginx-ingress": {
+        status: { loadBalancer: { ingress: [{ ip: "192.168.1.240" }, { ip: "fd00:1::240" }] } },
+      },
+    };
+    const both = runCheck("edge.sh", env, { api, http: ["http://192.168.1.10/ nginx", "http://192.168.1.240/ nginx", "http://[fd00:1::240]/ nginx"] });
+    assert.equal(both.status, 0, both.stdout);
+    assert.match(both.stdout, /^ok   edge nginx-ingress\/nginx-ingress address: expected an address assigned, saw 192.168.1.240 fd00:1::240$/m);
+    assert.match(both.stdout, /^ok   edge load balancer \[fd00:1::240\]:80/m);
+    const v6down = runCheck("edge.sh", env, { api, http: ["http://192.168.1.10/ nginx", "http://192.168.1.240/ nginx"] });
+    assert.equal(v6down.status, 1);
+    assert.match(v6down.stdout, /^FAIL edge load balancer \[fd00:1::240\]:80/m);
+  });
+
   const ready = (status: string) => ({ status: { conditions: [{ type: "Ready", status }] } });
   const certEnv = { ISSUERS: "letsencrypt-staging letsencrypt-prod", CERTIFICATE: "", TIMEOUT: "30", INTERVAL: "10" };
 
