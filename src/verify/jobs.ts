@@ -140,6 +140,44 @@ export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string
   };
 }
 
+/**
+ * Keys of the controller's ConfigMap that change what the access log holds (internal/configs/configmaps.go,
+ * v5.5.4): with any of them in ingress.config the log check cannot read the client address and is skipped.
+ */
+export const LOG_KEYS = ["access-log", "access-log-off", "log-format", "default-server-access-log-off"] as const;
+
+/** Where the edge check reads nginx's access log to see the client address nginx took from the PROXY header. */
+export interface ProxyLog {
+  readonly namespace: string;
+  /** nginx's pods, as a labelSelector. */
+  readonly selector: string;
+  readonly container: string;
+  /** The load balancer's private address: what nginx would log without the PROXY header. */
+  readonly lbPrivateIp: string;
+}
+
+/**
+ * The log check of a Hetzner site with the PROXY protocol on (the load balancer sends the header, nginx trusts it
+ * from the load balancer's private address: src/edge/nginx.ts). NGINX Ingress Controller v5.5.4 logs every request
+ * to stdout in its default format `main`, whose first field is $remote_addr (internal/configs/version1/nginx.tmpl,
+ * log_format main; config_params.go MainAccessLog "/dev/stdout main"), and its default server, which answers a
+ * request to the load balancer's bare address, carries the same proxy_protocol listen, set_real_ip_from and
+ * real_ip_header as every server (configurator.go GenerateDefaultServerConfig; nginx.ingress.tmpl), and logs
+ * unless default-server-access-log-off is set. So $remote_addr there is the PROXY header's source address.
+ */
+export function proxyLogOf(config: SiteConfig): ProxyLog | { readonly skip: string } | undefined {
+  if (!isHetzner(config.site)) return undefined;
+  if (!config.ingress.proxyProtocol) return { skip: "ingress.proxyProtocol is false: the load balancer sends no PROXY header" };
+  const keys = LOG_KEYS.filter((k) => k in config.ingress.config);
+  if (keys.length > 0) return { skip: `ingress.config sets ${keys.join(", ")}: the log's first field may not be the client address` };
+  return {
+    namespace: NGINX.namespace,
+    selector: encodeURIComponent(Object.entries(NGINX.podLabels).map(([k, v]) => `${k}=${v}`).join(",")),
+    container: NGINX.name,
+    lbPrivateIp: config.site.plan.loadBalancerIp,
+  };
+}
+
 /** The Jobs a site runs, in order: the checks', then the app rule's when the policies check has one. */
 export function jobsOf(config: SiteConfig): JobName[] {
   const checks = checksOf(config);
@@ -222,7 +260,24 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       INTERVAL: "10",
     },
   };
-  const usesApi: Record<CheckName, boolean> = { dns: false, pods: false, policies: false, edge: lbService !== "", certificates: true };
+  const log = checks.includes("edge") ? proxyLogOf(config) : undefined;
+  const readsLog = log !== undefined && "namespace" in log ? log : undefined;
+  Object.assign(env.edge, {
+    LOG_NAMESPACE: readsLog?.namespace ?? "",
+    LOG_SELECTOR: readsLog?.selector ?? "",
+    LOG_CONTAINER: readsLog?.container ?? "",
+    LB_PRIVATE_IP: readsLog?.lbPrivateIp ?? "",
+    LOG_TIMEOUT: "30",
+    INTERVAL: "5",
+    LOG_SKIP: log !== undefined && "skip" in log ? log.skip : "",
+  });
+  const usesApi: Record<CheckName, boolean> = {
+    dns: false,
+    pods: false,
+    policies: false,
+    edge: lbService !== "" || readsLog !== undefined,
+    certificates: true,
+  };
   const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
   const appRule = rule !== undefined && "app" in rule ? rule : undefined;
   env.policies.APP_RULE_JOB = appRule ? `${NGINX.namespace}/verify-policies-app-${digest}` : "";
@@ -237,7 +292,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       metadata: meta(`verify-${c}`),
       automountServiceAccountToken: usesApi[c],
     })),
-    ...rbac(checks, lbService, certificate),
+    ...rbac(checks, lbService, certificate, readsLog !== undefined),
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(SCRIPTS_CONFIG_MAP), data: { ...scripts } },
     echoDaemonSet(config),
     echoService(config),
@@ -533,7 +588,7 @@ function hostBlock(address: string): PolicyPeer {
 interface RbacRule {
   readonly apiGroups: string[];
   readonly resources: string[];
-  readonly resourceNames: string[];
+  readonly resourceNames?: string[];
   readonly verbs: string[];
 }
 
@@ -550,8 +605,11 @@ function binding(kind: "Role" | "ClusterRole", name: string, namespace: string |
   ];
 }
 
-/** Least privilege: `get` on the named objects the checks read, nothing else. */
-function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean): K8sObject[] {
+/**
+ * Least privilege: `get` on the named objects the checks read; for nginx's log, `list` on the pods of nginx's
+ * namespace (DaemonSet pods have no names known in advance) and `get` on their logs, nothing else.
+ */
+function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, readsLog: boolean): K8sObject[] {
   const out: K8sObject[] = [];
   if (checks.includes("certificates")) {
     out.push(
@@ -571,6 +629,14 @@ function rbac(checks: readonly CheckName[], lbService: string, certificate: bool
         ]),
       );
     }
+  }
+  if (checks.includes("edge") && readsLog) {
+    out.push(
+      ...binding("Role", "k3s-sites-verify-log-reader", NGINX.namespace, "edge", [
+        { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+      ]),
+    );
   }
   if (checks.includes("edge") && lbService !== "") {
     out.push(

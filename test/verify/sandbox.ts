@@ -85,7 +85,7 @@ export interface Network {
   readonly tcp?: readonly string[];
   /** `url server [proxy]` lines: what curl gets an answer from (`proxy`: only with a PROXY header). */
   readonly http?: readonly string[];
-  /** API path (`/apis/...`) -> the JSON object the API server returns. */
+  /** API path (`/apis/...`, with its query) -> the JSON object (or, as a string, the text) the API server returns. */
   readonly api?: Readonly<Record<string, unknown>>;
   /** `FAMILY:PORT` listeners (`TCP6:8080`) socat cannot bind. */
   readonly refuse?: readonly string[];
@@ -122,7 +122,8 @@ function sandbox(network: Network): { dir: string; bin: string; sa: string } {
     writeFileSync(join(dir, "calls"), "");
     mkdirSync(join(dir, "api"));
     for (const [path, body] of Object.entries(network.api ?? {})) {
-      writeFileSync(join(dir, "api", `${path.slice(1).replaceAll("/", "_")}.json`), JSON.stringify(body));
+      // A string is sent as it is (a pod's log), anything else as JSON.
+      writeFileSync(join(dir, "api", `${path.slice(1).replaceAll("/", "_")}.json`), typeof body === "string" ? body : JSON.stringify(body));
     }
     const sa = join(dir, "sa");
     mkdirSync(sa);

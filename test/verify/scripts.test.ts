@@ -189,6 +189,60 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     assert.match(v6down.stdout, /^FAIL edge load balancer \[fd00:1::240\]:80/m);
   });
 
+  const logEnv = {
+    NODE_TARGETS: "",
+    PROXY_PROTOCOL: "1",
+    LB_TARGETS: "198.51.100.7",
+    LB_SERVICE: "",
+    LOG_NAMESPACE: "nginx-ingress",
+    LOG_SELECTOR: "app.kubernetes.io%2Fname%3Dnginx-ingress",
+    LOG_CONTAINER: "nginx-ingress",
+    LB_PRIVATE_IP: "10.0.0.10",
+    LOG_TIMEOUT: "10",
+    INTERVAL: "5",
+    LOG_SKIP: "",
+    HOSTNAME: "verify-edge-0123456789-x7k2p",
+  };
+  const pods = {
+    items: [
+      { metadata: { name: "nginx-ingress-4bq9z", ownerReferences: [{ kind: "DaemonSet", name: "nginx-ingress" }] } },
+      // The policies check's stand-in for nginx has nginx's labels: not a log to read.
+      { metadata: { name: "verify-policies-app-0123456789-abcde", ownerReferences: [{ kind: "Job", name: "verify-policies-app-0123456789" }] } },
+    ],
+  };
+  const logApi = (line: string) => ({
+    "/api/v1/namespaces/nginx-ingress/pods?labelSelector=app.kubernetes.io%2Fname%3Dnginx-ingress": pods,
+    "/api/v1/namespaces/nginx-ingress/pods/nginx-ingress-4bq9z/log?container=nginx-ingress&sinceSeconds=600":
+      `10.0.0.10 - - [02/Dec/2026:03:00:00 +0000] "GET / HTTP/1.1" 404 153 "-" "curl/8.17.0" "-"\n${line}\n`,
+  });
+  const marked = (client: string) =>
+    `${client} - - [02/Dec/2026:03:00:01 +0000] "GET /k3s-sites-verify/verify-edge-0123456789-x7k2p HTTP/1.1" 404 153 "-" "curl/8.17.0" "-"`;
+  const lbHttp = ["http://198.51.100.7/ nginx"];
+
+  it("edge.sh finds its marked request in nginx's log with the client's address from the PROXY header", () => {
+    const good = runCheck("edge.sh", logEnv, { http: lbHttp, api: logApi(marked("203.0.113.50")) });
+    assert.equal(good.status, 0, good.stdout);
+    assert.match(
+      good.stdout,
+      /^ok   edge client address from the PROXY header \(GET \/k3s-sites-verify\/verify-edge-0123456789-x7k2p via 198\.51\.100\.7\): expected a client address other than the load balancer's 10\.0\.0\.10 in nginx's log, saw 203\.0\.113\.50$/m,
+    );
+    assert.ok(good.calls.includes("curl -sS -m 5 -o /dev/null http://198.51.100.7/k3s-sites-verify/verify-edge-0123456789-x7k2p"));
+    assert.equal(good.calls.filter((c) => c.includes("verify-policies-app")).length, 0, "reads the DaemonSet's pods only");
+  });
+
+  it("edge.sh fails when nginx logged the load balancer's own address (PROXY header not used), or did not log the request", () => {
+    const ignored = runCheck("edge.sh", logEnv, { http: lbHttp, api: logApi(marked("10.0.0.10")) });
+    assert.equal(ignored.status, 1);
+    assert.match(ignored.stdout, /^FAIL edge client address from the PROXY header .*saw 10\.0\.0\.10$/m);
+    const missing = runCheck("edge.sh", logEnv, { http: lbHttp, api: logApi("") });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stdout, /^FAIL edge client address from the PROXY header .*saw no log line for the request$/m);
+    assert.equal(missing.calls.filter((c) => c.startsWith("sleep")).length, 2, "polled the log until LOG_TIMEOUT");
+    const skipped = runCheck("edge.sh", { ...logEnv, LOG_NAMESPACE: "", LOG_SKIP: "ingress.proxyProtocol is false: the load balancer sends no PROXY header" }, { http: lbHttp });
+    assert.equal(skipped.status, 0, skipped.stdout);
+    assert.match(skipped.stdout, /^skip edge client address from the PROXY header: ingress\.proxyProtocol is false/m);
+  });
+
   const ready = (status: string) => ({ status: { conditions: [{ type: "Ready", status }] } });
   const certEnv = { ISSUERS: "letsencrypt-staging letsencrypt-prod", CERTIFICATE: "", TIMEOUT: "30", INTERVAL: "10" };
 
