@@ -174,9 +174,8 @@ export class Site extends pulumi.ComponentResource {
         provider,
         ...(infra instanceof HetznerInfra
           ? {
-              loadBalancerAddresses: infra.loadBalancer.apply((lb) =>
-                config.k3s.ipFamilies === "dual-stack" ? [lb.ipv4, lb.ipv6] : [lb.ipv4],
-              ),
+              // Both: the edge check tries the IPv6 from the host network (src/verify/jobs.ts EDGE_IPV6_JOB).
+              loadBalancerAddresses: infra.loadBalancer.apply((lb) => [lb.ipv4, lb.ipv6]),
             }
           : {}),
         dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : []), policies, this.cluster],

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
-import { JOB_DEADLINE, checksOf, verifyPlan } from "../../src/verify/jobs";
+import { JOB_DEADLINE, jobsOf, verifyPlan } from "../../src/verify/jobs";
 
 export interface VerifyArgs {
   readonly config: SiteConfig;
@@ -28,8 +28,8 @@ export class Verify extends pulumi.ComponentResource {
   constructor(name: string, args: VerifyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:verify:Verify", name, {}, opts);
     const { config, provider } = args;
-    const checks = checksOf(config);
-    if (checks.length === 0) {
+    const jobs = jobsOf(config);
+    if (jobs.length === 0) {
       this.registerOutputs({});
       return;
     }
@@ -41,10 +41,10 @@ export class Verify extends pulumi.ComponentResource {
       { objs: plan.apply((p) => p.objects) },
       { parent: this, provider, dependsOn: args.dependsOn },
     );
-    for (const check of checks) {
-      const job = plan.apply((p) => p.jobs[check]!);
+    for (const key of jobs) {
+      const job = plan.apply((p) => p.jobs[key]!);
       new k8s.batch.v1.Job(
-        `${name}-${check}`,
+        `${name}-${key}`,
         { metadata: job.apply((j) => j.metadata), spec: job.apply((j) => j.spec as k8s.types.input.batch.v1.JobSpec) },
         // After the echo DaemonSet is ready and the policies are in; Pulumi waits for the Job to complete.
         { parent: this, provider, dependsOn: [objects], customTimeouts: { create: `${JOB_DEADLINE + 60}s`, update: `${JOB_DEADLINE + 60}s` } },

@@ -18,7 +18,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { SiteConfig } from "../config/site";
+import type { AppConfig } from "../config/schema";
+import { isHetzner, type SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../edge/cert-manager";
 import { NGINX } from "../edge/names";
 import { hasLoadBalancerService } from "../edge/nginx";
@@ -33,9 +34,13 @@ export const VERIFY_NAMESPACE = "k3s-sites-verify";
  * nicolaka/netshoot v0.16 (github.com/nicolaka/netshoot, Dockerfile at tag v0.16, commit eb23f93): Alpine 3.24.1
  * with bash, curl (with --haproxy-protocol), jq, bind-tools (dig), netcat-openbsd (nc -z -w) and socat: every tool
  * the scripts use, in one image, built for amd64 and arm64 (.github/workflows/release-buildx.yml). It is not small
- * (a few hundred MB); busybox and curl-only images lack dig, jq or socat. Pinned by its exact tag.
+ * (a few hundred MB); busybox and curl-only images lack dig, jq or socat.
+ *
+ * Pinned by digest, so a re-pushed tag cannot change what the checks run: the tag stays for the reader, the
+ * container runtime pulls by the digest. The digest is the one public projects pin for v0.16 (upstream/SOURCES.md,
+ * "Images", says where it was read and what could not be checked here: no registry is reachable).
  */
-export const VERIFY_IMAGE = "nicolaka/netshoot:v0.16";
+export const VERIFY_IMAGE = "nicolaka/netshoot:v0.16@sha256:b09d9b21381f47a79b3cbcb30da25266dc17186ea00ae65e99fdc51396f48e70";
 
 /** The echo servers' ports: the one a rule allows and the one no rule allows. */
 export const ECHO_PORT = 8080;
@@ -49,6 +54,21 @@ export const JOB_DEADLINE = 540; // seconds
 
 export const CHECKS = ["dns", "pods", "policies", "edge", "certificates"] as const;
 export type CheckName = (typeof CHECKS)[number];
+/**
+ * The Jobs: one per check, and for the policies check on a site with an app nginx calls (appRuleOf), two more that
+ * stand in for nginx and for the app.
+ */
+export const APP_RULE_JOBS = ["policies-app", "policies-app-server"] as const;
+/**
+ * The edge check's second Job on a Hetzner site: the load balancer's public IPv6 from the host network. A Hetzner
+ * cluster is IPv4 only (config rules refuse dual-stack there: the private network is IPv4), so its pods have no IPv6;
+ * the servers do (publicNets ipv6Enabled). The Job has no privilege beyond the host network: non-root, no
+ * capability, no token, a read-only root, and it only runs curl to the load balancer's address.
+ */
+export const EDGE_IPV6_JOB = "edge-ipv6" as const;
+export type JobName = CheckName | (typeof APP_RULE_JOBS)[number] | typeof EDGE_IPV6_JOB;
+/** How long the stand-in for nginx waits for the app's stand-in to answer, in seconds. */
+export const APP_RULE_TIMEOUT = 300; // seconds, inside JOB_DEADLINE
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
@@ -61,15 +81,15 @@ export interface VerifyInputs {
 export interface VerifyPlan {
   /** Namespace, policies, service accounts and RBAC, scripts, the echo DaemonSet and Service, the test Certificate. */
   readonly objects: K8sObject[];
-  /** One Job per check that applies to the site, in CHECKS order. */
-  readonly jobs: Partial<Record<CheckName, K8sObject>>;
+  /** One Job per check that applies to the site, in CHECKS order, and the app rule's two (jobsOf). */
+  readonly jobs: Partial<Record<JobName, K8sObject>>;
   readonly digest: string;
 }
 
 const LABELS = { "app.kubernetes.io/part-of": "k3s-sites", "app.kubernetes.io/component": "verify" } as const;
 const CHECK_LABEL = "k3s-sites/check";
 const ECHO_LABELS = { [CHECK_LABEL]: "echo" };
-const checkLabels = (check: CheckName) => ({ [CHECK_LABEL]: check });
+const checkLabels = (check: JobName) => ({ [CHECK_LABEL]: check });
 const ECHO_SERVICE = "verify-echo";
 const SCRIPTS_CONFIG_MAP = "verify-scripts";
 export const VERIFY_CERTIFICATE = "verify-certificate";
@@ -88,6 +108,90 @@ export function verifyScripts(dir = __dirname): Record<string, string> {
 export function checksOf(config: SiteConfig): CheckName[] {
   if (!config.verify) return [];
   return CHECKS.filter((c) => c !== "certificates" || config.certificates.enabled);
+}
+
+/** The app rule the policies check exercises: a declared app nginx calls, its port and a port it does not declare. */
+export interface AppRule {
+  readonly app: AppConfig;
+  readonly port: number;
+  readonly deniedPort: number;
+}
+
+/**
+ * The first declared app that takes calls from nginx on a TCP port from 1024 up (the stand-ins run as non-root and
+ * cannot bind lower ports), or why there is none. The check stands in for nginx, which it can do with nginx's
+ * namespace and labels; an app, cidr or loadBalancer caller it cannot soundly impersonate (an app caller without
+ * defaultDeny may have no DNS, a cidr or the load balancer is an address no pod has).
+ */
+export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string } {
+  const apps = config.networkPolicies.apps;
+  if (apps.length === 0) return { skip: "the site declares no app (networkPolicies.apps)" };
+  for (const app of apps) {
+    const port = app.ports.find((p) => p.protocol === "TCP" && p.port >= 1024);
+    if (!app.from.some((peer) => peer.nginx) || port === undefined) continue;
+    let deniedPort = DENIED_PORT;
+    while (app.ports.some((p) => p.port === deniedPort)) deniedPort++;
+    return { app, port: port.port, deniedPort };
+  }
+  return {
+    skip:
+      "no declared app takes calls from nginx (from: [{nginx: true}]) on a TCP port from 1024 up; " +
+      "the check stands in for nginx only",
+  };
+}
+
+/**
+ * Keys of the controller's ConfigMap that change what the access log holds (internal/configs/configmaps.go,
+ * v5.5.4): with any of them in ingress.config the log check cannot read the client address and is skipped.
+ */
+export const LOG_KEYS = ["access-log", "access-log-off", "log-format", "default-server-access-log-off"] as const;
+
+/** Where the edge check reads nginx's access log to see the client address nginx took from the PROXY header. */
+export interface ProxyLog {
+  readonly namespace: string;
+  /** nginx's pods, as a labelSelector. */
+  readonly selector: string;
+  readonly container: string;
+  /** The load balancer's private address: what nginx would log without the PROXY header. */
+  readonly lbPrivateIp: string;
+}
+
+/**
+ * The log check of a Hetzner site with the PROXY protocol on (the load balancer sends the header, nginx trusts it
+ * from the load balancer's private address: src/edge/nginx.ts). NGINX Ingress Controller v5.5.4 logs every request
+ * to stdout in its default format `main`, whose first field is $remote_addr (internal/configs/version1/nginx.tmpl,
+ * log_format main; config_params.go MainAccessLog "/dev/stdout main"), and its default server, which answers a
+ * request to the load balancer's bare address, carries the same proxy_protocol listen, set_real_ip_from and
+ * real_ip_header as every server (configurator.go GenerateDefaultServerConfig; nginx.ingress.tmpl), and logs
+ * unless default-server-access-log-off is set. So $remote_addr there is the PROXY header's source address.
+ */
+export function proxyLogOf(config: SiteConfig): ProxyLog | { readonly skip: string } | undefined {
+  if (!isHetzner(config.site)) return undefined;
+  if (!config.ingress.proxyProtocol) return { skip: "ingress.proxyProtocol is false: the load balancer sends no PROXY header" };
+  const keys = LOG_KEYS.filter((k) => k in config.ingress.config);
+  if (keys.length > 0) return { skip: `ingress.config sets ${keys.join(", ")}: the log's first field may not be the client address` };
+  return {
+    namespace: NGINX.namespace,
+    selector: encodeURIComponent(Object.entries(NGINX.podLabels).map(([k, v]) => `${k}=${v}`).join(",")),
+    container: NGINX.name,
+    lbPrivateIp: config.site.plan.loadBalancerIp,
+  };
+}
+
+/** The Jobs a site runs, in order: the checks', then the app rule's when the policies check has one. */
+export function jobsOf(config: SiteConfig): JobName[] {
+  const checks = checksOf(config);
+  const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
+  return [
+    ...checks,
+    ...(rule !== undefined && "app" in rule ? APP_RULE_JOBS : []),
+    ...(checks.includes("edge") && edgeFromHost(config) ? [EDGE_IPV6_JOB] : []),
+  ];
+}
+
+/** Whether the load balancer's IPv6 addresses are tried from the host network: a Hetzner site, whose pods have no IPv6. */
+function edgeFromHost(config: SiteConfig): boolean {
+  return isHetzner(config.site) && config.k3s.ipFamilies !== "dual-stack";
 }
 
 /** Metadata; `namespace` null for cluster-scoped objects. */
@@ -122,6 +226,10 @@ export function siteDigest(config: SiteConfig, scripts: Readonly<Record<string, 
 export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string, string>> = verifyScripts()): VerifyPlan {
   const { config } = inputs;
   const lbAddresses = [...(inputs.loadBalancerAddresses ?? [])];
+  // IPv6 addresses are tried from a pod only where pods have IPv6; else from the host network (EDGE_IPV6_JOB).
+  const fromHost = (a: string) => a.includes(":") && edgeFromHost(inputs.config);
+  const podLb = lbAddresses.filter((a) => !fromHost(a));
+  const hostLb = lbAddresses.filter(fromHost);
   const checks = checksOf(config);
   const digest = siteDigest(config, scripts, lbAddresses);
   if (checks.length === 0) return { objects: [], jobs: {}, digest };
@@ -142,7 +250,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     edge: {
       NODE_TARGETS: config.nodes.map((n) => n.privateIp).join(" "),
       PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
-      LB_TARGETS: lbAddresses.join(" "),
+      LB_TARGETS: podLb.join(" "),
       LB_SERVICE: lbService,
     },
     certificates: {
@@ -152,26 +260,107 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       INTERVAL: "10",
     },
   };
-  const usesApi: Record<CheckName, boolean> = { dns: false, pods: false, policies: false, edge: lbService !== "", certificates: true };
+  const log = checks.includes("edge") ? proxyLogOf(config) : undefined;
+  const readsLog = log !== undefined && "namespace" in log ? log : undefined;
+  Object.assign(env.edge, {
+    LOG_NAMESPACE: readsLog?.namespace ?? "",
+    LOG_SELECTOR: readsLog?.selector ?? "",
+    LOG_CONTAINER: readsLog?.container ?? "",
+    LB_PRIVATE_IP: readsLog?.lbPrivateIp ?? "",
+    LOG_TIMEOUT: "30",
+    INTERVAL: "5",
+    LOG_SKIP: log !== undefined && "skip" in log ? log.skip : "",
+  });
+  const usesApi: Record<CheckName, boolean> = {
+    dns: false,
+    pods: false,
+    policies: false,
+    edge: lbService !== "" || readsLog !== undefined,
+    certificates: true,
+  };
+  const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
+  const appRule = rule !== undefined && "app" in rule ? rule : undefined;
+  env.policies.APP_RULE_JOB = appRule ? `${NGINX.namespace}/verify-policies-app-${digest}` : "";
+  env.policies.APP_RULE_SKIP = rule !== undefined && "skip" in rule ? rule.skip : "";
 
   const objects: K8sObject[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: meta(VERIFY_NAMESPACE, null) },
-    ...(policies(config, checks, lbAddresses, usesApi, certificate) as unknown as K8sObject[]),
+    ...(policies(config, checks, podLb, usesApi, certificate) as unknown as K8sObject[]),
     ...checks.map((c) => ({
       apiVersion: "v1",
       kind: "ServiceAccount",
       metadata: meta(`verify-${c}`),
       automountServiceAccountToken: usesApi[c],
     })),
-    ...rbac(checks, lbService, certificate),
+    ...rbac(checks, lbService, certificate, readsLog !== undefined),
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(SCRIPTS_CONFIG_MAP), data: { ...scripts } },
     echoDaemonSet(config),
     echoService(config),
     ...(certificate ? [testCertificate(config.certificates.verifyHost!)] : []),
+    ...(appRule ? appRuleObjects(appRule, scripts) : []),
   ];
-  const jobs: Partial<Record<CheckName, K8sObject>> = {};
+  const jobs: Partial<Record<JobName, K8sObject>> = {};
   for (const c of checks) jobs[c] = job(c, digest, env[c], usesApi[c]);
+  if (appRule) Object.assign(jobs, appRuleJobs(config, appRule, digest));
+  if (checks.includes("edge") && edgeFromHost(config)) {
+    const env6 = { NODE_TARGETS: "", PROXY_PROTOCOL: "0", LB_TARGETS: hostLb.join(" "), LB_SERVICE: "" };
+    jobs[EDGE_IPV6_JOB] = job(EDGE_IPV6_JOB, digest, env6, false, undefined, { script: "edge", serviceAccount: "verify-edge", hostNetwork: true });
+  }
   return { objects, jobs, digest };
+}
+
+/** The app rule's stand-ins find each other through this headless Service in the app's namespace. */
+export const APP_RULE_SERVICE = "k3s-sites-verify-app";
+/** The scripts ConfigMap in nginx's and the app's namespaces (a pod mounts ConfigMaps of its own namespace only). */
+const APP_RULE_SCRIPTS = "k3s-sites-verify-scripts";
+
+function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>): K8sObject[] {
+  const { app } = rule;
+  const configMap = (namespace: string, script: string): K8sObject => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: meta(APP_RULE_SCRIPTS, namespace),
+    data: { "lib.sh": scripts["lib.sh"]!, [script]: scripts[script]! },
+  });
+  return [
+    configMap(NGINX.namespace, "policies-app.sh"),
+    configMap(app.namespace, "policies-app-server.sh"),
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: meta(APP_RULE_SERVICE, app.namespace),
+      spec: {
+        // Resolves to the stand-in although it is never Ready; the app's own Services skip it for that reason.
+        clusterIP: "None",
+        publishNotReadyAddresses: true,
+        selector: checkLabels("policies-app-server"),
+        ports: [{ name: "app", port: rule.port, targetPort: rule.port, protocol: "TCP" }],
+      },
+    },
+  ];
+}
+
+/**
+ * The two stand-ins. Each carries the labels of what it stands in for (nginx's pods; the app's podSelector), so the
+ * program's real policies for the app select it, and a readiness probe that never passes, so no Service of nginx
+ * or of the app sends it traffic. Neither has a service account token.
+ */
+function appRuleJobs(config: SiteConfig, rule: AppRule, digest: string): Partial<Record<JobName, K8sObject>> {
+  const server = `${APP_RULE_SERVICE}.${rule.app.namespace}.svc.${config.k3s.clusterDomain}`;
+  const client = job("policies-app", digest, {
+    APP: rule.app.name,
+    SERVER: server,
+    APP_PORT: String(rule.port),
+    DENIED_PORT: String(rule.deniedPort),
+    TIMEOUT: String(APP_RULE_TIMEOUT),
+    INTERVAL: "5",
+  }, false, { namespace: NGINX.namespace, podLabels: NGINX.podLabels });
+  const stand = job("policies-app-server", digest, {
+    APP: rule.app.name,
+    APP_PORT: String(rule.port),
+    DENIED_PORT: String(rule.deniedPort),
+  }, false, { namespace: rule.app.namespace, podLabels: rule.app.podSelector, ports: [rule.port, rule.deniedPort] });
+  return { "policies-app": client, "policies-app-server": stand };
 }
 
 const SECURITY = {
@@ -187,36 +376,69 @@ const RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: 
 const SCRIPTS_VOLUME = { name: "scripts", configMap: { name: SCRIPTS_CONFIG_MAP, defaultMode: 0o555 } };
 const SCRIPTS_MOUNT = { name: "scripts", mountPath: "/verify", readOnly: true };
 
-function job(check: CheckName, digest: string, env: Record<string, string>, usesApi: boolean): K8sObject {
+/** A Job outside the verify namespace: a stand-in with another workload's labels (appRuleJobs). */
+interface StandIn {
+  readonly namespace: string;
+  /** The labels of what it stands in for; they win over the verify labels. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Ports it listens on. */
+  readonly ports?: readonly number[];
+}
+
+/** A Job that runs another check's script, as that check's service account, and on the host network. */
+interface HostJob {
+  readonly script: CheckName;
+  readonly serviceAccount: string;
+  readonly hostNetwork: true;
+}
+
+function job(
+  check: JobName,
+  digest: string,
+  env: Record<string, string>,
+  usesApi: boolean,
+  standIn?: StandIn,
+  host?: HostJob,
+): K8sObject {
+  const namespace = standIn?.namespace ?? VERIFY_NAMESPACE;
   return {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
-      ...meta(`verify-${check}-${digest}`, VERIFY_NAMESPACE, checkLabels(check)),
+      ...meta(`verify-${check}-${digest}`, namespace, checkLabels(check)),
       annotations: { "pulumi.com/replaceUnready": "true" },
     },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: JOB_DEADLINE,
       template: {
-        metadata: { labels: { ...LABELS, ...checkLabels(check) } },
+        metadata: { labels: { ...LABELS, ...checkLabels(check), ...(standIn?.podLabels ?? {}) } },
         spec: {
           restartPolicy: "Never",
-          serviceAccountName: `verify-${check}`,
+          // A stand-in runs as its namespace's default service account, without a token.
+          ...(standIn ? {} : { serviceAccountName: host?.serviceAccount ?? `verify-${check}` }),
+          ...(host ? { hostNetwork: true } : {}),
           automountServiceAccountToken: usesApi,
           securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {
               name: check,
               image: VERIFY_IMAGE,
-              command: ["bash", `/verify/${check}.sh`],
+              command: ["bash", `/verify/${host?.script ?? check}.sh`],
               env: Object.entries(env).map(([name, value]) => ({ name, value })),
+              ...(standIn
+                ? {
+                    ...(standIn.ports ? { ports: standIn.ports.map((p) => ({ containerPort: p, protocol: "TCP" })) } : {}),
+                    // Never Ready: kept out of the Services of what it stands in for.
+                    readinessProbe: { exec: { command: ["false"] }, periodSeconds: 30 },
+                  }
+                : {}),
               securityContext: SECURITY,
               resources: RESOURCES,
               volumeMounts: [SCRIPTS_MOUNT],
             },
           ],
-          volumes: [SCRIPTS_VOLUME],
+          volumes: [standIn ? { name: "scripts", configMap: { name: APP_RULE_SCRIPTS, defaultMode: 0o555 } } : SCRIPTS_VOLUME],
         },
       },
     },
@@ -366,7 +588,7 @@ function hostBlock(address: string): PolicyPeer {
 interface RbacRule {
   readonly apiGroups: string[];
   readonly resources: string[];
-  readonly resourceNames: string[];
+  readonly resourceNames?: string[];
   readonly verbs: string[];
 }
 
@@ -383,8 +605,11 @@ function binding(kind: "Role" | "ClusterRole", name: string, namespace: string |
   ];
 }
 
-/** Least privilege: `get` on the named objects the checks read, nothing else. */
-function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean): K8sObject[] {
+/**
+ * Least privilege: `get` on the named objects the checks read; for nginx's log, `list` on the pods of nginx's
+ * namespace (DaemonSet pods have no names known in advance) and `get` on their logs, nothing else.
+ */
+function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, readsLog: boolean): K8sObject[] {
   const out: K8sObject[] = [];
   if (checks.includes("certificates")) {
     out.push(
@@ -404,6 +629,14 @@ function rbac(checks: readonly CheckName[], lbService: string, certificate: bool
         ]),
       );
     }
+  }
+  if (checks.includes("edge") && readsLog) {
+    out.push(
+      ...binding("Role", "k3s-sites-verify-log-reader", NGINX.namespace, "edge", [
+        { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+      ]),
+    );
   }
   if (checks.includes("edge") && lbService !== "") {
     out.push(

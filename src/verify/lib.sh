@@ -2,6 +2,7 @@
 # k3s-sites verification: what every check script shares. Each check prints one line per check,
 #   ok   <check>: expected <what>, saw <what>
 #   FAIL <check>: expected <what>, saw <what>
+#   skip <check>: <why it does not apply>
 # and the script exits 1 when any line is FAIL, which fails its Job and with it the pulumi up.
 # The values come from the Job's environment (src/verify/jobs.ts), never control flow.
 
@@ -15,6 +16,11 @@ result() {
     printf 'FAIL %s: expected %s, saw %s\n' "$1" "$2" "$3"
     FAILURES=$((FAILURES + 1))
   fi
+}
+
+# skip <check> <reason>: a check that does not apply to this site, and why (not a failure).
+skip() {
+  printf 'skip %s: %s\n' "$1" "$2"
 }
 
 # is <command...>: 0 when the command succeeds, else 1 (a status for result).

@@ -3,8 +3,10 @@
 # policies let it reach the echo servers on ECHO_PORT and on DENIED_PORT, and let the echo servers accept
 # ECHO_PORT only: so a connection to DENIED_PORT must fail (ingress denied where no rule allows), one to
 # ECHO_PORT must succeed (allowed where a rule does), one to OUTSIDE (no egress rule) must fail, and a name
-# must still resolve (DNS egress under default-deny).
-# Environment: ECHO_SERVICE, ECHO_PORT, DENIED_PORT, OUTSIDE ("address port"), EXTERNAL_NAME.
+# must still resolve (DNS egress under default-deny). A declared app's own rules are checked by policies-app.sh, in
+# a Job of its own (APP_RULE_JOB), or skipped for the reason in APP_RULE_SKIP.
+# Environment: ECHO_SERVICE, ECHO_PORT, DENIED_PORT, OUTSIDE ("address port"), EXTERNAL_NAME, APP_RULE_JOB,
+# APP_RULE_SKIP.
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,5 +33,11 @@ result "policies egress to $outside_address:$outside_port without a rule" "refus
 
 seen="$(words "$(lookup "$EXTERNAL_NAME" A)")"
 result "policies dns under default-deny" "an address for $EXTERNAL_NAME" "$seen" "$(is test "$seen" != none)"
+
+if [ -n "$APP_RULE_SKIP" ]; then
+  skip "policies app rule" "$APP_RULE_SKIP"
+else
+  printf 'see  policies app rule: checked by Job %s\n' "$APP_RULE_JOB"
+fi
 
 finish

@@ -21,14 +21,17 @@ describe("Verify on the offline engine", () => {
       "site-verify-certificates",
       "site-verify-dns",
       "site-verify-edge",
+      "site-verify-edge-ipv6",
       "site-verify-pods",
       "site-verify-policies",
+      "site-verify-policies-app",
+      "site-verify-policies-app-server",
     ]);
     const provider = byName(run, "site-k3s-provider").urn;
     for (const j of jobs) {
       assert.ok(j.dependsOn.includes(objects.urn), j.name);
       assert.equal(j.provider, provider);
-      assert.match(String((j.inputs.metadata as { name: string }).name), /^verify-[a-z]+-[0-9a-f]{10}$/);
+      assert.match(String((j.inputs.metadata as { name: string }).name), /^verify-[a-z0-9-]+-[0-9a-f]{10}$/);
     }
   });
 
@@ -40,6 +43,12 @@ describe("Verify on the offline engine", () => {
     const targets = env.find((e) => e.name === "LB_TARGETS")!.value;
     assert.match(targets, /^\d+\.\d+\.\d+\.\d+$/);
     assert.ok(lb, "prod has a load balancer");
+    // Its IPv6, from the host network: the pods of a Hetzner cluster have no IPv6.
+    const edge6 = byName(run, "site-verify-edge-ipv6");
+    const spec6 = (edge6.inputs.spec as any).template.spec;
+    assert.equal(spec6.hostNetwork, true);
+    assert.match(spec6.containers[0].env.find((e: { name: string }) => e.name === "LB_TARGETS").value, /^[0-9a-f:]+$/);
+    assert.deepEqual(spec6.containers[0].command, ["bash", "/verify/edge.sh"]);
   });
 
   it("registers nothing of the checks with verify: false", async () => {

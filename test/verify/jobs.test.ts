@@ -88,6 +88,61 @@ describe("verifyPlan", () => {
     assert.equal(edge.NODE_TARGETS.split(" ").length, 5);
   });
 
+  it("tries a Hetzner load balancer's IPv6 from the host network, with nothing else granted, and its IPv4 from a pod", () => {
+    const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7", "2001:db8:7::1"] });
+    assert.equal(envOf(plan.jobs.edge).LB_TARGETS, "198.51.100.7");
+    const edge6 = plan.jobs["edge-ipv6"]!;
+    assert.equal(edge6.metadata.name, `verify-edge-ipv6-${plan.digest}`);
+    assert.deepEqual(envOf(edge6), { NODE_TARGETS: "", PROXY_PROTOCOL: "0", LB_TARGETS: "2001:db8:7::1", LB_SERVICE: "" });
+    const pod = (edge6.spec as any).template.spec;
+    assert.equal(pod.hostNetwork, true);
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.serviceAccountName, "verify-edge");
+    assert.deepEqual(pod.containers[0].securityContext.capabilities, { drop: ["ALL"] });
+    assert.equal(pod.containers[0].securityContext.runAsNonRoot, true);
+    assert.deepEqual(privilegedProblems([edge6] as never), []);
+    // The pod's egress policy names the IPv4 only: the IPv6 never leaves a pod.
+    const egress = policy(plan.objects, VERIFY_NAMESPACE, "verify-edge-to-nginx").egress[0].to.map((p: any) => p.ipBlock?.cidr);
+    assert.ok(egress.includes("198.51.100.7/32"));
+    assert.equal(egress.includes("2001:db8:7::1/128"), false);
+    // A home site's pods reach IPv6 themselves (dual-stack) or not at all: no host-network Job there.
+    assert.equal(verifyPlan({ config: home() }).jobs["edge-ipv6"], undefined);
+  });
+
+  it("reads nginx's log on a Hetzner site with the PROXY protocol: list pods and get their logs in nginx's namespace only", () => {
+    const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
+    const edge = envOf(plan.jobs.edge);
+    assert.equal(edge.LOG_NAMESPACE, NGINX.namespace);
+    assert.equal(decodeURIComponent(edge.LOG_SELECTOR), "app.kubernetes.io/name=nginx-ingress,app.kubernetes.io/part-of=k3s-sites");
+    assert.equal(edge.LOG_CONTAINER, NGINX.name);
+    assert.equal(edge.LB_PRIVATE_IP, "10.0.0.10");
+    assert.equal(edge.LOG_SKIP, "");
+    const roles = plan.objects.filter((o) => o.kind === "Role" || o.kind === "ClusterRole");
+    const logs = roles.find((o) => o.metadata.name === "k3s-sites-verify-log-reader")!;
+    assert.equal(logs.metadata.namespace, NGINX.namespace);
+    assert.deepEqual(logs.rules, [
+      { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+      { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+    ]);
+    const bound = plan.objects.find((o) => o.kind === "RoleBinding" && o.metadata.name === "k3s-sites-verify-log-reader")!;
+    assert.deepEqual(bound.subjects, [{ kind: "ServiceAccount", name: "verify-edge", namespace: VERIFY_NAMESPACE }]);
+    // The token reaches the API: the edge pod's egress includes the servers on 6443.
+    const egress = policy(plan.objects, VERIFY_NAMESPACE, "verify-edge-to-nginx").egress;
+    assert.deepEqual(egress[1].ports, [{ protocol: "TCP", port: 6443 }]);
+
+    // Without the PROXY protocol, or with a log format of the user's, the check says why it does not run.
+    const sections = hetznerSections() as Record<string, any>;
+    for (const [ingress, reason] of [
+      [{ proxyProtocol: false }, /^ingress\.proxyProtocol is false/],
+      [{ config: { "log-format": "$request" } }, /^ingress\.config sets log-format/],
+    ] as const) {
+      const off = verifyPlan({ config: parseSiteConfig({ ...sections, ingress }), loadBalancerAddresses: ["198.51.100.7"] });
+      assert.match(envOf(off.jobs.edge).LOG_SKIP, reason);
+      assert.equal(envOf(off.jobs.edge).LOG_NAMESPACE, "");
+      assert.equal(off.objects.some((o) => o.metadata.name === "k3s-sites-verify-log-reader"), false);
+    }
+  });
+
   it("asks a home site's Cilium LoadBalancer Service for its address, with get on that Service only", () => {
     const sections = sshSections() as Record<string, any>;
     const config = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });
@@ -139,7 +194,7 @@ describe("verifyPlan", () => {
       { apiGroups: ["cert-manager.io"], resources: ["clusterissuers"], resourceNames: ["letsencrypt-staging", "letsencrypt-prod"], verbs: ["get"] },
     ]);
     const tokens = objects.filter((o) => o.kind === "ServiceAccount" && o.automountServiceAccountToken === true).map((o) => o.metadata.name);
-    assert.deepEqual(tokens, ["verify-certificates"]);
+    assert.deepEqual(tokens, ["verify-edge", "verify-certificates"], "the edge check reads nginx's log on Hetzner");
     assert.deepEqual(privilegedProblems(objects as never), []);
   });
 });

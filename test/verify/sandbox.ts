@@ -1,10 +1,11 @@
 /**
  * Runs a verification script (src/verify/*.sh) with stub network tools on PATH: dig answers from a table of
  * names, nc connects to the listed address and port pairs only (anything else times out), curl answers HTTP
- * from a table of URLs and Kubernetes API GETs from JSON files. jq and the shell are the machine's own.
+ * from a table of URLs and Kubernetes API GETs from JSON files, socat listens (until told to stop, or refuses to
+ * bind) and records the answer its SYSTEM command gives. jq and the shell are the machine's own.
  */
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, closeSync, mkdirSync, openSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ROOT } from "../helpers";
@@ -61,6 +62,20 @@ exit 0
   sleep: `#!/bin/sh
 echo "sleep $*" >> "$STUB_DIR/calls"
 `,
+  // A listener named FAMILY:PORT (TCP4:8080): refuses to bind when listed in refuse, else records the answer of
+  // its SYSTEM command and listens until stop-FAMILY:PORT (which it then removes: one stop, one listener) or
+  // stop-all exists.
+  socat: `#!/bin/sh
+echo "socat $*" >> "$STUB_DIR/calls"
+spec="$1"; family="\${spec%%-LISTEN:*}"; port="\${spec#*-LISTEN:}"; port="\${port%%,*}"; name="$family:$port"
+if grep -qx "$name" "$STUB_DIR/refuse" 2>/dev/null; then
+  echo "socat E bind(5, {AF=$family [::]:$port}): Address already in use" >&2; exit 1
+fi
+case "$2" in SYSTEM:*) echo "answer $name $(sh -c "\${2#SYSTEM:}")" >> "$STUB_DIR/calls" ;; esac
+while [ ! -e "$STUB_DIR/stop-$name" ] && [ ! -e "$STUB_DIR/stop-all" ]; do command -p sleep 0.05; done
+rm -f "$STUB_DIR/stop-$name"
+exit 0
+`,
 };
 
 export interface Network {
@@ -70,8 +85,10 @@ export interface Network {
   readonly tcp?: readonly string[];
   /** `url server [proxy]` lines: what curl gets an answer from (`proxy`: only with a PROXY header). */
   readonly http?: readonly string[];
-  /** API path (`/apis/...`) -> the JSON object the API server returns. */
+  /** API path (`/apis/...`, with its query) -> the JSON object (or, as a string, the text) the API server returns. */
   readonly api?: Readonly<Record<string, unknown>>;
+  /** `FAMILY:PORT` listeners (`TCP6:8080`) socat cannot bind. */
+  readonly refuse?: readonly string[];
 }
 
 export interface ScriptRun {
@@ -89,7 +106,8 @@ export const SANDBOX_SKIP: string | undefined = (() => {
   return undefined;
 })();
 
-export function runCheck(script: string, env: Readonly<Record<string, string>>, network: Network): ScriptRun {
+/** The sandbox's folder: the stubs in bin/, the network's tables, the calls file and a service account. */
+function sandbox(network: Network): { dir: string; bin: string; sa: string } {
   const dir = mkdtempSync(join(tmpdir(), "verify-"));
   try {
     const bin = join(dir, "bin");
@@ -104,12 +122,26 @@ export function runCheck(script: string, env: Readonly<Record<string, string>>, 
     writeFileSync(join(dir, "calls"), "");
     mkdirSync(join(dir, "api"));
     for (const [path, body] of Object.entries(network.api ?? {})) {
-      writeFileSync(join(dir, "api", `${path.slice(1).replaceAll("/", "_")}.json`), JSON.stringify(body));
+      // A string is sent as it is (a pod's log), anything else as JSON.
+      writeFileSync(join(dir, "api", `${path.slice(1).replaceAll("/", "_")}.json`), typeof body === "string" ? body : JSON.stringify(body));
     }
     const sa = join(dir, "sa");
     mkdirSync(sa);
     writeFileSync(join(sa, "token"), "stub-token");
     writeFileSync(join(sa, "ca.crt"), "stub-ca");
+    writeFileSync(join(dir, "refuse"), (network.refuse ?? []).join("\n") + "\n");
+    return { dir, bin, sa };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+const callsOf = (dir: string) => readFileSync(join(dir, "calls"), "utf8").split("\n").filter((l) => l !== "");
+
+export function runCheck(script: string, env: Readonly<Record<string, string>>, network: Network): ScriptRun {
+  const { dir, bin, sa } = sandbox(network);
+  try {
     const path = join(ROOT, "src/verify", script);
     const result = spawnSync("bash", [path], {
       cwd: dirname(path),
@@ -117,9 +149,85 @@ export function runCheck(script: string, env: Readonly<Record<string, string>>, 
       encoding: "utf8",
       timeout: 20_000,
     });
-    const calls = readFileSync(join(dir, "calls"), "utf8").split("\n").filter((l) => l !== "");
-    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls };
+    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls: callsOf(dir) };
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A script that keeps running (a server), seen while it runs. */
+export interface Server {
+  /** The stub calls so far. */
+  calls(): string[];
+  /** Whether the script is still running. */
+  running(): boolean;
+  /** Makes one stub listener stop, as a socat that dies or, without fork, has served its connection: `TCP6:8080`. */
+  stop(listener: string): void;
+  /** Waits until the condition holds, polling; throws after `ms`. */
+  until(what: string, condition: () => boolean, ms?: number): Promise<void>;
+  /** The script's end: its status and output. */
+  readonly exited: Promise<{ status: number | null; stdout: string; stderr: string }>;
+}
+
+/**
+ * Starts a server script in the sandbox, hands it to `body`, then stops every stub listener, kills what is left of
+ * the script's process group and removes the folder, whatever `body` did.
+ */
+export async function serveCheck<T>(
+  script: string,
+  env: Readonly<Record<string, string>>,
+  network: Network,
+  body: (server: Server) => Promise<T>,
+): Promise<T> {
+  const { dir, bin } = sandbox(network);
+  // Output to files, not pipes: the script's background listeners outlive it and would hold a pipe open.
+  const out = openSync(join(dir, "stdout"), "w");
+  const err = openSync(join(dir, "stderr"), "w");
+  const child = spawn("bash", [join(ROOT, "src/verify", script)], {
+    cwd: join(ROOT, "src/verify"),
+    env: { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, STUB_DIR: dir, ...env },
+    detached: true,
+    stdio: ["ignore", out, err],
+  });
+  closeSync(out);
+  closeSync(err);
+  let done = false;
+  const ended = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("exit", (status) => {
+      done = true;
+      resolve({ status, stdout: readFileSync(join(dir, "stdout"), "utf8"), stderr: readFileSync(join(dir, "stderr"), "utf8") });
+    }),
+  );
+  const exited = Promise.race([
+    ended,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${script} did not exit within 10 s`)), 10_000).unref()),
+  ]);
+  exited.catch(() => undefined); // a body that never awaits it does not fail on it
+  const until = async (what: string, condition: () => boolean, ms = 10_000) => {
+    const end = Date.now() + ms;
+    while (!condition()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; calls: ${callsOf(dir).join(" | ")}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const server: Server = {
+    calls: () => callsOf(dir),
+    running: () => !done,
+    stop: (listener) => writeFileSync(join(dir, `stop-${listener}`), ""),
+    until,
+    exited,
+  };
+  try {
+    return await body(server);
+  } finally {
+    writeFileSync(join(dir, "stop-all"), "");
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2_000))]);
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // the group is gone already
+    }
+    await new Promise((r) => setTimeout(r, 100)); // the stubs see stop-all and end; then the folder goes
     rmSync(dir, { recursive: true, force: true });
   }
 }

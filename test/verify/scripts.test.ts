@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { shellcheck } from "../support/shellcheck";
 import { ROOT } from "../helpers";
-import { SANDBOX_SKIP, runCheck } from "./sandbox";
+import { SANDBOX_SKIP, runCheck, serveCheck } from "./sandbox";
 
 const DIR = join(ROOT, "src/verify");
 
@@ -57,7 +57,15 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     assert.match(cut.stdout, /^ok   pods ipv4 to b/m);
   });
 
-  const policyEnv = { ECHO_SERVICE: ECHO, ECHO_PORT: "8080", DENIED_PORT: "8081", OUTSIDE: "1.1.1.1 443", EXTERNAL_NAME: "kubernetes.io" };
+  const policyEnv = {
+    ECHO_SERVICE: ECHO,
+    ECHO_PORT: "8080",
+    DENIED_PORT: "8081",
+    OUTSIDE: "1.1.1.1 443",
+    EXTERNAL_NAME: "kubernetes.io",
+    APP_RULE_JOB: "",
+    APP_RULE_SKIP: "the site declares no app (networkPolicies.apps)",
+  };
   const policyDns = [`${ECHO} A 10.42.0.5`, "kubernetes.io A 147.75.40.148"];
 
   it("policies.sh passes when the policies hold, and fails when a port without a rule, or the outside, answers", () => {
@@ -106,6 +114,133 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     const pending = runCheck("edge.sh", env, { http, api: { [path]: { status: { loadBalancer: {} } } } });
     assert.equal(pending.status, 1);
     assert.match(pending.stdout, /^FAIL edge nginx-ingress\/nginx-ingress address: expected an address assigned, saw none$/m);
+  });
+
+  const echoEnv = { NODE_NAME: "worker-1", ECHO_PORT: "8080", DENIED_PORT: "8081", FAMILIES: "4 6" };
+  const listeners = (calls: string[]) => calls.filter((c) => c.startsWith("socat ")).sort();
+
+  it("echo.sh listens on both ports over both families, answers with the node's name, and exits 1 when one listener stops", async () => {
+    await serveCheck("echo.sh", echoEnv, {}, async (server) => {
+      await server.until("four listeners", () => server.calls().filter((c) => c.startsWith("answer ")).length === 4);
+      assert.deepEqual(listeners(server.calls()), [
+        "socat TCP4-LISTEN:8080,fork,reuseaddr SYSTEM:echo worker-1",
+        "socat TCP4-LISTEN:8081,fork,reuseaddr SYSTEM:echo worker-1",
+        "socat TCP6-LISTEN:8080,fork,reuseaddr,ipv6only=1 SYSTEM:echo worker-1",
+        "socat TCP6-LISTEN:8081,fork,reuseaddr,ipv6only=1 SYSTEM:echo worker-1",
+      ]);
+      // What a client reads (pods.sh takes the first line): the node's name, on every listener.
+      assert.deepEqual(
+        server.calls().filter((c) => c.startsWith("answer ")).sort(),
+        ["answer TCP4:8080 worker-1", "answer TCP4:8081 worker-1", "answer TCP6:8080 worker-1", "answer TCP6:8081 worker-1"],
+      );
+      assert.equal(server.running(), true, "serves while its listeners do");
+      // The IPv6 listener dies: the pod must end (so the DaemonSet restarts it), not serve IPv4 only.
+      server.stop("TCP6:8080");
+      const end = await server.exited;
+      assert.equal(end.status, 1);
+      assert.match(end.stdout, /^FAIL echo TCP6 port 8080 on worker-1: expected a listener, saw it stop with status 0$/m);
+    });
+  });
+
+  it("echo.sh exits 1 at once when a listener cannot bind, and listens over IPv4 only on a single-stack site", async () => {
+    await serveCheck("echo.sh", echoEnv, { refuse: ["TCP6:8081"] }, async (server) => {
+      const end = await server.exited;
+      assert.equal(end.status, 1);
+      assert.match(end.stdout, /^FAIL echo TCP6 port 8081 on worker-1: expected a listener, saw it stop with status 1$/m);
+      assert.match(end.stderr, /Address already in use/);
+    });
+    await serveCheck("echo.sh", { ...echoEnv, FAMILIES: "4" }, {}, async (server) => {
+      await server.until("two listeners", () => server.calls().filter((c) => c.startsWith("answer ")).length === 2);
+      assert.deepEqual(listeners(server.calls()), [
+        "socat TCP4-LISTEN:8080,fork,reuseaddr SYSTEM:echo worker-1",
+        "socat TCP4-LISTEN:8081,fork,reuseaddr SYSTEM:echo worker-1",
+      ]);
+      assert.equal(server.running(), true);
+    });
+  });
+
+  it("edge.sh tries IPv6 load-balancer addresses in brackets, a LoadBalancer Service's too, and fails when one does not answer", () => {
+    // The Hetzner host-network Job: the load balancer's IPv6 only.
+    const env6 = { NODE_TARGETS: "", PROXY_PROTOCOL: "0", LB_TARGETS: "2001:db8:7::1", LB_SERVICE: "" };
+    const good = runCheck("edge.sh", env6, { http: ["http://[2001:db8:7::1]/ nginx"] });
+    assert.equal(good.status, 0, good.stdout);
+    assert.match(good.stdout, /^ok   edge load balancer \[2001:db8:7::1\]:80: expected an answer from nginx, saw nginx$/m);
+    const down = runCheck("edge.sh", env6, { http: [] });
+    assert.equal(down.status, 1);
+    assert.match(down.stdout, /^FAIL edge load balancer \[2001:db8:7::1\]:80: expected an answer from nginx, saw no answer/m);
+    // No IPv6 known: said, not failed.
+    const none = runCheck("edge.sh", { ...env6, LB_TARGETS: "" }, {});
+    assert.equal(none.status, 0);
+    assert.match(none.stdout, /^skip edge: no address to try/m);
+
+    // A dual-stack LoadBalancer Service: both of its addresses.
+    const env = { NODE_TARGETS: "192.168.1.10", PROXY_PROTOCOL: "0", LB_TARGETS: "", LB_SERVICE: "nginx-ingress/nginx-ingress" };
+    const api = {
+      "/api/v1/namespaces/nginx-ingress/services/nginx-ingress": {
+        status: { loadBalancer: { ingress: [{ ip: "192.168.1.240" }, { ip: "fd00:1::240" }] } },
+      },
+    };
+    const both = runCheck("edge.sh", env, { api, http: ["http://192.168.1.10/ nginx", "http://192.168.1.240/ nginx", "http://[fd00:1::240]/ nginx"] });
+    assert.equal(both.status, 0, both.stdout);
+    assert.match(both.stdout, /^ok   edge nginx-ingress\/nginx-ingress address: expected an address assigned, saw 192.168.1.240 fd00:1::240$/m);
+    assert.match(both.stdout, /^ok   edge load balancer \[fd00:1::240\]:80/m);
+    const v6down = runCheck("edge.sh", env, { api, http: ["http://192.168.1.10/ nginx", "http://192.168.1.240/ nginx"] });
+    assert.equal(v6down.status, 1);
+    assert.match(v6down.stdout, /^FAIL edge load balancer \[fd00:1::240\]:80/m);
+  });
+
+  const logEnv = {
+    NODE_TARGETS: "",
+    PROXY_PROTOCOL: "1",
+    LB_TARGETS: "198.51.100.7",
+    LB_SERVICE: "",
+    LOG_NAMESPACE: "nginx-ingress",
+    LOG_SELECTOR: "app.kubernetes.io%2Fname%3Dnginx-ingress",
+    LOG_CONTAINER: "nginx-ingress",
+    LB_PRIVATE_IP: "10.0.0.10",
+    LOG_TIMEOUT: "10",
+    INTERVAL: "5",
+    LOG_SKIP: "",
+    HOSTNAME: "verify-edge-0123456789-x7k2p",
+  };
+  const pods = {
+    items: [
+      { metadata: { name: "nginx-ingress-4bq9z", ownerReferences: [{ kind: "DaemonSet", name: "nginx-ingress" }] } },
+      // The policies check's stand-in for nginx has nginx's labels: not a log to read.
+      { metadata: { name: "verify-policies-app-0123456789-abcde", ownerReferences: [{ kind: "Job", name: "verify-policies-app-0123456789" }] } },
+    ],
+  };
+  const logApi = (line: string) => ({
+    "/api/v1/namespaces/nginx-ingress/pods?labelSelector=app.kubernetes.io%2Fname%3Dnginx-ingress": pods,
+    "/api/v1/namespaces/nginx-ingress/pods/nginx-ingress-4bq9z/log?container=nginx-ingress&sinceSeconds=600":
+      `10.0.0.10 - - [02/Dec/2026:03:00:00 +0000] "GET / HTTP/1.1" 404 153 "-" "curl/8.17.0" "-"\n${line}\n`,
+  });
+  const marked = (client: string) =>
+    `${client} - - [02/Dec/2026:03:00:01 +0000] "GET /k3s-sites-verify/verify-edge-0123456789-x7k2p HTTP/1.1" 404 153 "-" "curl/8.17.0" "-"`;
+  const lbHttp = ["http://198.51.100.7/ nginx"];
+
+  it("edge.sh finds its marked request in nginx's log with the client's address from the PROXY header", () => {
+    const good = runCheck("edge.sh", logEnv, { http: lbHttp, api: logApi(marked("203.0.113.50")) });
+    assert.equal(good.status, 0, good.stdout);
+    assert.match(
+      good.stdout,
+      /^ok   edge client address from the PROXY header \(GET \/k3s-sites-verify\/verify-edge-0123456789-x7k2p via 198\.51\.100\.7\): expected a client address other than the load balancer's 10\.0\.0\.10 in nginx's log, saw 203\.0\.113\.50$/m,
+    );
+    assert.ok(good.calls.includes("curl -sS -m 5 -o /dev/null http://198.51.100.7/k3s-sites-verify/verify-edge-0123456789-x7k2p"));
+    assert.equal(good.calls.filter((c) => c.includes("verify-policies-app")).length, 0, "reads the DaemonSet's pods only");
+  });
+
+  it("edge.sh fails when nginx logged the load balancer's own address (PROXY header not used), or did not log the request", () => {
+    const ignored = runCheck("edge.sh", logEnv, { http: lbHttp, api: logApi(marked("10.0.0.10")) });
+    assert.equal(ignored.status, 1);
+    assert.match(ignored.stdout, /^FAIL edge client address from the PROXY header .*saw 10\.0\.0\.10$/m);
+    const missing = runCheck("edge.sh", logEnv, { http: lbHttp, api: logApi("") });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stdout, /^FAIL edge client address from the PROXY header .*saw no log line for the request$/m);
+    assert.equal(missing.calls.filter((c) => c.startsWith("sleep")).length, 2, "polled the log until LOG_TIMEOUT");
+    const skipped = runCheck("edge.sh", { ...logEnv, LOG_NAMESPACE: "", LOG_SKIP: "ingress.proxyProtocol is false: the load balancer sends no PROXY header" }, { http: lbHttp });
+    assert.equal(skipped.status, 0, skipped.stdout);
+    assert.match(skipped.stdout, /^skip edge client address from the PROXY header: ingress\.proxyProtocol is false/m);
   });
 
   const ready = (status: string) => ({ status: { conditions: [{ type: "Ready", status }] } });
