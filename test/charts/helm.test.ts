@@ -34,6 +34,9 @@ describe("helm from the lockfile", () => {
         assert.equal(out.helm.path, join(cache, "k3s-sites", `helm-${HELM_PACKAGE.helmVersion}`, "helm"));
         assert.equal(out.helm.version, HELM_PACKAGE.helmVersion);
         assert.match(out.helm.version, /^v3\./);
+        // findHelm takes the version from the digest it checked: the binary says the same.
+        const said = execFileSync(out.helm.path, ["version", "--short"], { encoding: "utf8" }).trim();
+        assert.equal(said.split("+")[0], HELM_PACKAGE.helmVersion);
         assert.equal(out.helm.source, `npm ${HELM_PACKAGE.name}@${HELM_PACKAGE.version}`);
         assert.equal(statSync(out.helm.path).mode & 0o111, 0o111);
       } finally {
