@@ -33,7 +33,8 @@ function planOnce(stackFile: string, out: string, report: string): Run {
   const started = process.hrtime.bigint();
   const child = spawnSync(
     process.execPath,
-    ["--import", "tsx", "--import", join(ROOT, "plan/bench/report-usage.ts"), join(ROOT, "plan/cli.ts"), "--stack-file", stackFile, "--out", out],
+    // As `npm run plan` (package.json): the plan's own TypeScript loader, then the usage report (TypeScript too).
+    ["--require", join(ROOT, "plan/register.js"), "--require", join(ROOT, "plan/bench/report-usage.ts"), join(ROOT, "plan/cli.ts"), "--stack-file", stackFile, "--out", out],
     { cwd: ROOT, env: { ...process.env, BENCH_REPORT: report }, encoding: "utf8" },
   );
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
