@@ -19,14 +19,17 @@ if (!process.env.PLAN_STACK_TRACES) {
 export const planStackTraces = Boolean(process.env.PLAN_STACK_TRACES);
 
 /**
- * Modules @pulumi/pulumi 3.248.0 loads eagerly for closure serialization (runtime/closure: `typescript` through
- * typescript-shim.js, `@npmcli/arborist` in codePaths.js), which the program never uses: a third of the time
- * before the first resource. They load on first use instead. Both are reached as `ns.member` after __importStar,
- * which returns a module that says `__esModule` as it is, so a proxy that loads on first other access is enough.
+ * Modules @pulumi/pulumi 3.248.0 loads eagerly and the program never uses: for closure serialization
+ * (runtime/closure: `typescript` through typescript-shim.js, `@npmcli/arborist` in codePaths.js), a third of the time
+ * before the first resource; and the Automation API (index.js: `require("./automation")`, only required there), with
+ * its workspace, its gRPC services and their protobuf descriptors. They load on first use instead. All are reached as
+ * `ns.member` after __importStar, which returns a module that says `__esModule` as it is, so a proxy that loads on
+ * first other access is enough.
  */
 const LAZY: Readonly<Record<string, RegExp>> = {
   typescript: /[/\\]@pulumi[/\\]pulumi[/\\]typescript-shim\.js$/,
   "@npmcli/arborist": /[/\\]@pulumi[/\\]pulumi[/\\]runtime[/\\]closure[/\\]codePaths\.js$/,
+  "./automation": /[/\\]@pulumi[/\\]pulumi[/\\]index\.js$/,
 };
 
 export function lazyModule(load: () => any): unknown {
