@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { planNodeArgs } from "../../scripts/bench";
 import { ROOT } from "../helpers";
 
 const REGISTER = join(ROOT, "plan", "register.js");
@@ -18,9 +19,18 @@ function run(cache: string, args: string[], cwd = ROOT): { status: number | null
 }
 
 describe("the plan's TypeScript loader", () => {
-  it("is what npm run plan runs the plan with", () => {
+  it("is what npm run plan and the bench run the plan with, with young-generation space for the plan's garbage", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    assert.equal(pkg.scripts.plan, "node --require ./plan/register.js plan/cli.ts");
+    assert.equal(pkg.scripts.plan, "node --max-semi-space-size=64 --require ./plan/register.js plan/cli.ts");
+    assert.deepEqual(planNodeArgs(pkg.scripts.plan), [
+      "--max-semi-space-size=64",
+      "--require",
+      "./plan/register.js",
+      "--require",
+      "./plan/bench/report-usage.ts",
+      "plan/cli.ts",
+    ]);
+    assert.throws(() => planNodeArgs("tsx plan/cli.ts"), /scripts\.plan is "tsx plan\/cli\.ts": the bench expects "node <options> plan\/cli\.ts"/);
   });
 
   it("loads the program without tsx: no tsx module, no ES-module lexer on node_modules", () => {
