@@ -18,6 +18,7 @@ import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "../engine";
 import type { Helm } from "./helm";
+import { cachedDocs, chartDigest, storeDocs } from "./render-cache";
 import { vendoredChart } from "./vendored";
 
 export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
@@ -144,7 +145,10 @@ function usesApiVersions(dir: string): boolean {
 }
 
 interface RenderJob {
+  /** Within the process. */
   readonly key: string;
+  /** Across plans (render-cache.ts): also the chart folder's content and helm's version. */
+  readonly diskKey: string;
   readonly dir: string;
   readonly args: (workDir: string) => string[];
   readonly env: (workDir: string) => NodeJS.ProcessEnv;
@@ -155,8 +159,10 @@ function renderJob(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?:
   // A chart whose templates never read the API versions renders the same whatever they are.
   const usedCaps = usesApiVersions(dir) ? caps : { ...caps, apiVersions: [] };
   const key = createHash("sha256").update(JSON.stringify([helm.path, dir, spec, usedCaps])).digest("hex");
+  const diskKey = createHash("sha256").update(JSON.stringify([key, helm.version, helm.source, chartDigest(dir)])).digest("hex");
   return {
     key,
+    diskKey,
     dir,
     args: (workDir) => helmArgs(spec, dir, caps, workDir),
     // No repository, registry or plugin is read from the user's helm setup.
@@ -174,7 +180,7 @@ const HELM_OUTPUT = { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 } as const;
 /** Renders one chart; the same inputs render once per process. Throws with helm's message on a failed render. */
 export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?: string): RenderedChart {
   const job = renderJob(helm, spec, caps, chartsRoot);
-  const hit = cache.get(job.key);
+  const hit = cache.get(job.key) ?? fromDisk(spec, job);
   if (hit) return hit;
   const workDir = mkdtempSync(join(tmpdir(), "k3s-sites-helm-"));
   let out: string;
@@ -185,7 +191,7 @@ export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, cha
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-  const rendered = renderedOf(spec, job.dir, out);
+  const rendered = renderedOf(spec, job, out);
   cache.set(job.key, rendered);
   return rendered;
 }
@@ -200,7 +206,7 @@ export async function prerenderChart(helm: Helm, spec: ChartSpec, kubeVersion: s
   const dir = vendoredChart(spec.chart, spec.version);
   if (usesApiVersions(dir)) return;
   const job = renderJob(helm, spec, { kubeVersion, apiVersions: [] });
-  if (cache.has(job.key)) return;
+  if (cache.has(job.key) || fromDisk(spec, job)) return;
   const workDir = await mkdtemp(join(tmpdir(), "k3s-sites-helm-"));
   let out: string;
   try {
@@ -210,14 +216,28 @@ export async function prerenderChart(helm: Helm, spec: ChartSpec, kubeVersion: s
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-  if (!cache.has(job.key)) cache.set(job.key, renderedOf(spec, job.dir, out));
+  if (!cache.has(job.key)) cache.set(job.key, renderedOf(spec, job, out));
 }
 
-/** The chart's objects from helm's output, with the chart's namespace where the provider sets it; hooks apart. */
-function renderedOf(spec: ChartSpec, dir: string, out: string): RenderedChart {
+/** A render kept by an earlier plan, now in this process's cache too. */
+function fromDisk(spec: ChartSpec, job: RenderJob): RenderedChart | undefined {
+  const docs = cachedDocs(job.diskKey) as K8sObject[] | undefined;
+  if (!docs) return undefined;
+  const rendered = renderedFromDocs(spec, job.dir, docs);
+  cache.set(job.key, rendered);
+  return rendered;
+}
+
+function renderedOf(spec: ChartSpec, job: RenderJob, out: string): RenderedChart {
   const docs = parseAllDocuments(out)
     .map((d) => d.toJS() as K8sObject | null)
     .filter((d): d is K8sObject => d !== null && typeof d === "object" && typeof d.kind === "string");
+  storeDocs(job.diskKey, docs);
+  return renderedFromDocs(spec, job.dir, docs);
+}
+
+/** The chart's objects from helm's documents, with the chart's namespace where the provider sets it; hooks apart. */
+function renderedFromDocs(spec: ChartSpec, dir: string, docs: readonly K8sObject[]): RenderedChart {
   const crdScopes = new Map<string, string>();
   for (const d of docs) {
     if (d.kind !== "CustomResourceDefinition") continue;
