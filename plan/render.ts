@@ -87,6 +87,11 @@ export function yamlDoc(doc: unknown): string {
   return text;
 }
 
+/** Records the YAML of an object written before, by an earlier plan (plan/charts/render-cache.ts). */
+export function rememberYaml(doc: object, text: string): void {
+  yamlOf.set(doc, text);
+}
+
 /** Documents separated by `---`. */
 export function multiDoc(docs: readonly unknown[]): string {
   return docs.map(yamlDoc).join("---\n");

@@ -1,7 +1,8 @@
 /**
- * helm's parsed output kept between plans, by the digest of everything the render depends on: helm (its version and
- * where it came from, its path), the chart folder's every file, the spec (values, release, namespace) and the
- * capabilities the chart reads. A plan of an unchanged site then runs no helm and parses no YAML. At most
+ * helm's parsed output kept between plans, with the YAML the plan writes of each object, by the digest of everything
+ * they depend on: helm (its version and where it came from, its path), the chart folder's every file, the spec
+ * (values, release, namespace), the capabilities the chart reads and the YAML library's version. A plan of an
+ * unchanged site then runs no helm, and parses and writes no YAML for its charts. At most
  * RENDER_CACHE_ENTRIES files, the least recently used removed first; K3S_SITES_RENDER_CACHE=off turns it off.
  */
 import { createHash } from "node:crypto";
@@ -39,29 +40,36 @@ export function chartDigest(dir: string): string {
 
 const enabled = () => process.env.K3S_SITES_RENDER_CACHE !== "off";
 
-/** The documents stored under `key`, or undefined. */
-export function cachedDocs(key: string): unknown[] | undefined {
+export interface CachedRender {
+  /** helm's documents, parsed. */
+  readonly docs: unknown[];
+  /** The YAML of each object the plan writes of them, in order (objects, then hooks). */
+  readonly texts: string[];
+}
+
+/** The render stored under `key`, or undefined. */
+export function cachedRender(key: string): CachedRender | undefined {
   if (!enabled()) return undefined;
   const file = join(renderCacheDir(), `${key}.json`);
   try {
-    const docs = JSON.parse(readFileSync(file, "utf8")) as unknown;
-    if (!Array.isArray(docs)) return undefined;
+    const entry = JSON.parse(readFileSync(file, "utf8")) as Partial<CachedRender> | null;
+    if (!Array.isArray(entry?.docs) || !Array.isArray(entry.texts) || !entry.texts.every((t) => typeof t === "string")) return undefined;
     const now = new Date();
     utimesSync(file, now, now);
-    return docs;
+    return { docs: entry.docs, texts: entry.texts };
   } catch {
     return undefined;
   }
 }
 
 /**
- * Stores the documents under `key`, unless JSON would not give them back exactly (a value JSON has no form for).
- * Never fails the plan: a cache that cannot be written is skipped.
+ * Stores a render under `key`, unless JSON would not give its documents back exactly (a value JSON has no form
+ * for). Never fails the plan: a cache that cannot be written is skipped.
  */
-export function storeDocs(key: string, docs: readonly unknown[]): void {
+export function storeRender(key: string, render: CachedRender): void {
   if (!enabled()) return;
-  const text = JSON.stringify(docs);
-  if (!isDeepStrictEqual(JSON.parse(text), docs)) return;
+  const text = JSON.stringify(render);
+  if (!isDeepStrictEqual((JSON.parse(text) as CachedRender).docs, render.docs)) return;
   const dir = renderCacheDir();
   try {
     mkdirSync(dir, { recursive: true });

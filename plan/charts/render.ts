@@ -18,7 +18,8 @@ import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "../engine";
 import type { Helm } from "./helm";
-import { cachedDocs, chartDigest, storeDocs } from "./render-cache";
+import { cachedRender, chartDigest, storeRender } from "./render-cache";
+import { rememberYaml, yamlDoc } from "../render";
 import { vendoredChart } from "./vendored";
 
 export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
@@ -125,6 +126,8 @@ export function helmArgs(spec: ChartSpec, dir: string, caps: Capabilities, workD
 }
 
 const execFileAsync = promisify(execFile);
+/** Parses helm's output and writes the plan's YAML: part of what a kept render depends on. */
+const YAML_VERSION = (require("yaml/package.json") as { version: string }).version;
 const cache = new Map<string, RenderedChart>();
 const readsApiVersions = new Map<string, boolean>();
 
@@ -159,7 +162,7 @@ function renderJob(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?:
   // A chart whose templates never read the API versions renders the same whatever they are.
   const usedCaps = usesApiVersions(dir) ? caps : { ...caps, apiVersions: [] };
   const key = createHash("sha256").update(JSON.stringify([helm.path, dir, spec, usedCaps])).digest("hex");
-  const diskKey = createHash("sha256").update(JSON.stringify([key, helm.version, helm.source, chartDigest(dir)])).digest("hex");
+  const diskKey = createHash("sha256").update(JSON.stringify([key, helm.version, helm.source, chartDigest(dir), YAML_VERSION])).digest("hex");
   return {
     key,
     diskKey,
@@ -221,19 +224,28 @@ export async function prerenderChart(helm: Helm, spec: ChartSpec, kubeVersion: s
 
 /** A render kept by an earlier plan, now in this process's cache too. */
 function fromDisk(spec: ChartSpec, job: RenderJob): RenderedChart | undefined {
-  const docs = cachedDocs(job.diskKey) as K8sObject[] | undefined;
-  if (!docs) return undefined;
-  const rendered = renderedFromDocs(spec, job.dir, docs);
+  const kept = cachedRender(job.diskKey);
+  if (!kept) return undefined;
+  const rendered = renderedFromDocs(spec, job.dir, kept.docs as K8sObject[]);
+  const objects = writtenObjects(rendered);
+  if (objects.length !== kept.texts.length) return undefined;
+  objects.forEach((o, i) => rememberYaml(o, kept.texts[i]!));
   cache.set(job.key, rendered);
   return rendered;
+}
+
+/** The objects the plan writes of a render, in order: what it applies, then the hooks Chart v4 drops. */
+function writtenObjects(rendered: RenderedChart): K8sObject[] {
+  return [...rendered.objects, ...rendered.hooks.map((h) => h.object)];
 }
 
 function renderedOf(spec: ChartSpec, job: RenderJob, out: string): RenderedChart {
   const docs = parseAllDocuments(out)
     .map((d) => d.toJS() as K8sObject | null)
     .filter((d): d is K8sObject => d !== null && typeof d === "object" && typeof d.kind === "string");
-  storeDocs(job.diskKey, docs);
-  return renderedFromDocs(spec, job.dir, docs);
+  const rendered = renderedFromDocs(spec, job.dir, docs);
+  storeRender(job.diskKey, { docs, texts: writtenObjects(rendered).map(yamlDoc) });
+  return rendered;
 }
 
 /** The chart's objects from helm's documents, with the chart's namespace where the provider sets it; hooks apart. */
