@@ -17,6 +17,7 @@ import { diffStates, renderDiff } from "./diff";
 import { readPrevious, stateOfRun, type PreviousState } from "./diff-state";
 import { readStackFile, runProgram, stackNameOf } from "./engine";
 import { planCharts } from "./charts/plan";
+import { chartPrerender } from "./charts/prerender";
 import { renderFiles, summarize } from "./render";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
 import program = require("../index");
@@ -77,7 +78,12 @@ async function main(argv: string[]): Promise<number> {
       previousOutputs = previous.outputs;
     }
     stackConfig = readStackFile(stackFile, SECRET_KEYS);
-    run = await runProgram(stackConfig, program, { previousOutputs });
+    const prerender = chartPrerender(stackConfig);
+    try {
+      run = await runProgram(stackConfig, program, { previousOutputs, onResource: prerender.onResource });
+    } finally {
+      await prerender.settled();
+    }
   } catch (err) {
     if (pulumi.RunError.isInstance(err as Error) || pulumi.ResourceError.isInstance(err as Error)) {
       process.stderr.write(`${(err as Error).message}\n`);

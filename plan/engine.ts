@@ -282,7 +282,11 @@ function record(req: RegisterRequest, urns: UrnMap): RecordedResource {
 export async function runProgram(
   stackFile: StackFile,
   program: () => Promise<Record<string, unknown>>,
-  options: { readonly previousOutputs?: Readonly<Record<string, unknown>> } = {},
+  options: {
+    readonly previousOutputs?: Readonly<Record<string, unknown>>;
+    /** Called with each resource as it is registered (its inputs final, its urn not yet set). */
+    readonly onResource?: (resource: RecordedResource) => void;
+  } = {},
 ): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(stackFile.config, [...stackFile.secretKeys]);
   // "organization" is the organization of stacks on DIY backends (pulumi login --local, S3, ...).
@@ -304,6 +308,7 @@ export async function runProgram(
   monitor.registerResource = (req, cb) => {
     const entry = record(req, urns);
     resources.push(entry);
+    options.onResource?.(entry);
     return original(req, (err, res) => {
       if (res) {
         const mockUrn = (res as { getUrn(): string }).getUrn();

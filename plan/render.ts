@@ -21,8 +21,22 @@ function isKubernetesObject(r: RecordedResource): boolean {
   );
 }
 
-/** Every Kubernetes object the program would apply, in registration order. */
+const manifestsByRun = new WeakMap<ProgramRun, Record<string, unknown>[]>();
+
+/**
+ * Every Kubernetes object the program would apply, in registration order. The same array for the same run, so that
+ * each object is written to YAML once (see yamlDoc).
+ */
 export function manifestsOf(run: ProgramRun): Record<string, unknown>[] {
+  let objects = manifestsByRun.get(run);
+  if (!objects) {
+    objects = objectsOf(run);
+    manifestsByRun.set(run, objects);
+  }
+  return objects;
+}
+
+function objectsOf(run: ProgramRun): Record<string, unknown>[] {
   return run.resources.flatMap((r): Record<string, unknown>[] => {
     if (GROUP_TYPES.has(r.type)) return (r.inputs.objs as Record<string, unknown>[] | undefined) ?? [];
     if (!isKubernetesObject(r)) return [];
@@ -56,8 +70,31 @@ export function nodeScriptsOf(run: ProgramRun): Record<string, string> {
   return scripts;
 }
 
-function multiDoc(docs: readonly unknown[]): string {
-  return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+const yamlOf = new WeakMap<object, string>();
+
+/**
+ * One YAML document. Each object is written once per process: manifests.yaml repeats the program's objects and
+ * every chart's (also in charts/<release>.yaml), and writing YAML was a tenth of a 100-node plan. The plan never
+ * changes an object once recorded or rendered.
+ */
+export function yamlDoc(doc: unknown): string {
+  if (doc === null || typeof doc !== "object") return stringify(doc, { lineWidth: 0 });
+  let text = yamlOf.get(doc);
+  if (text === undefined) {
+    text = stringify(doc, { lineWidth: 0 });
+    yamlOf.set(doc, text);
+  }
+  return text;
+}
+
+/** Records the YAML of an object written before, by an earlier plan (plan/charts/render-cache.ts). */
+export function rememberYaml(doc: object, text: string): void {
+  yamlOf.set(doc, text);
+}
+
+/** Documents separated by `---`. */
+export function multiDoc(docs: readonly unknown[]): string {
+  return docs.map(yamlDoc).join("---\n");
 }
 
 /** File contents by path relative to the out directory. */

@@ -29,11 +29,24 @@ interface Run {
   maxRssMiB: number;
 }
 
+/**
+ * Node's arguments of `npm run plan` (package.json: `node <options> plan/cli.ts`), with the usage report loaded
+ * after them: the bench plans exactly as the command does.
+ */
+export function planNodeArgs(script: string): string[] {
+  const words = script.trim().split(/\s+/);
+  if (words[0] !== "node" || words[words.length - 1] !== "plan/cli.ts") {
+    throw new Error(`package.json scripts.plan is "${script}": the bench expects "node <options> plan/cli.ts"`);
+  }
+  return [...words.slice(1, -1), "--require", "./plan/bench/report-usage.ts", "plan/cli.ts"];
+}
+
 function planOnce(stackFile: string, out: string, report: string): Run {
+  const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { plan: string } }).scripts.plan;
   const started = process.hrtime.bigint();
   const child = spawnSync(
     process.execPath,
-    ["--import", "tsx", "--import", join(ROOT, "plan/bench/report-usage.ts"), join(ROOT, "plan/cli.ts"), "--stack-file", stackFile, "--out", out],
+    [...planNodeArgs(script), "--stack-file", stackFile, "--out", out],
     { cwd: ROOT, env: { ...process.env, BENCH_REPORT: report }, encoding: "utf8" },
   );
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -69,6 +82,13 @@ function main(): void {
       line(name, "plan-wall-median-s", median(results.map((r) => r.wallSeconds)).toFixed(2));
       line(name, "plan-cpu-median-s", median(results.map((r) => r.cpuSeconds)).toFixed(2));
       line(name, "plan-peak-rss-median-mib", median(results.map((r) => r.maxRssMiB)).toFixed(0));
+      if (site.nodes === 100) {
+        // Issue 15's targets for a 100-node plan: under 3 s and under 400 MB (MiB x 1.048576), medians.
+        const wall = median(results.map((r) => r.wallSeconds));
+        const mb = median(results.map((r) => r.maxRssMiB)) * 1.048576;
+        line(name, "target-plan-wall-under-3s", wall < 3 ? "pass" : `fail (${wall.toFixed(2)} s)`);
+        line(name, "target-plan-rss-under-400mb", mb < 400 ? "pass" : `fail (${mb.toFixed(0)} MB)`);
+      }
 
       const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as GraphResource[];
       const customs = resources.filter((r) => r.custom);
@@ -112,4 +132,4 @@ function main(): void {
   }
 }
 
-main();
+if (require.main === module) main();

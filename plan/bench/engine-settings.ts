@@ -19,14 +19,21 @@ if (!process.env.PLAN_STACK_TRACES) {
 export const planStackTraces = Boolean(process.env.PLAN_STACK_TRACES);
 
 /**
- * Modules @pulumi/pulumi 3.248.0 loads eagerly for closure serialization (runtime/closure: `typescript` through
- * typescript-shim.js, `@npmcli/arborist` in codePaths.js), which the program never uses: a third of the time
- * before the first resource. They load on first use instead. Both are reached as `ns.member` after __importStar,
- * which returns a module that says `__esModule` as it is, so a proxy that loads on first other access is enough.
+ * Modules @pulumi/pulumi 3.248.0 and @pulumi/kubernetes 4.34.2 load eagerly and the program never uses: for closure
+ * serialization (runtime/closure: `typescript` through typescript-shim.js, `@npmcli/arborist` and
+ * `normalize-package-data` in codePaths.js), a third of the time before the first resource; the Automation API
+ * (index.js: `require("./automation")`, only required there), with its workspace, its gRPC services and their
+ * protobuf descriptors; and `glob` for yaml.ConfigFile's file patterns (yaml/yaml.js; the program gives yaml/v2
+ * ConfigGroups their objects). They load on first use instead. All are reached as `ns.member` after __importStar or
+ * __importDefault, which return a module that says `__esModule` as it is, so a proxy that loads on first other
+ * access is enough.
  */
 const LAZY: Readonly<Record<string, RegExp>> = {
   typescript: /[/\\]@pulumi[/\\]pulumi[/\\]typescript-shim\.js$/,
   "@npmcli/arborist": /[/\\]@pulumi[/\\]pulumi[/\\]runtime[/\\]closure[/\\]codePaths\.js$/,
+  "./automation": /[/\\]@pulumi[/\\]pulumi[/\\]index\.js$/,
+  "normalize-package-data": /[/\\]@pulumi[/\\]pulumi[/\\]runtime[/\\]closure[/\\]codePaths\.js$/,
+  glob: /[/\\]@pulumi[/\\]kubernetes[/\\]yaml[/\\]yaml\.js$/,
 };
 
 export function lazyModule(load: () => any): unknown {

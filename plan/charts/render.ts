@@ -8,14 +8,18 @@
  * map over them, the server's version as the Kubernetes version and its discovered API versions; then every object
  * without a namespace that is not cluster-scoped gets the chart's namespace.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "../engine";
 import type { Helm } from "./helm";
+import { cachedRender, chartDigest, storeRender } from "./render-cache";
+import { rememberYaml, yamlDoc } from "../render";
 import { vendoredChart } from "./vendored";
 
 export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
@@ -121,6 +125,9 @@ export function helmArgs(spec: ChartSpec, dir: string, caps: Capabilities, workD
   return args;
 }
 
+const execFileAsync = promisify(execFile);
+/** Parses helm's output and writes the plan's YAML: part of what a kept render depends on. */
+const YAML_VERSION = (require("yaml/package.json") as { version: string }).version;
 const cache = new Map<string, RenderedChart>();
 const readsApiVersions = new Map<string, boolean>();
 
@@ -140,33 +147,109 @@ function usesApiVersions(dir: string): boolean {
   return uses;
 }
 
-/** Renders one chart; the same inputs render once per process. Throws with helm's message on a failed render. */
-export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?: string): RenderedChart {
+interface RenderJob {
+  /** Within the process. */
+  readonly key: string;
+  /** Across plans (render-cache.ts): also the chart folder's content and helm's version. */
+  readonly diskKey: string;
+  readonly dir: string;
+  readonly args: (workDir: string) => string[];
+  readonly env: (workDir: string) => NodeJS.ProcessEnv;
+}
+
+function renderJob(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?: string): RenderJob {
   const dir = vendoredChart(spec.chart, spec.version, chartsRoot);
   // A chart whose templates never read the API versions renders the same whatever they are.
   const usedCaps = usesApiVersions(dir) ? caps : { ...caps, apiVersions: [] };
   const key = createHash("sha256").update(JSON.stringify([helm.path, dir, spec, usedCaps])).digest("hex");
-  const hit = cache.get(key);
+  const diskKey = createHash("sha256").update(JSON.stringify([key, helm.version, helm.source, chartDigest(dir), YAML_VERSION])).digest("hex");
+  return {
+    key,
+    diskKey,
+    dir,
+    args: (workDir) => helmArgs(spec, dir, caps, workDir),
+    // No repository, registry or plugin is read from the user's helm setup.
+    env: (workDir) => ({ ...process.env, HELM_CACHE_HOME: join(workDir, "cache"), HELM_CONFIG_HOME: join(workDir, "config"), HELM_DATA_HOME: join(workDir, "data") }),
+  };
+}
+
+function renderFailed(spec: ChartSpec, err: unknown): Error {
+  const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+  return new Error(`helm template of ${spec.chart} ${spec.version} (release ${spec.release}) failed: ${stderr}`);
+}
+
+const HELM_OUTPUT = { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 } as const;
+
+/** Renders one chart; the same inputs render once per process. Throws with helm's message on a failed render. */
+export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?: string): RenderedChart {
+  const job = renderJob(helm, spec, caps, chartsRoot);
+  const hit = cache.get(job.key) ?? fromDisk(spec, job);
   if (hit) return hit;
   const workDir = mkdtempSync(join(tmpdir(), "k3s-sites-helm-"));
   let out: string;
   try {
-    out = execFileSync(helm.path, helmArgs(spec, dir, caps, workDir), {
-      encoding: "utf8",
-      maxBuffer: 256 * 1024 * 1024,
-      stdio: ["ignore", "pipe", "pipe"],
-      // No repository, registry or plugin is read from the user's helm setup.
-      env: { ...process.env, HELM_CACHE_HOME: join(workDir, "cache"), HELM_CONFIG_HOME: join(workDir, "config"), HELM_DATA_HOME: join(workDir, "data") },
-    });
+    out = execFileSync(helm.path, job.args(workDir), { ...HELM_OUTPUT, stdio: ["ignore", "pipe", "pipe"], env: job.env(workDir) });
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
-    throw new Error(`helm template of ${spec.chart} ${spec.version} (release ${spec.release}) failed: ${stderr}`);
+    throw renderFailed(spec, err);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+  const rendered = renderedOf(spec, job, out);
+  cache.set(job.key, rendered);
+  return rendered;
+}
+
+/**
+ * Renders a chart in the background, for renderChart to find done: the plan starts this as the program registers the
+ * Chart, so that helm works on the other core while the program goes on. Only a chart whose templates never read the
+ * API versions: the others wait for every CRD of the run. A failure is left for renderChart to report (it renders
+ * again and throws).
+ */
+export async function prerenderChart(helm: Helm, spec: ChartSpec, kubeVersion: string): Promise<void> {
+  const dir = vendoredChart(spec.chart, spec.version);
+  if (usesApiVersions(dir)) return;
+  const job = renderJob(helm, spec, { kubeVersion, apiVersions: [] });
+  if (cache.has(job.key) || fromDisk(spec, job)) return;
+  const workDir = await mkdtemp(join(tmpdir(), "k3s-sites-helm-"));
+  let out: string;
+  try {
+    out = (await execFileAsync(helm.path, job.args(workDir), { ...HELM_OUTPUT, env: job.env(workDir) })).stdout;
+  } catch {
+    return;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  if (!cache.has(job.key)) cache.set(job.key, renderedOf(spec, job, out));
+}
+
+/** A render kept by an earlier plan, now in this process's cache too. */
+function fromDisk(spec: ChartSpec, job: RenderJob): RenderedChart | undefined {
+  const kept = cachedRender(job.diskKey);
+  if (!kept) return undefined;
+  const rendered = renderedFromDocs(spec, job.dir, kept.docs as K8sObject[]);
+  const objects = writtenObjects(rendered);
+  if (objects.length !== kept.texts.length) return undefined;
+  objects.forEach((o, i) => rememberYaml(o, kept.texts[i]!));
+  cache.set(job.key, rendered);
+  return rendered;
+}
+
+/** The objects the plan writes of a render, in order: what it applies, then the hooks Chart v4 drops. */
+function writtenObjects(rendered: RenderedChart): K8sObject[] {
+  return [...rendered.objects, ...rendered.hooks.map((h) => h.object)];
+}
+
+function renderedOf(spec: ChartSpec, job: RenderJob, out: string): RenderedChart {
   const docs = parseAllDocuments(out)
     .map((d) => d.toJS() as K8sObject | null)
     .filter((d): d is K8sObject => d !== null && typeof d === "object" && typeof d.kind === "string");
+  const rendered = renderedFromDocs(spec, job.dir, docs);
+  storeRender(job.diskKey, { docs, texts: writtenObjects(rendered).map(yamlDoc) });
+  return rendered;
+}
+
+/** The chart's objects from helm's documents, with the chart's namespace where the provider sets it; hooks apart. */
+function renderedFromDocs(spec: ChartSpec, dir: string, docs: readonly K8sObject[]): RenderedChart {
   const crdScopes = new Map<string, string>();
   for (const d of docs) {
     if (d.kind !== "CustomResourceDefinition") continue;
@@ -184,9 +267,7 @@ export function renderChart(helm: Helm, spec: ChartSpec, caps: Capabilities, cha
     if (events) hooks.push({ object: obj, events });
     else objects.push(obj);
   }
-  const rendered = { spec, dir, objects, hooks };
-  cache.set(key, rendered);
-  return rendered;
+  return { spec, dir, objects, hooks };
 }
 
 /** `group/version` and `group/version/Kind` of every CRD among `objects`, as discovery lists them to helm. */

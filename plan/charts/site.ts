@@ -1,11 +1,10 @@
 /**
  * Every Chart a site installs, rendered: what `npm run plan` writes to charts/ and what the chart tests check.
  */
-import { stringify } from "yaml";
 import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../../src/config/load";
 import type { SiteConfig } from "../../src/config/site";
 import type { ProgramRun, StackFile } from "../engine";
-import { manifestsOf } from "../render";
+import { manifestsOf, multiDoc } from "../render";
 import { findHelm, type Helm } from "./helm";
 import { vendoredChart } from "./vendored";
 import { CHART_TYPE, chartSpecOf, crdApiVersions, renderChart, type Capabilities, type RenderedChart } from "./render";
@@ -16,8 +15,19 @@ export interface SiteCharts {
   readonly charts: readonly RenderedChart[];
 }
 
-/** The site's config as the program read it, from the same stack file. */
+const configs = new WeakMap<StackFile, SiteConfig>();
+
+/** The site's config as the program read it, from the same stack file (parsed once per stack file). */
 export function siteConfigOf(stackFile: StackFile): SiteConfig {
+  let config = configs.get(stackFile);
+  if (!config) {
+    config = parseConfigOf(stackFile);
+    configs.set(stackFile, config);
+  }
+  return config;
+}
+
+function parseConfigOf(stackFile: StackFile): SiteConfig {
   const raw: Record<string, unknown> = {};
   for (const key of SECTION_KEYS) {
     const value = stackFile.config[`${NAMESPACE}:${key}`];
@@ -54,10 +64,6 @@ export function renderSiteCharts(run: ProgramRun, config: SiteConfig, helm?: Hel
   const capabilities = { kubeVersion, apiVersions };
   const charts = apiVersions.length === base.length ? first : specs.map((s) => renderChart(helm, s, capabilities));
   return { helm, capabilities, charts };
-}
-
-function multiDoc(docs: readonly unknown[]): string {
-  return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
 }
 
 /**

@@ -34,11 +34,27 @@ describe("plan engine settings", () => {
     assert.equal(loads, 1);
   });
 
+  it("loads the modules the program never uses only when they are used", () => {
+    const script = [
+      'require("./plan/bench/engine-settings.ts");',
+      'const pulumi = require("@pulumi/pulumi");',
+      'require("@pulumi/kubernetes");',
+      "const loaded = (m) => Object.keys(require.cache).some((k) => k.includes(`/node_modules/${m}/`));",
+      "const names = ['typescript', '@npmcli/arborist', 'normalize-package-data', 'glob', '@pulumi/pulumi/automation'];",
+      "const before = names.filter(loaded);",
+      "const workspace = typeof pulumi.automation.LocalWorkspace;",
+      "process.stdout.write(JSON.stringify({ before, workspace, after: names.filter(loaded) }));",
+    ].join("\n");
+    const r = spawnSync(process.execPath, ["--require", "./plan/register.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { before: [], workspace: "function", after: ["@pulumi/pulumi/automation"] });
+  });
+
   it("writes the same plan with and without them", () => {
     const dir = mkdtempSync(join(tmpdir(), "plan-settings-"));
     try {
-      const plan = (out: string, env: Record<string, string>) => {
-        const r = spawnSync(process.execPath, ["--import", "tsx", "plan/cli.ts", "--stack", "prod", "--out", out], {
+      const plan = (out: string, env: Record<string, string>, loader: string[]) => {
+        const r = spawnSync(process.execPath, [...loader, "plan/cli.ts", "--stack", "prod", "--out", out], {
           cwd: ROOT,
           env: { ...process.env, ...env },
           encoding: "utf8",
@@ -46,8 +62,9 @@ describe("plan engine settings", () => {
         assert.equal(r.status, 0, r.stderr);
         return r.stdout.replace(out, "<out>");
       };
-      const fast = plan(join(dir, "fast"), {});
-      const plain = plan(join(dir, "plain"), { PLAN_STACK_TRACES: "1", PLAN_EAGER_MODULES: "1" });
+      // As `npm run plan` runs it, against the plan before any of these settings (tsx, stacks, every module).
+      const fast = plan(join(dir, "fast"), {}, ["--require", "./plan/register.js"]);
+      const plain = plan(join(dir, "plain"), { PLAN_STACK_TRACES: "1", PLAN_EAGER_MODULES: "1" }, ["--import", "tsx"]);
       assert.equal(fast, plain);
       assert.deepEqual(filesOf(join(dir, "fast")), filesOf(join(dir, "plain")));
     } finally {

