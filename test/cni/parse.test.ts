@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { parseManifest } from "../../src/cni/customize";
+import { ROOT } from "../helpers";
+
+/** What the yaml library's default (YAML 1.2 core schema) reads, for comparison; throws on its errors. */
+const withYamlLibrary = (text: string) =>
+  parseAllDocuments(text)
+    .map((d) => {
+      if (d.errors.length > 0) throw d.errors[0];
+      return d.toJS() as unknown;
+    })
+    .filter((v) => v !== null && typeof v === "object");
+
+describe("parseManifest (js-yaml, core schema)", () => {
+  const manifests = [
+    "upstream/calico/v3.31.7/canal.yaml",
+    "upstream/calico/v3.31.7/calico.yaml",
+    "upstream/calico/v3.32.1/canal.yaml",
+    "upstream/calico/v3.32.1/calico.yaml",
+    "upstream/multus/v4.3.0/multus-daemonset-thick.yml",
+    "upstream/metallb/crds.yaml",
+  ];
+  for (const path of manifests) {
+    it(`reads ${path} exactly as the yaml library does`, () => {
+      const text = readFileSync(join(ROOT, path), "utf8");
+      assert.deepEqual(parseManifest(text), withYamlLibrary(text));
+    });
+  }
+
+  it("keeps YAML 1.1 look-alikes as YAML 1.2 reads them: dates and yes/no are strings, no merge keys", () => {
+    const [doc] = parseManifest("date: 2026-12-02\nflag: yes\nbase: &b {a: 1}\nmerged: {<<: *b}\n") as Record<string, unknown>[];
+    assert.deepEqual(doc, { date: "2026-12-02", flag: "yes", base: { a: 1 }, merged: { "<<": { a: 1 } } });
+    assert.deepEqual(doc, withYamlLibrary("date: 2026-12-02\nflag: yes\nbase: &b {a: 1}\nmerged: {<<: *b}\n")[0]);
+  });
+
+  it("refuses duplicate keys, as the yaml library does", () => {
+    assert.throws(() => parseManifest("a: 1\na: 2\n"), /^Error: the manifest is not valid YAML: /);
+    assert.throws(() => withYamlLibrary("a: 1\na: 2\n"));
+  });
+});
