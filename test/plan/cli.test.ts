@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -15,10 +15,19 @@ function plan(...args: string[]) {
   });
 }
 
+/** Runs `fn` with a fresh folder for the plan's output, removed afterwards even when the test fails. */
+function withOutDir(name: string, fn: (out: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), "plan-"));
+  try {
+    fn(join(dir, name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("npm run plan", () => {
   for (const stack of ["prod", "home"]) {
-    it(`writes every output file for the ${stack} example`, () => {
-      const out = join(mkdtempSync(join(tmpdir(), "plan-")), stack);
+    it(`writes every output file for the ${stack} example`, () => withOutDir(stack, (out) => {
       const result = plan("--stack", stack, "--out", out);
       assert.equal(result.status, 0, result.stderr);
       for (const file of ["resources.json", "manifests.yaml", "charts.yaml", "outputs.json"]) {
@@ -31,19 +40,17 @@ describe("npm run plan", () => {
       }
       assert.match(result.stdout, new RegExp(`^stack ${stack}: \\d+ resources`, "m"));
       assert.match(result.stdout, /^nodes: 5|^nodes: 3/m);
-    });
+    }));
   }
 
-  it("never writes a secret value, only placeholders' markers", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "plan-")), "prod");
+  it("never writes a secret value, only placeholders' markers", () => withOutDir("prod", (out) => {
     assert.equal(plan("--stack", "prod", "--out", out).status, 0);
     const text = readFileSync(join(out, "resources.json"), "utf8");
     assert.ok(text.includes('"token": "[secret]"'));
     assert.ok(!text.includes("<secret:"), "a secret placeholder leaked into resources.json");
-  });
+  }));
 
-  it("refuses an invalid stack file with its problems, no stack trace and no files", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "plan-")), "invalid");
+  it("refuses an invalid stack file with its problems, no stack trace and no files", () => withOutDir("invalid", (out) => {
     const result = plan("--stack-file", join(ROOT, "test/fixtures/Pulumi.invalid.yaml"), "--out", out);
     assert.equal(result.status, 1);
     assert.equal(
@@ -59,7 +66,7 @@ describe("npm run plan", () => {
     );
     assert.doesNotMatch(result.stderr, /\n\s+at /, "stack trace printed");
     assert.equal(existsSync(out), false);
-  });
+  }));
 
   it("explains its usage when neither --stack nor --stack-file is given", () => {
     const result = plan();
