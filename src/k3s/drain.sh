@@ -24,8 +24,12 @@ if [ ! -x "$ROOT/usr/local/bin/k3s" ]; then
 fi
 # A node that is not in the cluster prints nothing; an API that does not answer stops the run here, before the node
 # is upgraded undrained.
-if ! running="$(kubectl get node "$NODE" --ignore-not-found -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>&1)"; then
-  fail "cannot reach the Kubernetes API to $ACTION $NODE ($running); see journalctl -u k3s on this server, then run pulumi up again (or set k3s.upgrade.drain to false)"
+# kubectl's warnings (an aggregated API briefly unavailable) go to stderr even when it succeeds: only stdout is the
+# answer, and stderr is shown when it fails.
+errors="$(mktemp)"
+trap 'rm -f "$errors"' EXIT
+if ! running="$(kubectl get node "$NODE" --ignore-not-found -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>"$errors")"; then
+  fail "cannot reach the Kubernetes API to $ACTION $NODE ($(tr '\n' ' ' <"$errors" | sed 's/ $//')); see journalctl -u k3s on this server, then run pulumi up again (or set k3s.upgrade.drain to false)"
 fi
 if [ -z "$running" ]; then
   log "not in the cluster: nothing to $ACTION"

@@ -30,13 +30,17 @@ torn_down() {
 # A node that is not in the cluster has nothing to remove; any other error (the API does not answer) stops the run
 # here, before Pulumi deletes the machine undrained. A server that has just left etcd writes its tombstone a moment
 # later, and its API stops answering before that: it gets TOMBSTONE_WAIT seconds to do so.
-if ! found="$(kubectl get node "$NODE" --ignore-not-found -o name 2>&1)"; then
+# kubectl's warnings (an aggregated API briefly unavailable) go to stderr even when it succeeds: only stdout is the
+# answer, and stderr is shown when it fails.
+errors="$(mktemp)"
+trap 'rm -f "$errors"' EXIT
+if ! found="$(kubectl get node "$NODE" --ignore-not-found -o name 2>"$errors")"; then
   deadline=$((SECONDS + TOMBSTONE_WAIT))
   while [ "$SECONDS" -lt "$deadline" ]; do
     sleep 2
     [ ! -f "$TOMBSTONE" ] || torn_down
   done
-  fail "cannot reach the Kubernetes API to take $NODE out of the cluster ($found); the run stops before its machine is deleted. See journalctl -u k3s on this server, then run pulumi up again"
+  fail "cannot reach the Kubernetes API to take $NODE out of the cluster ($(tr '\n' ' ' <"$errors" | sed 's/ $//')); the run stops before its machine is deleted. See journalctl -u k3s on this server, then run pulumi up again"
 fi
 if [ -z "$found" ]; then
   log "not in the cluster: nothing to remove"
@@ -47,7 +51,8 @@ fi
 # left (pkg/etcd/etcd.go RemovePeer: rpctypes.ErrMemberNotEnoughStarted), so its Node would never go. Only a teardown
 # removes it (the program never lets a run remove every server): the cluster goes with it.
 # The member controller acts on Nodes that carry the etcd role label, whatever its value (pkg/etcd/member_controller.go).
-members="$(kubectl get nodes -l node-role.kubernetes.io/etcd -o name)"
+members="$(kubectl get nodes -l node-role.kubernetes.io/etcd -o name 2>"$errors")" ||
+  fail "cannot list the cluster's etcd members to take $NODE out of the cluster ($(tr '\n' ' ' <"$errors" | sed 's/ $//')); see journalctl -u k3s on this server, then run pulumi up again"
 if [ "$members" = "node/$NODE" ]; then
   log "the cluster's last etcd member: the cluster goes with it, nothing to remove"
   exit 0

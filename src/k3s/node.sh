@@ -148,9 +148,19 @@ if printf '%s\n' "$SYSCTL_CONF" | put /etc/sysctl.d/90-k3s-sites.conf 0644; then
   sysctl -q -p "$ROOT/etc/sysctl.d/90-k3s-sites.conf"
 fi
 
+# --- No public IPv4: IPv4 leaves through the network gateway and the site's NAT server. ---
+if [ -n "$ROUTE_UNIT" ]; then
+  if printf '%s\n' "$ROUTE_UNIT" | put /etc/systemd/system/k3s-sites-default-route.service 0644; then
+    systemctl daemon-reload
+    systemctl enable k3s-sites-default-route.service
+    systemctl restart k3s-sites-default-route.service
+  fi
+fi
+
 # --- CNI plugins the site's Multus networks run and k3s does not bundle (src/multus/plugins.ts): taken from the
 # pinned containernetworking/plugins archive once its sha256 matches, and only those plugins. A stamp beside them
-# records what was installed, so a second run downloads nothing. ---
+# records what was installed, so a second run downloads nothing. After the default route above: a node without
+# public IPv4 downloads through the NAT gateway. ---
 if [ -n "$CNI_PLUGINS" ]; then
   stamp="$ROOT$CNI_BIN_DIR/.k3s-sites-plugins"
   wanted="$CNI_PLUGINS_SHA256 $CNI_PLUGINS"
@@ -177,15 +187,6 @@ if [ -n "$CNI_PLUGINS" ]; then
     done
     printf '%s\n' "$wanted" >"$stamp"
     rm -rf "$work"
-  fi
-fi
-
-# --- No public IPv4: IPv4 leaves through the network gateway and the site's NAT server. ---
-if [ -n "$ROUTE_UNIT" ]; then
-  if printf '%s\n' "$ROUTE_UNIT" | put /etc/systemd/system/k3s-sites-default-route.service 0644; then
-    systemctl daemon-reload
-    systemctl enable k3s-sites-default-route.service
-    systemctl restart k3s-sites-default-route.service
   fi
 fi
 

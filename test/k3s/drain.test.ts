@@ -22,6 +22,7 @@ function serverWithKubectl(box: Sandbox): void {
     `#!/bin/sh
 shift 3 # kubectl --kubeconfig <file>
 echo "kubectl $*" >> "$CALLS"
+[ -z "$STUB_WARN" ] || echo 'E1202 memcache.go:265] couldn'"'"'t get resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request' >&2
 if [ -n "$STUB_API_DOWN" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi
 case "$1 $*" in
   get*kubeletVersion*) printf '%s' "$STUB_NODE_VERSION" ;;
@@ -62,6 +63,17 @@ describe("drain and uncordon around an upgrade", () => {
     const bare = makeSandbox().run(drainScript(prod, worker, "drain"), "");
     assert.equal(bare.status, 0, bare.stderr);
     assert.match(bare.stderr, /k3s is not installed on this server yet, so worker-1 is not in a cluster: nothing to drain/);
+  });
+
+  it("reads only kubectl's answer, not its warnings: a node that is absent stays absent, one at the version stays", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const absent = box.run(drainScript(prod, worker, "drain"), "", { STUB_WARN: "1" });
+    assert.equal(absent.status, 0, absent.stderr);
+    assert.match(absent.stderr, /not in the cluster: nothing to drain/);
+    const same = box.run(drainScript(prod, worker, "drain"), "", { STUB_WARN: "1", STUB_NODE_VERSION: "v1.33.5+k3s1" });
+    assert.equal(same.status, 0, same.stderr);
+    assert.deepEqual(changes(same.calls), []);
   });
 
   it("fails, so that the node is not upgraded undrained, when the API does not answer", () => {

@@ -28,6 +28,7 @@ if [ -n "$STUB_LEAVING" ]; then
   (sleep 1; touch "$K3S_SITES_ROOT/var/lib/rancher/k3s/server/db/etcd/tombstone") &
   echo "Error from server: etcdserver: request timed out" >&2; exit 1
 fi
+[ -z "$STUB_WARN" ] || echo 'E1202 memcache.go:265] couldn'"'"'t get resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request' >&2
 if [ -n "$STUB_API_DOWN" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi
 case "$*" in
   get\\ nodes\\ -l*) for n in $STUB_ETCD_MEMBERS; do echo "node/$n"; done ;;
@@ -57,6 +58,15 @@ describe("a node leaving the cluster (the delete of its membership command)", ()
       "kubectl drain control-3 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
       "kubectl delete node control-3 --timeout=300s",
     ]);
+  });
+
+  it("reads only kubectl's answer, not its warnings: a node that is gone has nothing to remove", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const run = box.run(leaveScript(node("worker-2")), "", { STUB_WARN: "1" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(changes(run.calls), []);
+    assert.match(run.stderr, /not in the cluster: nothing to remove/);
   });
 
   it("does nothing for a node that is not in the cluster", () => {

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { firstDeploymentJoin } from "../../src/cluster/membership";
 import type { SiteConfig } from "../../src/config/site";
-import { nodeScript, nodeStdin } from "../../src/k3s/script";
+import { NODE_SCRIPT_TEMPLATE, nodeScript, nodeStdin } from "../../src/k3s/script";
 import { K3S_CNI_DIRS, multusObjects } from "../../src/multus/manifest";
 import {
   CNI_PLUGINS_RELEASE,
@@ -161,6 +161,14 @@ describe("the node script's plugin install, in a sandbox", () => {
     assert.equal(second.status, 0, second.stderr);
     assert.deepEqual(second.calls.filter((c) => c.startsWith("curl-archive")), []);
     assert.deepEqual(box.snapshot(), files);
+  });
+
+  it("downloads after the node's default route is in place (a node without public IPv4 has none before)", () => {
+    const route = NODE_SCRIPT_TEMPLATE.indexOf('if [ -n "$ROUTE_UNIT" ]; then');
+    const plugins = NODE_SCRIPT_TEMPLATE.indexOf('if [ -n "$CNI_PLUGINS" ]; then');
+    const installer = NODE_SCRIPT_TEMPLATE.indexOf('curl -sfL --retry 3 -o "$installer"');
+    assert.ok(route > 0 && plugins > route, "the plugins' download comes after the route unit");
+    assert.ok(installer > plugins, "and before k3s is installed");
   });
 
   it("installs nothing from an archive whose sha256 is not the pinned one, and says so", () => {
