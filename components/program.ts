@@ -46,12 +46,12 @@ export async function main(): Promise<Record<string, unknown>> {
     }
   }
 
-  // k3s renews its client certificates only when it starts: near their expiry, this run restarts it once on every node.
+  // k3s renews its certificates only when it starts: near their expiry, this run renews them on every node.
   const renewal = renewalDue(deployment.kubeconfigExpires, new Date());
   if (renewal) {
     pulumi.log.info(
-      `the cluster's admin client certificate expires at ${renewal.expires}: this run restarts k3s on every node once, ` +
-        "one server at a time, so that k3s renews its certificates",
+      `the cluster's admin client certificate expires at ${renewal.expires}: this run renews the certificates of ` +
+        "every node (k3s certificate rotate on each server, one at a time, then a restart of each agent)",
     );
   }
 

@@ -55,10 +55,10 @@ export interface K3sClusterArgs {
    */
   readonly firstInstall?: boolean;
   /**
-   * A renewal of k3s's certificates this run carries out (src/cluster/certificates.ts, renewalDue): every node's
-   * k3s restarts once, after its bootstrap, servers one at a time from the join server, then agents
-   * k3s.upgrade.agentsAtOnce at a time; the kubeconfig is read again after the join server's restart. An upgrade
-   * restarts every node anyway, so a run that upgrades renews without it.
+   * A renewal of k3s's certificates this run carries out (src/cluster/certificates.ts, renewalDue): after its
+   * bootstrap, each server rotates its certificates, one at a time from the join server, then the agents restart,
+   * k3s.upgrade.agentsAtOnce at a time; the kubeconfig is read again after the join server's rotation. In a run
+   * that upgrades k3s, the renewal follows the upgrade (a restart renews only what is near its expiry).
    * @default - no renewal
    */
   readonly renewal?: CertificateRenewal;
@@ -255,11 +255,12 @@ export class K3sCluster extends pulumi.ComponentResource {
     for (const agent of agents) membership(agent, [joinMembership]);
     this.memberships = memberships;
 
-    // A renewal restarts k3s on every node once, after every node's bootstrap of this run: the servers one at a
-    // time from the join server, so that one etcd member at most is restarting, then the agents in batches. A
-    // restart leaves the pods running (install.sh writes the unit with KillMode=process), so nothing is drained.
+    // A renewal runs each node's script once more, after every node's bootstrap of this run, with RENEW set: a
+    // server rotates its certificates with k3s stopped, an agent restarts (src/cluster/certificates.ts). The servers
+    // go one at a time from the join server, so that one etcd member at most is down, then the agents in batches.
+    // Stopping k3s leaves the pods running (install.sh writes the unit with KillMode=process), so nothing is drained.
     const renewals: Record<string, command.remote.Command> = {};
-    if (args.renewal && !(args.upgrading ?? true)) {
+    if (args.renewal) {
       const { expires } = args.renewal;
       const renew = (node: NodeSpec, dependsOn: pulumi.Resource[]) => {
         const script = deployments[node.name]!.apply((d) =>

@@ -1,19 +1,23 @@
 /**
  * k3s's client certificates last 365 days, and k3s renews them only when it starts: the program watches the expiry
- * of the admin kubeconfig it uses and, when it comes near, has every node's k3s restarted once so that the
- * certificates are renewed before anything stops working.
+ * of the admin kubeconfig it uses and, when it comes near, renews the certificates of every node before anything
+ * stops working: each server rotates its certificates (`k3s certificate rotate` with k3s stopped), each agent
+ * restarts.
  *
  * k3s facts, read in k3s-io/k3s (the tag v1.33.5+k3s1 was not in the reference store; read at 005499a9 and at the
  * k3s-vip/k3s mirror of master, 2026-03, whose files these parts match):
- * - pkg/daemons/control/deps/deps.go, `expired`: a server regenerates a client certificate at start when it has
+ * - pkg/daemons/control/deps/deps.go, `expired`: a server regenerates a client certificate at start only when it has
  *   expired or expires within `CertificateRenewDays` (pkg/daemons/config/types.go: 90 at 005499a9; 120 since
- *   0b48e363, 2025-05-02, "Update certification renew alert to 120 days").
+ *   0b48e363, 2025-05-02, "Update certification renew alert to 120 days"). A restart alone would leave a server
+ *   that joined months after the others with certificates that expire before the next renewal.
+ * - pkg/cli/cert/cert.go, `rotate`: backs up and removes every certificate of the server's services (or an agent's),
+ *   and marks the listener's for regeneration, so that the next start issues them all anew.
  * - pkg/server/server.go, `StartServer` ends with `writeKubeConfig`, which writes /etc/rancher/k3s/k3s.yaml with the
  *   current client-admin certificate on every start.
  * - pkg/agent/config/config.go, `getKubeletClientCert` and `getKubeletServingCert`: an agent asks its server for new
  *   kubelet certificates on every start, whatever the old ones' expiry.
- * The program asks for the restart within 90 days of expiry, inside k3s's window under either value, so the restart
- * always renews.
+ * After a renewal every server's certificates expire within minutes of the admin kubeconfig's, so its expiry stands
+ * for all of them.
  */
 import { X509Certificate } from "node:crypto";
 import { parse } from "yaml";

@@ -230,9 +230,18 @@ if [ "$installed" != "$K3S_VERSION" ] || [ ! -f "$UNIT" ]; then
   restart=1
 fi
 
-# --- A certificate renewal (src/cluster/certificates.ts): k3s renews its certificates only when it starts. ---
-if [ -n "$RENEW" ] && [ "$restart" = 0 ]; then
-  log "restarting $SERVICE to renew its certificates ($RENEW)"
+# --- A certificate renewal (src/cluster/certificates.ts). A server renews its certificates at start only when they
+# are near their expiry, so it rotates them all, with k3s stopped, and each server's then expire with the others'. An
+# agent gets new certificates at every start. Stopping k3s leaves the pods running (the unit's KillMode=process). ---
+if [ -n "$RENEW" ]; then
+  if [ "$ROLE" = server ]; then
+    log "rotating the certificates of $SERVICE ($RENEW)"
+    systemctl stop "$SERVICE"
+    "$K3S" certificate rotate >&2 ||
+      fail "k3s certificate rotate failed on $NODE (see its output above); k3s is stopped: start it with systemctl start $SERVICE, then run pulumi up again"
+  else
+    log "restarting $SERVICE to renew its certificates ($RENEW)"
+  fi
   restart=1
 fi
 

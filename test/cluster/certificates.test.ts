@@ -102,9 +102,13 @@ describe("a run whose admin client certificate is near its expiry", () => {
     assert.equal(changes.filter((s) => s.action === "create").length, 5);
   });
 
-  it("leaves the renewal to an upgrade, which restarts every node anyway", async () => {
+  it("follows an upgrade in the same run: the upgrade's restarts renew only what is near its expiry", async () => {
     const upgrade = edited(prod, (c) => (c["k3s-sites:k3s"].version = NEW_K3S));
     const run = await planConfig(upgrade, await base(), "prod", nearExpiry);
-    assert.deepEqual(renewals(run), []);
+    const deps = (name: string) => run.resources.find((r) => r.name === name)!.dependsOn;
+    assert.equal(renewals(run).length, 5);
+    for (const node of ["control-1", "control-2", "control-3", "worker-1", "worker-2"]) {
+      assert.ok(deps("site-k3s-renew-control-1").includes(urnOf(run, `site-k3s-node-${node}`)), node);
+    }
   });
 });

@@ -129,18 +129,23 @@ describe("k3s node script in a sandbox", () => {
     assert.ok(upgrade.calls.includes("systemctl restart --no-block k3s"));
   });
 
-  it("restarts k3s on a converged node for a certificate renewal, changing nothing else, and reports the kubeconfig", () => {
+  it("renews a converged node's certificates: a server rotates them with k3s stopped, an agent restarts", () => {
     const expires = "2027-01-10T00:00:00.000Z";
-    for (const [name, service] of [["control-1", "k3s"], ["worker-1", "k3s-agent"]] as const) {
+    const cases = [
+      ["control-1", ["systemctl stop k3s", "k3s certificate rotate", "systemctl restart --no-block k3s"], /rotating the certificates of k3s/],
+      ["worker-1", ["systemctl restart --no-block k3s-agent"], /restarting k3s-agent to renew its certificates/],
+    ] as const;
+    for (const [name, calls, message] of cases) {
       const box = makeSandbox();
       assert.equal(box.run(scriptOf(prod, name), stdinOf(prod, name)).status, 0);
       const before = box.snapshot();
       const renew = box.run(renewScript(prod, deploymentOf(prod, name), expires), stdinOf(prod, name));
       assert.equal(renew.status, 0, renew.stderr);
-      assert.deepEqual(renew.calls.filter((c) => !READ_ONLY.test(c)), [`systemctl restart --no-block ${service}`]);
-      assert.match(renew.stderr, new RegExp(`restarting ${service} to renew its certificates \\(the admin client certificate expires at ${expires}\\)`));
+      assert.deepEqual(renew.calls.filter((c) => !READ_ONLY.test(c)), calls);
+      assert.match(renew.stderr, message);
+      assert.match(renew.stderr, new RegExp(`\\(the admin client certificate expires at ${expires}\\)`));
       assert.deepEqual(box.snapshot(), before, "a renewal writes nothing of its own");
-      if (service === "k3s") assert.ok(kubeconfigDigestFrom(renew.stdout), "the server reports its kubeconfig's digest");
+      if (name === "control-1") assert.ok(kubeconfigDigestFrom(renew.stdout), "the server reports its kubeconfig's digest");
     }
   });
 
