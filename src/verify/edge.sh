@@ -48,7 +48,7 @@ client_in_log() {
   pods="$(api_get "/api/v1/namespaces/$LOG_NAMESPACE/pods?labelSelector=$LOG_SELECTOR" |
     jq -r '.items[]? | select(any(.metadata.ownerReferences[]?; .kind == "DaemonSet")) | .metadata.name' 2>/dev/null)"
   for pod in $pods; do
-    api_get "/api/v1/namespaces/$LOG_NAMESPACE/pods/$pod/log?container=$LOG_CONTAINER&sinceSeconds=600" |
+    api_get "/api/v1/namespaces/$LOG_NAMESPACE/pods/$pod/log?container=$LOG_CONTAINER&sinceSeconds=$((LOG_TIMEOUT + 60))" |
       awk -v request="\"GET /$1 " 'index($0, request) { print $1; exit }'
   done | head -n 1
 }
@@ -90,8 +90,9 @@ elif [ -n "${LOG_NAMESPACE:-}" ]; then
   if [ $# -eq 0 ]; then
     result "edge client address from the PROXY header" "a load balancer address to call" "none" 1
   else
-    # The pod's name: a new one for every run of the Job.
-    marker="k3s-sites-verify/$HOSTNAME"
+    # The pod's name (from the downward API: the image sets HOSTNAME=netshoot, which the runtime keeps): a new one
+    # for every run of the Job, so a line of an earlier run never counts.
+    marker="k3s-sites-verify/$POD_NAME"
     curl -sS -m 5 -o /dev/null "$(url_of "$1")$marker" >/dev/null 2>&1 || true
     waited=0
     while :; do

@@ -354,6 +354,7 @@ function appRuleJobs(config: SiteConfig, rule: AppRule, digest: string): Partial
     DENIED_PORT: String(rule.deniedPort),
     TIMEOUT: String(APP_RULE_TIMEOUT),
     INTERVAL: "5",
+    DENY_WAIT: "20",
   }, false, { namespace: NGINX.namespace, podLabels: NGINX.podLabels });
   const stand = job("policies-app-server", digest, {
     APP: rule.app.name,
@@ -425,7 +426,13 @@ function job(
               name: check,
               image: VERIFY_IMAGE,
               command: ["bash", `/verify/${host?.script ?? check}.sh`],
-              env: Object.entries(env).map(([name, value]) => ({ name, value })),
+              // The image sets HOSTNAME=netshoot (its Dockerfile at v0.16), so the pod's name comes from the API.
+              env: [
+                ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+              ],
+              // The image's WORKDIR is /root, which the non-root user cannot write.
+              workingDir: "/tmp",
               ...(standIn
                 ? {
                     ...(standIn.ports ? { ports: standIn.ports.map((p) => ({ containerPort: p, protocol: "TCP" })) } : {}),
@@ -558,12 +565,16 @@ function policies(
         egress: [{ to, ports: http }, ...(usesApi.edge ? [apiRule(config)] : [])],
       }),
     );
-    // nginx-ingress denies by default and, on Hetzner, lets in only the load balancer: the edge check's pod too.
-    out.push(
-      networkPolicy(NGINX.namespace, `${NGINX.name}-from-verify`, NGINX.podLabels, {
-        ingress: [{ from: [inVerify(checkLabels("edge"))], ports: http }],
-      }),
-    );
+    // With defaultDeny, nginx-ingress denies by default and, on Hetzner, lets in only the load balancer: the edge
+    // check's pod too. Without it nginx is not isolated, and a policy here would isolate it: every other client
+    // would be cut off (an ingress policy that selects a pod refuses whatever none allows).
+    if (config.networkPolicies.defaultDeny) {
+      out.push(
+        networkPolicy(NGINX.namespace, `${NGINX.name}-from-verify`, NGINX.podLabels, {
+          ingress: [{ from: [inVerify(checkLabels("edge"))], ports: http }],
+        }),
+      );
+    }
   }
   if (has("certificates")) {
     out.push(networkPolicy(ns, "verify-certificates-to-api-server", checkLabels("certificates"), { egress: [apiRule(config)] }));

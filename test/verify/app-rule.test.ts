@@ -54,7 +54,9 @@ const podOf = (job: K8sObject | undefined): Pod => ({
   labels: (job!.spec as any).template.metadata.labels,
 });
 const envOf = (job: K8sObject | undefined): Record<string, string> =>
-  Object.fromEntries((job!.spec as any).template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  Object.fromEntries((job!.spec as any).template.spec.containers[0].env
+    .filter((e: { value?: string }) => e.value !== undefined)
+    .map((e: { name: string; value: string }) => [e.name, e.value]));
 
 const prod = () => parseSiteConfig(exampleSections("prod"));
 
@@ -118,6 +120,7 @@ describe("the policies check's app rule", () => {
       DENIED_PORT: "8081",
       TIMEOUT: "300",
       INTERVAL: "5",
+      DENY_WAIT: "20",
     });
     const service = plan.objects.find((o) => o.kind === "Service" && o.metadata.name === APP_RULE_SERVICE)!;
     assert.equal(service.metadata.namespace, "web");
@@ -152,6 +155,7 @@ const appEnv = {
   DENIED_PORT: "8081",
   TIMEOUT: "20",
   INTERVAL: "5",
+  DENY_WAIT: "2",
 };
 const appDns = ["k3s-sites-verify-app.web.svc.cluster.local A 10.42.3.7"];
 
@@ -163,12 +167,18 @@ describe("policies-app.sh in the sandbox", { skip: SANDBOX_SKIP }, () => {
     assert.match(good.stdout, /^ok   policies app website: nginx to port 8081, which no rule allows: expected refused or timed out, saw refused or timed out$/m);
     const connects = good.calls.filter((c) => c.startsWith("nc ")).map((c) => c.split(" ").slice(-2).join(":"));
     assert.deepEqual(connects, ["10.42.3.7:8080", "10.42.3.7:8081", "10.42.3.7:8080"], "proof, other port, release");
+    assert.match(good.stdout, /^ok   policies app website: stand-in released on port 8080: expected connected, saw connected$/m);
   });
 
-  it("fails when the other port connects too (policies not enforced)", () => {
+  it("fails when the other port still connects after DENY_WAIT (policies not enforced), and keeps the stand-in", () => {
     const open = runCheck("policies-app.sh", appEnv, { dns: appDns, tcp: ["10.42.3.7 8080 a", "10.42.3.7 8081 a"] });
     assert.equal(open.status, 1);
     assert.match(open.stdout, /^FAIL policies app website: nginx to port 8081, which no rule allows: expected refused or timed out, saw connected$/m);
+    const connects = open.calls.filter((c) => c.startsWith("nc ")).map((c) => c.split(" ").slice(-2).join(":"));
+    assert.ok(connects.filter((c) => c === "10.42.3.7:8081").length >= 2, "the other port is tried again while policies may lag");
+    // No release: the stand-in's Job fails by its deadline too, and the next run replaces both Jobs.
+    assert.deepEqual(connects.filter((c) => c === "10.42.3.7:8080"), ["10.42.3.7:8080"], "only the proof");
+    assert.doesNotMatch(open.stdout, /released/);
   });
 
   it("waits for the stand-in, then fails when the app's port never connects (the rule does not let nginx in)", () => {

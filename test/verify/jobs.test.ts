@@ -14,13 +14,13 @@ import {
 } from "../../src/verify/jobs";
 import { isDefaultDeny, privilegedProblems } from "../../policy/rules";
 import { validateBuiltin } from "../support/schemas";
-import { hetznerSections, sshSections } from "../helpers";
+import { exampleSections, hetznerSections, sshSections } from "../helpers";
 
 const hetzner = () => parseSiteConfig(hetznerSections());
 const home = () => parseSiteConfig(sshSections());
 const envOf = (job: K8sObject | undefined): Record<string, string> => {
   const container = (job?.spec as any).template.spec.containers[0];
-  return Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  return Object.fromEntries(container.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
 };
 const policy = (objects: K8sObject[], namespace: string, name: string) => {
   const found = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === namespace && o.metadata.name === name);
@@ -196,5 +196,25 @@ describe("verifyPlan", () => {
     const tokens = objects.filter((o) => o.kind === "ServiceAccount" && o.automountServiceAccountToken === true).map((o) => o.metadata.name);
     assert.deepEqual(tokens, ["verify-edge", "verify-certificates"], "the edge check reads nginx's log on Hetzner");
     assert.deepEqual(privilegedProblems(objects as never), []);
+  });
+});
+
+describe("the checks leave a site without defaultDeny as it is", () => {
+  it("add no policy in nginx's namespace, which would isolate nginx from every other client", () => {
+    const sections = exampleSections("prod") as any;
+    const config = parseSiteConfig({ ...sections, networkPolicies: { ...sections.networkPolicies, defaultDeny: false } });
+    const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
+    assert.deepEqual(plan.objects.filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace).map((o) => o.metadata.name), []);
+    const on = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
+    assert.ok(on.objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace), "with defaultDeny the edge check needs one");
+  });
+
+  it("give every check its pod's name from the API (the image's HOSTNAME is netshoot) and a writable working directory", () => {
+    const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
+    for (const [name, job] of Object.entries(plan.jobs)) {
+      const container = (job!.spec as any).template.spec.containers[0];
+      assert.deepEqual(container.env.find((e: { name: string }) => e.name === "POD_NAME"), { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }, name);
+      assert.equal(container.workingDir, "/tmp", name);
+    }
   });
 });

@@ -201,7 +201,9 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     LOG_TIMEOUT: "10",
     INTERVAL: "5",
     LOG_SKIP: "",
-    HOSTNAME: "verify-edge-0123456789-x7k2p",
+    POD_NAME: "verify-edge-0123456789-x7k2p",
+    // What netshoot's image sets: never the marker.
+    HOSTNAME: "netshoot",
   };
   const pods = {
     items: [
@@ -212,7 +214,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
   };
   const logApi = (line: string) => ({
     "/api/v1/namespaces/nginx-ingress/pods?labelSelector=app.kubernetes.io%2Fname%3Dnginx-ingress": pods,
-    "/api/v1/namespaces/nginx-ingress/pods/nginx-ingress-4bq9z/log?container=nginx-ingress&sinceSeconds=600":
+    "/api/v1/namespaces/nginx-ingress/pods/nginx-ingress-4bq9z/log?container=nginx-ingress&sinceSeconds=70":
       `10.0.0.10 - - [02/Dec/2026:03:00:00 +0000] "GET / HTTP/1.1" 404 153 "-" "curl/8.17.0" "-"\n${line}\n`,
   });
   const marked = (client: string) =>
