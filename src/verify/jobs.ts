@@ -142,9 +142,19 @@ export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string
 
 /**
  * Keys of the controller's ConfigMap that change what the access log holds (internal/configs/configmaps.go,
- * v5.5.4): with any of them in ingress.config the log check cannot read the client address and is skipped.
+ * v5.5.4), the snippets included (main-snippets, http-snippets, server-snippets: raw nginx configuration that may
+ * set access_log or the real-ip settings): with any of them in ingress.config the log check cannot read the client
+ * address and is skipped.
  */
-export const LOG_KEYS = ["access-log", "access-log-off", "log-format", "default-server-access-log-off"] as const;
+export const LOG_KEYS = [
+  "access-log",
+  "access-log-off",
+  "log-format",
+  "default-server-access-log-off",
+  "main-snippets",
+  "http-snippets",
+  "server-snippets",
+] as const;
 
 /** Where the edge check reads nginx's access log to see the client address nginx took from the PROXY header. */
 export interface ProxyLog {

@@ -135,6 +135,7 @@ describe("verifyPlan", () => {
     for (const [ingress, reason] of [
       [{ proxyProtocol: false }, /^ingress\.proxyProtocol is false/],
       [{ config: { "log-format": "$request" } }, /^ingress\.config sets log-format/],
+      [{ config: { "http-snippets": "access_log off;" } }, /^ingress\.config sets http-snippets/],
     ] as const) {
       const off = verifyPlan({ config: parseSiteConfig({ ...sections, ingress }), loadBalancerAddresses: ["198.51.100.7"] });
       assert.match(envOf(off.jobs.edge).LOG_SKIP, reason);
