@@ -9,6 +9,7 @@
  * retries a join while another member is an etcd learner; see README, "Performance"). The ideal time is its
  * critical path.
  */
+import type { RecordedResource } from "../engine";
 import { NODE_COMMAND_PATTERN } from "../render";
 import {
   pollSettingsOf,
@@ -20,16 +21,10 @@ import {
 } from "../../src/hetzner/api-calls";
 
 /** The fields of a recorded resource the model reads (resources.json has them all). */
-export interface GraphResource {
-  readonly urn: string;
-  readonly type: string;
-  readonly name: string;
-  readonly custom: boolean;
-  readonly parent?: string;
-  readonly provider?: string;
-  readonly dependsOn: readonly string[];
-  readonly inputs: Record<string, unknown>;
-}
+export type GraphResource = Pick<
+  RecordedResource,
+  "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependsOn" | "inputs"
+>;
 
 export interface Step {
   readonly urn: string;

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { drainScript } from "../../src/k3s/script";
 import { exampleSections, parse1 } from "../helpers";
-import { makeSandbox, type Sandbox } from "./sandbox";
+import { installKubectl, makeSandbox, type Sandbox } from "./sandbox";
 
 const prod = parse1(exampleSections("prod"));
 const worker = prod.nodes.find((n) => n.name === "worker-1")!;
@@ -15,24 +13,12 @@ const worker = prod.nodes.find((n) => n.name === "worker-1")!;
  * fail as an unreachable API does.
  */
 function serverWithKubectl(box: Sandbox): void {
-  const bin = join(box.root, "usr/local/bin");
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(
-    join(bin, "k3s"),
-    `#!/bin/sh
-shift 3 # kubectl --kubeconfig <file>
-echo "kubectl $*" >> "$CALLS"
-[ -z "$STUB_WARN" ] || echo 'E1202 memcache.go:265] couldn'"'"'t get resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request' >&2
-if [ -n "$STUB_API_DOWN" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi
-case "$1 $*" in
-  get*kubeletVersion*) printf '%s' "$STUB_NODE_VERSION" ;;
+  installKubectl(
+    box,
+    `  get*kubeletVersion*) printf '%s' "$STUB_NODE_VERSION" ;;
   get*drained-for*) printf '%s' "$STUB_DRAINED" ;;
-  drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;
-esac
-exit 0
-`,
+  drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;`,
   );
-  chmodSync(join(bin, "k3s"), 0o755);
 }
 
 const changes = (calls: string[]) => calls.filter((c) => !c.startsWith("kubectl get"));

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { leaveScript } from "../../src/k3s/script";
 import { exampleSections, parse1 } from "../helpers";
-import { makeSandbox, type Sandbox } from "./sandbox";
+import { installKubectl, makeSandbox, type Sandbox } from "./sandbox";
 
 const prod = parse1(exampleSections("prod"));
 const node = (name: string) => prod.nodes.find((n) => n.name === name)!;
@@ -15,31 +15,20 @@ const node = (name: string) => prod.nodes.find((n) => n.name === name)!;
  * does, STUB_DRAIN_FAILS the drain, STUB_DELETE_FAILS the Node's deletion (its wait times out).
  */
 function serverWithKubectl(box: Sandbox): void {
-  const bin = join(box.root, "usr/local/bin");
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(
-    join(bin, "k3s"),
-    `#!/bin/sh
-shift 3 # kubectl --kubeconfig <file>
-echo "kubectl $*" >> "$CALLS"
-if [ -n "$STUB_LEAVING" ]; then
+  installKubectl(
+    box,
+    `  get\\ nodes\\ -l*) for n in $STUB_ETCD_MEMBERS; do echo "node/$n"; done ;;
+  get\\ node*) [ -z "$STUB_NODE" ] || echo "node/$STUB_NODE" ;;
+  drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;
+  delete*) [ -z "$STUB_DELETE_FAILS" ] || exit 1 ;;`,
+    `if [ -n "$STUB_LEAVING" ]; then
   # This server has just been removed from etcd: its API fails, and its etcd writes the tombstone a moment later.
   mkdir -p "$K3S_SITES_ROOT/var/lib/rancher/k3s/server/db/etcd"
   (sleep 1; touch "$K3S_SITES_ROOT/var/lib/rancher/k3s/server/db/etcd/tombstone") &
   echo "Error from server: etcdserver: request timed out" >&2; exit 1
 fi
-[ -z "$STUB_WARN" ] || echo 'E1202 memcache.go:265] couldn'"'"'t get resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request' >&2
-if [ -n "$STUB_API_DOWN" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi
-case "$*" in
-  get\\ nodes\\ -l*) for n in $STUB_ETCD_MEMBERS; do echo "node/$n"; done ;;
-  get\\ node*) [ -z "$STUB_NODE" ] || echo "node/$STUB_NODE" ;;
-  drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;
-  delete*) [ -z "$STUB_DELETE_FAILS" ] || exit 1 ;;
-esac
-exit 0
 `,
   );
-  chmodSync(join(bin, "k3s"), 0o755);
 }
 
 const changes = (calls: string[]) => calls.filter((c) => !c.startsWith("kubectl get"));

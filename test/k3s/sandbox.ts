@@ -176,3 +176,28 @@ export function makeSandbox(): Sandbox {
     },
   };
 }
+
+/**
+ * Gives the sandbox a server's k3s whose `kubectl` records its calls (`kubectl <args>`) and answers with `cases`, the
+ * arms of a shell `case "$*" in`, after `before` (shell lines of the caller's own). Every stub knows two faults:
+ * STUB_WARN prints a warning on stderr as kubectl does when an aggregated API is briefly unavailable (and succeeds),
+ * STUB_API_DOWN fails every call as an unreachable API does.
+ */
+export function installKubectl(box: Sandbox, cases: string, before = ""): void {
+  const bin = join(box.root, "usr/local/bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(
+    join(bin, "k3s"),
+    `#!/bin/sh
+shift 3 # kubectl --kubeconfig <file>
+echo "kubectl $*" >> "$CALLS"
+${before}[ -z "$STUB_WARN" ] || echo 'E1202 memcache.go:265] couldn'"'"'t get resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request' >&2
+if [ -n "$STUB_API_DOWN" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi
+case "$*" in
+${cases}
+esac
+exit 0
+`,
+  );
+  chmodSync(join(bin, "k3s"), 0o755);
+}
