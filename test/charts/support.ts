@@ -2,7 +2,6 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Ajv from "ajv";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { readStackFile, type ProgramRun } from "../../plan/engine";
 import { findHelm } from "../../plan/charts/helm";
@@ -12,7 +11,7 @@ import { manifestsOf } from "../../plan/render";
 import { parseSiteConfig } from "../../src/config/load";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import type { SiteConfig } from "../../src/config/site";
-import { goRegExp, validateBuiltin } from "../support/schemas";
+import { CrdValidator, schemaAjv, validateBuiltin } from "../support/schemas";
 import { ROOT, hetznerSections } from "../helpers";
 import { planOf } from "../plan/run";
 
@@ -77,55 +76,15 @@ export function chartOf(site: SiteUnderTest, chart: string): RenderedChart {
   return found;
 }
 
-interface Crd {
-  readonly spec: {
-    readonly group: string;
-    readonly names: { readonly kind: string };
-    readonly versions: readonly { readonly name: string; readonly schema?: { readonly openAPIV3Schema?: object } }[];
-  };
-}
-
-
-/** Validates custom resources against the openAPIV3Schema of their CRD, compiled when first needed. */
-export class CustomResourceValidator {
-  private readonly schemas = new Map<string, object>();
-  private readonly ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp as never } });
-
-  constructor(crds: readonly unknown[]) {
-    for (const doc of crds) {
-      const crd = doc as Crd & { kind?: string };
-      if (crd?.kind !== "CustomResourceDefinition") continue;
-      for (const v of crd.spec.versions) {
-        if (v.schema?.openAPIV3Schema) this.schemas.set(`${crd.spec.group}/${v.name} ${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
-      }
-    }
-  }
-
-  has(o: K8sObject): boolean {
-    return this.schemas.has(`${o.apiVersion} ${o.kind}`);
-  }
-
-  validate(o: K8sObject): void {
-    const schema = this.schemas.get(`${o.apiVersion} ${o.kind}`);
-    if (!schema) throw new Error(`no CustomResourceDefinition defines ${o.apiVersion} ${o.kind}`);
-    const validate = this.ajv.compile(schema);
-    const valid: boolean = validate(o);
-    if (!valid) {
-      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ");
-      throw new Error(`${o.kind} ${o.metadata.name}: ${problems}`);
-    }
-  }
-}
-
 /** Validators for custom resources: the CRDs the site renders, and Cilium's CRDs its operator registers. */
-export function crdValidator(objects: readonly K8sObject[]): CustomResourceValidator {
+export function crdValidator(objects: readonly K8sObject[]): CrdValidator {
   const dir = join(ROOT, "upstream", "cilium", "crds");
   const cilium = readdirSync(dir).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJS()));
-  return new CustomResourceValidator([...objects.filter((o) => o.kind === "CustomResourceDefinition"), ...cilium]);
+  return new CrdValidator([...objects.filter((o) => o.kind === "CustomResourceDefinition"), ...cilium]);
 }
 
 /** Every object that fails its schema: Kubernetes' for built-in kinds, its CRD's for custom resources. */
-export async function schemaProblems(objects: readonly K8sObject[], crds: CustomResourceValidator): Promise<string[]> {
+export async function schemaProblems(objects: readonly K8sObject[], crds: CrdValidator): Promise<string[]> {
   const problems: string[] = [];
   for (const o of objects) {
     try {
@@ -155,7 +114,7 @@ export function valuesProblems(chart: RenderedChart): string[] | undefined {
   } catch {
     return undefined; // the chart has no schema
   }
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  const ajv = schemaAjv();
   // metallb's schema names its draft as https://json-schema.org/draft-07/schema#, which Ajv knows only as http://.
   const { $schema: _draft, ...body } = schema as { $schema?: string };
   const validate = ajv.compile(body);

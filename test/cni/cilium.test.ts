@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import Ajv, { type ValidateFunction } from "ajv";
+import { type ValidateFunction } from "ajv";
 import { parse } from "yaml";
 import {
   checkCiliumL2Devices,
@@ -16,7 +16,7 @@ import {
   L2_CLIENT_RATE_LIMIT,
 } from "../../src/cni/cilium";
 import { clone, exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../helpers";
-import { CrdValidator } from "../support/schemas";
+import { CrdValidator, schemaAjv } from "../support/schemas";
 
 type Json = Record<string, any>;
 
@@ -32,7 +32,7 @@ const PINNED_CERTGEN = (file: string) => readFileSync(join(PINNED_DIR, "template
 
 // Both schemas are draft-07, Ajv's default draft. Chart schemas carry no vocabulary Ajv would need; strict mode is
 // off because they use keywords such as "items: {}" that strict mode flags without changing validation.
-const ajv = new Ajv({ strict: false, allErrors: true });
+const ajv = schemaAjv();
 const schemas: [string, ValidateFunction][] = [
   ["upstream 1.20 schema", ajv.compile(UPSTREAM_SCHEMA)],
   [`chart ${CILIUM_CHART.version} schema`, ajv.compile(PINNED_SCHEMA)],

@@ -5,6 +5,7 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
+import ipaddr from "ipaddr.js";
 
 interface TypedObject {
   readonly apiVersion: string;
@@ -58,19 +59,57 @@ interface Crd {
   };
 }
 
-/** Validators for the custom resources that CRDs define, keyed by `<group>/<version> <Kind>`. */
+const INT32 = 2 ** 31;
+
+/**
+ * The `format`s of the Kubernetes and CRD schemas the tests meet, checked as the API server checks them, so that
+ * Ajv neither ignores them (with a warning per schema path) nor refuses them. The API server validates string
+ * formats from kube-openapi's registry (kubernetes/apiextensions-apiserver `pkg/apiserver/validation/formats.go`,
+ * `supportedFormats`: byte, cidr, date-time among them); int32 and int64 are the integer's width.
+ */
+const FORMATS = {
+  int32: { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -INT32 && n < INT32 },
+  int64: { type: "number", validate: (n: number) => Number.isInteger(n) },
+  // RFC 3339, as Go's strfmt DateTime parses it.
+  "date-time": /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/,
+  byte: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+  cidr: (s: string) => {
+    try {
+      ipaddr.parseCIDR(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+} as const;
+
+/**
+ * The one Ajv setup for Kubernetes schemas, CRD schemas and chart values schemas: Go's `(?i)` patterns, the
+ * Kubernetes formats, and strict mode off (structural schemas carry x-kubernetes-* keywords, chart schemas `items: {}`;
+ * neither changes validation).
+ */
+export function schemaAjv(): Ajv {
+  const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp as never } });
+  for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format as never);
+  return ajv;
+}
+
+/**
+ * Validators for the custom resources that CRDs define, keyed by `<group>/<version> <Kind>`. A version's schema is
+ * compiled when an object of it is first validated.
+ */
 export class CrdValidator {
-  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly schemas = new Map<string, object>();
+  private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly ajv = schemaAjv();
 
   constructor(crds: readonly unknown[]) {
-    // Kubernetes' structural schemas use keywords Ajv does not know (x-kubernetes-*); they carry no validation here.
-    const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp as never } });
     for (const doc of crds) {
       const crd = doc as Crd;
       if (crd?.kind !== "CustomResourceDefinition") continue;
       for (const version of crd.spec.versions) {
         const schema = version.schema?.openAPIV3Schema;
-        if (schema) this.validators.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, ajv.compile(schema));
+        if (schema) this.schemas.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, schema);
       }
     }
   }
@@ -80,14 +119,16 @@ export class CrdValidator {
   }
 
   has(obj: TypedObject): boolean {
-    return this.validators.has(`${obj.apiVersion} ${obj.kind}`);
+    return this.schemas.has(`${obj.apiVersion} ${obj.kind}`);
   }
 
   /** Throws naming the object and every schema violation, or when no CRD defines its kind. */
   validate(obj: TypedObject): void {
     const key = `${obj.apiVersion} ${obj.kind}`;
-    const validate = this.validators.get(key);
-    if (!validate) throw new Error(`no CustomResourceDefinition defines ${key}`);
+    const schema = this.schemas.get(key);
+    if (!schema) throw new Error(`no CustomResourceDefinition defines ${key}`);
+    let validate = this.compiled.get(key);
+    if (!validate) this.compiled.set(key, (validate = this.ajv.compile(schema)));
     const valid: boolean = validate(obj);
     if (!valid) {
       const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ");
