@@ -222,6 +222,9 @@ describe("Calico custom resources", () => {
       secretKeyRef: { name: CALICO_NAMES.passwords, key: CALICO_NAMES.passwordKey },
     });
     assert.equal(peers.find((p) => p.metadata.name === "k3s-sites-vps")!.spec.password, undefined);
+    // Every node is in the cluster's AS: another node's route arrives as "<router AS> <cluster AS>", which BIRD
+    // drops unless allowed once (test/lab/calico.test.ts shows the routes missing without it).
+    assert.deepEqual(new Set(peers.map((p) => p.spec.numAllowedLocalASNumbers)), new Set([1]));
   });
 
   it("each node carries its segment's label, which the peers select on", () => {

@@ -309,9 +309,12 @@ export class Lab {
     return this.exec(daemon.ns, "vtysh", ["--vty_socket", daemon.dir, ...commands.flatMap((c) => ["-c", c])]);
   }
 
-  /** Start BIRD 2 in a namespace with `config` (exactly that text); its own control socket and pid file. */
-  startBird(ns: string, config: string): Daemon {
-    const dir = join(this.dir, `bird-${ns}`);
+  /**
+   * Start BIRD 2 in a namespace with `config` (exactly that text); its own control socket and pid file. `instance`
+   * names a second BIRD in the same namespace (e.g. one per address family, as calico-node's bird and bird6).
+   */
+  startBird(ns: string, config: string, instance = ""): Daemon {
+    const dir = join(this.dir, `bird-${ns}${instance ? `-${instance}` : ""}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, "bird.conf");
     writeFileSync(file, config);

@@ -1,0 +1,96 @@
+/**
+ * The Calico lab (issue 23, points 1-3): the multisite example's network in namespaces, its routers on the real FRR
+ * and BIRD 2 with the files the plan emits, its nodes speaking BGP as calico-node would from the plan's objects.
+ * Behaviour only: sessions, kernel routes, pings of the pod MTU with DF set. Skips, saying why, without root,
+ * `ip netns`, FRR, BIRD 2 or ping.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { SiteConfig } from "../../src/config/site";
+import type { ProgramRun } from "../../plan/engine";
+import { exampleSections, parse1 } from "../helpers";
+import { planOf } from "../plan/run";
+import { buildCalicoLab, nodeNs, routerNs, type CalicoLab, type RouterDaemon } from "./calico";
+import { Lab, labSkip, payloadForMtu, type Family, type KernelRoute } from "./netns";
+
+/** Whether a kernel route goes to `gateway` (alone or among ECMP next hops). */
+function via(route: KernelRoute, gateway: string): boolean {
+  return route.gateway === gateway || (route.nexthops ?? []).some((h) => h.gateway === gateway);
+}
+
+/** Every assertion of the lab on a built site. */
+export async function assertCalicoLab(lab: Lab, c: CalicoLab, config: SiteConfig): Promise<void> {
+  const speakers = [...c.speakers.values()].flat();
+  // Every session Established: each node's speakers with their router, each router with its nodes and the VPN.
+  const states = await lab.waitEstablished([...c.routers.values(), ...speakers], { timeoutMs: 40_000 });
+  for (const [segment, router] of c.routers) {
+    const nodes = c.nodes.filter((n) => n.segment === segment).length;
+    const vpn = c.links.filter((l) => l.a === segment || l.b === segment).length;
+    assert.equal(states.get(router)!.length, (nodes + vpn) * c.families.length, `sessions of the router of ${segment}`);
+  }
+  for (const n of c.nodes) assert.equal(c.speakers.get(n.name)!.length, c.families.length, `speakers of ${n.name}`);
+
+  // Each node's kernel holds a route to every other node's block, in each family.
+  for (const n of c.nodes) {
+    for (const family of c.families) {
+      const others = c.nodes.filter((o) => o !== n).map((o) => o.blocks[family]!.block);
+      await lab.waitRoutes(nodeNs(n.name), family, (routes) => others.every((b) => routes.some((r) => r.dst === b)));
+    }
+  }
+
+  // Every router routes the Service ranges to nodes (its own segment's, when it has any).
+  const services = (family: Family) =>
+    [config.k3s.serviceCidr, ...(config.k3s.serviceCidrV6 ? [config.k3s.serviceCidrV6] : [])].filter((s) => s.includes(":") === (family === 6));
+  for (const segment of c.routers.keys()) {
+    for (const family of c.families) {
+      const local = c.nodes.filter((n) => n.segment === segment).map((n) => n.address[family]!);
+      for (const range of services(family)) {
+        const routes = await lab.waitRoutes(routerNs(segment), family, (rs) => rs.some((r) => r.dst === range));
+        const route = routes.find((r) => r.dst === range)!;
+        assert.ok(local.length === 0 || local.some((a) => via(route, a)), `router of ${segment}: ${range} goes to ${JSON.stringify(route)}, not to a node of ${local.join(", ")}`);
+      }
+    }
+  }
+
+  // A pod address on each node reaches a pod address on every other node, with packets of the pod MTU and DF set.
+  const failed: string[] = [];
+  for (const a of c.nodes) {
+    for (const b of c.nodes) {
+      if (a === b) continue;
+      for (const family of c.families) {
+        const from = a.blocks[family]!.first;
+        const to = b.blocks[family]!.first;
+        if (!lab.ping(nodeNs(a.name), { from, to, size: payloadForMtu(c.mtu, family), df: true })) failed.push(`${a.name} ${from} -> ${b.name} ${to}`);
+      }
+    }
+  }
+  assert.deepEqual(failed, [], `pings of ${c.mtu} bytes with DF set`);
+
+  // And DF is real: across sites, one byte more than the VPN carries does not pass.
+  const [a, b] = [c.nodes[0]!, c.nodes.find((n) => n.segment !== c.nodes[0]!.segment)];
+  if (b && c.mtu === config.cni.calico.underlayMtu) {
+    assert.equal(lab.ping(nodeNs(a.name), { from: a.blocks[4].first, to: b.blocks[4].first, size: payloadForMtu(c.mtu + 1, 4), df: true }), false);
+  }
+}
+
+describe("the Calico lab: the multisite example", () => {
+  let run: ProgramRun;
+  let config: SiteConfig;
+  before(async () => {
+    run = await planOf("multisite");
+    config = parse1(exampleSections("multisite"));
+  });
+
+  for (const daemon of ["frr", "bird"] as RouterDaemon[]) {
+    const skip = labSkip({ frr: daemon === "frr", bird: true, ping: true });
+    it(`routers on ${daemon === "frr" ? "FRR" : "BIRD 2"}: sessions up, every node routes to every other node's pods, pods reach each other at the MTU`, { skip, timeout: 60_000 }, async () => {
+      const lab = new Lab();
+      after(() => lab.destroy());
+      try {
+        await assertCalicoLab(lab, buildCalicoLab(lab, config, run, daemon), config);
+      } finally {
+        lab.destroy();
+      }
+    });
+  }
+});
