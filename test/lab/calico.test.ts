@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type { SiteConfig } from "../../src/config/site";
 import type { ProgramRun } from "../../plan/engine";
 import { exampleSections, parse1 } from "../helpers";
-import { planOf } from "../plan/run";
+import { planOf, planOfSections } from "../plan/run";
 import { buildCalicoLab, nodeNs, routerNs, type CalicoLab, type RouterDaemon } from "./calico";
 import { Lab, labSkip, payloadForMtu, type Family, type KernelRoute } from "./netns";
 
@@ -88,6 +88,57 @@ describe("the Calico lab: the multisite example", () => {
       after(() => lab.destroy());
       try {
         await assertCalicoLab(lab, buildCalicoLab(lab, config, run, daemon), config);
+      } finally {
+        lab.destroy();
+      }
+    });
+  }
+});
+
+type Raw = Record<string, any>;
+
+/** The other shapes a Calico site with routers may take, each from the multisite example. */
+const SHAPES: readonly { readonly name: string; readonly daemon: RouterDaemon; readonly edit: (s: Raw) => void }[] = [
+  {
+    name: "IPv4 only",
+    daemon: "bird",
+    edit: (s) => {
+      s.k3s.ipFamilies = "ipv4";
+      delete s.k3s.clusterCidrV6;
+      delete s.k3s.serviceCidrV6;
+    },
+  },
+  {
+    name: "one segment",
+    daemon: "frr",
+    edit: (s) => {
+      s.site.segments = s.site.segments.slice(0, 1);
+      s.site.hosts = s.site.hosts.filter((h: Raw) => h.segment === "home-a");
+    },
+  },
+  {
+    name: "passwords on every router, VXLAN between segments",
+    daemon: "frr",
+    edit: (s) => {
+      for (const segment of s.site.segments) segment.router.password = true;
+      s.cni.calico.encapsulation = "VXLANCrossSubnet";
+      s.cni.calico.encapsulationV6 = "VXLANCrossSubnet";
+    },
+  },
+];
+
+describe("the Calico lab: other shapes", () => {
+  for (const shape of SHAPES) {
+    const skip = labSkip({ frr: shape.daemon === "frr", bird: true, ping: true });
+    it(`${shape.name} (routers on ${shape.daemon === "frr" ? "FRR" : "BIRD 2"})`, { skip, timeout: 60_000 }, async () => {
+      const sections = exampleSections("multisite");
+      shape.edit(sections);
+      const config = parse1(sections);
+      const run = await planOfSections(sections, "multisite");
+      const lab = new Lab();
+      after(() => lab.destroy());
+      try {
+        await assertCalicoLab(lab, buildCalicoLab(lab, config, run, shape.daemon), config);
       } finally {
         lab.destroy();
       }

@@ -387,6 +387,9 @@ export function buildCalicoLab(lab: Lab, config: SiteConfig, run: ProgramRun, da
       addresses: [`${n.address[4]}/${length(s.cidr)}`, ...(n.address[6] !== undefined && families.includes(6) ? [`${n.address[6]}/${length(s.cidrV6)}`] : [])],
     });
     lab.addLoopback(nodeNs(n.name), [n.blocks[4].first, ...(n.blocks[6] && families.includes(6) ? [n.blocks[6].first] : [])]);
+    // The segment's router is the node's default gateway, as on any LAN: the underlay between segments.
+    lab.ip(nodeNs(n.name), "-4", "route", "add", "default", "via", s.router.address);
+    if (families.includes(6) && n.address[6] !== undefined) lab.ip(nodeNs(n.name), "-6", "route", "add", "default", "via", s.router.addressV6!);
   }
   const routers = new Map<string, Daemon>();
   for (const s of segments) {
@@ -408,5 +411,46 @@ export function buildCalicoLab(lab: Lab, config: SiteConfig, run: ProgramRun, da
     }
     speakers.set(n.name, mine);
   }
-  return { routers, speakers, nodes, mtu: calicoMtu(config), families, links };
+  const mtu = calicoMtu(config);
+  for (const family of families) {
+    const pool = pools.find((p) => parseCidr(p.spec.cidr)?.version === family);
+    if (pool && pool.spec.vxlanMode !== "Never") felixVxlan(lab, nodes, family, mtu);
+  }
+  return { routers, speakers, nodes, mtu, families, links };
+}
+
+/**
+ * What Felix programs for a VXLAN pool, which BIRD leaves alone (its kernel filter rejects VXLAN pools): a VXLAN
+ * device per family (felix/dataplane/linux/dataplanedefs/dataplane_defs.go: vxlan.calico, vxlan-v6.calico;
+ * felix/config/config_params.go: VNI 4096, port 4789; vxlan_mgr.go: the node's address as source, the pod MTU),
+ * its tunnel address out of the node's block; towards a node of another subnet a route through the device with a
+ * static neighbour and FDB entry (CrossSubnet), towards a node of the same subnet a plain route to it
+ * (route_mgr.go, the same-subnet class).
+ */
+function felixVxlan(lab: Lab, nodes: readonly LabNode[], family: Family, mtu: number): void {
+  const dev = family === 4 ? "vxlan.calico" : "vxlan-v6.calico";
+  const tunnel = (n: LabNode) => {
+    const block = parseCidr(n.blocks[family]!.block)!;
+    return formatIp({ version: family, value: block.network + 2n });
+  };
+  const mac = (i: number) => `66:6b:33:73:${family.toString(16).padStart(2, "0")}:${i.toString(16).padStart(2, "0")}`;
+  nodes.forEach((n, i) => {
+    const ns = nodeNs(n.name);
+    lab.ip(ns, "link", "add", dev, "address", mac(i), "mtu", String(mtu), "type", "vxlan", "id", "4096", "dstport", "4789", "local", n.address[family]!, "dev", "eth0", "nolearning");
+    lab.addAddresses(ns, dev, [`${tunnel(n)}/${family === 4 ? 32 : 128}`]);
+    lab.ip(ns, "link", "set", dev, "up");
+  });
+  nodes.forEach((n) => {
+    nodes.forEach((o, k) => {
+      if (o === n) return;
+      const ns = nodeNs(n.name);
+      if (o.segment === n.segment) {
+        lab.ip(ns, `-${family}`, "route", "add", o.blocks[family]!.block, "via", o.address[family]!, "dev", "eth0");
+        return;
+      }
+      lab.ip(ns, `-${family}`, "route", "add", o.blocks[family]!.block, "via", tunnel(o), "dev", dev, "onlink");
+      lab.ip(ns, "neigh", "add", tunnel(o), "lladdr", mac(k), "dev", dev, "nud", "permanent");
+      lab.exec(ns, "bridge", ["fdb", "add", mac(k), "dev", dev, "dst", o.address[family]!]);
+    });
+  });
 }
