@@ -454,3 +454,46 @@ function felixVxlan(lab: Lab, nodes: readonly LabNode[], family: Family, mtu: nu
     });
   });
 }
+
+/**
+ * The WireGuard side of one VPN tunnel, on the router of `segment` (not run in the lab: there the tunnel is a veth
+ * pair with these addresses and MTU). One interface per other router, AllowedIPs everything, no routes of its own:
+ * BGP chooses the tunnel.
+ */
+export function wireguardTunnel(config: SiteConfig, segment: string, link: VpnLink): string {
+  const other = link.a === segment ? link.b : link.a;
+  const side = link.a === segment ? "a" : "b";
+  const families = familiesOf(config);
+  return [
+    `# /etc/wireguard/to-${other}.conf on the router of ${segment}`,
+    "[Interface]",
+    `Address = ${[`${link.v4[side]}/31`, ...(families.includes(6) ? [`${link.v6[side]}/127`] : [])].join(", ")}`,
+    `PrivateKey = <the private key of ${segment}'s router>`,
+    "ListenPort = <a port of its own per tunnel>",
+    `MTU = ${config.cni.calico.underlayMtu}`,
+    "Table = off",
+    "",
+    "[Peer]",
+    `PublicKey = <the public key of ${other}'s router>`,
+    `Endpoint = <${other}'s router's public address>:<its port for this tunnel>`,
+    `AllowedIPs = ${families.includes(6) ? "0.0.0.0/0, ::/0" : "0.0.0.0/0"}`,
+    "",
+  ].join("\n");
+}
+
+/** The operator's snippets docs/networking.md shows, by name: generated for a site from the lab's own code. */
+export function docSnippets(config: SiteConfig, run: ProgramRun, segment: string): Record<string, string> {
+  const links = vpnLinks(routedSegments(config).map((s) => s.name));
+  const mine = links.filter((l) => l.a === segment || l.b === segment);
+  const files = routerFilesOf(run);
+  const placeholders = [`${segment}.frr.conf`, `${segment}.bird.conf`].flatMap((name) =>
+    files[name]!.split("\n").filter((l) => l.includes("password")).map((l) => [name, l] as const),
+  );
+  const password = [...new Set(placeholders.map(([name, line]) => `${name}, as emitted:\n${line}\nonce filled in:\n${withPassword(line, "the-secret")}\n`))].join("\n");
+  return {
+    wireguard: wireguardTunnel(config, segment, mine[0]!),
+    frr: vpnFrr(config, segment, links),
+    bird: birdRouterBase(config, segment, `/etc/bird/k3s-sites-${segment}.bird.conf`) + vpnBird(config, segment, links),
+    ...(placeholders.length > 0 ? { password } : {}),
+  };
+}
