@@ -10,7 +10,9 @@ import type { SiteConfig } from "../../src/config/site";
 import type { ProgramRun } from "../../plan/engine";
 import { exampleSections, parse1 } from "../helpers";
 import { planOf, planOfSections } from "../plan/run";
-import { buildCalicoLab, nodeNs, routerNs, type CalicoLab, type RouterDaemon } from "./calico";
+import { readFileSync } from "node:fs";
+import { routedSegments } from "../../src/cni/calico/resources";
+import { buildCalicoLab, LAB_PASSWORD, nodeNs, routerNs, type CalicoLab, type RouterDaemon } from "./calico";
 import { Lab, labSkip, payloadForMtu, type Family, type KernelRoute } from "./netns";
 
 /** Whether a kernel route goes to `gateway` (alone or among ECMP next hops). */
@@ -29,6 +31,13 @@ export async function assertCalicoLab(lab: Lab, c: CalicoLab, config: SiteConfig
     assert.equal(states.get(router)!.length, (nodes + vpn) * c.families.length, `sessions of the router of ${segment}`);
   }
   for (const n of c.nodes) assert.equal(c.speakers.get(n.name)!.length, c.families.length, `speakers of ${n.name}`);
+  // Where a router sets a password, both ends of those Established sessions hold it (TCP MD5 refuses a mismatch).
+  for (const segment of routedSegments(config).filter((s) => s.router.password)) {
+    assert.match(readFileSync(c.routers.get(segment.name)!.config, "utf8") + routerIncludes(c, segment.name), new RegExp(`password "?${LAB_PASSWORD}`));
+    for (const n of c.nodes.filter((x) => x.segment === segment.name)) {
+      for (const speaker of c.speakers.get(n.name)!) assert.match(readFileSync(speaker.config, "utf8"), new RegExp(`password "${LAB_PASSWORD}"`));
+    }
+  }
 
   // Each node's kernel holds a route to every other node's block, in each family.
   for (const n of c.nodes) {
@@ -71,6 +80,12 @@ export async function assertCalicoLab(lab: Lab, c: CalicoLab, config: SiteConfig
   if (b && c.mtu === config.cni.calico.underlayMtu) {
     assert.equal(lab.ping(nodeNs(a.name), { from: a.blocks[4].first, to: b.blocks[4].first, size: payloadForMtu(c.mtu + 1, 4), df: true }), false);
   }
+}
+
+/** The text of the files a BIRD router's config includes (the emitted file, password filled in). */
+function routerIncludes(c: CalicoLab, segment: string): string {
+  const text = readFileSync(c.routers.get(segment)!.config, "utf8");
+  return [...text.matchAll(/^include "([^"]+)";$/gm)].map((m) => readFileSync(m[1]!, "utf8")).join("\n");
 }
 
 describe("the Calico lab: the multisite example", () => {
@@ -144,4 +159,31 @@ describe("the Calico lab: other shapes", () => {
       }
     });
   }
+});
+
+describe("the Calico lab: a control", () => {
+  const skip = labSkip({ frr: true, bird: true, ping: true });
+  it("without allowing the cluster's AS once in a path (the BGPPeers before issue 23), no node learns another node's block", { skip, timeout: 60_000 }, async () => {
+    const sections = exampleSections("multisite");
+    SHAPES.find((s) => s.name === "one segment")!.edit(sections);
+    const config = parse1(sections);
+    const run = await planOfSections(sections, "multisite");
+    const lab = new Lab();
+    after(() => lab.destroy());
+    try {
+      const c = buildCalicoLab(lab, config, run, "frr", {
+        peers: (peers) => peers.map((p) => ({ ...p, spec: { ...p.spec, numAllowedLocalASNumbers: 0 } })),
+      });
+      await lab.waitEstablished([...c.routers.values(), ...[...c.speakers.values()].flat()], { timeoutMs: 40_000 });
+      const [nuc, pi] = c.nodes;
+      // The router has both blocks and sends each to the other node, whose BIRD drops it (its own AS in the path).
+      await lab.waitRoutes(routerNs("home-a"), 4, (rs) => [nuc!, pi!].every((n) => rs.some((r) => r.dst === n.blocks[4].block)));
+      await new Promise((resolve) => setTimeout(resolve, 3000)); // BIRD's kernel scan time is 2 s
+      assert.equal(lab.routes(nodeNs(nuc!.name), 4).some((r) => r.dst === pi!.blocks[4].block), false);
+      assert.equal(lab.routes(nodeNs(pi!.name), 4).some((r) => r.dst === nuc!.blocks[4].block), false);
+      assert.equal(lab.ping(nodeNs(nuc!.name), { from: nuc!.blocks[4].first, to: pi!.blocks[4].first }), false);
+    } finally {
+      lab.destroy();
+    }
+  });
 });

@@ -353,8 +353,19 @@ export const nodeNs = (node: string) => `n-${node}`;
  * between the routers (veths of the underlay's MTU), the nodes with their addresses and pod addresses, each with its
  * calico-node speakers.
  */
-export function buildCalicoLab(lab: Lab, config: SiteConfig, run: ProgramRun, daemon: RouterDaemon): CalicoLab {
-  const { pools, bgp, peers } = calicoObjectsOf(run);
+export function buildCalicoLab(
+  lab: Lab,
+  config: SiteConfig,
+  run: ProgramRun,
+  daemon: RouterDaemon,
+  options: {
+    /** Change the plan's BGPPeers before the nodes read them (a control: what the lab sees without a fix). */
+    readonly peers?: (peers: BGPPeer[]) => BGPPeer[];
+  } = {},
+): CalicoLab {
+  const objects = calicoObjectsOf(run);
+  const { pools, bgp } = objects;
+  const peers = options.peers ? options.peers(objects.peers) : objects.peers;
   const files = routerFilesOf(run);
   const segments = routedSegments(config);
   const families = familiesOf(config);
@@ -387,9 +398,12 @@ export function buildCalicoLab(lab: Lab, config: SiteConfig, run: ProgramRun, da
       addresses: [`${n.address[4]}/${length(s.cidr)}`, ...(n.address[6] !== undefined && families.includes(6) ? [`${n.address[6]}/${length(s.cidrV6)}`] : [])],
     });
     lab.addLoopback(nodeNs(n.name), [n.blocks[4].first, ...(n.blocks[6] && families.includes(6) ? [n.blocks[6].first] : [])]);
-    // The segment's router is the node's default gateway, as on any LAN: the underlay between segments.
-    lab.ip(nodeNs(n.name), "-4", "route", "add", "default", "via", s.router.address);
-    if (families.includes(6) && n.address[6] !== undefined) lab.ip(nodeNs(n.name), "-6", "route", "add", "default", "via", s.router.addressV6!);
+    // The underlay between segments: each other segment through this segment's router. No default route: a VPS's
+    // default gateway is its provider's, so nothing but BGP may bring a node its routes to the pods.
+    for (const other of segments.filter((x) => x !== s)) {
+      lab.ip(nodeNs(n.name), "-4", "route", "add", other.cidr, "via", s.router.address);
+      if (families.includes(6) && n.address[6] !== undefined) lab.ip(nodeNs(n.name), "-6", "route", "add", other.cidrV6!, "via", s.router.addressV6!);
+    }
   }
   const routers = new Map<string, Daemon>();
   for (const s of segments) {
