@@ -5,17 +5,21 @@
  *
  * calico-node runs BIRD 1.x (Calico's fork) with the files confd renders from its templates; here each node runs two
  * BIRD 2 daemons standing for calico-node's bird and bird6, with the same statements in BIRD 2's syntax. Facts read
- * in projectcalico/calico at tag v3.32.1 (the pinned version), under confd/:
+ * in projectcalico/calico at tag v3.32.1 (commit 0ca9d1b93644778cafdf1812f3dda02ac0c361e8; the pinned version,
+ * CALICO_TEMPLATES_READ_AT, which test/lab/docs.test.ts holds to the default cni.calico.version), under confd/
+ * (git blobs: T4 71462078a3f4, T6 76d5d63a2550, A4 469e529aaaf9, I4 22865f7657a0, P 9c05f4896499, C 72dc7e6ad809):
  *   T4  = etc/calico/confd/templates/bird.cfg.template      T6 = bird6.cfg.template (the same lines, IPv6)
  *   A4  = etc/calico/confd/templates/bird_aggr.cfg.template  I4 = bird_ipam.cfg.template (bird6_* alike)
  *   P   = pkg/backends/calico/bgp_processor.go               C  = pkg/backends/calico/client.go
  * BIRD 1 -> BIRD 2: a BIRD 1 daemon serves one family, BIRD 2 puts the family in a channel (`ipv4 { ... }`), and
- * the per-channel options move into it: import, export, gateway, add paths, next hop self/keep; `merge paths` of
- * the kernel protocol too. Protocol options (local as, neighbor, password, multihop, ttl security, allow local as,
- * graceful restart, connect/error timers) stay where they are (BIRD 2 user's guide, "BGP" and "Kernel").
+ * the per-channel options move into it: import, export, gateway, add paths, next hop self/keep. Protocol options
+ * (local as, neighbor, password, multihop, ttl security, allow local as, graceful restart, connect/error timers;
+ * the kernel protocol's learn, persist, scan time, merge paths) stay where they are (BIRD 2.0 user's guide, "BGP"
+ * and "Kernel"). The speaker's timers are shortened (connect retry 1 s) so the lab's sessions come up fast.
  *
- * Not emulated: Felix (policy, the pods' veths, VXLAN routes), IPIP's krt_tunnel (a BIRD fork attribute). Pods are
- * addresses on the node's `lo`; their traffic is routed by the kernel from the routes the speaker installs.
+ * Not emulated: Felix's policy and the pods' veths, IPIP's krt_tunnel (a BIRD fork attribute; IPIP is refused with
+ * routers). Felix's VXLAN routes are (felixVxlan). Pods are addresses on the node's `lo`; their traffic is routed by
+ * the kernel from the routes the speaker (or felixVxlan) installs.
  */
 import type { SiteConfig } from "../../src/config/site";
 import { calicoMtu } from "../../src/cni/calico/manifest";
@@ -25,6 +29,9 @@ import { clusterPrefixes } from "../../src/cni/calico/routers";
 import { formatIp, parseCidr } from "../../src/net/cidr";
 import type { ProgramRun } from "../../plan/engine";
 import { Lab, type Daemon, type Family } from "./netns";
+
+/** The Calico release whose confd templates and Go the speaker's configuration is read from (see the top). */
+export const CALICO_TEMPLATES_READ_AT = "v3.32.1";
 
 /** The password the lab gives k3s-sites:bgpPassword. */
 export const LAB_PASSWORD = "lab-secret-1";

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { it } from "node:test";
-import { exampleSections, parse1, ROOT } from "../helpers";
+import { exampleSections, parse1, ROOT, sshSections } from "../helpers";
 import { planOf } from "../plan/run";
-import { docSnippets } from "./calico";
+import { CALICO_TEMPLATES_READ_AT, docSnippets } from "./calico";
 
 const FILE = join(ROOT, "docs", "networking.md");
 const BLOCK = /<!-- lab: (\S+) (\S+) -->\n```\n([\s\S]*?)```/g;
@@ -28,4 +28,11 @@ it("docs/networking.md shows the router configuration the lab runs", async () =>
   });
   assert.deepEqual(seen.sort(), ["home-b bird", "home-b frr", "home-b password", "home-b wireguard"]);
   if (process.env.UPDATE_DOCS) writeFileSync(FILE, updated);
+});
+
+it("the lab's calico-node speaker is read from the templates of the Calico version sites get by default", () => {
+  // Bumping cni.calico.version's default: re-read confd's bird*.cfg.template and bgp_processor.go at the new tag,
+  // update nodeSpeakerConfig in test/lab/calico.ts and its citations, then CALICO_TEMPLATES_READ_AT.
+  const version = parse1({ ...sshSections(), cni: { plugin: "calico" } }).cni.calico.version;
+  assert.equal(CALICO_TEMPLATES_READ_AT, version);
 });
