@@ -13,7 +13,7 @@
  * BIRD 2 (`bird`, `birdc`, Debian bird2), iputils `ping`. labSkip() says which is missing, for `it(..., { skip })`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -328,6 +328,25 @@ export class Lab {
   /** Run a birdc command against a BIRD started by startBird. */
   birdc(daemon: Daemon, command: string): string {
     return this.exec(daemon.ns, "birdc", ["-s", join(daemon.dir, "bird.ctl"), ...command.split(" ")]);
+  }
+
+  /** Stop one daemon (SIGTERM, SIGKILL after 2 s) by the pids of its pid files; destroy() stops any left. */
+  stop(daemon: Daemon): void {
+    const files = daemon.kind === "frr" ? ["bgpd.pid", "zebra.pid"] : ["bird.pid"];
+    const pids = files.map((f) => join(daemon.dir, f)).filter((f) => existsSync(f)).map((f) => Number(readFileSync(f, "utf8").trim())).filter((p) => p > 0);
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      const alive = pids.filter(pidAlive);
+      if (alive.length === 0) return;
+      for (const pid of alive) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      const until = Date.now() + 2000;
+      while (pids.some(pidAlive) && Date.now() < until) spawnSync("sleep", ["0.05"]);
+    }
   }
 
   /** The daemon's BGP sessions and their states. */
