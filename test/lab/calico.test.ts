@@ -48,8 +48,8 @@ export async function assertCalicoLab(lab: Lab, c: CalicoLab, config: SiteConfig
   }
 
   // Every router routes the Service ranges to nodes (its own segment's, when it has any).
-  const services = (family: Family) =>
-    [config.k3s.serviceCidr, ...(config.k3s.serviceCidrV6 ? [config.k3s.serviceCidrV6] : [])].filter((s) => s.includes(":") === (family === 6));
+  const services = (family: Family) => c.services.filter((s) => s.includes(":") === (family === 6));
+  assert.ok(c.services.includes(config.k3s.serviceCidr));
   for (const segment of c.routers.keys()) {
     for (const family of c.families) {
       const local = c.nodes.filter((n) => n.segment === segment).map((n) => n.address[family]!);
@@ -132,9 +132,11 @@ const SHAPES: readonly { readonly name: string; readonly daemon: RouterDaemon; r
     },
   },
   {
-    name: "passwords on every router, VXLAN between segments",
+    name: "passwords on every router, VXLAN between segments, LoadBalancer and external IP ranges",
     daemon: "frr",
     edit: (s) => {
+      s.cni.calico.bgp.serviceLoadBalancerIPs = ["10.20.9.0/28", "fd00:20:9::/124"];
+      s.cni.calico.bgp.serviceExternalIPs = ["198.51.100.0/28", "198.51.100.99/32"];
       for (const segment of s.site.segments) segment.router.password = true;
       s.cni.calico.encapsulation = "VXLANCrossSubnet";
       s.cni.calico.encapsulationV6 = "VXLANCrossSubnet";

@@ -97,6 +97,18 @@ export function labNodes(config: SiteConfig, pools: readonly IPPool[]): LabNode[
 }
 
 /**
+ * The Service ranges every node announces (C updateGlobalRoutes, called by onClusterIPsUpdate with
+ * serviceClusterIPs; by onExternalIPsUpdate with the serviceExternalIPs that are ranges, single addresses going per
+ * Service; by onLoadBalancerIPsUpdate with the serviceLoadBalancerIPs ranges when serviceLoadBalancerAggregation is
+ * Enabled, its default, which the plan leaves).
+ */
+export function globalServiceRoutes(bgp: BGPConfiguration): string[] {
+  const ranges = (list: readonly { cidr: string }[] | undefined) =>
+    (list ?? []).map((c) => c.cidr).filter((c) => parseCidr(c)!.prefix < (parseCidr(c)!.version === 4 ? 32 : 128));
+  return [...bgp.spec.serviceClusterIPs.map((c) => c.cidr), ...ranges(bgp.spec.serviceExternalIPs), ...ranges(bgp.spec.serviceLoadBalancerIPs)];
+}
+
+/**
  * One calico-node speaker (one family) in BIRD 2 syntax, from the plan's objects. Each statement cites the template
  * line (or the Go that fills it) it stands for. `lab.connectRetry` shortens the connect timers (seconds).
  */
@@ -112,7 +124,7 @@ export function nodeSpeakerConfig(args: {
   const ip = family === 4 ? "ipv4" : "ipv6";
   const block = node.blocks[family]!;
   const pools = args.pools.filter((p) => parseCidr(p.spec.cidr)?.version === family);
-  const services = bgp.spec.serviceClusterIPs.map((s) => s.cidr).filter((c) => parseCidr(c)?.version === family);
+  const services = globalServiceRoutes(bgp).filter((c) => parseCidr(c)?.version === family);
   const mine = peers.filter((p) => parseCidr(`${p.spec.peerIP}/${family === 4 ? 32 : 128}`)?.version === family && selects(p.spec.nodeSelector, node.labels));
   const lines = [
     `# calico-node ${node.name}, IPv${family} (bird${family === 6 ? "6" : ""}.cfg), emulated in BIRD 2`,
@@ -349,6 +361,8 @@ export interface CalicoLab {
   readonly mtu: number;
   readonly families: Family[];
   readonly links: VpnLink[];
+  /** The Service ranges every node announces, which every router must route to nodes. */
+  readonly services: string[];
 }
 
 /** Router and node namespace names in the lab. */
@@ -437,7 +451,7 @@ export function buildCalicoLab(
     const pool = pools.find((p) => parseCidr(p.spec.cidr)?.version === family);
     if (pool && pool.spec.vxlanMode !== "Never") felixVxlan(lab, nodes, family, mtu);
   }
-  return { routers, speakers, nodes, mtu, families, links };
+  return { routers, speakers, nodes, mtu, families, links, services: globalServiceRoutes(bgp) };
 }
 
 /**
