@@ -277,6 +277,18 @@ describe("Calico and segment rules", () => {
     assert.deepEqual(problemsOf({ ...sshSections(), cni: { plugin: "calico", calico: { encapsulation: "IPIP" } } }), []);
   });
 
+  it("rejects a router without an IPv6 address when unencapsulated IPv6 pods need its routes", () => {
+    const raw = base();
+    delete raw.site.segments[2].router.addressV6;
+    assert.deepEqual(problemsOf(raw), [
+      "site.segments[2].router.addressV6 is required: k3s.ipFamilies is dual-stack and cni.calico.encapsulationV6 is None, so IPv6 pod routes " +
+        "travel over IPv6 BGP sessions with the router, and without its IPv6 address vps-1 would neither announce nor learn any; " +
+        "set the router's IPv6 address in fd00:20:3::/64, or set cni.calico.encapsulationV6: VXLANCrossSubnet",
+    ]);
+    raw.cni.calico.encapsulationV6 = "VXLANCrossSubnet";
+    assert.deepEqual(problemsOf(raw), []);
+  });
+
   it("rejects a host outside its segment", () => {
     const raw = base();
     raw.site.hosts[2].privateIp = "10.20.1.50";

@@ -76,6 +76,24 @@ export function checkCalico(config: SiteConfig): Problem[] {
         "(the routers carry the pod routes) or VXLANCrossSubnet (VXLAN to the other node itself)",
     });
   }
+  // Unencapsulated IPv6 pods are routed by the IPv6 sessions: a router without an IPv6 address has none, so its
+  // nodes' IPv6 blocks reach no one and no one's reach them (calicoBgpPeers makes an IPv6 BGPPeer per addressV6).
+  if (dual && calico.encapsulationV6 === "None" && config.site.kind === "ssh") {
+    const { segments, hosts } = config.site;
+    segments.forEach((segment, i) => {
+      if (!segment.router || segment.router.addressV6 !== undefined) return;
+      const members = hosts.filter((h) => (h.segment ?? (segments.length === 1 ? segment.name : undefined)) === segment.name);
+      if (members.length === 0) return;
+      problems.push({
+        path: `site.segments[${i}].router.addressV6`,
+        message:
+          `is required: k3s.ipFamilies is dual-stack and cni.calico.encapsulationV6 is None, so IPv6 pod routes travel ` +
+          `over IPv6 BGP sessions with the router, and without its IPv6 address ${members.map((h) => h.name).join(", ")} ` +
+          `would neither announce nor learn any; set the router's IPv6 address${segment.cidrV6 ? ` in ${segment.cidrV6}` : ""}, ` +
+          "or set cni.calico.encapsulationV6: VXLANCrossSubnet",
+      });
+    });
+  }
   routers.forEach((segment) => {
     if (segment.router!.asNumber === as) {
       const i = config.site.kind === "ssh" ? config.site.segments.indexOf(segment) : -1;
