@@ -362,7 +362,7 @@ export class Lab {
       .split("\n")
       .map((l) => l.trim().split(/\s+/))
       .filter((f) => f[1] === "BGP")
-      .map((f) => ({ name: f[0]!, state: f.slice(5).join(" ") || f[3]!, established: f[5] === "Established" }));
+      .map((f) => ({ name: f[0]!, state: f.slice(5).join(" ") || f[3]!, established: f[3] === "up" && f.slice(4).includes("Established") }));
   }
 
   /** Wait until every BGP session of each daemon is Established (at least `min` each); returns them. */
