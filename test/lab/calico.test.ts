@@ -78,7 +78,11 @@ export async function assertCalicoLab(lab: Lab, c: CalicoLab, config: SiteConfig
   // And DF is real: across sites, one byte more than the VPN carries does not pass.
   const [a, b] = [c.nodes[0]!, c.nodes.find((n) => n.segment !== c.nodes[0]!.segment)];
   if (b && c.mtu === config.cni.calico.underlayMtu) {
-    assert.equal(lab.ping(nodeNs(a.name), { from: a.blocks[4].first, to: b.blocks[4].first, size: payloadForMtu(c.mtu + 1, 4), df: true }), false);
+    for (const family of c.families) {
+      const from: string = a.blocks[family]!.first;
+      const to: string = b.blocks[family]!.first;
+      assert.equal(lab.ping(nodeNs(a.name), { from, to, size: payloadForMtu(c.mtu + 1, family), df: true }), false, `${from} -> ${to}: ${c.mtu + 1} bytes passed`);
+    }
   }
 }
 
