@@ -188,7 +188,9 @@ export function nodeSpeakerConfig(args: {
     "}",
     "",
   ];
-  for (const peer of mine) {
+  for (const { spec } of mine) {
+    // BGPPeer fields the plan does not set today, read as calico-node would if it did.
+    const peer = { spec: spec as BGPPeer["spec"] & { readonly nextHopMode?: "Auto" | "Self" | "Keep"; readonly keepOriginalNextHop?: boolean } };
     const name = `Global_${peer.spec.peerIP.replace(/[.:]/g, "_")}`; // P buildPeerFromData: <prefix>_<ip with _>
     lines.push(
       `protocol bgp ${name} from bgp_template {`,
@@ -202,17 +204,13 @@ export function nodeSpeakerConfig(args: {
       "    import filter { accept; };",
       `    export filter { calico_export_to_bgp_peers(${peer.spec.asNumber === bgp.spec.asNumber}); reject; };`,
       // T4:134-139: next hop keep / self from BGPPeer nextHopMode or keepOriginalNextHop (eBGP only).
-      ...((peer.spec as { nextHopMode?: string }).nextHopMode === "Self" ? ["    next hop self;"] : []),
-      ...((peer.spec as { nextHopMode?: string }).nextHopMode === "Keep" || ((peer.spec as { keepOriginalNextHop?: boolean }).keepOriginalNextHop && peer.spec.asNumber !== bgp.spec.asNumber)
-        ? ["    next hop keep;"]
-        : []),
+      ...(peer.spec.nextHopMode === "Self" ? ["    next hop self;"] : []),
+      ...(peer.spec.nextHopMode === "Keep" || (peer.spec.keepOriginalNextHop && peer.spec.asNumber !== bgp.spec.asNumber) ? ["    next hop keep;"] : []),
       "  };",
       // T4:131-133: the password Calico reads from the Secret the BGPPeer names.
       ...(peer.spec.password ? [`  password "${args.password}";`] : []),
       // T4:140-142: allow local as <BGPPeer numAllowedLocalASNumbers>.
-      ...((peer.spec as { numAllowedLocalASNumbers?: number }).numAllowedLocalASNumbers
-        ? [`  allow local as ${(peer.spec as { numAllowedLocalASNumbers?: number }).numAllowedLocalASNumbers};`]
-        : []),
+      ...(peer.spec.numAllowedLocalASNumbers > 0 ? [`  allow local as ${peer.spec.numAllowedLocalASNumbers};`] : []),
       "}",
       "",
     );
