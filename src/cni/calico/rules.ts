@@ -64,6 +64,36 @@ export function checkCalico(config: SiteConfig): Problem[] {
   }
   const as = calico.bgp.asNumber;
   const routers = config.site.kind === "ssh" ? config.site.segments.filter((s) => s.router) : [];
+  // calico-node's BIRD programs an IPIP pool's routes into tunl0 towards the route's BGP next hop (confd
+  // pkg/backends/calico/bgp_processor.go, extraStatementForKernelProgrammingIPIPNoEncap at v3.32.1: Always ->
+  // krt_tunnel="tunl0"); through a segment's router that next hop is the router, which does not decapsulate.
+  if (routers.length > 0 && calico.encapsulation === "IPIP") {
+    problems.push({
+      path: "cni.calico.encapsulation",
+      message:
+        "IPIP does not work with site.segments routers: calico-node tunnels pod packets to each route's BGP next hop, " +
+        "and a route learnt through a router has the router as next hop, which does not decapsulate IPIP; use None " +
+        "(the routers carry the pod routes) or VXLANCrossSubnet (VXLAN to the other node itself)",
+    });
+  }
+  // Unencapsulated IPv6 pods are routed by the IPv6 sessions: a router without an IPv6 address has none, so its
+  // nodes' IPv6 blocks reach no one and no one's reach them (calicoBgpPeers makes an IPv6 BGPPeer per addressV6).
+  if (dual && calico.encapsulationV6 === "None" && config.site.kind === "ssh") {
+    const { segments, hosts } = config.site;
+    segments.forEach((segment, i) => {
+      if (!segment.router || segment.router.addressV6 !== undefined) return;
+      const members = hosts.filter((h) => (h.segment ?? (segments.length === 1 ? segment.name : undefined)) === segment.name);
+      if (members.length === 0) return;
+      problems.push({
+        path: `site.segments[${i}].router.addressV6`,
+        message:
+          `is required: k3s.ipFamilies is dual-stack and cni.calico.encapsulationV6 is None, so IPv6 pod routes travel ` +
+          `over IPv6 BGP sessions with the router, and without its IPv6 address ${members.map((h) => h.name).join(", ")} ` +
+          `would neither announce nor learn any; set the router's IPv6 address${segment.cidrV6 ? ` in ${segment.cidrV6}` : ""}, ` +
+          "or set cni.calico.encapsulationV6: VXLANCrossSubnet",
+      });
+    });
+  }
   routers.forEach((segment) => {
     if (segment.router!.asNumber === as) {
       const i = config.site.kind === "ssh" ? config.site.segments.indexOf(segment) : -1;
