@@ -9,11 +9,13 @@
  * host-local takes `ranges` as a list of range sets; static takes addresses from the runtime config `ips` when the
  * plugin declares `capabilities: {ips: true}`, which Multus fills from the annotation's `ips`.
  *
- * A network's own default route (a route to 0.0.0.0/0 or ::/0) is useless in the pod's main table: the cluster
+ * A network's own default route (a route to 0.0.0.0/0 or ::/0) must not land in the pod's main table: the cluster
  * network's default is there first, and pkg/ipam/ipam_linux.go ConfigureIface (containernetworking/plugins v1.9.1)
- * adds each IPAM route with netlink.RouteAddEcmp, which appends it behind that one, never used, so answers to a
- * connection that arrived on the DMZ address would leave through the cluster interface. Such a network is a
- * conflist of macvlan and the `sbr` meta-plugin (plugins/meta/sbr/main.go, doRoutes, same at v1.1.1 and v1.9.1): a
+ * adds each IPAM route with netlink.RouteAddEcmp, i.e. NLM_F_CREATE without NLM_F_APPEND, which the kernel treats
+ * as a prepend (net/ipv4/fib_trie.c, fib_table_insert): the DMZ's default goes before the cluster's and takes every
+ * packet without a more specific route, Services and cluster DNS among them (the pod has no route for
+ * k3s.serviceCidr), into the DMZ. test/lab/dmz.test.ts runs it. Such a network is a conflist of macvlan and the
+ * `sbr` meta-plugin (plugins/meta/sbr/main.go, doRoutes, same at v1.1.1 and v1.9.1): a
  * rule `from <the interface's address> lookup <first free table from 100>`, the interface's main-table routes moved
  * into that table (its subnet route, and any route whose gateway is in its subnet, the default among them). So what
  * leaves from the DMZ address uses the DMZ's own default; everything else (pods, Services, the node) the cluster's.
