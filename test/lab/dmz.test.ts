@@ -13,13 +13,14 @@
  * rewrites a Service's address in the node's namespace, so what matters is that the packet reaches the node).
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { cniConfig } from "../../src/multus/networks";
 import { exampleSections, parse1, problemsOf } from "../helpers";
 import { planOfSections } from "../plan/run";
 import { cniAdd, cniAddOne, cniSkip, txPackets, type CniResult, type Selection } from "./cni";
 import { Lab, labSkip } from "./netns";
+import { connect, serve } from "./tcp";
 
 const SKIP = labSkip({ ping: true }) || cniSkip(["macvlan", "static", "sbr", "host-local"]);
 
@@ -44,24 +45,6 @@ const NODES = {
 } as const;
 const SERVICE = "10.43.0.10";
 const CLIENT = "203.0.113.10";
-
-/** A TCP server in a namespace that answers each connection with the address it came from, then closes. */
-function serve(lab: Lab, ns: string, port: number): Promise<ChildProcess> {
-  const script = `require("net").createServer((s) => s.end(s.remoteAddress + "\\n")).listen(${port}, "0.0.0.0", () => console.log("up"))`;
-  const child = spawn("ip", ["netns", "exec", lab.netns(ns), process.execPath, "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once("data", () => resolve(child));
-    child.once("exit", (code) => reject(new Error(`lab: server in ${ns} exited ${code}`)));
-  });
-}
-
-/** One TCP connection from a namespace (optionally from a given source address); what the server answered, or undefined. */
-function connect(lab: Lab, ns: string, host: string, port: number, localAddress?: string): string | undefined {
-  const options = JSON.stringify({ host, port, ...(localAddress ? { localAddress } : {}) });
-  const script = `const s = require("net").connect(${options}); let d = ""; s.on("data", (c) => (d += c)); s.on("end", () => { process.stdout.write(d); process.exit(0); }); s.on("error", () => process.exit(1)); setTimeout(() => process.exit(2), 3000);`;
-  const out = spawnSync("ip", ["netns", "exec", lab.netns(ns), process.execPath, "-e", script], { encoding: "utf8" });
-  return out.status === 0 ? out.stdout.trim() : undefined;
-}
 
 /** Counters of a pod's interfaces, and what changed since. */
 function counters(lab: Lab, pod: string, ifnames: readonly string[]) {

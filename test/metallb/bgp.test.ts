@@ -11,23 +11,10 @@ import { manifestsOf, renderFiles, summarize } from "../../plan/render";
 import { HELM_SKIP } from "../charts/support";
 import { CrdValidator } from "../support/schemas";
 import { ROOT, exampleSections, parse1, problemsOf } from "../helpers";
+import { lanBgp } from "./variants";
 import { planOfSections } from "../plan/run";
 
 const CRDS = CrdValidator.fromFiles(join(ROOT, "upstream", "metallb", "crds.yaml"));
-
-/** The lan example with a second, routed pool announced over BGP to the LAN's router. */
-function lanBgp() {
-  const raw = exampleSections("lan");
-  raw.site.loadBalancer.metallb = {
-    pools: [
-      { name: "lan", addresses: ["192.168.10.240/28"], interfaces: ["eno1"] },
-      { name: "routed", addresses: ["198.51.100.0/28"], advertise: "bgp", nodeSelector: { "kubernetes.io/hostname": "tower" } },
-    ],
-    bgp: { asn: 64512, peers: [{ name: "router", address: "192.168.10.1", asn: 64513 }] },
-    nginxAddress: "192.168.10.240",
-  };
-  return raw;
-}
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
 
