@@ -122,6 +122,9 @@ describe("lab: the lan example's Multus DMZ, with the real CNI plugins", { skip:
       results.get("mail")!.map((r) => r.ips!.map((i) => i.address)),
       [["192.168.20.25/24"], ["192.168.30.25/24"]],
     );
+    // sbr: one rule per DMZ address, its routes in the first free table from 100 (shown in docs/home-lan.md).
+    assert.match(lab.ip("mail", "-4", "rule", "show"), /^32764:\tfrom 192\.168\.30\.25 lookup 101\n32765:\tfrom 192\.168\.20\.25 lookup 100\n/m);
+    assert.equal(lab.ip("mail", "-4", "route", "show", "table", "100"), "default via 192.168.20.1 dev net1 \n192.168.20.0/24 dev net1 proto kernel scope link src 192.168.20.25 \n");
     const first = lab.routes("mail", 4).find((r) => r.dst === "default");
     assert.deepEqual([first?.gateway, first?.dev], ["10.42.0.1", "eth0"], "the cluster network keeps the pod's default route");
   });
