@@ -52,6 +52,17 @@ describe("MetalLB BGP on a lan variant", () => {
   });
 });
 
+describe("MetalLB BGP peers", () => {
+  it("refuse an eBGP router outside the nodes' LAN, which the speakers cannot reach without multihop", () => {
+    const raw = lanBgp();
+    raw.site.loadBalancer.metallb.bgp.peers[0].address = "10.0.0.1";
+    assert.deepEqual(problemsOf(raw), [
+      "site.loadBalancer.metallb.bgp.peers[0].address 10.0.0.1 is outside site.network.cidr 192.168.10.0/24: the speakers peer over eBGP from the nodes' LAN addresses without multihop, so the router must be on that LAN: give the router's LAN address",
+    ]);
+    assert.deepEqual(problemsOf(lanBgp()), []);
+  });
+});
+
 describe("MetalLB BGP beside other BGP and LB-IPAM", () => {
   function multisiteWith(peerAddress: string, advertise: "bgp" | "l2" = "bgp") {
     const raw = exampleSections("multisite");
