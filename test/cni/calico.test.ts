@@ -222,6 +222,9 @@ describe("Calico custom resources", () => {
       secretKeyRef: { name: CALICO_NAMES.passwords, key: CALICO_NAMES.passwordKey },
     });
     assert.equal(peers.find((p) => p.metadata.name === "k3s-sites-vps")!.spec.password, undefined);
+    // Every node is in the cluster's AS: another node's route arrives as "<router AS> <cluster AS>", which BIRD
+    // drops unless allowed once (test/lab/calico.test.ts shows the routes missing without it).
+    assert.deepEqual(new Set(peers.map((p) => p.spec.numAllowedLocalASNumbers)), new Set([1]));
   });
 
   it("each node carries its segment's label, which the peers select on", () => {
@@ -237,9 +240,11 @@ describe("Calico custom resources", () => {
     assert.equal(calicoMtu(multisite()), 1420);
     assert.equal(calicoMtu(simple()), 1450);
     const raw = exampleSections("multisite");
-    raw.cni.calico.encapsulation = "IPIP";
+    raw.cni.calico.encapsulation = "VXLANCrossSubnet";
     raw.cni.calico.encapsulationV6 = "VXLANCrossSubnet";
     assert.equal(calicoMtu(parse1(raw)), 1420 - 70);
+    const ipip = { ...sshSections(), cni: { plugin: "calico", calico: { encapsulation: "IPIP", underlayMtu: 1420 } } };
+    assert.equal(calicoMtu(parse1(ipip)), 1420 - 20);
   });
 
   it("remote node sources: the pod range with a tunnel, none without", () => {
@@ -259,6 +264,17 @@ describe("Calico and segment rules", () => {
 
   it("accepts the multisite example", () => {
     assert.deepEqual(problemsOf(base()), []);
+  });
+
+  it("rejects IPIP with segment routers (the lab's routers would get IPIP packets addressed to them)", () => {
+    const raw = base();
+    raw.cni.calico.encapsulation = "IPIP";
+    assert.deepEqual(problemsOf(raw), [
+      "cni.calico.encapsulation IPIP does not work with site.segments routers: calico-node tunnels pod packets to each route's BGP next hop, " +
+        "and a route learnt through a router has the router as next hop, which does not decapsulate IPIP; use None " +
+        "(the routers carry the pod routes) or VXLANCrossSubnet (VXLAN to the other node itself)",
+    ]);
+    assert.deepEqual(problemsOf({ ...sshSections(), cni: { plugin: "calico", calico: { encapsulation: "IPIP" } } }), []);
   });
 
   it("rejects a host outside its segment", () => {

@@ -35,6 +35,11 @@ describe("the lab harness", () => {
       );
       await lab.waitEstablished([frr, bird], { timeoutMs: 20_000 });
       await lab.waitRoutes("a", 4, (routes) => routes.some((r) => r.dst === "10.99.0.0/24" && r.gateway === "10.9.0.2"));
+      // Stopping BIRD ends the session: FRR no longer reports it Established.
+      lab.stop(bird);
+      const until = Date.now() + 10_000;
+      while (lab.bgpSessions(frr).some((s) => s.established) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      assert.equal(lab.bgpSessions(frr).some((s) => s.established), false);
     } finally {
       lab.destroy();
     }

@@ -13,7 +13,7 @@
  * BIRD 2 (`bird`, `birdc`, Debian bird2), iputils `ping`. labSkip() says which is missing, for `it(..., { skip })`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -309,9 +309,12 @@ export class Lab {
     return this.exec(daemon.ns, "vtysh", ["--vty_socket", daemon.dir, ...commands.flatMap((c) => ["-c", c])]);
   }
 
-  /** Start BIRD 2 in a namespace with `config` (exactly that text); its own control socket and pid file. */
-  startBird(ns: string, config: string): Daemon {
-    const dir = join(this.dir, `bird-${ns}`);
+  /**
+   * Start BIRD 2 in a namespace with `config` (exactly that text); its own control socket and pid file. `instance`
+   * names a second BIRD in the same namespace (e.g. one per address family, as calico-node's bird and bird6).
+   */
+  startBird(ns: string, config: string, instance = ""): Daemon {
+    const dir = join(this.dir, `bird-${ns}${instance ? `-${instance}` : ""}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, "bird.conf");
     writeFileSync(file, config);
@@ -325,6 +328,25 @@ export class Lab {
   /** Run a birdc command against a BIRD started by startBird. */
   birdc(daemon: Daemon, command: string): string {
     return this.exec(daemon.ns, "birdc", ["-s", join(daemon.dir, "bird.ctl"), ...command.split(" ")]);
+  }
+
+  /** Stop one daemon (SIGTERM, SIGKILL after 2 s) by the pids of its pid files; destroy() stops any left. */
+  stop(daemon: Daemon): void {
+    const files = daemon.kind === "frr" ? ["bgpd.pid", "zebra.pid"] : ["bird.pid"];
+    const pids = files.map((f) => join(daemon.dir, f)).filter((f) => existsSync(f)).map((f) => Number(readFileSync(f, "utf8").trim())).filter((p) => p > 0);
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      const alive = pids.filter(pidAlive);
+      if (alive.length === 0) return;
+      for (const pid of alive) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      const until = Date.now() + 2000;
+      while (pids.some(pidAlive) && Date.now() < until) spawnSync("sleep", ["0.05"]);
+    }
   }
 
   /** The daemon's BGP sessions and their states. */

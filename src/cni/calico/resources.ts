@@ -63,6 +63,11 @@ export interface BGPPeer {
     readonly peerIP: string;
     readonly asNumber: number;
     readonly nodeSelector: string;
+    /**
+     * Routes whose AS path holds the node's own AS this many times are still accepted: every node is in the
+     * cluster's AS, so a route from another node arrives through the router as `<router AS> <cluster AS>`.
+     */
+    readonly numAllowedLocalASNumbers: number;
     readonly password?: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
   };
 }
@@ -151,6 +156,17 @@ export function segmentSelector(segment: string): string {
   return `${SEGMENT_LABEL} == '${segment}'`;
 }
 
+/**
+ * How many times a node accepts its own AS in a route's AS path. Every node is in the cluster's one AS and the
+ * router is another, so a route from another node reaches a node as `<router AS> <cluster AS>`, and BIRD drops a
+ * route whose path holds its own AS unless `allow local as` says how often it may (calico-node renders
+ * BGPPeer numAllowedLocalASNumbers as `allow local as <n>`: confd/etc/calico/confd/templates/bird.cfg.template and
+ * bird6.cfg.template, lines 140-142 at v3.32.1; confd/pkg/backends/calico/bgp_processor.go buildPeerFromData).
+ * Once is enough: a route leaves the cluster's AS once, at the node that announces it; a path that came back into
+ * the cluster a second time is a loop.
+ */
+export const ALLOWED_LOCAL_AS = 1;
+
 /** One BGPPeer per router address: IPv4, and IPv6 when the router has one on a dual-stack site. */
 export function calicoBgpPeers(config: SiteConfig): BGPPeer[] {
   const dual = config.k3s.ipFamilies === "dual-stack";
@@ -161,7 +177,7 @@ export function calicoBgpPeers(config: SiteConfig): BGPPeer[] {
       apiVersion: CALICO_GROUP,
       kind: "BGPPeer",
       metadata: { name: `k3s-sites-${segment.name}${suffix}` },
-      spec: { peerIP, asNumber: router.asNumber, nodeSelector: segmentSelector(segment.name), ...password },
+      spec: { peerIP, asNumber: router.asNumber, nodeSelector: segmentSelector(segment.name), numAllowedLocalASNumbers: ALLOWED_LOCAL_AS, ...password },
     });
     return [peer("", router.address), ...(dual && router.addressV6 !== undefined ? [peer("-v6", router.addressV6)] : [])];
   });

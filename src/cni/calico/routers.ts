@@ -63,6 +63,7 @@ function header(plan: RouterPlan, comment: string, stack: string): string[] {
     `${comment} k3s-sites: BGP neighbours of the router of segment ${plan.segment} (${plan.router.address}, AS ${plan.router.asNumber})`,
     `${comment} for the nodes of cluster ${stack} (AS ${plan.clusterAs}). Generated: merge into the router's own configuration.`,
     `${comment} Accepted from the nodes and sent back to them: the cluster's prefixes only.`,
+    `${comment} What else the router needs (its own protocols, the VPN between the routers): k3s-sites docs/networking.md.`,
   ];
 }
 

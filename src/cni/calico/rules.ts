@@ -64,6 +64,18 @@ export function checkCalico(config: SiteConfig): Problem[] {
   }
   const as = calico.bgp.asNumber;
   const routers = config.site.kind === "ssh" ? config.site.segments.filter((s) => s.router) : [];
+  // calico-node's BIRD programs an IPIP pool's routes into tunl0 towards the route's BGP next hop (confd
+  // pkg/backends/calico/bgp_processor.go, extraStatementForKernelProgrammingIPIPNoEncap at v3.32.1: Always ->
+  // krt_tunnel="tunl0"); through a segment's router that next hop is the router, which does not decapsulate.
+  if (routers.length > 0 && calico.encapsulation === "IPIP") {
+    problems.push({
+      path: "cni.calico.encapsulation",
+      message:
+        "IPIP does not work with site.segments routers: calico-node tunnels pod packets to each route's BGP next hop, " +
+        "and a route learnt through a router has the router as next hop, which does not decapsulate IPIP; use None " +
+        "(the routers carry the pod routes) or VXLANCrossSubnet (VXLAN to the other node itself)",
+    });
+  }
   routers.forEach((segment) => {
     if (segment.router!.asNumber === as) {
       const i = config.site.kind === "ssh" ? config.site.segments.indexOf(segment) : -1;
