@@ -77,6 +77,9 @@ describe("lab: MetalLB BGP on the lan variant, the router's file against FRR-K8s
         assert.equal(connect(lab, "client", SERVICE, 80), CLIENT, "the client reaches the Service address through the router");
         assert.equal(lab.ping("client", { to: "198.51.100.2" }), false, "an unassigned pool address is announced by no one");
         if (daemon === "frr") {
+          // No timers in the BGPPeer: FRR's traditional defaults on both ends (hold 180 s), no password.
+          const session = (JSON.parse(lab.vtysh(router, `show bgp neighbors ${NODES.tower} json`)) as Record<string, { bgpTimerHoldTimeMsecs?: number; remoteAs?: number }>)[NODES.tower]!;
+          assert.deepEqual([session.remoteAs, session.bgpTimerHoldTimeMsecs], [64512, 180_000]);
           // Why the file carries an import route map: FRR's eBGP default (bgp ebgp-requires-policy) takes nothing in without one.
           lab.vtysh(router, "configure terminal", "router bgp 64513", "address-family ipv4 unicast", "no neighbor METALLB-ROUTER route-map METALLB-ROUTER-IN in", "end", "clear bgp ipv4 unicast * soft in");
           await lab.waitRoutes("router", 4, (rs) => !rs.some((r) => r.dst === SERVICE));
