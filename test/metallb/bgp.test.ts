@@ -61,6 +61,16 @@ describe("MetalLB BGP peers", () => {
     ]);
     assert.deepEqual(problemsOf(lanBgp()), []);
   });
+
+  it("refuse a kubernetes.io/hostname selector that names no node (no node would announce or peer)", () => {
+    const raw = lanBgp();
+    raw.site.loadBalancer.metallb.pools[1].nodeSelector = { "kubernetes.io/hostname": "towr" };
+    raw.site.loadBalancer.metallb.bgp.peers[0].nodeSelector = { "kubernetes.io/hostname": "mini-2" };
+    assert.deepEqual(problemsOf(raw), [
+      "site.loadBalancer.metallb.pools[1].nodeSelector kubernetes.io/hostname towr names no node of the site (tower, mini-1): use a node's name",
+      "site.loadBalancer.metallb.bgp.peers[0].nodeSelector kubernetes.io/hostname mini-2 names no node of the site (tower, mini-1): use a node's name",
+    ]);
+  });
 });
 
 describe("MetalLB BGP beside other BGP and LB-IPAM", () => {

@@ -328,6 +328,18 @@ export function checkMetallb(config: SiteConfig): Problem[] {
   } else if (nginxAddressOf(metallb) === undefined) {
     problems.push({ path: `${PATH}.nginxAddress`, message: "is unset and no pool holds IPv4 addresses: add an IPv4 pool, nginx's address comes from it" });
   }
+  // k3s labels each node kubernetes.io/hostname=<its name>: a selector on that label must name a node of the site.
+  const names = config.nodes.map((n) => n.name);
+  const selected: [string, Record<string, string> | undefined][] = [
+    ...metallb.pools.map((p, i) => [`${PATH}.pools[${i}].nodeSelector`, p.nodeSelector] as [string, Record<string, string> | undefined]),
+    ...(metallb.bgp?.peers ?? []).map((r, k) => [`${PATH}.bgp.peers[${k}].nodeSelector`, r.nodeSelector] as [string, Record<string, string> | undefined]),
+  ];
+  for (const [path, selector] of selected) {
+    const hostname = selector?.["kubernetes.io/hostname"];
+    if (hostname !== undefined && !names.includes(hostname)) {
+      problems.push({ path, message: `kubernetes.io/hostname ${hostname} names no node of the site (${names.join(", ")}): use a node's name` });
+    }
+  }
   for (const [k, r] of (metallb.bgp?.peers ?? []).entries()) {
     const node = config.nodes.find((n) => n.privateIp === r.address || n.privateIpv6 === r.address);
     if (node) problems.push({ path: `${PATH}.bgp.peers[${k}].address`, message: `${r.address} is node ${node.name}'s address: give the router's address` });
