@@ -4,6 +4,7 @@ import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../s
 import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
 import { ConfigError } from "../src/config/errors";
 import { routerFiles } from "../src/cni/calico/routers";
+import { metallbRouterFiles } from "../src/lb/metallb/router";
 import { loadCalico, loadCanal } from "./cni/cache";
 import { isUpgrade } from "../src/k3s/rollout";
 import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-settings";
@@ -55,7 +56,10 @@ export async function main(): Promise<Record<string, unknown>> {
     );
   }
 
-  const routers = config.cni.plugin === "calico" ? routerFiles(config, pulumi.getStack()) : {};
+  const routers = {
+    ...(config.cni.plugin === "calico" ? routerFiles(config, pulumi.getStack()) : {}),
+    ...metallbRouterFiles(config, pulumi.getStack()),
+  };
   const site = new Site("site", {
     siteName: pulumi.getStack(),
     config,
@@ -78,7 +82,7 @@ export async function main(): Promise<Record<string, unknown>> {
     ...(site.networkId ? { networkId: site.networkId } : {}),
     // The k8s.v1.cni.cncf.io/networks annotation each app attached to a Multus network must carry, by app.
     ...(config.networks.length > 0 ? { multusAnnotations: podAnnotations(config) } : {}),
-    // Calico sites with routers: each router's side of the BGP sessions (frr.conf and bird.conf text).
+    // Calico sites with routers, MetalLB BGP peers: each router's side of the BGP sessions (frr.conf, bird.conf text).
     ...(Object.keys(routers).length > 0 ? { routers } : {}),
   };
 }

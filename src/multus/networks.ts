@@ -8,6 +8,20 @@
  * `ipam` macvlan configures no address (the kernel may still take one from router advertisements, SLAAC);
  * host-local takes `ranges` as a list of range sets; static takes addresses from the runtime config `ips` when the
  * plugin declares `capabilities: {ips: true}`, which Multus fills from the annotation's `ips`.
+ *
+ * A network's own default route (a route to 0.0.0.0/0 or ::/0) must not land in the pod's main table: the cluster
+ * network's default is there first, and pkg/ipam/ipam_linux.go ConfigureIface (containernetworking/plugins v1.9.1)
+ * adds each IPAM route with netlink.RouteAddEcmp, i.e. NLM_F_CREATE without NLM_F_APPEND, which the kernel treats
+ * as a prepend (net/ipv4/fib_trie.c, fib_table_insert): the DMZ's default goes before the cluster's and takes every
+ * packet without a more specific route, Services and cluster DNS among them (the pod has no route for
+ * k3s.serviceCidr), into the DMZ. test/lab/dmz.test.ts runs it. Such a network is a conflist of macvlan and the
+ * `sbr` meta-plugin (plugins/meta/sbr/main.go, doRoutes, same at v1.1.1 and v1.9.1): a
+ * rule `from <the interface's address> lookup <first free table from 100>`, the interface's main-table routes moved
+ * into that table (its subnet route, and any route whose gateway is in its subnet, the default among them). So what
+ * leaves from the DMZ address uses the DMZ's own default; everything else (pods, Services, the node) the cluster's.
+ * Multus v4.3.0 runs a conflist as a NAD's config (pkg/types/conf.go, LoadDelegateNetConfList) and passes the
+ * annotation's `ips` as the capability argument `ips` (CreateCNIRuntimeConf), which libcni hands only to plugins
+ * that declare it (containernetworking/cni libcni/api.go, injectRuntimeConfig): macvlan's static IPAM, not sbr.
  */
 import { z } from "zod";
 import type { Problem } from "../config/errors";
@@ -99,9 +113,7 @@ export function cniConfig(network: NetworkConfig): Record<string, unknown> {
     return { type: "static", ...(routes.length > 0 ? { routes } : {}) };
   };
   const ipamValue = ipamConfig();
-  return {
-    cniVersion: "0.3.1",
-    name: network.name,
+  const macvlan = {
     type: "macvlan",
     master: network.master,
     mode: network.mode,
@@ -109,6 +121,13 @@ export function cniConfig(network: NetworkConfig): Record<string, unknown> {
     ...(network.ipam.type === "static" ? { capabilities: { ips: true } } : {}),
     ...(ipamValue ? { ipam: ipamValue } : {}),
   };
+  const head = { cniVersion: "0.3.1", name: network.name };
+  return hasOwnDefaultRoute(network) ? { ...head, plugins: [macvlan, { type: "sbr" }] } : { ...head, ...macvlan };
+}
+
+/** Whether the network's routes hold a default route, which only source-based routing (sbr) puts to use. */
+export function hasOwnDefaultRoute(network: NetworkConfig): boolean {
+  return network.ipam.type !== "none" && network.ipam.routes.some((r) => parseCidr(r.dst)?.prefix === 0);
 }
 
 /** The NetworkAttachmentDefinition of a network; its config is the JSON text of cniConfig. */
@@ -226,6 +245,19 @@ export function checkNetworks(config: SiteConfig): Problem[] {
         });
       }
       subnets.push(s);
+    }
+    if (n.ipam.type === "host-local" && config.nodes.length > 1) {
+      // host-local keeps its allocations in a directory on each node (plugins/ipam/host-local/backend/disk, under
+      // /var/lib/cni/networks/<name>), and a NAD is one config for every node: each node hands out the same first
+      // address. No cluster-wide IPAM is pinned here; static addresses are checked unique across apps.
+      const names = config.nodes.map((node) => node.name).join(", ");
+      problems.push({
+        path: `networks[${i}].ipam.type`,
+        message:
+          `host-local keeps its allocations on each node, so pods of ${n.name} on different nodes (${names}) would get ` +
+          "the same address: use ipam.type static with a subnet, and give each attached app its own address in " +
+          "networkPolicies.apps[].networks[].addresses (or run the site on one node)",
+      });
     }
     if (n.ipam.type === "host-local") {
       n.ipam.ranges.forEach((r, j) => {

@@ -11,23 +11,10 @@ import { manifestsOf, renderFiles, summarize } from "../../plan/render";
 import { HELM_SKIP } from "../charts/support";
 import { CrdValidator } from "../support/schemas";
 import { ROOT, exampleSections, parse1, problemsOf } from "../helpers";
+import { lanBgp } from "./variants";
 import { planOfSections } from "../plan/run";
 
 const CRDS = CrdValidator.fromFiles(join(ROOT, "upstream", "metallb", "crds.yaml"));
-
-/** The lan example with a second, routed pool announced over BGP to the LAN's router. */
-function lanBgp() {
-  const raw = exampleSections("lan");
-  raw.site.loadBalancer.metallb = {
-    pools: [
-      { name: "lan", addresses: ["192.168.10.240/28"], interfaces: ["eno1"] },
-      { name: "routed", addresses: ["198.51.100.0/28"], advertise: "bgp", nodeSelector: { "kubernetes.io/hostname": "tower" } },
-    ],
-    bgp: { asn: 64512, peers: [{ name: "router", address: "192.168.10.1", asn: 64513 }] },
-    nginxAddress: "192.168.10.240",
-  };
-  return raw;
-}
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
 
@@ -62,6 +49,27 @@ describe("MetalLB BGP on a lan variant", () => {
     const daemonSets = metallb.objects.filter((o) => o.kind === "DaemonSet").map((o) => o.metadata.name).sort();
     assert.ok(daemonSets.some((n) => n.includes("frr-k8s")), `an FRR-K8s DaemonSet among ${daemonSets.join(", ")}`);
     assert.ok(metallb.objects.some((o) => o.kind === "CustomResourceDefinition" && o.metadata.name === "frrconfigurations.frrk8s.metallb.io"));
+  });
+});
+
+describe("MetalLB BGP peers", () => {
+  it("refuse an eBGP router outside the nodes' LAN, which the speakers cannot reach without multihop", () => {
+    const raw = lanBgp();
+    raw.site.loadBalancer.metallb.bgp.peers[0].address = "10.0.0.1";
+    assert.deepEqual(problemsOf(raw), [
+      "site.loadBalancer.metallb.bgp.peers[0].address 10.0.0.1 is outside site.network.cidr 192.168.10.0/24: the speakers peer over eBGP from the nodes' LAN addresses without multihop, so the router must be on that LAN: give the router's LAN address",
+    ]);
+    assert.deepEqual(problemsOf(lanBgp()), []);
+  });
+
+  it("refuse a kubernetes.io/hostname selector that names no node (no node would announce or peer)", () => {
+    const raw = lanBgp();
+    raw.site.loadBalancer.metallb.pools[1].nodeSelector = { "kubernetes.io/hostname": "towr" };
+    raw.site.loadBalancer.metallb.bgp.peers[0].nodeSelector = { "kubernetes.io/hostname": "mini-2" };
+    assert.deepEqual(problemsOf(raw), [
+      "site.loadBalancer.metallb.pools[1].nodeSelector kubernetes.io/hostname towr names no node of the site (tower, mini-1): use a node's name",
+      "site.loadBalancer.metallb.bgp.peers[0].nodeSelector kubernetes.io/hostname mini-2 names no node of the site (tower, mini-1): use a node's name",
+    ]);
   });
 });
 

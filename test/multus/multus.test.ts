@@ -38,8 +38,10 @@ const NETWORKS = [
   { name: "slaac", namespace: "dmz", master: "eno1.40", ipam: { type: "none" } },
 ];
 
+/** A one-node site (host-local keeps its allocations per node, so it is refused on more) with these networks. */
 function withNetworks(apps: Record<string, unknown>[] = [], networks: unknown[] = NETWORKS, cni = "flannel") {
   const raw = sshSections();
+  raw.site.hosts = raw.site.hosts.slice(0, 1);
   raw.cni = { plugin: cni };
   raw.networks = networks;
   raw.networkPolicies = { apps };
@@ -92,12 +94,18 @@ describe("NetworkAttachmentDefinitions", () => {
     assert.deepEqual(cniConfig(dmzIn!), {
       cniVersion: "0.3.1",
       name: "dmz-in",
-      type: "macvlan",
-      master: "eno1.20",
-      mode: "bridge",
-      capabilities: { ips: true },
-      ipam: { type: "static", routes: [{ dst: "0.0.0.0/0", gw: "192.168.20.1" }] },
-    });
+      plugins: [
+        {
+          type: "macvlan",
+          master: "eno1.20",
+          mode: "bridge",
+          capabilities: { ips: true },
+          ipam: { type: "static", routes: [{ dst: "0.0.0.0/0", gw: "192.168.20.1" }] },
+        },
+        { type: "sbr" },
+      ],
+    }, "its own default route is put to use by source-based routing, chained after macvlan");
+    assert.equal(cniConfig(dmzOut!).type, "macvlan", "no default route of its own: one plugin, routes in the main table");
     assert.deepEqual((cniConfig(dmzOut!).ipam as { ranges: unknown }).ranges, [
       [{ subnet: "192.168.30.0/24", gateway: "192.168.30.1" }],
       [{ subnet: "fd00:30::/64" }],
@@ -143,9 +151,9 @@ describe("Multus config checks", () => {
 
   it("rejects a parent interface a host does not list", () => {
     const raw = withNetworks();
-    raw.site.hosts[1].interfaces = ["eth0", "eno1.20", "eno1.40"];
+    raw.site.hosts[0].interfaces = ["eth0", "eno1.20", "eno1.40"];
     assert.deepEqual(problemsOf(raw), [
-      "site.hosts[1].interfaces lists eth0, eno1.20, eno1.40 but not eno1.30, the parent of networks[1] (dmz-out): create that interface on pi (e.g. the VLAN interface) and list it, or pick a parent it has",
+      "site.hosts[0].interfaces lists eth0, eno1.20, eno1.40 but not eno1.30, the parent of networks[1] (dmz-out): create that interface on nuc (e.g. the VLAN interface) and list it, or pick a parent it has",
     ]);
   });
 
@@ -161,6 +169,14 @@ describe("Multus config checks", () => {
       "networkPolicies.apps[0].networks[0].addresses[0] 192.168.21.5/24 is not an address of networks[0].ipam.subnet 192.168.20.0/24: pick one inside it, with the subnet's prefix",
       "networkPolicies.apps[1].networks[1].addresses needs networks[1].ipam.type static, but dmz-out uses host-local, which picks addresses itself: remove the addresses, or make the network static",
       "networkPolicies.apps[2].networks[0].addresses[0] 192.168.20.5/24 is also app b's address: each pod needs its own",
+    ]);
+  });
+
+  it("refuses host-local on a site with two nodes, which would hand both nodes' pods the same address", () => {
+    const raw = withNetworks();
+    raw.site.hosts = sshSections().site.hosts;
+    assert.deepEqual(problemsOf(raw), [
+      "networks[1].ipam.type host-local keeps its allocations on each node, so pods of dmz-out on different nodes (nuc, pi) would get the same address: use ipam.type static with a subnet, and give each attached app its own address in networkPolicies.apps[].networks[].addresses (or run the site on one node)",
     ]);
   });
 

@@ -48,14 +48,14 @@ describe("CNI plugins for Multus networks", () => {
       amd64: "b98f74a0f8522f0a83867178729c1aa70f2158f90c45a2ca8fa791db1c76b303",
       arm64: "56171987d3947707c3563db2f4001bccaf50fd63468611b9f3cbecb1375ee7ec",
     });
-    for (const p of ["macvlan", "static", "host-local"]) assert.ok((CNI_PLUGINS_RELEASE.plugins as readonly string[]).includes(p), p);
+    for (const p of ["macvlan", "static", "host-local", "sbr"]) assert.ok((CNI_PLUGINS_RELEASE.plugins as readonly string[]).includes(p), p);
   });
 
-  it("install macvlan and static on the lan example, into k3s's bin dir, and use k3s's host-local", () => {
-    assert.deepEqual(pluginsToInstall(lan), ["macvlan", "static"]);
+  it("install macvlan, sbr and static on the lan example, into k3s's bin dir", () => {
+    assert.deepEqual(pluginsToInstall(lan), ["macvlan", "sbr", "static"]);
     for (const name of ["tower", "mini-1"]) {
       const script = scriptOf(lan, name);
-      assert.equal(valueOf(script, "CNI_PLUGINS"), "macvlan static", name);
+      assert.equal(valueOf(script, "CNI_PLUGINS"), "macvlan sbr static", name);
       assert.equal(valueOf(script, "CNI_BIN_DIR"), "/var/lib/rancher/k3s/data/cni", name);
       assert.equal(valueOf(script, "CNI_PLUGINS_URL"), cniPluginsUrl("amd64"), name);
       assert.equal(valueOf(script, "CNI_PLUGINS_SHA256"), CNI_PLUGINS_RELEASE.sha256.amd64, name);
@@ -65,9 +65,12 @@ describe("CNI plugins for Multus networks", () => {
   it("install host-local as well into /opt/cni/bin where k3s's Flannel is off, and nothing on a site without networks", () => {
     const raw = exampleSections("lan");
     raw.cni = { plugin: "canal" };
+    raw.site.hosts = raw.site.hosts.slice(0, 1); // host-local is refused on more than one node
+    raw.networks[1].ipam = { type: "host-local", ranges: [{ subnet: "192.168.30.0/24", gateway: "192.168.30.1" }] };
+    raw.networkPolicies.apps[0].networks[1] = { name: "dmz-out" };
     const canal = parse1(raw);
     assert.deepEqual(bundledPlugins(canal), []);
-    assert.deepEqual(pluginsToInstall(canal), ["host-local", "macvlan", "static"]);
+    assert.deepEqual(pluginsToInstall(canal), ["host-local", "macvlan", "sbr", "static"]);
     assert.equal(valueOf(scriptOf(canal, "tower"), "CNI_BIN_DIR"), "/opt/cni/bin");
     const home = parse1(exampleSections("home"));
     assert.equal(valueOf(scriptOf(home, "nuc"), "CNI_PLUGINS"), undefined, "other sites' scripts stay as they were");
@@ -77,6 +80,7 @@ describe("CNI plugins for Multus networks", () => {
     assert.deepEqual(pluginTypesOf({ type: "tuning", plugins: [{ type: "ipvlan", ipam: { type: "whereabouts" } }] }), ["tuning", "ipvlan", "whereabouts"]);
     const raw = sshSections();
     raw.cni = { plugin: "flannel" };
+    raw.site.hosts = raw.site.hosts.slice(0, 1);
     raw.networks = [{ name: "dmz", namespace: "dmz", master: "eth0", ipam: { type: "host-local", ranges: [{ subnet: "192.168.50.0/24" }] } }];
     const site = parse1(raw);
     assert.deepEqual(pluginsToInstall(site), ["macvlan"]);
@@ -154,7 +158,7 @@ describe("the node script's plugin install, in a sandbox", () => {
     const bin = K3S_CNI_DIRS.bin;
     assert.deepEqual(
       Object.keys(files).filter((f) => f.startsWith(`${bin}/`)).sort(),
-      [`${bin}/.k3s-sites-plugins`, `${bin}/macvlan`, `${bin}/static`],
+      [`${bin}/.k3s-sites-plugins`, `${bin}/macvlan`, `${bin}/sbr`, `${bin}/static`],
     );
     assert.match(files[`${bin}/macvlan`]!, /^755 #!\/bin\/sh\necho macvlan/);
     const second = box.run(script, stdin, env);

@@ -328,9 +328,33 @@ export function checkMetallb(config: SiteConfig): Problem[] {
   } else if (nginxAddressOf(metallb) === undefined) {
     problems.push({ path: `${PATH}.nginxAddress`, message: "is unset and no pool holds IPv4 addresses: add an IPv4 pool, nginx's address comes from it" });
   }
+  // k3s labels each node kubernetes.io/hostname=<its name>: a selector on that label must name a node of the site.
+  const names = config.nodes.map((n) => n.name);
+  const selected: [string, Record<string, string> | undefined][] = [
+    ...metallb.pools.map((p, i) => [`${PATH}.pools[${i}].nodeSelector`, p.nodeSelector] as [string, Record<string, string> | undefined]),
+    ...(metallb.bgp?.peers ?? []).map((r, k) => [`${PATH}.bgp.peers[${k}].nodeSelector`, r.nodeSelector] as [string, Record<string, string> | undefined]),
+  ];
+  for (const [path, selector] of selected) {
+    const hostname = selector?.["kubernetes.io/hostname"];
+    if (hostname !== undefined && !names.includes(hostname)) {
+      problems.push({ path, message: `kubernetes.io/hostname ${hostname} names no node of the site (${names.join(", ")}): use a node's name` });
+    }
+  }
   for (const [k, r] of (metallb.bgp?.peers ?? []).entries()) {
     const node = config.nodes.find((n) => n.privateIp === r.address || n.privateIpv6 === r.address);
     if (node) problems.push({ path: `${PATH}.bgp.peers[${k}].address`, message: `${r.address} is node ${node.name}'s address: give the router's address` });
+    // The emitted BGPPeer sets no ebgpMultiHop, so FRR-K8s renders a plain eBGP neighbour, which FRR only brings up
+    // with a directly connected address (its connected check; FRR-K8s disables it for IPv6 only: internal/frr/config.go
+    // mustDisableConnectedCheck at v0.0.25). The nodes' connected IPv4 network is site.network.cidr.
+    const ip = parseIp(r.address);
+    if (!node && ip?.version === 4 && lan && r.asn !== metallb.bgp!.asn && !(lan.first <= ip.value && ip.value <= lan.last)) {
+      problems.push({
+        path: `${PATH}.bgp.peers[${k}].address`,
+        message:
+          `${r.address} is outside site.network.cidr ${config.nodeCidr}: the speakers peer over eBGP from the nodes' LAN ` +
+          "addresses without multihop, so the router must be on that LAN: give the router's LAN address",
+      });
+    }
   }
   return problems;
 }
