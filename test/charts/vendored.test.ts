@@ -6,6 +6,9 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { treeDigest } from "../../plan/charts/digest";
 import { CHARTS_DIR, vendoredChart, vendoredVersions } from "../../plan/charts/vendored";
+import { CILIUM_CHART } from "../../src/cni/cilium";
+import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
+import { METALLB_CHART } from "../../src/lb/metallb/metallb";
 import { ROOT } from "../helpers";
 
 const SOURCES = readFileSync(join(ROOT, "upstream", "SOURCES.md"), "utf8");
@@ -18,7 +21,31 @@ function listed(): { folder: string; files: number; digest: string }[] {
     .map((cells) => ({ folder: cells[1]!, files: Number(cells[5]), digest: cells[6]! }));
 }
 
+/** The version each chart is pinned at. */
+const PINNED: Record<string, string> = {
+  cilium: CILIUM_CHART.version,
+  "cert-manager": CERT_MANAGER_CHART.version,
+  [HETZNER_WEBHOOK.chart]: HETZNER_WEBHOOK.version,
+  metallb: METALLB_CHART.version,
+};
+
+/** Every other vendored version, and what it is there for. */
+const UNPINNED: Record<string, Record<string, string>> = {
+  cilium: {
+    "1.19.5": "the previous patch release: --chart-diff cilium=1.19.5",
+    "1.20.0": "the next minor, staged before the pin moves (issue 26): a stack with cni.cilium.version 1.20.0 previews the upgrade with --chart-diff cilium=1.19.6",
+  },
+  "cert-manager": { "v1.21.1": "the previous patch release: --chart-diff cert-manager=v1.21.1" },
+};
+
 describe("vendored charts", () => {
+  it("vendors each chart's pinned version, and another only with the reason it is kept", () => {
+    for (const [chart, pin] of Object.entries(PINNED)) {
+      const kept = Object.keys(UNPINNED[chart] ?? {});
+      assert.deepEqual(vendoredVersions(chart), [pin, ...kept].sort(), chart);
+    }
+  });
+
   it("lists every vendored chart version in upstream/SOURCES.md with the digest of its tree", () => {
     const rows = listed();
     const folders = ["cilium", "cert-manager", "cert-manager-webhook-hetzner", "metallb"].flatMap((c) =>
@@ -57,7 +84,7 @@ describe("vendored charts", () => {
   it("refuses a chart version that is not vendored, naming what is", () => {
     assert.throws(
       () => vendoredChart("cilium", "1.19.7"),
-      /^Error: chart cilium 1\.19\.7 is not vendored \(no upstream\/charts\/cilium\/1\.19\.7\/Chart\.yaml; vendored: 1\.19\.5, 1\.19\.6\): vendor/,
+      /^Error: chart cilium 1\.19\.7 is not vendored \(no upstream\/charts\/cilium\/1\.19\.7\/Chart\.yaml; vendored: 1\.19\.5, 1\.19\.6, 1\.20\.0\): vendor/,
     );
     assert.throws(() => vendoredChart("traefik", "1.0.0"), /vendored: none/);
   });
