@@ -22,6 +22,8 @@ const crd = {
                   cidr: { type: "string", format: "cidr" },
                   at: { type: "string", format: "date-time" },
                   data: { type: "string", format: "byte" },
+                  v4: { type: "string", format: "ipv4" },
+                  v6: { type: "string", format: "ipv6" },
                 },
               },
             },
@@ -39,9 +41,14 @@ test("CRD formats are checked as the API server checks them, without a warning p
   const crds = new CrdValidator([crd]);
   crds.validate(thing({ asNumber: 64512, cidr: "10.42.0.0/16", at: "2026-12-07T01:58:34Z", data: "aGk=" }));
   crds.validate(thing({ cidr: "fd00:42::/56" }));
+  crds.validate(thing({ v4: "192.0.2.10", v6: "2001:db8::10" }));
   assert.throws(() => crds.validate(thing({ asNumber: 2 ** 32 })), /asNumber must match format "int32"/);
   assert.throws(() => crds.validate(thing({ cidr: "10.42.0.0" })), /cidr must match format "cidr"/);
   assert.throws(() => crds.validate(thing({ at: "yesterday" })), /at must match format "date-time"/);
   assert.throws(() => crds.validate(thing({ data: "not base64!" })), /data must match format "byte"/);
+  assert.throws(() => crds.validate(thing({ v4: "2001:db8::10" })), /v4 must match format "ipv4"/);
+  assert.throws(() => crds.validate(thing({ v4: "10.1" })), /v4 must match format "ipv4"/);
+  assert.throws(() => crds.validate(thing({ v6: "192.0.2.10" })), /v6 must match format "ipv6"/);
+  assert.throws(() => crds.validate(thing({ v6: "fe80::1%eth0" })), /v6 must match format "ipv6"/);
   assert.equal(warn.mock.callCount(), 0);
 });

@@ -65,7 +65,7 @@ const INT32 = 2 ** 31;
  * The `format`s of the Kubernetes and CRD schemas the tests meet, checked as the API server checks them, so that
  * Ajv neither ignores them (with a warning per schema path) nor refuses them. The API server validates string
  * formats from kube-openapi's registry (kubernetes/apiextensions-apiserver `pkg/apiserver/validation/formats.go`,
- * `supportedFormats`: byte, cidr, date-time among them); int32 and int64 are the integer's width.
+ * `supportedFormats`: byte, cidr, date-time, ipv4, ipv6 among them); int32 and int64 are the integer's width.
  */
 const FORMATS = {
   int32: { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -INT32 && n < INT32 },
@@ -81,6 +81,9 @@ const FORMATS = {
       return false;
     }
   },
+  // As Go's net.ParseIP reads them (no zone), the version told apart by the separator as strfmt does.
+  ipv4: (s: string) => ipaddr.IPv4.isValidFourPartDecimal(s),
+  ipv6: (s: string) => s.includes(":") && !s.includes("%") && ipaddr.IPv6.isValid(s),
 } as const;
 
 /**
