@@ -128,7 +128,7 @@ export const SUPPORT = {
       newest: { version: "v1.21.2", date: "2026-08-21" },
       source:
         "cert-manager/website content/docs/releases/README.md, 'Currently supported releases' (Kubernetes 1.33 -> 1.36), " +
-        "as quoted in the search index (file 71071965490); newest: upstream/SOURCES.md, charts/cert-manager/v1.21.2 " +
+        "as quoted in a third-party copy of that file; newest: upstream/SOURCES.md, charts/cert-manager/v1.21.2 " +
         "(release-1.21 at 378ef0e2 of 2026-08-21)",
     },
   ],
