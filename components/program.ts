@@ -70,7 +70,8 @@ export async function main(): Promise<Record<string, unknown>> {
   return {
     kind: config.site.kind,
     [FIXED_SETTINGS_OUTPUT]: fixed,
-    [K3S_VERSION_OUTPUT]: config.k3s.version,
+    // Both resolve only once every node's steps of this run have succeeded (components/k3s/cluster.ts).
+    [K3S_VERSION_OUTPUT]: site.cluster.k3sVersion,
     nodes: site.nodes,
     kubeconfig: site.cluster.kubeconfig,
     [KUBECONFIG_EXPIRES_OUTPUT]: site.cluster.kubeconfigExpires,
