@@ -218,6 +218,10 @@ export const LEAVE_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "leave.sh"), "
 export const NODE_DELETE_TIMEOUT_SECONDS = 300;
 /** How long a removal waits, when the API does not answer, for the sign that this server has just left etcd. */
 export const TOMBSTONE_WAIT_SECONDS = 30;
+/** How long the drain of a node that is not Ready may take: its pods are deleted, nobody waits for its kubelet. */
+export const DEAD_DRAIN_TIMEOUT_SECONDS = 120;
+/** How long one kubectl request of a drain or removal script may take (kubectl's own default is no limit). */
+export const KUBECTL_REQUEST_TIMEOUT_SECONDS = 30;
 
 /**
  * The script that takes `node` out of the cluster when it leaves the site: drain, then delete its Node (k3s then
@@ -238,8 +242,10 @@ export function leaveScript(node: NodeSpec): string {
     ["NODE", node.name],
     ["ROLE", node.role],
     ["DRAIN_TIMEOUT", String(DRAIN_TIMEOUT_SECONDS)],
+    ["DEAD_DRAIN_TIMEOUT", String(DEAD_DRAIN_TIMEOUT_SECONDS)],
     ["DELETE_TIMEOUT", String(NODE_DELETE_TIMEOUT_SECONDS)],
     ["TOMBSTONE_WAIT", String(TOMBSTONE_WAIT_SECONDS)],
+    ["REQUEST_TIMEOUT", String(KUBECTL_REQUEST_TIMEOUT_SECONDS)],
   ]);
 }
 
