@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ProgramRun } from "../../plan/engine";
 import { NEW_K3S, SCENARIOS, baseConfig } from "./cases";
-import { failedRun, planConfig } from "./harness";
+import { edited, failedRun, planConfig, type StackConfig } from "./harness";
 
 const base = planConfig(baseConfig("prod"));
 
@@ -54,4 +54,48 @@ describe("a certificate renewal that fails on one node", () => {
       assert.deepEqual(renewed(await planConfig(config, failed)), renewed(unbroken));
     });
   }
+});
+
+describe("a removal in the same run as a change of the connection it runs with", () => {
+  const SITE = "k3s-sites:site";
+  const withoutWorker2 = (c: StackConfig) => {
+    (c[SITE].pools as { name: string; count: number }[]).find((p) => p.name === "worker")!.count = 1;
+  };
+  /** The previous deployment connected with another key (offline, every encrypted value is the same placeholder). */
+  const oldKey = (outputs: Record<string, unknown>) => {
+    (outputs.sshAccess as { key: string }).key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOldKeyOldKeyOldKeyOldKeyOldKeyOldKeyOld";
+  };
+
+  it("is refused before any resource when the SSH key changes, naming both changes and the fix", async () => {
+    const before = await base;
+    assert.ok(before.outputs.sshAccess, "the stack records how it reaches the nodes");
+    const config = edited(SCENARIOS.rotateSshKey.config(), withoutWorker2);
+    await assert.rejects(planConfig(config, before, "prod", oldKey), (err: Error) => {
+      assert.match(
+        err.message,
+        /site\.pools would remove worker-2 in the same run that changes the SSH key the program connects with \(k3s-sites:sshPrivateKey is a different key\): a removal runs over SSH on control-1 with the connection the previous deployment stored .* Change the connection in one run and remove the nodes in the next: keep worker-2 in site\.pools for this run/,
+      );
+      return true;
+    });
+    // Each change alone plans.
+    await planConfig(SCENARIOS.rotateSshKey.config(), before, "prod", oldKey);
+    await planConfig(SCENARIOS.removeLastAgent.config(), before);
+  });
+
+  it("is refused when public IPv4 is turned off, which takes away the address the removal dials", async () => {
+    const config = edited(SCENARIOS.publicIpv4Off.config(), withoutWorker2);
+    await assert.rejects(planConfig(config, await base), (err: Error) => {
+      assert.match(err.message, /would remove worker-2 in the same run that changes how control-1 is reached \(site\.publicIpv4 \(now false\): root@public IPv4 -> root@public IPv6\)/);
+      return true;
+    });
+  });
+
+  it("is still refused after a rotation that failed: the record keeps the old key until every membership holds the new one", async () => {
+    const deployed = await base;
+    const before = { ...deployed, outputs: { ...deployed.outputs, sshAccess: { ...(deployed.outputs.sshAccess as object) } } };
+    oldKey(before.outputs);
+    const failed = await failedRun(SCENARIOS.rotateSshKey.config(), before, "site-k3s-node-control-2");
+    assert.deepEqual(failed.outputs.sshAccess, before.outputs.sshAccess);
+    await assert.rejects(planConfig(edited(SCENARIOS.rotateSshKey.config(), withoutWorker2), failed), /k3s-sites:sshPrivateKey is a different key/);
+  });
 });
