@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -57,6 +57,8 @@ describe("npm run plan -- --previous", () => {
     assert.equal(result.status, 1);
     assert.match(result.stdout, /^-  delete  hcloud:index\/volume:Volume::data$/m);
     assert.match(result.stdout, /^error: resource "urn:pulumi:prod::k3s-sites::hcloud:index\/volume:Volume::data" cannot be deleted$/m);
+    // A refused plan writes nothing.
+    assert.equal(existsSync(join(dir, "again")), false, "the refused plan wrote its output folder");
   });
 
   it("says what is wrong with a --previous that is neither a plan folder nor an export", () => {
