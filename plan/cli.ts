@@ -121,6 +121,12 @@ async function main(argv: string[]): Promise<number> {
   // Everything `pulumi up` would refuse is known before anything is written: a refused plan writes nothing.
   let diff: PreviewDiff | undefined;
   const next = stateOfRun(run);
+  // The objects of a ConfigGroup are resources too, registered by the provider at deploy time (plan/rules.ts).
+  const refused = engineErrors(next, run);
+  if (refused.length > 0) {
+    process.stderr.write(`Pulumi's engine would refuse this program:\n${refused.map((e) => `  ${e}`).join("\n")}\nnothing written\n`);
+    return 1;
+  }
   if (previous || args.fail) {
     diff = diffStates(previous ?? { source: "plan", resources: [], outputs: {} }, next, { stack: run.stack, project: run.project });
   }
