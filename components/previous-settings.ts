@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KUBECONFIG_EXPIRES_OUTPUT } from "../src/cluster/certificates";
+import { SSH_ACCESS_OUTPUT } from "../src/cluster/access";
 import { FIXED_SETTINGS_OUTPUT } from "../src/cluster/guards";
 
 /** The stack output that records the k3s version the previous deployment installed. */
@@ -13,6 +14,8 @@ export interface PreviousDeployment {
   readonly k3sVersion?: string;
   /** When the admin kubeconfig's client certificate expires (ISO 8601); undefined before a deployment recorded it. */
   readonly kubeconfigExpires?: string;
+  /** How it reached the nodes (src/cluster/access.ts); undefined before a deployment recorded it. */
+  readonly sshAccess?: unknown;
 }
 
 /** Reads the previous deployment's outputs back through a StackReference to the stack itself. */
@@ -26,9 +29,11 @@ export async function previousDeployment(): Promise<PreviousDeployment> {
   const fixedSettings = await value(FIXED_SETTINGS_OUTPUT);
   const version = await value(K3S_VERSION_OUTPUT);
   const expires = await value(KUBECONFIG_EXPIRES_OUTPUT);
+  const sshAccess = await value(SSH_ACCESS_OUTPUT);
   return {
     fixedSettings,
     ...(typeof version === "string" ? { k3sVersion: version } : {}),
     ...(typeof expires === "string" ? { kubeconfigExpires: expires } : {}),
+    ...(sshAccess !== undefined && sshAccess !== null ? { sshAccess } : {}),
   };
 }

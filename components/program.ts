@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SSH_ACCESS_OUTPUT, checkRemovalAccess, sshAccessOf } from "../src/cluster/access";
 import { KUBECONFIG_EXPIRES_OUTPUT, renewalDue } from "../src/cluster/certificates";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
 import { ConfigError } from "../src/config/errors";
+import { SECRETS } from "../src/config/secrets";
 import { routerFiles } from "../src/cni/calico/routers";
 import { loadCalico, loadCanal } from "./cni/cache";
 import { isUpgrade } from "../src/k3s/rollout";
@@ -21,10 +23,13 @@ export async function main(): Promise<Record<string, unknown>> {
   const deployed = previous !== undefined && previous !== null;
   const members = clusterMembersOf(config, previous);
   const fixed = fixedSettingsOf(config, members.record);
+  // The key's value is read here only to tell one key from another (its public half, or a digest); it stays secret.
+  const access = sshAccessOf(config, pulumi.runtime.getConfig(SECRETS.sshPrivateKey.key));
   const problems = [
     ...checkFixedSettings(previous, fixed),
     ...checkMembership(config, members),
     ...checkRemovedPools(config, previous),
+    ...checkRemovalAccess(config, members, deployment.sshAccess, access),
   ];
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
 
@@ -70,10 +75,13 @@ export async function main(): Promise<Record<string, unknown>> {
   return {
     kind: config.site.kind,
     [FIXED_SETTINGS_OUTPUT]: fixed,
-    [K3S_VERSION_OUTPUT]: config.k3s.version,
+    // Both resolve only once every node's steps of this run have succeeded (components/k3s/cluster.ts).
+    [K3S_VERSION_OUTPUT]: site.cluster.k3sVersion,
     nodes: site.nodes,
     kubeconfig: site.cluster.kubeconfig,
     [KUBECONFIG_EXPIRES_OUTPUT]: site.cluster.kubeconfigExpires,
+    // Recorded once every membership command holds this run's connection, which its removal will use.
+    [SSH_ACCESS_OUTPUT]: pulumi.all(Object.values(site.cluster.memberships).map((m) => m.id)).apply(() => access),
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),
     // The k8s.v1.cni.cncf.io/networks annotation each app attached to a Multus network must carry, by app.

@@ -101,8 +101,18 @@ export class K3sCluster extends pulumi.ComponentResource {
    * Each runs once, when created, and goes from the program (and the state) with the next run.
    */
   readonly renewals: Readonly<Record<string, command.remote.Command>>;
-  /** When the client certificate of the kubeconfig expires (ISO 8601); undefined when it cannot be read. */
+  /**
+   * When the client certificate of the kubeconfig expires (ISO 8601); undefined when it cannot be read. Known only
+   * once every node's steps and renewals of this run have succeeded: see `k3sVersion`.
+   */
   readonly kubeconfigExpires: pulumi.Output<string | undefined>;
+  /**
+   * The k3s version every node now runs: k3s.version, known only once every node's steps of this run (drain,
+   * bootstrap, uncordon) have succeeded. When an update fails, Pulumi saves the stack outputs that had resolved, so
+   * a run that fails on any node keeps the previous deployment's version, and the next run rolls the upgrade out
+   * again in the upgrade order instead of taking the cluster for upgraded.
+   */
+  readonly k3sVersion: pulumi.Output<string>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:k3s:K3sCluster", name, {}, opts);
@@ -155,6 +165,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     const joinUser = join.ssh?.user ?? "root";
     const drain = config.k3s.upgrade.drain;
     const deployments: Record<string, pulumi.Output<NodeDeployment>> = {};
+    // Every command of every node's steps: what the outputs that record a finished run wait for.
+    const allSteps: command.remote.Command[] = [];
 
     /** A node's bootstrap, between its drain and its uncordon when k3s.upgrade.drain is on. Returns the last step. */
     const nodeSteps = (node: NodeSpec, after: pulumi.Resource[]): pulumi.Resource => {
@@ -176,11 +188,14 @@ export class K3sCluster extends pulumi.ComponentResource {
       deployments[node.name] = deployment;
       const script = deployment.apply((d) => remoteCommand(nodeScript(config, d), node.ssh?.user ?? "root", node.name));
       // The join server drains itself: before its first install there is no node to drain, and the step says so.
-      const onJoin = (step: string, action: "drain" | "uncordon", dependsOn: pulumi.Resource[]) =>
-        this.kubectlStep(`${name}-${step}-${node.name}`, joinConnection, joinUser, join.name, {
+      const onJoin = (step: string, action: "drain" | "uncordon", dependsOn: pulumi.Resource[]) => {
+        const kubectl = this.kubectlStep(`${name}-${step}-${node.name}`, joinConnection, joinUser, join.name, {
           script: drainScript(config, node, action),
           dependsOn,
         });
+        allSteps.push(kubectl);
+        return kubectl;
+      };
       const drainStep = drain ? onJoin("drain", "drain", after) : undefined;
       commands[node.name] = new command.remote.Command(
         `${name}-node-${node.name}`,
@@ -198,6 +213,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         { parent: this, dependsOn: drainStep ? [drainStep] : after, additionalSecretOutputs: ["stdin"] },
       );
       const nodeCommand = commands[node.name]!;
+      allSteps.push(nodeCommand);
       if (!drain) return nodeCommand;
       return onJoin("uncordon", "uncordon", [nodeCommand]);
     };
@@ -303,8 +319,14 @@ export class K3sCluster extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [latest], additionalSecretOutputs: ["stdout"] },
     );
+    // Both records of what this run did resolve only after every step of every node, renewals included: a run that
+    // fails anywhere keeps the previous deployment's, so that the next run upgrades or renews what is left.
+    const finished = pulumi.all([...allSteps, ...Object.values(renewals)].map((c) => c.stdout)).apply(() => true);
+    this.k3sVersion = finished.apply(() => config.k3s.version);
     // Not secret: a date. The next run compares it with the clock (src/cluster/certificates.ts, renewalDue).
-    this.kubeconfigExpires = pulumi.unsecret(read.stdout.apply((text) => clientCertificateExpiry(text)));
+    this.kubeconfigExpires = pulumi.unsecret(
+      pulumi.all([read.stdout, finished]).apply(([text]) => clientCertificateExpiry(text)),
+    );
     const known = pulumi
       .all([pulumi.output(joinAddress.sshHost), pulumi.output(joinAddress.publicAddresses ?? [])])
       .apply(([sshHost, publicAddresses]) => programApiHost(config.site.kind, { sshHost, publicAddresses }));

@@ -8,14 +8,21 @@ set -euo pipefail
 
 # @values
 
-: "${ACTION:?}" "${NODE:?}" "${K3S_VERSION:?}" "${DRAIN_TIMEOUT:?}"
+: "${ACTION:?}" "${NODE:?}" "${K3S_VERSION:?}" "${DRAIN_TIMEOUT:?}" "${REQUEST_TIMEOUT:?}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 MARK="k3s-sites.io/drained-for"
 
 log() { printf 'k3s-sites %s: %s\n' "$NODE" "$*" >&2; }
 fail() { log "$*"; exit 1; }
-kubectl() { "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@"; }
+# kubectl waits for an answer without limit by default (--request-timeout 0): each call gets REQUEST_TIMEOUT, and
+# the drain, which waits on its own (--timeout), DRAIN_TIMEOUT plus REQUEST_TIMEOUT from outside.
+kubectl() { "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@" --request-timeout="${REQUEST_TIMEOUT}s"; }
+kubectl_within() {
+  local bound=$(($1 + REQUEST_TIMEOUT))
+  shift
+  timeout "$bound" "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@"
+}
 
 # Before the first install the join server has no k3s yet, and so no cluster to drain anything in.
 if [ ! -x "$ROOT/usr/local/bin/k3s" ]; then
@@ -43,7 +50,7 @@ case "$ACTION" in
     log "draining before the upgrade from $running to $K3S_VERSION"
     kubectl annotate --overwrite node "$NODE" "$MARK=$K3S_VERSION" >/dev/null
     kubectl cordon "$NODE" >/dev/null
-    kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s" >&2 ||
+    kubectl_within "$DRAIN_TIMEOUT" drain "$NODE" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s" >&2 ||
       fail "the drain of $NODE did not finish within ${DRAIN_TIMEOUT}s (a PodDisruptionBudget or a pod that does not stop); see kubectl get pods -A --field-selector spec.nodeName=$NODE, then run pulumi up again or set k3s.upgrade.drain to false"
     ;;
   uncordon)

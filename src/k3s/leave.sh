@@ -8,13 +8,22 @@ set -euo pipefail
 
 # @values
 
-: "${NODE:?}" "${ROLE:?}" "${DRAIN_TIMEOUT:?}" "${DELETE_TIMEOUT:?}" "${TOMBSTONE_WAIT:?}"
+: "${NODE:?}" "${ROLE:?}" "${DRAIN_TIMEOUT:?}" "${DEAD_DRAIN_TIMEOUT:?}" "${DELETE_TIMEOUT:?}" "${TOMBSTONE_WAIT:?}"
+: "${REQUEST_TIMEOUT:?}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 
 log() { printf 'k3s-sites %s: %s\n' "$NODE" "$*" >&2; }
 fail() { log "$*"; exit 1; }
-kubectl() { "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@"; }
+# kubectl waits for an answer without limit by default (--request-timeout 0): an API that accepts the connection and
+# never answers would hold the run for ever. Each call gets REQUEST_TIMEOUT; a drain or a delete, which wait on their
+# own (--timeout), gets its own bound plus REQUEST_TIMEOUT from outside.
+kubectl() { "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@" --request-timeout="${REQUEST_TIMEOUT}s"; }
+kubectl_within() {
+  local bound=$(($1 + REQUEST_TIMEOUT))
+  shift
+  timeout "$bound" "$ROOT/usr/local/bin/k3s" kubectl --kubeconfig "$ROOT/etc/rancher/k3s/k3s.yaml" "$@"
+}
 
 # A server removed from etcd writes this file when its etcd learns it (k3s-io/k3s pkg/executor/embed/etcd/etcd.go,
 # on rafthttp.ErrMemberRemoved; the etcd data dir is <data-dir>/server/db/etcd, pkg/etcd/etcd.go dbDir). This server
@@ -58,14 +67,38 @@ if [ "$members" = "node/$NODE" ]; then
   exit 0
 fi
 
-log "draining: $NODE leaves the cluster"
+# A node whose kubelet does not answer (Ready False or Unknown: the machine is dead, powered off or cut off) cannot
+# confirm that its pods have stopped, and a drain would wait for them until it timed out, on this run and every
+# later one. Its pods are then deleted without eviction and without waiting for a kubelet: kubectl drain
+# --disable-eviction deletes instead of evicting (no PodDisruptionBudget holds a pod that is already gone), and
+# --skip-wait-for-delete-timeout=N stops waiting for a pod whose deletionTimestamp is more than N seconds old
+# (kubernetes/kubectl pkg/drain/filters.go, shouldSkipPod and skipDeletedFilter, and drain.go, waitForDelete; both
+# flags since Kubernetes 1.18, kubernetes/kubernetes#85571 and #85577, unchanged at v1.33 and v1.34). A live node is
+# drained as before. --force on both: a pod no controller owns (a bare pod) fails a drain without it, on every
+# run; the node leaves and such a pod goes with it anyway. Whatever a dead node's drain leaves behind, Kubernetes'
+# pod garbage collector deletes once the Node is gone (kubernetes pkg/controller/podgc/gc_controller.go,
+# gcOrphaned).
+if ! ready="$(kubectl get node "$NODE" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>"$errors")"; then
+  fail "cannot read the state of $NODE to take it out of the cluster ($(tr '\n' ' ' <"$errors" | sed 's/ $//')); see journalctl -u k3s on this server, then run pulumi up again"
+fi
 kubectl cordon "$NODE" >/dev/null
-kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s" >&2 ||
-  fail "the drain of $NODE did not finish within ${DRAIN_TIMEOUT}s (a PodDisruptionBudget or a pod that does not stop); the run stops before its machine is deleted. See kubectl get pods -A --field-selector spec.nodeName=$NODE, then run pulumi up again"
+if [ "$ready" = True ]; then
+  log "draining: $NODE leaves the cluster"
+  kubectl_within "$DRAIN_TIMEOUT" drain "$NODE" --ignore-daemonsets --delete-emptydir-data --force --timeout="${DRAIN_TIMEOUT}s" >&2 ||
+    fail "the drain of $NODE did not finish within ${DRAIN_TIMEOUT}s (a PodDisruptionBudget or a pod that does not stop); the run stops before its machine is deleted. See kubectl get pods -A --field-selector spec.nodeName=$NODE, then run pulumi up again"
+else
+  log "not Ready (Ready: ${ready:-no condition}): its kubelet does not answer, so its pods are deleted without waiting for it"
+  kubectl_within "$DEAD_DRAIN_TIMEOUT" drain "$NODE" --ignore-daemonsets --delete-emptydir-data --force --disable-eviction \
+    --grace-period=1 --skip-wait-for-delete-timeout=1 --timeout="${DEAD_DRAIN_TIMEOUT}s" >&2 ||
+    log "the drain of $NODE did not finish within ${DEAD_DRAIN_TIMEOUT}s; its Node is deleted anyway, and Kubernetes deletes the pods left on it"
+fi
 
 # The delete waits until the Node is gone. On a server, k3s's etcd member controller holds the Node (its finalizer
-# wrangler.cattle.io/managed-etcd-controller) until it has removed the server's etcd member.
-if ! kubectl delete node "$NODE" --timeout="${DELETE_TIMEOUT}s" >&2; then
+# wrangler.cattle.io/managed-etcd-controller) until it has removed the server's etcd member. That controller runs on
+# the live servers and removes the member through their own etcd, with the member's name and address from the
+# Node's annotations (k3s-io/k3s pkg/etcd/member_controller.go, onRemove, RemovePeer): a dead server's member goes
+# too, and nothing needs to run on the dead machine.
+if ! kubectl_within "$DELETE_TIMEOUT" delete node "$NODE" --timeout="${DELETE_TIMEOUT}s" >&2; then
   if [ "$ROLE" = server ]; then
     fail "the Node $NODE was not deleted within ${DELETE_TIMEOUT}s: k3s removes its etcd member first; see journalctl -u k3s on the servers (managed-etcd-controller), then run pulumi up again"
   fi

@@ -12,6 +12,7 @@ umask 022
 : "${NODE:?}" "${ROLE:?}" "${SERVICE:?}" "${K3S_VERSION:?}" "${INSTALLER_URL:?}" "${EXPECTED_ARCH:?}"
 : "${PRIVATE_IP:?}" "${PRIVATE_IP_WAIT:?}" "${API_TIMEOUT:?}" "${CLOUD_INIT_TIMEOUT:?}" "${SITE_KIND:?}"
 : "${CONFIG_YAML:?}" "${SYSCTL_CONF:?}" "${MODULES:?}" "${SECRET_LINES:?}"
+: "${DOWNLOAD_TIMEOUT:?}" "${INSTALL_TIMEOUT:?}" "${UNIT_TIMEOUT:?}"
 ROUTE_UNIT="${ROUTE_UNIT:-}" CA_HASH="${CA_HASH:-}" SSH_HOME="${SSH_HOME:-}" SSH_KEYS="${SSH_KEYS:-}"
 S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}" SSH_PRUNE="${SSH_PRUNE:-0}" RENEW="${RENEW:-}"
 CNI_PLUGINS="${CNI_PLUGINS:-}" CNI_PLUGINS_URL="${CNI_PLUGINS_URL:-}" CNI_PLUGINS_SHA256="${CNI_PLUGINS_SHA256:-}"
@@ -27,6 +28,14 @@ LOOK="journalctl -u $SERVICE on $NODE"
 
 log() { printf 'k3s-sites %s: %s\n' "$NODE" "$*" >&2; }
 fail() { log "$*"; exit 1; }
+
+# download URL FILE: curl has no time limit of its own, and a stalled transfer would hold this node's command, and
+# the run, for ever. Each connection gets 30 s, each attempt DOWNLOAD_TIMEOUT, and a timed-out attempt is retried
+# (curl retries timeouts and 408/429/5xx answers) three times, within four times DOWNLOAD_TIMEOUT in all.
+download() {
+  curl -sfL --connect-timeout 30 --max-time "$DOWNLOAD_TIMEOUT" --retry 3 --retry-delay 5 \
+    --retry-max-time "$((DOWNLOAD_TIMEOUT * 4))" -o "$2" "$1"
+}
 
 # put PATH MODE: writes stdin to $ROOT/PATH atomically; succeeds only when the content changed.
 put() {
@@ -153,7 +162,8 @@ if [ -n "$ROUTE_UNIT" ]; then
   if printf '%s\n' "$ROUTE_UNIT" | put /etc/systemd/system/k3s-sites-default-route.service 0644; then
     systemctl daemon-reload
     systemctl enable k3s-sites-default-route.service
-    systemctl restart k3s-sites-default-route.service
+    timeout "$UNIT_TIMEOUT" systemctl restart k3s-sites-default-route.service ||
+      fail "the default route unit did not start within ${UNIT_TIMEOUT}s on $NODE; see journalctl -u k3s-sites-default-route on $NODE"
   fi
 fi
 
@@ -169,7 +179,7 @@ if [ -n "$CNI_PLUGINS" ]; then
   if [ "$present" = 0 ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     log "installing CNI plugins $CNI_PLUGINS into $CNI_BIN_DIR"
     work="$(mktemp -d)"
-    curl -sfL --retry 3 -o "$work/plugins.tgz" "$CNI_PLUGINS_URL" ||
+    download "$CNI_PLUGINS_URL" "$work/plugins.tgz" ||
       { rm -rf "$work"; fail "cannot download the CNI plugins from $CNI_PLUGINS_URL"; }
     got="$(sha256sum <"$work/plugins.tgz" | cut -d' ' -f1)"
     if [ "$got" != "$CNI_PLUGINS_SHA256" ]; then
@@ -224,8 +234,15 @@ if [ "$installed" != "$K3S_VERSION" ] || [ ! -f "$UNIT" ]; then
   log "installing k3s $K3S_VERSION (installed: ${installed:-none}, unit: $([ -f "$UNIT" ] && echo present || echo missing))"
   installer="$(mktemp)"
   trap 'rm -f "$installer"' EXIT
-  curl -sfL --retry 3 -o "$installer" "$INSTALLER_URL" || fail "cannot download the k3s installer from $INSTALLER_URL"
-  INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_EXEC="$ROLE" INSTALL_K3S_SKIP_START=true sh "$installer" >&2
+  download "$INSTALLER_URL" "$installer" || fail "cannot download the k3s installer from $INSTALLER_URL"
+  # install.sh downloads the k3s binary and its checksums with curl and no time limit of its own (k3s-io/k3s
+  # install.sh, download): the whole install is bounded from outside.
+  status=0
+  timeout "$INSTALL_TIMEOUT" env INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_EXEC="$ROLE" INSTALL_K3S_SKIP_START=true \
+    sh "$installer" >&2 || status=$?
+  [ "$status" != 124 ] ||
+    fail "the k3s installer did not finish within ${INSTALL_TIMEOUT}s on $NODE (a stalled download from github.com?); run pulumi up again"
+  [ "$status" = 0 ] || fail "the k3s installer failed on $NODE (exit $status); see its output above"
   [ -f "$UNIT" ] || fail "the k3s installer did not write $SERVICE.service; see its output above"
   restart=1
 fi
@@ -236,8 +253,9 @@ fi
 if [ -n "$RENEW" ]; then
   if [ "$ROLE" = server ]; then
     log "rotating the certificates of $SERVICE ($RENEW)"
-    systemctl stop "$SERVICE"
-    "$K3S" certificate rotate >&2 ||
+    timeout "$UNIT_TIMEOUT" systemctl stop "$SERVICE" ||
+      fail "$SERVICE did not stop within ${UNIT_TIMEOUT}s on $NODE; see $LOOK, then run pulumi up again"
+    timeout "$UNIT_TIMEOUT" "$K3S" certificate rotate >&2 ||
       fail "k3s certificate rotate failed on $NODE (see its output above); k3s is stopped: start it with systemctl start $SERVICE, then run pulumi up again"
   else
     log "restarting $SERVICE to renew its certificates ($RENEW)"
@@ -264,7 +282,7 @@ else
 fi
 deadline=$((SECONDS + API_TIMEOUT))
 until systemctl is-active --quiet "$SERVICE" &&
-  "$K3S" kubectl --kubeconfig "$kubeconfig" get --raw=/readyz >/dev/null 2>&1; do
+  "$K3S" kubectl --kubeconfig "$kubeconfig" get --raw=/readyz --request-timeout=10s >/dev/null 2>&1; do
   if systemctl is-failed --quiet "$SERVICE"; then
     fail "$SERVICE failed to start on $NODE; see $LOOK"
   fi

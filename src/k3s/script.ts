@@ -96,6 +96,12 @@ WantedBy=multi-user.target`;
 export const PRIVATE_IP_WAIT_SECONDS = 300;
 /** How long cloud-init may still run on a new server after SSH answers. */
 export const CLOUD_INIT_TIMEOUT_SECONDS = 600;
+/** How long one attempt of a download in the node script may take (curl --max-time; three retries). */
+export const DOWNLOAD_TIMEOUT_SECONDS = 300;
+/** How long k3s's install.sh may take, its own downloads included (they have no time limit). */
+export const INSTALL_TIMEOUT_SECONDS = 900;
+/** How long a blocking systemctl start or stop, or k3s certificate rotate, may take. */
+export const UNIT_TIMEOUT_SECONDS = 300;
 
 /** The committed node script; the line `# @values` is where the generated header goes. */
 export const NODE_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "node.sh"), "utf8");
@@ -141,6 +147,9 @@ export function nodeScriptValues(config: SiteConfig, deployment: NodeDeployment)
     ["PRIVATE_IP_WAIT", String(site.kind === "hetzner" ? PRIVATE_IP_WAIT_SECONDS : 0)],
     ["CLOUD_INIT_TIMEOUT", String(CLOUD_INIT_TIMEOUT_SECONDS)],
     ["API_TIMEOUT", String(API_TIMEOUT_SECONDS)],
+    ["DOWNLOAD_TIMEOUT", String(DOWNLOAD_TIMEOUT_SECONDS)],
+    ["INSTALL_TIMEOUT", String(INSTALL_TIMEOUT_SECONDS)],
+    ["UNIT_TIMEOUT", String(UNIT_TIMEOUT_SECONDS)],
     ["SECRET_LINES", String(server ? 2 : 1)],
     ["S3_KEYS", s3 ? "1" : "0"],
     ["JOIN_USER", first ? "" : server ? "server" : "node"],
@@ -209,6 +218,7 @@ export function drainScript(config: SiteConfig, node: NodeSpec, action: "drain" 
     ["NODE", node.name],
     ["K3S_VERSION", config.k3s.version],
     ["DRAIN_TIMEOUT", String(DRAIN_TIMEOUT_SECONDS)],
+    ["REQUEST_TIMEOUT", String(KUBECTL_REQUEST_TIMEOUT_SECONDS)],
   ]);
 }
 
@@ -218,6 +228,10 @@ export const LEAVE_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "leave.sh"), "
 export const NODE_DELETE_TIMEOUT_SECONDS = 300;
 /** How long a removal waits, when the API does not answer, for the sign that this server has just left etcd. */
 export const TOMBSTONE_WAIT_SECONDS = 30;
+/** How long the drain of a node that is not Ready may take: its pods are deleted, nobody waits for its kubelet. */
+export const DEAD_DRAIN_TIMEOUT_SECONDS = 120;
+/** How long one kubectl request of a drain or removal script may take (kubectl's own default is no limit). */
+export const KUBECTL_REQUEST_TIMEOUT_SECONDS = 30;
 
 /**
  * The script that takes `node` out of the cluster when it leaves the site: drain, then delete its Node (k3s then
@@ -238,8 +252,10 @@ export function leaveScript(node: NodeSpec): string {
     ["NODE", node.name],
     ["ROLE", node.role],
     ["DRAIN_TIMEOUT", String(DRAIN_TIMEOUT_SECONDS)],
+    ["DEAD_DRAIN_TIMEOUT", String(DEAD_DRAIN_TIMEOUT_SECONDS)],
     ["DELETE_TIMEOUT", String(NODE_DELETE_TIMEOUT_SECONDS)],
     ["TOMBSTONE_WAIT", String(TOMBSTONE_WAIT_SECONDS)],
+    ["REQUEST_TIMEOUT", String(KUBECTL_REQUEST_TIMEOUT_SECONDS)],
   ]);
 }
 

@@ -10,7 +10,9 @@ const prod = parse1(exampleSections("prod"));
 const node = (name: string) => prod.nodes.find((n) => n.name === name)!;
 
 /**
- * A server's k3s whose kubectl knows one node when STUB_NODE is set, and the etcd members STUB_ETCD_MEMBERS;
+ * A server's k3s whose kubectl knows one node when STUB_NODE is set, Ready as STUB_READY says (default True), and
+ * the etcd members STUB_ETCD_MEMBERS; a drain without --force fails on STUB_BARE_POD's bare pod, and STUB_DRAIN_HANGS
+ * makes it never return;
  * STUB_API_DOWN makes every call fail as an unreachable API does, STUB_LEAVING as a server that has just left etcd
  * does, STUB_DRAIN_FAILS the drain, STUB_DELETE_FAILS the Node's deletion (its wait times out).
  */
@@ -18,8 +20,13 @@ function serverWithKubectl(box: Sandbox): void {
   installKubectl(
     box,
     `  get\\ nodes\\ -l*) for n in $STUB_ETCD_MEMBERS; do echo "node/$n"; done ;;
+  get\\ node*Ready*) printf '%s' "\${STUB_READY-True}" ;;
   get\\ node*) [ -z "$STUB_NODE" ] || echo "node/$STUB_NODE" ;;
-  drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;
+  drain*)
+    [ -z "$STUB_DRAIN_HANGS" ] || exec /bin/sleep 60
+    # kubectl refuses a pod no controller owns without --force (kubectl pkg/drain/filters.go, unreplicatedFilter).
+    case " $* " in *" --force "*) ;; *) [ -z "$STUB_BARE_POD" ] || { echo "cannot delete Pods that declare no controller (use --force to override): default/debug" >&2; exit 1; } ;; esac
+    [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;
   delete*) [ -z "$STUB_DELETE_FAILS" ] || exit 1 ;;`,
     `if [ -n "$STUB_LEAVING" ]; then
   # This server has just been removed from etcd: its API fails, and its etcd writes the tombstone a moment later.
@@ -31,7 +38,9 @@ fi
   );
 }
 
-const changes = (calls: string[]) => calls.filter((c) => !c.startsWith("kubectl get"));
+/** What the script changed, without the request timeout every call carries. */
+const changes = (calls: string[]) =>
+  calls.filter((c) => !c.startsWith("kubectl get")).map((c) => c.replace(/ --request-timeout=30s$/, ""));
 const SERVERS = "control-1 control-2 control-3";
 /** The removal script with a shorter wait for the tombstone, so that a failing run fails quickly. */
 const quick = (script: string) => script.replace(/^TOMBSTONE_WAIT='30'$/m, "TOMBSTONE_WAIT='3'");
@@ -44,9 +53,52 @@ describe("a node leaving the cluster (the delete of its membership command)", ()
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(changes(run.calls), [
       "kubectl cordon control-3",
-      "kubectl drain control-3 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
+      "kubectl drain control-3 --ignore-daemonsets --delete-emptydir-data --force --timeout=600s",
       "kubectl delete node control-3 --timeout=300s",
     ]);
+    assert.ok(run.calls.filter((c) => /^kubectl (get|cordon)/.test(c)).every((c) => c.endsWith(" --request-timeout=30s")));
+  });
+
+  it("removes a dead node in bounded time: its pods deleted without waiting for its kubelet, then its Node", async () => {
+    for (const ready of ["Unknown", "False"]) {
+      const box = makeSandbox();
+      serverWithKubectl(box);
+      const run = box.run(leaveScript(node("control-3")), "", { STUB_NODE: "control-3", STUB_ETCD_MEMBERS: SERVERS, STUB_READY: ready });
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(changes(run.calls), [
+        "kubectl cordon control-3",
+        "kubectl drain control-3 --ignore-daemonsets --delete-emptydir-data --force --disable-eviction --grace-period=1 --skip-wait-for-delete-timeout=1 --timeout=120s",
+        // k3s's member controller on the live servers removes the dead server's etcd member before the Node goes.
+        "kubectl delete node control-3 --timeout=300s",
+      ]);
+      assert.match(run.stderr, new RegExp(`not Ready \\(Ready: ${ready}\\)`));
+    }
+  });
+
+  it("deletes a dead node's Node even when its drain does not finish, and bounds a drain that never returns", async () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const failed = box.run(leaveScript(node("worker-2")), "", { STUB_NODE: "worker-2", STUB_READY: "Unknown", STUB_DRAIN_FAILS: "1" });
+    assert.equal(failed.status, 0, failed.stderr);
+    assert.ok(changes(failed.calls).includes("kubectl delete node worker-2 --timeout=300s"));
+    assert.match(failed.stderr, /its Node is deleted anyway, and Kubernetes deletes the pods left on it/);
+    // A drain that hangs (an API that accepts and never answers) ends at its bound; shortened here.
+    const short = leaveScript(node("worker-2"))
+      .replace(/^DEAD_DRAIN_TIMEOUT='120'$/m, "DEAD_DRAIN_TIMEOUT='1'")
+      .replace(/^REQUEST_TIMEOUT='30'$/m, "REQUEST_TIMEOUT='1'");
+    const started = Date.now();
+    const hung = box.run(short, "", { STUB_NODE: "worker-2", STUB_READY: "Unknown", STUB_DRAIN_HANGS: "1" });
+    assert.equal(hung.status, 0, hung.stderr);
+    assert.ok(Date.now() - started < 10_000, "the drain was not bounded");
+    assert.ok(changes(hung.calls).includes("kubectl delete node worker-2 --timeout=300s"));
+  });
+
+  it("a bare pod does not fail the drain: --force deletes it, the node leaves anyway", async () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const run = box.run(leaveScript(node("worker-2")), "", { STUB_NODE: "worker-2", STUB_BARE_POD: "1" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(changes(run.calls).includes("kubectl delete node worker-2 --timeout=300s"));
   });
 
   it("reads only kubectl's answer, not its warnings: a node that is gone has nothing to remove", () => {

@@ -166,7 +166,7 @@ describe("the node script's plugin install, in a sandbox", () => {
   it("downloads after the node's default route is in place (a node without public IPv4 has none before)", () => {
     const route = NODE_SCRIPT_TEMPLATE.indexOf('if [ -n "$ROUTE_UNIT" ]; then');
     const plugins = NODE_SCRIPT_TEMPLATE.indexOf('if [ -n "$CNI_PLUGINS" ]; then');
-    const installer = NODE_SCRIPT_TEMPLATE.indexOf('curl -sfL --retry 3 -o "$installer"');
+    const installer = NODE_SCRIPT_TEMPLATE.indexOf('download "$INSTALLER_URL" "$installer"');
     assert.ok(route > 0 && plugins > route, "the plugins' download comes after the route unit");
     assert.ok(installer > plugins, "and before k3s is installed");
   });

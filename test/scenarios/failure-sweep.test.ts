@@ -1,0 +1,195 @@
+/**
+ * A `pulumi up` that fails anywhere is safe to run again (issue 24). For the prod and home examples and each day-2
+ * change, every step is failed in turn (plan/failure.ts models what Pulumi then leaves), the retry is planned from
+ * that state, and the retry must finish the job the way the unbroken run would have. A check marked `todo` is a
+ * defect of the program that the sweep finds and that is not fixed yet: it runs and reports without failing the
+ * suite, with the reason.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ProgramRun } from "../../plan/engine";
+import { KUBECONFIG_EXPIRES_OUTPUT } from "../../src/cluster/certificates";
+import { NEW_K3S, NEW_PUBLIC_KEY } from "./cases";
+import { edited, exampleConfig, type StackConfig } from "./harness";
+import {
+  deletesInOrder,
+  nothingSkipped,
+  plansAsUnbroken,
+  planWith,
+  staleConnections,
+  sweep,
+  waitsWithoutBound,
+  type Sweep,
+  type SweepCase,
+} from "./sweep";
+
+const SITE = "k3s-sites:site";
+type Pool = { name: string; count: number };
+const pool = (c: StackConfig, name: string) => (c[SITE].pools as Pool[]).find((p) => p.name === name)!;
+const example = (stack: "prod" | "home", edit: (c: StackConfig) => void = () => {}) => () => edited(exampleConfig(stack), edit);
+/** Due for renewal: within the 90 days before expiry (src/cluster/certificates.ts), fixed for the whole sweep. */
+const EXPIRES_SOON = new Date(Date.now() + 30 * 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
+const rotateKey = (c: StackConfig) => {
+  c[SITE].sshPublicKey = NEW_PUBLIC_KEY;
+  c["k3s-sites:sshPrivateKey"] = { secure: "v1:the-new-key-encrypted" };
+};
+const NEW_KEY = { "k3s-sites:sshPrivateKey": "<secret:k3s-sites:sshPrivateKey:rotated>" };
+const unprotected = (c: StackConfig) => (c[SITE].protect = false);
+
+const CASES: readonly SweepCase[] = [
+  { id: "prod: first up", stack: "prod", after: example("prod") },
+  { id: "home: first up", stack: "home", after: example("home") },
+  {
+    id: "prod: k3s upgrade",
+    stack: "prod",
+    before: example("prod"),
+    after: example("prod", (c) => (c["k3s-sites:k3s"].version = NEW_K3S)),
+  },
+  {
+    id: "home: k3s upgrade",
+    stack: "home",
+    before: example("home"),
+    after: example("home", (c) => (c["k3s-sites:k3s"].version = NEW_K3S)),
+  },
+  { id: "prod: agent scale-down", stack: "prod", before: example("prod"), after: example("prod", (c) => (pool(c, "worker").count = 1)) },
+  {
+    id: "home: agent scale-down",
+    stack: "home",
+    before: example("home"),
+    after: example("home", (c) => (c[SITE].hosts = (c[SITE].hosts as { name: string }[]).filter((h) => h.name !== "pi-2"))),
+  },
+  {
+    // With protection lifted by an earlier run: whether one run can lift it and remove servers is the scale-down
+    // recipe's own test.
+    id: "prod: server scale-down 5 -> 3",
+    stack: "prod",
+    before: example("prod", (c) => {
+      unprotected(c);
+      pool(c, "control").count = 5;
+    }),
+    after: example("prod", unprotected),
+  },
+  { id: "prod: SSH key rotation", stack: "prod", before: example("prod"), after: example("prod", rotateKey), newSecrets: NEW_KEY },
+  {
+    id: "prod: certificate renewal",
+    stack: "prod",
+    before: example("prod"),
+    beforeOutputs: (o) => (o[KUBECONFIG_EXPIRES_OUTPUT] = EXPIRES_SOON),
+    after: example("prod"),
+  },
+  {
+    id: "home: certificate renewal",
+    stack: "home",
+    before: example("home"),
+    beforeOutputs: (o) => (o[KUBECONFIG_EXPIRES_OUTPUT] = EXPIRES_SOON),
+    after: example("home"),
+  },
+  {
+    id: "home: chart upgrade cilium 1.19.5 -> 1.19.6",
+    stack: "home",
+    before: example("home", (c) => (c["k3s-sites:cni"].cilium.version = "1.19.5")),
+    after: example("home"),
+  },
+  {
+    // Two changes in one run: the removal's stored connection uses the old key, which the node scripts drop.
+    id: "prod: agent scale-down with the SSH key rotated",
+    stack: "prod",
+    before: example("prod"),
+    after: example("prod", (c) => {
+      rotateKey(c);
+      pool(c, "worker").count = 1;
+    }),
+    newSecrets: NEW_KEY,
+  },
+];
+
+/**
+ * Defects the sweep finds in the program, fixed on the day2 branch (issue 24, point 4) or not yet: each check
+ * listed here runs as `todo` with its reason. Remove an entry once its check passes.
+ */
+const OUTPUTS_EARLY =
+  "issue 24 point 4 (day2 branch): the stack outputs resolve as soon as the join server is done, so a run that fails " +
+  "on another node saves them, and the retry takes the work for done";
+const TODO: Readonly<Record<string, Partial<Record<Check, string>>>> = {
+  "prod: first up": {
+    "plans as the unbroken run": `${OUTPUTS_EARLY}: fixedSettings is saved, and the retry joins the servers one at a time as on a live cluster`,
+  },
+  "prod: k3s upgrade": {
+    "plans as the unbroken run": `${OUTPUTS_EARLY}: k3sVersion is saved, and the retry runs the agents as if nothing were upgraded`,
+  },
+  "prod: certificate renewal": {
+    "plans as the unbroken run": `${OUTPUTS_EARLY}: kubeconfigExpires is saved, and the retry renews nothing`,
+    "nothing skipped": `${OUTPUTS_EARLY}: kubeconfigExpires is saved, and the nodes left are never renewed`,
+  },
+  "prod: agent scale-down with the SSH key rotated": {
+    "no stale connection":
+      "issue 24 point 4 (day2 branch): the removal runs with the connection the state stored, whose key the same run " +
+      "replaces; to be refused up front or made independent of it",
+  },
+};
+/** Defects of every case. */
+const TODO_ALL: Partial<Record<Check, string>> = {
+  "bounded waits": "issue 24 point 4 (day2 branch): the node script's downloads (curl) have no time limit",
+};
+
+type Check = "plans as the unbroken run" | "nothing skipped" | "deletes in order" | "bounded waits" | "no stale connection";
+const CHECKS: Record<Check, (s: Sweep) => string[]> = {
+  "plans as the unbroken run": plansAsUnbroken,
+  "nothing skipped": nothingSkipped,
+  "deletes in order": deletesInOrder,
+  "bounded waits": waitsWithoutBound,
+  "no stale connection": staleConnections,
+};
+
+// Every case's previous deployment is planned once, and shared by the cases that start from the same config.
+const befores = new Map<string, Promise<ProgramRun>>();
+const sweeps = new Map<string, Promise<Sweep | { refused: Error }>>();
+function sweepOf(c: SweepCase): Promise<Sweep | { refused: Error }> {
+  if (!sweeps.has(c.id)) {
+    let beforeRun: Promise<ProgramRun | undefined> = Promise.resolve(undefined);
+    if (c.before) {
+      const config = c.before();
+      const key = `${c.stack}:${JSON.stringify(config)}`;
+      if (!befores.has(key)) befores.set(key, planWith(c, config));
+      beforeRun = befores.get(key)!;
+    }
+    sweeps.set(
+      c.id,
+      beforeRun.then((b) => sweep(c, b)).catch((err: Error) => ({ refused: err })),
+    );
+  }
+  return sweeps.get(c.id)!;
+}
+
+let started = 0;
+before(() => (started = Date.now()));
+after(async () => {
+  const all = await Promise.all(CASES.map(sweepOf));
+  const steps = all.reduce((n, s) => n + ("retries" in s ? s.retries.length : 0), 0);
+  const runs = all.reduce((n, s) => n + ("retries" in s ? 1 + s.extraRuns : 0), 0) + befores.size;
+  process.stdout.write(`failure sweep: ${steps} steps failed in turn over ${CASES.length} changes, ${runs} program runs, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+});
+
+for (const c of CASES) {
+  describe(`failure sweep: ${c.id}`, () => {
+    it("plans, and has steps to fail", async () => {
+      const s = await sweepOf(c);
+      if ("refused" in s) {
+        // Refused up front is a safe answer for a combination of changes, provided it says what to do.
+        assert.match(s.refused.message, /sshPrivateKey|site\.pools/, s.refused.message);
+        return;
+      }
+      assert.deepEqual(s.diff.errors, [], "the unbroken run itself is refused");
+      assert.ok(s.retries.length > 0, "no step to fail");
+    });
+    for (const [check, run] of Object.entries(CHECKS) as [Check, (s: Sweep) => string[]][]) {
+      const todo = TODO[c.id]?.[check] ?? TODO_ALL[check];
+      it(check, todo ? { todo } : {}, async () => {
+        const s = await sweepOf(c);
+        if ("refused" in s) return;
+        const problems = run(s);
+        assert.deepEqual(problems.slice(0, 8), [], `${problems.length} problems`);
+      });
+    }
+  });
+}
