@@ -100,6 +100,7 @@ const CASES: readonly SweepCase[] = [
       pool(c, "worker").count = 1;
     }),
     newSecrets: NEW_KEY,
+    refusable: /site\.pools would remove worker-2 in the same run that changes the SSH key .*k3s-sites:sshPrivateKey.* in the next/s,
   },
 ];
 
@@ -107,30 +108,7 @@ const CASES: readonly SweepCase[] = [
  * Defects the sweep finds in the program, fixed on the day2 branch (issue 24, point 4) or not yet: each check
  * listed here runs as `todo` with its reason. Remove an entry once its check passes.
  */
-const OUTPUTS_EARLY =
-  "issue 24 point 4 (day2 branch): the stack outputs resolve as soon as the join server is done, so a run that fails " +
-  "on another node saves them, and the retry takes the work for done";
-const TODO: Readonly<Record<string, Partial<Record<Check, string>>>> = {
-  "prod: first up": {
-    "plans as the unbroken run": `${OUTPUTS_EARLY}: fixedSettings is saved, and the retry joins the servers one at a time as on a live cluster`,
-  },
-  "prod: k3s upgrade": {
-    "plans as the unbroken run": `${OUTPUTS_EARLY}: k3sVersion is saved, and the retry runs the agents as if nothing were upgraded`,
-  },
-  "prod: certificate renewal": {
-    "plans as the unbroken run": `${OUTPUTS_EARLY}: kubeconfigExpires is saved, and the retry renews nothing`,
-    "nothing skipped": `${OUTPUTS_EARLY}: kubeconfigExpires is saved, and the nodes left are never renewed`,
-  },
-  "prod: agent scale-down with the SSH key rotated": {
-    "no stale connection":
-      "issue 24 point 4 (day2 branch): the removal runs with the connection the state stored, whose key the same run " +
-      "replaces; to be refused up front or made independent of it",
-  },
-};
-/** Defects of every case. */
-const TODO_ALL: Partial<Record<Check, string>> = {
-  "bounded waits": "issue 24 point 4 (day2 branch): the node script's downloads (curl) have no time limit",
-};
+const TODO: Readonly<Record<string, Partial<Record<Check, string>>>> = {};
 
 type Check = "plans as the unbroken run" | "nothing skipped" | "deletes in order" | "bounded waits" | "no stale connection";
 const CHECKS: Record<Check, (s: Sweep) => string[]> = {
@@ -175,15 +153,16 @@ for (const c of CASES) {
     it("plans, and has steps to fail", async () => {
       const s = await sweepOf(c);
       if ("refused" in s) {
-        // Refused up front is a safe answer for a combination of changes, provided it says what to do.
-        assert.match(s.refused.message, /sshPrivateKey|site\.pools/, s.refused.message);
+        // Refused up front is a safe answer for a combination of changes, provided it names both and the fix.
+        assert.ok(c.refusable, `refused: ${s.refused.message}`);
+        assert.match(s.refused.message, c.refusable, s.refused.message);
         return;
       }
       assert.deepEqual(s.diff.errors, [], "the unbroken run itself is refused");
       assert.ok(s.retries.length > 0, "no step to fail");
     });
     for (const [check, run] of Object.entries(CHECKS) as [Check, (s: Sweep) => string[]][]) {
-      const todo = TODO[c.id]?.[check] ?? TODO_ALL[check];
+      const todo = TODO[c.id]?.[check];
       it(check, todo ? { todo } : {}, async () => {
         const s = await sweepOf(c);
         if ("refused" in s) return;

@@ -37,6 +37,8 @@ export interface SweepCase {
    * old key differs from one made with the new.
    */
   readonly newSecrets?: Readonly<Record<string, string>>;
+  /** A change the program may refuse before any resource instead (two changes that cannot share a run): the message. */
+  readonly refusable?: RegExp;
 }
 
 /** One run of the program on a stack config, with these previous outputs. */
@@ -136,27 +138,47 @@ export async function sweep(c: SweepCase, beforeRun?: ProgramRun): Promise<Sweep
 const nameOf = (urn: string) => urn.split("::").slice(1).join("::");
 const CHANGE = new Set(["create", "update", "replace", "delete"]);
 
-/** The retry registers what the unbroken run registers: the same resources, inputs and dependencies (so order and batches). */
+/**
+ * The work the retry still does is the work the unbroken run would have done, in the same order and batches: each
+ * step the retry runs has the unbroken run's inputs, and waits for the same ones among the steps the retry runs.
+ * (A step the failed run completed is no longer work: whom it waited for does not matter any more.)
+ */
 export function plansAsUnbroken(s: Sweep): string[] {
   const problems: string[] = [];
-  const checked = new Set<ProgramRun>([s.run]);
+  const want = new Map(s.run.resources.map((x) => [x.urn, x]));
   for (const r of s.retries) {
-    if (checked.has(r.run)) continue;
-    checked.add(r.run);
-    const want = new Map(s.run.resources.map((x) => [x.urn, x]));
+    if (r.run === s.run) continue;
     const got = new Map(r.run.resources.map((x) => [x.urn, x]));
+    const work = new Set(r.diff.steps.filter((x) => CHANGE.has(x.action) && x.action !== "delete").map((x) => x.urn));
+    const waits = (resources: ReadonlyMap<string, ProgramRun["resources"][number]>, urn: string): string => {
+      const seen = new Set<string>();
+      const visit = (u: string) => {
+        const x = resources.get(u);
+        for (const d of [...(x?.dependsOn ?? []), ...Object.values(x?.propertyDependencies ?? {}).flat(), ...(x?.parent ? [x.parent] : [])]) {
+          if (!seen.has(d)) {
+            seen.add(d);
+            visit(d);
+          }
+        }
+      };
+      visit(urn);
+      return JSON.stringify([...seen].filter((u) => work.has(u)).sort());
+    };
     const diffs: string[] = [];
-    for (const [urn, w] of want) {
+    for (const urn of work) {
+      const w = want.get(urn);
       const g = got.get(urn);
-      if (!g) diffs.push(`${nameOf(urn)} missing`);
-      else if (JSON.stringify([...w.dependsOn].sort()) !== JSON.stringify([...g.dependsOn].sort())) diffs.push(`${nameOf(urn)} waits for other steps`);
+      if (!w && !g) continue; // an object of a ConfigGroup: its inputs are the group's
+      if (!w || !g) diffs.push(`${nameOf(urn)} ${w ? "missing" : "added"}`);
       else if (JSON.stringify(w.inputs) !== JSON.stringify(g.inputs)) diffs.push(`${nameOf(urn)} has other inputs`);
+      else if (waits(want, urn) !== waits(got, urn)) diffs.push(`${nameOf(urn)} waits for other steps`);
     }
-    for (const urn of got.keys()) if (!want.has(urn)) diffs.push(`${nameOf(urn)} added`);
+    // And nothing the unbroken run does is missing from the retry's program.
+    for (const urn of want.keys()) if (!got.has(urn)) diffs.push(`${nameOf(urn)} missing`);
     if (diffs.length > 0) {
       problems.push(
         `after ${r.failure.failed.action} ${r.failure.failed.name} failed (stack outputs ${r.failure.stackOutputs}), the retry plans ` +
-          `otherwise than the unbroken run: ${diffs.slice(0, 6).join("; ")}${diffs.length > 6 ? `; ${diffs.length - 6} more` : ""}`,
+          `otherwise than the unbroken run: ${[...new Set(diffs)].slice(0, 6).join("; ")}${diffs.length > 6 ? `; ${diffs.length - 6} more` : ""}`,
       );
     }
   }
