@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ProgramRun } from "../../plan/engine";
 import { KUBECONFIG_EXPIRES_OUTPUT } from "../../src/cluster/certificates";
 import { NEW_K3S, NEW_PUBLIC_KEY } from "./cases";
 import { edited, exampleConfig, type StackConfig } from "./harness";
@@ -16,6 +15,7 @@ import {
   nothingSkipped,
   plansAsUnbroken,
   planWith,
+  programRuns,
   staleConnections,
   sweep,
   waitsWithoutBound,
@@ -119,18 +119,12 @@ const CHECKS: Record<Check, (s: Sweep) => string[]> = {
   "no stale connection": staleConnections,
 };
 
-// Every case's previous deployment is planned once, and shared by the cases that start from the same config.
-const befores = new Map<string, Promise<ProgramRun>>();
+// Program runs are shared (sweep.ts, planWith): a previous deployment is planned once for all the cases that start
+// from it, and it is the first up's own run.
 const sweeps = new Map<string, Promise<Sweep | { refused: Error }>>();
 function sweepOf(c: SweepCase): Promise<Sweep | { refused: Error }> {
   if (!sweeps.has(c.id)) {
-    let beforeRun: Promise<ProgramRun | undefined> = Promise.resolve(undefined);
-    if (c.before) {
-      const config = c.before();
-      const key = `${c.stack}:${JSON.stringify(config)}`;
-      if (!befores.has(key)) befores.set(key, planWith(c, config));
-      beforeRun = befores.get(key)!;
-    }
+    const beforeRun = c.before ? planWith(c, c.before()) : Promise.resolve(undefined);
     sweeps.set(
       c.id,
       beforeRun.then((b) => sweep(c, b)).catch((err: Error) => ({ refused: err })),
@@ -144,7 +138,7 @@ before(() => (started = Date.now()));
 after(async () => {
   const all = await Promise.all(CASES.map(sweepOf));
   const steps = all.reduce((n, s) => n + ("retries" in s ? s.retries.length : 0), 0);
-  const runs = all.reduce((n, s) => n + ("retries" in s ? 1 + s.extraRuns : 0), 0) + befores.size;
+  const runs = programRuns();
   process.stdout.write(`failure sweep: ${steps} steps failed in turn over ${CASES.length} changes, ${runs} program runs, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 });
 

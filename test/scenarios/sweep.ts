@@ -41,8 +41,27 @@ export interface SweepCase {
   readonly refusable?: RegExp;
 }
 
-/** One run of the program on a stack config, with these previous outputs. */
-export async function planWith(
+const planned = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * One run of the program on a stack config, with these previous outputs; shared by every case that asks for the
+ * same (a first up's run is the previous deployment of the changes to the same example).
+ */
+export function planWith(
+  c: SweepCase,
+  config: StackConfig,
+  previousOutputs?: Record<string, unknown>,
+  secrets: Readonly<Record<string, string>> = {},
+): Promise<ProgramRun> {
+  const key = JSON.stringify([c.stack, config, previousOutputs ?? {}, secrets]);
+  if (!planned.has(key)) planned.set(key, runOnce(c, config, previousOutputs, secrets));
+  return planned.get(key)!;
+}
+
+/** Program runs this module made: the sweep reports them. */
+export const programRuns = () => planned.size;
+
+async function runOnce(
   c: SweepCase,
   config: StackConfig,
   previousOutputs?: Record<string, unknown>,
