@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KUBECONFIG_EXPIRES_OUTPUT } from "../src/cluster/certificates";
 import { SSH_ACCESS_OUTPUT } from "../src/cluster/access";
+import { PROTECTED_OUTPUT } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT } from "../src/cluster/guards";
 
 /** The stack output that records the k3s version the previous deployment installed. */
@@ -16,6 +17,8 @@ export interface PreviousDeployment {
   readonly kubeconfigExpires?: string;
   /** How it reached the nodes (src/cluster/access.ts); undefined before a deployment recorded it. */
   readonly sshAccess?: unknown;
+  /** What it protected (src/cluster/protection.ts); undefined before a deployment recorded it. */
+  readonly protected?: unknown;
 }
 
 /** Reads the previous deployment's outputs back through a StackReference to the stack itself. */
@@ -30,10 +33,12 @@ export async function previousDeployment(): Promise<PreviousDeployment> {
   const version = await value(K3S_VERSION_OUTPUT);
   const expires = await value(KUBECONFIG_EXPIRES_OUTPUT);
   const sshAccess = await value(SSH_ACCESS_OUTPUT);
+  const protectedRecord = await value(PROTECTED_OUTPUT);
   return {
     fixedSettings,
     ...(typeof version === "string" ? { k3sVersion: version } : {}),
     ...(typeof expires === "string" ? { kubeconfigExpires: expires } : {}),
     ...(sshAccess !== undefined && sshAccess !== null ? { sshAccess } : {}),
+    ...(protectedRecord !== undefined && protectedRecord !== null ? { protected: protectedRecord } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SSH_ACCESS_OUTPUT, checkRemovalAccess, sshAccessOf } from "../src/cluster/access";
 import { KUBECONFIG_EXPIRES_OUTPUT, renewalDue } from "../src/cluster/certificates";
+import { PROTECTED_OUTPUT, checkProtectedRemovals, protectedOf } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
 import { ConfigError } from "../src/config/errors";
@@ -30,6 +31,7 @@ export async function main(): Promise<Record<string, unknown>> {
     ...checkMembership(config, members),
     ...checkRemovedPools(config, previous),
     ...checkRemovalAccess(config, members, deployment.sshAccess, access),
+    ...checkProtectedRemovals(config, deployment.protected),
   ];
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
 
@@ -81,6 +83,8 @@ export async function main(): Promise<Record<string, unknown>> {
     kubeconfig: site.cluster.kubeconfig,
     [KUBECONFIG_EXPIRES_OUTPUT]: site.cluster.kubeconfigExpires,
     // Recorded once every membership command holds this run's connection, which its removal will use.
+    // Recorded once every server holds this run's protection (its update, with the nodes' addresses, succeeded).
+    [PROTECTED_OUTPUT]: pulumi.output(site.nodes).apply(() => protectedOf(config)),
     [SSH_ACCESS_OUTPUT]: pulumi.all(Object.values(site.cluster.memberships).map((m) => m.id)).apply(() => access),
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),

@@ -222,6 +222,9 @@ export function drainScript(config: SiteConfig, node: NodeSpec, action: "drain" 
   ]);
 }
 
+/** The etcd restore the README's recipe runs on the init server (no generated values: it reads the node's config). */
+export const RESTORE_SCRIPT = readFileSync(join(__dirname, "restore.sh"), "utf8");
+
 /** The committed removal script; the line `# @values` is where the generated header goes. */
 export const LEAVE_SCRIPT_TEMPLATE = readFileSync(join(__dirname, "leave.sh"), "utf8");
 /** How long the deletion of a Node may take: for a server, k3s removes its etcd member first. */

@@ -13,6 +13,7 @@ import {
   DRAIN_SCRIPT_TEMPLATE,
   LEAVE_SCRIPT_TEMPLATE,
   NODE_SCRIPT_TEMPLATE,
+  RESTORE_SCRIPT,
   drainScript,
   nodeScript,
   nodeStdin,
@@ -20,7 +21,12 @@ import {
 import { exampleSections, parse1 } from "../helpers";
 import { installKubectl, makeSandbox } from "./sandbox";
 
-const SCRIPTS = { "node.sh": NODE_SCRIPT_TEMPLATE, "drain.sh": DRAIN_SCRIPT_TEMPLATE, "leave.sh": LEAVE_SCRIPT_TEMPLATE };
+const SCRIPTS = {
+  "node.sh": NODE_SCRIPT_TEMPLATE,
+  "drain.sh": DRAIN_SCRIPT_TEMPLATE,
+  "leave.sh": LEAVE_SCRIPT_TEMPLATE,
+  "restore.sh": RESTORE_SCRIPT,
+};
 const prod = parse1(exampleSections("prod"));
 const worker = prod.nodes.find((n) => n.name === "worker-1")!;
 

@@ -49,6 +49,7 @@ mkdir -p "$K3S_SITES_ROOT/run/stub"
 case "$1" in
   is-active) [ -z "$STUB_NEVER_ACTIVE" ] && [ -f "$K3S_SITES_ROOT/run/stub/$3.active" ] ;;
   is-failed) [ -n "$STUB_UNIT_FAILS" ] ;;
+  stop) rm -f "$K3S_SITES_ROOT/run/stub/$2.active" ;;
   start|restart)
     unit="$2"; [ "$unit" != --no-block ] || unit="$3"
     touch "$K3S_SITES_ROOT/run/stub/$unit.active"

@@ -8,6 +8,7 @@ import { renderNodeConfig, type NodeDeployment } from "../../src/k3s/config";
 import {
   DRAIN_SCRIPT_TEMPLATE,
   LEAVE_SCRIPT_TEMPLATE,
+  RESTORE_SCRIPT,
   leaveScript,
   drainScript,
   installerUrl,
@@ -103,6 +104,7 @@ describe("k3s node files", () => {
     files["uncordon.sh"] = drainScript(prod, worker, "uncordon");
     files["drain.remote.sh"] = `#!/bin/sh\n${remoteCommand(drainScript(prod, worker, "drain"), "admin", "control-1")}`;
     files["src/k3s/leave.sh"] = LEAVE_SCRIPT_TEMPLATE;
+    files["src/k3s/restore.sh"] = RESTORE_SCRIPT;
     files["leave.sh"] = leaveScript(prod.nodes.find((n) => n.name === "control-2")!);
     files["leave.remote.sh"] = `#!/bin/sh\n${remoteCommand(leaveScript(worker), "admin", "control-1")}`;
     assert.deepEqual(await shellcheck(files), []);

@@ -8,7 +8,7 @@ export interface Scenario {
   /** The change, as the README table's first column says it. */
   readonly change: string;
   /** Which previous deployment it starts from: the prod example, or prod on the older pinned Calico. */
-  readonly base: "prod" | "prod-calico-v3.31.7" | "prod-control-5";
+  readonly base: "prod" | "prod-calico-v3.31.7" | "prod-control-5" | "prod-control-5-unprotected";
   readonly config: () => StackConfig;
 }
 
@@ -31,6 +31,11 @@ export function baseConfig(base: Scenario["base"]): StackConfig {
       return edited(exampleConfig("prod"), (c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } }));
     case "prod-control-5":
       return edited(exampleConfig("prod"), (c) => (pool(c, "control").count = 5));
+    case "prod-control-5-unprotected":
+      return edited(exampleConfig("prod"), (c) => {
+        pool(c, "control").count = 5;
+        c[SITE].protect = false;
+      });
   }
 }
 
@@ -73,6 +78,20 @@ export const SCENARIOS = {
   removeTwoServers: {
     change: "pool control (server): count 5 -> 3",
     base: "prod-control-5",
+    config: prod(() => undefined),
+  },
+  unprotectServers: {
+    change: "site.protect true -> false (pool control: 5 servers, before removing two)",
+    base: "prod-control-5",
+    config: prod((c) => {
+      pool(c, "control").count = 5;
+      c[SITE].protect = false;
+    }),
+  },
+  removeTwoUnprotectedServers: {
+    change: "pool control (server): count 5 -> 3, after a run with site.protect: false",
+    base: "prod-control-5-unprotected",
+    // site.protect is back to its default (true): the servers that leave keep the protection their state records.
     config: prod(() => undefined),
   },
   removeFourServers: {

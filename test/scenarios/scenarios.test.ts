@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { protectedDeleteError, summarizeDiff, type PreviewDiff } from "../../plan/diff";
+import { summarizeDiff, type PreviewDiff } from "../../plan/diff";
 import type { ProgramRun } from "../../plan/engine";
 import { ROOT } from "../helpers";
 import { NEW_K3S, NEW_PUBLIC_KEY, SCENARIOS, baseConfig, type Scenario, type ScenarioId } from "./cases";
@@ -173,8 +173,8 @@ describe("scenario: the last agent removed", () => {
     const membership = byName(before, "site-k3s-membership-worker-2");
     const leave = String(membership.inputs.delete ?? "");
     assert.match(leave, /^NODE='worker-2'$/m);
-    assert.match(leave, /kubectl drain "\$NODE"/);
-    assert.match(leave, /kubectl delete node "\$NODE"/);
+    assert.match(leave, /kubectl_within "\$DRAIN_TIMEOUT" drain "\$NODE"/);
+    assert.match(leave, /kubectl_within "\$DELETE_TIMEOUT" delete node "\$NODE"/);
     // On the server that initialized the cluster, with its admin kubeconfig: the agent's own credentials may not.
     assert.equal(connectionHost(membership), connectionHost(byName(before, "site-k3s-node-control-1")));
     // Pulumi deletes dependents first: the membership (the drain) before the node's command, before its server.
@@ -199,32 +199,36 @@ describe("scenario: a server removed", () => {
     );
   });
 
-  it("5 -> 3 servers stops at the servers' protection, with Pulumi's error", async () => {
-    const { after, diff } = await scenario("removeTwoServers");
-    assert.deepEqual(named(diff, "delete", "Server"), ["site-hetzner-server-control-4", "site-hetzner-server-control-5"]);
-    const urn = (n: string) =>
-      `urn:pulumi:prod::${after.project}::k3s-sites:site:Site$k3s-sites:hetzner:HetznerInfra$hcloud:index/server:Server::site-hetzner-server-${n}`;
-    assert.deepEqual([...diff.errors].sort(), [protectedDeleteError(urn("control-4")), protectedDeleteError(urn("control-5"))]);
-    await assertSameCluster("removeTwoServers");
+  it("5 -> 3 servers while they are protected is refused before any resource, with the two runs that work", async () => {
+    await assert.rejects(planConfig(SCENARIOS.removeTwoServers.config(), await baseOf("prod-control-5")), (err: Error) => {
+      assert.match(
+        err.message,
+        /site\.pools would delete servers control-4, control-5, which the previous deployment protected \(site\.protect: true, in Pulumi and at Hetzner\): .* first pulumi up with site\.protect: false and control-4, control-5 still in site\.pools \(this lifts both protections in place and changes nothing else\), then remove them in the next run/,
+      );
+      return true;
+    });
   });
 
-  it("drains each server and removes it from Kubernetes and etcd before it is deleted, one after the other", async () => {
-    const { before, diff } = await scenario("removeTwoServers");
-    assert.deepEqual(named(diff, "delete", "Command"), [
-      "site-k3s-membership-control-4",
-      "site-k3s-membership-control-5",
-      "site-k3s-node-control-4",
-      "site-k3s-node-control-5",
-    ]);
-    for (const n of ["control-4", "control-5"]) {
-      const membership = byName(before, `site-k3s-membership-${n}`);
-      assert.match(String(membership.inputs.delete), /kubectl delete node "\$NODE"/);
-      assert.match(String(membership.inputs.delete), new RegExp(`^NODE='${n}'$`, "m"));
-      assert.equal(connectionHost(membership), connectionHost(byName(before, "site-k3s-node-control-1")));
-      assert.ok(membership.dependsOn.includes(byName(before, `site-k3s-node-${n}`).urn));
+  it("first run: site.protect false lifts Pulumi's and Hetzner's protection in place, and changes nothing else", async () => {
+    const { diff } = await scenario("unprotectServers");
+    assert.deepEqual(diff.errors, []);
+    assert.deepEqual(destructive(diff), []);
+    const updates = steps(diff, "update");
+    assert.deepEqual(
+      updates.filter((s) => s.type === "hcloud:index/server:Server").map((s) => s.name).sort(),
+      [1, 2, 3, 4, 5].map((n) => `site-hetzner-server-control-${n}`),
+    );
+    for (const s of updates.filter((x) => x.type === "hcloud:index/server:Server")) {
+      assert.deepEqual(s.changes.map((c) => String(c.path)).sort(), ["deleteProtection", "rebuildProtection"], s.name);
     }
-    // control-5's removal depends on control-4's, so Pulumi deletes control-5 first and control-4 after it.
-    assert.ok(byName(before, "site-k3s-membership-control-5").dependsOn.includes(byName(before, "site-k3s-membership-control-4").urn));
+  });
+
+  it("second run: 5 -> 3 servers deletes them with no refusal, each drained and removed from etcd first", async () => {
+    const { after, diff } = await scenario("removeTwoUnprotectedServers");
+    assert.deepEqual(diff.errors, []);
+    assert.deepEqual(named(diff, "delete", "Server"), ["site-hetzner-server-control-4", "site-hetzner-server-control-5"]);
+    assert.equal(byName(after, "site-hetzner-server-control-1").protect, true, "the servers that stay are protected again");
+    await assertSameCluster("removeTwoUnprotectedServers");
   });
 
   it("5 -> 1 servers is refused: the one server left would not be a quorum of the five", async () => {
@@ -337,7 +341,7 @@ describe("README: Changing a site", () => {
     for (const id of Object.keys(SCENARIOS) as ScenarioId[]) {
       const s: Scenario = SCENARIOS[id];
       // Refused before any plan (the config check, the guard on fixed settings): their own rows below.
-      if (["removeServer", "removeFourServers", "serverTypeResize", "renamePool"].includes(id)) continue;
+      if (["removeServer", "removeTwoServers", "removeFourServers", "serverTypeResize", "renamePool"].includes(id)) continue;
       const summary = summarizeDiff((await scenario(id)).diff);
       if (rows.get(s.change) !== summary) missing.push(`| ${s.change} | ${summary} |`);
     }
@@ -346,5 +350,6 @@ describe("README: Changing a site", () => {
     assert.ok(rows.has(SCENARIOS.serverTypeResize.change), "the refused resize has its row too");
     assert.ok(rows.has(SCENARIOS.renamePool.change), "the refused rename has its row too");
     assert.ok(rows.has(SCENARIOS.removeFourServers.change), "the refused 5 -> 1 has its row too");
+    assert.ok(rows.has(SCENARIOS.removeTwoServers.change), "the refused removal of protected servers has its row too");
   });
 });
