@@ -69,6 +69,24 @@ const CASES: readonly SweepCase[] = [
     }),
     after: example("prod", unprotected),
   },
+  {
+    // The first of the two runs a server scale-down takes: lift both protections while the servers are listed.
+    id: "prod: protection lifted, servers still listed",
+    stack: "prod",
+    before: example("prod", (c) => (pool(c, "control").count = 5)),
+    after: example("prod", (c) => {
+      unprotected(c);
+      pool(c, "control").count = 5;
+    }),
+  },
+  {
+    // In one run, the servers' protection comes from the state: refused, with the two runs that work.
+    id: "prod: server scale-down with protection lifted in the same run",
+    stack: "prod",
+    before: example("prod", (c) => (pool(c, "control").count = 5)),
+    after: example("prod", unprotected),
+    refusable: /site\.pools would delete servers control-4, control-5, which the previous deployment protected .*Remove it in two runs|Remove them in two runs/s,
+  },
   { id: "prod: SSH key rotation", stack: "prod", before: example("prod"), after: example("prod", rotateKey), newSecrets: NEW_KEY },
   {
     id: "prod: certificate renewal",
@@ -101,6 +119,18 @@ const CASES: readonly SweepCase[] = [
     }),
     newSecrets: NEW_KEY,
     refusable: /site\.pools would remove worker-2 in the same run that changes the SSH key .*k3s-sites:sshPrivateKey.* in the next/s,
+  },
+  {
+    // The removal would dial the server's public IPv4, which the same run takes away.
+    id: "prod: agent scale-down with publicIpv4 turned off",
+    stack: "prod",
+    before: example("prod"),
+    after: example("prod", (c) => {
+      c[SITE].publicIpv4 = false;
+      c[SITE].network = { ...(c[SITE].network ?? {}), natGateway: "10.0.0.2" };
+      pool(c, "worker").count = 1;
+    }),
+    refusable: /site\.pools would remove worker-2 in the same run that .*site\.publicIpv4/s,
   },
 ];
 
