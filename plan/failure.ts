@@ -93,9 +93,10 @@ export function failUpdate(
   failing: string,
 ): FailedUpdate {
   const step = diff.steps.find((s) => s.urn === failing) ?? diff.steps.find((s) => s.name === failing);
-  if (!step) throw new Error(`no resource ${failing} in this run or the previous state`);
+  const pick = "give the name of a resource the preview creates, updates, replaces or deletes";
+  if (!step) throw new Error(`no resource ${failing} in this run or the previous state: ${pick}`);
   if (!CHANGES.has(step.action)) {
-    throw new Error(`${step.name} is not changed by this run (${step.action}): only a step that runs can fail`);
+    throw new Error(`${step.name} is not changed by this run (${step.action}), so its step cannot fail: ${pick}`);
   }
   const old = new Map((previous?.resources ?? []).map((r) => [r.urn, r]));
   const stepOf = new Map(diff.steps.map((s) => [s.urn, s]));

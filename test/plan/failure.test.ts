@@ -95,6 +95,12 @@ describe("a failed pulumi up (plan/failure.ts)", () => {
     assert.deepEqual(retry.steps.map((s) => s.action), ["same", "update"]);
   });
 
+  it("refuses to fail a step that does not run, saying which ones can", () => {
+    const diff = diffStates(state(first), first, opts);
+    assert.throws(() => failUpdate(state(first), first, {}, {}, diff, "fw"), /^Error: fw is not changed by this run \(same\), so its step cannot fail: give the name of a resource the preview creates, updates, replaces or deletes$/);
+    assert.throws(() => failUpdate(state(first), first, {}, {}, diff, "nope"), /^Error: no resource nope in this run or the previous state: give the name/);
+  });
+
   it("writes a state that --previous reads back as the same state", () => {
     const secret = res("s", "command", { connection: { __secretDigest: "sha256:0123456789abcdef" }, delete: "x" }, { dependsOn: [urn(net)] });
     const diff = diffStates(state([]), [...first, secret], opts);
