@@ -5,10 +5,13 @@
  * defect of the program that the sweep finds and that is not fixed yet: it runs and reports without failing the
  * suite, with the reason.
  */
+// First, as in plan/cli.ts: the settings that make a program run cheaper without changing what it records (no
+// stack per promise, no source maps); the sweep runs the program some thirty times.
+import "../../plan/bench/engine-settings";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { KUBECONFIG_EXPIRES_OUTPUT } from "../../src/cluster/certificates";
-import { NEW_K3S, NEW_PUBLIC_KEY } from "./cases";
+import { NEW_K3S, NEW_PUBLIC_KEY, OLD_CALICO } from "./cases";
 import { edited, exampleConfig, type StackConfig } from "./harness";
 import {
   deletesInOrder,
@@ -107,6 +110,20 @@ const CASES: readonly SweepCase[] = [
     stack: "home",
     before: example("home", (c) => (c["k3s-sites:cni"].cilium.version = "1.19.5")),
     after: example("home"),
+  },
+  {
+    id: `prod: Canal upgrade ${OLD_CALICO} -> v3.32.1`,
+    stack: "prod",
+    before: example("prod", (c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } })),
+    after: example("prod", (c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: "v3.32.1" } })),
+  },
+  {
+    // Home hosts keep the keys their owner installed; the program's own key changes.
+    id: "home: SSH key rotation",
+    stack: "home",
+    before: example("home"),
+    after: example("home", (c) => (c["k3s-sites:sshPrivateKey"] = { secure: "v1:the-new-key-encrypted" })),
+    newSecrets: NEW_KEY,
   },
   {
     // Two changes in one run: the removal's stored connection uses the old key, which the node scripts drop.
