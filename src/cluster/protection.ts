@@ -62,7 +62,7 @@ export function checkProtectedRemovals(config: SiteConfig, previous: unknown): P
       message:
         `would delete ${what}, which the previous deployment protected (site.protect: true, in Pulumi and at ` +
         `Hetzner): a resource gone from the config keeps the protection its state records, and Pulumi and Hetzner ` +
-        `refuse to delete it. Remove it in two runs: first pulumi up with site.protect: false and ${keep} still in ` +
+        `refuse to delete it. Remove ${servers.length + subnets.length === 1 ? "it" : "them"} in two runs: first pulumi up with site.protect: false and ${keep} still in ` +
         `site.pools (this lifts both protections in place and changes nothing else), then remove ${servers.length + subnets.length === 1 ? "it" : "them"} ` +
         `in the next run, in which site.protect may be true again`,
     },

@@ -230,6 +230,22 @@ installed=""
 if [ -x "$K3S" ]; then
   installed="$("$K3S" --version | awk 'NR == 1 { print $3 }')"
 fi
+# An agent never runs a kubelet newer than the API server it talks to (Kubernetes' version skew policy). The program
+# orders an upgrade so that every server goes first; this is the node's own check of that fact, for a run whose
+# order was decided from a record that does not hold (a stack output a failed run of an older version left
+# behind). /version is open to every client (system:public-info-viewer), so the kubelet's credentials may ask it;
+# no answer (the API is down, or this is the first install) decides nothing here.
+minor() { sed -n 's/^v1\.\([0-9][0-9]*\)\..*/\1/p' <<<"$1"; }
+kubelet_kubeconfig="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
+if [ "$ROLE" = agent ] && [ -n "$installed" ] && [ "$installed" != "$K3S_VERSION" ] && [ -f "$kubelet_kubeconfig" ]; then
+  api="$("$K3S" kubectl --kubeconfig "$kubelet_kubeconfig" get --raw=/version --request-timeout=10s 2>/dev/null |
+    sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -n 1 || true)"
+  if [ -n "$api" ] && [ -n "$(minor "$api")" ] && [ -n "$(minor "$K3S_VERSION")" ] &&
+    [ "$(minor "$K3S_VERSION")" -gt "$(minor "$api")" ]; then
+    fail "the API server answers with $api, older than $K3S_VERSION: an agent's kubelet must never be newer than the API server, so $NODE waits for the servers' upgrade. Run pulumi up again once every server runs $K3S_VERSION"
+  fi
+fi
+
 if [ "$installed" != "$K3S_VERSION" ] || [ ! -f "$UNIT" ]; then
   log "installing k3s $K3S_VERSION (installed: ${installed:-none}, unit: $([ -f "$UNIT" ] && echo present || echo missing))"
   installer="$(mktemp)"
