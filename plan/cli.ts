@@ -2,7 +2,7 @@
  * npm run plan -- --stack <name> [--out <dir>]
  * npm run plan -- --stack-file <path> [--out <dir>]
  *   [--previous <plan dir | stack export file>] [--previous-outputs <outputs.json>]
- *   [--fail <resource name>]
+ *   [--fail <resource name> [--continue-on-error]]
  *
  * Runs the real program offline and writes what it would register (see README, "Offline plan"). An invalid stack
  * config, or a change Pulumi's engine would refuse, prints why, writes nothing and exits 1. `--fail` also writes the
@@ -29,7 +29,7 @@ import program = require("../index");
 
 const USAGE =
   "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous <dir|export.json>]" +
-  " [--previous-outputs <outputs.json>] [--fail <resource name>] [--chart-diff <chart>=<version>]...";
+  " [--previous-outputs <outputs.json>] [--fail <resource name> [--continue-on-error]] [--chart-diff <chart>=<version>]...";
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
         previous: { type: "string" },
         "chart-diff": { type: "string", multiple: true },
         fail: { type: "string" },
+        "continue-on-error": { type: "boolean" },
       },
     }).values;
   } catch (err) {
@@ -143,7 +144,9 @@ async function main(argv: string[]): Promise<number> {
   if (args.fail && diff) {
     let failed;
     try {
-      failed = failUpdate(previous, next, run.outputs, run.outputDependencies, diff, args.fail);
+      failed = failUpdate(previous, next, run.outputs, run.outputDependencies, diff, args.fail, {
+        continueOnError: Boolean(args["continue-on-error"]),
+      });
     } catch (err) {
       process.stderr.write(`--fail ${args.fail}: ${(err as Error).message}\n`);
       return 2;

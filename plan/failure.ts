@@ -51,6 +51,8 @@ export interface FailedUpdate {
   readonly pendingDeletes: readonly string[];
   /** The state the failed run leaves. */
   readonly state: PreviousState;
+  /** Run with --continue-on-error: the other steps went on. */
+  readonly continued?: boolean;
 }
 
 const CHANGES = new Set<Step["action"]>(["create", "update", "replace", "delete"]);
@@ -91,6 +93,7 @@ export function failUpdate(
   outputDependencies: Readonly<Record<string, readonly string[]>>,
   diff: PreviewDiff,
   failing: string,
+  options: { readonly continueOnError?: boolean } = {},
 ): FailedUpdate {
   const step = diff.steps.find((s) => s.urn === failing) ?? diff.steps.find((s) => s.name === failing);
   const pick = "give the name of a resource the preview creates, updates, replaces or deletes";
@@ -107,6 +110,9 @@ export function failUpdate(
   let failedAt: number;
   let deletesReached = false;
 
+  if (options.continueOnError) {
+    return continuedUpdate(previous, next, nextOutputs, outputDependencies, diff, step, stepOf);
+  }
   if (step.action !== "delete") {
     failedAt = registration.finish.get(step.urn)!;
     for (const r of next) {
@@ -183,6 +189,77 @@ export function failUpdate(
     stackOutputs: outputsReady ? "saved" : "kept",
     pendingDeletes,
     state: { source: previous?.source ?? "plan", resources: dependencyOrder(resources), outputs },
+  };
+}
+
+/**
+ * `pulumi up --continue-on-error`: a failed step cancels nothing (step_executor.go, cancelDueToError); the steps that
+ * depend on it, through a parent, provider, dependsOn, property or deletedWith, are skipped
+ * (deployment_executor.go, handleSingleEvent, doesStepDependOn), every other step runs, and the deletes run too,
+ * but for what a failed step depends on (performPostSteps, erroredDeps). A failed delete stops nothing either.
+ */
+function continuedUpdate(
+  previous: PreviousState | undefined,
+  next: readonly StateResource[],
+  nextOutputs: Readonly<Record<string, unknown>>,
+  outputDependencies: Readonly<Record<string, readonly string[]>>,
+  diff: PreviewDiff,
+  step: Step,
+  stepOf: ReadonlyMap<string, Step>,
+): FailedUpdate {
+  const skipped = new Set<string>([step.urn]);
+  for (const r of next) {
+    if ([...dependenciesOf(r), ...(r.deletedWith ? [r.deletedWith] : [])].some((d) => skipped.has(d))) skipped.add(r.urn);
+  }
+  // What the failed resource depends on, in the previous deployment or in this run: never deleted this time.
+  const edges = new Map<string, string[]>();
+  for (const r of [...(previous?.resources ?? []), ...next]) edges.set(r.urn, [...(edges.get(r.urn) ?? []), ...dependenciesOf(r)]);
+  const keep = new Set<string>();
+  const visit = (urn: string) => {
+    for (const d of edges.get(urn) ?? []) {
+      if (!keep.has(d)) {
+        keep.add(d);
+        visit(d);
+      }
+    }
+  };
+  visit(step.urn);
+  const old = new Map((previous?.resources ?? []).map((r) => [r.urn, r]));
+  const completed: string[] = [];
+  const resources: StateResource[] = [];
+  for (const r of next) {
+    const s = stepOf.get(r.urn);
+    const ran = !skipped.has(r.urn);
+    if (ran && s && CHANGES.has(s.action)) completed.push(r.urn);
+    const was = old.get(r.urn) ?? (r.aliases ?? []).map((a) => old.get(a)).find((x) => x !== undefined);
+    if (ran) resources.push(r);
+    else if (was && !(r.urn === step.urn && step.action === "replace" && step.deleteBeforeReplace)) resources.push(was);
+  }
+  const deleted = new Set<string>();
+  for (const s of diff.steps) {
+    if (s.action !== "delete" || s.urn === step.urn || keep.has(s.urn)) continue;
+    deleted.add(s.urn);
+    completed.push(s.urn);
+  }
+  const present = new Set(resources.map((r) => r.urn));
+  for (const r of previous?.resources ?? []) {
+    if (present.has(r.urn) || deleted.has(r.urn)) continue;
+    if (next.some((n) => present.has(n.urn) && (n.aliases ?? []).includes(r.urn))) continue;
+    resources.push(r);
+  }
+  const saved = Object.values(outputDependencies).flat().every((urn) => !skipped.has(urn));
+  const outputs = saved ? { ...(previous?.outputs ?? {}), ...nextOutputs } : { ...(previous?.outputs ?? {}) };
+  const changes = diff.steps.filter((s) => CHANGES.has(s.action)).map((s) => s.urn);
+  const done = new Set(completed);
+  return {
+    failed: { urn: step.urn, name: step.name, action: step.action },
+    completed,
+    inFlight: [],
+    notStarted: changes.filter((u) => u !== step.urn && !done.has(u)),
+    stackOutputs: saved ? "saved" : "kept",
+    pendingDeletes: [],
+    state: { source: previous?.source ?? "plan", resources: dependencyOrder(resources), outputs },
+    continued: true,
   };
 }
 
@@ -306,10 +383,12 @@ const nameOf = (urn: string) => urn.split("::").slice(1).join("::");
 export function renderFailure(f: FailedUpdate): string {
   const list = (urns: readonly string[]) => (urns.length > 0 ? urns.map(nameOf).join(", ") : "none");
   return [
-    `if the ${f.failed.action} of ${f.failed.name} fails, \`pulumi up\` stops there:`,
+    f.continued
+      ? `if the ${f.failed.action} of ${f.failed.name} fails, \`pulumi up --continue-on-error\` goes on with the rest:`
+      : `if the ${f.failed.action} of ${f.failed.name} fails, \`pulumi up\` stops there:`,
     `  completed: ${list(f.completed)}`,
-    `  still running when it failed, so completed too: ${list(f.inFlight)}`,
-    `  never started: ${list(f.notStarted)}`,
+    ...(f.continued ? [] : [`  still running when it failed, so completed too: ${list(f.inFlight)}`]),
+    `  ${f.continued ? "skipped (they depend on it) or kept (it depends on them)" : "never started"}: ${list(f.notStarted)}`,
     `  stack outputs: ${f.stackOutputs === "saved" ? "this run's saved over the previous ones" : "the previous ones kept"}`,
     ...(f.pendingDeletes.length > 0 ? [`  replaced, old one pending deletion: ${list(f.pendingDeletes)}`] : []),
     "",

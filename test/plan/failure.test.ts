@@ -95,6 +95,25 @@ describe("a failed pulumi up (plan/failure.ts)", () => {
     assert.deepEqual(retry.steps.map((s) => s.action), ["same", "update"]);
   });
 
+  it("with --continue-on-error, skips only what depends on the failed step, and deletes all but what it depends on", () => {
+    // The previous deployment had fw, depending on a, and gone; this run updates fw, and a and gone go.
+    const a = res("a", "command", { delete: "x" });
+    const gone = res("gone", "command", { delete: "x" });
+    const oldFw = { ...fw, inputs: { v: 1 }, dependsOn: [urn(a)] };
+    const previous = state([a, gone, oldFw], { old: 1 });
+    const next = first.map((r) => (r.name === "fw" ? { ...r, inputs: { v: 2 } } : r));
+    const diff = diffStates(previous, next, opts);
+    const f = failUpdate(previous, next, { v: 2 }, { v: [urn(dep)] }, diff, "fw", { continueOnError: true });
+    assert.deepEqual(names(f.completed), ["cm", "dep", "gone", "net"]);
+    // group waits for fw: skipped (deployment_executor.go, doesStepDependOn); a is what the failed fw depended on:
+    // not deleted (performPostSteps, erroredDeps).
+    assert.deepEqual(names(f.notStarted), ["a", "group"]);
+    assert.deepEqual(names(f.state.resources.map(urn)), ["a", "cm", "dep", "fw", "net"]);
+    assert.deepEqual(f.state.resources.find((r) => r.name === "fw")!.inputs, { v: 1 });
+    assert.deepEqual(f.state.outputs, { old: 1, v: 2 });
+    assert.match(renderFailure(f), /`pulumi up --continue-on-error` goes on with the rest:/);
+  });
+
   it("refuses to fail a step that does not run, saying which ones can", () => {
     const diff = diffStates(state(first), first, opts);
     assert.throws(() => failUpdate(state(first), first, {}, {}, diff, "fw"), /^Error: fw is not changed by this run \(same\), so its step cannot fail: give the name of a resource the preview creates, updates, replaces or deletes$/);
