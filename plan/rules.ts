@@ -4,7 +4,7 @@
  *
  * - A URN registered twice: pkg/resource/deploy/step_generator.go, generateURN, fails the registration with
  *   sdk/go/common/diag/errors.go GetDuplicateResourceURNError (code 2001); a URN that another resource of the run
- *   claims as an alias fails with GetDuplicateResourceAliasedError (code 2016, step_generator.go, generateSteps).
+ *   claims as an alias fails with GetDuplicateResourceAliasedError (code 2016, step_generator.go, getOldResource).
  * - A dependency cycle: a program registers a resource only after everything it depends on (the SDK awaits their
  *   URNs), so a state is always in dependency order, and pkg/resource/deploy/snapshot.go, VerifyIntegrity, refuses
  *   one where a parent, provider, dependency, property dependency or deletedWith comes after the resource or is
@@ -37,7 +37,7 @@ export function fullUrn(ctx: UrnContext, urn: string): string {
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const isStackUrn = (urn: string) => urn.startsWith(`${STACK_TYPE}::`) || urn.includes(`::${STACK_TYPE}::`);
 
-/** step_generator.go, generateURN and generateSteps: one resource per URN, and no URN that is another's alias. */
+/** step_generator.go, generateURN and getOldResource: one resource per URN, and no URN that is another's alias. */
 export function duplicateUrnErrors(resources: readonly RuleResource[], ctx: UrnContext): string[] {
   const errors: string[] = [];
   const seen = new Set<string>();
