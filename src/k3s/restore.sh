@@ -16,6 +16,8 @@
 # path of a local file is therefore restored with --etcd-s3=false, which overrides the config file (a flag given on
 # the command line wins over the config file, k3s-io/k3s pkg/configfilearg). The restore moves the old etcd data
 # aside and exits once the one-member cluster is written; k3s is then started normally.
+# (k3s facts read in the reference store's copies of k3s-io/k3s, not at the v1.33.5+k3s1 tag, which it lacks; the
+# S3 branch of ETCD.Reset is the same in the copies from before and after the S3 client rework.)
 set -euo pipefail
 
 SNAPSHOT="${1:-}"
