@@ -2,9 +2,12 @@
  * npm run plan -- --stack <name> [--out <dir>]
  * npm run plan -- --stack-file <path> [--out <dir>]
  *   [--previous <plan dir | stack export file>] [--previous-outputs <outputs.json>]
+ *   [--fail <resource name> [--continue-on-error]]
  *
  * Runs the real program offline and writes what it would register (see README, "Offline plan"). An invalid stack
- * config prints its problems, writes nothing and exits 1.
+ * config, or a change Pulumi's engine would refuse, prints why, writes nothing and exits 1. `--fail` also writes the
+ * state a `pulumi up` leaves when that resource's step fails (plan/failure.ts) into <out>/failed-state, a folder
+ * `--previous` reads.
  */
 // First: settings that make the plan cheaper without changing what it records (see the file).
 import "./bench/engine-settings";
@@ -13,9 +16,11 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS } from "../src/config/secrets";
-import { diffStates, renderDiff } from "./diff";
+import { diffStates, renderDiff, type PreviewDiff } from "./diff";
 import { readPrevious, stateOfRun, type PreviousState } from "./diff-state";
 import { readStackFile, runProgram, stackNameOf } from "./engine";
+import { failUpdate, planFilesOfState, renderFailure } from "./failure";
+import { engineErrors } from "./rules";
 import { planCharts } from "./charts/plan";
 import { chartPrerender } from "./charts/prerender";
 import { renderFiles, summarize } from "./render";
@@ -24,7 +29,7 @@ import program = require("../index");
 
 const USAGE =
   "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous <dir|export.json>]" +
-  " [--previous-outputs <outputs.json>] [--chart-diff <chart>=<version>]...";
+  " [--previous-outputs <outputs.json>] [--fail <resource name> [--continue-on-error]] [--chart-diff <chart>=<version>]...";
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -38,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
         "previous-outputs": { type: "string" },
         previous: { type: "string" },
         "chart-diff": { type: "string", multiple: true },
+        fail: { type: "string" },
+        "continue-on-error": { type: "boolean" },
       },
     }).values;
   } catch (err) {
@@ -78,6 +85,17 @@ async function main(argv: string[]): Promise<number> {
       previousOutputs = previous.outputs;
     }
     stackConfig = readStackFile(stackFile, SECRET_KEYS);
+    if (previous) {
+      // A state Pulumi would not load (plan/rules.ts) is refused before the program runs.
+      const refused = engineErrors(previous.resources, { stack, project: stackConfig.project });
+      if (refused.length > 0) {
+        process.stderr.write(
+          `--previous ${args.previous}: Pulumi refuses this state:\n${refused.map((e) => `  ${e}`).join("\n")}\n` +
+            "Fix: give the state `pulumi stack export` writes, or a plan folder this program wrote\n",
+        );
+        return 1;
+      }
+    }
     const prerender = chartPrerender(stackConfig);
     try {
       run = await runProgram(stackConfig, program, { previousOutputs, onResource: prerender.onResource });
@@ -100,6 +118,42 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   Object.assign(files, charts.files);
+
+  // Everything `pulumi up` would refuse is known before anything is written: a refused plan writes nothing.
+  let diff: PreviewDiff | undefined;
+  const next = stateOfRun(run);
+  // The objects of a ConfigGroup are resources too, registered by the provider at deploy time (plan/rules.ts).
+  const refused = engineErrors(next, run);
+  if (refused.length > 0) {
+    process.stderr.write(`Pulumi's engine would refuse this program:\n${refused.map((e) => `  ${e}`).join("\n")}\nnothing written\n`);
+    return 1;
+  }
+  if (previous || args.fail) {
+    diff = diffStates(previous ?? { source: "plan", resources: [], outputs: {} }, next, { stack: run.stack, project: run.project });
+  }
+  if (previous && diff) {
+    const against = previous.source === "plan" ? "a previous plan" : "a stack export";
+    const preview = renderDiff(diff, `preview of stack ${run.stack} against ${args.previous} (${against}):`);
+    // As `pulumi preview`, a change the engine would refuse fails the run.
+    if (diff.errors.length > 0) {
+      process.stdout.write(preview);
+      process.stderr.write(`nothing written: \`pulumi up\` would stop with the errors above\n`);
+      return 1;
+    }
+  }
+  if (args.fail && diff) {
+    let failed;
+    try {
+      failed = failUpdate(previous, next, run.outputs, run.outputDependencies, diff, args.fail, {
+        continueOnError: Boolean(args["continue-on-error"]),
+      });
+    } catch (err) {
+      process.stderr.write(`--fail ${args.fail}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    for (const [path, content] of Object.entries(planFilesOfState(failed.state))) files[`failed-state/${path}`] = content;
+    files["failed-state/failure.txt"] = renderFailure(failed);
+  }
   rmSync(outDir, { recursive: true, force: true });
   for (const [path, content] of Object.entries(files)) {
     const target = join(outDir, path);
@@ -109,12 +163,15 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(summarize(run, files));
   process.stdout.write(charts.text);
   process.stdout.write(`written to ${outDir}\n`);
-  if (previous) {
-    const diff = diffStates(previous, stateOfRun(run), { stack: run.stack, project: run.project });
+  if (previous && diff) {
     const against = previous.source === "plan" ? "a previous plan" : "a stack export";
     process.stdout.write(renderDiff(diff, `preview of stack ${run.stack} against ${args.previous} (${against}):`));
-    // As `pulumi preview`, a change the engine would refuse fails the run.
-    if (diff.errors.length > 0) return 1;
+  }
+  if (args.fail) {
+    process.stdout.write(files["failed-state/failure.txt"] as string);
+    process.stdout.write(
+      `the state it leaves: ${join(outDir, "failed-state")}; its retry: npm run plan -- ${args.stack ? `--stack ${args.stack}` : `--stack-file ${args["stack-file"]}`} --previous ${join(outDir, "failed-state")}\n`,
+    );
   }
   return 0;
 }

@@ -32,6 +32,9 @@ export interface StateResource {
   readonly replaceOnChanges?: readonly string[];
   readonly aliases?: readonly string[];
   readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+  /** The resources it was registered after (its `dependsOn`), which Pulumi deletes only after it. */
+  readonly dependsOn?: readonly string[];
+  readonly deletedWith?: string;
   /** Inputs, secrets as SecretValue. */
   readonly inputs: Record<string, unknown>;
   /** Kubernetes objects of a ConfigGroup, expanded as the children the provider registers for them. */
@@ -84,8 +87,12 @@ function withSecrets(value: unknown, digests: Readonly<Record<string, string>>, 
 type Recorded = Omit<RecordedResource, "rawInputs"> & { secretDigests?: Record<string, string> };
 
 function fromRecorded(r: Recorded, digests: Readonly<Record<string, string>>): StateResource {
-  const { secretDigests: _d, dependsOn: _deps, additionalSecretOutputs: _a, inputs, ...rest } = r;
-  return { ...rest, inputs: withSecrets(inputs, digests) as Record<string, unknown> };
+  const { secretDigests: _d, dependsOn, additionalSecretOutputs: _a, inputs, ...rest } = r;
+  return {
+    ...rest,
+    ...(dependsOn && dependsOn.length > 0 ? { dependsOn } : {}),
+    inputs: withSecrets(inputs, digests) as Record<string, unknown>,
+  };
 }
 
 /**
@@ -185,6 +192,8 @@ interface ExportResource {
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   propertyDependencies?: Record<string, string[]>;
+  dependencies?: string[];
+  deletedWith?: string;
   ignoreChanges?: string[];
   replaceOnChanges?: string[];
   aliases?: string[];
@@ -221,6 +230,8 @@ export function readStackExport(text: string, stackOutputs?: Record<string, unkn
         ...(provider ? { provider } : {}),
         ...(r.protect ? { protect: true } : {}),
         ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+        ...(r.dependencies?.length ? { dependsOn: r.dependencies.map(shortUrn) } : {}),
+        ...(r.deletedWith ? { deletedWith: shortUrn(r.deletedWith) } : {}),
         ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
         ...(r.replaceOnChanges?.length ? { replaceOnChanges: r.replaceOnChanges } : {}),
         ...(r.propertyDependencies

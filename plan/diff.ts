@@ -82,6 +82,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Leaf-level differences between two input trees. Secrets compare by digest; an unknown digest never differs. */
 export function changedPaths(oldValue: unknown, newValue: unknown, path = ""): PropertyChange[] {
+  if (oldValue === newValue) return []; // the same object: a resource a failed run's state took from the run
   if (isSecretValue(oldValue) || isSecretValue(newValue)) {
     const a = isSecretValue(oldValue) ? oldValue.__secretDigest : undefined;
     const b = isSecretValue(newValue) ? newValue.__secretDigest : undefined;

@@ -10,6 +10,7 @@ import { basename, dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isMap, isScalar, parse as parseYaml, parseDocument } from "yaml";
 import { OfflineMocks } from "./mocks";
+import { engineErrors } from "./rules";
 
 /** A secret value as the plan shows it: never its content. */
 export const SECRET = "[secret]";
@@ -57,6 +58,11 @@ export interface ProgramRun {
   readonly stack: string;
   readonly resources: readonly RecordedResource[];
   readonly outputs: Record<string, unknown>;
+  /**
+   * For each stack output, the resources (short URNs) its value comes from: the SDK registers the stack's outputs
+   * once all of them are known, so only after each of these is done (plan/failure.ts).
+   */
+  readonly outputDependencies: Readonly<Record<string, readonly string[]>>;
 }
 
 /** `Pulumi.prod.yaml` -> `prod`. */
@@ -328,6 +334,7 @@ export async function runProgram(
   // The program's own error is caught inside the stack, so that the SDK's promises around the Stack resource do not
   // reject unhandled, and rethrown once the stack is done.
   let failure: { error: unknown } | undefined;
+  let returned: Record<string, unknown> = {};
   // An Output that rejects while a resource's inputs are serialized (a failed download, a bad digest) surfaces as an
   // unhandled rejection; the Pulumi CLI fails the run on those, and so does the plan.
   const onRejection = (error: unknown) => (failure ??= { error });
@@ -335,7 +342,8 @@ export async function runProgram(
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
-        return await program();
+        returned = await program();
+        return returned;
       } catch (error) {
         failure = { error };
         return {};
@@ -347,12 +355,31 @@ export async function runProgram(
     process.off("unhandledRejection", onRejection);
   }
   if (failure) throw failure.error;
+  const registered = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+  // What `pulumi up` would refuse (plan/rules.ts) fails the plan too, before anything is written.
+  const refused = engineErrors(registered, stackFile);
+  if (refused.length > 0) {
+    throw new pulumi.RunError(`Pulumi's engine would refuse this program:\n${refused.map((e) => `  ${e}`).join("\n")}`);
+  }
   return {
     project: stackFile.project,
     stack: stackFile.stack,
-    resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+    resources: registered,
     outputs: reveal(stackOutputs, false) as Record<string, unknown>,
+    outputDependencies: await outputDependenciesOf(returned, urns),
   };
+}
+
+/** The resources each stack output's value comes from, through every Output nested in it. */
+async function outputDependenciesOf(outputs: Record<string, unknown>, urns: UrnMap): Promise<Record<string, string[]>> {
+  const deps: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(outputs)) {
+    const output = pulumi.output(value) as unknown as { allResources?: () => Promise<Set<pulumi.Resource>> };
+    const resources = [...((await output.allResources?.()) ?? new Set<pulumi.Resource>())];
+    const list = await Promise.all(resources.map(async (r) => urns.get(await promiseOf(r.urn))));
+    deps[key] = [...new Set(list)].sort();
+  }
+  return deps;
 }
 
 /** The value of an Output, for tests and the plan. Unknown values resolve to undefined. */

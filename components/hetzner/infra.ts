@@ -16,6 +16,7 @@ import {
 } from "../../src/hetzner/model";
 import { hetznerWarnings } from "../../src/hetzner/limits";
 import { chooseSshKey } from "../../src/hetzner/ssh-key";
+import { EDGE_SUBNET_KEY } from "../../src/net/plan";
 import type { NodeAddress, NodeOutput } from "../outputs";
 import { HetznerLoadBalancer } from "./load-balancer";
 
@@ -75,7 +76,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
         { networkId, type: "cloud", networkZone: site.networkZone, ipRange },
         { ...child, protect: site.protect },
       );
-    const edgeSubnet = subnet("edge", site.plan.edgeSubnet);
+    const edgeSubnet = subnet(EDGE_SUBNET_KEY, site.plan.edgeSubnet);
     const subnets = new Map(site.plan.subnets.map((s) => [s.pool, subnet(s.pool, s.cidr)]));
     // Servers without public IPv4 reach the internet only through this route: their bootstrap (the k3s installer,
     // images) would fail if it ran first.

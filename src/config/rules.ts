@@ -13,6 +13,7 @@ import {
   suggestFreeRange,
   type Cidr,
 } from "../net/cidr";
+import { EDGE_SUBNET_KEY } from "../net/plan";
 import { unexpectedProblem, type Problem } from "./errors";
 import { checkCalico, checkSegments } from "../cni/calico/rules";
 import { checkCanal } from "../cni/canal/rules";
@@ -159,6 +160,16 @@ export function checkUniqueNodes(config: SiteConfig): Problem[] {
           message: `"${pool.name}" is also the name of site.pools[${first}]: pool names must be unique`,
         });
       } else seen.set(pool.name, i);
+      // Subnets are named after their pool, and the load balancer's after EDGE_SUBNET_KEY: Pulumi refuses two
+      // resources with one URN (a duplicate URN).
+      if (pool.name === EDGE_SUBNET_KEY) {
+        problems.push({
+          path: `site.pools[${i}].name`,
+          message:
+            `"${pool.name}" is the name of the load balancer's subnet, and each pool's subnet is named after its pool: ` +
+            `choose another pool name, e.g. ${pool.name}-nodes`,
+        });
+      }
     });
     return problems;
   }

@@ -20,6 +20,12 @@ import {
 /** Addresses at the start of every subnet that nodes never get: network, Hetzner's gateway, spare room. */
 export const RESERVED_HOST_OFFSET = 10;
 
+/**
+ * The key of the load balancer's subnet among the subnets of a Hetzner site, whose resources are named
+ * `<infra>-subnet-<key>`, the pools' by their names: so no pool may be called this (src/config/rules.ts).
+ */
+export const EDGE_SUBNET_KEY = "edge";
+
 export interface PoolPlanInput {
   readonly name: string;
   readonly count: number;

@@ -94,6 +94,14 @@ describe("cross-field rules", () => {
     ]);
   });
 
+  // Each pool's subnet is the resource site-hetzner-subnet-<pool>, beside the load balancer's site-hetzner-subnet-edge:
+  // a pool named edge registered two resources with one URN, which the offline plan took and Pulumi refuses.
+  it("rejects a pool named like the load balancer's subnet", () => {
+    assert.deepEqual(problemsOf(hetzner((r) => (r.site.pools[1].name = "edge"))), [
+      'site.pools[1].name "edge" is the name of the load balancer\'s subnet, and each pool\'s subnet is named after its pool: choose another pool name, e.g. edge-nodes',
+    ]);
+  });
+
   it("rejects duplicate pool names", () => {
     const raw = hetzner((r) => {
       r.site.pools[1].name = "control";

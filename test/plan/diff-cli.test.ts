@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -52,11 +52,45 @@ describe("npm run plan -- --previous", () => {
     const resources = JSON.parse(readFileSync(join(dir, "base", "resources.json"), "utf8")) as Record<string, unknown>[];
     const gone = "hcloud:index/volume:Volume::data";
     resources.push({ urn: gone, type: "hcloud:index/volume:Volume", name: "data", custom: true, dependsOn: [], protect: true, inputs: {} });
-    writeFileSync(join(dir, "base", "resources.json"), JSON.stringify(resources));
-    const result = plan("--stack", "prod", "--out", join(dir, "again"), "--previous", join(dir, "base"));
+    cpSync(join(dir, "base"), join(dir, "with-volume"), { recursive: true });
+    writeFileSync(join(dir, "with-volume", "resources.json"), JSON.stringify(resources));
+    const result = plan("--stack", "prod", "--out", join(dir, "again"), "--previous", join(dir, "with-volume"));
     assert.equal(result.status, 1);
     assert.match(result.stdout, /^-  delete  hcloud:index\/volume:Volume::data$/m);
     assert.match(result.stdout, /^error: resource "urn:pulumi:prod::k3s-sites::hcloud:index\/volume:Volume::data" cannot be deleted$/m);
+    // A refused plan writes nothing.
+    assert.equal(existsSync(join(dir, "again")), false, "the refused plan wrote its output folder");
+  });
+
+  it("--fail writes the state a failed pulumi up leaves, and --previous plans its retry", () => {
+    const config = (parse(readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, any> }).config;
+    config["k3s-sites:k3s"].version = "v1.34.1+k3s1";
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    writeFileSync(join(dir, "Pulumi.prod.yaml"), stringify({ config }));
+    const stackFile = join(dir, "Pulumi.prod.yaml");
+    const failed = plan("--stack-file", stackFile, "--out", join(dir, "upgrade"), "--previous", join(dir, "base"), "--fail", "site-k3s-node-worker-1");
+    assert.equal(failed.status, 0, failed.stderr);
+    assert.match(failed.stdout, /^if the update of site-k3s-node-worker-1 fails, `pulumi up` stops there:$/m);
+    assert.match(failed.stdout, /^  completed: site-k3s-node-control-1, site-k3s-node-control-2, site-k3s-node-control-3, site-k3s-node-worker-2$/m);
+    const state = join(dir, "upgrade", "failed-state");
+    assert.ok(existsSync(join(state, "resources.json")) && existsSync(join(state, "outputs.json")));
+    const retry = plan("--stack-file", stackFile, "--out", join(dir, "retry"), "--previous", state);
+    assert.equal(retry.status, 0, retry.stderr);
+    const commands = retry.stdout.split("\n").filter((l) => /^\S.*command:remote:Command::/.test(l));
+    assert.deepEqual(commands, [
+      "~  update  k3s-sites:site:Site$k3s-sites:k3s:K3sCluster$command:remote:Command::site-k3s-node-worker-1",
+    ]);
+  });
+
+  it("refuses a --previous state Pulumi would not load, before the program runs and writing nothing", () => {
+    const resources = JSON.parse(readFileSync(join(dir, "base", "resources.json"), "utf8")) as unknown[];
+    cpSync(join(dir, "base"), join(dir, "reversed"), { recursive: true });
+    writeFileSync(join(dir, "reversed", "resources.json"), JSON.stringify(resources.reverse()));
+    const result = plan("--stack", "prod", "--out", join(dir, "never"), "--previous", join(dir, "reversed"));
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^--previous .*reversed: Pulumi refuses this state:$/m);
+    assert.match(result.stderr, /^  resource urn:pulumi:prod::k3s-sites::\S+'s parent urn:pulumi:prod::k3s-sites::\S+ comes after it: a dependency cycle$/m);
+    assert.equal(existsSync(join(dir, "never")), false);
   });
 
   it("says what is wrong with a --previous that is neither a plan folder nor an export", () => {
