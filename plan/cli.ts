@@ -24,12 +24,29 @@ import { engineErrors } from "./rules";
 import { planCharts } from "./charts/plan";
 import { chartPrerender } from "./charts/prerender";
 import { renderFiles, summarize } from "./render";
+import { siteSvg } from "./diagram/site";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
 import program = require("../index");
 
 const USAGE =
   "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--out <dir>] [--previous <dir|export.json>]" +
   " [--previous-outputs <outputs.json>] [--fail <resource name> [--continue-on-error]] [--chart-diff <chart>=<version>]...";
+
+const HELP = `Runs the program offline (no Pulumi CLI, cloud or cluster) and writes what \`pulumi up\` would register:
+resources.json, manifests.yaml, charts/, nodes/<node>.sh, outputs.json and site.svg (a diagram of the site) into
+out/<stack>/ or --out.
+
+  --stack <name>             the stack file Pulumi.<name>.yaml in this directory
+  --stack-file <path>        a stack file anywhere, with the project's Pulumi.yaml beside it
+  --out <dir>                where to write (default out/<stack>)
+  --previous <dir|file>      a previous plan's folder or \`pulumi stack export\`: also print what would change
+  --previous-outputs <file>  \`pulumi stack output --json\` of the deployed stack
+  --fail <resource name>     also write the state a \`pulumi up\` leaves when that resource's step fails, into
+                             <out>/failed-state (a folder --previous reads)
+  --continue-on-error        with --fail: as \`pulumi up --continue-on-error\`
+  --chart-diff <chart>=<v>   also render a chart at another version and print the difference
+  -h, --help                 this text
+`;
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -45,11 +62,16 @@ async function main(argv: string[]): Promise<number> {
         "chart-diff": { type: "string", multiple: true },
         fail: { type: "string" },
         "continue-on-error": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
       },
     }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n\n${HELP}`);
+    return 0;
   }
   if (Boolean(args.stack) === Boolean(args["stack-file"])) {
     process.stderr.write(`give exactly one of --stack and --stack-file\n${USAGE}\n`);
@@ -110,6 +132,12 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const files = renderFiles(run);
+  try {
+    files["site.svg"] = await siteSvg(run, stackConfig);
+  } catch (err) {
+    // The plan stands without its picture: say so, and write the rest.
+    process.stderr.write(`site.svg not written: ${(err as Error).message}\n`);
+  }
   let charts;
   try {
     charts = planCharts(run, stackConfig, args["chart-diff"]);

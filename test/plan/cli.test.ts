@@ -30,7 +30,7 @@ describe("npm run plan", () => {
     it(`writes every output file for the ${stack} example`, () => withOutDir(stack, (out) => {
       const result = plan("--stack", stack, "--out", out);
       assert.equal(result.status, 0, result.stderr);
-      for (const file of ["resources.json", "manifests.yaml", "charts.yaml", "outputs.json"]) {
+      for (const file of ["resources.json", "manifests.yaml", "charts.yaml", "outputs.json", "site.svg"]) {
         assert.ok(existsSync(join(out, file)), `${file} missing`);
       }
       const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as { type: string }[];
@@ -72,5 +72,14 @@ describe("npm run plan", () => {
     const result = plan();
     assert.equal(result.status, 2);
     assert.match(result.stderr, /give exactly one of --stack and --stack-file/);
+  });
+
+  it("prints its usage and options with --help, and succeeds", () => {
+    const result = plan("--help");
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^usage: npm run plan -- \(--stack <name> \| --stack-file <path>\)/);
+    for (const option of ["--stack", "--stack-file", "--out", "--previous", "--previous-outputs", "--chart-diff"]) {
+      assert.match(result.stdout, new RegExp(`^  ${option} `, "m"), `${option} is not explained`);
+    }
   });
 });
