@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ROOT } from "../../helpers";
+import { planOf } from "../run";
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1Rh0sK8m3xq0pYb7vYk5Vq2gS0fN8cQe4tTnYc0kLm me@laptop";
+
+/** A fresh HOME (with ~/.ssh when `keys` are given) and a folder for stack files, removed afterwards. */
+async function withHome(keys: Record<string, string>, fn: (home: string) => Promise<void> | void): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), "init-"));
+  try {
+    if (Object.keys(keys).length > 0) mkdirSync(join(home, ".ssh"));
+    for (const [name, text] of Object.entries(keys)) writeFileSync(join(home, ".ssh", name), text);
+    await fn(home);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function init(home: string, ...args: string[]) {
+  return spawnSync(process.execPath, ["--require", join(ROOT, "plan/register.js"), join(ROOT, "plan/init/cli.ts"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, HOME: home, INIT_CWD: home },
+    encoding: "utf8",
+    input: "",
+    timeout: 60_000,
+  });
+}
+
+describe("npm run init", () => {
+  it("writes a Hetzner stack file outside the clone that plans, with Pulumi.yaml beside it and the secret commands", () =>
+    withHome({ "id_ecdsa.pub": `${KEY}\n`, id_ecdsa: "not read" }, async (home) => {
+      const result = init(home, "--kind", "hetzner", "--stack", "cloud", "--operator-cidr", "203.0.113.7", "--servers", "1", "--agents", "0", "--dir", "sites");
+      assert.equal(result.status, 0, result.stderr);
+      const dir = join(home, "sites");
+      const file = join(dir, "Pulumi.cloud.yaml");
+      assert.ok(readFileSync(file, "utf8").includes(`sshPublicKey: ${KEY}`), "the first default key found, id_ecdsa.pub");
+      assert.equal(readFileSync(join(dir, "Pulumi.yaml"), "utf8"), readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
+      assert.ok(
+        result.stdout.includes(`pulumi config set --secret --stack cloud --config-file ${file} k3s-sites:sshPrivateKey < ~/.ssh/id_ecdsa`),
+        result.stdout,
+      );
+      assert.ok(result.stdout.includes(`--config-file ${file} hcloud:token`), result.stdout);
+      assert.ok(result.stdout.includes(`npm run plan -- --stack-file ${file}`), result.stdout);
+      const run = await planOf("cloud", dir);
+      assert.deepEqual((run.outputs.nodes as { name: string }[]).map((n) => n.name), ["control-1"]);
+    }));
+
+  it("writes a home stack file from --host flags that plans", () =>
+    withHome({}, async (home) => {
+      const result = init(
+        home, "--kind", "ssh", "--stack", "garage", "--dir", ".",
+        "--host", "name=nuc,address=192.168.1.10,user=admin",
+        "--host", "name=pi,address=192.168.1.21,user=pi,arch=arm64",
+        "--jump-host", "admin@nuc.lan",
+      );
+      assert.equal(result.status, 0, result.stderr);
+      assert.ok(result.stdout.includes("k3s-sites:sshPrivateKey < ~/.ssh/id_ed25519"), result.stdout);
+      assert.doesNotMatch(result.stdout, /hcloud:token/);
+      const run = await planOf("garage", home);
+      assert.deepEqual((run.outputs.nodes as { name: string; role: string }[]).map((n) => `${n.name} ${n.role}`), ["nuc server", "pi agent"]);
+    }));
+
+  it("refuses a public-key path that does not exist, naming it, and writes nothing", () =>
+    withHome({}, (home) => {
+      const result = init(home, "--kind", "hetzner", "--operator-cidr", "203.0.113.7", "--ssh-public-key", "~/.ssh/missing.pub", "--dir", ".");
+      assert.equal(result.status, 2);
+      assert.equal(result.stderr, `--ssh-public-key ~/.ssh/missing.pub: ${join(home, ".ssh/missing.pub")} does not exist: give the path of your .pub file\n`);
+      assert.equal(existsSync(join(home, "Pulumi.prod.yaml")), false);
+    }));
+
+  it("refuses a key file whose key lacks its type, naming the path", () =>
+    withHome({ "k.pub": `${KEY.split(" ").slice(1).join(" ")}\n` }, (home) => {
+      const result = init(home, "--kind", "hetzner", "--operator-cidr", "203.0.113.7", "--ssh-public-key", ".ssh/k.pub", "--dir", ".");
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /^--ssh-public-key \.ssh\/k\.pub holds "AAAAC3NzaC1lZDI1\.\.\.", which lacks its key type/);
+    }));
+
+  it("asks for the operator's address when a Hetzner site has none, and for --kind outside a terminal", () =>
+    withHome({ "id_ed25519.pub": KEY }, (home) => {
+      const noCidr = init(home, "--kind", "hetzner", "--dir", ".");
+      assert.equal(noCidr.status, 2);
+      assert.match(noCidr.stderr, /^give --operator-cidr <your public address>/);
+      const noKind = init(home);
+      assert.equal(noKind.status, 2);
+      assert.equal(noKind.stderr, "give --kind hetzner or --kind ssh, or run npm run init in a terminal to be asked\n");
+    }));
+
+  it("does not replace a stack file without --force", () =>
+    withHome({ "id_ed25519.pub": KEY }, (home) => {
+      writeFileSync(join(home, "Pulumi.prod.yaml"), "config: {}\n");
+      const result = init(home, "--kind", "hetzner", "--operator-cidr", "203.0.113.7", "--dir", ".");
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /Pulumi\.prod\.yaml exists: choose another --stack, or give --force to replace it/);
+      assert.equal(readFileSync(join(home, "Pulumi.prod.yaml"), "utf8"), "config: {}\n");
+    }));
+
+  it("prints its usage with --help", () =>
+    withHome({}, (home) => {
+      const result = init(home, "--help");
+      assert.equal(result.status, 0);
+      assert.match(result.stdout, /^usage: npm run init -- --kind hetzner/);
+    }));
+});
