@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { createInterface, type Interface } from "node:readline/promises";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../src/config/errors";
 import { parseSiteConfig } from "../../src/config/load";
@@ -100,7 +100,7 @@ function readPublicKey(given: string | undefined, base: string): { key: string; 
   return { key: (read as { key: string }).key, privateKey: tilde(privateKey) };
 }
 
-type Flags = ReturnType<typeof parseFlags>;
+export type Flags = ReturnType<typeof parseFlags>;
 
 function parseFlags(argv: string[]) {
   return parseArgs({
@@ -205,19 +205,55 @@ function readPrivateKeyPath(given: string | undefined, base: string): string {
   return readPublicKey(given, base).privateKey;
 }
 
+/**
+ * Questions on the terminal. Lines are read from the interface's iterator, which buffers them, so that answers
+ * pasted ahead of their questions are not lost.
+ */
+interface Prompter {
+  question(text: string): Promise<string>;
+  say(text: string): void;
+}
+
+function prompter(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): { rl: ReturnType<typeof createInterface>; prompts: Prompter } {
+  const rl = createInterface({ input, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
+  return {
+    rl,
+    prompts: {
+      say: (text) => void output.write(text),
+      async question(text) {
+        output.write(text);
+        const next = await lines.next();
+        if (next.done) fail("\nno answer (input ended): nothing written");
+        return next.value as string;
+      },
+    },
+  };
+}
+
 /** Asks until `accept` takes the answer; an empty answer takes the default. */
-async function ask(rl: Interface, question: string, fallback: string | undefined, accept: (a: string) => string | undefined): Promise<string> {
+async function ask(
+  rl: Prompter & { say(text: string): void },
+  question: string,
+  fallback: string | undefined,
+  accept: (a: string) => string | undefined,
+): Promise<string> {
   for (;;) {
     const answer = (await rl.question(`${question}${fallback !== undefined ? ` [${fallback}]` : ""}: `)).trim() || fallback || "";
     const problem = answer === "" ? "an answer is needed" : accept(answer);
     if (!problem) return answer;
-    process.stdout.write(`  ${problem}\n`);
+    rl.say(`  ${problem}\n`);
   }
 }
 
 /** The questions, turned into the flags they stand for: one path from there on. */
-async function flagsFromPrompts(flags: Flags): Promise<Flags> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+export async function flagsFromPrompts(
+  flags: Flags,
+  base: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stdout,
+): Promise<Flags> {
+  const { rl: readline, prompts: rl } = prompter(input, output);
   try {
     const kind = await ask(rl, "Site kind: hetzner (new cloud servers) or ssh (hosts you have)", "hetzner", (a) =>
       a === "hetzner" || a === "ssh" ? undefined : "answer hetzner or ssh",
@@ -262,11 +298,20 @@ async function flagsFromPrompts(flags: Flags): Promise<Flags> {
       const jump = (await rl.question("Jump host every host is reached through, user@host (empty: none): ")).trim();
       if (jump) out["jump-host"] = jump;
     }
-    const key = (await rl.question(`SSH public key file [${flags["ssh-public-key"] ?? "the first of ~/.ssh/id_ed25519.pub, id_ecdsa.pub, id_rsa.pub"}]: `)).trim();
-    if (key) out["ssh-public-key"] = key;
+    const key = await ask(rl, "SSH public key file", flags["ssh-public-key"] ?? "the first of ~/.ssh/id_ed25519.pub, id_ecdsa.pub, id_rsa.pub", (a) => {
+      try {
+        const given = a.startsWith("the first of") ? undefined : a;
+        if (kind === "ssh") readPrivateKeyPath(given, base);
+        else readPublicKey(given, base);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    if (!key.startsWith("the first of")) out["ssh-public-key"] = key;
     return out;
   } finally {
-    rl.close();
+    readline.close();
   }
 }
 
@@ -287,7 +332,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (flags.kind === undefined) {
       if (!process.stdin.isTTY) fail("give --kind hetzner or --kind ssh, or run npm run init in a terminal to be asked");
-      flags = await flagsFromPrompts(flags);
+      flags = await flagsFromPrompts(flags, base);
     }
     const { answers, privateKey } = answersFromFlags(flags, base);
     const dir = flags.dir !== undefined ? resolve(base, expand(flags.dir)) : ROOT;

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { PassThrough } from "node:stream";
+import { flagsFromPrompts, type Flags } from "../../../plan/init/cli";
 import { ROOT } from "../../helpers";
 import { planOf } from "../run";
 
@@ -104,5 +106,55 @@ describe("npm run init", () => {
       const result = init(home, "--help");
       assert.equal(result.status, 0);
       assert.match(result.stdout, /^usage: npm run init -- --kind hetzner/);
+    }));
+});
+
+describe("npm run init in a terminal", () => {
+  /** Answers the questions with `lines`; returns the flags they stand for and what was shown. */
+  async function answer(home: string, lines: string[]): Promise<{ flags: Flags; shown: string }> {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = "";
+    output.on("data", (chunk: Buffer) => (shown += chunk.toString()));
+    input.end(`${lines.join("\n")}\n`);
+    const flags = await flagsFromPrompts({}, home, input, output);
+    return { flags, shown };
+  }
+
+  it("asks for a Hetzner site, asking again after an answer it refuses", () =>
+    withHome({}, async (home) => {
+      writeFileSync(join(home, "k.pub"), `${KEY}\n`);
+      const { flags, shown } = await answer(home, ["", "cloud", "nbg1", "1", "cx23", "cpx32", "0", "my laptop", "203.0.113.7", "nokey.pub", "k.pub"]);
+      assert.deepEqual(flags, {
+        kind: "hetzner",
+        stack: "cloud",
+        location: "nbg1",
+        servers: "1",
+        "server-type": "cpx32",
+        agents: "0",
+        "operator-cidr": ["203.0.113.7"],
+        "ssh-public-key": "k.pub",
+      });
+      assert.match(shown, /server type cx23 cannot be ordered today \(not-orderable\): use cpx22/);
+      assert.match(shown, /operator address "my laptop" is neither an IP address nor a CIDR/);
+      assert.match(shown, /--ssh-public-key nokey.pub: .*nokey.pub does not exist/);
+    }));
+
+  it("asks for each host of a home site until an empty name, and a jump host", () =>
+    withHome({}, async (home) => {
+      const { flags } = await answer(home, [
+        "ssh", "", "nuc", "192.168.1.10", "admin", "", "", "pi", "192.168.1.21", "pi", "", "arm64", "", "admin@nuc.lan", "",
+      ]);
+      assert.deepEqual(flags, {
+        kind: "ssh",
+        stack: "home",
+        host: ["name=nuc,address=192.168.1.10,user=admin,role=server,arch=amd64", "name=pi,address=192.168.1.21,user=pi,role=agent,arch=arm64"],
+        "jump-host": "admin@nuc.lan",
+      });
+    }));
+
+  it("stops without writing when the input ends before the answers do", () =>
+    withHome({}, async (home) => {
+      await assert.rejects(answer(home, ["hetzner"]), /no answer \(input ended\): nothing written/);
     }));
 });
