@@ -34,7 +34,7 @@ const USAGE =
 
 const HELP = `Runs the program offline (no Pulumi CLI, cloud or cluster) and writes what \`pulumi up\` would register:
 resources.json, manifests.yaml, charts/, nodes/<node>.sh, outputs.json and site.svg (a diagram of the site) into
-out/<stack>/ or --out.
+out/<stack>/ or --out. A new stack file: npm run init (docs/getting-started.md).
 
   --stack <name>             the stack file Pulumi.<name>.yaml in this directory
   --stack-file <path>        a stack file anywhere, with the project's Pulumi.yaml beside it
