@@ -86,7 +86,7 @@ function serviceLoadBalancers(run: ProgramRun): { name: string; address?: string
       const spec = o.spec as { loadBalancerIP?: string; ports?: { name?: string; port: number; targetPort?: unknown }[] };
       const address = metadata.annotations?.["metallb.io/loadBalancerIPs"] ?? spec.loadBalancerIP;
       return {
-        name: `${metadata.namespace ?? "default"}/${metadata.name}`,
+        name: metadata.name,
         ...(address ? { address } : {}),
         ports: (spec.ports ?? []).map((p) => ({
           listenPort: p.port,
@@ -201,21 +201,6 @@ export function siteDiagram(run: ProgramRun, config: SiteConfig): SiteDiagram {
     const services = serviceLoadBalancers(run);
     const pools = addressPools(run);
     const lanChildren: Box[] = [];
-    if (services.length > 0 || pools.length > 0) {
-      lanChildren.push({
-        id: LOAD_BALANCER_BOX,
-        kind: "loadBalancer",
-        title: "LoadBalancer addresses",
-        lines: [
-          ...pools,
-          ...services.flatMap((s) => [
-            `${s.name} at ${s.address ?? "the first free pool address"}`,
-            ...s.ports.map(portLine),
-          ]),
-        ],
-        children: [],
-      });
-    }
     const segments = site.segments;
     if (segments.length > 0) {
       for (const segment of segments) {
@@ -245,6 +230,21 @@ export function siteDiagram(run: ProgramRun, config: SiteConfig): SiteDiagram {
       }
     } else {
       lanChildren.push(...nodes.map((n) => nodeBox(n, config, false)));
+    }
+    if (services.length > 0 || pools.length > 0) {
+      lanChildren.push({
+        id: LOAD_BALANCER_BOX,
+        kind: "loadBalancer",
+        title: "LoadBalancer addresses",
+        lines: [
+          ...pools,
+          ...services.flatMap((s) => [
+            `${s.name} at ${s.address ?? "the first free pool address"}`,
+            ...s.ports.map(portLine),
+          ]),
+        ],
+        children: [],
+      });
     }
     for (const network of config.networks) {
       const ipam = network.ipam as { subnet?: string; ranges?: { subnet: string }[] };
