@@ -15,6 +15,7 @@ import { SERVER_TYPES } from "../../src/hetzner/types";
 import {
   DEFAULT_LOCATION,
   DEFAULT_SERVER_TYPE,
+  DEFAULT_STACKS,
   SCAFFOLD_K3S_VERSION,
   checkCount,
   checkLocation,
@@ -40,7 +41,8 @@ export const USAGE = `usage: npm run init -- --kind hetzner --stack <name> --ope
 Writes Pulumi.<stack>.yaml, a starting stack file, and prints the commands that store its secrets.
 
   --kind hetzner|ssh          a new Hetzner Cloud site, or existing hosts reached over SSH
-  --stack <name>              the stack's name (default: prod for hetzner, home for ssh)
+  --stack <name>              the stack's name (default: ${DEFAULT_STACKS.hetzner} for hetzner, ${DEFAULT_STACKS.ssh} for ssh; the examples
+                              already use prod, home, lan and multisite)
   --dir <dir>                 where to write it (default: this clone); elsewhere, Pulumi.yaml is copied beside it
   --force                     replace an existing stack file
   --ssh-public-key <path>     the operator's public key (default: the first of ~/.ssh/id_ed25519.pub,
@@ -158,7 +160,7 @@ function answersFromFlags(flags: Flags, base: string): { answers: Answers; priva
     return {
       answers: {
         kind: "hetzner",
-        stack: flags.stack ?? "prod",
+        stack: flags.stack ?? DEFAULT_STACKS.hetzner,
         location: location as HetznerLocation,
         servers: Number(servers),
         serverType,
@@ -186,7 +188,7 @@ function answersFromFlags(flags: Flags, base: string): { answers: Answers; priva
     return {
       answers: {
         kind: "ssh",
-        stack: flags.stack ?? "home",
+        stack: flags.stack ?? DEFAULT_STACKS.ssh,
         networkCidr,
         hosts,
         k3sVersion,
@@ -258,7 +260,7 @@ export async function flagsFromPrompts(
     const kind = await ask(rl, "Site kind: hetzner (new cloud servers) or ssh (hosts you have)", "hetzner", (a) =>
       a === "hetzner" || a === "ssh" ? undefined : "answer hetzner or ssh",
     );
-    const stack = await ask(rl, "Stack name", kind === "hetzner" ? "prod" : "home", (a) =>
+    const stack = await ask(rl, "Stack name", DEFAULT_STACKS[kind as keyof typeof DEFAULT_STACKS], (a) =>
       /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(a) ? undefined : "lowercase letters, digits and dashes",
     );
     const out: Flags = { ...flags, kind, stack };

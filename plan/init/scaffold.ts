@@ -18,6 +18,9 @@ export const DEFAULT_SERVER_TYPE = SERVER_TYPES.find((t) => t.status === "ordera
 
 export const DEFAULT_LOCATION: HetznerLocation = "fsn1";
 
+/** The stack a new site is called unless named: not the name of an example stack (prod, home, lan, multisite). */
+export const DEFAULT_STACKS = { hetzner: "cloud", ssh: "homelab" } as const;
+
 export interface HetznerAnswers {
   readonly kind: "hetzner";
   readonly stack: string;

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { PassThrough } from "node:stream";
 import { flagsFromPrompts, type Flags } from "../../../plan/init/cli";
+import { DEFAULT_STACKS } from "../../../plan/init/scaffold";
 import { ROOT } from "../../helpers";
 import { planOf } from "../run";
 
@@ -26,7 +27,8 @@ async function withHome(keys: Record<string, string>, fn: (home: string) => Prom
 function init(home: string, ...args: string[]) {
   return spawnSync(process.execPath, ["--require", join(ROOT, "plan/register.js"), join(ROOT, "plan/init/cli.ts"), ...args], {
     cwd: ROOT,
-    env: { ...process.env, HOME: home, INIT_CWD: home },
+    // A HOME of its own for the key files; the compile cache stays where it was, so each run does not rebuild it.
+    env: { ...process.env, HOME: home, INIT_CWD: home, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache") },
     encoding: "utf8",
     input: "",
     timeout: 60_000,
@@ -72,7 +74,7 @@ describe("npm run init", () => {
       const result = init(home, "--kind", "hetzner", "--operator-cidr", "203.0.113.7", "--ssh-public-key", "~/.ssh/missing.pub", "--dir", ".");
       assert.equal(result.status, 2);
       assert.equal(result.stderr, `--ssh-public-key ~/.ssh/missing.pub: ${join(home, ".ssh/missing.pub")} does not exist: give the path of your .pub file\n`);
-      assert.equal(existsSync(join(home, "Pulumi.prod.yaml")), false);
+      assert.equal(existsSync(join(home, "Pulumi.cloud.yaml")), false);
     }));
 
   it("refuses a key file whose key lacks its type, naming the path", () =>
@@ -92,13 +94,19 @@ describe("npm run init", () => {
       assert.equal(noKind.stderr, "give --kind hetzner or --kind ssh, or run npm run init in a terminal to be asked\n");
     }));
 
+  it("names a new stack so that it does not collide with an example stack of the clone", () => {
+    const examples = spawnSync("git", ["ls-files", "Pulumi.*.yaml"], { cwd: ROOT, encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    assert.ok(examples.includes("Pulumi.prod.yaml"), examples.join(", "));
+    for (const stack of Object.values(DEFAULT_STACKS)) assert.ok(!examples.includes(`Pulumi.${stack}.yaml`), stack);
+  });
+
   it("does not replace a stack file without --force", () =>
     withHome({ "id_ed25519.pub": KEY }, (home) => {
-      writeFileSync(join(home, "Pulumi.prod.yaml"), "config: {}\n");
+      writeFileSync(join(home, "Pulumi.cloud.yaml"), "config: {}\n");
       const result = init(home, "--kind", "hetzner", "--operator-cidr", "203.0.113.7", "--dir", ".");
       assert.equal(result.status, 2);
-      assert.match(result.stderr, /Pulumi\.prod\.yaml exists: choose another --stack, or give --force to replace it/);
-      assert.equal(readFileSync(join(home, "Pulumi.prod.yaml"), "utf8"), "config: {}\n");
+      assert.equal(result.stderr, `${join(home, "Pulumi.cloud.yaml")} exists: choose another --stack, or give --force to replace it\n`);
+      assert.equal(readFileSync(join(home, "Pulumi.cloud.yaml"), "utf8"), "config: {}\n");
     }));
 
   it("prints its usage with --help", () =>
@@ -147,7 +155,7 @@ describe("npm run init in a terminal", () => {
       ]);
       assert.deepEqual(flags, {
         kind: "ssh",
-        stack: "home",
+        stack: "homelab",
         host: ["name=nuc,address=192.168.1.10,user=admin,role=server,arch=amd64", "name=pi,address=192.168.1.21,user=pi,role=agent,arch=arm64"],
         "jump-host": "admin@nuc.lan",
       });
