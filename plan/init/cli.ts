@@ -19,6 +19,7 @@ import {
   SCAFFOLD_K3S_VERSION,
   checkCount,
   checkLocation,
+  checkStack,
   checkServerType,
   lanOf,
   operatorCidr,
@@ -260,9 +261,7 @@ export async function flagsFromPrompts(
     const kind = await ask(rl, "Site kind: hetzner (new cloud servers) or ssh (hosts you have)", "hetzner", (a) =>
       a === "hetzner" || a === "ssh" ? undefined : "answer hetzner or ssh",
     );
-    const stack = await ask(rl, "Stack name", DEFAULT_STACKS[kind as keyof typeof DEFAULT_STACKS], (a) =>
-      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(a) ? undefined : "lowercase letters, digits and dashes",
-    );
+    const stack = await ask(rl, "Stack name", DEFAULT_STACKS[kind as keyof typeof DEFAULT_STACKS], checkStack);
     const out: Flags = { ...flags, kind, stack };
     if (kind === "hetzner") {
       out.location = await ask(rl, "Location", DEFAULT_LOCATION, checkLocation);
@@ -336,6 +335,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!process.stdin.isTTY) fail("give --kind hetzner or --kind ssh, or run npm run init in a terminal to be asked");
       flags = await flagsFromPrompts(flags, base);
     }
+    if (flags.stack !== undefined) check(checkStack(flags.stack));
     const { answers, privateKey } = answersFromFlags(flags, base);
     const dir = flags.dir !== undefined ? resolve(base, expand(flags.dir)) : ROOT;
     const file = join(dir, `Pulumi.${answers.stack}.yaml`);
@@ -344,7 +344,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       parseSiteConfig(scaffoldSections(answers), answers.stack);
     } catch (err) {
-      if (err instanceof ConfigError) fail(err.message);
+      if (err instanceof ConfigError) fail(`nothing written: the program would refuse this stack file (change the flag or answer behind each key)\n${err.message}`);
       throw err;
     }
     mkdirSync(dir, { recursive: true });

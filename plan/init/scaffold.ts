@@ -142,6 +142,13 @@ export function scaffoldText(answers: Answers, schemaPath?: string): string {
 
 // Checks of single answers, for flags and prompts alike. Each returns a message naming the value, or undefined.
 
+/** A stack name that is also a file name, Pulumi.<stack>.yaml, in the folder given. */
+export function checkStack(text: string): string | undefined {
+  return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text)
+    ? undefined
+    : `stack name ${JSON.stringify(text)}: use lowercase letters, digits and dashes, e.g. cloud or home-lab`;
+}
+
 export function checkLocation(text: string): string | undefined {
   if (text in HETZNER_LOCATIONS) return undefined;
   return `location ${JSON.stringify(text)} is not a Hetzner location: choose one of ${Object.keys(HETZNER_LOCATIONS).join(", ")}`;

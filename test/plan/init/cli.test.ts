@@ -109,6 +109,14 @@ describe("npm run init", () => {
       assert.equal(readFileSync(join(home, "Pulumi.cloud.yaml"), "utf8"), "config: {}\n");
     }));
 
+  it("refuses a stack name that is not a plain name, and writes nothing", () =>
+    withHome({ "id_ed25519.pub": KEY }, (home) => {
+      const result = init(home, "--kind", "hetzner", "--operator-cidr", "203.0.113.7", "--stack", "../up", "--dir", "sites");
+      assert.equal(result.status, 2);
+      assert.equal(result.stderr, 'stack name "../up": use lowercase letters, digits and dashes, e.g. cloud or home-lab\n');
+      assert.equal(existsSync(join(home, "sites")), false);
+    }));
+
   it("prints its usage with --help", () =>
     withHome({}, (home) => {
       const result = init(home, "--help");
