@@ -246,6 +246,18 @@ export function siteDiagram(run: ProgramRun, config: SiteConfig): SiteDiagram {
         children: [],
       });
     }
+    // MetalLB in BGP mode: the routers it announces the pools' addresses to.
+    const bgp = (site as Extract<SiteConfig["site"], { kind: "ssh" }>).loadBalancer?.metallb?.bgp;
+    for (const peer of bgp?.peers ?? []) {
+      lanChildren.push({
+        id: `router-${peer.name}`,
+        kind: "router",
+        title: `router ${peer.address}`,
+        lines: [`AS ${peer.asn}, MetalLB's BGP peer ${peer.name}`],
+        children: [],
+      });
+      links.push({ from: LOAD_BALANCER_BOX, to: `router-${peer.name}`, label: `BGP from AS ${bgp!.asn}` });
+    }
     for (const network of config.networks) {
       const ipam = network.ipam as { subnet?: string; ranges?: { subnet: string }[] };
       const subnets = ipam.subnet ? [ipam.subnet] : (ipam.ranges ?? []).map((r) => r.subnet);

@@ -42,6 +42,7 @@ const LAYERED = {
   "elk.direction": "DOWN",
   "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
   "elk.layered.crossingMinimization.forceNodeModelOrder": "true",
+  "elk.layered.considerModelOrder.components": "MODEL_ORDER",
   "elk.spacing.nodeNode": "24",
   "elk.layered.spacing.nodeNodeBetweenLayers": "40",
   "elk.spacing.edgeLabel": "4",

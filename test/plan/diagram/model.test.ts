@@ -115,6 +115,19 @@ describe("the site diagram's model", () => {
     );
   });
 
+  it("draws the routers MetalLB announces its pools to over BGP", () => {
+    const sections = exampleSections("lan");
+    sections.site.loadBalancer.metallb.bgp = { asn: 64512, peers: [{ name: "edge", address: "192.168.10.1", asn: 64513 }] };
+    sections.site.loadBalancer.metallb.pools[0] = { name: "lan", addresses: ["192.168.10.240/28"], advertise: "bgp" };
+    const config = parseSiteConfig(sections, "lan");
+    const diagram = siteDiagram(runOf({ nodes: homeNodes.slice(0, 1) }, [
+      { kind: "IPAddressPool", metadata: { name: "lan" }, spec: { addresses: ["192.168.10.240/28"] } },
+    ]), config);
+    assert.deepEqual(find(diagram.boxes, "router-edge")?.lines, ["AS 64513, MetalLB's BGP peer edge"]);
+    assert.ok(find(diagram.boxes, "network")?.children.some((c) => c.id === "router-edge"));
+    assert.ok(diagram.links.some((l) => l.from === LOAD_BALANCER_BOX && l.to === "router-edge" && l.label === "BGP from AS 64512"));
+  });
+
   it("writes a port as listen -> destination, name and PROXY", () => {
     assert.equal(portLine({ listenPort: 443, destinationPort: 443, name: "https", proxyProtocol: true }), "443 -> 443 https, PROXY");
     assert.equal(portLine({ listenPort: 8080, destinationPort: 80 }), "8080 -> 80");
