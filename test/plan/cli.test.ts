@@ -78,7 +78,7 @@ describe("npm run plan", () => {
     const result = plan("--help");
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^usage: npm run plan -- \(--stack <name> \| --stack-file <path>\)/);
-    for (const option of ["--stack", "--stack-file", "--out", "--previous", "--previous-outputs", "--chart-diff"]) {
+    for (const option of ["--stack", "--stack-file", "--out", "--previous", "--previous-outputs", "--fail", "--continue-on-error", "--chart-diff"]) {
       assert.match(result.stdout, new RegExp(`^  ${option} `, "m"), `${option} is not explained`);
     }
   });
