@@ -89,7 +89,7 @@ describe("the policies check's app rule", () => {
 
   it("stands in for nginx and for the app with their labels, never Ready, without tokens or privileges", async () => {
     const config = prod();
-    assert.deepEqual(jobsOf(config), ["dns", "pods", "policies", "edge", "certificates", "policies-app", "policies-app-server", "edge-ipv6"]);
+    assert.deepEqual(jobsOf(config), ["dns", "pods", "policies", "edge", "certificates", "policies-app", "policies-app-server", "edge-host"]);
     const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
     const client = plan.jobs["policies-app"]!;
     const server = plan.jobs["policies-app-server"]!;
@@ -207,7 +207,7 @@ describe("policies-app.sh in the sandbox", { skip: SANDBOX_SKIP }, () => {
   });
 
   it("policies.sh prints why the app rule is skipped, or which Job checks it", () => {
-    const env = { ECHO_SERVICE: "e", ECHO_PORT: "8080", DENIED_PORT: "8081", OUTSIDE: "1.1.1.1 443", EXTERNAL_NAME: "kubernetes.io" };
+    const env = { ECHO_SERVICE: "e", ECHO_PORT: "8080", DENIED_PORT: "8081", OUTSIDE: "1.1.1.1 443", EXTERNAL_NAME: "kubernetes.io", TIMEOUT: "10", INTERVAL: "5", DENY_WAIT: "4" };
     const network = { dns: ["e A 10.42.0.5", "kubernetes.io A 147.75.40.148"], tcp: ["10.42.0.5 8080 a"] };
     const skipped = runCheck("policies.sh", { ...env, APP_RULE_JOB: "", APP_RULE_SKIP: "the site declares no app (networkPolicies.apps)" }, network);
     assert.equal(skipped.status, 0, skipped.stdout);
