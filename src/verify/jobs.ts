@@ -223,11 +223,19 @@ export function jobsOf(config: SiteConfig): JobName[] {
   const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
   const announce = checks.includes("edge") ? announcementOf(config) : undefined;
   return [
-    ...checks,
+    ...checks.filter((c) => c !== "edge" || edgeFromPod(config)),
     ...(rule !== undefined && "app" in rule ? APP_RULE_JOBS : []),
     ...(checks.includes("edge") ? [EDGE_HOST_JOB] : []),
     ...(announce !== undefined && "service" in announce ? [EDGE_ANNOUNCE_JOB] : []),
   ];
+}
+
+/**
+ * Whether the edge check has a load balancer to call from a pod: the Hetzner load balancer, or nginx's LoadBalancer
+ * Service. A home site without one runs the host-network part only (EDGE_HOST_JOB).
+ */
+function edgeFromPod(config: SiteConfig): boolean {
+  return isHetzner(config.site) || hasLoadBalancerService(config);
 }
 
 /** Whether the load balancer's IPv6 addresses are tried from the host network: a Hetzner site, whose pods have no IPv6. */
@@ -415,7 +423,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     ...(appRule ? appRuleObjects(appRule, scripts) : []),
   ];
   const jobs: Partial<Record<JobName, K8sObject>> = {};
-  for (const c of checks) jobs[c] = job(c, digest, env[c], usesApi[c]);
+  for (const c of checks) if (c !== "edge" || edgeFromPod(config)) jobs[c] = job(c, digest, env[c], usesApi[c]);
   if (appRule) Object.assign(jobs, appRuleJobs(config, appRule, digest));
   if (checks.includes("edge")) {
     const hostEnv = {

@@ -64,21 +64,25 @@ function with_(sections: Raw, d: Pick<ShapeDimensions, "defaultDeny" | "proxyPro
   return s;
 }
 
-function shape(name: string, dimensions: ShapeDimensions, base: Raw): Shape {
-  return { name, dimensions, sections: with_(base, dimensions) };
+function shape(name: string, dimensions: ShapeDimensions, base: Raw, verifyHost?: string): Shape {
+  const sections = with_(base, dimensions);
+  // certificates.verifyHost: the certificate check issues a staging certificate through HTTP-01 (the solver, and
+  // cert-manager's self-check through the edge).
+  if (verifyHost) sections.certificates = { ...sections.certificates, verifyHost };
+  return { name, dimensions, sections };
 }
 
 // Canal is IPv4 only and Calico for home sites only (config rules), which the pairs below respect.
 export const SHAPES: readonly Shape[] = [
   // The prod example as it is.
-  shape("hetzner-canal", { cni: "canal", site: "hetzner", defaultDeny: true, proxyProtocol: true, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "canal" })),
+  shape("hetzner-canal", { cni: "canal", site: "hetzner", defaultDeny: true, proxyProtocol: true, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "canal" }), "verify.example.com"),
   shape("hetzner-canal-open", { cni: "canal", site: "hetzner", defaultDeny: false, proxyProtocol: false, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "canal" })),
   shape("hetzner-flannel", { cni: "flannel", site: "hetzner", defaultDeny: true, proxyProtocol: false, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "flannel" })),
   shape("hetzner-cilium-open", { cni: "cilium", site: "hetzner", defaultDeny: false, proxyProtocol: true, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "cilium" })),
   // The home example as it is: Cilium LB-IPAM and L2 announcements, dual-stack.
-  shape("home-cilium-lb", { cni: "cilium", site: "home", defaultDeny: true, proxyProtocol: false, loadBalancerService: true, families: "dual-stack" }, home(exampleSections("home").cni, true)),
+  shape("home-cilium-lb", { cni: "cilium", site: "home", defaultDeny: true, proxyProtocol: false, loadBalancerService: true, families: "dual-stack" }, home(exampleSections("home").cni, true), "verify.home.example.com"),
   shape("home-cilium-lb-proxy-open", { cni: "cilium", site: "home", defaultDeny: false, proxyProtocol: true, loadBalancerService: true, families: "ipv4" }, home(exampleSections("home").cni, false)),
-  shape("home-flannel-metallb-proxy", { cni: "flannel", site: "home", defaultDeny: true, proxyProtocol: true, loadBalancerService: true, families: "dual-stack" }, home({ plugin: "flannel" }, true, METALLB_L2)),
+  shape("home-flannel-metallb-proxy", { cni: "flannel", site: "home", defaultDeny: true, proxyProtocol: true, loadBalancerService: true, families: "dual-stack" }, home({ plugin: "flannel" }, true, METALLB_L2), "verify.home.example.com"),
   shape("home-canal-metallb-open", { cni: "canal", site: "home", defaultDeny: false, proxyProtocol: false, loadBalancerService: true, families: "ipv4" }, home({ plugin: "canal" }, false, METALLB_L2)),
   shape("home-calico-metallb", { cni: "calico", site: "home", defaultDeny: true, proxyProtocol: false, loadBalancerService: true, families: "ipv4" }, home({ plugin: "calico" }, false, METALLB_L2)),
   shape("home-calico", { cni: "calico", site: "home", defaultDeny: false, proxyProtocol: true, loadBalancerService: false, families: "dual-stack" }, home({ plugin: "calico" }, true)),
