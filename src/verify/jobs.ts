@@ -297,6 +297,9 @@ function inPoolEntry(address: string, entry: string): boolean {
   return cidr !== undefined && cidr.version === ip.version && containsIp(cidr, ip);
 }
 
+/** The verify Namespace's annotation that lists the checks not run on the site (checksNotRun), one a line. */
+export const NOT_RUN_ANNOTATION = "k3s-sites/checks-not-run";
+
 /** The checks that do not run on this site because they cannot be truthful here, each with why (plan summary, docs). */
 export function checksNotRun(config: SiteConfig): { readonly check: string; readonly why: string }[] {
   if (!checksOf(config).includes("edge")) return [];
@@ -401,13 +404,23 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     edge: lbService !== "" || readsLog !== undefined || announce !== undefined,
     certificates: true,
   };
+  const notRun = checksNotRun(config);
   const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
   const appRule = rule !== undefined && "app" in rule ? rule : undefined;
   env.policies.APP_RULE_JOB = appRule ? `${NGINX.namespace}/verify-policies-app-${digest}` : "";
   env.policies.APP_RULE_SKIP = rule !== undefined && "skip" in rule ? rule.skip : "";
 
   const objects: K8sObject[] = [
-    { apiVersion: "v1", kind: "Namespace", metadata: meta(VERIFY_NAMESPACE, null) },
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        ...meta(VERIFY_NAMESPACE, null),
+        // What does not run here because it cannot be truthful on this site, for the plan summary and for
+        // `kubectl get namespace k3s-sites-verify -o yaml`.
+        ...(notRun.length > 0 ? { annotations: { [NOT_RUN_ANNOTATION]: notRun.map((n) => `${n.check}: ${n.why}`).join("\n") } } : {}),
+      },
+    },
     ...(policies(config, checks, podLb, usesApi, certificate) as unknown as K8sObject[]),
     ...checks.map((c) => ({
       apiVersion: "v1",

@@ -171,6 +171,21 @@ describe("every check's path on every site shape", () => {
     });
   }
 
+  it("a pod's request to another node's hostPort would be refused: flannel masquerades it as the pod's node (why the hostPorts are called from the host network)", async () => {
+    // The prod example before: one pod on worker-1 called every node's port 80. flannel's masqRules RETURN only for
+    // destinations in the cluster range, then MASQUERADE everything else from the cluster range, so on control-2
+    // the request arrives from worker-1's private address, which nginx's policies do not let in.
+    const shape = SHAPES.find((s) => s.name === "hetzner-canal")!;
+    const config = configOfShape(shape);
+    const p = await plannedOf(shape);
+    const worker = config.nodes.find((n) => n.role === "agent")!;
+    const nginx = { namespace: NGINX.namespace, labels: { ...NGINX.podLabels } };
+    assert.equal(ingressAllowed(p.policies, nginx, 80, undefined, { ip: worker.privateIp }), false);
+    // From the edge host's own address it is let in, and from nowhere else on the node network.
+    assert.equal(ingressAllowed(p.policies, nginx, 80, undefined, { ip: edgeHostNode(config).privateIp }), true);
+    assert.equal(ingressAllowed(p.policies, nginx, 443, undefined, { ip: edgeHostNode(config).privateIp }), false);
+  });
+
   it("the table in docs/checks.md is the one these rows make", async () => {
     const table = await generated();
     const doc = readFileSync(DOC, "utf8");
