@@ -267,13 +267,21 @@ export function resourceProblems(type: string, inputs: Readonly<Record<string, u
   return [...firewallProblems(type, inputs), ...userDataProblems(type, inputs), ...commandSecretProblems(type, inputs)];
 }
 
-/** Every rule over a whole stack: the resource rules of each resource and the stack rules. */
+/**
+ * Every rule over a whole stack: the resource rules of each resource and the stack rules, each problem prefixed with
+ * the name of the pack's policy that reports it (policy/pack.ts), as `pulumi preview --policy-pack` shows it.
+ */
 export function stackProblems(resources: readonly PolicyResource[], chartObjects: readonly KubeObject[] = []): string[] {
   const objects = kubeObjectsOf(resources, chartObjects);
+  const named = (policy: string, problems: string[]) => problems.map((p) => `[${policy}] ${p}`);
   return [
-    ...resources.flatMap((r) => resourceProblems(r.type, r.inputs)),
-    ...defaultDenyProblems(objects),
-    ...privilegedProblems(objects),
-    ...protectProblems(resources),
+    ...resources.flatMap((r) => [
+      ...named("no-world-ssh-or-api", firewallProblems(r.type, r.inputs)),
+      ...named("no-server-user-data", userDataProblems(r.type, r.inputs)),
+      ...named("remote-command-secrets", commandSecretProblems(r.type, r.inputs)),
+    ]),
+    ...named("namespaces-default-deny", defaultDenyProblems(objects)),
+    ...named("no-privileged-workloads", privilegedProblems(objects)),
+    ...named("protected-stays-protected", protectProblems(resources)),
   ];
 }

@@ -53,7 +53,11 @@ describe("the policy pack on the example stacks", () => {
         ? { ...r, inputs: { ...r.inputs, objs: (r.inputs.objs as { kind: string; metadata: { namespace?: string; name: string } }[]).filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.namespace === "nginx-ingress" && o.metadata.name === "default-deny")) } }
         : r,
     );
-    assert.deepEqual(stackProblems(withoutDeny).filter((p) => p.includes("nginx-ingress")).length, 1);
+    const refused = stackProblems(withoutDeny).filter((p) => p.includes("nginx-ingress"));
+    assert.equal(refused.length, 1);
+    assert.match(refused[0]!, /^\[namespaces-default-deny\] namespace nginx-ingress has no default-deny NetworkPolicy/);
+    // The prefix is the pack's policy that reports it.
+    assert.ok(POLICIES.some((p) => p.name === "namespaces-default-deny"));
     // With defaultDeny off the program labels the namespaces it leaves open, and only those.
     const open = await planOfShape(shapeNamed("hetzner-canal-open"));
     const labelled = ofType(open, "kubernetes:core/v1:Namespace").filter(

@@ -366,7 +366,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
       api: { ...api, "/apis/cert-manager.io/v1/clusterissuers/letsencrypt-prod": ready("False") },
     });
     assert.equal(stuck.status, 1);
-    assert.match(stuck.stdout, /^FAIL certificates ClusterIssuer letsencrypt-prod: expected Ready True, saw Ready False$/m);
+    assert.match(stuck.stdout, /^FAIL certificates ClusterIssuer letsencrypt-prod: expected Ready True within 30s, saw Ready False; likely cause: the ACME account cannot be registered/m);
     assert.equal(stuck.calls.filter((c) => c.startsWith("sleep")).length, 3, "polled until the timeout");
   });
 
@@ -375,10 +375,29 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     const issuer = { "/apis/cert-manager.io/v1/clusterissuers/letsencrypt-staging": ready("True") };
     const missing = runCheck("certificates.sh", env, { api: issuer });
     assert.equal(missing.status, 1);
-    assert.match(missing.stdout, /^FAIL certificates Certificate k3s-sites-verify\/verify-certificate: expected Ready True, saw Ready none$/m);
+    assert.match(missing.stdout, /^FAIL certificates Certificate k3s-sites-verify\/verify-certificate: expected Ready True within \d+s, saw Ready none; likely cause: the challenge fails/m);
     const issued = runCheck("certificates.sh", env, {
       api: { ...issuer, "/apis/cert-manager.io/v1/namespaces/k3s-sites-verify/certificates/verify-certificate": ready("True") },
     });
     assert.equal(issued.status, 0, issued.stdout);
+  });
+
+  it("every FAIL line of every check names where it looked and the likely cause, on a site where nothing answers", () => {
+    const dead = [
+      runCheck("dns.sh", dnsEnv, {}),
+      runCheck("pods.sh", podsEnv, { dns: echoDns }),
+      runCheck("policies.sh", policyEnv, { dns: policyDns }),
+      runCheck("edge.sh", { ...edgeEnv, LB_SERVICE: "nginx-ingress/nginx-ingress" }, {}),
+      runCheck("edge.sh", logEnv, { http: lbHttp, api: logApi("") }),
+      runCheck("announce.sh", announceEnv, {}),
+      runCheck("announce.sh", announceEnv, { api: service }),
+      runCheck("certificates.sh", { ...certEnv, CERTIFICATE: "k3s-sites-verify/verify-certificate" }, {}),
+    ];
+    for (const run of dead) {
+      assert.equal(run.status, 1, run.stdout);
+      const fails = run.stdout.split("\n").filter((l) => l.startsWith("FAIL "));
+      assert.ok(fails.length > 0, run.stdout);
+      for (const line of fails) assert.match(line, /^FAIL \S.*: expected .+, saw .*; likely cause: \S/, line);
+    }
   });
 });
