@@ -55,8 +55,10 @@ export const UPSTREAM = {
     "with ingress.proxyProtocol nginx listens with proxy_protocol on port 80 and refuses a request without the header " +
     "(nginx/kubernetes-ingress v5.5.4 internal/configs/version1/nginx.ingress.tmpl, listen ... proxy_protocol)",
   kubeRouterReject:
-    "k3s's policy controller (kube-router, pkg/controllers/netpol) rejects a new pod's traffic until the pod's address " +
-    "is known: the checks retry",
+    "k3s's policy controller (cloudnativelabs/kube-router pkg/controllers/netpol, embedded by k3s pkg/agent/netpol) ends " +
+    "each pod's KUBE-POD-FW chain with `-m mark ! --mark 0x10000/0x10000 -j REJECT --reject-with icmp-port-unreachable`, " +
+    "and a policy admits a peer only once the peer's address is in its ipsets, filled from the API after the pod " +
+    "has an IP: until then a new pod's connection is refused at once, so the checks retry",
   neighbour:
     "an address announced in L2 mode is answered by one node's ARP/NDP responder (MetalLB speaker: ServiceL2Status " +
     "status.node; Cilium: the holder of Lease cilium-l2announce-<namespace>-<name>); its own requests never reach it",

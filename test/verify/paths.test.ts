@@ -186,6 +186,15 @@ describe("every check's path on every site shape", () => {
     assert.equal(ingressAllowed(p.policies, nginx, 443, undefined, { ip: edgeHostNode(config).privateIp }), false);
   });
 
+  it("every upstream repository a path step cites is in upstream/SOURCES.md's facts, with the ref it was read at", () => {
+    const sources = readFileSync(join(ROOT, "upstream/SOURCES.md"), "utf8");
+    const facts = sources.slice(sources.indexOf("## Facts the checks rest on"));
+    assert.ok(facts.length > 100, "upstream/SOURCES.md has the section");
+    const cited = new Set(Object.values(UPSTREAM).flatMap((t) => [...t.matchAll(/\b([a-z0-9-]+\/[a-z0-9-]+) (?:pkg|internal|plugins)\//g)].map((m) => m[1]!)));
+    assert.ok(cited.size >= 4, [...cited].join(", "));
+    for (const repo of cited) assert.match(facts, new RegExp(`\\| ${repo} \\|`), `${repo} is cited but not in the facts table`);
+  });
+
   it("the table in docs/checks.md is the one these rows make", async () => {
     const table = await generated();
     const doc = readFileSync(DOC, "utf8");
