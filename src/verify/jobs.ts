@@ -599,6 +599,9 @@ function job(
           // A stand-in runs as its namespace's default service account, without a token.
           ...(standIn ? {} : { serviceAccountName: host?.serviceAccount ?? `verify-${check}` }),
           ...(host ? { hostNetwork: true } : {}),
+          // A host-network pod resolves with the node's resolv.conf unless told otherwise; one that reads the API
+          // needs the cluster's DNS for kubernetes.default.svc (the name its certificate carries).
+          ...(host && usesApi ? { dnsPolicy: "ClusterFirstWithHostNet" } : {}),
           automountServiceAccountToken: usesApi,
           securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
           containers: [

@@ -204,6 +204,10 @@ describe("verifyPlan", () => {
       { labelSelector: { matchLabels: { "k3s-sites/check": "edge-announce" } }, topologyKey: "kubernetes.io/hostname" },
     ]);
     assert.deepEqual(pod.containers[0].command, ["bash", "/verify/announce.sh"]);
+    // It reads the API as kubernetes.default.svc: from the host network, through the cluster's DNS.
+    assert.equal(pod.dnsPolicy, "ClusterFirstWithHostNet");
+    assert.equal(pod.automountServiceAccountToken, true);
+    assert.equal((plan.jobs["edge-host"]!.spec as any).template.spec.dnsPolicy, undefined, "the hostPort Job calls addresses only");
     assert.deepEqual(pod.containers[0].securityContext.capabilities, { drop: ["ALL"] }, "no NET_RAW: a connect and the neighbour table");
     assert.equal(envOf(job).ANNOUNCER, "cilium");
     const role = plan.objects.find((o) => o.kind === "Role" && o.metadata.name === "k3s-sites-verify-announcer-reader")!;
