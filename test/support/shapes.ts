@@ -1,7 +1,7 @@
 /**
  * The site shapes the verification checks and the policy pack are tested against: the example stacks and variations
  * of them, so that every value of every dimension below appears, and every pair of values of two dimensions that
- * the config schema allows appears in some shape (pairwise coverage: 10 shapes instead of the full product of 128,
+ * the config schema allows appears in some shape (pairwise coverage, test/support/shapes.test.ts: 11 shapes instead of the full product of 128,
  * most of which plan the same checks the same way).
  *
  * Dimensions: the CNI (canal, cilium, calico, flannel), the site (hetzner, home), networkPolicies.defaultDeny (on,
@@ -85,6 +85,7 @@ export const SHAPES: readonly Shape[] = [
   shape("home-flannel-metallb-proxy", { cni: "flannel", site: "home", defaultDeny: true, proxyProtocol: true, loadBalancerService: true, families: "dual-stack" }, home({ plugin: "flannel" }, true, METALLB_L2), "verify.home.example.com"),
   shape("home-canal-metallb-open", { cni: "canal", site: "home", defaultDeny: false, proxyProtocol: false, loadBalancerService: true, families: "ipv4" }, home({ plugin: "canal" }, false, METALLB_L2)),
   shape("home-calico-metallb", { cni: "calico", site: "home", defaultDeny: true, proxyProtocol: false, loadBalancerService: true, families: "ipv4" }, home({ plugin: "calico" }, false, METALLB_L2)),
+  shape("home-flannel-open", { cni: "flannel", site: "home", defaultDeny: false, proxyProtocol: false, loadBalancerService: false, families: "ipv4" }, home({ plugin: "flannel" }, false)),
   shape("home-calico", { cni: "calico", site: "home", defaultDeny: false, proxyProtocol: true, loadBalancerService: false, families: "dual-stack" }, home({ plugin: "calico" }, true)),
 ];
 
