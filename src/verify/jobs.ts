@@ -24,6 +24,7 @@ import { LETSENCRYPT } from "../edge/cert-manager";
 import { NGINX } from "../edge/names";
 import { hasLoadBalancerService } from "../edge/nginx";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
+import { SEGMENT_LABEL } from "../cni/calico/resources";
 import { addressAt, containsIp, formatIp, parseCidr, parseIp, type Cidr } from "../net/cidr";
 import { API_PORT } from "../hetzner/model";
 import { BASELINE_POLICY_NAMES, solverPolicy } from "../policy/system";
@@ -256,6 +257,8 @@ export interface Announcement {
   readonly announcer: "cilium" | "metallb";
   /** Cilium: the Lease whose holder announces (kube-system/cilium-l2announce-<namespace>-<name>). */
   readonly lease: string;
+  /** On a site of several L2 segments: the one the address is on, where the probing pods must run. */
+  readonly segment?: string;
 }
 
 /**
@@ -284,7 +287,28 @@ export function announcementOf(config: SiteConfig): Announcement | { readonly sk
   if (config.nodes.length < 2) {
     return { skip: "the site has one node: no other node's host network to see the announcement from (the Service address check still runs, inside the cluster)" };
   }
+  // An ARP or NDP reply crosses no router: on a site of several segments the probes run in the address's segment.
+  const segments = isHetzner(config.site) ? [] : config.site.segments;
+  if (segments.length > 1) {
+    const entry = metallb ? (nginxAddressOf(metallb) ?? metallb.pools[0]!.addresses[0]!) : config.cni.cilium.loadBalancerPools[0]!;
+    const address = firstAddressOf(entry);
+    const segment = segments.find((g) => [g.cidr, g.cidrV6].some((c) => c !== undefined && inPoolEntry(address, c)));
+    if (!segment) {
+      return { skip: `nginx's address (from ${entry}) is in none of site.segments: no node is on its LAN to see the announcement from` };
+    }
+    if (config.nodes.filter((n) => n.segment === segment.name).length < 2) {
+      return { skip: `segment ${segment.name}, where nginx's address is announced, has one node: no other node there to see the announcement from` };
+    }
+    return { service, announcer: metallb ? "metallb" : "cilium", lease, segment: segment.name };
+  }
   return { service, announcer: metallb ? "metallb" : "cilium", lease };
+}
+
+/** The first address of a pool entry (a CIDR, a first-last range, or an address). */
+function firstAddressOf(entry: string): string {
+  if (entry.includes("-")) return entry.split("-")[0]!.trim();
+  const cidr = parseCidr(entry);
+  return cidr ? formatIp({ version: cidr.version, value: cidr.network }) : entry;
 }
 
 /** Whether `address` is in a MetalLB pool entry: a CIDR, or a first-last range. */
@@ -465,6 +489,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       serviceAccount: "verify-edge",
       hostNetwork: true,
       pods: 2,
+      ...(announce.segment !== undefined ? { nodeLabels: { [SEGMENT_LABEL]: announce.segment } } : {}),
     });
   }
   return { objects, jobs, digest };
@@ -556,6 +581,8 @@ interface HostJob {
   readonly node?: string;
   /** Pods that must all pass, each on a node of its own. @default 1 */
   readonly pods?: number;
+  /** Labels the nodes it runs on must have. @default - any node */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
 }
 
 function job(
@@ -584,6 +611,7 @@ function job(
           restartPolicy: "Never",
           // Pinned to a node, servers included whatever their taints; or spread, one pod per node.
           ...(host?.node !== undefined ? { nodeSelector: { "kubernetes.io/hostname": host.node } } : {}),
+          ...(host?.nodeLabels !== undefined ? { nodeSelector: { ...host.nodeLabels } } : {}),
           ...(host?.node !== undefined || host?.pods !== undefined ? { tolerations: [{ operator: "Exists" }] } : {}),
           ...(host?.pods !== undefined
             ? {

@@ -218,6 +218,19 @@ describe("verifyPlan", () => {
     assert.deepEqual(checksNotRun(config), []);
   });
 
+  it("on a site of several segments, probes the announcement from two nodes of the address's segment (ARP and NDP cross no router)", () => {
+    const sections = exampleSections("multisite") as Record<string, any>;
+    const withPool = (addresses: string[]) =>
+      parseSiteConfig({ ...sections, site: { ...sections.site, loadBalancer: { metallb: { pools: [{ name: "lan", addresses }] } } } });
+    const homeA = withPool(["10.20.1.240/28"]);
+    const job = verifyPlan({ config: homeA }).jobs["edge-announce"]!;
+    assert.deepEqual((job.spec as any).template.spec.nodeSelector, { "k3s-sites/segment": "home-a" });
+    // home-b has one node (mini): nobody else there to see the reply.
+    const homeB = withPool(["10.20.2.240/28"]);
+    assert.equal(verifyPlan({ config: homeB }).jobs["edge-announce"], undefined);
+    assert.match(checksNotRun(homeB)[0]!.why, /^segment home-b, where nginx's address is announced, has one node/);
+  });
+
   it("does not run the announcement check where it cannot be truthful, and says why", () => {
     const sections = exampleSections("home") as Record<string, any>;
     const one = parseSiteConfig({ ...sections, site: { ...sections.site, hosts: [sections.site.hosts[0]] } });
