@@ -81,7 +81,8 @@ export const SHAPES: readonly Shape[] = [
   shape("hetzner-cilium-open", { cni: "cilium", site: "hetzner", defaultDeny: false, proxyProtocol: true, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "cilium" })),
   // The home example as it is: Cilium LB-IPAM and L2 announcements, dual-stack.
   shape("home-cilium-lb", { cni: "cilium", site: "home", defaultDeny: true, proxyProtocol: false, loadBalancerService: true, families: "dual-stack" }, home(exampleSections("home").cni, true), "verify.home.example.com"),
-  shape("home-cilium-lb-proxy-open", { cni: "cilium", site: "home", defaultDeny: false, proxyProtocol: true, loadBalancerService: true, families: "ipv4" }, home(exampleSections("home").cni, false)),
+  // LB-IPAM without L2 announcements: the router routes the pool, so the announcement check does not run.
+  shape("home-cilium-lb-proxy-open", { cni: "cilium", site: "home", defaultDeny: false, proxyProtocol: true, loadBalancerService: true, families: "ipv4" }, home({ plugin: "cilium", cilium: { loadBalancerPools: exampleSections("home").cni.cilium.loadBalancerPools } }, false)),
   shape("home-flannel-metallb-proxy", { cni: "flannel", site: "home", defaultDeny: true, proxyProtocol: true, loadBalancerService: true, families: "dual-stack" }, home({ plugin: "flannel" }, true, METALLB_L2), "verify.home.example.com"),
   shape("home-canal-metallb-open", { cni: "canal", site: "home", defaultDeny: false, proxyProtocol: false, loadBalancerService: true, families: "ipv4" }, home({ plugin: "canal" }, false, METALLB_L2)),
   shape("home-calico-metallb", { cni: "calico", site: "home", defaultDeny: true, proxyProtocol: false, loadBalancerService: true, families: "ipv4" }, home({ plugin: "calico" }, false, METALLB_L2)),

@@ -112,9 +112,8 @@ async function generated(): Promise<string> {
     for (const path of checkPaths(configOfShape(shape), p.lbAddresses)) lines.push(row(shape, path, p));
   }
   lines.push("", "Not run, and why:", "");
-  for (const shape of SHAPES) {
-    for (const n of checksNotRun(configOfShape(shape))) lines.push(`- ${shape.name}: ${n.check}: ${n.why}`);
-  }
+  const notRun = SHAPES.flatMap((shape) => checksNotRun(configOfShape(shape)).map((n) => `- ${shape.name}: ${n.check}: ${n.why}`));
+  lines.push(...(notRun.length > 0 ? notRun : ["- (none)"]));
   lines.push("", "Upstream facts the paths rest on:", "");
   for (const [key, text] of Object.entries(UPSTREAM)) lines.push(`- \`${key}\`: ${text}`);
   lines.push("", END);
