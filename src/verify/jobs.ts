@@ -240,7 +240,7 @@ function edgeFromPod(config: SiteConfig): boolean {
 }
 
 /** Whether the load balancer's IPv6 addresses are tried from the host network: a Hetzner site, whose pods have no IPv6. */
-function edgeFromHost(config: SiteConfig): boolean {
+function lbIpv6FromHost(config: SiteConfig): boolean {
   return isHetzner(config.site) && config.k3s.ipFamilies !== "dual-stack";
 }
 
@@ -364,7 +364,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   const { config } = inputs;
   const lbAddresses = [...(inputs.loadBalancerAddresses ?? [])];
   // IPv6 addresses are tried from a pod only where pods have IPv6; else from the host network (EDGE_HOST_JOB).
-  const fromHost = (a: string) => a.includes(":") && edgeFromHost(inputs.config);
+  const fromHost = (a: string) => a.includes(":") && lbIpv6FromHost(inputs.config);
   const podLb = lbAddresses.filter((a) => !fromHost(a));
   const hostLb = lbAddresses.filter(fromHost);
   const checks = checksOf(config);
