@@ -45,8 +45,10 @@ export const UPSTREAM = {
     "(docs.cilium.io, Policy language, Selecting nodes with CIDR / ipBlock)",
   serviceCapture:
     "a Service or LoadBalancer address is translated to a pod before policy applies: kube-proxy's KUBE-SERVICES in nat " +
-    "OUTPUT/PREROUTING, per status.loadBalancer.ingress IP (kubernetes/kubernetes pkg/proxy/iptables/proxier.go); " +
-    "Cilium's kube-proxy replacement, policy after translation (docs.cilium.io, Policy language, Layer 4 Examples)",
+    "OUTPUT/PREROUTING has, per load-balancer IP, `-d <lb ip> -p <protocol> --dport <service port>` to the Service's " +
+    "chain (kubernetes/kubernetes pkg/proxy/iptables/proxier.go, \"Capture load-balancer ingress\"): the Service's " +
+    "ports only, so a connection to another port leaves the node; Cilium's kube-proxy replacement translates the " +
+    "same and applies policy after it (docs.cilium.io, Policy language, Layer 4 Examples)",
   apiPostDnat: "the kubernetes Service is DNATed to the servers' advertise address on 6443 before policy (src/policy/system.ts)",
   hetznerLb:
     "the Hetzner load balancer forwards to the targets' private addresses from its own private address " +
