@@ -55,7 +55,7 @@ late() {
 url=""; headers=0; proxy=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    -m|-o|-H|--cacert) shift 2 ;;
+    -m|-o|-H|--cacert|--connect-timeout) shift 2 ;;
     -D) headers=1; shift 2 ;;
     --haproxy-protocol) proxy=1; shift ;;
     -*) shift ;;

@@ -122,6 +122,8 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     assert.match(good.stdout, /^ok   edge load balancer 198.51.100.7:80, without a PROXY header: expected an answer from nginx within 30s, saw nginx\/1.27.4$/m);
     assert.match(good.stdout, /^ok   edge hostPort 10.0.243.10:80 from control-1's host network, with a PROXY header: expected an answer from nginx within 30s/m);
     assert.ok(good.calls.some((c) => c.includes("--haproxy-protocol") && c.includes("10.0.116.10")));
+    // A node that drops packets costs 2 s a try: every round over the nodes stays short on a large site.
+    assert.ok(good.calls.filter((c) => c.includes("10.0.116.10")).every((c) => c.includes("--connect-timeout 2 -m 5")));
 
     const nodeDown = runCheck("edge.sh", edgeEnv, { http: [http[0]!, http[2]!] });
     assert.equal(nodeDown.status, 1);
