@@ -109,8 +109,8 @@ ASSIGNED=""
 if [ -n "$LB_SERVICE" ]; then
   assigned_address() {
     ASSIGNED="$(api_get "/api/v1/namespaces/${LB_SERVICE%%/*}/services/${LB_SERVICE#*/}" |
-      jq -r '.status.loadBalancer.ingress[]?.ip // empty' 2>/dev/null)"
-    test -n "$ASSIGNED"
+      jq -r '.status.loadBalancer.ingress[]?.ip // empty' 2>/dev/null | tr '\n' ' ')"
+    test -n "${ASSIGNED// /}"
   }
   until_ok "$TIMEOUT" "$INTERVAL" assigned_address
   status=$?
@@ -122,11 +122,19 @@ fi
 
 for address in $targets; do
   # The Service's addresses take LB_PROXY; the Hetzner load balancer adds its own header.
+  # From inside the cluster a Service's address is answered on this pod's own node (kube-proxy or Cilium): the line
+  # says so, and announce.sh checks the LAN.
   proxy=0
-  case " $ASSIGNED " in *" $address "*) proxy="${LB_PROXY:-0}" ;; esac
+  what="edge load balancer $(host_of "$address"):80"
+  case " $ASSIGNED " in
+    *" $address "*)
+      proxy="${LB_PROXY:-0}"
+      what="edge LoadBalancer Service $LB_SERVICE at $(host_of "$address"):80 from inside the cluster"
+      ;;
+  esac
   until_ok "$TIMEOUT" "$INTERVAL" nginx_answers "$address" "$proxy"
   status=$?
-  result "edge load balancer $(host_of "$address"):80, $(header_note "$proxy")" "an answer from nginx within ${TIMEOUT}s" "$SEEN" "$status" \
+  result "$what, $(header_note "$proxy")" "an answer from nginx within ${TIMEOUT}s" "$SEEN" "$status" \
     "the load balancer does not forward to nginx's nodes (Hetzner: its targets and health checks in the console; a LoadBalancer Service: its endpoints), or nginx expects a PROXY header the load balancer does not send (ingress.proxyProtocol)"
   tried=$((tried + 1))
 done

@@ -149,10 +149,15 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     const http = ["http://192.168.1.240/ nginx proxy"];
     const good = runCheck("edge.sh", { ...env, LB_PROXY: "1" }, { http, api });
     assert.equal(good.status, 0, good.stdout);
-    assert.match(good.stdout, /^ok   edge load balancer 192.168.1.240:80, with a PROXY header/m);
+    assert.match(good.stdout, /^ok   edge LoadBalancer Service nginx-ingress\/nginx-ingress at 192.168.1.240:80 from inside the cluster, with a PROXY header/m);
     const bare = runCheck("edge.sh", env, { http, api });
     assert.equal(bare.status, 1);
-    assert.match(bare.stdout, /^FAIL edge load balancer 192.168.1.240:80, without a PROXY header: .*saw no answer \(curl: \(52\) Empty reply/m);
+    assert.match(bare.stdout, /^FAIL edge LoadBalancer Service nginx-ingress\/nginx-ingress at 192.168.1.240:80 from inside the cluster, without a PROXY header: .*saw no answer \(curl: \(52\) Empty reply/m);
+    // Every assigned address gets the header, the second of a dual-stack Service's too.
+    const dual = { [path]: { status: { loadBalancer: { ingress: [{ ip: "192.168.1.240" }, { ip: "fd00:1::240" }] } } } };
+    const both = runCheck("edge.sh", { ...env, LB_PROXY: "1" }, { http: [...http, "http://[fd00:1::240]/ nginx proxy"], api: dual });
+    assert.equal(both.status, 0, both.stdout);
+    assert.match(both.stdout, /^ok   edge LoadBalancer Service nginx-ingress\/nginx-ingress at \[fd00:1::240\]:80 from inside the cluster, with a PROXY header/m);
   });
 
   it("edge.sh looks up a LoadBalancer Service's address, and fails when none was assigned", () => {
@@ -291,10 +296,10 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     const both = runCheck("edge.sh", env, { api, http: ["http://192.168.1.10/ nginx", "http://192.168.1.240/ nginx", "http://[fd00:1::240]/ nginx"] });
     assert.equal(both.status, 0, both.stdout);
     assert.match(both.stdout, /^ok   edge nginx-ingress\/nginx-ingress address: expected an address assigned within 30s, saw 192.168.1.240 fd00:1::240$/m);
-    assert.match(both.stdout, /^ok   edge load balancer \[fd00:1::240\]:80/m);
+    assert.match(both.stdout, /^ok   edge LoadBalancer Service nginx-ingress\/nginx-ingress at \[fd00:1::240\]:80 from inside the cluster/m);
     const v6down = runCheck("edge.sh", env, { api, http: ["http://192.168.1.10/ nginx", "http://192.168.1.240/ nginx"] });
     assert.equal(v6down.status, 1);
-    assert.match(v6down.stdout, /^FAIL edge load balancer \[fd00:1::240\]:80/m);
+    assert.match(v6down.stdout, /^FAIL edge LoadBalancer Service nginx-ingress\/nginx-ingress at \[fd00:1::240\]:80/m);
   });
 
   const logEnv = {
