@@ -136,7 +136,7 @@ export class Site extends pulumi.ComponentResource {
     const afterCni: pulumi.Resource[] = this.cni ? [this.cni] : [this.cluster.joinServerCommand];
     const provider = this.cluster.provider;
     const metallb = metallbOf(config);
-    const lb = metallb ? new Metallb(`${name}-metallb`, { metallb, provider, dependsOn: afterCni }, { parent: this }) : undefined;
+    const lb = metallb ? new Metallb(`${name}-metallb`, { metallb, isolated: config.networkPolicies.defaultDeny, provider, dependsOn: afterCni }, { parent: this }) : undefined;
     const nginx = new NginxIngress(
       `${name}-nginx`,
       {
@@ -174,7 +174,7 @@ export class Site extends pulumi.ComponentResource {
         provider,
         ...(infra instanceof HetznerInfra
           ? {
-              // Both: the edge check tries the IPv6 from the host network (src/verify/jobs.ts EDGE_IPV6_JOB).
+              // Both: the edge check tries the IPv6 from the host network (src/verify/jobs.ts EDGE_HOST_JOB).
               loadBalancerAddresses: infra.loadBalancer.apply((lb) => [lb.ipv4, lb.ipv6]),
             }
           : {}),

@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { secretDigestsOf } from "./diff-state";
 import { deployModel, formatDuration } from "./bench/model";
 import type { ProgramRun, RecordedResource } from "./engine";
+import { NOT_RUN_ANNOTATION, VERIFY_NAMESPACE } from "../src/verify/jobs";
 
 /** Remote commands named `<...>-node-<node>` run a node's bootstrap script; the plan writes it as nodes/<node>.sh. */
 export const NODE_COMMAND_PATTERN = /-node-([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
@@ -162,6 +163,7 @@ export function summarize(run: ProgramRun, files: Readonly<Record<string, string
   } else {
     lines.push(`load balancer: ${lanLoadBalancer(manifestsOf(run)) ?? "none"}`);
   }
+  lines.push(...checksNotRunLines(manifestsOf(run)));
   lines.push(deployLine(run));
   lines.push(`files: ${Object.keys(files).sort().join(", ")}`);
   return `${lines.join("\n")}\n`;
@@ -213,6 +215,16 @@ export function lanLoadBalancer(objects: readonly Record<string, unknown>[]): st
     return ["Cilium LB-IPAM", ...pools, ...l2, ...nginx].join(", ");
   }
   return undefined;
+}
+
+/**
+ * The checks the site does not run because they cannot be truthful on it, with why: the verify Namespace's
+ * annotation (src/verify/jobs.ts NOT_RUN_ANNOTATION). None, no line.
+ */
+export function checksNotRunLines(objects: readonly Record<string, unknown>[]): string[] {
+  const ns = (objects as unknown as readonly Manifest[]).find((o) => o.kind === "Namespace" && o.metadata?.name === VERIFY_NAMESPACE);
+  const text = ns?.metadata?.annotations?.[NOT_RUN_ANNOTATION];
+  return text ? text.split("\n").map((l) => `check not run here: ${l}`) : [];
 }
 
 /** Pulumi's default --parallel: 4 x GOMAXPROCS (pulumi v3.248.0 pkg/cmd/pulumi/operations/up.go defaultParallel). */

@@ -6,6 +6,7 @@
  * Each function returns the problems it finds, as messages in the user's terms; an empty list passes.
  */
 import { LABEL } from "../src/hetzner/model";
+import { DEFAULT_DENY_LABEL } from "../src/policy/objects";
 
 /** A resource as both the plan and the pack can give it. */
 export interface PolicyResource {
@@ -161,10 +162,14 @@ export function isDefaultDeny(o: KubeObject): boolean {
  */
 export const DEFAULT_DENY_EXEMPT = ["cilium-secrets"] as const;
 
-/** Every namespace the program creates (outside DEFAULT_DENY_EXEMPT) has a default-deny NetworkPolicy. */
+/**
+ * Every namespace the program creates (outside DEFAULT_DENY_EXEMPT) has a default-deny NetworkPolicy, unless the
+ * program says it does not isolate it (the DEFAULT_DENY_LABEL, set where networkPolicies.defaultDeny is false, a
+ * choice the config schema accepts): such a site is valid, and refusing it would refuse every preview of it.
+ */
 export function defaultDenyProblems(objects: readonly KubeObject[]): string[] {
   const namespaces = objects
-    .filter((o) => o.kind === "Namespace")
+    .filter((o) => o.kind === "Namespace" && o.metadata?.labels?.[DEFAULT_DENY_LABEL] !== "off")
     .map((o) => o.metadata?.name ?? "")
     .filter((ns) => !(DEFAULT_DENY_EXEMPT as readonly string[]).includes(ns));
   const denied = new Set(objects.filter(isDefaultDeny).map((o) => o.metadata?.namespace ?? "default"));
@@ -173,7 +178,8 @@ export function defaultDenyProblems(objects: readonly KubeObject[]): string[] {
     .map(
       (ns) =>
         `namespace ${ns} has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules): ` +
-        `add it with the namespace (src/policy/system.ts namespaceBaseline)`,
+        `add it with the namespace (src/policy/system.ts namespaceBaseline), or, where the site does not isolate the ` +
+        `namespace (networkPolicies.defaultDeny false), label it ${DEFAULT_DENY_LABEL}: off`,
     );
 }
 
@@ -261,13 +267,21 @@ export function resourceProblems(type: string, inputs: Readonly<Record<string, u
   return [...firewallProblems(type, inputs), ...userDataProblems(type, inputs), ...commandSecretProblems(type, inputs)];
 }
 
-/** Every rule over a whole stack: the resource rules of each resource and the stack rules. */
+/**
+ * Every rule over a whole stack: the resource rules of each resource and the stack rules, each problem prefixed with
+ * the name of the pack's policy that reports it (policy/pack.ts), as `pulumi preview --policy-pack` shows it.
+ */
 export function stackProblems(resources: readonly PolicyResource[], chartObjects: readonly KubeObject[] = []): string[] {
   const objects = kubeObjectsOf(resources, chartObjects);
+  const named = (policy: string, problems: string[]) => problems.map((p) => `[${policy}] ${p}`);
   return [
-    ...resources.flatMap((r) => resourceProblems(r.type, r.inputs)),
-    ...defaultDenyProblems(objects),
-    ...privilegedProblems(objects),
-    ...protectProblems(resources),
+    ...resources.flatMap((r) => [
+      ...named("no-world-ssh-or-api", firewallProblems(r.type, r.inputs)),
+      ...named("no-server-user-data", userDataProblems(r.type, r.inputs)),
+      ...named("remote-command-secrets", commandSecretProblems(r.type, r.inputs)),
+    ]),
+    ...named("namespaces-default-deny", defaultDenyProblems(objects)),
+    ...named("no-privileged-workloads", privilegedProblems(objects)),
+    ...named("protected-stays-protected", protectProblems(resources)),
   ];
 }

@@ -13,6 +13,7 @@ import {
   usesHetznerWebhook,
 } from "../../src/edge/cert-manager";
 import { CERT_MANAGER } from "../../src/edge/names";
+import { isolationLabels } from "../../src/policy/objects";
 
 export interface CertManagerArgs {
   readonly config: SiteConfig;
@@ -41,7 +42,7 @@ export class CertManager extends pulumi.ComponentResource {
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: CERT_MANAGER.namespace } },
+      { metadata: { name: CERT_MANAGER.namespace, labels: isolationLabels(config.networkPolicies.defaultDeny) } },
       { ...child, dependsOn: args.dependsOn },
     );
     const charts: pulumi.Resource[] = [

@@ -12,6 +12,8 @@ import {
 
 export interface MetallbArgs {
   readonly metallb: MetallbConfig;
+  /** networkPolicies.defaultDeny: whether the site's policies isolate MetalLB's namespace. @default true */
+  readonly isolated?: boolean;
   /** The site's Kubernetes provider. */
   readonly provider: k8s.Provider;
   /** What must exist first: the CNI. */
@@ -28,7 +30,7 @@ export class Metallb extends pulumi.ComponentResource {
     super("k3s-sites:lb:Metallb", name, {}, opts);
     const { metallb } = args;
     const child = { parent: this, provider: args.provider };
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: metallbNamespace().metadata }, {
+    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: metallbNamespace(args.isolated ?? true).metadata }, {
       ...child,
       dependsOn: args.dependsOn,
     });

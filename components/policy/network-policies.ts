@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
 import { appNamespaces, policiesByLifetime } from "../../src/policy/network-policies";
+import { isolationLabels } from "../../src/policy/objects";
 
 export interface NetworkPoliciesArgs {
   readonly config: SiteConfig;
@@ -24,7 +25,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         ns,
         new k8s.core.v1.Namespace(
           `${name}-namespace-${ns}`,
-          { metadata: { name: ns } },
+          { metadata: { name: ns, labels: isolationLabels(args.config.networkPolicies.defaultDeny) } },
           // Removing an app from the config must not delete its namespace and everything in it.
           { ...child, dependsOn: args.dependsOn, retainOnDelete: true },
         ),

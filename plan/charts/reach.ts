@@ -68,10 +68,10 @@ function peerMatches(peer: Peer, ep: Endpoint, policyNamespace: string): boolean
   return ep.pod.namespace === policyNamespace && matches(peer.podSelector, ep.pod.labels);
 }
 
-export function portMatches(rule: Rule, port: number, portName: string | undefined): boolean {
+export function portMatches(rule: Rule, port: number, portName: string | undefined, protocol = "TCP"): boolean {
   if (!rule.ports || rule.ports.length === 0) return true;
   return rule.ports.some((p) => {
-    if ((p.protocol ?? "TCP") !== "TCP") return false;
+    if ((p.protocol ?? "TCP") !== protocol) return false;
     if (p.port === undefined) return true;
     if (typeof p.port === "string") return p.port === portName;
     return p.endPort !== undefined ? port >= p.port && port <= p.endPort : p.port === port;
@@ -82,13 +82,14 @@ export function types(p: Policy): string[] {
   return p.spec.policyTypes ?? (p.spec.egress ? ["Ingress", "Egress"] : ["Ingress"]);
 }
 
-/** Whether `policies` allow a TCP connection from `source` into pod `target` on `port`. */
+/** Whether `policies` allow a connection (TCP unless `protocol` says UDP) from `source` into pod `target` on `port`. */
 export function ingressAllowed(
   policies: readonly Policy[],
   target: { namespace: string; labels: Record<string, string> },
   port: number,
   portName: string | undefined,
   source: Endpoint,
+  protocol = "TCP",
 ): boolean {
   const selecting = policies.filter(
     (p) => p.metadata.namespace === target.namespace && types(p).includes("Ingress") && matches(p.spec.podSelector, target.labels),
@@ -96,17 +97,18 @@ export function ingressAllowed(
   if (selecting.length === 0) return true;
   return selecting.some((p) =>
     (p.spec.ingress ?? []).some(
-      (r) => portMatches(r, port, portName) && (!r.from || r.from.length === 0 || r.from.some((peer) => peerMatches(peer, source, p.metadata.namespace ?? "default"))),
+      (r) => portMatches(r, port, portName, protocol) && (!r.from || r.from.length === 0 || r.from.some((peer) => peerMatches(peer, source, p.metadata.namespace ?? "default"))),
     ),
   );
 }
 
-/** Whether `policies` let pod `source` open a TCP connection to `dest` on `port`. */
+/** Whether `policies` let pod `source` open a connection (TCP unless `protocol` says UDP) to `dest` on `port`. */
 export function egressAllowed(
   policies: readonly Policy[],
   source: { namespace: string; labels: Record<string, string> },
   port: number,
   dest: Endpoint,
+  protocol = "TCP",
 ): boolean {
   const selecting = policies.filter(
     (p) => p.metadata.namespace === source.namespace && types(p).includes("Egress") && matches(p.spec.podSelector, source.labels),
@@ -114,7 +116,7 @@ export function egressAllowed(
   if (selecting.length === 0) return true;
   return selecting.some((p) =>
     (p.spec.egress ?? []).some(
-      (r) => portMatches(r, port, undefined) && (!r.to || r.to.length === 0 || r.to.some((peer) => peerMatches(peer, dest, p.metadata.namespace ?? "default"))),
+      (r) => portMatches(r, port, undefined, protocol) && (!r.to || r.to.length === 0 || r.to.some((peer) => peerMatches(peer, dest, p.metadata.namespace ?? "default"))),
     ),
   );
 }

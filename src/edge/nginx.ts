@@ -20,6 +20,7 @@ import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernet
 };
 import { isHetzner, type SiteConfig } from "../config/site";
 import { NGINX } from "./names";
+import { isolationLabels } from "../policy/objects";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 
 /** The controller image: the tag of the vendored reference DaemonSet (upstream/nginx-ingress/v5.5.4). */
@@ -248,7 +249,7 @@ export function nginxObjects(config: SiteConfig, opts: NginxOptions = {}): Nginx
   const data = configData(config, opts);
   const subject = { kind: "ServiceAccount", name: NGINX.name, namespace: NGINX.namespace };
   const objects: NginxObject[] = [
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: NGINX.namespace, labels: labels() } },
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: NGINX.namespace, labels: { ...labels(), ...isolationLabels(config.networkPolicies.defaultDeny) } } },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(NGINX.name) },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",

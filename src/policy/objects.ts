@@ -63,6 +63,19 @@ export const POLICY_LABELS: Labels = { "app.kubernetes.io/managed-by": "k3s-site
 /** The label Kubernetes puts on every namespace with the namespace's name (since 1.21, always on). */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
+/**
+ * The label on a Namespace the program creates but does not isolate: networkPolicies.defaultDeny is false, or (for a
+ * Multus network's namespace that no app declares) the program puts no policy there at all. The policy pack's
+ * default-deny rule (policy/rules.ts) accepts a namespace without default-deny only when it carries this label, so
+ * a namespace the program meant to isolate and did not is still refused.
+ */
+export const DEFAULT_DENY_LABEL = "k3s-sites/default-deny";
+
+/** The labels that say whether the program isolates a namespace it creates ({} when it does). */
+export function isolationLabels(isolated: boolean): Record<string, string> {
+  return isolated ? {} : { [DEFAULT_DENY_LABEL]: "off" };
+}
+
 export function networkPolicy(
   namespace: string,
   name: string,

@@ -24,6 +24,7 @@ import { ciliumValues } from "../cni/cilium";
 import { flannelOverlaySource } from "../cni/flannel/flannel";
 import { HETZNER_WEBHOOK, usesHetznerWebhook } from "../edge/cert-manager";
 import { CERT_MANAGER, NGINX } from "../edge/names";
+import { hasLoadBalancerService } from "../edge/nginx";
 import { API_PORT } from "../hetzner/model";
 import type { SiteConfig } from "../config/site";
 import { isHetzner } from "../config/site";
@@ -97,6 +98,20 @@ export function remoteNodeSources(config: SiteConfig): PolicyPeer[] {
     (config.cni.plugin === "cilium" && ciliumValues(config).routingMode === "tunnel") ||
     (config.cni.plugin === "calico" && config.cni.calico.encapsulation !== "None");
   return overlay ? [ipBlock(config.k3s.clusterCidr)] : [];
+}
+
+/**
+ * Whether cert-manager's HTTP-01 self-check may reach nginx through its LoadBalancer Service: where the site's names
+ * resolve, inside the LAN, to the Service's address (split-horizon DNS, common at home). The controller GETs
+ * http://<domain>/.well-known/acme-challenge/<token> itself before it asks the ACME server to validate
+ * (cert-manager/cert-manager pkg/issuer/acme/http/http.go, Check and testReachability, v1.21), and from a pod
+ * that address is translated to nginx's pod before any policy applies: kube-proxy DNATs a LoadBalancer ingress IP
+ * in nat OUTPUT/PREROUTING (kubernetes/kubernetes pkg/proxy/iptables/proxier.go), Cilium's kube-proxy replacement
+ * does the same and applies policy after the translation (docs.cilium.io, Policy language, "Layer 4 Examples").
+ * So the controller's egress names nginx's pods on port 80; the internet rule excludes the pod range.
+ */
+export function selfCheckThroughService(config: SiteConfig): boolean {
+  return usesHttp01(config) && hasLoadBalancerService(config);
 }
 
 /** Whether cert-manager solves challenges over HTTP-01 (through nginx) rather than DNS-01. */
@@ -184,7 +199,10 @@ export function certManagerPolicies(config: SiteConfig): NetworkPolicy[] {
   // ACME over HTTPS, and DNS providers' APIs (HTTPS too). With HTTP-01, cert-manager first fetches
   // http://<domain>/.well-known/acme-challenge/<token> itself (its self-check), through the public address: port 80.
   const acme = networkPolicy(ns, "cert-manager-to-acme", controller, {
-    egress: [{ to: internet(config), ports: usesHttp01(config) ? [tcp(80), tcp(443)] : [tcp(443)] }],
+    egress: [
+      { to: internet(config), ports: usesHttp01(config) ? [tcp(80), tcp(443)] : [tcp(443)] },
+      ...(selfCheckThroughService(config) ? [{ to: [NGINX_PEER], ports: [tcp(NGINX.httpPort)] }] : []),
+    ],
   });
   const policies = [api, webhook, acme];
   if (usesHetznerWebhook(config)) {

@@ -23,12 +23,14 @@ wait_ready() {
 
 for issuer in $ISSUERS; do
   seen="$(wait_ready "/apis/cert-manager.io/v1/clusterissuers/$issuer")"
-  result "certificates ClusterIssuer $issuer" "Ready True" "Ready $seen" "$(is test "$seen" = True)"
+  result "certificates ClusterIssuer $issuer" "Ready True within ${TIMEOUT}s" "Ready $seen" "$(is test "$seen" = True)" \
+    "the ACME account cannot be registered: cert-manager's controller cannot reach the ACME server over HTTPS, or the email is refused (kubectl describe clusterissuer $issuer)"
 done
 
 if [ -n "$CERTIFICATE" ]; then
   seen="$(wait_ready "/apis/cert-manager.io/v1/namespaces/${CERTIFICATE%%/*}/certificates/${CERTIFICATE#*/}")"
-  result "certificates Certificate $CERTIFICATE" "Ready True" "Ready $seen" "$(is test "$seen" = True)"
+  result "certificates Certificate $CERTIFICATE" "Ready True within ${TIMEOUT}s" "Ready $seen" "$(is test "$seen" = True)" \
+    "the challenge fails: the name does not resolve to the site, the edge does not reach the solver, or cert-manager's self-check cannot reach nginx (kubectl -n ${CERTIFICATE%%/*} describe challenges)"
 fi
 
 finish

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# k3s-sites verification: the edge. nginx answers on every node's hostPort (with a PROXY protocol header when
-# the site's nginx expects one), and on the site's load-balancer addresses: the Hetzner load balancer's public
-# addresses (its PROXY header added by the load balancer), or the LoadBalancer Service's addresses on the LAN, IPv4
-# and IPv6 alike. On a Hetzner site the load balancer's IPv6 is tried by a second Job on the host network, since the
-# pods have no IPv6 there (src/verify/jobs.ts EDGE_IPV6_JOB).
+# k3s-sites verification: the edge. Run from two places (src/verify/jobs.ts):
+# - from one server's host network (Job verify-edge-host), nginx answers on every node's hostPort, with a PROXY
+#   protocol header when the site's nginx expects one; on a Hetzner site it also calls the load balancer's public
+#   IPv6 (the pods have no IPv6 there). The host network, not a pod: a pod's request to another node's address
+#   leaves masqueraded as its own node (flannel's `-s <cluster cidr> -j MASQUERADE`, Calico's natOutgoing), an
+#   address nginx's policy would have to let in for every pod of that node; from the host network the source is
+#   the server's own address, which nginx's policy lets in on port 80 (docs/checks.md).
+# - from a pod (Job verify-edge), nginx answers on the site's load-balancer addresses: the Hetzner load balancer's
+#   public IPv4 (its PROXY header added by the load balancer), or the LoadBalancer Service's addresses on the LAN,
+#   with a PROXY header when ingress.proxyProtocol is on (LB_PROXY: nothing adds one between this pod and nginx).
+#   From inside the cluster the Service's address is captured by kube-proxy (or Cilium) on this pod's own node, so
+#   this proves nginx answers through the Service, not that the address is announced on the LAN: the announcement
+#   is checked by announce.sh.
+# Every address is tried again every INTERVAL seconds for up to TIMEOUT seconds.
 # With LOG_NAMESPACE set (Hetzner, PROXY protocol on), the request to the load balancer's first address carries a
 # marker in its path, and nginx's access log must show it with a client address that is not the load balancer's
 # private one: nginx took the client from the PROXY header (NGINX Ingress Controller v5.5.4's default log format
 # starts with $remote_addr, which the real-ip keys set from the header; src/verify/jobs.ts proxyLogOf).
-# Environment: NODE_TARGETS ("address ..."), PROXY_PROTOCOL (1 or 0), LB_TARGETS ("address ..."),
+# Environment: NODE_TARGETS ("address ..."), PROXY_PROTOCOL (1 or 0), LB_TARGETS ("address ..."), LB_PROXY (1 or 0),
 # LB_SERVICE ("namespace/name" of a LoadBalancer Service whose address is looked up, or ""), LOG_NAMESPACE,
-# LOG_SELECTOR (a URL-encoded label selector), LOG_CONTAINER, LB_PRIVATE_IP, LOG_TIMEOUT and INTERVAL (seconds):
-# the log check, off when LOG_NAMESPACE is "" (LOG_SKIP: why, when it is off on a site with a load balancer).
+# LOG_SELECTOR (a URL-encoded label selector), LOG_CONTAINER, LB_PRIVATE_IP, LOG_TIMEOUT, TIMEOUT and INTERVAL
+# (seconds): the log check, off when LOG_NAMESPACE is "" (LOG_SKIP: why, when it is off on a site with a load
+# balancer).
+# shellcheck disable=SC2329 # the functions run through until_ok (lib.sh)
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +32,8 @@ server_of() {
   local url="$1"
   shift
   local headers
-  if ! headers="$(curl -sS -m 5 "$@" -o /dev/null -D - "$url" 2>&1)"; then
+  # A node that drops packets costs 2 s a try, not 5: a round over every node stays short on a large site.
+  if ! headers="$(curl -sS --connect-timeout 2 -m 5 "$@" -o /dev/null -D - "$url" 2>&1)"; then
     printf 'no answer (%s)' "$(printf '%s' "$headers" | head -n 1)"
     return
   fi
@@ -53,32 +65,77 @@ client_in_log() {
   done | head -n 1
 }
 
+# nginx_answers <address> <proxy 1|0>: one try; SEEN is what answered.
+nginx_answers() {
+  if [ "$2" = 1 ]; then
+    SEEN="$(server_of "$(url_of "$1")" --haproxy-protocol)"
+  else
+    SEEN="$(server_of "$(url_of "$1")")"
+  fi
+  case "$SEEN" in nginx*) return 0 ;; *) return 1 ;; esac
+}
+
+# header_note <proxy 1|0>: how the request was sent, for the check's name.
+header_note() {
+  if [ "$1" = 1 ]; then printf 'with a PROXY header'; else printf 'without a PROXY header'; fi
+}
+
 tried=0
 
+# The hostPorts, in rounds: each round tries the ones that have not answered yet, until all have or TIMEOUT has
+# passed, so a site of many nodes takes no longer than a small one.
+declare -A SEEN_AT=()
+PENDING="$NODE_TARGETS"
+nodes_answer() {
+  local address left=""
+  for address in $PENDING; do
+    nginx_answers "$address" "$PROXY_PROTOCOL" || left="$left $address"
+    SEEN_AT[$address]="$SEEN"
+  done
+  PENDING="$left"
+  test -z "$PENDING"
+}
+[ -n "$NODE_TARGETS" ] && { until_ok "$TIMEOUT" "$INTERVAL" nodes_answer || true; }
 for address in $NODE_TARGETS; do
-  if [ "$PROXY_PROTOCOL" = 1 ]; then
-    seen="$(server_of "$(url_of "$address")" --haproxy-protocol)"
-  else
-    seen="$(server_of "$(url_of "$address")")"
-  fi
-  case "$seen" in nginx*) status=0 ;; *) status=1 ;; esac
-  result "edge hostPort $(host_of "$address"):80" "an answer from nginx" "$seen" "$status"
+  case " $PENDING " in *" $address "*) status=1 ;; *) status=0 ;; esac
+  result "edge hostPort $(host_of "$address"):80 from ${NODE_NAME:-this node}'s host network, $(header_note "$PROXY_PROTOCOL")" \
+    "an answer from nginx within ${TIMEOUT}s" "${SEEN_AT[$address]}" "$status" \
+    "nginx's pod on the node with address $address is not running or not Ready (kubectl -n nginx-ingress get pods -o wide), or nginx's policy nginx-ingress-from-verify does not let this server in"
   tried=$((tried + 1))
 done
 
 targets="$LB_TARGETS"
+ASSIGNED=""
 if [ -n "$LB_SERVICE" ]; then
-  service="$(api_get "/api/v1/namespaces/${LB_SERVICE%%/*}/services/${LB_SERVICE#*/}")"
-  assigned="$(printf '%s' "$service" | jq -r '.status.loadBalancer.ingress[]?.ip // empty' 2>/dev/null)"
+  assigned_address() {
+    ASSIGNED="$(api_get "/api/v1/namespaces/${LB_SERVICE%%/*}/services/${LB_SERVICE#*/}" |
+      jq -r '.status.loadBalancer.ingress[]?.ip // empty' 2>/dev/null | tr '\n' ' ')"
+    test -n "${ASSIGNED// /}"
+  }
+  until_ok "$TIMEOUT" "$INTERVAL" assigned_address
+  status=$?
   # shellcheck disable=SC2086 # word splitting of the addresses is meant
-  result "edge $LB_SERVICE address" "an address assigned" "$(words $assigned)" "$(is test -n "$assigned")"
-  targets="$targets $assigned"
+  result "edge $LB_SERVICE address" "an address assigned within ${TIMEOUT}s" "$(words $ASSIGNED)" "$status" \
+    "no pool hands out an address to the Service (MetalLB's controller or Cilium's LB-IPAM: kubectl -n ${LB_SERVICE%%/*} describe service ${LB_SERVICE#*/})"
+  targets="$targets $ASSIGNED"
 fi
 
 for address in $targets; do
-  seen="$(server_of "$(url_of "$address")")"
-  case "$seen" in nginx*) status=0 ;; *) status=1 ;; esac
-  result "edge load balancer $(host_of "$address"):80" "an answer from nginx" "$seen" "$status"
+  # The Service's addresses take LB_PROXY; the Hetzner load balancer adds its own header.
+  # From inside the cluster a Service's address is answered on this pod's own node (kube-proxy or Cilium): the line
+  # says so, and announce.sh checks the LAN.
+  proxy=0
+  what="edge load balancer $(host_of "$address"):80"
+  case " $ASSIGNED " in
+    *" $address "*)
+      proxy="${LB_PROXY:-0}"
+      what="edge LoadBalancer Service $LB_SERVICE at $(host_of "$address"):80 from inside the cluster"
+      ;;
+  esac
+  until_ok "$TIMEOUT" "$INTERVAL" nginx_answers "$address" "$proxy"
+  status=$?
+  result "$what, $(header_note "$proxy")" "an answer from nginx within ${TIMEOUT}s" "$SEEN" "$status" \
+    "the load balancer does not forward to nginx's nodes (Hetzner: its targets and health checks in the console; a LoadBalancer Service: its endpoints), or nginx expects a PROXY header the load balancer does not send (ingress.proxyProtocol)"
   tried=$((tried + 1))
 done
 
@@ -88,7 +145,8 @@ elif [ -n "${LOG_NAMESPACE:-}" ]; then
   # shellcheck disable=SC2086 # word splitting of the addresses is meant
   set -- $targets
   if [ $# -eq 0 ]; then
-    result "edge client address from the PROXY header" "a load balancer address to call" "none" 1
+    result "edge client address from the PROXY header" "a load balancer address to call" "none" 1 \
+      "the load balancer has no IPv4 address yet (the Hetzner console, or pulumi refresh)"
   else
     # The pod's name (from the downward API: the image sets HOSTNAME=netshoot, which the runtime keeps): a new one
     # for every run of the Job, so a line of an earlier run never counts.
@@ -103,7 +161,8 @@ elif [ -n "${LOG_NAMESPACE:-}" ]; then
     done
     result "edge client address from the PROXY header (GET /$marker via $1)" \
       "a client address other than the load balancer's $LB_PRIVATE_IP in nginx's log" "${client:-no log line for the request}" \
-      "$(is test -n "$client" -a "$client" != "$LB_PRIVATE_IP")"
+      "$(is test -n "$client" -a "$client" != "$LB_PRIVATE_IP")" \
+      "nginx does not take the client from the PROXY header (its ConfigMap's real-ip keys), or its access log is off"
   fi
 fi
 

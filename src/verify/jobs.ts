@@ -23,7 +23,9 @@ import { isHetzner, type SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../edge/cert-manager";
 import { NGINX } from "../edge/names";
 import { hasLoadBalancerService } from "../edge/nginx";
-import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
+import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
+import { SEGMENT_LABEL } from "../cni/calico/resources";
+import { addressAt, containsIp, formatIp, parseCidr, parseIp, type Cidr } from "../net/cidr";
 import { API_PORT } from "../hetzner/model";
 import { BASELINE_POLICY_NAMES, solverPolicy } from "../policy/system";
 import { DNS_RULE, NGINX_PEER, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
@@ -60,13 +62,41 @@ export type CheckName = (typeof CHECKS)[number];
  */
 export const APP_RULE_JOBS = ["policies-app", "policies-app-server"] as const;
 /**
- * The edge check's second Job on a Hetzner site: the load balancer's public IPv6 from the host network. A Hetzner
- * cluster is IPv4 only (config rules refuse dual-stack there: the private network is IPv4), so its pods have no IPv6;
- * the servers do (publicNets ipv6Enabled). The Job has no privilege beyond the host network: non-root, no
- * capability, no token, a read-only root, and it only runs curl to the load balancer's address.
+ * The edge check's Job on the host network of one server (edgeHostNode), pinned there: it calls every node's
+ * hostPort, and on a Hetzner site the load balancer's public IPv6 too. From a pod, a request to another node's
+ * address leaves masqueraded as the pod's own node (flannel-io/flannel pkg/trafficmngr/iptables/iptables.go,
+ * masqRules: `-s <cluster cidr> ! -d 224.0.0.0/4 -j MASQUERADE` after the RETURNs for pod-to-pod traffic, the rules
+ * k3s's Flannel and Canal's flannel install; Calico's natOutgoing pools do the same), so nginx would have to let in
+ * every node and with it every pod of every node; from the host network the source is the server's own private
+ * address, and nginx's policy lets in that one address on port 80 (policies). A Hetzner cluster is IPv4 only
+ * (config rules refuse dual-stack there), so its pods have no IPv6; the servers do. The Job has no privilege beyond
+ * the host network: non-root, no capability, no token, a read-only root; it only runs curl.
  */
-export const EDGE_IPV6_JOB = "edge-ipv6" as const;
-export type JobName = CheckName | (typeof APP_RULE_JOBS)[number] | typeof EDGE_IPV6_JOB;
+export const EDGE_HOST_JOB = "edge-host" as const;
+/**
+ * The edge check's Job that proves the LoadBalancer Service's address is announced on the LAN (announcementOf):
+ * two pods on two nodes' host networks; the one that is not the announcer must see a neighbour (ARP or NDP) reply
+ * for the address. A connection to the address from inside the cluster proves nothing about the LAN: kube-proxy
+ * captures a LoadBalancer address on the node the packet leaves (kubernetes/kubernetes
+ * pkg/proxy/iptables/proxier.go, the KUBE-SERVICES rule per status.loadBalancer.ingress IP, jumped to from nat
+ * OUTPUT and PREROUTING), and so does Cilium's kube-proxy replacement (docs.cilium.io, "Kubernetes Without
+ * kube-proxy": LoadBalancer services are translated for traffic from pods and hosts).
+ */
+export const EDGE_ANNOUNCE_JOB = "edge-announce" as const;
+export type JobName = CheckName | (typeof APP_RULE_JOBS)[number] | typeof EDGE_HOST_JOB | typeof EDGE_ANNOUNCE_JOB;
+
+/**
+ * How long a connecting check keeps trying, in seconds: long enough for a new pod's address to reach every node's
+ * policy controller (kube-router on Flannel sites rejects the pod's traffic until then) and for nginx or an echo
+ * server that has just started; short enough to end inside JOB_DEADLINE with every line printed.
+ */
+export const CONNECT_TIMEOUT = 120; // seconds
+/** How long a port that must be refused may still connect (a policy being applied), in seconds. */
+export const DENY_WAIT = 20; // seconds
+/** A port the nginx Service does not serve: the announcement probe connects there, so no datapath captures it. */
+export const PROBE_PORT = 9;
+/** The retry settings of the connecting checks, as their scripts read them. */
+const RETRY = { TIMEOUT: String(CONNECT_TIMEOUT), INTERVAL: "5" } as const;
 /** How long the stand-in for nginx waits for the app's stand-in to answer, in seconds. */
 export const APP_RULE_TIMEOUT = 300; // seconds, inside JOB_DEADLINE
 
@@ -192,16 +222,113 @@ export function proxyLogOf(config: SiteConfig): ProxyLog | { readonly skip: stri
 export function jobsOf(config: SiteConfig): JobName[] {
   const checks = checksOf(config);
   const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
+  const announce = checks.includes("edge") ? announcementOf(config) : undefined;
   return [
-    ...checks,
+    ...checks.filter((c) => c !== "edge" || edgeFromPod(config)),
     ...(rule !== undefined && "app" in rule ? APP_RULE_JOBS : []),
-    ...(checks.includes("edge") && edgeFromHost(config) ? [EDGE_IPV6_JOB] : []),
+    ...(checks.includes("edge") ? [EDGE_HOST_JOB] : []),
+    ...(announce !== undefined && "service" in announce ? [EDGE_ANNOUNCE_JOB] : []),
   ];
 }
 
+/**
+ * Whether the edge check has a load balancer to call from a pod: the Hetzner load balancer, or nginx's LoadBalancer
+ * Service. A home site without one runs the host-network part only (EDGE_HOST_JOB).
+ */
+function edgeFromPod(config: SiteConfig): boolean {
+  return isHetzner(config.site) || hasLoadBalancerService(config);
+}
+
 /** Whether the load balancer's IPv6 addresses are tried from the host network: a Hetzner site, whose pods have no IPv6. */
-function edgeFromHost(config: SiteConfig): boolean {
+function lbIpv6FromHost(config: SiteConfig): boolean {
   return isHetzner(config.site) && config.k3s.ipFamilies !== "dual-stack";
+}
+
+/** The server whose host network the edge check calls the hostPorts from: the first. */
+export function edgeHostNode(config: SiteConfig): SiteConfig["nodes"][number] {
+  const server = config.nodes.find((n) => n.role === "server");
+  if (!server) throw new Error("a site without a server: config rules refuse it");
+  return server;
+}
+
+/** Who announces nginx's LoadBalancer address on the LAN, for the announcement check (EDGE_ANNOUNCE_JOB). */
+export interface Announcement {
+  readonly service: string;
+  readonly announcer: "cilium" | "metallb";
+  /** Cilium: the Lease whose holder announces (kube-system/cilium-l2announce-<namespace>-<name>). */
+  readonly lease: string;
+  /** On a site of several L2 segments: the one the address is on, where the probing pods must run. */
+  readonly segment?: string;
+}
+
+/**
+ * Whether and how the announcement of nginx's LoadBalancer address can be checked; undefined on a site without one.
+ * - Cilium L2 announcements: the agent that holds the Lease `cilium-l2announce-<namespace>-<name>` in its own
+ *   namespace (kube-system here) answers ARP and NDP for the address (cilium/cilium pkg/l2announcer/l2announcer.go;
+ *   not read at the pinned v1.19.6 here, the name is the one operators' tools read).
+ * - MetalLB L2: the speaker named in the ServiceL2Status's status.node answers (metallb.io/v1beta1
+ *   ServiceL2Status, upstream/metallb/crds.yaml at v0.16.1: status.node, serviceName, serviceNamespace).
+ * Where the check cannot be truthful it says why, and the plan summary and docs/checks.md say so too.
+ */
+export function announcementOf(config: SiteConfig): Announcement | { readonly skip: string } | undefined {
+  if (!hasLoadBalancerService(config)) return undefined;
+  const service = `${NGINX.namespace}/${NGINX.name}`;
+  const lease = `cilium-l2announce-${NGINX.namespace}-${NGINX.name}`;
+  const metallb = metallbOf(config);
+  if (metallb) {
+    const address = nginxAddressOf(metallb);
+    const pools = metallb.pools.filter((p) => address === undefined || p.addresses.some((a) => inPoolEntry(address, a)));
+    if (pools.every((p) => p.advertise === "bgp")) {
+      return { skip: "MetalLB announces nginx's address over BGP: no check here reads the routers' tables (check them on the routers)" };
+    }
+  } else if (!config.cni.cilium.l2Announcements) {
+    return { skip: "cni.cilium.l2Announcements is unset: Cilium does not announce nginx's address on the LAN, the network routes it (check the router)" };
+  }
+  if (config.nodes.length < 2) {
+    return { skip: "the site has one node: no other node's host network to see the announcement from (the Service address check still runs, inside the cluster)" };
+  }
+  // An ARP or NDP reply crosses no router: on a site of several segments the probes run in the address's segment.
+  const segments = isHetzner(config.site) ? [] : config.site.segments;
+  if (segments.length > 1) {
+    const entry = metallb ? (nginxAddressOf(metallb) ?? metallb.pools[0]!.addresses[0]!) : config.cni.cilium.loadBalancerPools[0]!;
+    const address = firstAddressOf(entry);
+    const segment = segments.find((g) => [g.cidr, g.cidrV6].some((c) => c !== undefined && inPoolEntry(address, c)));
+    if (!segment) {
+      return { skip: `nginx's address (from ${entry}) is in none of site.segments: no node is on its LAN to see the announcement from` };
+    }
+    if (config.nodes.filter((n) => n.segment === segment.name).length < 2) {
+      return { skip: `segment ${segment.name}, where nginx's address is announced, has one node: no other node there to see the announcement from` };
+    }
+    return { service, announcer: metallb ? "metallb" : "cilium", lease, segment: segment.name };
+  }
+  return { service, announcer: metallb ? "metallb" : "cilium", lease };
+}
+
+/** The first address of a pool entry (a CIDR, a first-last range, or an address). */
+function firstAddressOf(entry: string): string {
+  if (entry.includes("-")) return entry.split("-")[0]!.trim();
+  const cidr = parseCidr(entry);
+  return cidr ? formatIp({ version: cidr.version, value: cidr.network }) : entry;
+}
+
+/** Whether `address` is in a MetalLB pool entry: a CIDR, or a first-last range. */
+function inPoolEntry(address: string, entry: string): boolean {
+  const ip = parseIp(address);
+  if (!ip) return false;
+  const [first, last] = entry.split("-").map((a) => parseIp(a.trim()));
+  if (first && last) return first.version === ip.version && first.value <= ip.value && ip.value <= last.value;
+  const cidr = parseCidr(entry);
+  return cidr !== undefined && cidr.version === ip.version && containsIp(cidr, ip);
+}
+
+/** The verify Namespace's annotation that lists the checks not run on the site (checksNotRun), one a line. */
+export const NOT_RUN_ANNOTATION = "k3s-sites/checks-not-run";
+
+/** The checks that do not run on this site because they cannot be truthful here, each with why (plan summary, docs). */
+export function checksNotRun(config: SiteConfig): { readonly check: string; readonly why: string }[] {
+  if (!checksOf(config).includes("edge")) return [];
+  const announce = announcementOf(config);
+  return announce !== undefined && "skip" in announce ? [{ check: "edge announcement", why: announce.skip }] : [];
 }
 
 /** Metadata; `namespace` null for cluster-scoped objects. */
@@ -236,8 +363,8 @@ export function siteDigest(config: SiteConfig, scripts: Readonly<Record<string, 
 export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string, string>> = verifyScripts()): VerifyPlan {
   const { config } = inputs;
   const lbAddresses = [...(inputs.loadBalancerAddresses ?? [])];
-  // IPv6 addresses are tried from a pod only where pods have IPv6; else from the host network (EDGE_IPV6_JOB).
-  const fromHost = (a: string) => a.includes(":") && edgeFromHost(inputs.config);
+  // IPv6 addresses are tried from a pod only where pods have IPv6; else from the host network (EDGE_HOST_JOB).
+  const fromHost = (a: string) => a.includes(":") && lbIpv6FromHost(inputs.config);
   const podLb = lbAddresses.filter((a) => !fromHost(a));
   const hostLb = lbAddresses.filter(fromHost);
   const checks = checksOf(config);
@@ -248,20 +375,32 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   const lbService = hasLoadBalancerService(config) ? `${NGINX.namespace}/${NGINX.name}` : "";
   const certificate = config.certificates.enabled && config.certificates.verifyHost !== undefined;
   const env: Record<CheckName, Record<string, string>> = {
-    dns: { API_SERVICE_IP: apiServiceIp(config), EXTERNAL_NAME },
-    pods: { ECHO_SERVICE: echoFqdn, ECHO_PORT: String(ECHO_PORT), NODES: config.nodes.map((n) => n.name).join(" "), FAMILIES: families(config) },
+    dns: { API_SERVICE_IP: apiServiceIp(config), EXTERNAL_NAME, ...RETRY },
+    pods: {
+      ECHO_SERVICE: echoFqdn,
+      ECHO_PORT: String(ECHO_PORT),
+      NODES: config.nodes.map((n) => n.name).join(" "),
+      FAMILIES: families(config),
+      ...RETRY,
+    },
     policies: {
       ECHO_SERVICE: echoFqdn,
       ECHO_PORT: String(ECHO_PORT),
       DENIED_PORT: String(DENIED_PORT),
       OUTSIDE: `${OUTSIDE.address} ${OUTSIDE.port}`,
       EXTERNAL_NAME,
+      ...RETRY,
+      DENY_WAIT: String(DENY_WAIT),
     },
+    // From a pod: the load balancer's addresses only; the hostPorts are called from the host network (EDGE_HOST_JOB).
     edge: {
-      NODE_TARGETS: config.nodes.map((n) => n.privateIp).join(" "),
+      NODE_TARGETS: "",
       PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
       LB_TARGETS: podLb.join(" "),
       LB_SERVICE: lbService,
+      // Nothing adds a PROXY header between this pod and a LoadBalancer Service's address: the check sends nginx's.
+      LB_PROXY: lbService !== "" && config.ingress.proxyProtocol ? "1" : "0",
+      ...RETRY,
     },
     certificates: {
       ISSUERS: [LETSENCRYPT.staging.issuer, LETSENCRYPT.prod.issuer].join(" "),
@@ -271,6 +410,8 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     },
   };
   const log = checks.includes("edge") ? proxyLogOf(config) : undefined;
+  const announced = checks.includes("edge") ? announcementOf(config) : undefined;
+  const announce = announced !== undefined && "service" in announced ? announced : undefined;
   const readsLog = log !== undefined && "namespace" in log ? log : undefined;
   Object.assign(env.edge, {
     LOG_NAMESPACE: readsLog?.namespace ?? "",
@@ -278,23 +419,32 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     LOG_CONTAINER: readsLog?.container ?? "",
     LB_PRIVATE_IP: readsLog?.lbPrivateIp ?? "",
     LOG_TIMEOUT: "30",
-    INTERVAL: "5",
     LOG_SKIP: log !== undefined && "skip" in log ? log.skip : "",
   });
   const usesApi: Record<CheckName, boolean> = {
     dns: false,
     pods: false,
     policies: false,
-    edge: lbService !== "" || readsLog !== undefined,
+    edge: lbService !== "" || readsLog !== undefined || announce !== undefined,
     certificates: true,
   };
+  const notRun = checksNotRun(config);
   const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
   const appRule = rule !== undefined && "app" in rule ? rule : undefined;
   env.policies.APP_RULE_JOB = appRule ? `${NGINX.namespace}/verify-policies-app-${digest}` : "";
   env.policies.APP_RULE_SKIP = rule !== undefined && "skip" in rule ? rule.skip : "";
 
   const objects: K8sObject[] = [
-    { apiVersion: "v1", kind: "Namespace", metadata: meta(VERIFY_NAMESPACE, null) },
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        ...meta(VERIFY_NAMESPACE, null),
+        // What does not run here because it cannot be truthful on this site, for the plan summary and for
+        // `kubectl get namespace k3s-sites-verify -o yaml`.
+        ...(notRun.length > 0 ? { annotations: { [NOT_RUN_ANNOTATION]: notRun.map((n) => `${n.check}: ${n.why}`).join("\n") } } : {}),
+      },
+    },
     ...(policies(config, checks, podLb, usesApi, certificate) as unknown as K8sObject[]),
     ...checks.map((c) => ({
       apiVersion: "v1",
@@ -302,7 +452,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       metadata: meta(`verify-${c}`),
       automountServiceAccountToken: usesApi[c],
     })),
-    ...rbac(checks, lbService, certificate, readsLog !== undefined),
+    ...rbac(checks, lbService, certificate, readsLog !== undefined, announce),
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(SCRIPTS_CONFIG_MAP), data: { ...scripts } },
     echoDaemonSet(config),
     echoService(config),
@@ -310,11 +460,37 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     ...(appRule ? appRuleObjects(appRule, scripts) : []),
   ];
   const jobs: Partial<Record<JobName, K8sObject>> = {};
-  for (const c of checks) jobs[c] = job(c, digest, env[c], usesApi[c]);
+  for (const c of checks) if (c !== "edge" || edgeFromPod(config)) jobs[c] = job(c, digest, env[c], usesApi[c]);
   if (appRule) Object.assign(jobs, appRuleJobs(config, appRule, digest));
-  if (checks.includes("edge") && edgeFromHost(config)) {
-    const env6 = { NODE_TARGETS: "", PROXY_PROTOCOL: "0", LB_TARGETS: hostLb.join(" "), LB_SERVICE: "" };
-    jobs[EDGE_IPV6_JOB] = job(EDGE_IPV6_JOB, digest, env6, false, undefined, { script: "edge", serviceAccount: "verify-edge", hostNetwork: true });
+  if (checks.includes("edge")) {
+    const hostEnv = {
+      NODE_TARGETS: config.nodes.map((n) => n.privateIp).join(" "),
+      PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
+      // The Hetzner load balancer adds its own PROXY header: its addresses are called without one.
+      LB_TARGETS: hostLb.join(" "),
+      LB_SERVICE: "",
+      LB_PROXY: "0",
+      ...RETRY,
+    };
+    const host = { script: "edge", serviceAccount: "verify-edge", hostNetwork: true, node: edgeHostNode(config).name } as const;
+    jobs[EDGE_HOST_JOB] = job(EDGE_HOST_JOB, digest, hostEnv, false, undefined, host);
+  }
+  if (announce) {
+    const announceEnv = {
+      LB_SERVICE: announce.service,
+      ANNOUNCER: announce.announcer,
+      LEASE: announce.lease,
+      METALLB_NAMESPACE: METALLB.namespace,
+      PROBE_PORT: String(PROBE_PORT),
+      ...RETRY,
+    };
+    jobs[EDGE_ANNOUNCE_JOB] = job(EDGE_ANNOUNCE_JOB, digest, announceEnv, true, undefined, {
+      script: "announce",
+      serviceAccount: "verify-edge",
+      hostNetwork: true,
+      pods: 2,
+      ...(announce.segment !== undefined ? { nodeLabels: { [SEGMENT_LABEL]: announce.segment } } : {}),
+    });
   }
   return { objects, jobs, digest };
 }
@@ -396,11 +572,17 @@ interface StandIn {
   readonly ports?: readonly number[];
 }
 
-/** A Job that runs another check's script, as that check's service account, and on the host network. */
+/** A Job that runs a script as another check's service account, on the host network. */
 interface HostJob {
-  readonly script: CheckName;
+  readonly script: CheckName | "announce";
   readonly serviceAccount: string;
   readonly hostNetwork: true;
+  /** The node it runs on. @default - any node the scheduler picks */
+  readonly node?: string;
+  /** Pods that must all pass, each on a node of its own. @default 1 */
+  readonly pods?: number;
+  /** Labels the nodes it runs on must have. @default - any node */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
 }
 
 function job(
@@ -422,13 +604,32 @@ function job(
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: JOB_DEADLINE,
+      ...(host?.pods !== undefined ? { completions: host.pods, parallelism: host.pods } : {}),
       template: {
         metadata: { labels: { ...LABELS, ...checkLabels(check), ...(standIn?.podLabels ?? {}) } },
         spec: {
           restartPolicy: "Never",
+          // Pinned to a node, servers included whatever their taints; or spread, one pod per node.
+          ...(host?.node !== undefined ? { nodeSelector: { "kubernetes.io/hostname": host.node } } : {}),
+          ...(host?.nodeLabels !== undefined ? { nodeSelector: { ...host.nodeLabels } } : {}),
+          ...(host?.node !== undefined || host?.pods !== undefined ? { tolerations: [{ operator: "Exists" }] } : {}),
+          ...(host?.pods !== undefined
+            ? {
+                affinity: {
+                  podAntiAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: [
+                      { labelSelector: { matchLabels: checkLabels(check) }, topologyKey: "kubernetes.io/hostname" },
+                    ],
+                  },
+                },
+              }
+            : {}),
           // A stand-in runs as its namespace's default service account, without a token.
           ...(standIn ? {} : { serviceAccountName: host?.serviceAccount ?? `verify-${check}` }),
           ...(host ? { hostNetwork: true } : {}),
+          // A host-network pod resolves with the node's resolv.conf unless told otherwise; one that reads the API
+          // needs the cluster's DNS for kubernetes.default.svc (the name its certificate carries).
+          ...(host && usesApi ? { dnsPolicy: "ClusterFirstWithHostNet" } : {}),
           automountServiceAccountToken: usesApi,
           securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
@@ -440,6 +641,7 @@ function job(
               env: [
                 ...Object.entries(env).map(([name, value]) => ({ name, value })),
                 { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
               ],
               // The image's WORKDIR is /root, which the non-root user cannot write.
               workingDir: "/tmp",
@@ -568,20 +770,24 @@ function policies(
   }
   if (has("edge")) {
     const http = [tcp(NGINX.httpPort)];
-    // The node network rather than each node: adding or removing a node leaves the policy as it is.
-    const to: PolicyPeer[] = [NGINX_PEER, ipBlock(config.nodeCidr), ...lbAddresses.map(hostBlock)];
+    // The pod calls the load balancer's addresses: the Hetzner load balancer's public ones (its packets come back
+    // to nginx from the load balancer's private address, which nginx's own policy lets in), or the LoadBalancer
+    // Service's, which kube-proxy or Cilium turns into nginx's pod before any policy applies.
+    const to: PolicyPeer[] = [NGINX_PEER, ...lbAddresses.map(hostBlock)];
     out.push(
       networkPolicy(ns, "verify-edge-to-nginx", checkLabels("edge"), {
         egress: [{ to, ports: http }, ...(usesApi.edge ? [apiRule(config)] : [])],
       }),
     );
-    // With defaultDeny, nginx-ingress denies by default and, on Hetzner, lets in only the load balancer: the edge
-    // check's pod too. Without it nginx is not isolated, and a policy here would isolate it: every other client
-    // would be cut off (an ingress policy that selects a pod refuses whatever none allows).
+    // With defaultDeny, nginx-ingress denies by default and, on Hetzner, lets in only the load balancer. The hostPort
+    // check (EDGE_HOST_JOB) calls from one server's host network, so its packets arrive with that server's private
+    // address (hostPort DNAT keeps the source): that address alone is let in, on port 80. (Its packets to nginx on
+    // its own node need no rule: traffic from a pod's own node is always allowed.) Without defaultDeny nginx is not
+    // isolated, and a policy here would isolate it: every other client would be cut off.
     if (config.networkPolicies.defaultDeny) {
       out.push(
         networkPolicy(NGINX.namespace, `${NGINX.name}-from-verify`, NGINX.podLabels, {
-          ingress: [{ from: [inVerify(checkLabels("edge"))], ports: http }],
+          ingress: [{ from: [hostBlock(edgeHostNode(config).privateIp)], ports: http }],
         }),
       );
     }
@@ -630,8 +836,22 @@ function binding(kind: "Role" | "ClusterRole", name: string, namespace: string |
  * Least privilege: `get` on the named objects the checks read; for nginx's log, `list` on the pods of nginx's
  * namespace (DaemonSet pods have no names known in advance) and `get` on their logs, nothing else.
  */
-function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, readsLog: boolean): K8sObject[] {
+function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, readsLog: boolean, announce?: Announcement): K8sObject[] {
   const out: K8sObject[] = [];
+  // Who announces nginx's address: the Cilium Lease by name, or MetalLB's ServiceL2Status objects (generated names).
+  if (announce?.announcer === "cilium") {
+    out.push(
+      ...binding("Role", "k3s-sites-verify-announcer-reader", "kube-system", "edge", [
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [announce.lease], verbs: ["get"] },
+      ]),
+    );
+  } else if (announce?.announcer === "metallb") {
+    out.push(
+      ...binding("Role", "k3s-sites-verify-announcer-reader", METALLB.namespace, "edge", [
+        { apiGroups: ["metallb.io"], resources: ["servicel2statuses"], verbs: ["list"] },
+      ]),
+    );
+  }
   if (checks.includes("certificates")) {
     out.push(
       ...binding("ClusterRole", "k3s-sites-verify-issuers", null, "certificates", [

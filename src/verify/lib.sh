@@ -1,21 +1,36 @@
 # shellcheck shell=bash
 # k3s-sites verification: what every check script shares. Each check prints one line per check,
 #   ok   <check>: expected <what>, saw <what>
-#   FAIL <check>: expected <what>, saw <what>
+#   FAIL <check>: expected <what>, saw <what>; likely cause: <what to look at>
 #   skip <check>: <why it does not apply>
-# and the script exits 1 when any line is FAIL, which fails its Job and with it the pulumi up.
+# and the script exits 1 when any line is FAIL, which fails its Job and with it the pulumi up. A check names where
+# it looked (node, address, port) in <check>. Every check that connects retries within a bounded time
+# (until_ok): a new pod's address and policies take a moment to reach every node.
 # The values come from the Job's environment (src/verify/jobs.ts), never control flow.
 
 FAILURES=0
 
-# result <check> <expected> <seen> <status>: status 0 is a pass.
+# result <check> <expected> <seen> <status> [likely cause]: status 0 is a pass; a failure names its likely cause.
 result() {
   if [ "$4" -eq 0 ]; then
     printf 'ok   %s: expected %s, saw %s\n' "$1" "$2" "$3"
   else
-    printf 'FAIL %s: expected %s, saw %s\n' "$1" "$2" "$3"
+    printf 'FAIL %s: expected %s, saw %s%s\n' "$1" "$2" "$3" "${5:+; likely cause: $5}"
     FAILURES=$((FAILURES + 1))
   fi
+}
+
+# until_ok <timeout> <interval> <command...>: runs the command until it succeeds or <timeout> seconds have passed
+# (sleeping <interval> seconds between tries); 0 when it succeeded.
+until_ok() {
+  local limit="$1" every="$2" spent=0
+  shift 2
+  while :; do
+    "$@" && return 0
+    [ "$spent" -ge "$limit" ] && return 1
+    sleep "$every"
+    spent=$((spent + every))
+  done
 }
 
 # skip <check> <reason>: a check that does not apply to this site, and why (not a failure).

@@ -27,7 +27,8 @@ while :; do
   sleep "$INTERVAL"
   waited=$((waited + INTERVAL))
 done
-result "policies app $APP rule: nginx to port $APP_PORT" "connected" "$seen" "$(is test "$seen" = connected)"
+result "policies app $APP rule: nginx to port $APP_PORT ($SERVER)" "connected within ${TIMEOUT}s" "$seen" "$(is test "$seen" = connected)" \
+  "the app's policy app-$APP or nginx's nginx-ingress-to-backends does not admit nginx on port $APP_PORT, or the stand-in for $APP is not running (kubectl get pods -A -l k3s-sites/check=policies-app-server)"
 
 if [ "$seen" = connected ]; then
   # A new pod's policies may take a moment to be enforced (k3s's network policy controller on Flannel sites): the
@@ -39,7 +40,8 @@ if [ "$seen" = connected ]; then
     sleep 2
     waited=$((waited + 2))
   done
-  result "policies app $APP: nginx to port $DENIED_PORT, which no rule allows" "refused or timed out" "$seen" "$(is test "$seen" != connected)"
+  result "policies app $APP: nginx to port $DENIED_PORT ($address), which no rule allows" "refused or timed out within ${DENY_WAIT}s" "$seen" "$(is test "$seen" != connected)" \
+    "the CNI does not enforce the app's policy app-$APP, or a policy in the app's namespace allows port $DENIED_PORT"
   # Only a run that passed releases the stand-in, whose Job then completes: after a failure both Jobs fail, and the
   # next pulumi up replaces both (pulumi.com/replaceUnready), never one without the other.
   if [ "$FAILURES" -eq 0 ]; then
@@ -48,7 +50,8 @@ if [ "$seen" = connected ]; then
       if [ "$(outcome "$address" "$APP_PORT")" = connected ]; then released=connected; break; fi
       sleep 1
     done
-    result "policies app $APP: stand-in released on port $APP_PORT" "connected" "$released" "$(is test "$released" = connected)"
+    result "policies app $APP: stand-in released on port $APP_PORT" "connected" "$released" "$(is test "$released" = connected)" \
+      "the stand-in for $APP stopped listening between the two connections (its Job's log)"
   fi
 fi
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { lanLoadBalancer, renderFiles, summarize } from "../../plan/render";
-import { sshSections } from "../helpers";
+import { exampleSections, sshSections } from "../helpers";
 import { planOf, planOfSections } from "./run";
 
 async function loadBalancerLine(run: Awaited<ReturnType<typeof planOf>>): Promise<string> {
@@ -48,5 +48,19 @@ describe("the plan summary's load balancer line", () => {
     ]);
     assert.equal(line, "MetalLB, pool routed 10.10.0.0/28 fd00:10::/124 (BGP to router 192.168.1.1 AS 64501), pool spare 192.168.1.250-192.168.1.254 (not announced)");
     assert.equal(lanLoadBalancer([]), undefined);
+  });
+});
+
+describe("the plan summary's checks not run here", () => {
+  it("says which check cannot be truthful on the site and why, and says nothing where every check runs", async () => {
+    // The home example with one host: nginx's LoadBalancer address has no other node to be seen from.
+    const raw = exampleSections("home") as Record<string, any>;
+    raw.site = { ...raw.site, hosts: [raw.site.hosts[0]] };
+    const lines = summarize(await planOfSections(raw), {}).split("\n").filter((l) => l.startsWith("check not run here"));
+    assert.deepEqual(lines, [
+      "check not run here: edge announcement: the site has one node: no other node's host network to see the announcement from (the Service address check still runs, inside the cluster)",
+    ]);
+    const home = await planOf("home");
+    assert.deepEqual(summarize(home, renderFiles(home)).split("\n").filter((l) => l.startsWith("check not run here")), []);
   });
 });

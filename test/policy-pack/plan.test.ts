@@ -12,6 +12,7 @@ import type { ProgramRun } from "../../plan/engine";
 import { HELM_SKIP, SITES, siteUnderTest } from "../charts/support";
 import { hetznerSections } from "../helpers";
 import { ofType, planOf, planOfSections } from "../plan/run";
+import { SHAPES, planOfShape, shapeNamed } from "../support/shapes";
 
 function asPolicyResources(run: ProgramRun): PolicyResource[] {
   return run.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, protect: r.protect === true }));
@@ -34,8 +35,35 @@ describe("the policy pack on the example stacks", () => {
     });
   }
 
-  it("finds nothing wrong with prod and home without their charts (no helm needed)", async () => {
-    for (const stack of ["prod", "home"]) assert.deepEqual(stackProblems(asPolicyResources(await planOf(stack))), []);
+  it("finds nothing wrong with any example without its charts (no helm needed)", async () => {
+    for (const stack of ["prod", "home", "lan", "multisite"]) assert.deepEqual(stackProblems(asPolicyResources(await planOf(stack))), [], stack);
+  });
+
+  // Every shape is a valid site, so the pack accepts each; defaultDeny off used to be refused in every namespace.
+  for (const shape of SHAPES) {
+    it(`finds nothing wrong with the ${shape.name} shape`, async () => {
+      assert.deepEqual(stackProblems(asPolicyResources(await planOfShape(shape))), []);
+    });
+  }
+
+  it("still refuses a namespace the program isolates that lacks its default-deny, naming it", async () => {
+    const run = await planOfShape(shapeNamed("hetzner-canal"));
+    const withoutDeny = asPolicyResources(run).map((r) =>
+      r.type === TYPES.configGroup
+        ? { ...r, inputs: { ...r.inputs, objs: (r.inputs.objs as { kind: string; metadata: { namespace?: string; name: string } }[]).filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.namespace === "nginx-ingress" && o.metadata.name === "default-deny")) } }
+        : r,
+    );
+    const refused = stackProblems(withoutDeny).filter((p) => p.includes("nginx-ingress"));
+    assert.equal(refused.length, 1);
+    assert.match(refused[0]!, /^\[namespaces-default-deny\] namespace nginx-ingress has no default-deny NetworkPolicy/);
+    // The prefix is the pack's policy that reports it.
+    assert.ok(POLICIES.some((p) => p.name === "namespaces-default-deny"));
+    // With defaultDeny off the program labels the namespaces it leaves open, and only those.
+    const open = await planOfShape(shapeNamed("hetzner-canal-open"));
+    const labelled = ofType(open, "kubernetes:core/v1:Namespace").filter(
+      (n) => (n.inputs.metadata as { labels?: Record<string, string> }).labels?.["k3s-sites/default-deny"] === "off",
+    );
+    assert.deepEqual(labelled.map((n) => (n.inputs.metadata as { name: string }).name).sort(), ["cert-manager", "mail", "web"]);
   });
 
   it("catches a world-open firewall only when the site does not allow the world", async () => {

@@ -88,8 +88,12 @@ const ns = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Namespace",
 describe("policy rule: default-deny in every managed namespace", () => {
   it("refuses a namespace without one, or with a policy that selects some pods or allows something", () => {
     assert.deepEqual(defaultDenyProblems([ns("web")]), [
-      "namespace web has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules): add it with the namespace (src/policy/system.ts namespaceBaseline)",
+      "namespace web has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules): add it with the namespace (src/policy/system.ts namespaceBaseline), or, where the site does not isolate the namespace (networkPolicies.defaultDeny false), label it k3s-sites/default-deny: off",
     ]);
+    // A namespace the program says it does not isolate passes; any other value of the label does not.
+    const labelled = (value: string): KubeObject => ({ ...ns("web"), metadata: { name: "web", labels: { "k3s-sites/default-deny": value } } });
+    assert.deepEqual(defaultDenyProblems([labelled("off")]), []);
+    assert.equal(defaultDenyProblems([labelled("on")]).length, 1);
     const some = { ...deny("web"), spec: { podSelector: { matchLabels: { app: "a" } }, policyTypes: ["Ingress", "Egress"] } };
     assert.equal(defaultDenyProblems([ns("web"), some]).length, 1);
     const ingressOnly = { ...deny("web"), spec: { podSelector: {}, policyTypes: ["Ingress"] } };

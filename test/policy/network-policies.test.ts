@@ -10,7 +10,9 @@ import {
 } from "../../src/policy/network-policies";
 import { ciliumValues } from "../../src/cni/cilium";
 import { remoteNodeSources } from "../../src/policy/system";
-import { clone, declaredApps, exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
+import { clone, declaredApps, exampleSections, hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
+import { egressAllowed, ingressAllowed } from "../../plan/charts/reach";
+import { NGINX } from "../../src/edge/names";
 import { validateBuiltin } from "../support/schemas";
 
 type Raw = Record<string, any>;
@@ -498,5 +500,30 @@ describe("every policy validates against the Kubernetes schema", () => {
     const broken = clone(networkPolicies(hetznerSite())[0]!) as Raw;
     broken.spec.policyTypes = ["Inbound"];
     await assert.rejects(validateBuiltin(broken as NetworkPolicy), /NetworkPolicy default-deny: .*policyTypes/);
+  });
+});
+
+describe("cert-manager's HTTP-01 self-check through nginx's LoadBalancer Service", () => {
+  // The controller GETs http://<domain>/.well-known/acme-challenge/<token> itself (pkg/issuer/acme/http/http.go); at
+  // home the name often resolves to the Service's LAN address, which kube-proxy or Cilium turns into nginx's pod
+  // before the policy sees it. Judged by the program's one evaluator (plan/charts/reach.ts).
+  const controller = { namespace: "cert-manager", labels: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager" } };
+  const nginxPod = { pod: { namespace: NGINX.namespace, labels: { ...NGINX.podLabels } } };
+
+  it("lets the controller reach nginx's pods on port 80 where nginx has a LoadBalancer Service, and nothing more", () => {
+    const home = networkPolicies(parse1(exampleSections("home"))) as never;
+    assert.equal(egressAllowed(home, controller, 80, nginxPod), true);
+    assert.equal(egressAllowed(home, controller, 443, nginxPod), false);
+    // nginx lets it in: a home site's nginx takes clients from anywhere on 80.
+    assert.equal(ingressAllowed(home, { namespace: NGINX.namespace, labels: { ...NGINX.podLabels } }, 80, undefined, { pod: controller }), true);
+  });
+
+  it("adds nothing where nginx has no LoadBalancer Service, or certificates use DNS-01", () => {
+    const prod = networkPolicies(parse1(exampleSections("prod"))) as never;
+    assert.equal(egressAllowed(prod, controller, 80, nginxPod), false);
+    const sections = exampleSections("home") as Record<string, any>;
+    const dns01 = { ...sections, certificates: { ...sections.certificates, dns01: { provider: "rfc2136", rfc2136: { nameserver: "192.168.1.1", tsigKeyName: "k3s" } } } };
+    assert.deepEqual(problemsOf(dns01), []);
+    assert.equal(egressAllowed(networkPolicies(parse1(dns01)) as never, controller, 80, nginxPod), false);
   });
 });

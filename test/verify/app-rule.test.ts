@@ -89,7 +89,7 @@ describe("the policies check's app rule", () => {
 
   it("stands in for nginx and for the app with their labels, never Ready, without tokens or privileges", async () => {
     const config = prod();
-    assert.deepEqual(jobsOf(config), ["dns", "pods", "policies", "edge", "certificates", "policies-app", "policies-app-server", "edge-ipv6"]);
+    assert.deepEqual(jobsOf(config), ["dns", "pods", "policies", "edge", "certificates", "policies-app", "policies-app-server", "edge-host"]);
     const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
     const client = plan.jobs["policies-app"]!;
     const server = plan.jobs["policies-app-server"]!;
@@ -163,8 +163,8 @@ describe("policies-app.sh in the sandbox", { skip: SANDBOX_SKIP }, () => {
   it("passes when the app's port connects and the other port does not, and releases the stand-in", () => {
     const good = runCheck("policies-app.sh", appEnv, { dns: appDns, tcp: ["10.42.3.7 8080 website-stand-in"] });
     assert.equal(good.status, 0, good.stdout);
-    assert.match(good.stdout, /^ok   policies app website rule: nginx to port 8080: expected connected, saw connected$/m);
-    assert.match(good.stdout, /^ok   policies app website: nginx to port 8081, which no rule allows: expected refused or timed out, saw refused or timed out$/m);
+    assert.match(good.stdout, /^ok   policies app website rule: nginx to port 8080 \(k3s-sites-verify-app\.web\.svc\.cluster\.local\): expected connected within \d+s, saw connected$/m);
+    assert.match(good.stdout, /^ok   policies app website: nginx to port 8081 \(10\.42\.3\.7\), which no rule allows: expected refused or timed out within \d+s, saw refused or timed out$/m);
     const connects = good.calls.filter((c) => c.startsWith("nc ")).map((c) => c.split(" ").slice(-2).join(":"));
     assert.deepEqual(connects, ["10.42.3.7:8080", "10.42.3.7:8081", "10.42.3.7:8080"], "proof, other port, release");
     assert.match(good.stdout, /^ok   policies app website: stand-in released on port 8080: expected connected, saw connected$/m);
@@ -173,7 +173,7 @@ describe("policies-app.sh in the sandbox", { skip: SANDBOX_SKIP }, () => {
   it("fails when the other port still connects after DENY_WAIT (policies not enforced), and keeps the stand-in", () => {
     const open = runCheck("policies-app.sh", appEnv, { dns: appDns, tcp: ["10.42.3.7 8080 a", "10.42.3.7 8081 a"] });
     assert.equal(open.status, 1);
-    assert.match(open.stdout, /^FAIL policies app website: nginx to port 8081, which no rule allows: expected refused or timed out, saw connected$/m);
+    assert.match(open.stdout, /^FAIL policies app website: nginx to port 8081 \(10\.42\.3\.7\), which no rule allows: expected refused or timed out within \d+s, saw connected; likely cause: the CNI does not enforce the app's policy app-website/m);
     const connects = open.calls.filter((c) => c.startsWith("nc ")).map((c) => c.split(" ").slice(-2).join(":"));
     assert.ok(connects.filter((c) => c === "10.42.3.7:8081").length >= 2, "the other port is tried again while policies may lag");
     // No release: the stand-in's Job fails by its deadline too, and the next run replaces both Jobs.
@@ -184,11 +184,11 @@ describe("policies-app.sh in the sandbox", { skip: SANDBOX_SKIP }, () => {
   it("waits for the stand-in, then fails when the app's port never connects (the rule does not let nginx in)", () => {
     const shut = runCheck("policies-app.sh", appEnv, { dns: appDns });
     assert.equal(shut.status, 1);
-    assert.match(shut.stdout, /^FAIL policies app website rule: nginx to port 8080: expected connected, saw refused or timed out$/m);
+    assert.match(shut.stdout, /^FAIL policies app website rule: nginx to port 8080 \(.*\): expected connected within \d+s, saw refused or timed out; likely cause: the app's policy app-website or nginx's nginx-ingress-to-backends/m);
     assert.equal(shut.calls.filter((c) => c.startsWith("sleep")).length, 4, "polled until the timeout");
     assert.doesNotMatch(shut.stdout, /port 8081/, "the other port is tried only against a listening stand-in");
     const noAddress = runCheck("policies-app.sh", appEnv, {});
-    assert.match(noAddress.stdout, /^FAIL policies app website rule: nginx to port 8080: expected connected, saw no address for k3s-sites-verify-app/m);
+    assert.match(noAddress.stdout, /^FAIL policies app website rule: nginx to port 8080 \(.*\): expected connected within \d+s, saw no address for k3s-sites-verify-app/m);
   });
 
   it("policies-app-server.sh listens on both ports, the app's for one connection at a time, and ends after the second", async () => {
@@ -207,7 +207,7 @@ describe("policies-app.sh in the sandbox", { skip: SANDBOX_SKIP }, () => {
   });
 
   it("policies.sh prints why the app rule is skipped, or which Job checks it", () => {
-    const env = { ECHO_SERVICE: "e", ECHO_PORT: "8080", DENIED_PORT: "8081", OUTSIDE: "1.1.1.1 443", EXTERNAL_NAME: "kubernetes.io" };
+    const env = { ECHO_SERVICE: "e", ECHO_PORT: "8080", DENIED_PORT: "8081", OUTSIDE: "1.1.1.1 443", EXTERNAL_NAME: "kubernetes.io", TIMEOUT: "10", INTERVAL: "5", DENY_WAIT: "4" };
     const network = { dns: ["e A 10.42.0.5", "kubernetes.io A 147.75.40.148"], tcp: ["10.42.0.5 8080 a"] };
     const skipped = runCheck("policies.sh", { ...env, APP_RULE_JOB: "", APP_RULE_SKIP: "the site declares no app (networkPolicies.apps)" }, network);
     assert.equal(skipped.status, 0, skipped.stdout);

@@ -21,7 +21,7 @@ describe("Verify on the offline engine", () => {
       "site-verify-certificates",
       "site-verify-dns",
       "site-verify-edge",
-      "site-verify-edge-ipv6",
+      "site-verify-edge-host",
       "site-verify-pods",
       "site-verify-policies",
       "site-verify-policies-app",
@@ -44,7 +44,7 @@ describe("Verify on the offline engine", () => {
     assert.match(targets, /^\d+\.\d+\.\d+\.\d+$/);
     assert.ok(lb, "prod has a load balancer");
     // Its IPv6, from the host network: the pods of a Hetzner cluster have no IPv6.
-    const edge6 = byName(run, "site-verify-edge-ipv6");
+    const edge6 = byName(run, "site-verify-edge-host");
     const spec6 = (edge6.inputs.spec as any).template.spec;
     assert.equal(spec6.hostNetwork, true);
     assert.match(spec6.containers[0].env.find((e: { name: string }) => e.name === "LB_TARGETS").value, /^[0-9a-f:]+$/);

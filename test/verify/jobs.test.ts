@@ -7,6 +7,7 @@ import {
   ECHO_PORT,
   VERIFY_IMAGE,
   VERIFY_NAMESPACE,
+  checksNotRun,
   checksOf,
   verifyPlan,
   verifyScripts,
@@ -85,15 +86,41 @@ describe("verifyPlan", () => {
     assert.equal(edge.PROXY_PROTOCOL, "1");
     assert.equal(edge.LB_TARGETS, "198.51.100.7");
     assert.equal(edge.LB_SERVICE, "");
-    assert.equal(edge.NODE_TARGETS.split(" ").length, 5);
+    assert.equal(edge.NODE_TARGETS, "", "the hostPorts are called from the host network");
+    assert.equal(envOf(plan.jobs["edge-host"]).NODE_TARGETS.split(" ").length, 5);
+    // Every connecting check retries for a bounded time, inside the Job's deadline.
+    for (const name of ["dns", "pods", "policies", "edge", "edge-host"] as const) {
+      assert.equal(envOf(plan.jobs[name]).TIMEOUT, "120", name);
+      assert.equal(envOf(plan.jobs[name]).INTERVAL, "5", name);
+    }
+    assert.equal(envOf(plan.jobs.policies).DENY_WAIT, "20");
+  });
+
+  it("calls every node's hostPort from the first server's host network, pinned there, and lets in only that server on nginx's port 80", () => {
+    // Flannel (k3s's, and Canal's) masquerades a pod's packets to another node's address as its own node
+    // (masqRules: -s <cluster cidr> ! -d 224.0.0.0/4 -j MASQUERADE): from a pod, nginx on four of five nodes would
+    // see a node address it does not let in. From the host network the source is the server's own private address.
+    const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
+    const host = plan.jobs["edge-host"]!;
+    const pod = (host.spec as any).template.spec;
+    assert.equal(pod.hostNetwork, true);
+    assert.deepEqual(pod.nodeSelector, { "kubernetes.io/hostname": "control-1" });
+    assert.deepEqual(pod.tolerations, [{ operator: "Exists" }]);
+    assert.equal(envOf(host).PROXY_PROTOCOL, "1");
+    const nginx = policy(plan.objects, NGINX.namespace, `${NGINX.name}-from-verify`);
+    assert.deepEqual(nginx.ingress, [{ from: [{ ipBlock: { cidr: "10.0.116.10/32" } }], ports: [{ protocol: "TCP", port: 80 }] }]);
+    // The edge pod no longer calls the nodes: no node network in its egress.
+    const egress = policy(plan.objects, VERIFY_NAMESPACE, "verify-edge-to-nginx").egress[0].to.map((p: any) => p.ipBlock?.cidr);
+    assert.deepEqual(egress.filter((c: string | undefined) => c !== undefined), ["198.51.100.7/32"]);
   });
 
   it("tries a Hetzner load balancer's IPv6 from the host network, with nothing else granted, and its IPv4 from a pod", () => {
     const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7", "2001:db8:7::1"] });
     assert.equal(envOf(plan.jobs.edge).LB_TARGETS, "198.51.100.7");
-    const edge6 = plan.jobs["edge-ipv6"]!;
-    assert.equal(edge6.metadata.name, `verify-edge-ipv6-${plan.digest}`);
-    assert.deepEqual(envOf(edge6), { NODE_TARGETS: "", PROXY_PROTOCOL: "0", LB_TARGETS: "2001:db8:7::1", LB_SERVICE: "" });
+    const edge6 = plan.jobs["edge-host"]!;
+    assert.equal(edge6.metadata.name, `verify-edge-host-${plan.digest}`);
+    assert.equal(envOf(edge6).LB_TARGETS, "2001:db8:7::1");
+    assert.equal(envOf(edge6).LB_PROXY, "0", "the load balancer adds its own header");
     const pod = (edge6.spec as any).template.spec;
     assert.equal(pod.hostNetwork, true);
     assert.equal(pod.automountServiceAccountToken, false);
@@ -105,8 +132,8 @@ describe("verifyPlan", () => {
     const egress = policy(plan.objects, VERIFY_NAMESPACE, "verify-edge-to-nginx").egress[0].to.map((p: any) => p.ipBlock?.cidr);
     assert.ok(egress.includes("198.51.100.7/32"));
     assert.equal(egress.includes("2001:db8:7::1/128"), false);
-    // A home site's pods reach IPv6 themselves (dual-stack) or not at all: no host-network Job there.
-    assert.equal(verifyPlan({ config: home() }).jobs["edge-ipv6"], undefined);
+    // A home site's pods reach IPv6 themselves (dual-stack) or not at all: the host-network Job calls the hostPorts only.
+    assert.equal(envOf(verifyPlan({ config: home() }).jobs["edge-host"]).LB_TARGETS, "");
   });
 
   it("reads nginx's log on a Hetzner site with the PROXY protocol: list pods and get their logs in nginx's namespace only", () => {
@@ -155,6 +182,67 @@ describe("verifyPlan", () => {
     assert.equal(verifyPlan({ config: home() }).objects.some((o) => o.kind === "Role" && o.metadata.namespace === NGINX.namespace), false);
   });
 
+  it("sends nginx's PROXY header to a LoadBalancer Service's address when ingress.proxyProtocol is on (nothing else adds it)", () => {
+    const sections = sshSections() as Record<string, any>;
+    const cilium = { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } };
+    const on = verifyPlan({ config: parseSiteConfig({ ...sections, cni: cilium, ingress: { proxyProtocol: true } }) });
+    assert.equal(envOf(on.jobs.edge).LB_PROXY, "1");
+    const off = verifyPlan({ config: parseSiteConfig({ ...sections, cni: cilium }) });
+    assert.equal(envOf(off.jobs.edge).LB_PROXY, "0");
+  });
+
+  it("proves the home example's L2 announcement from two nodes' host networks, reading the Cilium Lease by name only", () => {
+    const config = parseSiteConfig(exampleSections("home"));
+    const plan = verifyPlan({ config });
+    const job = plan.jobs["edge-announce"]!;
+    const spec = job.spec as any;
+    assert.equal(spec.completions, 2);
+    assert.equal(spec.parallelism, 2);
+    const pod = spec.template.spec;
+    assert.equal(pod.hostNetwork, true);
+    assert.deepEqual(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, [
+      { labelSelector: { matchLabels: { "k3s-sites/check": "edge-announce" } }, topologyKey: "kubernetes.io/hostname" },
+    ]);
+    assert.deepEqual(pod.containers[0].command, ["bash", "/verify/announce.sh"]);
+    // It reads the API as kubernetes.default.svc: from the host network, through the cluster's DNS.
+    assert.equal(pod.dnsPolicy, "ClusterFirstWithHostNet");
+    assert.equal(pod.automountServiceAccountToken, true);
+    assert.equal((plan.jobs["edge-host"]!.spec as any).template.spec.dnsPolicy, undefined, "the hostPort Job calls addresses only");
+    assert.deepEqual(pod.containers[0].securityContext.capabilities, { drop: ["ALL"] }, "no NET_RAW: a connect and the neighbour table");
+    assert.equal(envOf(job).ANNOUNCER, "cilium");
+    const role = plan.objects.find((o) => o.kind === "Role" && o.metadata.name === "k3s-sites-verify-announcer-reader")!;
+    assert.equal(role.metadata.namespace, "kube-system");
+    assert.deepEqual(role.rules, [
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["cilium-l2announce-nginx-ingress-nginx-ingress"], verbs: ["get"] },
+    ]);
+    assert.deepEqual(checksNotRun(config), []);
+  });
+
+  it("on a site of several segments, probes the announcement from two nodes of the address's segment (ARP and NDP cross no router)", () => {
+    const sections = exampleSections("multisite") as Record<string, any>;
+    const withPool = (addresses: string[]) =>
+      parseSiteConfig({ ...sections, site: { ...sections.site, loadBalancer: { metallb: { pools: [{ name: "lan", addresses }] } } } });
+    const homeA = withPool(["10.20.1.240/28"]);
+    const job = verifyPlan({ config: homeA }).jobs["edge-announce"]!;
+    assert.deepEqual((job.spec as any).template.spec.nodeSelector, { "k3s-sites/segment": "home-a" });
+    // home-b has one node (mini): nobody else there to see the reply.
+    const homeB = withPool(["10.20.2.240/28"]);
+    assert.equal(verifyPlan({ config: homeB }).jobs["edge-announce"], undefined);
+    assert.match(checksNotRun(homeB)[0]!.why, /^segment home-b, where nginx's address is announced, has one node/);
+  });
+
+  it("does not run the announcement check where it cannot be truthful, and says why", () => {
+    const sections = exampleSections("home") as Record<string, any>;
+    const one = parseSiteConfig({ ...sections, site: { ...sections.site, hosts: [sections.site.hosts[0]] } });
+    assert.equal(verifyPlan({ config: one }).jobs["edge-announce"], undefined);
+    assert.match(checksNotRun(one)[0]!.why, /^the site has one node/);
+    const unannounced = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });
+    assert.equal(verifyPlan({ config: unannounced }).jobs["edge-announce"], undefined);
+    assert.match(checksNotRun(unannounced)[0]!.why, /^cni\.cilium\.l2Announcements is unset/);
+    // No LoadBalancer Service: nothing to announce, nothing said.
+    assert.deepEqual(checksNotRun(hetzner()), []);
+  });
+
   it("checks both families on a dual-stack site, with a dual-stack headless Service", () => {
     const sections = sshSections() as Record<string, any>;
     const hosts = sections.site.hosts.map((h: Record<string, unknown>, i: number) => ({ ...h, privateIpv6: `fd00:1::${i + 10}` }));
@@ -182,9 +270,9 @@ describe("verifyPlan", () => {
       (o) => o.kind === "NetworkPolicy" && (o.spec as any).podSelector.matchLabels?.["k3s-sites/check"] === "policies",
     );
     assert.deepEqual(egressOfPolicies.map((o) => o.metadata.name).sort(), ["verify-policies-dns", "verify-policies-to-echo"]);
-    // nginx lets the edge check in, and only it.
+    // nginx lets the edge check's server in, and only it.
     const nginx = policy(objects, NGINX.namespace, `${NGINX.name}-from-verify`);
-    assert.deepEqual(nginx.ingress[0].from[0].podSelector.matchLabels, { "k3s-sites/check": "edge" });
+    assert.deepEqual(nginx.ingress[0].from, [{ ipBlock: { cidr: "10.0.116.10/32" } }]);
   });
 
   it("reads ClusterIssuers with get on the two issuers only, and runs nothing privileged", () => {

@@ -24,7 +24,7 @@ describe("verification reruns", () => {
       "replace site-verify-certificates",
       "replace site-verify-dns",
       "replace site-verify-edge",
-      "replace site-verify-edge-ipv6",
+      "replace site-verify-edge-host",
       "replace site-verify-pods",
       "replace site-verify-policies",
       "replace site-verify-policies-app",

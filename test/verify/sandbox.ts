@@ -22,6 +22,13 @@ awk -v n="$name" -v r="$record" '$1 == n && $2 == r { print $3 }' "$STUB_DIR/dns
 `,
   nc: `#!/bin/sh
 echo "nc $*" >> "$STUB_DIR/calls"
+# late <key> after=N: fails (status 1) on the first N calls for the key, as a peer that is not there yet.
+late() {
+  case "$2" in after=*) ;; *) return 0 ;; esac
+  f="$STUB_DIR/count-$(echo "$1" | tr -c 'A-Za-z0-9' _)"
+  n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$f"
+  [ "$n" -gt "\${2#after=}" ]
+}
 z=0; address=""; port=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,15 +37,25 @@ while [ $# -gt 0 ]; do
     *) if [ -z "$address" ]; then address="$1"; else port="$1"; fi; shift ;;
   esac
 done
-answer="$(awk -v a="$address" -v p="$port" '$1 == a && $2 == p { print $3; found = 1 } END { exit !found }' "$STUB_DIR/tcp" 2>/dev/null)" || exit 1
+line="$(awk -v a="$address" -v p="$port" '$1 == a && $2 == p { print; found = 1; exit } END { exit !found }' "$STUB_DIR/tcp" 2>/dev/null)" || exit 1
+set -- $line
+answer="$3"
+late "nc-$address-$port" "\${4:-}" || exit 1
 [ "$z" = 1 ] || [ "$answer" = - ] || echo "$answer"
 `,
   curl: `#!/bin/sh
 echo "curl $*" >> "$STUB_DIR/calls"
+# late <key> after=N: fails (status 1) on the first N calls for the key, as a peer that is not there yet.
+late() {
+  case "$2" in after=*) ;; *) return 0 ;; esac
+  f="$STUB_DIR/count-$(echo "$1" | tr -c 'A-Za-z0-9' _)"
+  n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$f"
+  [ "$n" -gt "\${2#after=}" ]
+}
 url=""; headers=0; proxy=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    -m|-o|-H|--cacert) shift 2 ;;
+    -m|-o|-H|--cacert|--connect-timeout) shift 2 ;;
     -D) headers=1; shift 2 ;;
     --haproxy-protocol) proxy=1; shift ;;
     -*) shift ;;
@@ -54,10 +71,18 @@ esac
 line="$(awk -v u="$url" '$1 == u { print; found = 1 } END { exit !found }' "$STUB_DIR/http" 2>/dev/null)" || {
   echo "curl: (28) Connection timed out after 5000 milliseconds" >&2; exit 28; }
 set -- $line
+for word in "$@"; do case "$word" in after=*) late "curl-$url" "$word" || {
+  echo "curl: (7) Failed to connect: Connection refused" >&2; exit 7; } ;; esac; done
 if [ "$3" = proxy ] && [ "$proxy" = 0 ]; then echo "curl: (52) Empty reply from server" >&2; exit 52; fi
 if [ "$3" != proxy ] && [ "$proxy" = 1 ]; then echo "curl: (52) Empty reply from server" >&2; exit 52; fi
 [ "$headers" = 1 ] && printf 'HTTP/1.1 404 Not Found\\r\\nServer: %s\\r\\n\\r\\n' "$2"
 exit 0
+`,
+  // ip neigh show to <address>: the neighbour table's lines for the address (`address dev ... lladdr ... STATE`).
+  ip: `#!/bin/sh
+echo "ip $*" >> "$STUB_DIR/calls"
+[ "$1 $2 $3" = "neigh show to" ] || exit 1
+awk -v a="$4" '$1 == a' "$STUB_DIR/neigh" 2>/dev/null
 `,
   sleep: `#!/bin/sh
 echo "sleep $*" >> "$STUB_DIR/calls"
@@ -81,12 +106,17 @@ exit 0
 export interface Network {
   /** `name record address` lines: what dig answers. */
   readonly dns?: readonly string[];
-  /** `address port answer` lines (answer `-` for none): what nc connects to. */
+  /**
+   * `address port answer [after=N]` lines (answer `-` for none): what nc connects to; with after=N the first N
+   * tries fail, as a peer whose policy is not in force yet.
+   */
   readonly tcp?: readonly string[];
-  /** `url server [proxy]` lines: what curl gets an answer from (`proxy`: only with a PROXY header). */
+  /** `url server [proxy] [after=N]` lines: what curl gets an answer from (`proxy`: only with a PROXY header; after=N: not on the first N tries). */
   readonly http?: readonly string[];
   /** API path (`/apis/...`, with its query) -> the JSON object (or, as a string, the text) the API server returns. */
   readonly api?: Readonly<Record<string, unknown>>;
+  /** The neighbour table, as `ip neigh` prints it: `address dev eth0 lladdr 52:54:00:12:34:56 REACHABLE`. */
+  readonly neigh?: readonly string[];
   /** `FAMILY:PORT` listeners (`TCP6:8080`) socat cannot bind. */
   readonly refuse?: readonly string[];
 }
@@ -130,6 +160,7 @@ function sandbox(network: Network): { dir: string; bin: string; sa: string } {
     writeFileSync(join(sa, "token"), "stub-token");
     writeFileSync(join(sa, "ca.crt"), "stub-ca");
     writeFileSync(join(dir, "refuse"), (network.refuse ?? []).join("\n") + "\n");
+    writeFileSync(join(dir, "neigh"), (network.neigh ?? []).join("\n") + "\n");
     return { dir, bin, sa };
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });

@@ -23,6 +23,7 @@ import type { Problem } from "../../config/errors";
 import { dnsLabel } from "../../config/fields";
 import type { SiteConfig } from "../../config/site";
 import { formatIp, parseCidr, parseIp, sizeOf, type Ip, type IpVersion } from "../../net/cidr";
+import { isolationLabels } from "../../policy/objects";
 
 export const METALLB_CHART = {
   chart: "metallb",
@@ -158,14 +159,18 @@ export interface MetallbObject {
   readonly spec?: Record<string, unknown>;
 }
 
-export function metallbNamespace(): MetallbObject {
+/** MetalLB's namespace; `isolated`: networkPolicies.defaultDeny, under which metallbPolicies isolate it. */
+export function metallbNamespace(isolated = true): MetallbObject {
   const levels = ["enforce", "audit", "warn"];
   return {
     apiVersion: "v1",
     kind: "Namespace",
     metadata: {
       name: METALLB.namespace,
-      labels: Object.fromEntries(levels.map((l) => [`pod-security.kubernetes.io/${l}`, "privileged"])),
+      labels: {
+        ...Object.fromEntries(levels.map((l) => [`pod-security.kubernetes.io/${l}`, "privileged"])),
+        ...isolationLabels(isolated),
+      },
     },
   };
 }

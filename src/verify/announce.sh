@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# k3s-sites verification: nginx's LoadBalancer address is announced on the LAN. Two pods of one Job run on two
+# nodes' host networks (src/verify/jobs.ts EDGE_ANNOUNCE_JOB). Each reads which node announces the address (Cilium:
+# the holder of the Lease LEASE in kube-system; MetalLB: the node of the ServiceL2Status for the Service). The pod on
+# the announcing node says so and passes: its own request would never come back to it. The other one opens a
+# connection to the address on PROBE_PORT, a port the Service does not serve (so neither kube-proxy nor Cilium
+# captures it and the packet goes out on the LAN), whatever the connection's outcome, and then reads its neighbour
+# table: an entry with a link-layer address means a node answered ARP (IPv4) or NDP (IPv6) for the address on
+# this node's LAN, which is what a client on the LAN needs. A connection through the Service from inside the cluster
+# would not show this: the local datapath answers it before any packet leaves the node.
+# Every step is tried again every INTERVAL seconds for up to TIMEOUT seconds.
+# Environment: LB_SERVICE ("namespace/name"), ANNOUNCER (cilium or metallb), LEASE, METALLB_NAMESPACE, PROBE_PORT,
+# NODE_NAME, TIMEOUT and INTERVAL (seconds).
+# shellcheck disable=SC2329 # the functions run through until_ok (lib.sh)
+set -u
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+service_namespace="${LB_SERVICE%%/*}"
+service_name="${LB_SERVICE#*/}"
+
+assigned_address() {
+  ADDRESSES="$(api_get "/api/v1/namespaces/$service_namespace/services/$service_name" |
+    jq -r '.status.loadBalancer.ingress[]?.ip // empty' 2>/dev/null)"
+  test -n "$ADDRESSES"
+}
+
+announcing_node() {
+  if [ "$ANNOUNCER" = cilium ]; then
+    ANNOUNCING="$(api_get "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/$LEASE" |
+      jq -r '.spec.holderIdentity // empty' 2>/dev/null)"
+  else
+    ANNOUNCING="$(api_get "/apis/metallb.io/v1beta1/namespaces/$METALLB_NAMESPACE/servicel2statuses" |
+      jq -r --arg ns "$service_namespace" --arg name "$service_name" \
+        '[.items[]? | select(.status.serviceNamespace == $ns and .status.serviceName == $name) | .status.node][0] // empty' 2>/dev/null)"
+  fi
+  test -n "$ANNOUNCING"
+}
+
+# neighbour <address>: one probe; NEIGHBOUR is the neighbour table's entry for the address ("" when none).
+neighbour() {
+  nc -z -w 2 "$1" "$PROBE_PORT" </dev/null >/dev/null 2>&1 || true
+  NEIGHBOUR="$(ip neigh show to "$1" 2>/dev/null | head -n 1)"
+  case " $NEIGHBOUR " in
+    *" lladdr "*) case " $NEIGHBOUR " in *" FAILED "* | *" INCOMPLETE "*) return 1 ;; *) return 0 ;; esac ;;
+    *) return 1 ;;
+  esac
+}
+
+if ! until_ok "$TIMEOUT" "$INTERVAL" assigned_address; then
+  result "edge announcement: $LB_SERVICE address" "an address assigned within ${TIMEOUT}s" "none" 1 \
+    "no pool hands out an address to the Service (kubectl -n $service_namespace describe service $service_name)"
+  finish
+fi
+
+until_ok "$TIMEOUT" "$INTERVAL" announcing_node
+status=$?
+if [ "$ANNOUNCER" = cilium ]; then where="Lease kube-system/$LEASE"; else where="ServiceL2Status of $LB_SERVICE in $METALLB_NAMESPACE"; fi
+# shellcheck disable=SC2086 # word splitting of the addresses is meant
+result "edge announcement: the node announcing $(words $ADDRESSES) ($where)" "a node within ${TIMEOUT}s" "${ANNOUNCING:-none}" "$status" \
+  "no node is elected to announce the address: Cilium: a CiliumL2AnnouncementPolicy selecting the Service and the nodes (cni.cilium.l2Announcements); MetalLB: an L2Advertisement for the pool and a running speaker (kubectl -n $METALLB_NAMESPACE get pods)"
+[ "$status" -eq 0 ] || finish
+
+if [ "$ANNOUNCING" = "$NODE_NAME" ]; then
+  # shellcheck disable=SC2086 # word splitting of the addresses is meant
+  skip "edge announcement of $(words $ADDRESSES) from $NODE_NAME" "this node announces it; the Job's other pod, on another node, looks for the reply"
+  finish
+fi
+
+for address in $ADDRESSES; do
+  until_ok "$TIMEOUT" "$INTERVAL" neighbour "$address"
+  status=$?
+  result "edge announcement of $address seen from $NODE_NAME's host network (announced by $ANNOUNCING)" \
+    "a neighbour entry with a link-layer address (an ARP or NDP reply) within ${TIMEOUT}s" "${NEIGHBOUR:-no entry}" "$status" \
+    "$ANNOUNCING does not answer for $address on the LAN $NODE_NAME is on: the announcing interfaces (cni.cilium.l2Announcements.interfaces, or loadBalancer.metallb.pools[].interfaces) do not include that LAN's interface, or the address is outside the LAN's subnet"
+done
+
+finish
