@@ -39,7 +39,7 @@ function selects(ad: { nodeSelectors?: { matchLabels: Record<string, string> }[]
 
 describe("lab: MetalLB BGP on the lan variant, the router's file against FRR-K8s speakers", () => {
   for (const daemon of ["frr", "bird"] as const) {
-    it(`${daemon === "frr" ? "FRR" : "BIRD 2"} on the router learns the Service address from the announcing node, and a client behind it connects`, { skip: labSkip({ frr: true, bird: daemon === "bird" }) }, async () => {
+    it(`${daemon === "frr" ? "FRR" : "BIRD 2"} on the router learns the Service address from the announcing node, and a client behind it connects`, { skip: labSkip({ frr: true, bird: daemon === "bird", ping: true }), timeout: 60_000 }, async () => {
       const { peers, ads, routers } = await planned();
       const routerFile = routers[`metallb-router.${daemon}.conf`];
       assert.ok(routerFile, `the plan exports metallb-router.${daemon}.conf (have: ${Object.keys(routers).join(", ") || "none"})`);
