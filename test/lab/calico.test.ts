@@ -12,7 +12,7 @@ import { exampleSections, parse1 } from "../helpers";
 import { planOf, planOfSections } from "../plan/run";
 import { readFileSync } from "node:fs";
 import { routedSegments } from "../../src/cni/calico/resources";
-import { buildCalicoLab, LAB_PASSWORD, nodeNs, routerNs, type CalicoLab, type RouterDaemon } from "./calico";
+import { buildCalicoLab, calicoObjectsOf, LAB_PASSWORD, labNodes, nodeNs, nodeSpeakerConfig, routerNs, speakerPeerName, type CalicoLab, type RouterDaemon } from "./calico";
 import { Lab, labSkip, payloadForMtu, type Family, type KernelRoute } from "./netns";
 
 /** Whether a kernel route goes to `gateway` (alone or among ECMP next hops). */
@@ -91,6 +91,20 @@ function routerIncludes(c: CalicoLab, segment: string): string {
   const text = readFileSync(c.routers.get(segment)!.config, "utf8");
   return [...text.matchAll(/^include "([^"]+)";$/gm)].map((m) => readFileSync(m[1]!, "utf8")).join("\n");
 }
+
+describe("the Calico lab's calico-node speaker", () => {
+  it("names a BGPPeer with a nodeSelector Node_<ip>, as confd files it under the node, and one with neither selector nor node Global_<ip>", async () => {
+    const run = await planOf("multisite");
+    const config = parse1(exampleSections("multisite"));
+    const { pools, bgp, peers } = calicoObjectsOf(run);
+    const node = labNodes(config, pools)[0]!;
+    const text = nodeSpeakerConfig({ node, family: 4, bgp, pools, peers, password: LAB_PASSWORD });
+    const names = [...text.matchAll(/^protocol bgp (\S+) from bgp_template \{$/gm)].map((m) => m[1]);
+    assert.ok(names.length > 0 && names.every((n) => /^Node_\d+_\d+_\d+_\d+$/.test(n!)), names.join(", "));
+    assert.equal(speakerPeerName({ peerIP: "fd00:20:1::1", nodeSelector: "" }), "Global_fd00_20_1__1");
+    assert.equal(speakerPeerName({ peerIP: "10.20.1.1", nodeSelector: "all()" }), "Node_10_20_1_1");
+  });
+});
 
 describe("the Calico lab: the multisite example", () => {
   let run: ProgramRun;

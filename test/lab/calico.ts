@@ -109,6 +109,17 @@ export function globalServiceRoutes(bgp: BGPConfiguration): string[] {
 }
 
 /**
+ * The name of a BGPPeer's protocol in a node's bird.cfg: P buildPeerFromData, `<prefix>_<peer IP, . or : as _>`.
+ * The prefix is "Node" for a BGPPeer with a nodeSelector or a node (C: the second pass files it under
+ * model.NodeBGPPeerKey, which P processNodePeers reads with prefix "Node"), "Global" for one with neither
+ * (model.GlobalBGPPeerKey, P processGlobalPeers). A nodeSelector of all() is still a selector: "Node".
+ */
+export function speakerPeerName(spec: { readonly peerIP: string; readonly nodeSelector?: string; readonly node?: string }): string {
+  const prefix = (spec.nodeSelector ?? "") !== "" || (spec.node ?? "") !== "" ? "Node" : "Global";
+  return `${prefix}_${spec.peerIP.replace(/[.:]/g, "_")}`;
+}
+
+/**
  * One calico-node speaker (one family) in BIRD 2 syntax, from the plan's objects. Each statement cites the template
  * line (or the Go that fills it) it stands for. `lab.connectRetry` shortens the connect timers (seconds).
  */
@@ -191,7 +202,7 @@ export function nodeSpeakerConfig(args: {
   for (const { spec } of mine) {
     // BGPPeer fields the plan does not set today, read as calico-node would if it did.
     const peer = { spec: spec as BGPPeer["spec"] & { readonly nextHopMode?: "Auto" | "Self" | "Keep"; readonly keepOriginalNextHop?: boolean } };
-    const name = `Global_${peer.spec.peerIP.replace(/[.:]/g, "_")}`; // P buildPeerFromData: <prefix>_<ip with _>
+    const name = speakerPeerName(peer.spec);
     lines.push(
       `protocol bgp ${name} from bgp_template {`,
       // P buildPeerFromData: TTLSecurity 0 -> "off" -> T4:90-92 "ttl security off; multihop;"
