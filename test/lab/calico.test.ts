@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { SiteConfig } from "../../src/config/site";
 import type { ProgramRun } from "../../plan/engine";
-import { exampleSections, parse1 } from "../helpers";
+import { exampleSections, parse1, problemsOf } from "../helpers";
 import { planOf, planOfSections } from "../plan/run";
 import { readFileSync } from "node:fs";
 import { routedSegments } from "../../src/cni/calico/resources";
-import { buildCalicoLab, calicoObjectsOf, LAB_PASSWORD, labNodes, nodeNs, nodeSpeakerConfig, routerNs, speakerPeerName, type CalicoLab, type RouterDaemon } from "./calico";
+import { buildCalicoLab, calicoObjectsOf, familiesOf, LAB_PASSWORD, labNodes, nodeNs, nodeSpeakerConfig, routerNs, speakerPeerName, type CalicoLab, type RouterDaemon } from "./calico";
 import { Lab, labSkip, payloadForMtu, type Family, type KernelRoute } from "./netns";
 
 /** Whether a kernel route goes to `gateway` (alone or among ECMP next hops). */
@@ -103,6 +103,23 @@ describe("the Calico lab's calico-node speaker", () => {
     assert.ok(names.length > 0 && names.every((n) => /^Node_\d+_\d+_\d+_\d+$/.test(n!)), names.join(", "));
     assert.equal(speakerPeerName({ peerIP: "fd00:20:1::1", nodeSelector: "" }), "Global_fd00_20_1__1");
     assert.equal(speakerPeerName({ peerIP: "10.20.1.1", nodeSelector: "all()" }), "Node_10_20_1_1");
+  });
+});
+
+describe("the Calico lab: a shape it cannot run", () => {
+  it("dual-stack with a router without addressV6 (VXLAN for IPv6): refused by the config, and the lab throws rather than test IPv4 alone", () => {
+    const sections = exampleSections("multisite");
+    sections.cni.calico.encapsulation = "VXLANCrossSubnet";
+    sections.cni.calico.encapsulationV6 = "VXLANCrossSubnet";
+    delete sections.site.segments[0].router.addressV6;
+    assert.deepEqual(problemsOf(sections).map((p) => p.split(" ")[0]), ["site.segments[0].router.addressV6"]);
+    // The same site as the lab would get it, had the config let it through.
+    const config = parse1(exampleSections("multisite"));
+    if (config.site.kind !== "ssh") throw new Error("multisite is an ssh site");
+    const segments = config.site.segments.map((s, i) => (i === 0 ? { ...s, router: { ...s.router!, addressV6: undefined } } : s));
+    const shape = { ...config, site: { ...config.site, segments } } as SiteConfig;
+    assert.throws(() => familiesOf(shape), /^Error: lab: the site is dual-stack but the router of home-a has no addressV6/);
+    assert.deepEqual(familiesOf(config), [4, 6]);
   });
 });
 

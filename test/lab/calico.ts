@@ -85,7 +85,8 @@ export function labNodes(config: SiteConfig, pools: readonly IPPool[]): LabNode[
   return config.nodes.map((n, i) => {
     const p4 = pool(4)!;
     const p6 = pool(6);
-    const six = p6 && n.privateIpv6 !== undefined;
+    if (p6 && n.privateIpv6 === undefined) throw new Error(`lab: the site has an IPv6 pool but node ${n.name} has no privateIpv6: the lab will not test it on IPv4 alone`);
+    const six = p6 !== undefined;
     return {
       name: n.name,
       segment: n.segment ?? "",
@@ -275,10 +276,21 @@ function vpnPrefixes(config: SiteConfig, family: Family): { exact: string[]; wit
 const prefixLength = (cidr: string): number => parseCidr(cidr)!.prefix;
 const bitsOf = (family: Family): number => (family === 4 ? 32 : 128);
 
-/** The families the site routes: IPv4, and IPv6 on dual-stack sites whose routers have IPv6 addresses. */
+/**
+ * The families the site routes, which the lab runs on every router and node: IPv4, and IPv6 on a dual-stack site.
+ * A dual-stack site with a router that has no IPv6 address is one the lab cannot run as it is (k3s-sites refuses it
+ * when the router has nodes): it throws rather than test IPv4 alone.
+ */
 export function familiesOf(config: SiteConfig): Family[] {
-  const dual = config.k3s.ipFamilies === "dual-stack" && routedSegments(config).every((s) => s.router.addressV6 !== undefined);
-  return dual ? [4, 6] : [4];
+  if (config.k3s.ipFamilies !== "dual-stack") return [4];
+  const without = routedSegments(config).filter((s) => s.router.addressV6 === undefined);
+  if (without.length > 0) {
+    throw new Error(
+      `lab: the site is dual-stack but the router of ${without.map((s) => s.name).join(", ")} has no addressV6: ` +
+        "the lab runs IPv6 on every router or on none, and will not pass such a site on IPv4 alone",
+    );
+  }
+  return [4, 6];
 }
 
 /**
