@@ -47,6 +47,17 @@ export async function assertCalicoLab(lab: Lab, c: CalicoLab, config: SiteConfig
     }
   }
 
+  // Within a segment the router passes a node's IPv4 block with the node itself as next hop (a third-party next hop):
+  // why IPIP (IPv4 only) would reach the node on one segment, and is refused between segments. (IPv6 routes carry the
+  // next hop's link-local address as their gateway.)
+  for (const n of c.nodes) {
+    const routes = lab.routes(nodeNs(n.name), 4);
+    for (const o of c.nodes.filter((x) => x !== n && x.segment === n.segment)) {
+      const route = routes.find((r) => r.dst === o.blocks[4].block)!;
+      assert.ok(via(route, o.address[4]), `${n.name}: ${o.blocks[4].block} goes to ${JSON.stringify(route)}, not to ${o.name} ${o.address[4]}`);
+    }
+  }
+
   // Every router routes the Service ranges to nodes (its own segment's, when it has any).
   const services = (family: Family) => c.services.filter((s) => s.includes(":") === (family === 6));
   assert.ok(c.services.includes(config.k3s.serviceCidr));
