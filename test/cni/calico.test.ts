@@ -266,27 +266,55 @@ describe("Calico and segment rules", () => {
     assert.deepEqual(problemsOf(base()), []);
   });
 
-  it("rejects IPIP with segment routers (the lab's routers would get IPIP packets addressed to them)", () => {
+  it("rejects IPIP with segment routers: between segments it fails, on one segment it gains nothing", () => {
     const raw = base();
     raw.cni.calico.encapsulation = "IPIP";
     assert.deepEqual(problemsOf(raw), [
-      "cni.calico.encapsulation IPIP does not work with site.segments routers: calico-node tunnels pod packets to each route's BGP next hop, " +
-        "and a route learnt through a router has the router as next hop, which does not decapsulate IPIP; use None " +
+      "cni.calico.encapsulation IPIP does not work between site.segments: calico-node tunnels pod packets to each route's BGP next hop, " +
+        "and a router passes the routes of other segments with itself as next hop, and does not decapsulate IPIP; use None " +
         "(the routers carry the pod routes) or VXLANCrossSubnet (VXLAN to the other node itself)",
+    ]);
+    raw.site.segments = raw.site.segments.slice(0, 1);
+    raw.site.hosts = raw.site.hosts.filter((h: { segment?: string }) => h.segment === "home-a");
+    assert.deepEqual(problemsOf(raw), [
+      "cni.calico.encapsulation IPIP is not supported with a site.segments router: on one segment the router passes each node's routes " +
+        "with the node itself as next hop, so IPIP would add 20 bytes to every pod packet and cross nothing the router does not " +
+        "already route, and k3s-sites has not seen it carry traffic; use None (the router carries the pod routes) or VXLANCrossSubnet",
     ]);
     assert.deepEqual(problemsOf({ ...sshSections(), cni: { plugin: "calico", calico: { encapsulation: "IPIP" } } }), []);
   });
 
-  it("rejects a router without an IPv6 address when unencapsulated IPv6 pods need its routes", () => {
+  it("rejects a router with nodes but without an IPv6 address on a dual-stack site, whatever encapsulationV6 is", () => {
+    const tail = " (a dual-stack site needs IPv6 routed by every router that has nodes, whatever cni.calico.encapsulationV6 is)";
     const raw = base();
     delete raw.site.segments[2].router.addressV6;
     assert.deepEqual(problemsOf(raw), [
       "site.segments[2].router.addressV6 is required: k3s.ipFamilies is dual-stack and cni.calico.encapsulationV6 is None, so IPv6 pod routes " +
         "travel over IPv6 BGP sessions with the router, and without its IPv6 address vps-1 would neither announce nor learn any; " +
-        "set the router's IPv6 address in fd00:20:3::/64, or set cni.calico.encapsulationV6: VXLANCrossSubnet",
+        "set the router's IPv6 address in fd00:20:3::/64" + tail,
     ]);
-    raw.cni.calico.encapsulationV6 = "VXLANCrossSubnet";
-    assert.deepEqual(problemsOf(raw), []);
+    // VXLAN between segments: its outer packets are IPv6 between the nodes, which the routers must route.
+    const vxlan = base();
+    delete vxlan.site.segments[0].router.addressV6;
+    vxlan.cni.calico.encapsulationV6 = "VXLANCrossSubnet";
+    assert.deepEqual(problemsOf(vxlan), [
+      "site.segments[0].router.addressV6 is required: k3s.ipFamilies is dual-stack and without an IPv6 address on the router nuc, pi have no " +
+        "IPv6 BGP session: no router learns the IPv6 Service ranges, and cni.calico.encapsulationV6 VXLANCrossSubnet sends IPv6 pod packets " +
+        "to other segments inside IPv6 packets between the nodes' own addresses, which this router does not route; " +
+        "set the router's IPv6 address in fd00:20:1::/64" + tail,
+    ]);
+    // One segment: no packet crosses a router, but the IPv6 Service ranges still reach no router.
+    vxlan.site.segments = vxlan.site.segments.slice(0, 1);
+    vxlan.site.hosts = vxlan.site.hosts.filter((h: { segment?: string }) => h.segment === "home-a");
+    assert.deepEqual(problemsOf(vxlan), [
+      "site.segments[0].router.addressV6 is required: k3s.ipFamilies is dual-stack and without an IPv6 address on the router nuc, pi have no " +
+        "IPv6 BGP session: no router learns the IPv6 Service ranges; set the router's IPv6 address in fd00:20:1::/64" + tail,
+    ]);
+    // A router without nodes needs none; an IPv4-only site needs none.
+    const empty = base();
+    delete empty.site.segments[2].router.addressV6;
+    empty.site.hosts = empty.site.hosts.filter((h: { segment?: string }) => h.segment !== "vps");
+    assert.deepEqual(problemsOf(empty), []);
   });
 
   it("rejects a host outside its segment", () => {

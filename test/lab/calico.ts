@@ -85,7 +85,8 @@ export function labNodes(config: SiteConfig, pools: readonly IPPool[]): LabNode[
   return config.nodes.map((n, i) => {
     const p4 = pool(4)!;
     const p6 = pool(6);
-    const six = p6 && n.privateIpv6 !== undefined;
+    if (p6 && n.privateIpv6 === undefined) throw new Error(`lab: the site has an IPv6 pool but node ${n.name} has no privateIpv6: the lab will not test it on IPv4 alone`);
+    const six = p6 !== undefined;
     return {
       name: n.name,
       segment: n.segment ?? "",
@@ -106,6 +107,17 @@ export function globalServiceRoutes(bgp: BGPConfiguration): string[] {
   const ranges = (list: readonly { cidr: string }[] | undefined) =>
     (list ?? []).map((c) => c.cidr).filter((c) => parseCidr(c)!.prefix < (parseCidr(c)!.version === 4 ? 32 : 128));
   return [...bgp.spec.serviceClusterIPs.map((c) => c.cidr), ...ranges(bgp.spec.serviceExternalIPs), ...ranges(bgp.spec.serviceLoadBalancerIPs)];
+}
+
+/**
+ * The name of a BGPPeer's protocol in a node's bird.cfg: P buildPeerFromData, `<prefix>_<peer IP, . or : as _>`.
+ * The prefix is "Node" for a BGPPeer with a nodeSelector or a node (C: the second pass files it under
+ * model.NodeBGPPeerKey, which P processNodePeers reads with prefix "Node"), "Global" for one with neither
+ * (model.GlobalBGPPeerKey, P processGlobalPeers). A nodeSelector of all() is still a selector: "Node".
+ */
+export function speakerPeerName(spec: { readonly peerIP: string; readonly nodeSelector?: string; readonly node?: string }): string {
+  const prefix = (spec.nodeSelector ?? "") !== "" || (spec.node ?? "") !== "" ? "Node" : "Global";
+  return `${prefix}_${spec.peerIP.replace(/[.:]/g, "_")}`;
 }
 
 /**
@@ -191,7 +203,7 @@ export function nodeSpeakerConfig(args: {
   for (const { spec } of mine) {
     // BGPPeer fields the plan does not set today, read as calico-node would if it did.
     const peer = { spec: spec as BGPPeer["spec"] & { readonly nextHopMode?: "Auto" | "Self" | "Keep"; readonly keepOriginalNextHop?: boolean } };
-    const name = `Global_${peer.spec.peerIP.replace(/[.:]/g, "_")}`; // P buildPeerFromData: <prefix>_<ip with _>
+    const name = speakerPeerName(peer.spec);
     lines.push(
       `protocol bgp ${name} from bgp_template {`,
       // P buildPeerFromData: TTLSecurity 0 -> "off" -> T4:90-92 "ttl security off; multihop;"
@@ -264,10 +276,21 @@ function vpnPrefixes(config: SiteConfig, family: Family): { exact: string[]; wit
 const prefixLength = (cidr: string): number => parseCidr(cidr)!.prefix;
 const bitsOf = (family: Family): number => (family === 4 ? 32 : 128);
 
-/** The families the site routes: IPv4, and IPv6 on dual-stack sites whose routers have IPv6 addresses. */
+/**
+ * The families the site routes, which the lab runs on every router and node: IPv4, and IPv6 on a dual-stack site.
+ * A dual-stack site with a router that has no IPv6 address is one the lab cannot run as it is (k3s-sites refuses it
+ * when the router has nodes): it throws rather than test IPv4 alone.
+ */
 export function familiesOf(config: SiteConfig): Family[] {
-  const dual = config.k3s.ipFamilies === "dual-stack" && routedSegments(config).every((s) => s.router.addressV6 !== undefined);
-  return dual ? [4, 6] : [4];
+  if (config.k3s.ipFamilies !== "dual-stack") return [4];
+  const without = routedSegments(config).filter((s) => s.router.addressV6 === undefined);
+  if (without.length > 0) {
+    throw new Error(
+      `lab: the site is dual-stack but the router of ${without.map((s) => s.name).join(", ")} has no addressV6: ` +
+        "the lab runs IPv6 on every router or on none, and will not pass such a site on IPv4 alone",
+    );
+  }
+  return [4, 6];
 }
 
 /**

@@ -56,7 +56,7 @@ function counters(lab: Lab, pod: string, ifnames: readonly string[]) {
   };
 }
 
-describe("lab: the lan example's Multus DMZ, with the real CNI plugins", { skip: SKIP }, () => {
+describe("lab: the lan example's Multus DMZ, with the real CNI plugins", { skip: SKIP, timeout: 60_000 }, () => {
   let lab: Lab;
   const servers: ChildProcess[] = [];
   const results = new Map<string, CniResult[]>();
@@ -110,7 +110,7 @@ describe("lab: the lan example's Multus DMZ, with the real CNI plugins", { skip:
     addPod("web", "mini-1", 10, JSON.parse(annotations.web!) as Selection[]);
     for (const pod of ["mail", "web"]) servers.push(await serve(lab, pod, 25));
     servers.push(await serve(lab, "client", 8080));
-  });
+  }, { timeout: 60_000 }); // the suite's timeout does not bound its hooks
 
   after(() => {
     for (const s of servers) s.kill("SIGKILL");

@@ -10,8 +10,10 @@
  *   internal/frr/templates/neighborsession.tmpl (`neighbor <addr> remote-as`, `port`).
  * - router id: spec.routerID when set (the emitted BGPPeer sets none), else FRR picks one (`bgp router-id` only
  *   when set: frr.tmpl).
- * - hold and keepalive: only when spec.holdTime/keepaliveTime are set (internal/config/config.go parseTimers
- *   returns none for neither); the `timers` line is then absent and FRR's defaults apply (traditional: 60/180 s).
+ * - hold and keepalive: internal/config/config.go parseTimers returns none when neither spec.holdTime nor
+ *   spec.keepaliveTime is set (no `timers` line: FRR's traditional defaults, 60/180 s); with holdTime alone,
+ *   keepalive is holdTime / 3; with keepaliveTime alone, hold is 3 × keepaliveTime (`holdTime = ptr.To(ka.Duration *
+ *   3)`); both then go to FRR-K8s, whose neighborsession.tmpl writes `neighbor <addr> timers <keepalive> <hold>`.
  * - password: spec.password or passwordSecret; the emitted BGPPeer has none, so no `password` line.
  * - next hop: eBGP (myASN != peerASN) without ebgpMultiHop: the node's address on the shared LAN (FRR sets itself
  *   as next hop towards an eBGP peer).
@@ -40,9 +42,20 @@ export interface BgpPeerSpec {
   readonly ebgpMultiHop?: boolean;
 }
 
+/**
+ * The keepalive and hold times (seconds) MetalLB hands FRR-K8s for a BGPPeer, or none: internal/config/config.go
+ * parseTimers at v0.16.1 (the one given sets the other: hold = 3 × keepalive, keepalive = hold / 3).
+ */
+export function speakerTimers(p: Pick<BgpPeerSpec, "holdTime" | "keepaliveTime">): { keepalive: number; hold: number } | undefined {
+  const seconds = (d: string | undefined) => (d === undefined ? undefined : Number(/^(\d+)s$/.exec(d)?.[1]));
+  const hold = seconds(p.holdTime);
+  const keepalive = seconds(p.keepaliveTime);
+  if (hold === undefined && keepalive === undefined) return undefined;
+  return { keepalive: keepalive ?? Math.floor(hold! / 3), hold: hold ?? keepalive! * 3 };
+}
+
 /** frr.conf of one node's speaker: its BGPPeers, and the prefixes it announces (to every one of them). */
 export function speakerFrrConfig(peers: readonly BgpPeerSpec[], prefixes: readonly string[]): string {
-  const seconds = (d: string | undefined) => (d === undefined ? undefined : Number(/^(\d+)s$/.exec(d)?.[1]));
   const lines: string[] = [];
   let seq = 0;
   for (const p of peers) {
@@ -71,9 +84,8 @@ export function speakerFrrConfig(peers: readonly BgpPeerSpec[], prefixes: readon
     lines.push(`  neighbor ${a} remote-as ${p.peerASN}`);
     if (p.ebgpMultiHop) lines.push(`  neighbor ${a} ebgp-multihop`);
     lines.push(`  neighbor ${a} port ${p.peerPort ?? 179}`);
-    const hold = seconds(p.holdTime);
-    const keepalive = seconds(p.keepaliveTime) ?? (hold !== undefined ? Math.floor(hold / 3) : undefined);
-    if (hold !== undefined && keepalive !== undefined) lines.push(`  neighbor ${a} timers ${keepalive} ${hold}`);
+    const timers = speakerTimers(p);
+    if (timers) lines.push(`  neighbor ${a} timers ${timers.keepalive} ${timers.hold}`);
     if (p.password) lines.push(`  neighbor ${a} password ${p.password}`);
     lines.push(
       "  address-family ipv4 unicast",

@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import { manifestsOf } from "../../plan/render";
 import { lanBgp } from "../metallb/variants";
 import { planOfSections } from "../plan/run";
-import { speakerFrrConfig, type BgpPeerSpec } from "./metallb-speaker";
+import { speakerFrrConfig, speakerTimers, type BgpPeerSpec } from "./metallb-speaker";
 import { Lab, labSkip, type Daemon } from "./netns";
 import { connect, serve } from "./tcp";
 
@@ -39,7 +39,7 @@ function selects(ad: { nodeSelectors?: { matchLabels: Record<string, string> }[]
 
 describe("lab: MetalLB BGP on the lan variant, the router's file against FRR-K8s speakers", () => {
   for (const daemon of ["frr", "bird"] as const) {
-    it(`${daemon === "frr" ? "FRR" : "BIRD 2"} on the router learns the Service address from the announcing node, and a client behind it connects`, { skip: labSkip({ frr: true, bird: daemon === "bird" }) }, async () => {
+    it(`${daemon === "frr" ? "FRR" : "BIRD 2"} on the router learns the Service address from the announcing node, and a client behind it connects`, { skip: labSkip({ frr: true, bird: daemon === "bird", ping: true }), timeout: 60_000 }, async () => {
       const { peers, ads, routers } = await planned();
       const routerFile = routers[`metallb-router.${daemon}.conf`];
       assert.ok(routerFile, `the plan exports metallb-router.${daemon}.conf (have: ${Object.keys(routers).join(", ") || "none"})`);
@@ -90,4 +90,16 @@ describe("lab: MetalLB BGP on the lan variant, the router's file against FRR-K8s
       }
     });
   }
+});
+
+describe("the emulated speaker's timers, as MetalLB's parseTimers sets them", () => {
+  const peer = { myASN: 64512, peerASN: 64513, peerAddress: "192.168.10.1" };
+  it("none without holdTime and keepaliveTime; hold is 3 × keepaliveTime given alone; keepalive is holdTime / 3 given alone", () => {
+    assert.equal(speakerTimers({}), undefined);
+    assert.deepEqual(speakerTimers({ keepaliveTime: "10s" }), { keepalive: 10, hold: 30 });
+    assert.deepEqual(speakerTimers({ holdTime: "90s" }), { keepalive: 30, hold: 90 });
+    assert.deepEqual(speakerTimers({ holdTime: "90s", keepaliveTime: "20s" }), { keepalive: 20, hold: 90 });
+    assert.match(speakerFrrConfig([{ ...peer, keepaliveTime: "10s" }], []), /^ {2}neighbor 192\.168\.10\.1 timers 10 30$/m);
+    assert.doesNotMatch(speakerFrrConfig([peer], []), /timers/);
+  });
 });

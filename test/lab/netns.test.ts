@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { LAB_PREFIX, Lab, labSkip, payloadForMtu, sweepStale } from "./netns";
 
@@ -17,7 +18,7 @@ describe("the lab harness", () => {
     assert.equal(payloadForMtu(1420, 6), 1372);
   });
 
-  it("a switch, two namespaces, a BGP session FRR to BIRD with a password; everything gone after destroy", { skip: labSkip({ frr: true, bird: true }) }, async () => {
+  it("a switch, two namespaces, a BGP session FRR to BIRD with a password; everything gone after destroy", { skip: labSkip({ frr: true, bird: true }), timeout: 60_000 }, async () => {
     const lab = new Lab();
     let dir = "";
     try {
@@ -47,7 +48,7 @@ describe("the lab harness", () => {
     assert.equal(existsSync(dir), false);
   });
 
-  it("a run killed outright leaves namespaces that the next run sweeps", { skip: labSkip() }, async () => {
+  it("a run killed outright leaves namespaces that the next run sweeps", { skip: labSkip(), timeout: 60_000 }, async () => {
     // A child makes a namespace under its own pid, then dies by SIGKILL (no exit hook runs).
     const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
     const stale = `${LAB_PREFIX}${child.pid}-0-x`;
@@ -56,5 +57,35 @@ describe("the lab harness", () => {
     await new Promise((resolve) => child.once("exit", resolve));
     assert.ok(sweepStale().includes(stale));
     assert.equal(namespaces().includes(stale), false);
+  });
+
+  it("every lab test is bounded to 60 s (hooks too: a suite's timeout does not bound them) and skips without each tool it calls", () => {
+    const dir = __dirname;
+    const problems: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".test.ts"))) {
+      const text = readFileSync(join(dir, file), "utf8");
+      // Each options object that can skip a test or a suite (it opens with skip), braces balanced.
+      for (const m of text.matchAll(/\{ skip\b/g)) {
+        let depth = 0;
+        let end = m.index;
+        for (; end < text.length; end++) {
+          if (text[end] === "{") depth++;
+          if (text[end] === "}" && --depth === 0) break;
+        }
+        const options = text.slice(m.index, end + 1);
+        if (!/\btimeout: 60_000\b/.test(options)) problems.push(`${file}: ${options} has no timeout: 60_000`);
+      }
+      // A hook that builds a lab carries its own bound.
+      for (const m of text.matchAll(/\bbefore\(async \(\) => \{[\s\S]*?\n {2}\}(.*)\n/g)) {
+        if (m[0].includes("new Lab(") && !/^, \{ timeout: 60_000 \}\);/.test(m[1]!)) problems.push(`${file}: a before hook that builds a lab has no timeout: 60_000`);
+      }
+      // A file that pings skips without ping.
+      if (/\.ping\(/.test(text)) {
+        for (const m of text.matchAll(/labSkip\(([^)]*)\)/g)) {
+          if (!/\bping: true\b/.test(m[1]!)) problems.push(`${file}: pings, but labSkip(${m[1]}) does not ask for ping`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
   });
 });

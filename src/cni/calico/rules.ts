@@ -66,31 +66,49 @@ export function checkCalico(config: SiteConfig): Problem[] {
   const routers = config.site.kind === "ssh" ? config.site.segments.filter((s) => s.router) : [];
   // calico-node's BIRD programs an IPIP pool's routes into tunl0 towards the route's BGP next hop (confd
   // pkg/backends/calico/bgp_processor.go, extraStatementForKernelProgrammingIPIPNoEncap at v3.32.1: Always ->
-  // krt_tunnel="tunl0"); through a segment's router that next hop is the router, which does not decapsulate.
+  // krt_tunnel="tunl0"). A router passes another segment's routes with itself as next hop, and does not decapsulate;
+  // within its segment it keeps the node's own address (FRR and BIRD both keep a third-party next hop between peers
+  // on one interface; the lab asserts it), so one segment is refused for gaining nothing, not for failing.
   if (routers.length > 0 && calico.encapsulation === "IPIP") {
+    const several = config.site.kind === "ssh" && config.site.segments.length > 1;
     problems.push({
       path: "cni.calico.encapsulation",
-      message:
-        "IPIP does not work with site.segments routers: calico-node tunnels pod packets to each route's BGP next hop, " +
-        "and a route learnt through a router has the router as next hop, which does not decapsulate IPIP; use None " +
-        "(the routers carry the pod routes) or VXLANCrossSubnet (VXLAN to the other node itself)",
+      message: several
+        ? "IPIP does not work between site.segments: calico-node tunnels pod packets to each route's BGP next hop, and a router " +
+          "passes the routes of other segments with itself as next hop, and does not decapsulate IPIP; use None " +
+          "(the routers carry the pod routes) or VXLANCrossSubnet (VXLAN to the other node itself)"
+        : "IPIP is not supported with a site.segments router: on one segment the router passes each node's routes with " +
+          "the node itself as next hop, so IPIP would add 20 bytes to every pod packet and cross nothing the router does " +
+          "not already route, and k3s-sites has not seen it carry traffic; use None (the router carries the pod routes) " +
+          "or VXLANCrossSubnet",
     });
   }
-  // Unencapsulated IPv6 pods are routed by the IPv6 sessions: a router without an IPv6 address has none, so its
-  // nodes' IPv6 blocks reach no one and no one's reach them (calicoBgpPeers makes an IPv6 BGPPeer per addressV6).
-  if (dual && calico.encapsulationV6 === "None" && config.site.kind === "ssh") {
+  // A segment's IPv6 goes through its router: calicoBgpPeers makes an IPv6 BGPPeer only for a router's addressV6, so
+  // without it the segment's nodes announce their IPv6 blocks and Service ranges to no one. Unencapsulated, no IPv6
+  // pod route crosses; with VXLAN, IPv6 pod packets to other segments travel between the nodes' own IPv6 addresses
+  // (Felix's IPv6 VTEPs: felix/dataplane/linux/vxlan_mgr.go at v3.32.1 points each at ParentDeviceIpv6), which the
+  // router must route.
+  if (dual && config.site.kind === "ssh") {
     const { segments, hosts } = config.site;
+    const several = segments.length > 1;
     segments.forEach((segment, i) => {
       if (!segment.router || segment.router.addressV6 !== undefined) return;
       const members = hosts.filter((h) => (h.segment ?? (segments.length === 1 ? segment.name : undefined)) === segment.name);
       if (members.length === 0) return;
+      const names = members.map((h) => h.name).join(", ");
+      const why =
+        calico.encapsulationV6 === "None"
+          ? `cni.calico.encapsulationV6 is None, so IPv6 pod routes travel over IPv6 BGP sessions with the router, and without its IPv6 address ${names} would neither announce nor learn any`
+          : `without an IPv6 address on the router ${names} have no IPv6 BGP session: no router learns the IPv6 Service ranges` +
+            (several
+              ? `, and cni.calico.encapsulationV6 ${calico.encapsulationV6} sends IPv6 pod packets to other segments inside IPv6 packets between the nodes' own addresses, which this router does not route`
+              : "");
       problems.push({
         path: `site.segments[${i}].router.addressV6`,
         message:
-          `is required: k3s.ipFamilies is dual-stack and cni.calico.encapsulationV6 is None, so IPv6 pod routes travel ` +
-          `over IPv6 BGP sessions with the router, and without its IPv6 address ${members.map((h) => h.name).join(", ")} ` +
-          `would neither announce nor learn any; set the router's IPv6 address${segment.cidrV6 ? ` in ${segment.cidrV6}` : ""}, ` +
-          "or set cni.calico.encapsulationV6: VXLANCrossSubnet",
+          `is required: k3s.ipFamilies is dual-stack and ${why}; set the router's IPv6 address` +
+          (segment.cidrV6 ? ` in ${segment.cidrV6}` : ", with the segment's cidrV6") +
+          " (a dual-stack site needs IPv6 routed by every router that has nodes, whatever cni.calico.encapsulationV6 is)",
       });
     });
   }

@@ -38,7 +38,7 @@ export const calicoSchema = z.strictObject({
     .default("VXLANCrossSubnet")
     .meta({
       description:
-        "IPv4 pool: None (routers carry pod routes), VXLANCrossSubnet (VXLAN between segments) or IPIP. Fixed at creation in practice.",
+        "IPv4 pool: None (routers carry pod routes), VXLANCrossSubnet (VXLAN between segments) or IPIP (refused with segment routers). Fixed at creation in practice.",
     }),
   encapsulationV6: z
     .enum(["None", "VXLANCrossSubnet"], { message: "expected None or VXLANCrossSubnet (IPv6 pools cannot use IPIP)" })
@@ -83,7 +83,7 @@ export const segmentSchema = z.strictObject({
   router: z
     .strictObject({
       address: ipv4().meta({ description: "The router's IPv4 address in the segment; every node of the segment peers with it." }),
-      addressV6: ipv6().optional().meta({ description: "The router's IPv6 address in the segment, for IPv6 routes (dual-stack)." }),
+      addressV6: ipv6().optional().meta({ description: "The router's IPv6 address in the segment, for IPv6 routes; required on a dual-stack site when the segment has nodes." }),
       asNumber: asNumber().meta({ description: "The router's AS, e.g. 65001 (private ASes: 64512-65534)." }),
       password: z
         .boolean()
