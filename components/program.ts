@@ -26,7 +26,7 @@ export async function main(): Promise<Record<string, unknown>> {
   const members = clusterMembersOf(config, previous);
   const fixed = fixedSettingsOf(config, members.record);
   // The key's value is read here only to tell one key from another (its public half, or a digest); it stays secret.
-  const access = sshAccessOf(config, pulumi.runtime.getConfig(SECRETS.sshPrivateKey.key));
+  const access = sshAccessOf(config, pulumi.runtime.getConfig(SECRETS.sshPrivateKey.key), deployment.sshAccess);
   const problems = [
     ...checkFixedSettings(previous, fixed),
     ...checkMembership(config, members),

@@ -39,6 +39,15 @@ export interface SweepCase {
   readonly newSecrets?: Readonly<Record<string, string>>;
   /** A change the program may refuse before any resource instead (two changes that cannot share a run): the message. */
   readonly refusable?: RegExp;
+  /**
+   * For a removal: a change of the connection its delete runs with. A retry of a failed removal that also makes this
+   * change must be refused with this message (the state still holds the removal, with the old connection).
+   */
+  readonly connectionChange?: {
+    readonly edit: (c: StackConfig) => void;
+    readonly newSecrets?: Readonly<Record<string, string>>;
+    readonly refused: RegExp;
+  };
 }
 
 const planned = new Map<string, Promise<ProgramRun>>();
@@ -343,4 +352,36 @@ export function staleConnections(s: Sweep): string[] {
   check(s.previous, s.diff, s.run, "the unbroken run");
   for (const r of s.retries) check(r.state, r.diff, r.run, `the retry after ${r.failure.failed.name} failed`);
   return [...new Set(problems)];
+}
+
+/**
+ * A retry whose state still holds a removal (a membership command the unbroken run deletes) must refuse a change of
+ * the connection that removal runs with: the program plans it from the failed state's outputs, and must be refused.
+ */
+export async function retriesChangingTheConnection(s: Sweep): Promise<string[]> {
+  const change = s.c.connectionChange;
+  if (!change) return [];
+  const deleted = new Set(s.diff.steps.filter((x) => x.action === "delete").map((x) => x.urn));
+  const problems: string[] = [];
+  const tried = new Set<string>();
+  for (const r of s.retries) {
+    const leftover = r.state.resources.some((x) => deleted.has(x.urn) && x.type === "command:remote:Command" && x.inputs.delete !== undefined);
+    if (!leftover) continue;
+    const key = JSON.stringify(r.state.outputs);
+    if (tried.has(key)) continue;
+    tried.add(key);
+    const config = structuredClone(s.c.after());
+    change.edit(config);
+    const outcome = await runOnce(s.c, config, r.state.outputs as Record<string, unknown>, { ...s.c.newSecrets, ...change.newSecrets }).then(
+      () => "planned",
+      (err: Error) => err.message,
+    );
+    if (outcome === "planned") {
+      problems.push(`after ${r.failure.failed.action} ${r.failure.failed.name} failed, a retry that also changes the connection plans, and its removal dials the stale one`);
+    } else if (!change.refused.test(outcome)) {
+      problems.push(`after ${r.failure.failed.name} failed, the retry with the connection changed is refused otherwise: ${outcome}`);
+    }
+  }
+  if (tried.size === 0) problems.push("no failure left a removal in the state: nothing was checked");
+  return problems;
 }
