@@ -16,6 +16,7 @@ import { edited, exampleConfig, type StackConfig } from "./harness";
 import {
   deletesInOrder,
   nothingSkipped,
+  outputsRecordOnlyWhatCompleted,
   plansAsUnbroken,
   planWith,
   programRuns,
@@ -193,7 +194,8 @@ type Check =
   | "deletes in order"
   | "bounded waits"
   | "no stale connection"
-  | "a retry of a removal refuses a connection change";
+  | "a retry of a removal refuses a connection change"
+  | "each output records only what completed";
 const CHECKS: Record<Check, (s: Sweep) => string[] | Promise<string[]>> = {
   "plans as the unbroken run": plansAsUnbroken,
   "nothing skipped": nothingSkipped,
@@ -201,6 +203,7 @@ const CHECKS: Record<Check, (s: Sweep) => string[] | Promise<string[]>> = {
   "bounded waits": waitsWithoutBound,
   "no stale connection": staleConnections,
   "a retry of a removal refuses a connection change": retriesChangingTheConnection,
+  "each output records only what completed": outputsRecordOnlyWhatCompleted,
 };
 
 // Program runs are shared (sweep.ts, planWith): a previous deployment is planned once for all the cases that start

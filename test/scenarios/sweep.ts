@@ -385,3 +385,49 @@ export async function retriesChangingTheConnection(s: Sweep): Promise<string[]> 
   if (tried.size === 0) problems.push("no failure left a removal in the state: nothing was checked");
   return problems;
 }
+
+/**
+ * What each stack output records about this run's steps: the run did them all. The k3s version and the certificate
+ * expiry record every node's steps (upgrade, drain, uncordon, renewal), sshAccess every membership command's
+ * connection, protected every server's protection.
+ */
+const RECORDS: Readonly<Record<string, (r: { type: string; name: string }) => boolean>> = {
+  k3sVersion: (r) => r.type === "command:remote:Command" && /^site-k3s-/.test(r.name) && !/^site-k3s-(membership-|kubeconfig$)/.test(r.name),
+  kubeconfigExpires: (r) => r.type === "command:remote:Command" && /^site-k3s-/.test(r.name) && !/^site-k3s-(membership-|kubeconfig$)/.test(r.name),
+  sshAccess: (r) => r.type === "command:remote:Command" && /^site-k3s-membership-/.test(r.name),
+  protected: (r) => r.type === "hcloud:index/server:Server",
+};
+
+/**
+ * Each output on its own: had the failed run saved it as soon as what it waits for was done (whatever the other
+ * outputs wait for), it would claim only steps that completed. Pulumi saves the stack outputs all together
+ * (plan/failure.ts), so an output that resolves early is held back only by the others; this check does not rely on
+ * them.
+ */
+export function outputsRecordOnlyWhatCompleted(s: Sweep): string[] {
+  const problems: string[] = [];
+  const byUrn = new Map(s.run.resources.map((r) => [r.urn, r]));
+  const changedSteps = new Set(s.diff.steps.filter((x) => CHANGE.has(x.action) && x.action !== "delete").map((x) => x.urn));
+  for (const [key, records] of Object.entries(RECORDS)) {
+    if (!(key in s.run.outputs)) continue;
+    if (JSON.stringify(s.run.outputs[key]) === JSON.stringify(s.previous?.outputs[key])) continue;
+    const recorded = [...changedSteps].filter((urn) => {
+      const r = byUrn.get(urn);
+      return r !== undefined && records(r);
+    });
+    const waitsFor = s.run.outputDependencies[key] ?? [];
+    for (const r of s.retries) {
+      const done = new Set(r.failure.completed);
+      const ownDepsDone = waitsFor.every((urn) => !changedSteps.has(urn) || done.has(urn));
+      if (!ownDepsDone) continue;
+      const missing = recorded.filter((urn) => !done.has(urn));
+      if (missing.length > 0) {
+        problems.push(
+          `after ${r.failure.failed.action} ${r.failure.failed.name} failed, the output ${key} would be saved on its own ` +
+            `while ${missing.slice(0, 3).map(nameOf).join(", ")}${missing.length > 3 ? ` and ${missing.length - 3} more` : ""} did not complete`,
+        );
+      }
+    }
+  }
+  return problems;
+}
