@@ -83,6 +83,17 @@ function recordOf(value: unknown): SshAccess | undefined {
 }
 
 /**
+ * The nodes whose removal this run runs or may retry: those the previous deployment reached or recorded as servers,
+ * and those its record lists as leaving, that the config no longer has.
+ */
+export function removedNodes(config: SiteConfig, members: ClusterMembers, previous: unknown): string[] {
+  const before = recordOf(previous);
+  const names = new Set(config.nodes.map((n) => n.name));
+  const known = [...Object.keys(before?.endpoints ?? {}), ...(before?.leaving ?? []), ...members.previousServers];
+  return [...new Set(known)].filter((n) => !names.has(n)).sort();
+}
+
+/**
  * Refuses a run that removes nodes while it changes the connection their removals run with (see the file's comment).
  * `previous` is the previous deployment's record (undefined before one recorded it: nothing to compare).
  */
