@@ -266,8 +266,9 @@ export function unboundedWaits(script: string): string[] {
   lines.forEach((line, i) => {
     // What a line runs: without comments and the text of double-quoted strings (messages, URLs, arguments).
     const code = line.replace(/^\s*#.*$/, "").replace(/"(?:[^"\\]|\\.)*"/g, '""');
-    // `timeout <duration> <command>` bounds the command, whatever it is.
-    if (/\btimeout\s+["$\w]/.test(code)) return;
+    // `timeout <duration> <command>` bounds the command, whatever it is: timeout run as a command, not an option
+    // that ends in it (curl --connect-timeout bounds only the connection, kubectl --request-timeout one request).
+    if (/(?:^|[;&|(!]|\b(?:then|do|else|if|while|until)\b)\s*timeout\s+["$\w]/.test(code)) return;
     const at = `line ${i + 1}`;
     if (/\bcurl\s/.test(code) && !/(--max-time|\s-m\s?\d|--speed-time)/.test(code)) found.push(`${at}: curl without --max-time`);
     if (/\bwget\s/.test(code) && !/(--timeout|\s-T\s?\d)/.test(code)) found.push(`${at}: wget without --timeout`);
