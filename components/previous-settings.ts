@@ -3,6 +3,7 @@ import { KUBECONFIG_EXPIRES_OUTPUT } from "../src/cluster/certificates";
 import { SSH_ACCESS_OUTPUT } from "../src/cluster/access";
 import { PROTECTED_OUTPUT } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT } from "../src/cluster/guards";
+import { REMOVAL_SCRIPT_OUTPUT } from "../src/cluster/removal-script";
 
 /** The stack output that records the k3s version the previous deployment installed. */
 export const K3S_VERSION_OUTPUT = "k3sVersion";
@@ -19,6 +20,8 @@ export interface PreviousDeployment {
   readonly sshAccess?: unknown;
   /** What it protected (src/cluster/protection.ts); undefined before a deployment recorded it. */
   readonly protected?: unknown;
+  /** Which removal script its membership commands hold (src/cluster/removal-script.ts); undefined before recorded. */
+  readonly removalScript?: string;
 }
 
 /** Reads the previous deployment's outputs back through a StackReference to the stack itself. */
@@ -34,11 +37,13 @@ export async function previousDeployment(): Promise<PreviousDeployment> {
   const expires = await value(KUBECONFIG_EXPIRES_OUTPUT);
   const sshAccess = await value(SSH_ACCESS_OUTPUT);
   const protectedRecord = await value(PROTECTED_OUTPUT);
+  const removalScript = await value(REMOVAL_SCRIPT_OUTPUT);
   return {
     fixedSettings,
     ...(typeof version === "string" ? { k3sVersion: version } : {}),
     ...(typeof expires === "string" ? { kubeconfigExpires: expires } : {}),
     ...(sshAccess !== undefined && sshAccess !== null ? { sshAccess } : {}),
     ...(protectedRecord !== undefined && protectedRecord !== null ? { protected: protectedRecord } : {}),
+    ...(typeof removalScript === "string" ? { removalScript } : {}),
   };
 }

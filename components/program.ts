@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SSH_ACCESS_OUTPUT, checkRemovalAccess, sshAccessOf } from "../src/cluster/access";
+import { SSH_ACCESS_OUTPUT, checkRemovalAccess, removedNodes, sshAccessOf } from "../src/cluster/access";
+import { REMOVAL_SCRIPT, REMOVAL_SCRIPT_OUTPUT, checkRemovalScript } from "../src/cluster/removal-script";
 import { KUBECONFIG_EXPIRES_OUTPUT, renewalDue } from "../src/cluster/certificates";
 import { PROTECTED_OUTPUT, checkProtectedRemovals, protectedOf } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
@@ -26,12 +27,13 @@ export async function main(): Promise<Record<string, unknown>> {
   const members = clusterMembersOf(config, previous);
   const fixed = fixedSettingsOf(config, members.record);
   // The key's value is read here only to tell one key from another (its public half, or a digest); it stays secret.
-  const access = sshAccessOf(config, pulumi.runtime.getConfig(SECRETS.sshPrivateKey.key));
+  const access = sshAccessOf(config, pulumi.runtime.getConfig(SECRETS.sshPrivateKey.key), deployment.sshAccess);
   const problems = [
     ...checkFixedSettings(previous, fixed),
     ...checkMembership(config, members),
     ...checkRemovedPools(config, previous),
     ...checkRemovalAccess(config, members, deployment.sshAccess, access),
+    ...checkRemovalScript(config, removedNodes(config, members, deployment.sshAccess), deployment.removalScript, deployed),
     ...checkProtectedRemovals(config, deployment.protected),
   ];
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
@@ -90,6 +92,8 @@ export async function main(): Promise<Record<string, unknown>> {
     // Recorded once every server holds this run's protection (its update, with the nodes' addresses, succeeded).
     [PROTECTED_OUTPUT]: pulumi.output(site.nodes).apply(() => protectedOf(config)),
     [SSH_ACCESS_OUTPUT]: pulumi.all(Object.values(site.cluster.memberships).map((m) => m.id)).apply(() => access),
+    // Recorded once every membership command holds this version's removal script (src/cluster/removal-script.ts).
+    [REMOVAL_SCRIPT_OUTPUT]: pulumi.all(Object.values(site.cluster.memberships).map((m) => m.id)).apply(() => REMOVAL_SCRIPT),
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),
     // The k8s.v1.cni.cncf.io/networks annotation each app attached to a Multus network must carry, by app.

@@ -54,7 +54,11 @@ case "$ACTION" in
       fail "the drain of $NODE did not finish within ${DRAIN_TIMEOUT}s (a PodDisruptionBudget or a pod that does not stop); see kubectl get pods -A --field-selector spec.nodeName=$NODE, then run pulumi up again or set k3s.upgrade.drain to false"
     ;;
   uncordon)
-    if [ -z "$(kubectl get node "$NODE" -o "jsonpath={.metadata.annotations.k3s-sites\.io/drained-for}")" ]; then exit 0; fi
+    # Read on its own line: set -e does not stop at a failure inside [ ]'s argument, which would leave the node
+    # cordoned and the step recorded as done.
+    mark="$(kubectl get node "$NODE" -o "jsonpath={.metadata.annotations.k3s-sites\.io/drained-for}" 2>"$errors")" ||
+      fail "cannot read whether k3s-sites drained $NODE, to uncordon it after the upgrade ($(tr '\n' ' ' <"$errors" | sed 's/ $//')); it may still be cordoned: see journalctl -u k3s on this server, then run pulumi up again"
+    if [ -z "$mark" ]; then exit 0; fi
     kubectl uncordon "$NODE" >/dev/null
     kubectl annotate node "$NODE" "$MARK-" >/dev/null
     log "uncordoned after the upgrade to $running"

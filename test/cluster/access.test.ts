@@ -49,4 +49,24 @@ describe("a removal and the connection it runs with", () => {
     const before = { ...sshAccessOf(home, "key"), endpoints: { ...sshAccessOf(home, "key").endpoints, "pi-2": "pi@elsewhere:22" } };
     assert.deepEqual(checkRemovalAccess(moved.config, moved.members, before, sshAccessOf(moved.config, "key")), []);
   });
+
+  it("keeps the nodes a run removed as leaving, and refuses a connection change in the run after, which may retry them", () => {
+    const { config, members } = withoutPi2();
+    const removal = sshAccessOf(config, "key", sshAccessOf(home, "key"));
+    assert.deepEqual(removal.leaving, ["pi-2"]);
+    // The removal's delete failed: Pulumi saved this run's record, without pi-2; the retry rotates the key.
+    const retry = sshAccessOf(config, "new key", removal);
+    const problems = checkRemovalAccess(config, members, removal, retry);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.path, "site.hosts");
+    assert.match(
+      problems[0]!.message,
+      /^pi-2 was removed by the previous run, which may not have finished .*sshAccess lists pi-2 as leaving.* changes the SSH key the program connects with \(k3s-sites:sshPrivateKey is a different key\).* runs over SSH on nuc .* Run `pulumi up` once more without changing the connection .* then change the connection in the run after$/s,
+    );
+    // The same retry without the change plans, and records nothing leaving: the run after may change the connection.
+    assert.deepEqual(checkRemovalAccess(config, members, removal, sshAccessOf(config, "key", removal)), []);
+    const settled = sshAccessOf(config, "key", removal);
+    assert.deepEqual(settled.leaving, []);
+    assert.deepEqual(checkRemovalAccess(config, members, settled, sshAccessOf(config, "new key", settled)), []);
+  });
 });

@@ -9,14 +9,16 @@ const worker = prod.nodes.find((n) => n.name === "worker-1")!;
 
 /**
  * A first server's k3s whose kubectl knows one node: STUB_NODE_VERSION is its kubelet version (unset: no such
- * node), STUB_DRAINED its k3s-sites annotation; STUB_DRAIN_FAILS makes the drain time out, STUB_API_DOWN every call
- * fail as an unreachable API does.
+ * node), STUB_DRAINED its k3s-sites annotation; STUB_DRAIN_FAILS makes the drain time out, STUB_MARK_FAILS the read of
+ * the annotation fail (the API gone after the version was read), STUB_API_DOWN every call fail as an unreachable API
+ * does.
  */
 function serverWithKubectl(box: Sandbox): void {
   installKubectl(
     box,
     `  get*kubeletVersion*) printf '%s' "$STUB_NODE_VERSION" ;;
-  get*drained-for*) printf '%s' "$STUB_DRAINED" ;;
+  get*drained-for*) [ -z "$STUB_MARK_FAILS" ] || { echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; }
+    printf '%s' "$STUB_DRAINED" ;;
   drain*) [ -z "$STUB_DRAIN_FAILS" ] || exit 1 ;;`,
   );
 }
@@ -90,5 +92,21 @@ describe("drain and uncordon around an upgrade", () => {
     const manual = box.run(drainScript(prod, worker, "uncordon"), "", { STUB_NODE_VERSION: "v1.33.5+k3s1" });
     assert.equal(manual.status, 0, manual.stderr);
     assert.deepEqual(changes(manual.calls), []);
+  });
+
+  it("fails, leaving the step to run again, when the API does not answer whether it drained the node", () => {
+    const box = makeSandbox();
+    serverWithKubectl(box);
+    const run = box.run(drainScript(prod, worker, "uncordon"), "", {
+      STUB_NODE_VERSION: "v1.33.5+k3s1",
+      STUB_DRAINED: "v1.33.5+k3s1",
+      STUB_MARK_FAILS: "1",
+    });
+    assert.notEqual(run.status, 0, "a failed read of the mark passed as a node nobody drained");
+    assert.deepEqual(changes(run.calls), []);
+    assert.match(
+      run.stderr,
+      /cannot read whether k3s-sites drained worker-1, to uncordon it after the upgrade \(The connection .* refused\); it may still be cordoned: see journalctl -u k3s on this server, then run pulumi up again/,
+    );
   });
 });

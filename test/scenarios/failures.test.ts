@@ -99,3 +99,39 @@ describe("a removal in the same run as a change of the connection it runs with",
     await assert.rejects(planConfig(edited(SCENARIOS.rotateSshKey.config(), withoutWorker2), failed), /k3s-sites:sshPrivateKey is a different key/);
   });
 });
+
+describe("a removal in the first run after an update of k3s-sites", () => {
+  const REMOVAL = /^.*site\.pools would remove worker-2, but the previous deployment (.*): Pulumi deletes with the inputs in its state, so the removal would run the script an earlier version of k3s-sites stored\. Run `pulumi up` once without removing nodes \(keep worker-2 in site\.pools\): it gives every membership command this version's script and runs nothing on the nodes; then remove them/m;
+
+  it("is refused when the previous deployment does not record the removal script, naming the extra run", async () => {
+    const before = await base;
+    assert.match(String(before.outputs.removalScript), /^leave\.sh sha256:[0-9a-f]{64}$/, "the stack records the removal script");
+    await assert.rejects(
+      planConfig(SCENARIOS.removeLastAgent.config(), before, "prod", (o) => delete o.removalScript),
+      (err: Error) => {
+        assert.match(err.message, REMOVAL);
+        assert.match(err.message, /does not record which removal script its membership commands hold \(no stack output removalScript/);
+        return true;
+      },
+    );
+  });
+
+  it("is refused when the recorded script is another version's, naming both", async () => {
+    await assert.rejects(
+      planConfig(SCENARIOS.removeLastAgent.config(), await base, "prod", (o) => (o.removalScript = "leave.sh sha256:0123")),
+      (err: Error) => {
+        assert.match(err.message, REMOVAL);
+        assert.match(err.message, /records another removal script \(removalScript: leave\.sh sha256:0123; this version's: leave\.sh sha256:[0-9a-f]{64}\)/);
+        return true;
+      },
+    );
+  });
+
+  it("plans once a run without removals has recorded this version's script", async () => {
+    const before = await base;
+    const update = await planConfig(baseConfig("prod"), before, "prod", (o) => delete o.removalScript);
+    assert.equal(update.outputs.removalScript, before.outputs.removalScript);
+    const removal = await planConfig(SCENARIOS.removeLastAgent.config(), update);
+    assert.ok(!removal.resources.some((r) => r.name === "site-k3s-membership-worker-2"), "worker-2 leaves");
+  });
+});

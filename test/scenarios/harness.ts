@@ -5,11 +5,11 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { diffStates, type PreviewDiff, type Step } from "../../plan/diff";
 import { previousFromPlanFiles, stateOfRun } from "../../plan/diff-state";
 import { readStackFile, runProgram, type ProgramRun } from "../../plan/engine";
+import { failUpdate } from "../../plan/failure";
 import { renderFiles } from "../../plan/render";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import program = require("../../index");
@@ -100,50 +100,15 @@ export function scriptOf(run: ProgramRun, node: string): string {
 
 /**
  * The run `pulumi up` of `config` leaves behind when the resource named `failing` fails, as far as the next run can
- * see it: the stack outputs. Pulumi saves the outputs that had resolved when an update fails; an output that waits
- * for `failing`, or for a resource that depends on it (which never ran), keeps the previous deployment's value. The
- * returned run's resources are the failed run's; only its outputs are what the next run reads.
+ * see it: the stack outputs, as plan/failure.ts models them (the one model of a failed update: saved all together
+ * over the previous ones when everything they come from was done, else the previous ones kept). The returned run's
+ * resources are the failed run's; only its outputs are what the next run reads.
  */
 export async function failedRun(config: StackConfig, previous: ProgramRun, failing: string, stack = "prod"): Promise<ProgramRun> {
-  const deps: Record<string, string[]> = {};
-  const recording = async () => {
-    const outputs = await program();
-    for (const [key, value] of Object.entries(outputs)) {
-      const all = await (pulumi.output(value) as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources();
-      deps[key] = [...all].map((r) => (r as unknown as { __name: string }).__name);
-    }
-    return outputs;
-  };
-  const dir = mkdtempSync(join(tmpdir(), "scenario-"));
-  let run: ProgramRun;
-  try {
-    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-    writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
-    const outputs = JSON.parse(renderFiles(previous)["outputs.json"] as string) as Record<string, unknown>;
-    run = await runProgram(readStackFile(join(dir, `Pulumi.${stack}.yaml`), SECRET_KEYS), recording, { previousOutputs: outputs });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
-  if (!run.resources.some((r) => r.name === failing)) throw new Error(`no resource ${failing} in the run`);
-  // Everything that waits for the failed resource, through dependsOn or an input, never runs.
-  const failed = new Set([failing]);
-  for (let grown = true; grown; ) {
-    grown = false;
-    for (const r of run.resources) {
-      if (failed.has(r.name)) continue;
-      const on = [...r.dependsOn, ...Object.values(r.propertyDependencies ?? {}).flat()];
-      if (on.some((u) => failed.has(byUrn.get(u)?.name ?? ""))) {
-        failed.add(r.name);
-        grown = true;
-      }
-    }
-  }
-  const saved: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(run.outputs)) {
-    const waits = (deps[key] ?? []).some((n) => failed.has(n));
-    if (!waits) saved[key] = value;
-    else if (key in previous.outputs) saved[key] = previous.outputs[key];
-  }
-  return { ...run, outputs: saved };
+  const run = await planConfig(config, previous, stack);
+  const files = renderFiles(previous);
+  const state = previousFromPlanFiles(files["resources.json"] as string, files["outputs.json"]);
+  const diff = diffStates(state, stateOfRun(run), { stack: run.stack, project: run.project });
+  const failure = failUpdate(state, stateOfRun(run), run.outputs, run.outputDependencies, diff, failing);
+  return { ...run, outputs: failure.state.outputs as Record<string, unknown> };
 }

@@ -5,6 +5,7 @@ import type { PreviewDiff, Step } from "../../plan/diff";
 import type { StateResource } from "../../plan/diff-state";
 import type { ProgramRun } from "../../plan/engine";
 import type { FailedUpdate } from "../../plan/failure";
+import { DRAIN_SCRIPT_TEMPLATE, LEAVE_SCRIPT_TEMPLATE, NODE_SCRIPT_TEMPLATE, RESTORE_SCRIPT } from "../../src/k3s/script";
 import { deletesInOrder, nothingSkipped, staleConnections, unboundedWaits, type Sweep } from "./sweep";
 
 const step = (name: string, action: Step["action"]): Step => ({ urn: `t::${name}`, type: "t", name, action, changes: [], replaceCauses: [], notes: [] });
@@ -56,6 +57,22 @@ describe("the failure sweep's checks", () => {
       "line 5: a loop with no deadline",
       "line 9: systemctl restart of k3s without --no-block (TimeoutStartSec=0)",
     ]);
+  });
+
+  it("bounded waits: a timeout option of the command itself is not the timeout command", () => {
+    const script = [
+      'curl -sfL --connect-timeout 30 --retry 3 -o "$2" "$1"',
+      'kubectl wait --for=condition=Ready node/a --request-timeout 10s',
+      'if ! timeout 60 kubectl wait --for=condition=Ready node/a; then exit 1; fi',
+      'ok=1 && timeout "$T" curl -sfL -o "$f" "$URL"',
+    ].join("\n");
+    assert.deepEqual(unboundedWaits(script), ["line 1: curl without --max-time", "line 2: kubectl without --timeout"]);
+  });
+
+  it("bounded waits: the host scripts as they are have none", () => {
+    for (const [name, text] of Object.entries({ NODE_SCRIPT_TEMPLATE, DRAIN_SCRIPT_TEMPLATE, LEAVE_SCRIPT_TEMPLATE, RESTORE_SCRIPT })) {
+      assert.deepEqual(unboundedWaits(text), [], name);
+    }
   });
 
   it("nothing skipped: a change the failed run did not complete that the retry leaves alone", () => {

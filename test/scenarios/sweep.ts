@@ -39,6 +39,15 @@ export interface SweepCase {
   readonly newSecrets?: Readonly<Record<string, string>>;
   /** A change the program may refuse before any resource instead (two changes that cannot share a run): the message. */
   readonly refusable?: RegExp;
+  /**
+   * For a removal: a change of the connection its delete runs with. A retry of a failed removal that also makes this
+   * change must be refused with this message (the state still holds the removal, with the old connection).
+   */
+  readonly connectionChange?: {
+    readonly edit: (c: StackConfig) => void;
+    readonly newSecrets?: Readonly<Record<string, string>>;
+    readonly refused: RegExp;
+  };
 }
 
 const planned = new Map<string, Promise<ProgramRun>>();
@@ -257,8 +266,9 @@ export function unboundedWaits(script: string): string[] {
   lines.forEach((line, i) => {
     // What a line runs: without comments and the text of double-quoted strings (messages, URLs, arguments).
     const code = line.replace(/^\s*#.*$/, "").replace(/"(?:[^"\\]|\\.)*"/g, '""');
-    // `timeout <duration> <command>` bounds the command, whatever it is.
-    if (/\btimeout\s+["$\w]/.test(code)) return;
+    // `timeout <duration> <command>` bounds the command, whatever it is: timeout run as a command, not an option
+    // that ends in it (curl --connect-timeout bounds only the connection, kubectl --request-timeout one request).
+    if (/(?:^|[;&|(!]|\b(?:then|do|else|if|while|until)\b)\s*timeout\s+["$\w]/.test(code)) return;
     const at = `line ${i + 1}`;
     if (/\bcurl\s/.test(code) && !/(--max-time|\s-m\s?\d|--speed-time)/.test(code)) found.push(`${at}: curl without --max-time`);
     if (/\bwget\s/.test(code) && !/(--timeout|\s-T\s?\d)/.test(code)) found.push(`${at}: wget without --timeout`);
@@ -343,4 +353,82 @@ export function staleConnections(s: Sweep): string[] {
   check(s.previous, s.diff, s.run, "the unbroken run");
   for (const r of s.retries) check(r.state, r.diff, r.run, `the retry after ${r.failure.failed.name} failed`);
   return [...new Set(problems)];
+}
+
+/**
+ * A retry whose state still holds a removal (a membership command the unbroken run deletes) must refuse a change of
+ * the connection that removal runs with: the program plans it from the failed state's outputs, and must be refused.
+ */
+export async function retriesChangingTheConnection(s: Sweep): Promise<string[]> {
+  const change = s.c.connectionChange;
+  if (!change) return [];
+  const deleted = new Set(s.diff.steps.filter((x) => x.action === "delete").map((x) => x.urn));
+  const problems: string[] = [];
+  const tried = new Set<string>();
+  for (const r of s.retries) {
+    const leftover = r.state.resources.some((x) => deleted.has(x.urn) && x.type === "command:remote:Command" && x.inputs.delete !== undefined);
+    if (!leftover) continue;
+    const key = JSON.stringify(r.state.outputs);
+    if (tried.has(key)) continue;
+    tried.add(key);
+    const config = structuredClone(s.c.after());
+    change.edit(config);
+    const outcome = await runOnce(s.c, config, r.state.outputs as Record<string, unknown>, { ...s.c.newSecrets, ...change.newSecrets }).then(
+      () => "planned",
+      (err: Error) => err.message,
+    );
+    if (outcome === "planned") {
+      problems.push(`after ${r.failure.failed.action} ${r.failure.failed.name} failed, a retry that also changes the connection plans, and its removal dials the stale one`);
+    } else if (!change.refused.test(outcome)) {
+      problems.push(`after ${r.failure.failed.name} failed, the retry with the connection changed is refused otherwise: ${outcome}`);
+    }
+  }
+  if (tried.size === 0) problems.push("no failure left a removal in the state: nothing was checked");
+  return problems;
+}
+
+/**
+ * What each stack output records about this run's steps: the run did them all. The k3s version and the certificate
+ * expiry record every node's steps (upgrade, drain, uncordon, renewal), sshAccess every membership command's
+ * connection, protected every server's protection.
+ */
+const RECORDS: Readonly<Record<string, (r: { type: string; name: string }) => boolean>> = {
+  k3sVersion: (r) => r.type === "command:remote:Command" && /^site-k3s-/.test(r.name) && !/^site-k3s-(membership-|kubeconfig$)/.test(r.name),
+  kubeconfigExpires: (r) => r.type === "command:remote:Command" && /^site-k3s-/.test(r.name) && !/^site-k3s-(membership-|kubeconfig$)/.test(r.name),
+  sshAccess: (r) => r.type === "command:remote:Command" && /^site-k3s-membership-/.test(r.name),
+  protected: (r) => r.type === "hcloud:index/server:Server",
+};
+
+/**
+ * Each output on its own: had the failed run saved it as soon as what it waits for was done (whatever the other
+ * outputs wait for), it would claim only steps that completed. Pulumi saves the stack outputs all together
+ * (plan/failure.ts), so an output that resolves early is held back only by the others; this check does not rely on
+ * them.
+ */
+export function outputsRecordOnlyWhatCompleted(s: Sweep): string[] {
+  const problems: string[] = [];
+  const byUrn = new Map(s.run.resources.map((r) => [r.urn, r]));
+  const changedSteps = new Set(s.diff.steps.filter((x) => CHANGE.has(x.action) && x.action !== "delete").map((x) => x.urn));
+  for (const [key, records] of Object.entries(RECORDS)) {
+    if (!(key in s.run.outputs)) continue;
+    if (JSON.stringify(s.run.outputs[key]) === JSON.stringify(s.previous?.outputs[key])) continue;
+    const recorded = [...changedSteps].filter((urn) => {
+      const r = byUrn.get(urn);
+      return r !== undefined && records(r);
+    });
+    const waitsFor = s.run.outputDependencies[key] ?? [];
+    for (const r of s.retries) {
+      const done = new Set(r.failure.completed);
+      const ownDepsDone = waitsFor.every((urn) => !changedSteps.has(urn) || done.has(urn));
+      if (!ownDepsDone) continue;
+      const missing = recorded.filter((urn) => !done.has(urn));
+      if (missing.length > 0) {
+        problems.push(
+          `after ${r.failure.failed.action} ${r.failure.failed.name} failed, the output ${key} would be saved on its own ` +
+            `while ${missing.slice(0, 3).map(nameOf).join(", ")}${missing.length > 3 ? ` and ${missing.length - 3} more` : ""} did not complete`,
+        );
+      }
+    }
+  }
+  return problems;
 }
