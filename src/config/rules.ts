@@ -28,6 +28,7 @@ import { checkClusterRanges } from "../k3s/rules-ranges";
 import { checkKubernetesVersion } from "../k3s/rules-versions";
 import { checkUnusedSettings } from "./rules-unused";
 import { CERT_MANAGER, NGINX } from "../edge/names";
+import { checkIngressConfig } from "../edge/nginx-config";
 import { checkHetznerLimits } from "../hetzner/limits";
 import { HETZNER_LOCATIONS } from "./schema";
 import type { SiteConfig } from "./site";
@@ -616,6 +617,7 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkMetallb,
   checkNetworks,
   checkApps,
+  checkIngressConfig,
 ];
 
 /** Runs a rule; a rule that throws is itself a problem, never a stack trace. */
