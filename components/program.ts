@@ -4,7 +4,7 @@ import { KUBECONFIG_EXPIRES_OUTPUT, renewalDue } from "../src/cluster/certificat
 import { PROTECTED_OUTPUT, checkProtectedRemovals, protectedOf } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
-import { ConfigError } from "../src/config/errors";
+import { ConfigError } from "../src/config/problems";
 import { SECRETS } from "../src/config/secrets";
 import { routerFiles } from "../src/cni/calico/routers";
 import { metallbRouterFiles } from "../src/lb/metallb/router";

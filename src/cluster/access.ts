@@ -11,7 +11,7 @@
  * change the connection in one run and remove the node in the next.
  */
 import { createHash } from "node:crypto";
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import { isHetzner, type NodeSpec, type SiteConfig } from "../config/site";
 import { publicKeyOfPrivateKey } from "../k3s/ssh-key";
 import type { ClusterMembers } from "./membership";

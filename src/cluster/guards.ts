@@ -6,7 +6,7 @@
  * another location, and etcd and k3s know every node by its address. The program records these settings as a stack
  * output and compares them with the previous deployment's before it touches any resource.
  */
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { clusterMembersOf, type MembershipRecord } from "./membership";
 

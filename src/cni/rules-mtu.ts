@@ -3,7 +3,7 @@
  * tunnel with VXLAN, whose header over IPv4 takes 50 bytes (RFC 7348 section 5: outer Ethernet 14, IPv4 20, UDP 8,
  * VXLAN 8); Flannel subtracts the same 50 from its interface's MTU (flannel pkg/backend/vxlan, encapOverhead).
  */
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 import { HETZNER_PRIVATE_MTU } from "../hetzner/model";
 

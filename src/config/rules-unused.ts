@@ -2,7 +2,7 @@
  * Settings for a part the site does not use: the user clearly expects them to act, and they would not. These rules
  * read the raw stack config, since defaults fill every section once parsed.
  */
-import type { Problem } from "./errors";
+import type { Problem } from "./problems";
 import type { SiteConfig } from "./site";
 
 function keysOf(value: unknown): string[] {

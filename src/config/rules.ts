@@ -14,7 +14,7 @@ import {
   type Cidr,
 } from "../net/cidr";
 import { EDGE_SUBNET_KEY } from "../net/plan";
-import { unexpectedProblem, type Problem } from "./errors";
+import { unexpectedProblem, type Problem } from "./problems";
 import { checkCalico, checkSegments } from "../cni/calico/rules";
 import { checkCanal } from "../cni/canal/rules";
 import { checkCilium, checkCiliumL2Devices } from "../cni/cilium/rules";

@@ -4,9 +4,9 @@
  * cross-field rules live in resolve.ts and rules.ts.
  */
 import { z } from "zod";
-import { flannelSchema } from "../cni/flannel/flannel";
-import { metallbSchema } from "../lb/metallb/metallb";
-import { appNetworkSchema, networkSchema } from "../multus/networks";
+import { flannelSchema } from "../cni/flannel/schema";
+import { metallbSchema } from "../lb/metallb/schema";
+import { appNetworkSchema, networkSchema } from "../multus/schema";
 import { canalSchema } from "../cni/canal/schema";
 import { ciliumSchema } from "../cni/cilium/schema";
 import { calicoSchema, segmentSchema } from "../cni/calico/schema";

@@ -5,7 +5,7 @@
  */
 import { addressAt, formatIp, parseCidr, sizeOf, type Cidr } from "../net/cidr";
 import { planNetwork, type NetworkPlan } from "../net/plan";
-import type { Problem } from "./errors";
+import type { Problem } from "./problems";
 import {
   HETZNER_LOCATIONS,
   type HetznerSiteConfig,

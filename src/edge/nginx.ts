@@ -21,7 +21,7 @@ import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernet
 import { isHetzner, type SiteConfig } from "../config/site";
 import { NGINX } from "./names";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
-import { formatProblem } from "../config/errors";
+import { formatProblem } from "../config/problems";
 import { ingressConfigProblems, managedConfigKeys } from "./nginx-config";
 
 /** The controller image: the tag of the vendored reference DaemonSet (upstream/nginx-ingress/v5.5.4). */

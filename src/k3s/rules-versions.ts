@@ -21,11 +21,12 @@
  * - NGINX Ingress Controller 5.5: docs.nginx.com/nginx-ingress-controller, technical specifications and changelog,
  *   "Kubernetes versions tested" for 5.5.4: 1.29 - 1.36.
  */
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 import { CILIUM_CHART, ciliumChart } from "../cni/cilium";
 import { CERT_MANAGER_CHART } from "../edge/cert-manager";
-import { METALLB_CHART, metallbOf } from "../lb/metallb/metallb";
+import { metallbOf } from "../lb/metallb/metallb";
+import { METALLB_CHART } from "../lb/metallb/schema";
 import { NGINX_IMAGE } from "../edge/nginx";
 
 export interface KubernetesSupport {

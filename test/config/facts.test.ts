@@ -17,7 +17,7 @@ import { HOSTNAME_LABEL_MAX } from "../../src/hetzner/rules-names";
 import { HETZNER_NETWORK_MIN_PREFIX, HETZNER_NETWORK_RANGES, coversWholeFamily } from "../../src/hetzner/rules-network";
 import { IPV6_CLUSTER_SUBNET_MAX_DIFF, NODE_CIDR_MASK } from "../../src/k3s/rules-ranges";
 import { KUBERNETES_SUPPORT, releaseLine } from "../../src/k3s/rules-versions";
-import { METALLB_CHART } from "../../src/lb/metallb/metallb";
+import { METALLB_CHART } from "../../src/lb/metallb/schema";
 import { parseCidr, subnetAt, type Cidr } from "../../src/net/cidr";
 import { clone, exampleSections, problemsOf } from "../helpers";
 

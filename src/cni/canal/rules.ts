@@ -2,7 +2,7 @@
  * Cross-field rules of Canal's settings: what is refused on a Canal site, and why. src/config runs them with the
  * other rules.
  */
-import type { Problem } from "../../config/errors";
+import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
 import { CALICO_PINS } from "../manifest";
 

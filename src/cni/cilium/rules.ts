@@ -2,7 +2,7 @@
  * Cross-field rules of Cilium's settings: what is refused on a Cilium site, and why. src/config runs them with the
  * other rules.
  */
-import type { Problem } from "../../config/errors";
+import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
 
 /** L2 announcements need an ARP-answering LAN and a pool to announce. */
