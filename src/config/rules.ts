@@ -15,11 +15,7 @@ import {
 } from "../net/cidr";
 import { EDGE_SUBNET_KEY } from "../net/plan";
 import { unexpectedProblem, type Problem } from "./problems";
-import { checkCalico, checkSegments } from "../cni/calico/rules";
-import { checkCanal } from "../cni/canal/rules";
-import { checkCilium, checkCiliumL2Devices } from "../cni/cilium/rules";
-import { checkMtu } from "../cni/rules-mtu";
-import { checkFlannel } from "../cni/flannel/flannel";
+import { CONCERN_RULES } from "../concerns/registry";
 import { checkMetallb } from "../lb/metallb/metallb";
 import { checkNetworks } from "../multus/networks";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
@@ -601,19 +597,14 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkClusterDns,
   checkClusterRanges,
   checkDualStack,
-  checkCanal,
-  checkCilium,
-  checkCalico,
-  checkSegments,
+  // Each concern's own rules (src/concerns/registry.ts).
+  ...CONCERN_RULES,
   checkCertificates,
   checkLoadBalancer,
   checkHetznerLimits,
   checkPublicIpv4,
   checkNatGatewayAddress,
-  checkMtu,
   checkKubernetesVersion,
-  checkCiliumL2Devices,
-  checkFlannel,
   checkMetallb,
   checkNetworks,
   checkApps,
