@@ -35,7 +35,37 @@ export interface K3sContribution {
   node(config: SiteConfig, node: NodeSpec): Readonly<Record<string, unknown>>;
   /** Whether it replaces kube-proxy, so that k3s runs with disable-kube-proxy. */
   replacesKubeProxy(config: SiteConfig): boolean;
+  /**
+   * Whether k3s runs it itself (its Flannel): the CNI plugins and configs are then in k3s's own directories, where
+   * Multus must find them (src/multus/manifest.ts).
+   */
+  runByK3s: boolean;
 }
+
+/**
+ * The CNIs' settings fixed at creation, recorded in the stack outputs and compared on every later run
+ * (src/cluster/guards.ts); null on a site whose CNI has none of them. One record for all CNIs, since it is the
+ * shape of a stack output that older deployments hold.
+ */
+export interface CniFixedSettings {
+  /**
+   * Calico sites: the IP pools' block sizes, which the IPPool CRD refuses to change (calico.yaml of v3.32.1,
+   * IPPool spec.blockSize x-kubernetes-validations `self == oldSelf`, "Block size cannot be changed").
+   */
+  readonly calicoBlockSize: number | null;
+  readonly calicoBlockSizeV6: number | null;
+  /**
+   * Sites on k3s's Flannel: its backend. k3s (read in the stored files of the search index at commit 9977f0e6, not
+   * at the v1.33.5+k3s1 tag) lists `flannel-backend` among the CriticalControlArgs (pkg/daemons/config/types.go)
+   * that a server compares with the cluster's (pkg/cluster/bootstrap.go: "critical configuration value mismatch
+   * between servers"), and each agent writes its net-conf.json with the backend at every start
+   * (pkg/agent/flannel/setup.go, createFlannelConf): a change reaches the nodes one restart at a time.
+   */
+  readonly flannelBackend: string | null;
+}
+
+/** None of the CNIs' fixed settings: what a CNI's own fixedSettings overrides. */
+export const NO_CNI_FIXED_SETTINGS: CniFixedSettings = { calicoBlockSize: null, calicoBlockSizeV6: null, flannelBackend: null };
 
 /**
  * What the system NetworkPolicies must know of it (src/policy/system.ts). A hook for the policies code to read
@@ -66,6 +96,10 @@ export interface Concern<Name extends string, Fragment extends z.ZodType> {
   /** The versions it installs, with the Kubernetes minors each supports; rules-versions.ts checks k3s.version. */
   pins(config: SiteConfig): readonly Pin[];
   readonly k3s: K3sContribution;
+  /** Its settings fixed at creation, when it has any. */
+  fixedSettings(config: SiteConfig): Partial<CniFixedSettings>;
+  /** Whether it hands out addresses to LoadBalancer Services on this site (LB-IPAM), so nginx asks it for one. */
+  loadBalancerAddresses(config: SiteConfig): boolean;
   readonly policies: PolicyNeeds;
 }
 
@@ -77,4 +111,5 @@ export const INSTALLED_CNI_K3S: K3sContribution = {
   server: () => K3S_OWN_CNI_OFF,
   node: () => ({}),
   replacesKubeProxy: () => false,
+  runByK3s: false,
 };

@@ -18,6 +18,7 @@ import type {
 import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernetes-models/v1" with {
   "resolution-mode": "import",
 };
+import { cniOf } from "../concerns/registry";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { NGINX } from "./names";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
@@ -100,9 +101,8 @@ const NGINX_NAMESPACE_RULES: readonly IPolicyRule[] = [
  * with MetalLB, at a fixed address of its pools.
  */
 export function hasLoadBalancerService(config: SiteConfig): boolean {
-  const { site, cni } = config;
   if (metallbOf(config) !== undefined) return true;
-  return !isHetzner(site) && cni.plugin === "cilium" && cni.cilium.loadBalancerPools.length > 0;
+  return cniOf(config).loadBalancerAddresses(config);
 }
 
 function loadBalancerAnnotations(config: SiteConfig): Record<string, string> {

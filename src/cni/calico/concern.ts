@@ -21,5 +21,10 @@ export const calico = {
   ],
   k3s: INSTALLED_CNI_K3S,
   // IPIP or VXLAN give each node a tunnel address from the pool; with None, BIRD's routes leave from the node's own.
+  fixedSettings: (config) => ({
+    calicoBlockSize: config.cni.calico.blockSize,
+    calicoBlockSizeV6: config.k3s.ipFamilies === "dual-stack" ? config.cni.calico.blockSizeV6 : null,
+  }),
+  loadBalancerAddresses: () => false,
   policies: { nodeTrafficFromPodRange: (config) => config.cni.calico.encapsulation !== "None" },
 } as const satisfies Concern<"calico", typeof calicoSchema>;

@@ -20,5 +20,7 @@ export const canal = {
   ],
   k3s: INSTALLED_CNI_K3S,
   // Flannel's VXLAN: a node reaches remote pods from its flannel.1 address, in the pod range.
+  fixedSettings: () => ({}),
+  loadBalancerAddresses: () => false,
   policies: { nodeTrafficFromPodRange: () => true },
 } as const satisfies Concern<"canal", typeof canalSchema>;

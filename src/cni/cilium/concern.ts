@@ -19,6 +19,8 @@ export const cilium = {
       support: KUBERNETES_SUPPORT.cilium,
     },
   ],
-  k3s: { server: () => K3S_OWN_CNI_OFF, node: () => ({}), replacesKubeProxy: ciliumKubeProxyReplacement },
+  k3s: { server: () => K3S_OWN_CNI_OFF, node: () => ({}), replacesKubeProxy: ciliumKubeProxyReplacement, runByK3s: false },
+  fixedSettings: () => ({}),
+  loadBalancerAddresses: (config) => config.site.kind !== "hetzner" && config.cni.cilium.loadBalancerPools.length > 0,
   policies: { nodeTrafficFromPodRange: (config) => ciliumValues(config).routingMode === "tunnel" },
 } as const satisfies Concern<"cilium", typeof ciliumSchema>;

@@ -11,6 +11,8 @@ export const flannel = {
   rules: [checkFlannel],
   // Flannel runs inside k3s: k3s.version is its pin, and k3s supports the Kubernetes it runs.
   pins: () => [],
-  k3s: { server: flannelServerConfig, node: flannelNodeConfig, replacesKubeProxy: () => false },
+  k3s: { server: flannelServerConfig, node: flannelNodeConfig, replacesKubeProxy: () => false, runByK3s: true },
+  fixedSettings: (config) => ({ flannelBackend: config.cni.flannel.backend }),
+  loadBalancerAddresses: () => false,
   policies: { nodeTrafficFromPodRange: flannelOverlaySource },
 } as const satisfies Concern<"flannel", typeof flannelSchema>;
