@@ -113,3 +113,11 @@ export const INSTALLED_CNI_K3S: K3sContribution = {
   replacesKubeProxy: () => false,
   runByK3s: false,
 };
+
+/** The k3s contribution of a concern that changes nothing in k3s's config. */
+export const NO_K3S_FLAGS: K3sContribution = {
+  server: () => ({}),
+  node: () => ({}),
+  replacesKubeProxy: () => false,
+  runByK3s: false,
+};

@@ -10,6 +10,7 @@ import { canal } from "../cni/canal/concern";
 import { cilium } from "../cni/cilium/concern";
 import { flannel } from "../cni/flannel/concern";
 import type { CniName } from "../cni/section";
+import { metallb } from "../lb/metallb/concern";
 import type { Concern, Rule } from "./contract";
 
 export const CNIS: { readonly [N in CniName]: Concern<N, z.ZodType> } = { canal, cilium, calico, flannel };
@@ -19,5 +20,16 @@ export function cniOf(config: SiteConfig): Concern<CniName, z.ZodType> {
   return CNIS[config.cni.plugin];
 }
 
+/** The concerns besides the CNI, each used or not on its own. */
+export const ADD_ONS = [metallb] as const;
+
+/** Every concern a site may use: the CNIs, then the add-ons. */
+export const CONCERNS: readonly Concern<string, z.ZodType>[] = [...Object.values(CNIS), ...ADD_ONS];
+
+/** The concerns the site uses, in the registry's order: its CNI first. */
+export function concernsInUse(config: SiteConfig): Concern<string, z.ZodType>[] {
+  return CONCERNS.filter((concern) => concern.uses(config));
+}
+
 /** Every rule of every registered concern, in the registry's order. */
-export const CONCERN_RULES: readonly Rule[] = Object.values(CNIS).flatMap((concern) => concern.rules);
+export const CONCERN_RULES: readonly Rule[] = CONCERNS.flatMap((concern) => concern.rules);

@@ -16,7 +16,6 @@ import {
 import { EDGE_SUBNET_KEY } from "../net/plan";
 import { unexpectedProblem, type Problem } from "./problems";
 import { CONCERN_RULES } from "../concerns/registry";
-import { checkMetallb } from "../lb/metallb/metallb";
 import { checkNetworks } from "../multus/networks";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
 import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
@@ -605,7 +604,6 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkPublicIpv4,
   checkNatGatewayAddress,
   checkKubernetesVersion,
-  checkMetallb,
   checkNetworks,
   checkApps,
   checkIngressConfig,

@@ -18,7 +18,7 @@ import type {
 import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernetes-models/v1" with {
   "resolution-mode": "import",
 };
-import { cniOf } from "../concerns/registry";
+import { concernsInUse } from "../concerns/registry";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { NGINX } from "./names";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
@@ -101,8 +101,7 @@ const NGINX_NAMESPACE_RULES: readonly IPolicyRule[] = [
  * with MetalLB, at a fixed address of its pools.
  */
 export function hasLoadBalancerService(config: SiteConfig): boolean {
-  if (metallbOf(config) !== undefined) return true;
-  return cniOf(config).loadBalancerAddresses(config);
+  return concernsInUse(config).some((concern) => concern.loadBalancerAddresses(config));
 }
 
 function loadBalancerAnnotations(config: SiteConfig): Record<string, string> {

@@ -4,16 +4,14 @@
  * their sources. A k3s release v1.M.P+k3sN runs Kubernetes 1.M.
  */
 import type { Pin } from "../concerns/contract";
-import { cniOf } from "../concerns/registry";
+import { concernsInUse } from "../concerns/registry";
 import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 import { CERT_MANAGER_CHART } from "../edge/cert-manager";
 import { NGINX_IMAGE } from "../edge/nginx";
-import { metallbOf } from "../lb/metallb/metallb";
-import { METALLB_CHART } from "../lb/metallb/schema";
 import { KUBERNETES_SUPPORT } from "./kubernetes-support";
 
-// The edge and MetalLB are not concerns yet (src/concerns/contract.ts): their pins are listed here until they are.
+// The edge is not a concern yet (src/concerns/contract.ts): their pins are listed here until they are.
 const NGINX_PIN: Pin = {
   name: "NGINX Ingress Controller",
   version: () => NGINX_IMAGE.split(":")[1] ?? NGINX_IMAGE,
@@ -25,12 +23,6 @@ const CERT_MANAGER_PIN: Pin = {
   version: () => CERT_MANAGER_CHART.version,
   key: () => undefined,
   support: KUBERNETES_SUPPORT["cert-manager"],
-};
-const METALLB_PIN: Pin = {
-  name: "MetalLB",
-  version: (config) => metallbOf(config)?.version ?? METALLB_CHART.version,
-  key: (config) => (metallbOf(config)?.version ?? METALLB_CHART.version) !== METALLB_CHART.version ? "site.loadBalancer.metallb.version" : undefined,
-  support: KUBERNETES_SUPPORT.metallb,
 };
 
 /** `1.19` from `1.19.6`, `v3.32.1` or `nginx/nginx-ingress:5.5.4`. */
@@ -48,8 +40,7 @@ export function kubernetesMinor(k3sVersion: string): number | undefined {
 export function pinsInUse(config: SiteConfig): Pin[] {
   return [
     NGINX_PIN,
-    ...cniOf(config).pins(config),
-    ...(metallbOf(config) ? [METALLB_PIN] : []),
+    ...concernsInUse(config).flatMap((concern) => concern.pins(config)),
     ...(config.certificates.enabled ? [CERT_MANAGER_PIN] : []),
   ];
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { z } from "zod";
 import type { Concern } from "../../src/concerns/contract";
-import { CNIS, CONCERN_RULES, cniOf } from "../../src/concerns/registry";
+import { CNIS, CONCERNS, CONCERN_RULES, cniOf, concernsInUse } from "../../src/concerns/registry";
 import { canal } from "../../src/cni/canal/concern";
 import { CNI_NAMES, cniSchema } from "../../src/cni/section";
 import { exampleSections, parse1 } from "../helpers";
@@ -37,8 +37,15 @@ describe("the registry of CNIs", () => {
     }
   });
 
-  it("runs every rule of every concern", () => {
-    for (const name of CNI_NAMES) for (const rule of CNIS[name].rules) assert.ok(CONCERN_RULES.includes(rule), `${name}: ${rule.name}`);
+  it("runs every rule of every concern, the add-ons' too", () => {
+    for (const concern of CONCERNS) for (const rule of concern.rules) assert.ok(CONCERN_RULES.includes(rule), `${concern.name}: ${rule.name}`);
+    assert.ok(CONCERNS.some((c) => c.name === "metallb"));
+  });
+
+  it("lists the concerns a site uses, its CNI first: MetalLB only where site.loadBalancer.metallb is set", () => {
+    const used = (stack: "prod" | "lan") => concernsInUse(parse1(exampleSections(stack))).map((c) => c.name);
+    assert.deepEqual(used("prod"), ["canal"]);
+    assert.deepEqual(used("lan"), ["flannel", "metallb"]);
   });
 
   it("pins what each CNI installs: Canal and Calico their Calico, Cilium its chart; k3s's Flannel is k3s's", () => {
