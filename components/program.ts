@@ -5,11 +5,10 @@ import { KUBECONFIG_EXPIRES_OUTPUT, renewalDue } from "../src/cluster/certificat
 import { PROTECTED_OUTPUT, checkProtectedRemovals, protectedOf } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
-import { ConfigError } from "../src/config/errors";
+import { ConfigError } from "../src/config/problems";
 import { SECRETS } from "../src/config/secrets";
-import { routerFiles } from "../src/cni/calico/routers";
 import { metallbRouterFiles } from "../src/lb/metallb/router";
-import { loadCalico, loadCanal } from "./cni/cache";
+import { CNI_COMPONENTS } from "./concerns";
 import { isUpgrade } from "../src/k3s/rollout";
 import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-settings";
 import { Site } from "./site";
@@ -39,21 +38,12 @@ export async function main(): Promise<Record<string, unknown>> {
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
 
   // Fetched (or read from the cache) and checked against its pinned sha256 before any resource exists.
-  let canalManifest: string | undefined;
-  if (config.cni.plugin === "canal") {
-    try {
-      canalManifest = await loadCanal(config);
-    } catch (err) {
-      throw new pulumi.RunError(`cni.canal: ${(err as Error).message}`);
-    }
-  }
-  let calicoManifest: string | undefined;
-  if (config.cni.plugin === "calico") {
-    try {
-      calicoManifest = await loadCalico(config);
-    } catch (err) {
-      throw new pulumi.RunError(`cni.calico: ${(err as Error).message}`);
-    }
+  const cni = CNI_COMPONENTS[config.cni.plugin];
+  let cniManifest: string | undefined;
+  try {
+    cniManifest = await cni.prepare(config);
+  } catch (err) {
+    throw new pulumi.RunError(`cni.${config.cni.plugin}: ${(err as Error).message}`);
   }
 
   // k3s renews its certificates only when it starts: near their expiry, this run renews them on every node.
@@ -66,7 +56,7 @@ export async function main(): Promise<Record<string, unknown>> {
   }
 
   const routers = {
-    ...(config.cni.plugin === "calico" ? routerFiles(config, pulumi.getStack()) : {}),
+    ...cni.routers(config, pulumi.getStack()),
     ...metallbRouterFiles(config, pulumi.getStack()),
   };
   const site = new Site("site", {
@@ -77,8 +67,7 @@ export async function main(): Promise<Record<string, unknown>> {
     upgrading: isUpgrade({ deployed, ...deployment }, config.k3s.version),
     firstInstall: !deployed,
     ...(renewal ? { renewal } : {}),
-    ...(canalManifest ? { canalManifest } : {}),
-    ...(calicoManifest ? { calicoManifest } : {}),
+    ...(cniManifest ? { cniManifest } : {}),
   });
   return {
     kind: config.site.kind,

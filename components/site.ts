@@ -3,9 +3,7 @@ import type { CertificateRenewal } from "../src/cluster/certificates";
 import type { ClusterMembers } from "../src/cluster/membership";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
-import { Calico } from "./cni/calico";
-import { Canal } from "./cni/canal";
-import { Cilium } from "./cni/cilium";
+import { CNI_COMPONENTS } from "./concerns";
 import { Metallb } from "./lb/metallb";
 import { Multus } from "./multus/multus";
 import { metallbOf } from "../src/lb/metallb/metallb";
@@ -45,10 +43,12 @@ export interface SiteArgs {
    * @default - none
    */
   readonly renewal?: CertificateRenewal;
-  /** Canal sites: the pinned canal.yaml, read and checked before the site is built. */
-  readonly canalManifest?: string;
-  /** Calico sites: the pinned calico.yaml, read and checked before the site is built. */
-  readonly calicoManifest?: string;
+  /**
+   * What the CNI's component read before the site is built (components/concerns.ts, prepare): the pinned
+   * canal.yaml or calico.yaml, its digest checked.
+   * @default - none, for a CNI without a manifest
+   */
+  readonly cniManifest?: string;
 }
 
 /**
@@ -67,7 +67,7 @@ export class Site extends pulumi.ComponentResource {
    * The CNI, first in the cluster: every other Kubernetes object of the site depends on it.
    * @default - none with cni.plugin flannel: k3s runs its own Flannel
    */
-  readonly cni?: Canal | Cilium | Calico;
+  readonly cni?: pulumi.ComponentResource;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:site:Site", name, {}, opts);
@@ -116,20 +116,17 @@ export class Site extends pulumi.ComponentResource {
     );
 
     // The CNI needs the API server only: it goes in while the other servers and the agents join.
-    const cniArgs = { config, provider: this.cluster.provider, dependsOn: [this.cluster.joinServerCommand] };
-    if (config.cni.plugin === "canal") {
-      if (args.canalManifest === undefined) throw new pulumi.ResourceError("a canal site needs its manifest", this, true);
-      this.cni = new Canal(`${name}-canal`, { ...cniArgs, manifest: args.canalManifest }, { parent: this });
-    } else if (config.cni.plugin === "calico") {
-      if (args.calicoManifest === undefined) throw new pulumi.ResourceError("a calico site needs its manifest", this, true);
-      this.cni = new Calico(
-        `${name}-calico`,
-        { ...cniArgs, manifest: args.calicoManifest, ...(secrets.bgpPassword ? { bgpPassword: secrets.bgpPassword } : {}) },
-        { parent: this },
-      );
-    } else if (config.cni.plugin === "cilium") {
-      this.cni = new Cilium(`${name}-cilium`, cniArgs, { parent: this });
-    }
+    this.cni = CNI_COMPONENTS[config.cni.plugin].install(
+      name,
+      {
+        config,
+        secrets,
+        ...(args.cniManifest !== undefined ? { manifest: args.cniManifest } : {}),
+        provider: this.cluster.provider,
+        dependsOn: [this.cluster.joinServerCommand],
+      },
+      this,
+    );
 
     // Everything else in the cluster waits for the CNI: pods cannot start without it. k3s's own Flannel comes up
     // with the first server.

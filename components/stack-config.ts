@@ -3,7 +3,8 @@
  * place that turns a ConfigError into the RunError Pulumi shows without a stack trace.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, closest, setSecretCommand, type Problem } from "../src/config/errors";
+import { closest, setSecretCommand } from "../src/config/errors";
+import { ConfigError, type Problem } from "../src/config/problems";
 import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../src/config/load";
 import { SECRETS, SECRET_KEYS } from "../src/config/secrets";
 import type { SiteConfig } from "../src/config/site";

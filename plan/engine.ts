@@ -337,7 +337,12 @@ export async function runProgram(
   let returned: Record<string, unknown> = {};
   // An Output that rejects while a resource's inputs are serialized (a failed download, a bad digest) surfaces as an
   // unhandled rejection; the Pulumi CLI fails the run on those, and so does the plan.
-  const onRejection = (error: unknown) => (failure ??= { error });
+  let rejected = (): void => {};
+  const firstRejection = new Promise<void>((resolve) => (rejected = resolve));
+  const onRejection = (error: unknown) => {
+    failure ??= { error: asRunError(error) };
+    rejected();
+  };
   process.on("unhandledRejection", onRejection);
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
@@ -349,7 +354,9 @@ export async function runProgram(
         return {};
       }
     });
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    // A resource whose inputs rejected is never registered, so the SDK's wait for its RPCs would never end (and
+    // the process would exit saying only that promises were still active): the first rejection ends the wait.
+    await Promise.race([(pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(), firstRejection]);
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
     process.off("unhandledRejection", onRejection);
@@ -380,6 +387,18 @@ async function outputDependenciesOf(outputs: Record<string, unknown>, urns: UrnM
     deps[key] = [...new Set(list)].sort();
   }
   return deps;
+}
+
+/**
+ * An error thrown inside an apply, as the user should read it: its own message, without the SDK's stack. The SDK
+ * names the input it was computing ("error serializing property \"objs\": ..."), which stays as a pointer.
+ */
+function asRunError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  // RunError is an Error in shape, so its type guard would narrow a plain Error away: read the message first.
+  const message = error.message;
+  if (pulumi.RunError.isInstance(error) || pulumi.ResourceError.isInstance(error)) return error;
+  return new pulumi.RunError(`a value computed at deploy time was refused: ${message}`);
 }
 
 /** The value of an Output, for tests and the plan. Unknown values resolve to undefined. */

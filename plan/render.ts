@@ -6,9 +6,10 @@ import { secretDigestsOf } from "./diff-state";
 import { deployModel, formatDuration } from "./bench/model";
 import type { ProgramRun, RecordedResource } from "./engine";
 import { NOT_RUN_ANNOTATION, VERIFY_NAMESPACE } from "../src/verify/jobs";
+import { nodeOfCommand } from "../src/k3s/names";
 
-/** Remote commands named `<...>-node-<node>` run a node's bootstrap script; the plan writes it as nodes/<node>.sh. */
-export const NODE_COMMAND_PATTERN = /-node-([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
+// scripts/bench.ts imports it from here; src/k3s/names.ts holds the one copy.
+export { NODE_COMMAND_PATTERN } from "../src/k3s/names";
 
 const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
 const GROUP_TYPES = new Set(["kubernetes:yaml/v2:ConfigGroup"]);
@@ -62,11 +63,10 @@ export function chartsOf(run: ProgramRun): Record<string, unknown>[] {
 export function nodeScriptsOf(run: ProgramRun): Record<string, string> {
   const scripts: Record<string, string> = {};
   for (const r of run.resources) {
-    const match = r.type === "command:remote:Command" ? NODE_COMMAND_PATTERN.exec(r.name) : null;
-    if (!match) continue;
+    const node = nodeOfCommand(r);
+    if (node === undefined) continue;
     const create = r.inputs.create;
-    scripts[match[1] as string] =
-      typeof create === "string" ? create : `# the bootstrap script of ${match[1]} is ${JSON.stringify(create)}\n`;
+    scripts[node] = typeof create === "string" ? create : `# the bootstrap script of ${node} is ${JSON.stringify(create)}\n`;
   }
   return scripts;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ConfigError, formatProblem } from "../src/config/errors";
+import { ConfigError, formatProblem } from "../src/config/problems";
 import { parseSiteConfig } from "../src/config/load";
 import { NAMESPACE } from "../src/config/schema";
 import type { SiteConfig } from "../src/config/site";

@@ -17,6 +17,7 @@ import {
   remoteCommand,
   renewScript,
 } from "../../src/k3s/script";
+import { nodeCommandName } from "../../src/k3s/names";
 import { publicKeyOfPrivateKey } from "../../src/k3s/ssh-key";
 import type { NodeAddress } from "../outputs";
 import { connectionFor } from "./connection";
@@ -198,7 +199,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       };
       const drainStep = drain ? onJoin("drain", "drain", after) : undefined;
       commands[node.name] = new command.remote.Command(
-        `${name}-node-${node.name}`,
+        nodeCommandName(name, node.name),
         {
           connection: connectionFor(node, address.sshHost, privateKey),
           create: script,

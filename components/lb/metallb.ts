@@ -1,14 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-  METALLB,
-  METALLB_CHART,
-  metallbNamespace,
-  metallbResources,
-  metallbValues,
-  type MetallbConfig,
-} from "../../src/lb/metallb/metallb";
+import { METALLB, metallbNamespace, metallbResources, metallbValues } from "../../src/lb/metallb/metallb";
+import { METALLB_CHART, type MetallbConfig } from "../../src/lb/metallb/schema";
 
 export interface MetallbArgs {
   readonly metallb: MetallbConfig;

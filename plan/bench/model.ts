@@ -10,7 +10,7 @@
  * critical path.
  */
 import type { RecordedResource } from "../engine";
-import { NODE_COMMAND_PATTERN } from "../render";
+import { nodeOfCommand } from "../../src/k3s/names";
 import {
   pollSettingsOf,
   SERVER_TYPE,
@@ -86,7 +86,7 @@ export function serverShapeOf(r: GraphResource): ServerShape {
 function nodeCommandWaitsOnNode(r: GraphResource, byUrn: ReadonlyMap<string, GraphResource>): boolean {
   return r.dependsOn.some((d) => {
     const dep = byUrn.get(d);
-    return dep !== undefined && dep.type === "command:remote:Command" && NODE_COMMAND_PATTERN.test(dep.name);
+    return dep !== undefined && nodeOfCommand(dep) !== undefined;
   });
 }
 
@@ -107,7 +107,7 @@ export function latencyOf(
     // A command with no `create` (a node's membership command, which only has a `delete`) runs nothing when it is
     // created (@pulumi/command 1.2.1 commandController.go), so it costs no time.
     if (r.inputs.create === undefined) return 0;
-    if (!NODE_COMMAND_PATTERN.test(r.name)) return LATENCY_SECONDS.otherCommand;
+    if (nodeOfCommand(r) === undefined) return LATENCY_SECONDS.otherCommand;
     if (!nodeCommandWaitsOnNode(r, byUrn)) return LATENCY_SECONDS.firstServerBootstrap;
     return /^ROLE=['"]?server\b/m.test(String(r.inputs.create ?? ""))
       ? LATENCY_SECONDS.joiningServerBootstrap
@@ -131,7 +131,7 @@ export function stepsOf(
 ): Step[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const isNode = (r: GraphResource | undefined) =>
-    r !== undefined && r.type === "command:remote:Command" && NODE_COMMAND_PATTERN.test(r.name);
+    r !== undefined && nodeOfCommand(r) !== undefined;
   const isFirstNode = (r: GraphResource | undefined) => isNode(r) && !nodeCommandWaitsOnNode(r!, byUrn);
   /** In the ideal graph, a node waits for no other node's bootstrap than the first server's. */
   const necessary = (r: GraphResource, dep: string) =>

@@ -3,7 +3,7 @@
  * one renders, or a new image repository fails the checks until it is understood and listed here.
  */
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
-import { METALLB_CHART } from "../../src/lb/metallb/metallb";
+import { METALLB_CHART } from "../../src/lb/metallb/schema";
 import type { ImageRule, KnownHook, RuntimeObject } from "./checks";
 import type { KnownMetrics } from "./metrics";
 

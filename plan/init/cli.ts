@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../../src/config/errors";
+import { ConfigError } from "../../src/config/problems";
 import { parseSiteConfig } from "../../src/config/load";
 import type { HetznerLocation } from "../../src/config/schema";
 import { SERVER_TYPES } from "../../src/hetzner/types";

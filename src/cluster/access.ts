@@ -18,7 +18,7 @@
  * deletes with the connection they were stored with (an earlier run changing it was refused).
  */
 import { createHash } from "node:crypto";
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import { isHetzner, type NodeSpec, type SiteConfig } from "../config/site";
 import { publicKeyOfPrivateKey } from "../k3s/ssh-key";
 import type { ClusterMembers } from "./membership";

@@ -6,11 +6,13 @@
  * another location, and etcd and k3s know every node by its address. The program records these settings as a stack
  * output and compares them with the previous deployment's before it touches any resource.
  */
-import type { Problem } from "../config/errors";
+import { NO_CNI_FIXED_SETTINGS, type CniFixedSettings } from "../concerns/contract";
+import { cniOf } from "../concerns/registry";
+import type { Problem } from "../config/problems";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { clusterMembersOf, type MembershipRecord } from "./membership";
 
-export interface FixedSettings {
+export interface FixedSettings extends CniFixedSettings {
   readonly clusterCidr: string;
   readonly serviceCidr: string;
   readonly clusterCidrV6: string | null;
@@ -21,20 +23,6 @@ export interface FixedSettings {
   readonly secretsEncryption: boolean;
   readonly cni: string;
   readonly datastore: string;
-  /**
-   * Calico sites: the IP pools' block sizes, which the IPPool CRD refuses to change (calico.yaml of v3.32.1,
-   * IPPool spec.blockSize x-kubernetes-validations `self == oldSelf`, "Block size cannot be changed"); null elsewhere.
-   */
-  readonly calicoBlockSize: number | null;
-  readonly calicoBlockSizeV6: number | null;
-  /**
-   * Sites on k3s's Flannel: its backend; null elsewhere. k3s (read in the stored files of the search index at commit
-   * 9977f0e6, not at the v1.33.5+k3s1 tag) lists `flannel-backend` among the CriticalControlArgs
-   * (pkg/daemons/config/types.go) that a server compares with the cluster's (pkg/cluster/bootstrap.go: "critical
-   * configuration value mismatch between servers"), and each agent writes its net-conf.json with the backend at
-   * every start (pkg/agent/flannel/setup.go, createFlannelConf): a change reaches the nodes one restart at a time.
-   */
-  readonly flannelBackend: string | null;
   /** Hetzner sites: the location, the private network's range and each node's planned address; null at home. */
   readonly location: string | null;
   readonly nodeNetwork: string | null;
@@ -67,9 +55,9 @@ export function fixedSettingsOf(config: SiteConfig, membership?: MembershipRecor
     secretsEncryption: config.k3s.secretsEncryption,
     cni: config.cni.plugin,
     datastore: config.k3s.datastore,
-    calicoBlockSize: config.cni.plugin === "calico" ? config.cni.calico.blockSize : null,
-    calicoBlockSizeV6: config.cni.plugin === "calico" && config.k3s.ipFamilies === "dual-stack" ? config.cni.calico.blockSizeV6 : null,
-    flannelBackend: config.cni.plugin === "flannel" ? config.cni.flannel.backend : null,
+    // In this order in the record, the CNI's own values over the nulls (src/concerns/contract.ts).
+    ...NO_CNI_FIXED_SETTINGS,
+    ...cniOf(config).fixedSettings(config),
     location: isHetzner(config.site) ? config.site.location : null,
     nodeNetwork: isHetzner(config.site) ? config.nodeCidr : null,
     nodeIps: isHetzner(config.site) ? Object.fromEntries(config.nodes.map((n) => [n.name, n.privateIp])) : null,

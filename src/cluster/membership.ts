@@ -10,7 +10,7 @@
  * and ignores `server` and `cluster-init`; a server without data and without `server` starts a new cluster; one with
  * `server` joins through it. So changing a member's `server` never moves it to another cluster.
  */
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import { isHetzner, type NodeSpec, type SiteConfig } from "../config/site";
 
 /** What the stack output records about the cluster's membership (part of the fixed settings). */

@@ -10,7 +10,7 @@
  * delete protection as well. So a protected server (or a pool's subnet) leaves in two runs: first one with
  * `site.protect: false` while it is still in the config, which updates both protections in place, then the removal.
  */
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import { isHetzner, type SiteConfig } from "../config/site";
 
 /** The stack output that records what the deployment protected. */

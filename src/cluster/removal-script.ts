@@ -8,7 +8,7 @@
  * membership commands (they run nothing on an update).
  */
 import { createHash } from "node:crypto";
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { LEAVE_SCRIPT_TEMPLATE } from "../k3s/script";
 

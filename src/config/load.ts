@@ -4,7 +4,8 @@
  * Nothing else escapes: an error thrown while resolving or checking a config is itself reported as a problem, so a
  * user never sees a stack trace for a mistake in the stack file.
  */
-import { ConfigError, problemsFromZod, unexpectedProblem } from "./errors";
+import { problemsFromZod } from "./errors";
+import { ConfigError, unexpectedProblem } from "./problems";
 import { checkRawRules, checkRules, checkStackName } from "./rules";
 import { NAMESPACE, stackConfigSchema } from "./schema";
 import { resolveSite, type SiteConfig } from "./site";

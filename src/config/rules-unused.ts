@@ -2,7 +2,8 @@
  * Settings for a part the site does not use: the user clearly expects them to act, and they would not. These rules
  * read the raw stack config, since defaults fill every section once parsed.
  */
-import type { Problem } from "./errors";
+import { CNI_NAMES } from "../cni/section";
+import type { Problem } from "./problems";
 import type { SiteConfig } from "./site";
 
 function keysOf(value: unknown): string[] {
@@ -14,7 +15,7 @@ export function checkUnusedSettings(raw: Readonly<Record<string, unknown>>, conf
   const cni = raw.cni as Record<string, unknown> | undefined;
   const plugin = config.cni.plugin;
   const chosen = (cni?.plugin === undefined ? `${plugin} (the default for ${config.site.kind} sites)` : plugin);
-  for (const other of ["canal", "cilium", "calico", "flannel"] as const) {
+  for (const other of CNI_NAMES) {
     const keys = keysOf(cni?.[other]);
     if (other === plugin || keys.length === 0) continue;
     problems.push({

@@ -14,13 +14,8 @@ import {
   type Cidr,
 } from "../net/cidr";
 import { EDGE_SUBNET_KEY } from "../net/plan";
-import { unexpectedProblem, type Problem } from "./errors";
-import { checkCalico, checkSegments } from "../cni/calico/rules";
-import { checkCanal } from "../cni/canal/rules";
-import { checkCilium, checkCiliumL2Devices } from "../cni/cilium/rules";
-import { checkMtu } from "../cni/rules-mtu";
-import { checkFlannel } from "../cni/flannel/flannel";
-import { checkMetallb } from "../lb/metallb/metallb";
+import { unexpectedProblem, type Problem } from "./problems";
+import { CONCERN_RULES } from "../concerns/registry";
 import { checkNetworks } from "../multus/networks";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
 import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
@@ -28,6 +23,7 @@ import { checkClusterRanges } from "../k3s/rules-ranges";
 import { checkKubernetesVersion } from "../k3s/rules-versions";
 import { checkUnusedSettings } from "./rules-unused";
 import { CERT_MANAGER, NGINX } from "../edge/names";
+import { checkIngressConfig } from "../edge/nginx-config";
 import { checkHetznerLimits } from "../hetzner/limits";
 import { HETZNER_LOCATIONS } from "./schema";
 import type { SiteConfig } from "./site";
@@ -600,22 +596,17 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkClusterDns,
   checkClusterRanges,
   checkDualStack,
-  checkCanal,
-  checkCilium,
-  checkCalico,
-  checkSegments,
+  // Each concern's own rules (src/concerns/registry.ts).
+  ...CONCERN_RULES,
   checkCertificates,
   checkLoadBalancer,
   checkHetznerLimits,
   checkPublicIpv4,
   checkNatGatewayAddress,
-  checkMtu,
   checkKubernetesVersion,
-  checkCiliumL2Devices,
-  checkFlannel,
-  checkMetallb,
   checkNetworks,
   checkApps,
+  checkIngressConfig,
 ];
 
 /** Runs a rule; a rule that throws is itself a problem, never a stack trace. */

@@ -4,12 +4,10 @@
  * cross-field rules live in resolve.ts and rules.ts.
  */
 import { z } from "zod";
-import { flannelSchema } from "../cni/flannel/flannel";
-import { metallbSchema } from "../lb/metallb/metallb";
-import { appNetworkSchema, networkSchema } from "../multus/networks";
-import { canalSchema } from "../cni/canal/schema";
-import { ciliumSchema } from "../cni/cilium/schema";
-import { calicoSchema, segmentSchema } from "../cni/calico/schema";
+import { metallbSchema } from "../lb/metallb/schema";
+import { appNetworkSchema, networkSchema } from "../multus/schema";
+import { segmentSchema } from "../cni/calico/schema";
+import { cniSchema } from "../cni/section";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
@@ -249,17 +247,6 @@ export const k3sSchema = z.strictObject({
     })
     .prefault({})
     .meta({ description: "How a change of k3s.version rolls through the nodes." }),
-});
-
-export const cniSchema = z.strictObject({
-  plugin: z
-    .enum(["canal", "cilium", "calico", "flannel"], { message: "expected canal, cilium, calico or flannel" })
-    .optional()
-    .meta({ description: "Default: canal on hetzner sites, cilium on ssh sites. Fixed at creation." }),
-  canal: canalSchema.prefault({}),
-  cilium: ciliumSchema.prefault({}),
-  calico: calicoSchema.prefault({}),
-  flannel: flannelSchema.prefault({}).meta({ description: "k3s's own Flannel (cni.plugin flannel)." }),
 });
 
 export const ingressSchema = z.strictObject({

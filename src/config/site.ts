@@ -5,7 +5,8 @@
  */
 import { addressAt, formatIp, parseCidr, sizeOf, type Cidr } from "../net/cidr";
 import { planNetwork, type NetworkPlan } from "../net/plan";
-import type { Problem } from "./errors";
+import type { CniName } from "../cni/section";
+import type { Problem } from "./problems";
 import {
   HETZNER_LOCATIONS,
   type HetznerSiteConfig,
@@ -54,7 +55,7 @@ export type SshSite = SshSiteConfig;
 export interface SiteConfig {
   readonly site: HetznerSite | SshSite;
   readonly k3s: StackConfig["k3s"] & { readonly clusterDns: string };
-  readonly cni: StackConfig["cni"] & { readonly plugin: "canal" | "cilium" | "calico" | "flannel" };
+  readonly cni: StackConfig["cni"] & { readonly plugin: CniName };
   readonly ingress: StackConfig["ingress"] & { readonly proxyProtocol: boolean };
   readonly certificates: StackConfig["certificates"];
   readonly networkPolicies: StackConfig["networkPolicies"];

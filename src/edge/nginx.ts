@@ -18,10 +18,13 @@ import type {
 import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernetes-models/v1" with {
   "resolution-mode": "import",
 };
+import { concernsInUse } from "../concerns/registry";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { NGINX } from "./names";
 import { isolationLabels } from "../policy/objects";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
+import { formatProblem } from "../config/problems";
+import { ingressConfigProblems, managedConfigKeys } from "./nginx-config";
 
 /** The controller image: the tag of the vendored reference DaemonSet (upstream/nginx-ingress/v5.5.4). */
 export const NGINX_IMAGE = "nginx/nginx-ingress:5.5.4";
@@ -55,9 +58,6 @@ export type NginxObject =
 
 const labels = (): Record<string, string> => ({ ...NGINX.podLabels });
 const meta = (name: string) => ({ name, namespace: NGINX.namespace, labels: labels() });
-
-/** ConfigMap keys must be valid as file names (Kubernetes validation: [-._a-zA-Z0-9]+). */
-const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /**
  * Cluster-wide rules: the controller watches Ingresses, Services, EndpointSlices, Pods and Secrets in every namespace
@@ -102,9 +102,7 @@ const NGINX_NAMESPACE_RULES: readonly IPolicyRule[] = [
  * with MetalLB, at a fixed address of its pools.
  */
 export function hasLoadBalancerService(config: SiteConfig): boolean {
-  const { site, cni } = config;
-  if (metallbOf(config) !== undefined) return true;
-  return !isHetzner(site) && cni.plugin === "cilium" && cni.cilium.loadBalancerPools.length > 0;
+  return concernsInUse(config).some((concern) => concern.loadBalancerAddresses(config));
 }
 
 function loadBalancerAnnotations(config: SiteConfig): Record<string, string> {
@@ -113,51 +111,22 @@ function loadBalancerAnnotations(config: SiteConfig): Record<string, string> {
   return address ? { [METALLB.loadBalancerIpsAnnotation]: address } : {};
 }
 
-/**
- * The ConfigMap's data: the PROXY protocol keys when ingress.proxyProtocol is on, the status address when given,
- * then ingress.config. A user key may add to what k3s-sites sets but never silently replace it.
- */
 function withAnnotations(annotations: Record<string, string>): { annotations?: Record<string, string> } {
   return Object.keys(annotations).length > 0 ? { annotations } : {};
 }
 
+/**
+ * The ConfigMap's data: the PROXY protocol keys when ingress.proxyProtocol is on, the status address when given,
+ * then ingress.config. A user key may add to what k3s-sites sets but never silently replace it.
+ */
 function configData(config: SiteConfig, opts: NginxOptions): Record<string, string> {
-  /** Keys k3s-sites sets: the value, why, and another way out than removing the user's key. */
-  const managed = new Map<string, { value: string; because: string; orElse: string }>();
-  if (config.ingress.proxyProtocol) {
-    // NGINX Ingress Controller 5.x keys (internal/configs/configmaps.go; examples/shared-examples/proxy-protocol),
-    // not the community ingress-nginx's use-proxy-protocol. The Hetzner load balancer reaches the nodes from its
-    // private address (the hostPort's DNAT keeps it), so that one address is trusted to name the client: trusting
-    // the node network would let any process on any node forge client addresses. A home site has no load balancer
-    // k3s-sites knows of; a user who turns the PROXY protocol on there has their proxy somewhere on the LAN.
-    const because = "ingress.proxyProtocol is true";
-    const orElse = ", or set ingress.proxyProtocol: false and set all three PROXY protocol keys yourself";
-    const trusted = isHetzner(config.site) ? `${config.site.plan.loadBalancerIp}/32` : config.nodeCidr;
-    managed.set("proxy-protocol", { value: "True", because, orElse });
-    managed.set("real-ip-header", { value: "proxy_protocol", because, orElse });
-    managed.set("set-real-ip-from", { value: trusted, because, orElse });
+  if (opts.statusAddress !== undefined && opts.statusAddress.trim() === "") {
+    throw new Error("statusAddress is empty: pass the load balancer's public address, or leave statusAddress out");
   }
-  if (opts.statusAddress !== undefined) {
-    if (opts.statusAddress.trim() === "") {
-      throw new Error("statusAddress is empty: pass the load balancer's public address, or leave statusAddress out");
-    }
-    const because = "Ingress status reports the load balancer's address";
-    managed.set("external-status-address", { value: opts.statusAddress, because, orElse: "" });
-  }
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(config.ingress.config)) {
-    const path = `ingress.config.${key}`;
-    const ours = managed.get(key);
-    if (!CONFIG_KEY.test(key)) {
-      problems.push(`${path}: "${key}" is not a valid ConfigMap key: use letters, digits, '-', '_' and '.'`);
-    } else if (ours) {
-      problems.push(
-        `${path} is "${value}", but k3s-sites sets it to "${ours.value}" because ${ours.because}: ` +
-          `remove ${path}${ours.orElse}`,
-      );
-    }
-  }
-  if (problems.length > 0) throw new Error(problems.join("\n"));
+  const managed = managedConfigKeys(config, opts.statusAddress !== undefined ? { address: opts.statusAddress } : undefined);
+  // checkIngressConfig refused these before any resource; asked again for the address known only now.
+  const problems = ingressConfigProblems(config, managed);
+  if (problems.length > 0) throw new Error(problems.map(formatProblem).join("\n"));
   return { ...Object.fromEntries([...managed].map(([key, { value }]) => [key, value])), ...config.ingress.config };
 }
 

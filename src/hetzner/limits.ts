@@ -3,7 +3,7 @@
  * network takes, how many placement groups a project has, which server types can be ordered, and how long the API
  * budget makes a run. Problems refuse the site; warnings are printed and the run goes on.
  */
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 import { pollSettingsOf, serverCreateCalls, total } from "./api-calls";
 import { HCLOUD_POLL, PLACEMENT_GROUP_LIMIT } from "./model";

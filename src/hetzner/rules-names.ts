@@ -2,7 +2,7 @@
  * Rules for the names a Hetzner site derives from the stack and pool names: server names are host names, and the
  * stack name is a label value on every Hetzner object.
  */
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 
 /**

@@ -4,7 +4,7 @@
  */
 import { addressAt, containsCidr, containsIp, formatIp, parseCidr, parseIp, sizeOf, type Cidr, type IpVersion } from "../net/cidr";
 import { RESERVED_HOST_OFFSET } from "../net/plan";
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import { isHetzner, type SiteConfig } from "../config/site";
 
 /**

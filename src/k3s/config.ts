@@ -5,8 +5,7 @@
  */
 import { stringify } from "yaml";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
-import { ciliumKubeProxyReplacement } from "../cni/cilium";
-import { flannelNodeConfig, flannelServerConfig } from "../cni/flannel/flannel";
+import { cniOf } from "../concerns/registry";
 import type { NodeSpec, SiteConfig } from "../config/site";
 import { API_PORT } from "../hetzner/model";
 
@@ -63,14 +62,12 @@ export function clusterWideServerConfig(config: SiteConfig): Record<string, unkn
     "service-cidr": dual ? `${k3s.serviceCidr},${k3s.serviceCidrV6}` : k3s.serviceCidr,
     "cluster-dns": k3s.clusterDns,
     "cluster-domain": k3s.clusterDomain,
-    // The CNI (Canal or Cilium) is installed by the site; k3s's own flannel and network policy controller would
-    // fight it, and Traefik and servicelb are replaced by nginx and the load balancer (or Cilium's LB-IPAM).
-    // With cni.plugin flannel, k3s's Flannel runs and its network policy controller stays on to enforce the policies.
-    ...(config.cni.plugin === "flannel"
-      ? flannelServerConfig(config)
-      : { "flannel-backend": "none", "disable-network-policy": true }),
+    // The CNI's flags: k3s's own Flannel and network policy controller off for a CNI the site installs, or
+    // Flannel's settings (src/concerns/contract.ts). Traefik and servicelb are replaced by nginx and the load
+    // balancer (or Cilium's LB-IPAM).
+    ...cniOf(config).k3s.server(config),
     disable: ["traefik", "servicelb"],
-    ...(ciliumKubeProxyReplacement(config) ? { "disable-kube-proxy": true } : {}),
+    ...(cniOf(config).k3s.replacesKubeProxy(config) ? { "disable-kube-proxy": true } : {}),
     "secrets-encryption": k3s.secretsEncryption,
     ...(k3s.datastore === "etcd" ? etcdSnapshotConfig(config) : {}),
   };
@@ -114,7 +111,7 @@ export function nodeConfig(config: SiteConfig, deployment: NodeDeployment): Reco
     // The kubelet refuses to start when a kernel setting differs from what it needs, instead of changing it; the
     // node script writes those settings before k3s starts.
     "protect-kernel-defaults": true,
-    ...(config.cni.plugin === "flannel" ? flannelNodeConfig(config) : {}),
+    ...cniOf(config).k3s.node(config, node),
     ...(joinServer ? { server: serverUrl(joinServer) } : {}),
   };
   if (node.role === "agent") return common;

@@ -3,7 +3,7 @@
  * the `kubernetes` Service and the cluster DNS address at usable addresses.
  */
 import { addressAt, formatCidr, formatIp, parseCidr, parseIp, sizeOf, type Cidr, type IpVersion } from "../net/cidr";
-import type { Problem } from "../config/errors";
+import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 
 /**

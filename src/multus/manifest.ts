@@ -26,6 +26,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseManifest } from "../cni/canal";
+import { cniOf } from "../concerns/registry";
 import type { SiteConfig } from "../config/site";
 
 export const MULTUS = {
@@ -54,7 +55,7 @@ export const STANDARD_CNI_BIN_DIR = "/opt/cni/bin";
 
 /** The CNI bin dir of a site's nodes: where containerd and Multus look for plugins. */
 export function cniBinDir(config: SiteConfig): string {
-  return config.cni.plugin === "flannel" ? K3S_CNI_DIRS.bin : STANDARD_CNI_BIN_DIR;
+  return cniOf(config).k3s.runByK3s ? K3S_CNI_DIRS.bin : STANDARD_CNI_BIN_DIR;
 }
 
 /** The kept customizations, as the README lists them. */
@@ -156,5 +157,5 @@ export function customizeMultus(objects: readonly object[], k3sDirs: boolean): o
 
 /** The customized objects of the pinned manifest for a site. */
 export function multusObjects(config: SiteConfig, root = UPSTREAM_DIR): object[] {
-  return customizeMultus(parseManifest(loadMultusManifest(root)), config.cni.plugin === "flannel");
+  return customizeMultus(parseManifest(loadMultusManifest(root)), cniOf(config).k3s.runByK3s);
 }

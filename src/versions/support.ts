@@ -11,7 +11,7 @@ import { CILIUM_CHART } from "../cni/cilium";
 import { CALICO_PINS } from "../cni/manifest";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../edge/cert-manager";
 import { NGINX_IMAGE } from "../edge/nginx";
-import { METALLB_CHART } from "../lb/metallb/metallb";
+import { METALLB_CHART } from "../lb/metallb/schema";
 
 /** One release line and its upstream support. Dates are ISO days (UTC). */
 export interface SupportWindow {

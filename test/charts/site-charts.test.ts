@@ -11,7 +11,7 @@ import { workloadsOf } from "../../plan/charts/pods";
 import { ciliumChart } from "../../src/cni/cilium";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
 import { CERT_MANAGER } from "../../src/edge/names";
-import { METALLB_CHART } from "../../src/lb/metallb/metallb";
+import { METALLB_CHART } from "../../src/lb/metallb/schema";
 import { HELM_SKIP, SITES, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};

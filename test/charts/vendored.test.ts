@@ -8,7 +8,7 @@ import { treeDigest } from "../../plan/charts/digest";
 import { CHARTS_DIR, vendoredChart, vendoredVersions } from "../../plan/charts/vendored";
 import { CILIUM_CHART } from "../../src/cni/cilium";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
-import { METALLB_CHART } from "../../src/lb/metallb/metallb";
+import { METALLB_CHART } from "../../src/lb/metallb/schema";
 import { ROOT } from "../helpers";
 
 const SOURCES = readFileSync(join(ROOT, "upstream", "SOURCES.md"), "utf8");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkFixedSettings, fixedSettingsOf } from "../../src/cluster/guards";
-import { formatProblem } from "../../src/config/errors";
+import { formatProblem } from "../../src/config/problems";
 import { clone, exampleSections, parse1 } from "../helpers";
 import { planOf } from "../plan/run";
 

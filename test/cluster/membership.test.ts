@@ -9,7 +9,7 @@ import {
   joinTargetOf,
   type ClusterMembers,
 } from "../../src/cluster/membership";
-import { formatProblem } from "../../src/config/errors";
+import { formatProblem } from "../../src/config/problems";
 import type { SiteConfig } from "../../src/config/site";
 import { nodeConfig } from "../../src/k3s/config";
 import { clone, exampleSections, parse1, sshSections } from "../helpers";

@@ -16,7 +16,9 @@ import { HETZNER_PRIVATE_MTU } from "../../src/hetzner/model";
 import { HOSTNAME_LABEL_MAX } from "../../src/hetzner/rules-names";
 import { HETZNER_NETWORK_MIN_PREFIX, HETZNER_NETWORK_RANGES, coversWholeFamily } from "../../src/hetzner/rules-network";
 import { IPV6_CLUSTER_SUBNET_MAX_DIFF, NODE_CIDR_MASK } from "../../src/k3s/rules-ranges";
-import { KUBERNETES_SUPPORT, releaseLine } from "../../src/k3s/rules-versions";
+import { KUBERNETES_SUPPORT } from "../../src/k3s/kubernetes-support";
+import { releaseLine } from "../../src/k3s/rules-versions";
+import { METALLB_CHART } from "../../src/lb/metallb/schema";
 import { parseCidr, subnetAt, type Cidr } from "../../src/net/cidr";
 import { clone, exampleSections, problemsOf } from "../helpers";
 
@@ -28,6 +30,7 @@ describe("Kubernetes versions the pinned components support", () => {
     }
     assert.ok(releaseLine(CERT_MANAGER_CHART.version)! in KUBERNETES_SUPPORT["cert-manager"]);
     assert.ok(releaseLine(NGINX_IMAGE)! in KUBERNETES_SUPPORT["nginx-ingress"]);
+    assert.ok(releaseLine(METALLB_CHART.version)! in KUBERNETES_SUPPORT.metallb, `no row for MetalLB ${METALLB_CHART.version}`);
   });
 
   it("holds the vendors' published ranges", () => {
@@ -36,6 +39,7 @@ describe("Kubernetes versions the pinned components support", () => {
       calico: { "3.31": { testedFrom: 32, testedTo: 35, worksFrom: 21 }, "3.32": { testedFrom: 34, testedTo: 36, worksFrom: 21 } },
       "cert-manager": { "1.21": { testedFrom: 33, testedTo: 36 } },
       "nginx-ingress": { "5.5": { testedFrom: 29, testedTo: 36 } },
+      metallb: { "0.16": { testedFrom: 27, testedTo: 31, worksFrom: 19, worksTo: Infinity } },
     });
   });
 

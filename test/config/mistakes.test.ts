@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, formatProblem } from "../../src/config/errors";
+import { ConfigError, formatProblem } from "../../src/config/problems";
 import { parseSiteConfig } from "../../src/config/load";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import { readStackFile, runProgram } from "../../plan/engine";

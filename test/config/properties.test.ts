@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { ConfigError, formatProblem } from "../../src/config/errors";
+import { ConfigError, formatProblem } from "../../src/config/problems";
 import { parseSiteConfig } from "../../src/config/load";
 import { formatCidr, parseCidr } from "../../src/net/cidr";
 import * as pulumi from "@pulumi/pulumi";

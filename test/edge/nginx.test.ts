@@ -45,6 +45,12 @@ function withIngress(raw: Json, ingress: Json): SiteConfig {
   return parse1(copy);
 }
 
+/** A site whose ingress.config is set past the config rules (checkIngressConfig), to reach the builder's own check. */
+function withUserKeys(raw: Json, keys: Record<string, string>): SiteConfig {
+  const config = parse1(clone(raw));
+  return { ...config, ingress: { ...config.ingress, config: keys } };
+}
+
 function objectsOf(config: SiteConfig, opts: NginxOptions = {}): Json[] {
   return nginxObjects(config, opts) as unknown as Json[];
 }
@@ -452,7 +458,7 @@ describe("nginx ConfigMap", () => {
 
   it("rejects ingress.config keys that would replace the PROXY protocol keys, naming each", () => {
     const userKeys = { "proxy-protocol": "False", "set-real-ip-from": "0.0.0.0/0" };
-    const config = withIngress(hetznerSections(), { config: userKeys });
+    const config = withUserKeys(hetznerSections(), userKeys);
     const because = "because ingress.proxyProtocol is true";
     const orElse = ", or set ingress.proxyProtocol: false and set all three PROXY protocol keys yourself";
     assert.throws(() => nginxObjects(config), {
@@ -465,7 +471,7 @@ describe("nginx ConfigMap", () => {
   });
 
   it("rejects ingress.config.external-status-address when the load balancer's address is reported", () => {
-    const config = withIngress(hetznerSections(), { config: { "external-status-address": "203.0.113.9" } });
+    const config = withUserKeys(hetznerSections(), { "external-status-address": "203.0.113.9" });
     assert.doesNotThrow(() => nginxObjects(config));
     assert.throws(() => nginxObjects(config, { statusAddress: LB_ADDRESS }), {
       message:
@@ -475,10 +481,10 @@ describe("nginx ConfigMap", () => {
   });
 
   it("rejects an ingress.config key that cannot be a ConfigMap key", () => {
-    const config = withIngress(sshSections(), { config: { "proxy protocol": "True" } });
+    const config = withUserKeys(sshSections(), { "proxy protocol": "True" });
     assert.throws(() => nginxObjects(config), {
       message:
-        `ingress.config.proxy protocol: "proxy protocol" is not a valid ConfigMap key: ` +
+        `ingress.config.proxy protocol "proxy protocol" is not a valid ConfigMap key: ` +
         "use letters, digits, '-', '_' and '.'",
     });
   });

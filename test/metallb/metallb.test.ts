@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { METALLB, checkMetallb, metallbOf, metallbResources, metallbValues, nginxAddressOf, parseRange } from "../../src/lb/metallb/metallb";
+import { METALLB, checkMetallb, metallbOf, metallbResources, metallbValues, nginxAddressOf } from "../../src/lb/metallb/metallb";
+import { parseRange } from "../../src/lb/metallb/schema";
 import { nginxObjects } from "../../src/edge/nginx";
 import { networkPolicies } from "../../src/policy/network-policies";
 import type { SiteConfig } from "../../src/config/site";

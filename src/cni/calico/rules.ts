@@ -2,7 +2,7 @@
  * Cross-field rules of Calico's settings and of an ssh site's segments: what is refused, and why. src/config runs
  * them with the other rules.
  */
-import type { Problem } from "../../config/errors";
+import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
 import { containsCidr, containsIp, formatCidr, overlaps, parseCidr, parseIp, sizeOf, type Cidr } from "../../net/cidr";
 import { CALICO_MANIFEST_PINS } from "../manifest";

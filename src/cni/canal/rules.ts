@@ -2,9 +2,10 @@
  * Cross-field rules of Canal's settings: what is refused on a Canal site, and why. src/config runs them with the
  * other rules.
  */
-import type { Problem } from "../../config/errors";
+import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
 import { CALICO_PINS } from "../manifest";
+import { VXLAN_OVERHEAD, underlayOf } from "../rules-mtu";
 
 export function checkCanal(config: SiteConfig): Problem[] {
   const problems: Problem[] = [];
@@ -27,4 +28,20 @@ export function checkCanal(config: SiteConfig): Problem[] {
     });
   }
   return problems;
+}
+
+/** The pod MTU leaves room for Flannel's VXLAN header inside the network under it. */
+export function checkCanalMtu(config: SiteConfig): Problem[] {
+  const { canal } = config.cni;
+  const { underlay, where } = underlayOf(config);
+  if (config.cni.plugin !== "canal" || canal.mtu === undefined || canal.mtu <= underlay - VXLAN_OVERHEAD) return [];
+  return [
+    {
+      path: "cni.canal.mtu",
+      message:
+        `${canal.mtu} is larger than the network allows: ${where} and Flannel's VXLAN header takes ${VXLAN_OVERHEAD} ` +
+        `of them, so pod packets can be at most ${underlay - VXLAN_OVERHEAD} bytes; set ${underlay - VXLAN_OVERHEAD} or ` +
+        "less, or leave cni.canal.mtu unset",
+    },
+  ];
 }

@@ -2,8 +2,9 @@
  * Cross-field rules of Cilium's settings: what is refused on a Cilium site, and why. src/config runs them with the
  * other rules.
  */
-import type { Problem } from "../../config/errors";
+import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
+import { VXLAN_OVERHEAD, underlayOf } from "../rules-mtu";
 
 /** L2 announcements need an ARP-answering LAN and a pool to announce. */
 export function checkCilium(config: SiteConfig): Problem[] {
@@ -54,4 +55,19 @@ export function checkCiliumL2Devices(config: SiteConfig): Problem[] {
           },
         ],
   );
+}
+
+/** Cilium's MTU value is the underlay's: Cilium takes its tunnel header off it (chart values.yaml, MTU). */
+export function checkCiliumMtu(config: SiteConfig): Problem[] {
+  const { cilium } = config.cni;
+  const { underlay, where } = underlayOf(config);
+  if (config.cni.plugin !== "cilium" || cilium.mtu === undefined || cilium.mtu <= underlay) return [];
+  return [
+    {
+      path: "cni.cilium.mtu",
+      message:
+        `${cilium.mtu} is larger than the network allows: it is the MTU of the network under Cilium's VXLAN (Cilium ` +
+        `takes the ${VXLAN_OVERHEAD}-byte header off it), and ${where}; set ${underlay} or less, or leave cni.cilium.mtu unset`,
+    },
+  ];
 }

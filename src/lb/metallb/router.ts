@@ -13,7 +13,8 @@
  */
 import type { SiteConfig } from "../../config/site";
 import { formatCidr, parseCidr, type Cidr, type IpVersion } from "../../net/cidr";
-import { metallbOf, parseRange, type IpRange } from "./metallb";
+import { metallbOf } from "./metallb";
+import { parseRange, type IpRange } from "./schema";
 
 /** The label k3s sets on every node to its name, the only node label the program knows. */
 const HOSTNAME_LABEL = "kubernetes.io/hostname";

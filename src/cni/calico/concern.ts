@@ -1,0 +1,30 @@
+/** Calico alone as a concern (src/concerns/contract.ts): calico.yaml, its IP pools, BGP to the segments' routers. */
+import { INSTALLED_CNI_K3S, type Concern } from "../../concerns/contract";
+import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
+import { checkCalico, checkSegments } from "./rules";
+import { calicoSchema } from "./schema";
+
+export const calico = {
+  name: "calico",
+  key: "cni.calico",
+  fragment: calicoSchema,
+  uses: (config) => config.cni.plugin === "calico",
+  // checkSegments runs on every ssh site: segments on a site that is not Calico are refused there.
+  rules: [checkCalico, checkSegments],
+  pins: (config) => [
+    {
+      name: "Calico",
+      version: () => config.cni.calico.version,
+      key: () => "cni.calico.version",
+      support: KUBERNETES_SUPPORT.calico,
+    },
+  ],
+  k3s: INSTALLED_CNI_K3S,
+  // IPIP or VXLAN give each node a tunnel address from the pool; with None, BIRD's routes leave from the node's own.
+  fixedSettings: (config) => ({
+    calicoBlockSize: config.cni.calico.blockSize,
+    calicoBlockSizeV6: config.k3s.ipFamilies === "dual-stack" ? config.cni.calico.blockSizeV6 : null,
+  }),
+  loadBalancerAddresses: () => false,
+  policies: { nodeTrafficFromPodRange: (config) => config.cni.calico.encapsulation !== "None" },
+} as const satisfies Concern<"calico", typeof calicoSchema>;

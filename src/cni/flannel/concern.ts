@@ -1,0 +1,18 @@
+/** k3s's own Flannel as a concern (src/concerns/contract.ts): nothing to install, k3s's flags only. */
+import type { Concern } from "../../concerns/contract";
+import { checkFlannel, flannelNodeConfig, flannelOverlaySource, flannelServerConfig } from "./flannel";
+import { flannelSchema } from "./schema";
+
+export const flannel = {
+  name: "flannel",
+  key: "cni.flannel",
+  fragment: flannelSchema,
+  uses: (config) => config.cni.plugin === "flannel",
+  rules: [checkFlannel],
+  // Flannel runs inside k3s: k3s.version is its pin, and k3s supports the Kubernetes it runs.
+  pins: () => [],
+  k3s: { server: flannelServerConfig, node: flannelNodeConfig, replacesKubeProxy: () => false, runByK3s: true },
+  fixedSettings: (config) => ({ flannelBackend: config.cni.flannel.backend }),
+  loadBalancerAddresses: () => false,
+  policies: { nodeTrafficFromPodRange: flannelOverlaySource },
+} as const satisfies Concern<"flannel", typeof flannelSchema>;
