@@ -95,6 +95,13 @@ export const CONNECT_TIMEOUT = 120; // seconds
 export const DENY_WAIT = 20; // seconds
 /** A port the nginx Service does not serve: the announcement probe connects there, so no datapath captures it. */
 export const PROBE_PORT = 9;
+/**
+ * How long the announcement probe watches a neighbour entry decide (seconds): the kernel's defaults
+ * (arp(7), ndisc alike: delay_first_probe_time 5 s, then ucast_solicit 3 probes retrans_time 1 s
+ * apart; a new entry mcast_solicit 3 probes) take an entry from STALE through DELAY and PROBE to REACHABLE or
+ * FAILED in at most 8 s (net/core/neighbour.c neigh_timer_handler); 2 s more for the timers' slack.
+ */
+export const NEIGH_WAIT = 10; // seconds
 /** The retry settings of the connecting checks, as their scripts read them. */
 const RETRY = { TIMEOUT: String(CONNECT_TIMEOUT), INTERVAL: "5" } as const;
 /** How long the stand-in for nginx waits for the app's stand-in to answer, in seconds. */
@@ -482,6 +489,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       LEASE: announce.lease,
       METALLB_NAMESPACE: METALLB.namespace,
       PROBE_PORT: String(PROBE_PORT),
+      NEIGH_WAIT: String(NEIGH_WAIT),
       ...RETRY,
     };
     jobs[EDGE_ANNOUNCE_JOB] = job(EDGE_ANNOUNCE_JOB, digest, announceEnv, true, undefined, {

@@ -136,13 +136,26 @@ export const SANDBOX_SKIP: string | undefined = (() => {
   return undefined;
 })();
 
+/** How a run differs from the all-stub sandbox. */
+export interface RunOptions {
+  /** Tools the machine's own copy answers, not a stub (the kernel's neighbour table: `ip`, `sleep`). */
+  readonly real?: readonly string[];
+  /** Extra or replacing stubs, name -> script. */
+  readonly stubs?: Readonly<Record<string, string>>;
+  /** A command the script runs under (`ip netns exec <name>`). */
+  readonly prefix?: readonly string[];
+  /** The run's time limit (ms). @default 20000 */
+  readonly timeout?: number;
+}
+
 /** The sandbox's folder: the stubs in bin/, the network's tables, the calls file and a service account. */
-function sandbox(network: Network): { dir: string; bin: string; sa: string } {
+function sandbox(network: Network, options: RunOptions = {}): { dir: string; bin: string; sa: string } {
   const dir = mkdtempSync(join(tmpdir(), "verify-"));
   try {
     const bin = join(dir, "bin");
     mkdirSync(bin);
-    for (const [name, text] of Object.entries(STUBS)) {
+    for (const [name, text] of Object.entries({ ...STUBS, ...options.stubs })) {
+      if (options.real?.includes(name)) continue;
       writeFileSync(join(bin, name), text);
       chmodSync(join(bin, name), 0o755);
     }
@@ -170,15 +183,16 @@ function sandbox(network: Network): { dir: string; bin: string; sa: string } {
 
 const callsOf = (dir: string) => readFileSync(join(dir, "calls"), "utf8").split("\n").filter((l) => l !== "");
 
-export function runCheck(script: string, env: Readonly<Record<string, string>>, network: Network): ScriptRun {
-  const { dir, bin, sa } = sandbox(network);
+export function runCheck(script: string, env: Readonly<Record<string, string>>, network: Network, options: RunOptions = {}): ScriptRun {
+  const { dir, bin, sa } = sandbox(network, options);
   try {
     const path = join(ROOT, "src/verify", script);
-    const result = spawnSync("bash", [path], {
+    const [command, ...args] = [...(options.prefix ?? []), "bash", path];
+    const result = spawnSync(command!, args, {
       cwd: dirname(path),
       env: { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, STUB_DIR: dir, SERVICE_ACCOUNT_DIR: sa, ...env },
       encoding: "utf8",
-      timeout: 20_000,
+      timeout: options.timeout ?? 20_000,
     });
     return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls: callsOf(dir) };
   } finally {

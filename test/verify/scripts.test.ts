@@ -181,6 +181,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     NODE_NAME: "pi-1",
     TIMEOUT: "30",
     INTERVAL: "5",
+    NEIGH_WAIT: "10",
   };
   const service = { "/api/v1/namespaces/nginx-ingress/services/nginx-ingress": { status: { loadBalancer: { ingress: [{ ip: "192.168.1.240" }] } } } };
   const lease = (holder: string) => ({ "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/cilium-l2announce-nginx-ingress-nginx-ingress": { spec: { holderIdentity: holder } } });
@@ -189,7 +190,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     const neigh = ["192.168.1.240 dev eth0 lladdr 52:54:00:12:34:56 REACHABLE"];
     const good = runCheck("announce.sh", announceEnv, { api: { ...service, ...lease("nuc") }, neigh });
     assert.equal(good.status, 0, good.stdout);
-    assert.match(good.stdout, /^ok   edge announcement of 192.168.1.240 seen from pi-1's host network \(announced by nuc\): expected a neighbour entry with a link-layer address \(an ARP or NDP reply\) within 30s, saw 192.168.1.240 dev eth0 lladdr 52:54:00:12:34:56 REACHABLE$/m);
+    assert.match(good.stdout, /^ok   edge announcement of 192.168.1.240 seen from pi-1's host network \(announced by nuc\): expected a REACHABLE neighbour entry \(an ARP or NDP reply now, not an earlier one\) within 30s, saw 192.168.1.240 dev eth0 lladdr 52:54:00:12:34:56 REACHABLE$/m);
     // The probe goes to port 9, which the Service does not serve: kube-proxy and Cilium leave it alone.
     assert.ok(good.calls.includes("nc -z -w 2 192.168.1.240 9"), good.calls.join("\n"));
   });
@@ -205,6 +206,17 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     const none = runCheck("announce.sh", announceEnv, { api: service, neigh: [] });
     assert.equal(none.status, 1);
     assert.match(none.stdout, /^FAIL edge announcement: the node announcing 192.168.1.240 \(Lease kube-system\/cilium-l2announce-nginx-ingress-nginx-ingress\): expected a node within 30s, saw none; likely cause: no node is elected/m);
+  });
+
+  it("announce.sh does not count an entry the kernel has not confirmed (STALE, DELAY, PROBE: an earlier reply), waiting NEIGH_WAIT for it", () => {
+    for (const state of ["STALE", "DELAY", "PROBE"]) {
+      const neigh = [`192.168.1.240 dev eth0 lladdr 02:00:00:00:00:01 ${state}`];
+      const old = runCheck("announce.sh", { ...announceEnv, TIMEOUT: "5" }, { api: { ...service, ...lease("nuc") }, neigh });
+      assert.equal(old.status, 1, old.stdout);
+      assert.match(old.stdout, new RegExp(`^FAIL edge announcement of 192.168.1.240 .*saw 192.168.1.240 dev eth0 lladdr 02:00:00:00:00:01 ${state}; likely cause: nuc does not answer`, "m"));
+      // Each probe watches the entry once a second for NEIGH_WAIT (10) seconds: two probes in TIMEOUT 5.
+      assert.equal(old.calls.filter((c) => c === "sleep 1").length, 20, old.calls.join("\n"));
+    }
   });
 
   it("announce.sh on the announcing node itself says so and leaves the verdict to the other node's pod", () => {
@@ -223,7 +235,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
         ],
       },
     };
-    const neigh = ["192.168.1.240 dev eno1 lladdr 52:54:00:ab:cd:ef STALE"];
+    const neigh = ["192.168.1.240 dev eno1 lladdr 52:54:00:ab:cd:ef REACHABLE"];
     const good = runCheck("announce.sh", { ...announceEnv, ANNOUNCER: "metallb" }, { api: { ...service, ...statuses }, neigh });
     assert.equal(good.status, 0, good.stdout);
     assert.match(good.stdout, /^ok   edge announcement: the node announcing 192.168.1.240 \(ServiceL2Status of nginx-ingress\/nginx-ingress in metallb-system\): expected a node within 30s, saw tower$/m);
