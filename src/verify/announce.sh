@@ -46,8 +46,9 @@ announcing_node() {
 # their answer. So the probe polls the entry once a second, for up to NEIGH_WAIT seconds, until it is REACHABLE
 # (pass) or FAILED (fail). Deleting the entry first would need NET_ADMIN, which the pod does not have.
 neighbour() {
-  local waited=0 start="$SECONDS"
+  local end
   nc -z -w 2 "$1" "$PROBE_PORT" </dev/null >/dev/null 2>&1 || true
+  end=$(($(now) + NEIGH_WAIT))
   while :; do
     NEIGHBOUR="$(ip neigh show to "$1" 2>/dev/null | head -n 1 | sed 's/ *$//')"
     case " $NEIGHBOUR " in
@@ -55,9 +56,8 @@ neighbour() {
       "  " | *" FAILED "*) return 1 ;;
     esac
     # STALE, DELAY, PROBE, INCOMPLETE: the kernel has not decided yet.
-    [ "$waited" -ge "$NEIGH_WAIT" ] || [ $((SECONDS - start)) -ge "$((NEIGH_WAIT + 2))" ] && return 1
+    [ "$(now)" -ge "$end" ] && return 1
     sleep 1
-    waited=$((waited + 1))
   done
 }
 

@@ -152,13 +152,12 @@ elif [ -n "${LOG_NAMESPACE:-}" ]; then
     # for every run of the Job, so a line of an earlier run never counts.
     marker="k3s-sites-verify/$POD_NAME"
     curl -sS -m 5 -o /dev/null "$(url_of "$1")$marker" >/dev/null 2>&1 || true
-    waited=0
-    while :; do
+    client=""
+    logged() {
       client="$(client_in_log "$marker")"
-      [ -n "$client" ] || [ "$waited" -ge "$LOG_TIMEOUT" ] && break
-      sleep "$INTERVAL"
-      waited=$((waited + INTERVAL))
-    done
+      test -n "$client"
+    }
+    until_ok "$LOG_TIMEOUT" "$INTERVAL" logged || true
     result "edge client address from the PROXY header (GET /$marker via $1)" \
       "a client address other than the load balancer's $LB_PRIVATE_IP in nginx's log" "${client:-no log line for the request}" \
       "$(is test -n "$client" -a "$client" != "$LB_PRIVATE_IP")" \

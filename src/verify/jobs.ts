@@ -53,6 +53,12 @@ export const OUTSIDE = { address: "1.1.1.1", port: 443 } as const;
 /** How long the certificate check waits for Ready, in seconds. */
 export const CERTIFICATE_TIMEOUT = 480; // seconds, inside the Job's activeDeadlineSeconds and Pulumi's 10 minutes
 export const JOB_DEADLINE = 540; // seconds
+/**
+ * Every wait of a check script ends within this (lib.sh BUDGET, from the script's start), so its last line is
+ * printed before activeDeadlineSeconds: the margin covers the tries that may start just before it (at most 10 s
+ * each: curl -m 5, nc -w 3, dig 2 x 2 s; after it, each remaining wait tries once) and the pod's start.
+ */
+export const JOB_BUDGET = JOB_DEADLINE - 60; // seconds
 
 export const CHECKS = ["dns", "pods", "policies", "edge", "certificates"] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -647,7 +653,7 @@ function job(
               command: ["bash", `/verify/${host?.script ?? check}.sh`],
               // The image sets HOSTNAME=netshoot (its Dockerfile at v0.16), so the pod's name comes from the API.
               env: [
-                ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                ...Object.entries({ ...env, BUDGET: String(JOB_BUDGET) }).map(([name, value]) => ({ name, value })),
                 { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                 { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
               ],
