@@ -68,15 +68,18 @@ export type CheckName = (typeof CHECKS)[number];
  */
 export const APP_RULE_JOBS = ["policies-app", "policies-app-server"] as const;
 /**
- * The edge check's Job on the host network of one server (edgeHostNode), pinned there: it calls every node's
- * hostPort, and on a Hetzner site the load balancer's public IPv6 too. From a pod, a request to another node's
- * address leaves masqueraded as the pod's own node (flannel-io/flannel pkg/trafficmngr/iptables/iptables.go,
- * masqRules: `-s <cluster cidr> ! -d 224.0.0.0/4 -j MASQUERADE` after the RETURNs for pod-to-pod traffic, the rules
- * k3s's Flannel and Canal's flannel install; Calico's natOutgoing pools do the same), so nginx would have to let in
- * every node and with it every pod of every node; from the host network the source is the server's own private
- * address, and nginx's policy lets in that one address on port 80 (policies). A Hetzner cluster is IPv4 only
- * (config rules refuse dual-stack there), so its pods have no IPv6; the servers do. The Job has no privilege beyond
- * the host network: non-root, no capability, no token, a read-only root; it only runs curl.
+ * The edge check's Job on every node's host network: one pod per node (podAntiAffinity on the hostname, all in
+ * parallel), each calling its own node's address (HOST_IP) on port 80, and on a Hetzner site the load balancer's
+ * public IPv6 too. A node's own connection to its hostPort goes through portmap's CNI-HOSTPORT-DNAT, entered from
+ * nat OUTPUT for `--dst-type LOCAL` (containernetworking/plugins plugins/meta/portmap; Cilium with
+ * kubeProxyReplacement serves hostPorts itself, and its socket load balancing translates the host's own connect),
+ * to nginx's pod on that node, and traffic from a pod's own node is never refused by a NetworkPolicy: no policy
+ * lets the check in. Calling other nodes instead would need nginx to admit a node address, which also carries every
+ * pod of that node masqueraded (flannel-io/flannel pkg/trafficmngr/iptables/iptables.go masqRules: `-s <cluster
+ * cidr> ! -d 224.0.0.0/4 -j MASQUERADE` after the RETURNs for pod-to-pod traffic; Calico's natOutgoing; Cilium's
+ * masquerading): a way past the load balancer for all of them. A Hetzner cluster is IPv4 only (config rules refuse
+ * dual-stack there), so its pods have no IPv6; the servers do. The Job has no privilege beyond the host network:
+ * non-root, no capability, no token, a read-only root; it only runs curl.
  */
 export const EDGE_HOST_JOB = "edge-host" as const;
 /**
@@ -476,8 +479,13 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   for (const c of checks) if (c !== "edge" || edgeFromPod(config)) jobs[c] = job(c, digest, env[c], usesApi[c]);
   if (appRule) Object.assign(jobs, appRuleJobs(config, appRule, digest));
   if (checks.includes("edge")) {
+    // One pod on every node's host network, each calling its own node's address (HOST_IP, from the downward API):
+    // a node's own connection to its hostPort enters portmap's CNI-HOSTPORT-DNAT from nat OUTPUT (--dst-type
+    // LOCAL) and reaches nginx's pod on that node, which a NetworkPolicy never refuses (traffic from a pod's own
+    // node is always allowed). No policy lets a node address in to nginx for the check: a server's address also
+    // carries every pod of that server masqueraded, and would let them all past the load balancer.
     const hostEnv = {
-      NODE_TARGETS: config.nodes.map((n) => n.privateIp).join(" "),
+      NODE_TARGETS: "",
       PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
       // The Hetzner load balancer adds its own PROXY header: its addresses are called without one.
       LB_TARGETS: hostLb.join(" "),
@@ -485,7 +493,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       LB_PROXY: "0",
       ...RETRY,
     };
-    const host = { script: "edge", serviceAccount: "verify-edge", hostNetwork: true, node: edgeHostNode(config).name } as const;
+    const host = { script: "edge", serviceAccount: "verify-edge", hostNetwork: true, pods: config.nodes.length, ownAddress: true } as const;
     jobs[EDGE_HOST_JOB] = job(EDGE_HOST_JOB, digest, hostEnv, false, undefined, host);
   }
   if (announce) {
@@ -597,6 +605,8 @@ interface HostJob {
   readonly pods?: number;
   /** Labels the nodes it runs on must have. @default - any node */
   readonly nodeLabels?: Readonly<Record<string, string>>;
+  /** Whether the pod gets its node's address as HOST_IP (the downward API's status.hostIP). @default false */
+  readonly ownAddress?: boolean;
 }
 
 function job(
@@ -656,6 +666,7 @@ function job(
                 ...Object.entries({ ...env, BUDGET: String(JOB_BUDGET) }).map(([name, value]) => ({ name, value })),
                 { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                 { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+                ...(host?.ownAddress ? [{ name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }] : []),
               ],
               // The image's WORKDIR is /root, which the non-root user cannot write.
               workingDir: "/tmp",
@@ -793,18 +804,7 @@ function policies(
         egress: [{ to, ports: http }, ...(usesApi.edge ? [apiRule(config)] : [])],
       }),
     );
-    // With defaultDeny, nginx-ingress denies by default and, on Hetzner, lets in only the load balancer. The hostPort
-    // check (EDGE_HOST_JOB) calls from one server's host network, so its packets arrive with that server's private
-    // address (hostPort DNAT keeps the source): that address alone is let in, on port 80. (Its packets to nginx on
-    // its own node need no rule: traffic from a pod's own node is always allowed.) Without defaultDeny nginx is not
-    // isolated, and a policy here would isolate it: every other client would be cut off.
-    if (config.networkPolicies.defaultDeny) {
-      out.push(
-        networkPolicy(NGINX.namespace, `${NGINX.name}-from-verify`, NGINX.podLabels, {
-          ingress: [{ from: [hostBlock(edgeHostNode(config).privateIp)], ports: http }],
-        }),
-      );
-    }
+    // No policy lets the hostPort check in to nginx: each of its pods calls its own node (EDGE_HOST_JOB).
   }
   if (has("certificates")) {
     out.push(networkPolicy(ns, "verify-certificates-to-api-server", checkLabels("certificates"), { egress: [apiRule(config)] }));

@@ -24,7 +24,6 @@ import {
   announcementOf,
   appRuleOf,
   checksOf,
-  edgeHostNode,
   type JobName,
 } from "./jobs";
 
@@ -40,6 +39,10 @@ export const UPSTREAM = {
     "from the host network the packet leaves with the node's own private address, and the portmap plugin's hostPort " +
     "DNAT keeps the source (containernetworking/plugins plugins/meta/portmap)",
   ownNode: "traffic from a pod's own node is always allowed (kubernetes.io, Network Policies, ipBlock)",
+  portmapOutput:
+    "a node's own connection to its hostPort is DNATed to the pod: portmap jumps to CNI-HOSTPORT-DNAT from nat OUTPUT " +
+    "with `-m addrtype --dst-type LOCAL` (containernetworking/plugins plugins/meta/portmap/portmap.go); Cilium with " +
+    "kubeProxyReplacement serves hostPorts itself and translates the host's own connect at the socket (socket LB)",
   ciliumNodes:
     "Cilium matches ipBlocks against node addresses only with policyCIDRMatchMode: [nodes], which the site sets " +
     "(docs.cilium.io, Policy language, Selecting nodes with CIDR / ipBlock)",
@@ -84,6 +87,8 @@ export interface Hop {
   readonly protocol: "TCP" | "UDP";
   readonly port: number;
   readonly because: readonly UpstreamKey[];
+  /** A node to a pod on itself: no NetworkPolicy refuses it (ownNode), so the walk admits it without rules. */
+  readonly sameNode?: boolean;
 }
 
 export interface CheckPath {
@@ -164,16 +169,43 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
     }
   }
   if (checks.includes("edge")) {
-    const host = edgeHostNode(config);
-    const other = config.nodes.find((n) => n !== host);
-    const hostEnd: PathEnd = { ip: host.privateIp, name: `${host.name}'s host network` };
+    // One pod on every node's host network calls its own node's address: nginx's pod on that node, from the node.
+    const node = config.nodes[0]!;
     out.push({
-      check: "edge: every node's hostPort answers",
+      check: "edge: every node's hostPort answers, called from that node's own host network",
       job: "edge-host",
-      // To nginx on another node: the packet arrives with the server's address. (On its own node it needs no rule.)
-      hops: [{ from: hostEnd, to: { ...nginxPod, name: `nginx's pod on ${other?.name ?? host.name}` }, protocol: "TCP", port: NGINX.httpPort, because: ["hostSource", "ownNode", ...(config.cni.plugin === "cilium" ? (["ciliumNodes"] as const) : [])] }],
+      hops: [
+        {
+          from: { ip: node.privateIp, name: `${node.name}'s host network (and each node's, to itself)` },
+          to: { ...nginxPod, name: `nginx's pod on ${node.name}` },
+          protocol: "TCP",
+          port: NGINX.httpPort,
+          because: ["portmapOutput", "ownNode"],
+          sameNode: true,
+        },
+      ],
       expect: "admitted",
     });
+    // What the check must not open: a pod's request to another node's hostPort leaves masqueraded as its own node,
+    // so a policy letting a node's address in would let every pod of that node past the load balancer. (Only where
+    // nginx admits the load balancer alone: at home, with defaultDeny, nginx's port 80 is open to the LAN anyway.)
+    const other = config.nodes.find((n) => n !== node);
+    if (isHetzner(config.site) && config.networkPolicies.defaultDeny && other !== undefined) {
+      out.push({
+        check: `edge: a pod on ${node.name} calling ${other.name}'s hostPort (masqueraded as ${node.name}) is refused`,
+        job: "edge-host",
+        hops: [
+          {
+            from: { ip: node.privateIp, name: `a pod on ${node.name}, masqueraded as ${node.name}` },
+            to: { ...nginxPod, name: `nginx's pod on ${other.name}` },
+            protocol: "TCP",
+            port: NGINX.httpPort,
+            because: ["masquerade", ...(config.cni.plugin === "cilium" ? (["ciliumNodes"] as const) : [])],
+          },
+        ],
+        expect: "refused",
+      });
+    }
     if (isHetzner(config.site)) {
       const lbPrivate: PathEnd = { ip: config.site.plan.loadBalancerIp, name: "the load balancer's private address" };
       for (const address of lbAddresses.filter((a) => !a.includes(":"))) {

@@ -87,7 +87,8 @@ describe("verifyPlan", () => {
     assert.equal(edge.LB_TARGETS, "198.51.100.7");
     assert.equal(edge.LB_SERVICE, "");
     assert.equal(edge.NODE_TARGETS, "", "the hostPorts are called from the host network");
-    assert.equal(envOf(plan.jobs["edge-host"]).NODE_TARGETS.split(" ").length, 5);
+    assert.equal(envOf(plan.jobs["edge-host"]).NODE_TARGETS, "", "each of its pods calls its own node (HOST_IP)");
+    assert.equal((plan.jobs["edge-host"]!.spec as any).completions, 5);
     // Every connecting check retries for a bounded time, inside the Job's deadline.
     for (const name of ["dns", "pods", "policies", "edge", "edge-host"] as const) {
       assert.equal(envOf(plan.jobs[name]).TIMEOUT, "120", name);
@@ -96,20 +97,27 @@ describe("verifyPlan", () => {
     assert.equal(envOf(plan.jobs.policies).DENY_WAIT, "20");
   });
 
-  it("calls every node's hostPort from the first server's host network, pinned there, and lets in only that server on nginx's port 80", () => {
-    // Flannel (k3s's, and Canal's) masquerades a pod's packets to another node's address as its own node
-    // (masqRules: -s <cluster cidr> ! -d 224.0.0.0/4 -j MASQUERADE): from a pod, nginx on four of five nodes would
-    // see a node address it does not let in. From the host network the source is the server's own private address.
+  it("calls every node's hostPort from that node's own host network, one pod per node in parallel, and lets no node address in to nginx", () => {
+    // A node's own connection to its hostPort needs no policy (portmap's OUTPUT DNAT to nginx's pod on the node;
+    // traffic from a pod's own node is always allowed). A policy letting a server's address in, as before, let in
+    // every pod on that server too: flannel masquerades their packets to other nodes' addresses as the server.
     const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
     const host = plan.jobs["edge-host"]!;
-    const pod = (host.spec as any).template.spec;
+    const spec = host.spec as any;
+    const pod = spec.template.spec;
     assert.equal(pod.hostNetwork, true);
-    assert.deepEqual(pod.nodeSelector, { "kubernetes.io/hostname": "control-1" });
+    assert.equal(pod.nodeSelector, undefined);
+    assert.equal(spec.completions, 5);
+    assert.equal(spec.parallelism, 5);
+    assert.deepEqual(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, [
+      { labelSelector: { matchLabels: { "k3s-sites/check": "edge-host" } }, topologyKey: "kubernetes.io/hostname" },
+    ]);
     assert.deepEqual(pod.tolerations, [{ operator: "Exists" }]);
+    assert.deepEqual(pod.containers[0].env.find((e: any) => e.name === "HOST_IP"), { name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } });
+    assert.equal(envOf(host).NODE_TARGETS, "");
     assert.equal(envOf(host).PROXY_PROTOCOL, "1");
-    const nginx = policy(plan.objects, NGINX.namespace, `${NGINX.name}-from-verify`);
-    assert.deepEqual(nginx.ingress, [{ from: [{ ipBlock: { cidr: "10.0.116.10/32" } }], ports: [{ protocol: "TCP", port: 80 }] }]);
-    // The edge pod no longer calls the nodes: no node network in its egress.
+    assert.equal(plan.objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.name === `${NGINX.name}-from-verify`), false);
+    // The edge pod does not call the nodes: no node network in its egress.
     const egress = policy(plan.objects, VERIFY_NAMESPACE, "verify-edge-to-nginx").egress[0].to.map((p: any) => p.ipBlock?.cidr);
     assert.deepEqual(egress.filter((c: string | undefined) => c !== undefined), ["198.51.100.7/32"]);
   });
@@ -270,9 +278,8 @@ describe("verifyPlan", () => {
       (o) => o.kind === "NetworkPolicy" && (o.spec as any).podSelector.matchLabels?.["k3s-sites/check"] === "policies",
     );
     assert.deepEqual(egressOfPolicies.map((o) => o.metadata.name).sort(), ["verify-policies-dns", "verify-policies-to-echo"]);
-    // nginx lets the edge check's server in, and only it.
-    const nginx = policy(objects, NGINX.namespace, `${NGINX.name}-from-verify`);
-    assert.deepEqual(nginx.ingress[0].from, [{ ipBlock: { cidr: "10.0.116.10/32" } }]);
+    // nginx lets no node address in for the checks.
+    assert.equal(objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace), false);
   });
 
   it("reads ClusterIssuers with get on the two issuers only, and runs nothing privileged", () => {
@@ -294,8 +301,9 @@ describe("the checks leave a site without defaultDeny as it is", () => {
     const config = parseSiteConfig({ ...sections, networkPolicies: { ...sections.networkPolicies, defaultDeny: false } });
     const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
     assert.deepEqual(plan.objects.filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace).map((o) => o.metadata.name), []);
+    // Nor with defaultDeny: each node calls its own hostPort, which needs no policy.
     const on = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
-    assert.ok(on.objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace), "with defaultDeny the edge check needs one");
+    assert.equal(on.objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace), false);
   });
 
   it("give every check its pod's name from the API (the image's HOSTNAME is netshoot) and a writable working directory", () => {

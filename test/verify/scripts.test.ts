@@ -129,6 +129,13 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
   const timing = { TIMEOUT: "30", INTERVAL: "5", LB_PROXY: "0" };
   const edgeEnv = { ...timing, NODE_NAME: "control-1", NODE_TARGETS: "10.0.116.10 10.0.243.10", PROXY_PROTOCOL: "1", LB_TARGETS: "198.51.100.7", LB_SERVICE: "" };
 
+  it("edge.sh on a node's host network calls that node's own address (HOST_IP) when NODE_TARGETS is empty", () => {
+    const run = runCheck("edge.sh", { ...edgeEnv, NODE_TARGETS: "", LB_TARGETS: "", HOST_IP: "10.0.243.10", NODE_NAME: "worker-1" }, { http: ["http://10.0.243.10/ nginx/1.27.4 proxy"] });
+    assert.equal(run.status, 0, run.stdout);
+    assert.match(run.stdout, /^ok   edge hostPort 10.0.243.10:80 from worker-1's host network, with a PROXY header: expected an answer from nginx within 30s, saw nginx\/1.27.4$/m);
+    assert.equal(run.calls.filter((c) => c.startsWith("curl ")).length, 1, "its own node only");
+  });
+
   it("edge.sh passes when nginx answers on every node (with the PROXY header) and on the load balancer", () => {
     const http = ["http://10.0.116.10/ nginx/1.27.4 proxy", "http://10.0.243.10/ nginx/1.27.4 proxy", "http://198.51.100.7/ nginx/1.27.4"];
     const good = runCheck("edge.sh", edgeEnv, { http });
