@@ -89,6 +89,13 @@ export interface Hop {
   readonly because: readonly UpstreamKey[];
   /** A node to a pod on itself: no NetworkPolicy refuses it (ownNode), so the walk admits it without rules. */
   readonly sameNode?: boolean;
+  /**
+   * A request that reaches nginx without a PROXY header (a client that sends none, with no load balancer adding one):
+   * with ingress.proxyProtocol nginx's port 80 refuses it (proxyListener), and the walk judges that too. Hops without
+   * it carry the header exactly when nginx expects one (the checks' PROXY_PROTOCOL and LB_PROXY, the Hetzner load
+   * balancer's own).
+   */
+  readonly bare?: boolean;
 }
 
 export interface CheckPath {
@@ -200,6 +207,7 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
             to: { ...nginxPod, name: `nginx's pod on ${other.name}` },
             protocol: "TCP",
             port: NGINX.httpPort,
+            // Not bare: a pod can send a PROXY header of its own; the policy must refuse it.
             because: ["masquerade", ...(config.cni.plugin === "cilium" ? (["ciliumNodes"] as const) : [])],
           },
         ],
@@ -245,16 +253,20 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
         name: "cert-manager's controller",
       };
       out.push({ check: "certificates: nginx reaches the HTTP-01 solver", job: "certificates", hops: [{ from: nginxPod, to: solver, protocol: "TCP", port: CERT_MANAGER.solverPort, because: ["solver"] }], expect: "admitted" });
+      // With ingress.proxyProtocol, nginx's port 80 refuses the self-check's bare request to the Service's address: a
+      // name that resolves there only works with a proxy in front that adds the header, so the certificate check
+      // fails there, rightly (docs/checks.md). The row says so, and the walk judges nginx's listener.
+      const refusedByNginx = selfCheckThroughService(config) && config.ingress.proxyProtocol;
       out.push({
-        check: "certificates: cert-manager's self-check reaches nginx",
+        check: refusedByNginx
+          ? "certificates: cert-manager's self-check through the Service's address is refused by nginx (no PROXY header; the certificate check fails)"
+          : "certificates: cert-manager's self-check reaches nginx",
         job: "certificates",
         hops: selfCheckThroughService(config)
-          ? // With ingress.proxyProtocol, nginx's port 80 refuses the self-check's bare request: a name that resolves
-            // to the Service's address only works with a proxy in front that adds the header (docs/checks.md).
-            [{ from: controller, to: nginxPod, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "serviceCapture", ...(config.ingress.proxyProtocol ? (["proxyListener"] as const) : [])] }]
+          ? [{ from: controller, to: nginxPod, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "serviceCapture", ...(config.ingress.proxyProtocol ? (["proxyListener"] as const) : [])], bare: true }]
           : // Through the internet: the load balancer's public address on Hetzner, the router's at home (any public address).
             [{ from: controller, to: { ip: lbAddresses.find((a) => !a.includes(":")) ?? "203.0.113.80", name: "the site's public address" }, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "masquerade"] }],
-        expect: "admitted",
+        expect: refusedByNginx ? "refused" : "admitted",
       });
     }
   }

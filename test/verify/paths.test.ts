@@ -72,7 +72,11 @@ function admitting(policies: readonly Policy[], hop: Hop, side: "egress" | "ingr
 }
 
 /** Where a hop is refused, as a sentence, or undefined when both sides admit it. */
-function refusal(policies: readonly Policy[], hop: Hop): string | undefined {
+function refusal(policies: readonly Policy[], hop: Hop, proxyProtocol: boolean): string | undefined {
+  // nginx's PROXY listener refuses a request without the header, whatever the policies say (UPSTREAM.proxyListener).
+  if (hop.bare && proxyProtocol && hop.to.pod?.namespace === NGINX.namespace && hop.port === NGINX.httpPort) {
+    return `nginx's port ${hop.port} (proxy_protocol) refuses the request of ${hop.from.name}: no PROXY header`;
+  }
   // A node to a pod on itself: NetworkPolicies never refuse it (UPSTREAM.ownNode).
   if (hop.sameNode) return undefined;
   if (hop.from.pod && !egressAllowed(policies, { namespace: hop.from.pod.namespace, labels: { ...hop.from.pod.labels } }, hop.port, endpoint(hop.to), hop.protocol)) {
@@ -90,9 +94,12 @@ function row(shape: Shape, path: CheckPath, p: Planned): string {
     .map((h) => `${h.from.name} → ${h.to.name}, ${h.protocol} ${h.port}`)
     .join("; ");
   const arrives = path.hops.length === 0 ? "-" : path.hops.map((h) => (h.from.pod ? "the pod's own address" : h.from.ip)).join("; ");
+  const byNginx = path.hops.map((h) => refusal(p.policies, h, configOfShape(shape).ingress.proxyProtocol)).find((r) => r?.startsWith("nginx's"));
   const admitted =
     path.expect === "refused"
-      ? "refused: no rule admits it"
+      ? byNginx !== undefined
+        ? `refused by nginx, not a policy: ${byNginx}`
+        : "refused: no rule admits it"
       : path.hops.length === 0
         ? "-"
         : path.hops
@@ -129,7 +136,7 @@ describe("every check's path on every site shape", () => {
       const p = await plannedOf(shape);
       const paths = checkPaths(config, p.lbAddresses);
       for (const path of paths) {
-        const refused = path.hops.map((h) => refusal(p.policies, h)).filter((r): r is string => r !== undefined);
+        const refused = path.hops.map((h) => refusal(p.policies, h, config.ingress.proxyProtocol)).filter((r): r is string => r !== undefined);
         if (path.expect === "admitted") assert.deepEqual(refused, [], `${shape.name}: ${path.check} would fail on a healthy site`);
         else assert.ok(refused.length > 0, `${shape.name}: ${path.check} would pass on a site that does not enforce it: every hop is admitted`);
         assert.ok(p.jobs.has(path.job), `${shape.name}: ${path.check}: the plan has no Job verify-${path.job}`);
