@@ -70,7 +70,7 @@ describe("announce.sh in network namespaces, against the kernel's neighbour tabl
     "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/cilium-l2announce-nginx-ingress-nginx-ingress": { spec: { holderIdentity: "nuc" } },
   });
   const run = (address: string) =>
-    runCheck("announce.sh", env, { api: api(address) }, { real: ["ip", "sleep"], stubs: { nc: NC }, prefix: ["ip", "netns", "exec", PROBE], timeout: 40_000 });
+    runCheck("announce.sh", env, { api: api(address) }, { real: ["ip", "sleep", "date"], stubs: { nc: NC }, prefix: ["ip", "netns", "exec", PROBE], timeout: 40_000 });
   const stale = (address: string, mac: string) => ip("-n", PROBE, "neigh", "replace", address, "lladdr", mac, "dev", "veth0", "nud", "stale");
 
   it("fails when nothing answers ARP for the address, though the table still holds a STALE entry from an earlier run", () => {
