@@ -342,9 +342,20 @@ export const NOT_RUN_ANNOTATION = "k3s-sites/checks-not-run";
 
 /** The checks that do not run on this site because they cannot be truthful here, each with why (plan summary, docs). */
 export function checksNotRun(config: SiteConfig): { readonly check: string; readonly why: string }[] {
-  if (!checksOf(config).includes("edge")) return [];
-  const announce = announcementOf(config);
-  return announce !== undefined && "skip" in announce ? [{ check: "edge announcement", why: announce.skip }] : [];
+  const checks = checksOf(config);
+  const out: { check: string; why: string }[] = [];
+  if (checks.includes("edge")) {
+    const announce = announcementOf(config);
+    if (announce !== undefined && "skip" in announce) out.push({ check: "edge announcement", why: announce.skip });
+    // The scripts print the same reasons as skip lines (edge.sh LOG_SKIP, policies.sh APP_RULE_SKIP).
+    const log = proxyLogOf(config);
+    if (log !== undefined && "skip" in log) out.push({ check: "edge client address from the PROXY header", why: log.skip });
+  }
+  if (checks.includes("policies")) {
+    const rule = appRuleOf(config);
+    if ("skip" in rule) out.push({ check: "policies app rule", why: rule.skip });
+  }
+  return out;
 }
 
 /** Metadata; `namespace` null for cluster-scoped objects. */

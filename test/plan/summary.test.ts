@@ -59,8 +59,14 @@ describe("the plan summary's checks not run here", () => {
     const lines = summarize(await planOfSections(raw), {}).split("\n").filter((l) => l.startsWith("check not run here"));
     assert.deepEqual(lines, [
       "check not run here: edge announcement: the site has one node: no other node's host network to see the announcement from (the Service address check still runs, inside the cluster)",
+      "check not run here: policies app rule: the site declares no app (networkPolicies.apps)",
     ]);
+    // The home example runs every check but the app rule (it declares no app); the prod example runs them all.
     const home = await planOf("home");
-    assert.deepEqual(summarize(home, renderFiles(home)).split("\n").filter((l) => l.startsWith("check not run here")), []);
+    assert.deepEqual(summarize(home, renderFiles(home)).split("\n").filter((l) => l.startsWith("check not run here")), [
+      "check not run here: policies app rule: the site declares no app (networkPolicies.apps)",
+    ]);
+    const prod = await planOf("prod");
+    assert.deepEqual(summarize(prod, renderFiles(prod)).split("\n").filter((l) => l.startsWith("check not run here")), []);
   });
 });

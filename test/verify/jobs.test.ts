@@ -223,7 +223,7 @@ describe("verifyPlan", () => {
     assert.deepEqual(role.rules, [
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["cilium-l2announce-nginx-ingress-nginx-ingress"], verbs: ["get"] },
     ]);
-    assert.deepEqual(checksNotRun(config), []);
+    assert.deepEqual(checksNotRun(config).filter((n) => n.check === "edge announcement"), []);
   });
 
   it("on a site of several segments, probes the announcement from two nodes of the address's segment (ARP and NDP cross no router)", () => {
@@ -236,19 +236,36 @@ describe("verifyPlan", () => {
     // home-b has one node (mini): nobody else there to see the reply.
     const homeB = withPool(["10.20.2.240/28"]);
     assert.equal(verifyPlan({ config: homeB }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(homeB)[0]!.why, /^segment home-b, where nginx's address is announced, has one node/);
+    assert.match(checksNotRun(homeB).find((n) => n.check === "edge announcement")!.why, /^segment home-b, where nginx's address is announced, has one node/);
   });
 
   it("does not run the announcement check where it cannot be truthful, and says why", () => {
     const sections = exampleSections("home") as Record<string, any>;
     const one = parseSiteConfig({ ...sections, site: { ...sections.site, hosts: [sections.site.hosts[0]] } });
     assert.equal(verifyPlan({ config: one }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(one)[0]!.why, /^the site has one node/);
+    assert.match(checksNotRun(one).find((n) => n.check === "edge announcement")!.why, /^the site has one node/);
     const unannounced = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });
     assert.equal(verifyPlan({ config: unannounced }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(unannounced)[0]!.why, /^cni\.cilium\.l2Announcements is unset/);
+    assert.match(checksNotRun(unannounced).find((n) => n.check === "edge announcement")!.why, /^cni\.cilium\.l2Announcements is unset/);
     // No LoadBalancer Service: nothing to announce, nothing said.
-    assert.deepEqual(checksNotRun(hetzner()), []);
+    assert.deepEqual(checksNotRun(hetzner()).filter((n) => n.check === "edge announcement"), []);
+  });
+
+  it("says at plan time, in the verify namespace's annotation, which skips the scripts would print: the PROXY log check and the app rule", () => {
+    // The prod example runs both.
+    const sections = exampleSections("prod") as any;
+    assert.deepEqual(checksNotRun(parseSiteConfig(sections)), []);
+    const config = parseSiteConfig({ ...sections, ingress: { ...sections.ingress, config: { "log-format": "$remote_addr" } }, networkPolicies: { ...sections.networkPolicies, apps: [] } });
+    assert.deepEqual(checksNotRun(config), [
+      { check: "edge client address from the PROXY header", why: "ingress.config sets log-format: the log's first field may not be the client address" },
+      { check: "policies app rule", why: "the site declares no app (networkPolicies.apps)" },
+    ]);
+    const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
+    const namespace = plan.objects.find((o) => o.kind === "Namespace")!;
+    assert.equal(
+      (namespace.metadata as any).annotations["k3s-sites/checks-not-run"],
+      "edge client address from the PROXY header: ingress.config sets log-format: the log's first field may not be the client address\npolicies app rule: the site declares no app (networkPolicies.apps)",
+    );
   });
 
   it("checks both families on a dual-stack site, with a dual-stack headless Service", () => {
