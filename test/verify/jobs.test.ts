@@ -199,31 +199,12 @@ describe("verifyPlan", () => {
     assert.equal(envOf(off.jobs.edge).LB_PROXY, "0");
   });
 
-  it("proves the home example's L2 announcement from two nodes' host networks, reading the Cilium Lease by name only", () => {
+  it("does not probe the announcement on a Cilium site (the home example): Cilium 1.19's wildcard service entries may drop the probe before any ARP leaves", () => {
     const config = parseSiteConfig(exampleSections("home"));
     const plan = verifyPlan({ config });
-    const job = plan.jobs["edge-announce"]!;
-    const spec = job.spec as any;
-    assert.equal(spec.completions, 2);
-    assert.equal(spec.parallelism, 2);
-    const pod = spec.template.spec;
-    assert.equal(pod.hostNetwork, true);
-    assert.deepEqual(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, [
-      { labelSelector: { matchLabels: { "k3s-sites/check": "edge-announce" } }, topologyKey: "kubernetes.io/hostname" },
-    ]);
-    assert.deepEqual(pod.containers[0].command, ["bash", "/verify/announce.sh"]);
-    // It reads the API as kubernetes.default.svc: from the host network, through the cluster's DNS.
-    assert.equal(pod.dnsPolicy, "ClusterFirstWithHostNet");
-    assert.equal(pod.automountServiceAccountToken, true);
-    assert.equal((plan.jobs["edge-host"]!.spec as any).template.spec.dnsPolicy, undefined, "the hostPort Job calls addresses only");
-    assert.deepEqual(pod.containers[0].securityContext.capabilities, { drop: ["ALL"] }, "no NET_RAW: a connect and the neighbour table");
-    assert.equal(envOf(job).ANNOUNCER, "cilium");
-    const role = plan.objects.find((o) => o.kind === "Role" && o.metadata.name === "k3s-sites-verify-announcer-reader")!;
-    assert.equal(role.metadata.namespace, "kube-system");
-    assert.deepEqual(role.rules, [
-      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["cilium-l2announce-nginx-ingress-nginx-ingress"], verbs: ["get"] },
-    ]);
-    assert.deepEqual(checksNotRun(config).filter((n) => n.check === "edge announcement"), []);
+    assert.equal(plan.jobs["edge-announce"], undefined);
+    assert.equal(plan.objects.some((o) => o.kind === "Role" && o.metadata.name === "k3s-sites-verify-announcer-reader"), false);
+    assert.match(checksNotRun(config).find((n) => n.check === "edge announcement")!.why, /^Cilium 1\.19 drops a connection to a LoadBalancer address on a port the Service does not define \(wildcard service entries, cilium\/cilium#40684\)/);
   });
 
   it("on a site of several segments, probes the announcement from two nodes of the address's segment (ARP and NDP cross no router)", () => {
@@ -243,7 +224,7 @@ describe("verifyPlan", () => {
     const sections = exampleSections("home") as Record<string, any>;
     const one = parseSiteConfig({ ...sections, site: { ...sections.site, hosts: [sections.site.hosts[0]] } });
     assert.equal(verifyPlan({ config: one }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(one).find((n) => n.check === "edge announcement")!.why, /^the site has one node/);
+    assert.match(checksNotRun(one).find((n) => n.check === "edge announcement")!.why, /^Cilium 1\.19 drops/);
     const unannounced = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });
     assert.equal(verifyPlan({ config: unannounced }).jobs["edge-announce"], undefined);
     assert.match(checksNotRun(unannounced).find((n) => n.check === "edge announcement")!.why, /^cni\.cilium\.l2Announcements is unset/);
