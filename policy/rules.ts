@@ -6,6 +6,7 @@
  * Each function returns the problems it finds, as messages in the user's terms; an empty list passes.
  */
 import { LABEL } from "../src/hetzner/model";
+import { NGINX } from "../src/edge/names";
 import { DEFAULT_DENY_LABEL } from "../src/policy/objects";
 
 /** A resource as both the plan and the pack can give it. */
@@ -165,21 +166,27 @@ export const DEFAULT_DENY_EXEMPT = ["cilium-secrets"] as const;
 /**
  * Every namespace the program creates (outside DEFAULT_DENY_EXEMPT) has a default-deny NetworkPolicy, unless the
  * program says it does not isolate it (the DEFAULT_DENY_LABEL, set where networkPolicies.defaultDeny is false, a
- * choice the config schema accepts): such a site is valid, and refusing it would refuse every preview of it.
+ * choice the config schema accepts): such a site is valid, and refusing it would refuse every preview of it. The
+ * label is believed only on a site that isolates nothing: where nginx's namespace has its default-deny (the site has
+ * networkPolicies.defaultDeny), a namespace labelled "off" is one the program forgot to isolate, and is refused.
  */
 export function defaultDenyProblems(objects: readonly KubeObject[]): string[] {
-  const namespaces = objects
-    .filter((o) => o.kind === "Namespace" && o.metadata?.labels?.[DEFAULT_DENY_LABEL] !== "off")
-    .map((o) => o.metadata?.name ?? "")
-    .filter((ns) => !(DEFAULT_DENY_EXEMPT as readonly string[]).includes(ns));
   const denied = new Set(objects.filter(isDefaultDeny).map((o) => o.metadata?.namespace ?? "default"));
-  return namespaces
-    .filter((ns) => !denied.has(ns))
-    .map(
-      (ns) =>
-        `namespace ${ns} has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules): ` +
-        `add it with the namespace (src/policy/system.ts namespaceBaseline), or, where the site does not isolate the ` +
-        `namespace (networkPolicies.defaultDeny false), label it ${DEFAULT_DENY_LABEL}: off`,
+  const isolating = denied.has(NGINX.namespace);
+  const managed = objects
+    .filter((o) => o.kind === "Namespace")
+    .map((o) => ({ name: o.metadata?.name ?? "", off: o.metadata?.labels?.[DEFAULT_DENY_LABEL] === "off" }))
+    .filter((ns) => !(DEFAULT_DENY_EXEMPT as readonly string[]).includes(ns.name) && !denied.has(ns.name));
+  return managed
+    .filter((ns) => !ns.off || isolating)
+    .map((ns) =>
+      ns.off
+        ? `namespace ${ns.name} is labelled ${DEFAULT_DENY_LABEL}: off, but the site isolates its namespaces (${NGINX.namespace} has a ` +
+          `default-deny NetworkPolicy, networkPolicies.defaultDeny true): give it the baseline policies like the others ` +
+          `(src/policy/system.ts namespaceBaseline) and drop the label`
+        : `namespace ${ns.name} has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules): ` +
+          `add it with the namespace (src/policy/system.ts namespaceBaseline), or, where the site does not isolate the ` +
+          `namespace (networkPolicies.defaultDeny false), label it ${DEFAULT_DENY_LABEL}: off`,
     );
 }
 

@@ -2,9 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { splitCrds } from "../../src/cni/canal";
 import type { SiteConfig } from "../../src/config/site";
-import { isolationLabels } from "../../src/policy/objects";
 import { multusObjects } from "../../src/multus/manifest";
-import { multusWarnings, networkAttachmentDefinition } from "../../src/multus/networks";
+import { multusNamespaces, multusWarnings, networkAttachmentDefinition } from "../../src/multus/networks";
 
 export interface MultusArgs {
   readonly config: SiteConfig;
@@ -33,12 +32,17 @@ export class Multus extends pulumi.ComponentResource {
     const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { objs: objects.crds }, { ...child, dependsOn: args.dependsOn });
     const daemon = new k8s.yaml.v2.ConfigGroup(`${name}-manifest`, { objs: objects.rest }, { ...child, dependsOn: [crds] });
     // The NADs' namespaces may be an app's, created by the policies component: Namespaces the program does not
-    // create otherwise are created here. No policy of the program selects their pods (the router guards the
-    // networks), and their label says so.
-    const own = new Set(config.networkPolicies.apps.map((a) => a.namespace));
-    const namespaces = [...new Set(config.networks.map((n) => n.namespace))]
-      .filter((ns) => !own.has(ns))
-      .map((ns) => new k8s.core.v1.Namespace(`${name}-namespace-${ns}`, { metadata: { name: ns, labels: isolationLabels(false) } }, { ...child, dependsOn: args.dependsOn }));
+    // create otherwise are created here, with the baseline policies of the site (multusNamespaces).
+    const namespaces = multusNamespaces(config).map(({ namespace, policies }) => {
+      const ns = new k8s.core.v1.Namespace(`${name}-namespace-${namespace.metadata.name}`, namespace, { ...child, dependsOn: args.dependsOn });
+      for (const policy of policies) {
+        new k8s.networking.v1.NetworkPolicy(`${name}-policy-${namespace.metadata.name}-${policy.metadata.name}`, policy as k8s.types.input.networking.v1.NetworkPolicy, {
+          ...child,
+          dependsOn: [ns],
+        });
+      }
+      return ns;
+    });
     new k8s.yaml.v2.ConfigGroup(
       `${name}-networks`,
       { objs: config.networks.map(networkAttachmentDefinition) },

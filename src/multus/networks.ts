@@ -27,6 +27,15 @@ import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 import type { AppNetworkConfig, NetworkConfig } from "./schema";
 import { containsIp, overlaps, parseCidr, parseIp, type Cidr } from "../net/cidr";
+import { isolationLabels, type NetworkPolicy } from "../policy/objects";
+import { namespaceBaseline } from "../policy/system";
+
+/** A Namespace object as the program creates it. */
+export interface Namespace {
+  readonly apiVersion: "v1";
+  readonly kind: "Namespace";
+  readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
+}
 
 export const ANNOTATION = "k8s.v1.cni.cncf.io/networks";
 
@@ -275,4 +284,22 @@ export function checkNetworks(config: SiteConfig): Problem[] {
     });
   }
   return problems;
+}
+
+/**
+ * The Namespaces of Multus networks that no app declares (an app's namespace comes with the policies component), each
+ * with the baseline every namespace the program creates has: on a defaultDeny site its default-deny and DNS policies
+ * (src/policy/system.ts namespaceBaseline), like an app's namespace; else the label that says the program does not
+ * isolate it. A pod there still reaches its Multus interfaces unfiltered (multusWarnings): the policies cover its
+ * cluster interface only.
+ */
+export function multusNamespaces(config: SiteConfig): { readonly namespace: Namespace; readonly policies: readonly NetworkPolicy[] }[] {
+  const own = new Set(config.networkPolicies.apps.map((a) => a.namespace));
+  const isolated = config.networkPolicies.defaultDeny;
+  return [...new Set(config.networks.map((n) => n.namespace))]
+    .filter((ns) => !own.has(ns))
+    .map((ns) => ({
+      namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: isolationLabels(isolated) } },
+      policies: isolated ? namespaceBaseline(ns) : [],
+    }));
 }

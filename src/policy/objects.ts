@@ -64,10 +64,10 @@ export const POLICY_LABELS: Labels = { "app.kubernetes.io/managed-by": "k3s-site
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
- * The label on a Namespace the program creates but does not isolate: networkPolicies.defaultDeny is false, or (for a
- * Multus network's namespace that no app declares) the program puts no policy there at all. The policy pack's
- * default-deny rule (policy/rules.ts) accepts a namespace without default-deny only when it carries this label, so
- * a namespace the program meant to isolate and did not is still refused.
+ * The label on a Namespace the program creates but does not isolate: networkPolicies.defaultDeny is false. The
+ * policy pack's default-deny rule (policy/rules.ts) accepts a namespace without default-deny only when it carries
+ * this label and the site isolates no other namespace (nginx's has no default-deny), so a namespace the program
+ * meant to isolate and did not is still refused.
  */
 export const DEFAULT_DENY_LABEL = "k3s-sites/default-deny";
 

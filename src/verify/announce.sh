@@ -4,13 +4,13 @@
 # the holder of the Lease LEASE in kube-system; MetalLB: the node of the ServiceL2Status for the Service). The pod on
 # the announcing node says so and passes: its own request would never come back to it. The other one opens a
 # connection to the address on PROBE_PORT, a port the Service does not serve (so neither kube-proxy nor Cilium
-# captures it and the packet goes out on the LAN), whatever the connection's outcome, and then reads its neighbour
-# table: an entry with a link-layer address means a node answered ARP (IPv4) or NDP (IPv6) for the address on
-# this node's LAN, which is what a client on the LAN needs. A connection through the Service from inside the cluster
+# captures it and the packet goes out on the LAN), whatever the connection's outcome, and then watches its
+# neighbour table: a REACHABLE entry means a node answered ARP (IPv4) or NDP (IPv6) for the address on this node's
+# LAN just now, which is what a client on the LAN needs (an older entry does not count, see neighbour). A connection through the Service from inside the cluster
 # would not show this: the local datapath answers it before any packet leaves the node.
 # Every step is tried again every INTERVAL seconds for up to TIMEOUT seconds.
 # Environment: LB_SERVICE ("namespace/name"), ANNOUNCER (cilium or metallb), LEASE, METALLB_NAMESPACE, PROBE_PORT,
-# NODE_NAME, TIMEOUT and INTERVAL (seconds).
+# NODE_NAME, TIMEOUT, INTERVAL and NEIGH_WAIT (seconds).
 # shellcheck disable=SC2329 # the functions run through until_ok (lib.sh)
 set -u
 # shellcheck source=lib.sh
@@ -37,14 +37,28 @@ announcing_node() {
   test -n "$ANNOUNCING"
 }
 
-# neighbour <address>: one probe; NEIGHBOUR is the neighbour table's entry for the address ("" when none).
+# neighbour <address>: one probe; NEIGHBOUR is the neighbour table's entry for the address ("" when none). Only a
+# REACHABLE entry counts: the kernel's neighbour state machine (net/core/neighbour.c, neigh_timer_handler) keeps an
+# entry of an earlier reply as STALE for minutes, and the connection's first packet moves it to DELAY, then after
+# delay_first_probe_time (5 s) to PROBE, with up to ucast_solicit (3) unicast probes retrans_time (1 s) apart, and
+# only then to REACHABLE (a reply) or FAILED (none). STALE, DELAY and PROBE carry whoever answered last time,
+# perhaps a node that announces nothing now; a new entry is INCOMPLETE until mcast_solicit (3) broadcasts have had
+# their answer. So the probe polls the entry once a second, for up to NEIGH_WAIT seconds, until it is REACHABLE
+# (pass) or FAILED (fail). Deleting the entry first would need NET_ADMIN, which the pod does not have.
 neighbour() {
+  local end
   nc -z -w 2 "$1" "$PROBE_PORT" </dev/null >/dev/null 2>&1 || true
-  NEIGHBOUR="$(ip neigh show to "$1" 2>/dev/null | head -n 1)"
-  case " $NEIGHBOUR " in
-    *" lladdr "*) case " $NEIGHBOUR " in *" FAILED "* | *" INCOMPLETE "*) return 1 ;; *) return 0 ;; esac ;;
-    *) return 1 ;;
-  esac
+  end=$(($(now) + NEIGH_WAIT))
+  while :; do
+    NEIGHBOUR="$(ip neigh show to "$1" 2>/dev/null | head -n 1 | sed 's/ *$//')"
+    case " $NEIGHBOUR " in
+      *" lladdr "*" REACHABLE "*) return 0 ;;
+      "  " | *" FAILED "*) return 1 ;;
+    esac
+    # STALE, DELAY, PROBE, INCOMPLETE: the kernel has not decided yet.
+    [ "$(now)" -ge "$end" ] && return 1
+    sleep 1
+  done
 }
 
 if ! until_ok "$TIMEOUT" "$INTERVAL" assigned_address; then
@@ -71,7 +85,7 @@ for address in $ADDRESSES; do
   until_ok "$TIMEOUT" "$INTERVAL" neighbour "$address"
   status=$?
   result "edge announcement of $address seen from $NODE_NAME's host network (announced by $ANNOUNCING)" \
-    "a neighbour entry with a link-layer address (an ARP or NDP reply) within ${TIMEOUT}s" "${NEIGHBOUR:-no entry}" "$status" \
+    "a REACHABLE neighbour entry (an ARP or NDP reply now, not an earlier one) within ${TIMEOUT}s" "${NEIGHBOUR:-no entry}" "$status" \
     "$ANNOUNCING does not answer for $address on the LAN $NODE_NAME is on: the announcing interfaces (cni.cilium.l2Announcements.interfaces, or loadBalancer.metallb.pools[].interfaces) do not include that LAN's interface, or the address is outside the LAN's subnet"
 done
 

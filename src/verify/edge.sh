@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # k3s-sites verification: the edge. Run from two places (src/verify/jobs.ts):
-# - from one server's host network (Job verify-edge-host), nginx answers on every node's hostPort, with a PROXY
-#   protocol header when the site's nginx expects one; on a Hetzner site it also calls the load balancer's public
-#   IPv6 (the pods have no IPv6 there). The host network, not a pod: a pod's request to another node's address
-#   leaves masqueraded as its own node (flannel's `-s <cluster cidr> -j MASQUERADE`, Calico's natOutgoing), an
-#   address nginx's policy would have to let in for every pod of that node; from the host network the source is
-#   the server's own address, which nginx's policy lets in on port 80 (docs/checks.md).
+# - from every node's host network (Job verify-edge-host, one pod per node), nginx answers on that node's own
+#   hostPort (HOST_IP when NODE_TARGETS is empty), with a PROXY protocol header when the site's nginx expects one;
+#   on a Hetzner site it also calls the load balancer's public IPv6 (the pods have no IPv6 there). Its own node:
+#   that connection reaches nginx's pod on the node through the hostPort DNAT, and a NetworkPolicy never refuses
+#   traffic from a pod's own node, so no policy has to let a node address in to nginx (docs/checks.md).
 # - from a pod (Job verify-edge), nginx answers on the site's load-balancer addresses: the Hetzner load balancer's
 #   public IPv4 (its PROXY header added by the load balancer), or the LoadBalancer Service's addresses on the LAN,
 #   with a PROXY header when ingress.proxyProtocol is on (LB_PROXY: nothing adds one between this pod and nginx).
@@ -17,7 +16,7 @@
 # marker in its path, and nginx's access log must show it with a client address that is not the load balancer's
 # private one: nginx took the client from the PROXY header (NGINX Ingress Controller v5.5.4's default log format
 # starts with $remote_addr, which the real-ip keys set from the header; src/verify/jobs.ts proxyLogOf).
-# Environment: NODE_TARGETS ("address ..."), PROXY_PROTOCOL (1 or 0), LB_TARGETS ("address ..."), LB_PROXY (1 or 0),
+# Environment: NODE_TARGETS ("address ...", or "" for HOST_IP: the pod's node), PROXY_PROTOCOL (1 or 0), LB_TARGETS ("address ..."), LB_PROXY (1 or 0),
 # LB_SERVICE ("namespace/name" of a LoadBalancer Service whose address is looked up, or ""), LOG_NAMESPACE,
 # LOG_SELECTOR (a URL-encoded label selector), LOG_CONTAINER, LB_PRIVATE_IP, LOG_TIMEOUT, TIMEOUT and INTERVAL
 # (seconds): the log check, off when LOG_NAMESPACE is "" (LOG_SKIP: why, when it is off on a site with a load
@@ -85,6 +84,7 @@ tried=0
 # The hostPorts, in rounds: each round tries the ones that have not answered yet, until all have or TIMEOUT has
 # passed, so a site of many nodes takes no longer than a small one.
 declare -A SEEN_AT=()
+NODE_TARGETS="${NODE_TARGETS:-${HOST_IP:-}}"
 PENDING="$NODE_TARGETS"
 nodes_answer() {
   local address left=""
@@ -100,7 +100,7 @@ for address in $NODE_TARGETS; do
   case " $PENDING " in *" $address "*) status=1 ;; *) status=0 ;; esac
   result "edge hostPort $(host_of "$address"):80 from ${NODE_NAME:-this node}'s host network, $(header_note "$PROXY_PROTOCOL")" \
     "an answer from nginx within ${TIMEOUT}s" "${SEEN_AT[$address]}" "$status" \
-    "nginx's pod on the node with address $address is not running or not Ready (kubectl -n nginx-ingress get pods -o wide), or nginx's policy nginx-ingress-from-verify does not let this server in"
+    "nginx's pod on the node with address $address is not running or not Ready (kubectl -n nginx-ingress get pods -o wide), or the hostPort DNAT is missing on that node (the CNI's portmap, or Cilium's hostPort support)"
   tried=$((tried + 1))
 done
 
@@ -152,13 +152,12 @@ elif [ -n "${LOG_NAMESPACE:-}" ]; then
     # for every run of the Job, so a line of an earlier run never counts.
     marker="k3s-sites-verify/$POD_NAME"
     curl -sS -m 5 -o /dev/null "$(url_of "$1")$marker" >/dev/null 2>&1 || true
-    waited=0
-    while :; do
+    client=""
+    logged() {
       client="$(client_in_log "$marker")"
-      [ -n "$client" ] || [ "$waited" -ge "$LOG_TIMEOUT" ] && break
-      sleep "$INTERVAL"
-      waited=$((waited + INTERVAL))
-    done
+      test -n "$client"
+    }
+    until_ok "$LOG_TIMEOUT" "$INTERVAL" logged || true
     result "edge client address from the PROXY header (GET /$marker via $1)" \
       "a client address other than the load balancer's $LB_PRIVATE_IP in nginx's log" "${client:-no log line for the request}" \
       "$(is test -n "$client" -a "$client" != "$LB_PRIVATE_IP")" \

@@ -53,6 +53,12 @@ export const OUTSIDE = { address: "1.1.1.1", port: 443 } as const;
 /** How long the certificate check waits for Ready, in seconds. */
 export const CERTIFICATE_TIMEOUT = 480; // seconds, inside the Job's activeDeadlineSeconds and Pulumi's 10 minutes
 export const JOB_DEADLINE = 540; // seconds
+/**
+ * Every wait of a check script ends within this (lib.sh BUDGET, from the script's start), so its last line is
+ * printed before activeDeadlineSeconds: the margin covers the tries that may start just before it (at most 10 s
+ * each: curl -m 5, nc -w 3, dig 2 x 2 s; after it, each remaining wait tries once) and the pod's start.
+ */
+export const JOB_BUDGET = JOB_DEADLINE - 60; // seconds
 
 export const CHECKS = ["dns", "pods", "policies", "edge", "certificates"] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -62,15 +68,18 @@ export type CheckName = (typeof CHECKS)[number];
  */
 export const APP_RULE_JOBS = ["policies-app", "policies-app-server"] as const;
 /**
- * The edge check's Job on the host network of one server (edgeHostNode), pinned there: it calls every node's
- * hostPort, and on a Hetzner site the load balancer's public IPv6 too. From a pod, a request to another node's
- * address leaves masqueraded as the pod's own node (flannel-io/flannel pkg/trafficmngr/iptables/iptables.go,
- * masqRules: `-s <cluster cidr> ! -d 224.0.0.0/4 -j MASQUERADE` after the RETURNs for pod-to-pod traffic, the rules
- * k3s's Flannel and Canal's flannel install; Calico's natOutgoing pools do the same), so nginx would have to let in
- * every node and with it every pod of every node; from the host network the source is the server's own private
- * address, and nginx's policy lets in that one address on port 80 (policies). A Hetzner cluster is IPv4 only
- * (config rules refuse dual-stack there), so its pods have no IPv6; the servers do. The Job has no privilege beyond
- * the host network: non-root, no capability, no token, a read-only root; it only runs curl.
+ * The edge check's Job on every node's host network: one pod per node (podAntiAffinity on the hostname, all in
+ * parallel), each calling its own node's address (HOST_IP) on port 80, and on a Hetzner site the load balancer's
+ * public IPv6 too. A node's own connection to its hostPort goes through portmap's CNI-HOSTPORT-DNAT, entered from
+ * nat OUTPUT for `--dst-type LOCAL` (containernetworking/plugins plugins/meta/portmap; Cilium with
+ * kubeProxyReplacement serves hostPorts itself, and its socket load balancing translates the host's own connect),
+ * to nginx's pod on that node, and traffic from a pod's own node is never refused by a NetworkPolicy: no policy
+ * lets the check in. Calling other nodes instead would need nginx to admit a node address, which also carries every
+ * pod of that node masqueraded (flannel-io/flannel pkg/trafficmngr/iptables/iptables.go masqRules: `-s <cluster
+ * cidr> ! -d 224.0.0.0/4 -j MASQUERADE` after the RETURNs for pod-to-pod traffic; Calico's natOutgoing; Cilium's
+ * masquerading): a way past the load balancer for all of them. A Hetzner cluster is IPv4 only (config rules refuse
+ * dual-stack there), so its pods have no IPv6; the servers do. The Job has no privilege beyond the host network:
+ * non-root, no capability, no token, a read-only root; it only runs curl.
  */
 export const EDGE_HOST_JOB = "edge-host" as const;
 /**
@@ -95,6 +104,13 @@ export const CONNECT_TIMEOUT = 120; // seconds
 export const DENY_WAIT = 20; // seconds
 /** A port the nginx Service does not serve: the announcement probe connects there, so no datapath captures it. */
 export const PROBE_PORT = 9;
+/**
+ * How long the announcement probe watches a neighbour entry decide (seconds): the kernel's defaults
+ * (arp(7), ndisc alike: delay_first_probe_time 5 s, then ucast_solicit 3 probes retrans_time 1 s
+ * apart; a new entry mcast_solicit 3 probes) take an entry from STALE through DELAY and PROBE to REACHABLE or
+ * FAILED in at most 8 s (net/core/neighbour.c neigh_timer_handler); 2 s more for the timers' slack.
+ */
+export const NEIGH_WAIT = 10; // seconds
 /** The retry settings of the connecting checks, as their scripts read them. */
 const RETRY = { TIMEOUT: String(CONNECT_TIMEOUT), INTERVAL: "5" } as const;
 /** How long the stand-in for nginx waits for the app's stand-in to answer, in seconds. */
@@ -284,6 +300,17 @@ export function announcementOf(config: SiteConfig): Announcement | { readonly sk
   } else if (!config.cni.cilium.l2Announcements) {
     return { skip: "cni.cilium.l2Announcements is unset: Cilium does not announce nginx's address on the LAN, the network routes it (check the router)" };
   }
+  // Cilium 1.19 programs wildcard service entries that drop traffic to a LoadBalancer address on a port the Service
+  // does not define (cilium/cilium#40684, "to all load balancing paths"), perhaps at the host's own connect (socket
+  // LB) before any ARP or NDP request leaves: the probe on PROBE_PORT could then fail on a healthy site, and that
+  // path could not be read at v1.19.6 here (upstream/SOURCES.md).
+  if (config.cni.plugin === "cilium") {
+    return {
+      skip:
+        "Cilium 1.19 drops a connection to a LoadBalancer address on a port the Service does not define (wildcard service entries, cilium/cilium#40684), " +
+        "perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
+    };
+  }
   if (config.nodes.length < 2) {
     return { skip: "the site has one node: no other node's host network to see the announcement from (the Service address check still runs, inside the cluster)" };
   }
@@ -326,9 +353,20 @@ export const NOT_RUN_ANNOTATION = "k3s-sites/checks-not-run";
 
 /** The checks that do not run on this site because they cannot be truthful here, each with why (plan summary, docs). */
 export function checksNotRun(config: SiteConfig): { readonly check: string; readonly why: string }[] {
-  if (!checksOf(config).includes("edge")) return [];
-  const announce = announcementOf(config);
-  return announce !== undefined && "skip" in announce ? [{ check: "edge announcement", why: announce.skip }] : [];
+  const checks = checksOf(config);
+  const out: { check: string; why: string }[] = [];
+  if (checks.includes("edge")) {
+    const announce = announcementOf(config);
+    if (announce !== undefined && "skip" in announce) out.push({ check: "edge announcement", why: announce.skip });
+    // The scripts print the same reasons as skip lines (edge.sh LOG_SKIP, policies.sh APP_RULE_SKIP).
+    const log = proxyLogOf(config);
+    if (log !== undefined && "skip" in log) out.push({ check: "edge client address from the PROXY header", why: log.skip });
+  }
+  if (checks.includes("policies")) {
+    const rule = appRuleOf(config);
+    if ("skip" in rule) out.push({ check: "policies app rule", why: rule.skip });
+  }
+  return out;
 }
 
 /** Metadata; `namespace` null for cluster-scoped objects. */
@@ -463,8 +501,13 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   for (const c of checks) if (c !== "edge" || edgeFromPod(config)) jobs[c] = job(c, digest, env[c], usesApi[c]);
   if (appRule) Object.assign(jobs, appRuleJobs(config, appRule, digest));
   if (checks.includes("edge")) {
+    // One pod on every node's host network, each calling its own node's address (HOST_IP, from the downward API):
+    // a node's own connection to its hostPort enters portmap's CNI-HOSTPORT-DNAT from nat OUTPUT (--dst-type
+    // LOCAL) and reaches nginx's pod on that node, which a NetworkPolicy never refuses (traffic from a pod's own
+    // node is always allowed). No policy lets a node address in to nginx for the check: a server's address also
+    // carries every pod of that server masqueraded, and would let them all past the load balancer.
     const hostEnv = {
-      NODE_TARGETS: config.nodes.map((n) => n.privateIp).join(" "),
+      NODE_TARGETS: "",
       PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
       // The Hetzner load balancer adds its own PROXY header: its addresses are called without one.
       LB_TARGETS: hostLb.join(" "),
@@ -472,7 +515,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       LB_PROXY: "0",
       ...RETRY,
     };
-    const host = { script: "edge", serviceAccount: "verify-edge", hostNetwork: true, node: edgeHostNode(config).name } as const;
+    const host = { script: "edge", serviceAccount: "verify-edge", hostNetwork: true, pods: config.nodes.length, ownAddress: true } as const;
     jobs[EDGE_HOST_JOB] = job(EDGE_HOST_JOB, digest, hostEnv, false, undefined, host);
   }
   if (announce) {
@@ -482,6 +525,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       LEASE: announce.lease,
       METALLB_NAMESPACE: METALLB.namespace,
       PROBE_PORT: String(PROBE_PORT),
+      NEIGH_WAIT: String(NEIGH_WAIT),
       ...RETRY,
     };
     jobs[EDGE_ANNOUNCE_JOB] = job(EDGE_ANNOUNCE_JOB, digest, announceEnv, true, undefined, {
@@ -583,6 +627,8 @@ interface HostJob {
   readonly pods?: number;
   /** Labels the nodes it runs on must have. @default - any node */
   readonly nodeLabels?: Readonly<Record<string, string>>;
+  /** Whether the pod gets its node's address as HOST_IP (the downward API's status.hostIP). @default false */
+  readonly ownAddress?: boolean;
 }
 
 function job(
@@ -639,9 +685,10 @@ function job(
               command: ["bash", `/verify/${host?.script ?? check}.sh`],
               // The image sets HOSTNAME=netshoot (its Dockerfile at v0.16), so the pod's name comes from the API.
               env: [
-                ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                ...Object.entries({ ...env, BUDGET: String(JOB_BUDGET) }).map(([name, value]) => ({ name, value })),
                 { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                 { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+                ...(host?.ownAddress ? [{ name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }] : []),
               ],
               // The image's WORKDIR is /root, which the non-root user cannot write.
               workingDir: "/tmp",
@@ -779,18 +826,7 @@ function policies(
         egress: [{ to, ports: http }, ...(usesApi.edge ? [apiRule(config)] : [])],
       }),
     );
-    // With defaultDeny, nginx-ingress denies by default and, on Hetzner, lets in only the load balancer. The hostPort
-    // check (EDGE_HOST_JOB) calls from one server's host network, so its packets arrive with that server's private
-    // address (hostPort DNAT keeps the source): that address alone is let in, on port 80. (Its packets to nginx on
-    // its own node need no rule: traffic from a pod's own node is always allowed.) Without defaultDeny nginx is not
-    // isolated, and a policy here would isolate it: every other client would be cut off.
-    if (config.networkPolicies.defaultDeny) {
-      out.push(
-        networkPolicy(NGINX.namespace, `${NGINX.name}-from-verify`, NGINX.podLabels, {
-          ingress: [{ from: [hostBlock(edgeHostNode(config).privateIp)], ports: http }],
-        }),
-      );
-    }
+    // No policy lets the hostPort check in to nginx: each of its pods calls its own node (EDGE_HOST_JOB).
   }
   if (has("certificates")) {
     out.push(networkPolicy(ns, "verify-certificates-to-api-server", checkLabels("certificates"), { egress: [apiRule(config)] }));

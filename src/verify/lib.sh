@@ -20,16 +20,28 @@ result() {
   fi
 }
 
+# now: the clock until_ok reads, in seconds.
+now() {
+  date +%s
+}
+
+# BUDGET (seconds, from the Job's environment, below its activeDeadlineSeconds): every wait of the script ends by
+# then, so the script prints its last line before the Job is killed, however many targets it has.
+END_BY=$(($(now) + ${BUDGET:-86400}))
+
 # until_ok <timeout> <interval> <command...>: runs the command until it succeeds or <timeout> seconds have passed
-# (sleeping <interval> seconds between tries); 0 when it succeeded.
+# on the clock (the tries' own time counts, not only the sleeps between them), and never past BUDGET; 0 when it
+# succeeded. A try that starts before the deadline runs to its end: the bound is <timeout> plus one try.
 until_ok() {
-  local limit="$1" every="$2" spent=0
+  local limit="$1" every="$2" end left
   shift 2
+  end=$(($(now) + limit))
+  [ "$end" -gt "$END_BY" ] && end="$END_BY"
   while :; do
     "$@" && return 0
-    [ "$spent" -ge "$limit" ] && return 1
-    sleep "$every"
-    spent=$((spent + every))
+    left=$((end - $(now)))
+    [ "$left" -le 0 ] && return 1
+    if [ "$left" -lt "$every" ]; then sleep "$left"; else sleep "$every"; fi
   done
 }
 

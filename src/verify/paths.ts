@@ -24,7 +24,6 @@ import {
   announcementOf,
   appRuleOf,
   checksOf,
-  edgeHostNode,
   type JobName,
 } from "./jobs";
 
@@ -40,6 +39,10 @@ export const UPSTREAM = {
     "from the host network the packet leaves with the node's own private address, and the portmap plugin's hostPort " +
     "DNAT keeps the source (containernetworking/plugins plugins/meta/portmap)",
   ownNode: "traffic from a pod's own node is always allowed (kubernetes.io, Network Policies, ipBlock)",
+  portmapOutput:
+    "a node's own connection to its hostPort is DNATed to the pod: portmap jumps to CNI-HOSTPORT-DNAT from nat OUTPUT " +
+    "with `-m addrtype --dst-type LOCAL` (containernetworking/plugins plugins/meta/portmap/portmap.go); Cilium with " +
+    "kubeProxyReplacement serves hostPorts itself and translates the host's own connect at the socket (socket LB)",
   ciliumNodes:
     "Cilium matches ipBlocks against node addresses only with policyCIDRMatchMode: [nodes], which the site sets " +
     "(docs.cilium.io, Policy language, Selecting nodes with CIDR / ipBlock)",
@@ -84,6 +87,15 @@ export interface Hop {
   readonly protocol: "TCP" | "UDP";
   readonly port: number;
   readonly because: readonly UpstreamKey[];
+  /** A node to a pod on itself: no NetworkPolicy refuses it (ownNode), so the walk admits it without rules. */
+  readonly sameNode?: boolean;
+  /**
+   * A request that reaches nginx without a PROXY header (a client that sends none, with no load balancer adding one):
+   * with ingress.proxyProtocol nginx's port 80 refuses it (proxyListener), and the walk judges that too. Hops without
+   * it carry the header exactly when nginx expects one (the checks' PROXY_PROTOCOL and LB_PROXY, the Hetzner load
+   * balancer's own).
+   */
+  readonly bare?: boolean;
 }
 
 export interface CheckPath {
@@ -164,16 +176,44 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
     }
   }
   if (checks.includes("edge")) {
-    const host = edgeHostNode(config);
-    const other = config.nodes.find((n) => n !== host);
-    const hostEnd: PathEnd = { ip: host.privateIp, name: `${host.name}'s host network` };
+    // One pod on every node's host network calls its own node's address: nginx's pod on that node, from the node.
+    const node = config.nodes[0]!;
     out.push({
-      check: "edge: every node's hostPort answers",
+      check: "edge: every node's hostPort answers, called from that node's own host network",
       job: "edge-host",
-      // To nginx on another node: the packet arrives with the server's address. (On its own node it needs no rule.)
-      hops: [{ from: hostEnd, to: { ...nginxPod, name: `nginx's pod on ${other?.name ?? host.name}` }, protocol: "TCP", port: NGINX.httpPort, because: ["hostSource", "ownNode", ...(config.cni.plugin === "cilium" ? (["ciliumNodes"] as const) : [])] }],
+      hops: [
+        {
+          from: { ip: node.privateIp, name: `${node.name}'s host network (and each node's, to itself)` },
+          to: { ...nginxPod, name: `nginx's pod on ${node.name}` },
+          protocol: "TCP",
+          port: NGINX.httpPort,
+          because: ["portmapOutput", "ownNode"],
+          sameNode: true,
+        },
+      ],
       expect: "admitted",
     });
+    // What the check must not open: a pod's request to another node's hostPort leaves masqueraded as its own node,
+    // so a policy letting a node's address in would let every pod of that node past the load balancer. (Only where
+    // nginx admits the load balancer alone: at home, with defaultDeny, nginx's port 80 is open to the LAN anyway.)
+    const other = config.nodes.find((n) => n !== node);
+    if (isHetzner(config.site) && config.networkPolicies.defaultDeny && other !== undefined) {
+      out.push({
+        check: `edge: a pod on ${node.name} calling ${other.name}'s hostPort (masqueraded as ${node.name}) is refused`,
+        job: "edge-host",
+        hops: [
+          {
+            from: { ip: node.privateIp, name: `a pod on ${node.name}, masqueraded as ${node.name}` },
+            to: { ...nginxPod, name: `nginx's pod on ${other.name}` },
+            protocol: "TCP",
+            port: NGINX.httpPort,
+            // Not bare: a pod can send a PROXY header of its own; the policy must refuse it.
+            because: ["masquerade", ...(config.cni.plugin === "cilium" ? (["ciliumNodes"] as const) : [])],
+          },
+        ],
+        expect: "refused",
+      });
+    }
     if (isHetzner(config.site)) {
       const lbPrivate: PathEnd = { ip: config.site.plan.loadBalancerIp, name: "the load balancer's private address" };
       for (const address of lbAddresses.filter((a) => !a.includes(":"))) {
@@ -213,16 +253,20 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
         name: "cert-manager's controller",
       };
       out.push({ check: "certificates: nginx reaches the HTTP-01 solver", job: "certificates", hops: [{ from: nginxPod, to: solver, protocol: "TCP", port: CERT_MANAGER.solverPort, because: ["solver"] }], expect: "admitted" });
+      // With ingress.proxyProtocol, nginx's port 80 refuses the self-check's bare request to the Service's address: a
+      // name that resolves there only works with a proxy in front that adds the header, so the certificate check
+      // fails there, rightly (docs/checks.md). The row says so, and the walk judges nginx's listener.
+      const refusedByNginx = selfCheckThroughService(config) && config.ingress.proxyProtocol;
       out.push({
-        check: "certificates: cert-manager's self-check reaches nginx",
+        check: refusedByNginx
+          ? "certificates: cert-manager's self-check through the Service's address is refused by nginx (no PROXY header; the certificate check fails)"
+          : "certificates: cert-manager's self-check reaches nginx",
         job: "certificates",
         hops: selfCheckThroughService(config)
-          ? // With ingress.proxyProtocol, nginx's port 80 refuses the self-check's bare request: a name that resolves
-            // to the Service's address only works with a proxy in front that adds the header (docs/checks.md).
-            [{ from: controller, to: nginxPod, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "serviceCapture", ...(config.ingress.proxyProtocol ? (["proxyListener"] as const) : [])] }]
+          ? [{ from: controller, to: nginxPod, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "serviceCapture", ...(config.ingress.proxyProtocol ? (["proxyListener"] as const) : [])], bare: true }]
           : // Through the internet: the load balancer's public address on Hetzner, the router's at home (any public address).
             [{ from: controller, to: { ip: lbAddresses.find((a) => !a.includes(":")) ?? "203.0.113.80", name: "the site's public address" }, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "masquerade"] }],
-        expect: "admitted",
+        expect: refusedByNginx ? "refused" : "admitted",
       });
     }
   }

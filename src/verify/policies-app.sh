@@ -6,6 +6,7 @@
 # the other port while the stand-in is known to listen, then, when both held, releases it.
 # Environment: APP, SERVER (the stand-in's headless Service name), APP_PORT, DENIED_PORT, TIMEOUT, INTERVAL and
 # DENY_WAIT (seconds).
+# shellcheck disable=SC2329 # the functions run through until_ok (lib.sh)
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -14,32 +15,26 @@ outcome() {
   if nc -z -w 3 "$1" "$2" </dev/null >/dev/null 2>&1; then echo connected; else echo "refused or timed out"; fi
 }
 
-waited=0
 address=""
 seen="no address for $SERVER"
-while :; do
+app_connects() {
   address="$(lookup "$SERVER" A | head -n 1)"
-  if [ -n "$address" ]; then
-    seen="$(outcome "$address" "$APP_PORT")"
-    [ "$seen" = connected ] && break
-  fi
-  [ "$waited" -ge "$TIMEOUT" ] && break
-  sleep "$INTERVAL"
-  waited=$((waited + INTERVAL))
-done
+  [ -n "$address" ] || return 1
+  seen="$(outcome "$address" "$APP_PORT")"
+  [ "$seen" = connected ]
+}
+until_ok "$TIMEOUT" "$INTERVAL" app_connects || true
 result "policies app $APP rule: nginx to port $APP_PORT ($SERVER)" "connected within ${TIMEOUT}s" "$seen" "$(is test "$seen" = connected)" \
   "the app's policy app-$APP or nginx's nginx-ingress-to-backends does not admit nginx on port $APP_PORT, or the stand-in for $APP is not running (kubectl get pods -A -l k3s-sites/check=policies-app-server)"
 
 if [ "$seen" = connected ]; then
   # A new pod's policies may take a moment to be enforced (k3s's network policy controller on Flannel sites): the
   # other port passes as soon as it is refused, and fails only if it still connects after DENY_WAIT seconds.
-  waited=0
-  while :; do
+  denied() {
     seen="$(outcome "$address" "$DENIED_PORT")"
-    [ "$seen" != connected ] || [ "$waited" -ge "$DENY_WAIT" ] && break
-    sleep 2
-    waited=$((waited + 2))
-  done
+    [ "$seen" != connected ]
+  }
+  until_ok "$DENY_WAIT" 2 denied || true
   result "policies app $APP: nginx to port $DENIED_PORT ($address), which no rule allows" "refused or timed out within ${DENY_WAIT}s" "$seen" "$(is test "$seen" != connected)" \
     "the CNI does not enforce the app's policy app-$APP, or a policy in the app's namespace allows port $DENIED_PORT"
   # Only a run that passed releases the stand-in, whose Job then completes: after a failure both Jobs fail, and the

@@ -12,7 +12,8 @@ import { K3S_CNI_DIRS, MULTUS, customizeMultus, loadMultusManifest, multusObject
 import { ANNOTATION, cniConfig, multusWarnings, networkAttachmentDefinition, podAnnotations } from "../../src/multus/networks";
 import { CrdValidator } from "../support/schemas";
 import { ROOT, exampleSections, parse1, problemsOf, sshSections } from "../helpers";
-import { planOf } from "../plan/run";
+import { defaultDenyProblems, kubeObjectsOf, type PolicyResource } from "../../policy/rules";
+import { planOf, planOfSections } from "../plan/run";
 
 const CRD = CrdValidator.fromFiles(join(ROOT, "upstream", "multus", "network-attachment-definition-crd.yaml"));
 
@@ -193,5 +194,33 @@ describe("Multus on the lan example", () => {
     assert.deepEqual(((nads[0]!.inputs.objs as { metadata: { name: string } }[]) ?? []).map((o) => o.metadata.name), ["dmz-in", "dmz-out"]);
     assert.ok((run.outputs.multusAnnotations as Record<string, string>).mail?.includes('"ips":["192.168.20.25/24"]'));
     assert.equal(exampleSections("lan").networks.length, 2);
+  });
+});
+
+describe("Multus networks in a namespace no app declares", () => {
+  const lab = { name: "lab", namespace: "lab", master: "eno1.50", ipam: { type: "static", subnet: "192.168.50.0/24" } };
+  const sections = (defaultDeny: boolean) => {
+    const lan = exampleSections("lan") as any;
+    const hosts = lan.site.hosts.map((h: any) => ({ ...h, interfaces: [...h.interfaces, "eno1.50"] }));
+    return { ...lan, site: { ...lan.site, hosts }, networks: [...lan.networks, lab], networkPolicies: { ...lan.networkPolicies, defaultDeny } };
+  };
+  const objectsOf = (run: Awaited<ReturnType<typeof planOfSections>>) =>
+    kubeObjectsOf(run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, inputs: r.inputs }) as unknown as PolicyResource));
+
+  it("get the site's baseline: default-deny and DNS on a defaultDeny site, which the policy pack accepts", async () => {
+    const run = await planOfSections(sections(true), "lan");
+    const objects = objectsOf(run);
+    const namespace = objects.find((o) => o.kind === "Namespace" && o.metadata?.name === "lab")!;
+    assert.equal(namespace.metadata?.labels?.["k3s-sites/default-deny"], undefined, "isolated like the site's other namespaces");
+    assert.deepEqual(objects.filter((o) => o.kind === "NetworkPolicy" && o.metadata?.namespace === "lab").map((o) => o.metadata?.name).sort(), ["allow-dns", "default-deny"].sort());
+    assert.deepEqual(defaultDenyProblems(objects), []);
+  });
+
+  it("are labelled as not isolated where the site isolates nothing", async () => {
+    const run = await planOfSections(sections(false), "lan");
+    const objects = objectsOf(run);
+    assert.equal(objects.find((o) => o.kind === "Namespace" && o.metadata?.name === "lab")!.metadata?.labels?.["k3s-sites/default-deny"], "off");
+    assert.equal(objects.some((o) => o.kind === "NetworkPolicy" && o.metadata?.namespace === "lab"), false);
+    assert.deepEqual(defaultDenyProblems(objects), []);
   });
 });

@@ -102,6 +102,16 @@ describe("policy rule: default-deny in every managed namespace", () => {
     assert.equal(defaultDenyProblems([ns("web"), allows]).length, 1);
   });
 
+  it("refuses an \"off\" label where the site isolates its namespaces (nginx's has its default-deny), naming the namespace and the fix", () => {
+    const off = (name: string): KubeObject => ({ ...ns(name), metadata: { name, labels: { "k3s-sites/default-deny": "off" } } });
+    assert.deepEqual(defaultDenyProblems([ns("nginx-ingress"), deny("nginx-ingress"), off("dmz")]), [
+      "namespace dmz is labelled k3s-sites/default-deny: off, but the site isolates its namespaces (nginx-ingress has a default-deny NetworkPolicy, networkPolicies.defaultDeny true): give it the baseline policies like the others (src/policy/system.ts namespaceBaseline) and drop the label",
+    ]);
+    // On a site that isolates nothing the label stands.
+    assert.deepEqual(defaultDenyProblems([off("nginx-ingress"), off("dmz")]), []);
+    assert.deepEqual(defaultDenyProblems([ns("nginx-ingress"), deny("nginx-ingress"), ns("dmz"), deny("dmz")]), []);
+  });
+
   it("passes a namespace with its default-deny", () => {
     assert.deepEqual(defaultDenyProblems([ns("web"), deny("web")]), []);
   });

@@ -79,6 +79,8 @@ export const SHAPES: readonly Shape[] = [
   shape("hetzner-canal-open", { cni: "canal", site: "hetzner", defaultDeny: false, proxyProtocol: false, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "canal" })),
   shape("hetzner-flannel", { cni: "flannel", site: "hetzner", defaultDeny: true, proxyProtocol: false, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "flannel" })),
   shape("hetzner-cilium-open", { cni: "cilium", site: "hetzner", defaultDeny: false, proxyProtocol: true, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "cilium" })),
+  // Cilium isolating a Hetzner site: nginx lets in the load balancer alone, matched as a node-network ipBlock.
+  shape("hetzner-cilium", { cni: "cilium", site: "hetzner", defaultDeny: true, proxyProtocol: false, loadBalancerService: false, families: "ipv4" }, hetzner({ plugin: "cilium" })),
   // The home example as it is: Cilium LB-IPAM and L2 announcements, dual-stack.
   shape("home-cilium-lb", { cni: "cilium", site: "home", defaultDeny: true, proxyProtocol: false, loadBalancerService: true, families: "dual-stack" }, home(exampleSections("home").cni, true), "verify.home.example.com"),
   // LB-IPAM without L2 announcements: the router routes the pool, so the announcement check does not run.

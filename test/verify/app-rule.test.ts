@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { parseSiteConfig } from "../../src/config/load";
 import { NGINX } from "../../src/edge/names";
 import { networkPolicies, type NetworkPolicy } from "../../src/policy/network-policies";
-import { APP_RULE_SERVICE, appRuleOf, jobsOf, verifyPlan, type K8sObject } from "../../src/verify/jobs";
+import { APP_RULE_SERVICE, JOB_BUDGET, appRuleOf, jobsOf, verifyPlan, type K8sObject } from "../../src/verify/jobs";
 import { privilegedProblems } from "../../policy/rules";
 import { validateBuiltin } from "../support/schemas";
 import { exampleSections, sshSections } from "../helpers";
@@ -121,6 +121,7 @@ describe("the policies check's app rule", () => {
       TIMEOUT: "300",
       INTERVAL: "5",
       DENY_WAIT: "20",
+      BUDGET: String(JOB_BUDGET),
     });
     const service = plan.objects.find((o) => o.kind === "Service" && o.metadata.name === APP_RULE_SERVICE)!;
     assert.equal(service.metadata.namespace, "web");

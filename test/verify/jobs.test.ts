@@ -87,7 +87,8 @@ describe("verifyPlan", () => {
     assert.equal(edge.LB_TARGETS, "198.51.100.7");
     assert.equal(edge.LB_SERVICE, "");
     assert.equal(edge.NODE_TARGETS, "", "the hostPorts are called from the host network");
-    assert.equal(envOf(plan.jobs["edge-host"]).NODE_TARGETS.split(" ").length, 5);
+    assert.equal(envOf(plan.jobs["edge-host"]).NODE_TARGETS, "", "each of its pods calls its own node (HOST_IP)");
+    assert.equal((plan.jobs["edge-host"]!.spec as any).completions, 5);
     // Every connecting check retries for a bounded time, inside the Job's deadline.
     for (const name of ["dns", "pods", "policies", "edge", "edge-host"] as const) {
       assert.equal(envOf(plan.jobs[name]).TIMEOUT, "120", name);
@@ -96,20 +97,27 @@ describe("verifyPlan", () => {
     assert.equal(envOf(plan.jobs.policies).DENY_WAIT, "20");
   });
 
-  it("calls every node's hostPort from the first server's host network, pinned there, and lets in only that server on nginx's port 80", () => {
-    // Flannel (k3s's, and Canal's) masquerades a pod's packets to another node's address as its own node
-    // (masqRules: -s <cluster cidr> ! -d 224.0.0.0/4 -j MASQUERADE): from a pod, nginx on four of five nodes would
-    // see a node address it does not let in. From the host network the source is the server's own private address.
+  it("calls every node's hostPort from that node's own host network, one pod per node in parallel, and lets no node address in to nginx", () => {
+    // A node's own connection to its hostPort needs no policy (portmap's OUTPUT DNAT to nginx's pod on the node;
+    // traffic from a pod's own node is always allowed). A policy letting a server's address in, as before, let in
+    // every pod on that server too: flannel masquerades their packets to other nodes' addresses as the server.
     const plan = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
     const host = plan.jobs["edge-host"]!;
-    const pod = (host.spec as any).template.spec;
+    const spec = host.spec as any;
+    const pod = spec.template.spec;
     assert.equal(pod.hostNetwork, true);
-    assert.deepEqual(pod.nodeSelector, { "kubernetes.io/hostname": "control-1" });
+    assert.equal(pod.nodeSelector, undefined);
+    assert.equal(spec.completions, 5);
+    assert.equal(spec.parallelism, 5);
+    assert.deepEqual(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, [
+      { labelSelector: { matchLabels: { "k3s-sites/check": "edge-host" } }, topologyKey: "kubernetes.io/hostname" },
+    ]);
     assert.deepEqual(pod.tolerations, [{ operator: "Exists" }]);
+    assert.deepEqual(pod.containers[0].env.find((e: any) => e.name === "HOST_IP"), { name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } });
+    assert.equal(envOf(host).NODE_TARGETS, "");
     assert.equal(envOf(host).PROXY_PROTOCOL, "1");
-    const nginx = policy(plan.objects, NGINX.namespace, `${NGINX.name}-from-verify`);
-    assert.deepEqual(nginx.ingress, [{ from: [{ ipBlock: { cidr: "10.0.116.10/32" } }], ports: [{ protocol: "TCP", port: 80 }] }]);
-    // The edge pod no longer calls the nodes: no node network in its egress.
+    assert.equal(plan.objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.name === `${NGINX.name}-from-verify`), false);
+    // The edge pod does not call the nodes: no node network in its egress.
     const egress = policy(plan.objects, VERIFY_NAMESPACE, "verify-edge-to-nginx").egress[0].to.map((p: any) => p.ipBlock?.cidr);
     assert.deepEqual(egress.filter((c: string | undefined) => c !== undefined), ["198.51.100.7/32"]);
   });
@@ -191,31 +199,12 @@ describe("verifyPlan", () => {
     assert.equal(envOf(off.jobs.edge).LB_PROXY, "0");
   });
 
-  it("proves the home example's L2 announcement from two nodes' host networks, reading the Cilium Lease by name only", () => {
+  it("does not probe the announcement on a Cilium site (the home example): Cilium 1.19's wildcard service entries may drop the probe before any ARP leaves", () => {
     const config = parseSiteConfig(exampleSections("home"));
     const plan = verifyPlan({ config });
-    const job = plan.jobs["edge-announce"]!;
-    const spec = job.spec as any;
-    assert.equal(spec.completions, 2);
-    assert.equal(spec.parallelism, 2);
-    const pod = spec.template.spec;
-    assert.equal(pod.hostNetwork, true);
-    assert.deepEqual(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, [
-      { labelSelector: { matchLabels: { "k3s-sites/check": "edge-announce" } }, topologyKey: "kubernetes.io/hostname" },
-    ]);
-    assert.deepEqual(pod.containers[0].command, ["bash", "/verify/announce.sh"]);
-    // It reads the API as kubernetes.default.svc: from the host network, through the cluster's DNS.
-    assert.equal(pod.dnsPolicy, "ClusterFirstWithHostNet");
-    assert.equal(pod.automountServiceAccountToken, true);
-    assert.equal((plan.jobs["edge-host"]!.spec as any).template.spec.dnsPolicy, undefined, "the hostPort Job calls addresses only");
-    assert.deepEqual(pod.containers[0].securityContext.capabilities, { drop: ["ALL"] }, "no NET_RAW: a connect and the neighbour table");
-    assert.equal(envOf(job).ANNOUNCER, "cilium");
-    const role = plan.objects.find((o) => o.kind === "Role" && o.metadata.name === "k3s-sites-verify-announcer-reader")!;
-    assert.equal(role.metadata.namespace, "kube-system");
-    assert.deepEqual(role.rules, [
-      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["cilium-l2announce-nginx-ingress-nginx-ingress"], verbs: ["get"] },
-    ]);
-    assert.deepEqual(checksNotRun(config), []);
+    assert.equal(plan.jobs["edge-announce"], undefined);
+    assert.equal(plan.objects.some((o) => o.kind === "Role" && o.metadata.name === "k3s-sites-verify-announcer-reader"), false);
+    assert.match(checksNotRun(config).find((n) => n.check === "edge announcement")!.why, /^Cilium 1\.19 drops a connection to a LoadBalancer address on a port the Service does not define \(wildcard service entries, cilium\/cilium#40684\)/);
   });
 
   it("on a site of several segments, probes the announcement from two nodes of the address's segment (ARP and NDP cross no router)", () => {
@@ -228,19 +217,36 @@ describe("verifyPlan", () => {
     // home-b has one node (mini): nobody else there to see the reply.
     const homeB = withPool(["10.20.2.240/28"]);
     assert.equal(verifyPlan({ config: homeB }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(homeB)[0]!.why, /^segment home-b, where nginx's address is announced, has one node/);
+    assert.match(checksNotRun(homeB).find((n) => n.check === "edge announcement")!.why, /^segment home-b, where nginx's address is announced, has one node/);
   });
 
   it("does not run the announcement check where it cannot be truthful, and says why", () => {
     const sections = exampleSections("home") as Record<string, any>;
     const one = parseSiteConfig({ ...sections, site: { ...sections.site, hosts: [sections.site.hosts[0]] } });
     assert.equal(verifyPlan({ config: one }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(one)[0]!.why, /^the site has one node/);
+    assert.match(checksNotRun(one).find((n) => n.check === "edge announcement")!.why, /^Cilium 1\.19 drops/);
     const unannounced = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });
     assert.equal(verifyPlan({ config: unannounced }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(unannounced)[0]!.why, /^cni\.cilium\.l2Announcements is unset/);
+    assert.match(checksNotRun(unannounced).find((n) => n.check === "edge announcement")!.why, /^cni\.cilium\.l2Announcements is unset/);
     // No LoadBalancer Service: nothing to announce, nothing said.
-    assert.deepEqual(checksNotRun(hetzner()), []);
+    assert.deepEqual(checksNotRun(hetzner()).filter((n) => n.check === "edge announcement"), []);
+  });
+
+  it("says at plan time, in the verify namespace's annotation, which skips the scripts would print: the PROXY log check and the app rule", () => {
+    // The prod example runs both.
+    const sections = exampleSections("prod") as any;
+    assert.deepEqual(checksNotRun(parseSiteConfig(sections)), []);
+    const config = parseSiteConfig({ ...sections, ingress: { ...sections.ingress, config: { "log-format": "$remote_addr" } }, networkPolicies: { ...sections.networkPolicies, apps: [] } });
+    assert.deepEqual(checksNotRun(config), [
+      { check: "edge client address from the PROXY header", why: "ingress.config sets log-format: the log's first field may not be the client address" },
+      { check: "policies app rule", why: "the site declares no app (networkPolicies.apps)" },
+    ]);
+    const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
+    const namespace = plan.objects.find((o) => o.kind === "Namespace")!;
+    assert.equal(
+      (namespace.metadata as any).annotations["k3s-sites/checks-not-run"],
+      "edge client address from the PROXY header: ingress.config sets log-format: the log's first field may not be the client address\npolicies app rule: the site declares no app (networkPolicies.apps)",
+    );
   });
 
   it("checks both families on a dual-stack site, with a dual-stack headless Service", () => {
@@ -270,9 +276,8 @@ describe("verifyPlan", () => {
       (o) => o.kind === "NetworkPolicy" && (o.spec as any).podSelector.matchLabels?.["k3s-sites/check"] === "policies",
     );
     assert.deepEqual(egressOfPolicies.map((o) => o.metadata.name).sort(), ["verify-policies-dns", "verify-policies-to-echo"]);
-    // nginx lets the edge check's server in, and only it.
-    const nginx = policy(objects, NGINX.namespace, `${NGINX.name}-from-verify`);
-    assert.deepEqual(nginx.ingress[0].from, [{ ipBlock: { cidr: "10.0.116.10/32" } }]);
+    // nginx lets no node address in for the checks.
+    assert.equal(objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace), false);
   });
 
   it("reads ClusterIssuers with get on the two issuers only, and runs nothing privileged", () => {
@@ -294,8 +299,9 @@ describe("the checks leave a site without defaultDeny as it is", () => {
     const config = parseSiteConfig({ ...sections, networkPolicies: { ...sections.networkPolicies, defaultDeny: false } });
     const plan = verifyPlan({ config, loadBalancerAddresses: ["198.51.100.7"] });
     assert.deepEqual(plan.objects.filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace).map((o) => o.metadata.name), []);
+    // Nor with defaultDeny: each node calls its own hostPort, which needs no policy.
     const on = verifyPlan({ config: hetzner(), loadBalancerAddresses: ["198.51.100.7"] });
-    assert.ok(on.objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace), "with defaultDeny the edge check needs one");
+    assert.equal(on.objects.some((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === NGINX.namespace), false);
   });
 
   it("give every check its pod's name from the API (the image's HOSTNAME is netshoot) and a writable working directory", () => {

@@ -14,7 +14,7 @@ import { egressAllowed, ingressAllowed, matches, types, type Endpoint, type Poli
 import type { ProgramRun } from "../../plan/engine";
 import { kubeObjectsOf, type KubeObject } from "../../policy/rules";
 import { NGINX } from "../../src/edge/names";
-import { PROBE_PORT, checksNotRun, edgeHostNode, jobsOf } from "../../src/verify/jobs";
+import { PROBE_PORT, checksNotRun, jobsOf } from "../../src/verify/jobs";
 import { UPSTREAM, checkPaths, ciliumMatchesNodes, type CheckPath, type Hop, type PathEnd } from "../../src/verify/paths";
 import { ROOT } from "../helpers";
 import { SHAPES, configOfShape, planOfShape, type Shape } from "../support/shapes";
@@ -72,7 +72,13 @@ function admitting(policies: readonly Policy[], hop: Hop, side: "egress" | "ingr
 }
 
 /** Where a hop is refused, as a sentence, or undefined when both sides admit it. */
-function refusal(policies: readonly Policy[], hop: Hop): string | undefined {
+function refusal(policies: readonly Policy[], hop: Hop, proxyProtocol: boolean): string | undefined {
+  // nginx's PROXY listener refuses a request without the header, whatever the policies say (UPSTREAM.proxyListener).
+  if (hop.bare && proxyProtocol && hop.to.pod?.namespace === NGINX.namespace && hop.port === NGINX.httpPort) {
+    return `nginx's port ${hop.port} (proxy_protocol) refuses the request of ${hop.from.name}: no PROXY header`;
+  }
+  // A node to a pod on itself: NetworkPolicies never refuse it (UPSTREAM.ownNode).
+  if (hop.sameNode) return undefined;
   if (hop.from.pod && !egressAllowed(policies, { namespace: hop.from.pod.namespace, labels: { ...hop.from.pod.labels } }, hop.port, endpoint(hop.to), hop.protocol)) {
     return `egress of ${hop.from.name} refuses ${hop.protocol} ${hop.port} to ${hop.to.name}`;
   }
@@ -88,13 +94,16 @@ function row(shape: Shape, path: CheckPath, p: Planned): string {
     .map((h) => `${h.from.name} → ${h.to.name}, ${h.protocol} ${h.port}`)
     .join("; ");
   const arrives = path.hops.length === 0 ? "-" : path.hops.map((h) => (h.from.pod ? "the pod's own address" : h.from.ip)).join("; ");
+  const byNginx = path.hops.map((h) => refusal(p.policies, h, configOfShape(shape).ingress.proxyProtocol)).find((r) => r?.startsWith("nginx's"));
   const admitted =
     path.expect === "refused"
-      ? "refused: no rule admits it"
+      ? byNginx !== undefined
+        ? `refused by nginx, not a policy: ${byNginx}`
+        : "refused: no rule admits it"
       : path.hops.length === 0
         ? "-"
         : path.hops
-            .map((h) => [...admitting(p.policies, h, "egress"), ...admitting(p.policies, h, "ingress")].filter((x, i, a) => a.indexOf(x) === i).join(", ") || "(no policy on either side)")
+            .map((h) => h.sameNode ? "(its own node: no policy applies)" : [...admitting(p.policies, h, "egress"), ...admitting(p.policies, h, "ingress")].filter((x, i, a) => a.indexOf(x) === i).join(", ") || "(no policy on either side)")
             .join("; ");
   const because = [...new Set(path.hops.flatMap((h) => h.because))].join(", ") || (path.notServicePort ? "neighbour, serviceCapture" : "-");
   return `| ${shape.name} | ${cell(path.check)} | verify-${path.job} | ${cell(hops)} | ${cell(arrives)} | ${cell(admitted)} | ${because} |`;
@@ -127,7 +136,7 @@ describe("every check's path on every site shape", () => {
       const p = await plannedOf(shape);
       const paths = checkPaths(config, p.lbAddresses);
       for (const path of paths) {
-        const refused = path.hops.map((h) => refusal(p.policies, h)).filter((r): r is string => r !== undefined);
+        const refused = path.hops.map((h) => refusal(p.policies, h, config.ingress.proxyProtocol)).filter((r): r is string => r !== undefined);
         if (path.expect === "admitted") assert.deepEqual(refused, [], `${shape.name}: ${path.check} would fail on a healthy site`);
         else assert.ok(refused.length > 0, `${shape.name}: ${path.check} would pass on a site that does not enforce it: every hop is admitted`);
         assert.ok(p.jobs.has(path.job), `${shape.name}: ${path.check}: the plan has no Job verify-${path.job}`);
@@ -137,15 +146,21 @@ describe("every check's path on every site shape", () => {
       for (const job of jobsOf(config).filter((j) => j !== "policies-app-server")) assert.ok(sent.has(job), `${shape.name}: Job ${job} has no path`);
       assert.deepEqual([...p.jobs.keys()].sort(), [...jobsOf(config)].sort());
 
-      // The hostPorts: from the host network of the server whose address nginx lets in, to every node, the PROXY
-      // header as nginx expects.
-      const host = p.jobs.get("edge-host")!.spec.template.spec;
-      assert.equal(host.hostNetwork, true);
-      assert.deepEqual(host.nodeSelector, { "kubernetes.io/hostname": edgeHostNode(config).name });
-      const hostPath = paths.find((x) => x.job === "edge-host")!;
-      assert.equal(hostPath.hops[0]!.from.ip, edgeHostNode(config).privateIp);
-      assert.deepEqual(envOf(p.jobs.get("edge-host")).NODE_TARGETS.split(" "), config.nodes.map((n) => n.privateIp));
+      // The hostPorts: one pod on every node's host network, each calling its own node (HOST_IP), the PROXY header
+      // as nginx expects.
+      const hostJob = p.jobs.get("edge-host")!.spec;
+      assert.equal(hostJob.template.spec.hostNetwork, true);
+      assert.equal(hostJob.template.spec.nodeSelector, undefined);
+      assert.equal(hostJob.completions, config.nodes.length);
+      assert.equal(hostJob.parallelism, config.nodes.length, "every node's pod at once");
+      assert.equal(hostJob.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
+      const hostIp = hostJob.template.spec.containers[0].env.find((e: { name: string }) => e.name === "HOST_IP");
+      assert.deepEqual(hostIp?.valueFrom, { fieldRef: { fieldPath: "status.hostIP" } });
+      assert.equal(envOf(p.jobs.get("edge-host")).NODE_TARGETS, "");
       assert.equal(envOf(p.jobs.get("edge-host")).PROXY_PROTOCOL, config.ingress.proxyProtocol ? "1" : "0");
+      assert.ok(paths.find((x) => x.job === "edge-host" && x.expect === "admitted")!.hops[0]!.sameNode);
+      // No policy lets a node address in to nginx for the check.
+      assert.equal(p.policies.some((x) => x.metadata.name === "nginx-ingress-from-verify"), false);
       assert.ok(ciliumMatchesNodes(config), "Cilium matches the server's ipBlock only with policyCIDRMatchMode nodes");
       // A LoadBalancer Service's address gets nginx's PROXY header from the check itself.
       if (shape.dimensions.loadBalancerService) {
@@ -170,19 +185,17 @@ describe("every check's path on every site shape", () => {
     });
   }
 
-  it("a pod's request to another node's hostPort would be refused: flannel masquerades it as the pod's node (why the hostPorts are called from the host network)", async () => {
-    // The prod example before: one pod on worker-1 called every node's port 80. flannel's masqRules RETURN only for
-    // destinations in the cluster range, then MASQUERADE everything else from the cluster range, so on control-2
-    // the request arrives from worker-1's private address, which nginx's policies do not let in.
+  it("a pod's request to another node's hostPort is refused, from the first server's pods too: flannel masquerades it as the pod's node (why each node calls its own hostPort)", async () => {
+    // flannel's masqRules RETURN only for destinations in the cluster range, then MASQUERADE everything else from
+    // the cluster range, so on control-2 a pod's request arrives from its node's private address. nginx lets no node
+    // address in: before, it let in control-1's for the check, and with it every pod on control-1.
     const shape = SHAPES.find((s) => s.name === "hetzner-canal")!;
     const config = configOfShape(shape);
     const p = await plannedOf(shape);
-    const worker = config.nodes.find((n) => n.role === "agent")!;
     const nginx = { namespace: NGINX.namespace, labels: { ...NGINX.podLabels } };
-    assert.equal(ingressAllowed(p.policies, nginx, 80, undefined, { ip: worker.privateIp }), false);
-    // From the edge host's own address it is let in, and from nowhere else on the node network.
-    assert.equal(ingressAllowed(p.policies, nginx, 80, undefined, { ip: edgeHostNode(config).privateIp }), true);
-    assert.equal(ingressAllowed(p.policies, nginx, 443, undefined, { ip: edgeHostNode(config).privateIp }), false);
+    for (const node of config.nodes) assert.equal(ingressAllowed(p.policies, nginx, 80, undefined, { ip: node.privateIp }), false, node.name);
+    const refused = checkPaths(config, p.lbAddresses).find((x) => x.job === "edge-host" && x.expect === "refused");
+    assert.match(refused!.check, /^edge: a pod on control-1 calling \S+'s hostPort \(masqueraded as control-1\) is refused$/);
   });
 
   it("every upstream repository a path step cites is in upstream/SOURCES.md's facts, with the ref it was read at", () => {

@@ -18,7 +18,9 @@ for a in "$@"; do
   case "$a" in +*) ;; *) if [ -z "$name" ]; then name="$a"; else record="$a"; fi ;; esac
 done
 [ -f "$STUB_DIR/dns" ] || exit 0
-awk -v n="$name" -v r="$record" '$1 == n && $2 == r { print $3 }' "$STUB_DIR/dns"
+awk -v n="$name" -v r="$record" '$1 == n && $2 == r { print $3; found = 1 } END { exit !found }' "$STUB_DIR/dns" ||
+  { [ "\${STUB_COSTS:-0}" = 1 ] && echo $(( $(cat "$STUB_DIR/clock") + 4 )) > "$STUB_DIR/clock"; }
+exit 0
 `,
   nc: `#!/bin/sh
 echo "nc $*" >> "$STUB_DIR/calls"
@@ -33,14 +35,15 @@ z=0; address=""; port=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -z) z=1; shift ;;
-    -w) shift 2 ;;
+    -w) wait="$2"; shift 2 ;;
     *) if [ -z "$address" ]; then address="$1"; else port="$1"; fi; shift ;;
   esac
 done
-line="$(awk -v a="$address" -v p="$port" '$1 == a && $2 == p { print; found = 1; exit } END { exit !found }' "$STUB_DIR/tcp" 2>/dev/null)" || exit 1
+cost() { [ "\${STUB_COSTS:-0}" = 1 ] && echo $(( $(cat "$STUB_DIR/clock") + \${wait:-2} )) > "$STUB_DIR/clock"; return 0; }
+line="$(awk -v a="$address" -v p="$port" '$1 == a && $2 == p { print; found = 1; exit } END { exit !found }' "$STUB_DIR/tcp" 2>/dev/null)" || { cost; exit 1; }
 set -- $line
 answer="$3"
-late "nc-$address-$port" "\${4:-}" || exit 1
+late "nc-$address-$port" "\${4:-}" || { cost; exit 1; }
 [ "$z" = 1 ] || [ "$answer" = - ] || echo "$answer"
 `,
   curl: `#!/bin/sh
@@ -69,6 +72,7 @@ case "$url" in
     exit 0 ;;
 esac
 line="$(awk -v u="$url" '$1 == u { print; found = 1 } END { exit !found }' "$STUB_DIR/http" 2>/dev/null)" || {
+  [ "\${STUB_COSTS:-0}" = 1 ] && echo $(( $(cat "$STUB_DIR/clock") + 5 )) > "$STUB_DIR/clock"
   echo "curl: (28) Connection timed out after 5000 milliseconds" >&2; exit 28; }
 set -- $line
 for word in "$@"; do case "$word" in after=*) late "curl-$url" "$word" || {
@@ -84,8 +88,14 @@ echo "ip $*" >> "$STUB_DIR/calls"
 [ "$1 $2 $3" = "neigh show to" ] || exit 1
 awk -v a="$4" '$1 == a' "$STUB_DIR/neigh" 2>/dev/null
 `,
+  // The clock: sleep advances it, date +%s reads it (with STUB_COSTS=1 a try that times out costs its timeout too).
   sleep: `#!/bin/sh
 echo "sleep $*" >> "$STUB_DIR/calls"
+echo $(( $(cat "$STUB_DIR/clock") + \${1%.*} )) > "$STUB_DIR/clock"
+`,
+  date: `#!/bin/sh
+[ "$1" = +%s ] || exec date "$@"
+cat "$STUB_DIR/clock"
 `,
   // A listener named FAMILY:PORT (TCP4:8080): refuses to bind when listed in refuse, else records the answer of
   // its SYSTEM command and listens until stop-FAMILY:PORT (which it then removes: one stop, one listener) or
@@ -126,6 +136,8 @@ export interface ScriptRun {
   readonly stdout: string;
   readonly stderr: string;
   readonly calls: string[];
+  /** The sandbox clock at the end, in seconds: the sleeps, and with STUB_COSTS=1 the tries that timed out. */
+  readonly clock?: number;
 }
 
 /** Whether the sandbox can run here: the scripts need bash and jq. */
@@ -136,13 +148,26 @@ export const SANDBOX_SKIP: string | undefined = (() => {
   return undefined;
 })();
 
+/** How a run differs from the all-stub sandbox. */
+export interface RunOptions {
+  /** Tools the machine's own copy answers, not a stub (the kernel's neighbour table: `ip`, `sleep`). */
+  readonly real?: readonly string[];
+  /** Extra or replacing stubs, name -> script. */
+  readonly stubs?: Readonly<Record<string, string>>;
+  /** A command the script runs under (`ip netns exec <name>`). */
+  readonly prefix?: readonly string[];
+  /** The run's time limit (ms). @default 20000 */
+  readonly timeout?: number;
+}
+
 /** The sandbox's folder: the stubs in bin/, the network's tables, the calls file and a service account. */
-function sandbox(network: Network): { dir: string; bin: string; sa: string } {
+function sandbox(network: Network, options: RunOptions = {}): { dir: string; bin: string; sa: string } {
   const dir = mkdtempSync(join(tmpdir(), "verify-"));
   try {
     const bin = join(dir, "bin");
     mkdirSync(bin);
-    for (const [name, text] of Object.entries(STUBS)) {
+    for (const [name, text] of Object.entries({ ...STUBS, ...options.stubs })) {
+      if (options.real?.includes(name)) continue;
       writeFileSync(join(bin, name), text);
       chmodSync(join(bin, name), 0o755);
     }
@@ -150,6 +175,7 @@ function sandbox(network: Network): { dir: string; bin: string; sa: string } {
     writeFileSync(join(dir, "tcp"), (network.tcp ?? []).join("\n") + "\n");
     writeFileSync(join(dir, "http"), (network.http ?? []).join("\n") + "\n");
     writeFileSync(join(dir, "calls"), "");
+    writeFileSync(join(dir, "clock"), "0\n");
     mkdirSync(join(dir, "api"));
     for (const [path, body] of Object.entries(network.api ?? {})) {
       // A string is sent as it is (a pod's log), anything else as JSON.
@@ -170,17 +196,19 @@ function sandbox(network: Network): { dir: string; bin: string; sa: string } {
 
 const callsOf = (dir: string) => readFileSync(join(dir, "calls"), "utf8").split("\n").filter((l) => l !== "");
 
-export function runCheck(script: string, env: Readonly<Record<string, string>>, network: Network): ScriptRun {
-  const { dir, bin, sa } = sandbox(network);
+export function runCheck(script: string, env: Readonly<Record<string, string>>, network: Network, options: RunOptions = {}): ScriptRun {
+  const { dir, bin, sa } = sandbox(network, options);
   try {
     const path = join(ROOT, "src/verify", script);
-    const result = spawnSync("bash", [path], {
+    const [command, ...args] = [...(options.prefix ?? []), "bash", path];
+    const result = spawnSync(command!, args, {
       cwd: dirname(path),
       env: { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, STUB_DIR: dir, SERVICE_ACCOUNT_DIR: sa, ...env },
       encoding: "utf8",
-      timeout: 20_000,
+      timeout: options.timeout ?? 20_000,
     });
-    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls: callsOf(dir) };
+    const clock = Number(readFileSync(join(dir, "clock"), "utf8"));
+    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls: callsOf(dir), clock };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { shellcheck } from "../support/shellcheck";
 import { ROOT } from "../helpers";
+import { spawnSync } from "node:child_process";
+import { APP_RULE_TIMEOUT, CERTIFICATE_TIMEOUT, CONNECT_TIMEOUT, DENY_WAIT, JOB_BUDGET, JOB_DEADLINE, NEIGH_WAIT } from "../../src/verify/jobs";
 import { SANDBOX_SKIP, runCheck, serveCheck } from "./sandbox";
 
 const DIR = join(ROOT, "src/verify");
@@ -22,6 +24,18 @@ describe("verification scripts: shellcheck", () => {
 });
 
 const ECHO = "verify-echo.k3s-sites-verify.svc.cluster.local";
+
+describe("verification scripts: until_ok", { skip: SANDBOX_SKIP }, () => {
+  it("stops at its deadline on the clock, the tries' own time included", () => {
+    const started = Date.now();
+    const run = spawnSync("bash", ["-c", '. ./lib.sh; slow() { sleep 1; return 1; }; until_ok 3 1 slow; echo "status $?"'], { cwd: DIR, encoding: "utf8" });
+    const took = (Date.now() - started) / 1000;
+    assert.match(run.stdout, /^status 1$/m, run.stderr);
+    // 3 s and the try that started before then (date's whole seconds add up to 1 s); counting only the sleeps it
+    // took 7 s: 4 tries of 1 s and 3 sleeps of 1 s.
+    assert.ok(took < 5.5, `took ${took} s`);
+  });
+});
 
 describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
   const dnsEnv = { API_SERVICE_IP: "10.43.0.1", EXTERNAL_NAME: "kubernetes.io", TIMEOUT: "20", INTERVAL: "5" };
@@ -115,6 +129,13 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
   const timing = { TIMEOUT: "30", INTERVAL: "5", LB_PROXY: "0" };
   const edgeEnv = { ...timing, NODE_NAME: "control-1", NODE_TARGETS: "10.0.116.10 10.0.243.10", PROXY_PROTOCOL: "1", LB_TARGETS: "198.51.100.7", LB_SERVICE: "" };
 
+  it("edge.sh on a node's host network calls that node's own address (HOST_IP) when NODE_TARGETS is empty", () => {
+    const run = runCheck("edge.sh", { ...edgeEnv, NODE_TARGETS: "", LB_TARGETS: "", HOST_IP: "10.0.243.10", NODE_NAME: "worker-1" }, { http: ["http://10.0.243.10/ nginx/1.27.4 proxy"] });
+    assert.equal(run.status, 0, run.stdout);
+    assert.match(run.stdout, /^ok   edge hostPort 10.0.243.10:80 from worker-1's host network, with a PROXY header: expected an answer from nginx within 30s, saw nginx\/1.27.4$/m);
+    assert.equal(run.calls.filter((c) => c.startsWith("curl ")).length, 1, "its own node only");
+  });
+
   it("edge.sh passes when nginx answers on every node (with the PROXY header) and on the load balancer", () => {
     const http = ["http://10.0.116.10/ nginx/1.27.4 proxy", "http://10.0.243.10/ nginx/1.27.4 proxy", "http://198.51.100.7/ nginx/1.27.4"];
     const good = runCheck("edge.sh", edgeEnv, { http });
@@ -181,6 +202,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     NODE_NAME: "pi-1",
     TIMEOUT: "30",
     INTERVAL: "5",
+    NEIGH_WAIT: "10",
   };
   const service = { "/api/v1/namespaces/nginx-ingress/services/nginx-ingress": { status: { loadBalancer: { ingress: [{ ip: "192.168.1.240" }] } } } };
   const lease = (holder: string) => ({ "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/cilium-l2announce-nginx-ingress-nginx-ingress": { spec: { holderIdentity: holder } } });
@@ -189,7 +211,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     const neigh = ["192.168.1.240 dev eth0 lladdr 52:54:00:12:34:56 REACHABLE"];
     const good = runCheck("announce.sh", announceEnv, { api: { ...service, ...lease("nuc") }, neigh });
     assert.equal(good.status, 0, good.stdout);
-    assert.match(good.stdout, /^ok   edge announcement of 192.168.1.240 seen from pi-1's host network \(announced by nuc\): expected a neighbour entry with a link-layer address \(an ARP or NDP reply\) within 30s, saw 192.168.1.240 dev eth0 lladdr 52:54:00:12:34:56 REACHABLE$/m);
+    assert.match(good.stdout, /^ok   edge announcement of 192.168.1.240 seen from pi-1's host network \(announced by nuc\): expected a REACHABLE neighbour entry \(an ARP or NDP reply now, not an earlier one\) within 30s, saw 192.168.1.240 dev eth0 lladdr 52:54:00:12:34:56 REACHABLE$/m);
     // The probe goes to port 9, which the Service does not serve: kube-proxy and Cilium leave it alone.
     assert.ok(good.calls.includes("nc -z -w 2 192.168.1.240 9"), good.calls.join("\n"));
   });
@@ -199,12 +221,25 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
       const silent = runCheck("announce.sh", announceEnv, { api: { ...service, ...lease("nuc") }, neigh });
       assert.equal(silent.status, 1, silent.stdout);
       assert.match(silent.stdout, /^FAIL edge announcement of 192.168.1.240 seen from pi-1's host network \(announced by nuc\): .*; likely cause: nuc does not answer for 192.168.1.240 on the LAN pi-1 is on: the announcing interfaces/m);
-      assert.equal(silent.calls.filter((c) => c === "sleep 5").length, 6, "probed for 30 s");
+      // Probed for 30 s on the clock: the last probe starts before then and watches the entry for NEIGH_WAIT (10 s).
+      assert.ok(silent.clock! >= 30 && silent.clock! <= 40, `clock ${silent.clock}`);
     }
     // Nobody holds the lease: the announcement is not there at all.
     const none = runCheck("announce.sh", announceEnv, { api: service, neigh: [] });
     assert.equal(none.status, 1);
     assert.match(none.stdout, /^FAIL edge announcement: the node announcing 192.168.1.240 \(Lease kube-system\/cilium-l2announce-nginx-ingress-nginx-ingress\): expected a node within 30s, saw none; likely cause: no node is elected/m);
+  });
+
+  it("announce.sh does not count an entry the kernel has not confirmed (STALE, DELAY, PROBE: an earlier reply), waiting NEIGH_WAIT for it", () => {
+    for (const state of ["STALE", "DELAY", "PROBE"]) {
+      const neigh = [`192.168.1.240 dev eth0 lladdr 02:00:00:00:00:01 ${state}`];
+      const old = runCheck("announce.sh", { ...announceEnv, TIMEOUT: "5" }, { api: { ...service, ...lease("nuc") }, neigh });
+      assert.equal(old.status, 1, old.stdout);
+      assert.match(old.stdout, new RegExp(`^FAIL edge announcement of 192.168.1.240 .*saw 192.168.1.240 dev eth0 lladdr 02:00:00:00:00:01 ${state}; likely cause: nuc does not answer`, "m"));
+      // The probe watches the entry once a second for NEIGH_WAIT (10) seconds; that passes TIMEOUT 5: one probe.
+      assert.equal(old.calls.filter((c) => c === "sleep 1").length, 10, old.calls.join("\n"));
+      assert.equal(old.clock, 10);
+    }
   });
 
   it("announce.sh on the announcing node itself says so and leaves the verdict to the other node's pod", () => {
@@ -223,7 +258,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
         ],
       },
     };
-    const neigh = ["192.168.1.240 dev eno1 lladdr 52:54:00:ab:cd:ef STALE"];
+    const neigh = ["192.168.1.240 dev eno1 lladdr 52:54:00:ab:cd:ef REACHABLE"];
     const good = runCheck("announce.sh", { ...announceEnv, ANNOUNCER: "metallb" }, { api: { ...service, ...statuses }, neigh });
     assert.equal(good.status, 0, good.stdout);
     assert.match(good.stdout, /^ok   edge announcement: the node announcing 192.168.1.240 \(ServiceL2Status of nginx-ingress\/nginx-ingress in metallb-system\): expected a node within 30s, saw tower$/m);
@@ -406,6 +441,27 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
       const fails = run.stdout.split("\n").filter((l) => l.startsWith("FAIL "));
       assert.ok(fails.length > 0, run.stdout);
       for (const line of fails) assert.match(line, /^FAIL \S.*: expected .+, saw .*; likely cause: \S/, line);
+    }
+  });
+
+  it("every script ends within JOB_DEADLINE with its last line printed, on a site where nothing answers, with the Jobs' own waits", () => {
+    // STUB_COSTS: a try that times out costs its timeout on the sandbox clock (curl 5 s, nc its -w, dig 4 s), as
+    // it does on a real site; sleeps cost theirs. The clock at the end is the script's worst-case run time.
+    const real = { BUDGET: String(JOB_BUDGET), STUB_COSTS: "1", INTERVAL: "5" };
+    const connect = { ...real, TIMEOUT: String(CONNECT_TIMEOUT) };
+    const dead = {
+      "dns.sh": runCheck("dns.sh", { ...dnsEnv, ...connect }, {}),
+      "pods.sh": runCheck("pods.sh", { ...podsEnv, ...connect }, { dns: echoDns }),
+      "policies.sh": runCheck("policies.sh", { ...policyEnv, ...connect, DENY_WAIT: String(DENY_WAIT) }, { dns: policyDns, tcp: [`10.42.0.5 8081 -`, "1.1.1.1 443 -"] }),
+      "edge.sh": runCheck("edge.sh", { ...logEnv, ...connect, LOG_TIMEOUT: "30", NODE_NAME: "control-1", NODE_TARGETS: "10.0.116.10 10.0.243.10 10.0.12.10 10.0.13.10 10.0.14.10", LB_TARGETS: "198.51.100.7 2001:db8::7" }, {}),
+      "announce.sh": runCheck("announce.sh", { ...announceEnv, ...connect, NEIGH_WAIT: String(NEIGH_WAIT) }, { api: { ...service, ...lease("nuc") }, neigh: ["192.168.1.240 dev eth0 INCOMPLETE"] }),
+      "certificates.sh": runCheck("certificates.sh", { ...certEnv, ...real, TIMEOUT: String(CERTIFICATE_TIMEOUT), INTERVAL: "10", CERTIFICATE: "k3s-sites-verify/verify-certificate" }, {}),
+      "policies-app.sh": runCheck("policies-app.sh", { APP: "website", SERVER: "k3s-sites-verify-app.web.svc.cluster.local", APP_PORT: "8080", DENIED_PORT: "8081", ...real, TIMEOUT: String(APP_RULE_TIMEOUT), DENY_WAIT: String(DENY_WAIT) }, { dns: ["k3s-sites-verify-app.web.svc.cluster.local A 10.42.3.7"], tcp: ["10.42.3.7 8080 - after=1000"] }),
+    };
+    for (const [script, run] of Object.entries(dead)) {
+      assert.match(run.stdout, /^\d+ check\(s\) failed\n$/m, `${script}: ${run.stdout}${run.stderr}`);
+      // 10 s for the pod to start and its last line to reach the log.
+      assert.ok(run.clock! <= JOB_DEADLINE - 10, `${script} runs ${run.clock} s in the worst case, past JOB_DEADLINE ${JOB_DEADLINE} s less 10`);
     }
   });
 });
