@@ -10,6 +10,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ROOT } from "../helpers";
 
+/** Shared by the nc and curl stubs: `late <key> after=N` fails (status 1) on the first N calls for the key, as a peer that is not there yet. */
+const LATE = `late() {
+  case "$2" in after=*) ;; *) return 0 ;; esac
+  f="$STUB_DIR/count-$(echo "$1" | tr -c 'A-Za-z0-9' _)"
+  n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$f"
+  [ "$n" -gt "\${2#after=}" ]
+}
+`;
+
 const STUBS: Record<string, string> = {
   dig: `#!/bin/sh
 echo "dig $*" >> "$STUB_DIR/calls"
@@ -24,14 +33,7 @@ exit 0
 `,
   nc: `#!/bin/sh
 echo "nc $*" >> "$STUB_DIR/calls"
-# late <key> after=N: fails (status 1) on the first N calls for the key, as a peer that is not there yet.
-late() {
-  case "$2" in after=*) ;; *) return 0 ;; esac
-  f="$STUB_DIR/count-$(echo "$1" | tr -c 'A-Za-z0-9' _)"
-  n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$f"
-  [ "$n" -gt "\${2#after=}" ]
-}
-z=0; address=""; port=""
+${LATE}z=0; address=""; port=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -z) z=1; shift ;;
@@ -48,14 +50,7 @@ late "nc-$address-$port" "\${4:-}" || { cost; exit 1; }
 `,
   curl: `#!/bin/sh
 echo "curl $*" >> "$STUB_DIR/calls"
-# late <key> after=N: fails (status 1) on the first N calls for the key, as a peer that is not there yet.
-late() {
-  case "$2" in after=*) ;; *) return 0 ;; esac
-  f="$STUB_DIR/count-$(echo "$1" | tr -c 'A-Za-z0-9' _)"
-  n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$f"
-  [ "$n" -gt "\${2#after=}" ]
-}
-url=""; headers=0; proxy=0
+${LATE}url=""; headers=0; proxy=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -m|-o|-H|--cacert|--connect-timeout) shift 2 ;;
