@@ -4,7 +4,7 @@
  *   [--previous <plan dir | stack export file>] [--previous-outputs <outputs.json>]
  *   [--fail <resource name> [--continue-on-error]]
  *
- * Runs the real program offline and writes what it would register (see README, "Offline plan"). An invalid stack
+ * Runs the real program offline and writes what it would register (see docs/plan.md). An invalid stack
  * config, or a change Pulumi's engine would refuse, prints why, writes nothing and exits 1. `--fail` also writes the
  * state a `pulumi up` leaves when that resource's step fails (plan/failure.ts) into <out>/failed-state, a folder
  * `--previous` reads.
@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     let previousOutputs = args["previous-outputs"]
       ? (JSON.parse(readFileSync(args["previous-outputs"], "utf8")) as Record<string, unknown>)
       : undefined;
-    // A previous plan's folder or `pulumi stack export`: the plan prints what would change (README, "Changing a site").
+    // A previous plan's folder or `pulumi stack export`: the plan prints what would change (docs/day2.md).
     if (args.previous) {
       try {
         previous = readPrevious(resolve(args.previous), previousOutputs);

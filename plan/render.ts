@@ -230,7 +230,7 @@ export function checksNotRunLines(objects: readonly Record<string, unknown>[]): 
 /** Pulumi's default --parallel: 4 x GOMAXPROCS (pulumi v3.248.0 pkg/cmd/pulumi/operations/up.go defaultParallel). */
 const CI_DEFAULT_PARALLEL = 8; // a 2-CPU runner
 
-/** The modelled `pulumi up` of a new site (plan/bench/model.ts; assumptions in the README, "Performance"). */
+/** The modelled `pulumi up` of a new site (plan/bench/model.ts; assumptions in docs/performance.md). */
 export function deployLine(run: ProgramRun): string {
   const model = deployModel(run.resources, [CI_DEFAULT_PARALLEL]);
   const p = model.parallelWithin10Percent;

@@ -1,6 +1,6 @@
 /**
  * Process settings for the offline plan, imported first by plan/cli.ts (before any Pulumi module loads). They change
- * nothing the plan records, only what it costs (see README, "Performance"):
+ * nothing the plan records, only what it costs (see docs/performance.md):
  *
  * - Source maps off: tsx turns Node's source-map support on, and then every `new Error().stack` is mapped back to
  *   TypeScript. @pulumi/pulumi 3.248.0 takes a stack per resource (resource.js Resource.callsites, for the

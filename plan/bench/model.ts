@@ -6,7 +6,7 @@
  * The engine schedules greedily: a step starts as soon as its dependencies are done and a slot is free, first
  * ready first. That is list scheduling, simulated here. The ideal graph keeps only the necessary waits: the same
  * steps and times, but a node's bootstrap waits for the first server's only, not for another joining node's (k3s
- * retries a join while another member is an etcd learner; see README, "Performance"). The ideal time is its
+ * retries a join while another member is an etcd learner; see docs/performance.md). The ideal time is its
  * critical path.
  */
 import type { RecordedResource } from "../engine";
@@ -35,7 +35,7 @@ export interface Step {
 }
 
 /**
- * Seconds per resource: assumptions, stated in the README ("Performance"). A server's time comes from its API calls
+ * Seconds per resource: assumptions, stated in the docs/performance.md ("Performance"). A server's time comes from its API calls
  * (create, actions and the waiter's polling, see api-calls.ts).
  */
 export const LATENCY_SECONDS = {

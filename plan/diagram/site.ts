@@ -25,5 +25,5 @@ export function siteSvg(run: ProgramRun, stackFile: StackFile): Promise<string> 
   return diagramSvg(siteDiagram(run, siteConfigOf(stackFile)));
 }
 
-/** The diagram the README shows: the prod example's, written by `npm run diagram`. */
+/** The diagram the README and docs/README.md show: the prod example's, written by `npm run diagram`. */
 export const README_DIAGRAM = { stack: "prod", path: "docs/images/site-prod.svg" } as const;

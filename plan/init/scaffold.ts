@@ -135,7 +135,7 @@ export function scaffoldText(answers: Answers, schemaPath?: string): string {
     ...(schemaPath ? [`# yaml-language-server: $schema=${schemaPath}`, "#"] : []),
     `# Stack ${answers.stack}: ${answers.kind === "hetzner" ? `a Hetzner Cloud site in ${answers.location}` : "existing hosts over SSH"}, written by npm run init.`,
     "# Secrets are not in this file: store them with pulumi config set --secret (npm run init printed the commands).",
-    "# Every setting: docs/getting-started.md and the configuration reference in the README.",
+    "# Every setting: docs/getting-started.md and the configuration reference in docs/configuration.md.",
   ];
   return `${header.join("\n")}\n${stringify({ config }, { lineWidth: 0 })}`;
 }

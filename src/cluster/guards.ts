@@ -173,7 +173,7 @@ function resizedPools(previous: unknown, previousNodes: unknown, current: FixedS
           `${nodes.length === 1 ? "its server" : `all ${nodes.length} of its servers at once`}. Set it back to ` +
           `${was}. To move the pool to ${type}: add a pool with the same role and serverType ${type} beside it, ` +
           `pulumi up, then lower pool ${pool}'s count one node per run (kubectl drain each node first) down to 0 and ` +
-          `remove the pool; for a server pool keep the number of servers odd at every run (see README, "Changing a pool's serverType")`,
+          `remove the pool; for a server pool keep the number of servers odd at every run (see docs/hetzner.md, "Changing a pool's serverType")`,
       },
     ];
   });

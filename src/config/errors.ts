@@ -106,7 +106,7 @@ function unknownKeyProblem(path: string, key: string, known: readonly string[]):
         ? `did you mean ${JSON.stringify(near)}?`
         : known.length > 0
           ? `the known keys here are ${known.map((k) => JSON.stringify(k)).join(", ")}`
-          : "check the spelling against the config reference in README.md"),
+          : "check the spelling against the config reference in docs/configuration.md"),
   };
 }
 

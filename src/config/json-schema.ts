@@ -1,12 +1,12 @@
 /**
  * The JSON Schema of a stack file (Pulumi.<stack>.yaml), generated from the zod schema so that editors validate
- * stack files with the same shapes the program parses, and the config reference in README.md, generated from it.
+ * stack files with the same shapes the program parses, and the config reference in docs/configuration.md, generated from it.
  */
 import { z } from "zod";
 import { NAMESPACE, stackConfigSchema } from "./schema";
 import { SECRETS } from "./secrets";
 
-/** When the README's secrets table says a secret is needed. */
+/** When the configuration reference says a secret is needed. */
 function secretNeed(key: string): string {
   if (key.startsWith("hcloud:")) return "required (hetzner)";
   if (key.includes("etcdS3")) return "with k3s.etcdSnapshots.s3";
@@ -108,7 +108,7 @@ function rows(path: string, schema: JsonSchema, required: boolean, out: string[]
   }
 }
 
-/** The config reference table of README.md. */
+/** The config reference table of docs/configuration.md. */
 export function configReference(): string {
   const out = ["| key | type | default | description |", "| --- | --- | --- | --- |"];
   const sections = sectionSchemas();

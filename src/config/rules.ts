@@ -392,7 +392,7 @@ export function checkPublicIpv4(config: SiteConfig): Problem[] {
         path: "site.network.natGateway",
         message:
           "is required when site.publicIpv4 is false: nodes without a public IPv4 need a NAT server in the network " +
-          "(see README, 'Nodes without public IPv4'), e.g. 10.0.0.2",
+          "(see docs/hetzner.md, 'Nodes without public IPv4'), e.g. 10.0.0.2",
       },
     ];
   }

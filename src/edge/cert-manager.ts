@@ -192,7 +192,7 @@ function need<T>(value: T | undefined, key: string): T {
 /**
  * The challenge solver of the site: DNS-01 through the configured provider, or HTTP-01 through nginx. NGINX Ingress
  * Controller serves a host from its oldest Ingress only, so for a host that already has an Ingress the challenge
- * must go into that Ingress: the README tells users to annotate it `acme.cert-manager.io/http01-edit-in-place`.
+ * must go into that Ingress: docs/edge.md tells users to annotate it `acme.cert-manager.io/http01-edit-in-place`.
  */
 export function acmeSolver(config: SiteConfig): IACMEChallengeSolver {
   const dns01 = config.certificates.dns01;

@@ -56,7 +56,7 @@ export function pollsFor(seconds: number, poll: PollSettings): { polls: number; 
   return { polls, seenAfter: t };
 }
 
-/** Assumed run time of Hetzner actions, seconds (not in any source: typical figures, stated in the README). */
+/** Assumed run time of Hetzner actions, seconds (not in any source: typical figures, stated in docs/performance.md). */
 export const ACTION_SECONDS = {
   create_server: 12,
   start_server: 5,

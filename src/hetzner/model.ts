@@ -34,7 +34,7 @@ export const API_PORT = 6443;
  * request out of the project's 3,600-request bucket. The provider's default, 500 ms doubling
  * (terraform-provider-hcloud v1.68.0 hcloud/provider.go, poll_interval and poll_function; hcloud-go v2.47.0
  * action_waiter.go), polls a 12 s server create five times; 2 s doubling polls it three times and sees it done
- * about as soon (README, "Performance").
+ * about as soon (docs/performance.md).
  */
 export const HCLOUD_POLL = { pollInterval: "2s", pollFunction: "exponential" } as const;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# k3s-sites: rolls the cluster back to an etcd snapshot, on the server that initialized it (README, "Restoring from an
+# k3s-sites: rolls the cluster back to an etcd snapshot, on the server that initialized it (docs/day2.md, "Restoring from an
 # etcd snapshot"). Run it as root on that server, with k3s stopped on every server:
 #
 #   bash restore.sh <snapshot>

@@ -2,8 +2,8 @@
  * How this run orders the agents. An upgrade rolls the agents after every server, k3s.upgrade.agentsAtOnce at a
  * time: a kubelet must never be newer than an API server it talks to (Kubernetes' version skew policy), and drains
  * stay bounded. Any other run, the first install included, runs the same version everywhere: agents then wait only
- * for the join server and join in parallel, which keeps `pulumi up` on the ideal graph's time (README,
- * "Performance").
+ * for the join server and join in parallel, which keeps `pulumi up` on the ideal graph's time
+ * (docs/performance.md).
  */
 export interface PreviousRollout {
   /** Whether the stack was deployed before (its fixed settings were recorded). */

@@ -222,7 +222,7 @@ export function drainScript(config: SiteConfig, node: NodeSpec, action: "drain" 
   ]);
 }
 
-/** The etcd restore the README's recipe runs on the init server (no generated values: it reads the node's config). */
+/** The etcd restore docs/day2.md's recipe runs on the init server (no generated values: it reads the node's config). */
 export const RESTORE_SCRIPT = readFileSync(join(__dirname, "restore.sh"), "utf8");
 
 /** The committed removal script; the line `# @values` is where the generated header goes. */

@@ -58,7 +58,7 @@ export function cniBinDir(config: SiteConfig): string {
   return cniOf(config).k3s.runByK3s ? K3S_CNI_DIRS.bin : STANDARD_CNI_BIN_DIR;
 }
 
-/** The kept customizations, as the README lists them. */
+/** The kept customizations, as docs/cni.md lists them. */
 export const MULTUS_CUSTOMIZED = {
   /** hostPath of the `cni` volume: upstream /etc/cni/net.d. */
   confDir: K3S_CNI_DIRS.conf,

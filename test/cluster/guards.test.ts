@@ -139,7 +139,7 @@ describe("guards on a Hetzner site's location, network and node addresses", () =
   it("reject a pool's new server type, which would power off all its servers at once, with the safe steps", () => {
     const resized = problems(prodWith((site) => (site.pools[0].serverType = "cpx32")));
     assert.deepEqual(resized, [
-      "site.pools[0].serverType cannot change on a live site: pool control was created with cpx22 and is now cpx32, and Hetzner powers off each server to change its type, so Pulumi would stop all 3 of its servers at once. Set it back to cpx22. To move the pool to cpx32: add a pool with the same role and serverType cpx32 beside it, pulumi up, then lower pool control's count one node per run (kubectl drain each node first) down to 0 and remove the pool; for a server pool keep the number of servers odd at every run (see README, \"Changing a pool's serverType\")",
+      "site.pools[0].serverType cannot change on a live site: pool control was created with cpx22 and is now cpx32, and Hetzner powers off each server to change its type, so Pulumi would stop all 3 of its servers at once. Set it back to cpx22. To move the pool to cpx32: add a pool with the same role and serverType cpx32 beside it, pulumi up, then lower pool control's count one node per run (kubectl drain each node first) down to 0 and remove the pool; for a server pool keep the number of servers odd at every run (see docs/hetzner.md, \"Changing a pool's serverType\")",
     ]);
   });
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { configReference, stackFileJsonSchema } from "../../src/config/json-schema";
-import { README_MARKERS } from "../../src/config/readme";
+import { CONFIG_REFERENCE_PATH, README_MARKERS } from "../../src/config/readme";
 import { isHetzner } from "../../src/config/site";
 import { metallbOf, nginxAddressOf } from "../../src/lb/metallb/metallb";
 import { ROOT, exampleSections, parse1 } from "../helpers";
@@ -90,11 +90,11 @@ describe("generated files", () => {
     assert.deepEqual(committed, stackFileJsonSchema());
   });
 
-  it("the README config reference matches the zod schema (run npm run schema)", () => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    const start = readme.indexOf(README_MARKERS.start) + README_MARKERS.start.length;
-    const end = readme.indexOf(README_MARKERS.end);
-    assert.ok(start > README_MARKERS.start.length && end > start, "README.md lacks the config reference markers");
-    assert.equal(readme.slice(start, end), `\n${configReference()}`);
+  it(`the config reference in ${CONFIG_REFERENCE_PATH} matches the zod schema (run npm run schema)`, () => {
+    const doc = readFileSync(join(ROOT, CONFIG_REFERENCE_PATH), "utf8");
+    const start = doc.indexOf(README_MARKERS.start) + README_MARKERS.start.length;
+    const end = doc.indexOf(README_MARKERS.end);
+    assert.ok(start > README_MARKERS.start.length && end > start, `${CONFIG_REFERENCE_PATH} lacks the config reference markers`);
+    assert.equal(doc.slice(start, end), `\n${configReference()}`);
   });
 });

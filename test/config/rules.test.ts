@@ -235,7 +235,7 @@ describe("cross-field rules", () => {
       r.site.operatorCidrs = ["2001:db8:1234::/48"];
     };
     assert.deepEqual(problemsOf(hetzner(noIpv4)), [
-      "site.network.natGateway is required when site.publicIpv4 is false: nodes without a public IPv4 need a NAT server in the network (see README, 'Nodes without public IPv4'), e.g. 10.0.0.2",
+      "site.network.natGateway is required when site.publicIpv4 is false: nodes without a public IPv4 need a NAT server in the network (see docs/hetzner.md, 'Nodes without public IPv4'), e.g. 10.0.0.2",
     ]);
     const outside = hetzner((r) => {
       noIpv4(r);

@@ -329,20 +329,20 @@ describe("Hetzner DNS webhook", () => {
   });
 });
 
-/** The first yaml code block of the README section that starts with `heading`. */
-function readmeYaml(heading: string): any {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf(`\n${heading}\n`));
+/** The first yaml code block of the section of docs/edge.md that starts with `heading`. */
+function docYaml(heading: string): any {
+  const doc = readFileSync(join(ROOT, "docs", "edge.md"), "utf8");
+  const section = doc.slice(doc.indexOf(`\n${heading}\n`));
   const block = /```yaml\n([\s\S]*?)```/.exec(section);
-  assert.ok(section.length < readme.length && block, `README.md has no yaml block under ${heading}`);
+  assert.ok(section.length < doc.length && block, `docs/edge.md has no yaml block under ${heading}`);
   return parseYaml(block[1]!);
 }
 
-describe("the README's certificate example", () => {
+describe("the certificate example of docs/edge.md", () => {
   // NGINX Ingress Controller serves a host from its oldest Ingress only (internal/k8s/configuration.go of v5.5.4,
   // buildHostsAndResources), so cert-manager's own challenge Ingress for a host that already has one is ignored.
   // Editing the app's Ingress in place is what makes HTTP-01 work there.
-  const ingress = readmeYaml("### Certificates");
+  const ingress = docYaml("## Certificates");
   const site = parse1(exampleSections("prod"));
 
   it("is a valid Ingress of the nginx class", async () => {

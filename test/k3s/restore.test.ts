@@ -1,5 +1,5 @@
 /**
- * The README's etcd restore, run in a sandbox against the config the plan writes (the init server's node script
+ * The etcd restore of docs/day2.md, run in a sandbox against the config the plan writes (the init server's node script
  * runs first and writes /etc/rancher/k3s/config.yaml and its secrets drop-in), with S3 uploads on and off. The k3s
  * stub decides as `k3s server --cluster-reset` does (k3s-io/k3s pkg/etcd/etcd.go, ETCD.Reset): with etcd-s3 on, in
  * the config file or on the command line (which wins), the restore path is an S3 object key, downloaded into the

@@ -1,11 +1,11 @@
 /**
- * The scenarios of README "Changing a site": one change each to the prod example, planned against the example's
- * own plan. scenarios.test.ts asserts what each does; readme.test.ts keeps the README table in step.
+ * The scenarios of docs/day2.md, "What each kind of change does": one change each to the prod example, planned against the example's
+ * own plan. scenarios.test.ts asserts what each does; scenarios.test.ts keeps the docs/day2.md table in step.
  */
 import { edited, exampleConfig, type StackConfig } from "./harness";
 
 export interface Scenario {
-  /** The change, as the README table's first column says it. */
+  /** The change, as the docs/day2.md table's first column says it. */
   readonly change: string;
   /** Which previous deployment it starts from: the prod example, or prod on the older pinned Calico. */
   readonly base: "prod" | "prod-calico-v3.31.7" | "prod-control-5" | "prod-control-5-unprotected";

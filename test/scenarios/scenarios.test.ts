@@ -1,5 +1,5 @@
 /**
- * Day-2 changes to the prod example, each planned against the example's own plan (README "Changing a site").
+ * Day-2 changes to the prod example, each planned against the example's own plan (docs/day2.md).
  * No scenario may replace a server or re-initialize the cluster unless it asks for exactly that. A test marked
  * `todo` asserts the behaviour issue 13 asks for and that today's code does not have yet: it runs and reports
  * without failing the suite.
@@ -320,10 +320,10 @@ describe("scenario: a server pool's serverType changed", () => {
   });
 });
 
-/** The README's table: | change | what `plan --previous` shows | ... |, in the section "Changing a site". */
+/** The table of docs/day2.md: | change | what `plan --previous` shows | ... |, in "What each kind of change does". */
 function readmeRows(): Map<string, string> {
-  const text = readFileSync(join(ROOT, "README.md"), "utf8");
-  const section = text.split(/^## Changing a site$/m)[1]?.split(/^## /m)[0] ?? "";
+  const text = readFileSync(join(ROOT, "docs", "day2.md"), "utf8");
+  const section = text.split(/^## What each kind of change does$/m)[1]?.split(/^## /m)[0] ?? "";
   const rows = new Map<string, string>();
   for (const line of section.split("\n")) {
     const cells = line.split("|").map((c) => c.trim());
@@ -334,7 +334,7 @@ function readmeRows(): Map<string, string> {
   return rows;
 }
 
-describe("README: Changing a site", () => {
+describe("docs/day2.md: what each kind of change does", () => {
   it("has a row per scenario with what the preview shows for it", async () => {
     const rows = readmeRows();
     const missing: string[] = [];
@@ -345,7 +345,7 @@ describe("README: Changing a site", () => {
       const summary = summarizeDiff((await scenario(id)).diff);
       if (rows.get(s.change) !== summary) missing.push(`| ${s.change} | ${summary} |`);
     }
-    assert.deepEqual(missing, [], `README rows out of step with the scenarios; expected:\n${missing.join("\n")}`);
+    assert.deepEqual(missing, [], `docs/day2.md rows out of step with the scenarios; expected:\n${missing.join("\n")}`);
     assert.ok(rows.has(SCENARIOS.removeServer.change), "the refused removal has its row too");
     assert.ok(rows.has(SCENARIOS.serverTypeResize.change), "the refused resize has its row too");
     assert.ok(rows.has(SCENARIOS.renamePool.change), "the refused rename has its row too");
