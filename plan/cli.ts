@@ -188,7 +188,8 @@ async function main(argv: string[]): Promise<number> {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, content);
   }
-  process.stdout.write(summarize(run, files));
+  const against = previous ? `${args.previous} (${previous.source === "plan" ? "a previous plan" : "a stack export"})` : undefined;
+  process.stdout.write(summarize(run, files, { stackFileText: readFileSync(stackFile, "utf8"), diff: previous ? diff : undefined, against }));
   process.stdout.write(charts.text);
   process.stdout.write(`written to ${outDir}\n`);
   if (previous && diff) {

@@ -27,11 +27,11 @@
  *   value is known, so they are saved when all the resources they come from were done before the failure
  *   (ProgramRun.outputDependencies), and not at all otherwise.
  *
- * Times come from the deploy model (plan/bench/model.ts) with unbounded parallelism (the CLI's default --parallel is
+ * Times come from the deploy model (plan/deploy-model.ts) with unbounded parallelism (the CLI's default --parallel is
  * four times the CPUs, pkg/cmd/pulumi/operations/up.go, defaultParallel; a site's steps rarely exceed it): the
  * failing step fails at the end of its run, and whatever started before that runs to its end.
  */
-import { latencyOf, type GraphResource } from "./bench/model";
+import { latencyOf, type GraphResource } from "./deploy-model";
 import type { PreviewDiff, Step } from "./diff";
 import { SECRET } from "./engine";
 import { isSecretValue, type PreviousState, type StateResource } from "./diff-state";

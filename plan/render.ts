@@ -3,8 +3,15 @@
  */
 import { stringify } from "yaml";
 import { secretDigestsOf } from "./diff-state";
-import { deployModel, formatDuration } from "./bench/model";
+import { deployModel, formatDuration } from "./deploy-model";
+import type { PreviewDiff } from "./diff";
 import type { ProgramRun, RecordedResource } from "./engine";
+import { AddressMarks } from "./summary/addresses";
+import { changeLines } from "./summary/changes";
+import { costLines } from "./summary/cost";
+import { groupLines, resourceGroups } from "./summary/resources";
+import { unsetSecretLines } from "./summary/secrets";
+import { exposureLines, firewallLines, hetznerLoadBalancerLine, nodeLines } from "./summary/site";
 import { NOT_RUN_ANNOTATION, VERIFY_NAMESPACE } from "../src/verify/jobs";
 import { nodeOfCommand } from "../src/k3s/names";
 
@@ -122,47 +129,34 @@ export function renderFiles(run: ProgramRun): Record<string, string> {
   return files;
 }
 
-interface NodeLine {
-  name?: string;
-  role?: string;
-  arch?: string;
-  privateIp?: string;
-  publicIpv4?: string;
-  sshAddress?: string;
+/** What the summary needs besides the run: the stack file's text (for the secrets it holds) and a preview's diff. */
+export interface SummaryContext {
+  readonly stackFileText?: string;
+  readonly diff?: PreviewDiff;
+  /** What the diff compares with, as the user named it. */
+  readonly against?: string;
 }
 
-/** The short report on stdout: resources per component, the nodes, and the load balancer's ports. */
-export function summarize(run: ProgramRun, files: Readonly<Record<string, string>>): string {
-  const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
-  const owner = (r: RecordedResource): RecordedResource | undefined => {
-    let parent = r.parent ? byUrn.get(r.parent) : undefined;
-    while (parent && parent.custom) parent = parent.parent ? byUrn.get(parent.parent) : undefined;
-    return parent;
-  };
-  const counts = new Map<string, number>();
-  for (const r of run.resources) {
-    if (!r.custom) continue;
-    const o = owner(r);
-    const key = o ? `${o.name} (${o.type})` : "(stack)";
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const lines = [`stack ${run.stack}: ${run.resources.length} resources`];
-  for (const [component, n] of counts) lines.push(`  ${component}: ${n}`);
-
-  const nodes = Array.isArray(run.outputs.nodes) ? (run.outputs.nodes as NodeLine[]) : [];
-  lines.push(`nodes: ${nodes.length}`);
-  for (const n of nodes) {
-    const reach = n.publicIpv4 ?? n.sshAddress;
-    lines.push(`  ${n.name}  ${n.role}  ${n.arch}  ${n.privateIp}${reach ? `  ssh ${reach}` : ""}`);
-  }
-  const lb = run.outputs.loadBalancer as { ports?: { listenPort: number; destinationPort: number; proxyProtocol: boolean }[] } | undefined;
-  if (lb?.ports) {
-    lines.push(
-      `load balancer ports: ${lb.ports.map((p) => `${p.listenPort}->${p.destinationPort}${p.proxyProtocol ? " (proxy)" : ""}`).join(", ")}`,
-    );
-  } else {
-    lines.push(`load balancer: ${lanLoadBalancer(manifestsOf(run)) ?? "none"}`);
-  }
+/**
+ * The report on stdout, for a person deciding whether to run `pulumi up`: with a previous state, what changes first;
+ * then what will be created, grouped (counts that add up to the total), the nodes, the firewall, the load balancer,
+ * what the internet reaches, the monthly cost, the secrets still unset, and the modelled deploy time.
+ */
+export function summarize(run: ProgramRun, files: Readonly<Record<string, string>>, context: SummaryContext = {}): string {
+  const marks = new AddressMarks();
+  const lines: string[] = [];
+  if (context.diff) lines.push(...changeLines(context.diff, context.against ?? "the previous state"));
+  const groups = resourceGroups(run.resources);
+  lines.push(`stack ${run.stack}: ${run.resources.length} resources, which pulumi up registers:`, ...groupLines(groups));
+  lines.push(...nodeLines(run, marks));
+  lines.push(...firewallLines(run, marks));
+  const lan = lanLoadBalancer(manifestsOf(run));
+  lines.push(hetznerLoadBalancerLine(run, marks) ?? `load balancer: ${lan ?? "none"}`);
+  lines.push(...exposureLines(run, marks, lan));
+  lines.push(...costLines(run));
+  lines.push(...unsetSecretLines(run, context.stackFileText));
+  const legend = marks.legend();
+  if (legend.length > 0) lines.push("addresses marked:", ...legend);
   lines.push(...checksNotRunLines(manifestsOf(run)));
   lines.push(deployLine(run));
   lines.push(`files: ${Object.keys(files).sort().join(", ")}`);
@@ -230,7 +224,7 @@ export function checksNotRunLines(objects: readonly Record<string, unknown>[]): 
 /** Pulumi's default --parallel: 4 x GOMAXPROCS (pulumi v3.248.0 pkg/cmd/pulumi/operations/up.go defaultParallel). */
 const CI_DEFAULT_PARALLEL = 8; // a 2-CPU runner
 
-/** The modelled `pulumi up` of a new site (plan/bench/model.ts; assumptions in docs/performance.md). */
+/** The modelled `pulumi up` of a new site (plan/deploy-model.ts; assumptions in docs/performance.md). */
 export function deployLine(run: ProgramRun): string {
   const model = deployModel(run.resources, [CI_DEFAULT_PARALLEL]);
   const p = model.parallelWithin10Percent;

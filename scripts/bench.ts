@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { FLAT_REQUESTS, SERVER_TYPE, pollSettingsOf, serverCreateCalls, total } from "../src/hetzner/api-calls";
-import { deployModel, formatDuration, serverShapeOf, type GraphResource } from "../plan/bench/model";
+import { deployModel, formatDuration, serverShapeOf, type GraphResource } from "../plan/deploy-model";
 import { BENCH_SITES } from "../plan/bench/sites";
 import { NODE_COMMAND_PATTERN } from "../plan/render";
 

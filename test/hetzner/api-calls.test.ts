@@ -10,7 +10,7 @@ import {
   total,
   type ServerShape,
 } from "../../src/hetzner/api-calls";
-import { serverShapeOf } from "../../plan/bench/model";
+import { serverShapeOf } from "../../plan/deploy-model";
 import { HCLOUD_POLL } from "../../src/hetzner/model";
 import { byName, planOf } from "../plan/run";
 

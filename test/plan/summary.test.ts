@@ -29,7 +29,12 @@ describe("the plan summary's load balancer line", () => {
       await loadBalancerLine(await planOf("home")),
       "load balancer: Cilium LB-IPAM, pool k3s-sites 192.168.1.240/28, L2 announcements, nginx-ingress/nginx-ingress at an address from the pools",
     );
-    assert.match(await loadBalancerLine(await planOf("prod")), /^load balancer ports: 80->80 \(proxy\), 443->443 \(proxy\)/);
+    assert.equal(
+      await loadBalancerLine(await planOf("prod")),
+      "load balancer: lb21 in fsn1, public 198.51.100.94 (placeholder), 2001:db8:bc89d::1 (placeholder); ports " +
+        "80->80 http (PROXY protocol), 443->443 https (PROXY protocol), 25->25 smtp (PROXY protocol), " +
+        "465->465 submissions (PROXY protocol), 587->587 submission (PROXY protocol), 993->993 imaps (PROXY protocol)",
+    );
   });
 
   it("says none on a home site without one", async () => {

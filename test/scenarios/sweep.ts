@@ -12,7 +12,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { isStep } from "../../plan/bench/model";
+import { isStep } from "../../plan/deploy-model";
 import { diffStates, type PreviewDiff, type Step } from "../../plan/diff";
 import { isSecretValue, previousFromPlanFiles, stateOfRun, type PreviousState, type StateResource } from "../../plan/diff-state";
 import { readStackFile, runProgram, type ProgramRun } from "../../plan/engine";

@@ -9,8 +9,8 @@
  * retries a join while another member is an etcd learner; see docs/performance.md). The ideal time is its
  * critical path.
  */
-import type { RecordedResource } from "../engine";
-import { nodeOfCommand } from "../../src/k3s/names";
+import type { RecordedResource } from "./engine";
+import { nodeOfCommand } from "../src/k3s/names";
 import {
   pollSettingsOf,
   SERVER_TYPE,
@@ -18,7 +18,7 @@ import {
   total,
   type PollSettings,
   type ServerShape,
-} from "../../src/hetzner/api-calls";
+} from "../src/hetzner/api-calls";
 
 /** The fields of a recorded resource the model reads (resources.json has them all). */
 export type GraphResource = Pick<
@@ -35,7 +35,7 @@ export interface Step {
 }
 
 /**
- * Seconds per resource: assumptions, stated in the docs/performance.md ("Performance"). A server's time comes from its API calls
+ * Seconds per resource: assumptions, stated in docs/performance.md. A server's time comes from its API calls
  * (create, actions and the waiter's polling, see api-calls.ts).
  */
 export const LATENCY_SECONDS = {
