@@ -14,7 +14,7 @@ const NODE_STEP = /-(node|membership|renew|drain|uncordon)-([a-z0-9]([-a-z0-9]*[
 export function shortName(step: Pick<Step, "type" | "name">): string {
   if (step.type === SERVER) return step.name.replace(/^.*-server-/, "");
   const node = NODE_STEP.exec(step.name);
-  if (step.type === COMMAND && node) return node[2]!;
+  if (step.type === COMMAND && node) return `${node[2]} ${node[1] === "node" ? "bootstrap" : node[1]}`;
   return step.name.replace(/^site-/, "").replace(/^(hetzner-lb|hetzner|k3s|verify|policies|cni|edge)-/, "");
 }
 
@@ -34,6 +34,11 @@ function isCheckJob(s: Step): boolean {
 
 function list(steps: readonly Step[]): string {
   return steps.map(shortName).join(", ");
+}
+
+/** The nodes of node steps, for lines that already say which step. */
+function nodes(steps: readonly Step[]): string {
+  return steps.map((s) => NODE_STEP.exec(s.name)?.[2] ?? shortName(s)).join(", ");
 }
 
 const ORDER: Action[] = ["create", "update", "replace", "delete", "same", "not-compared"];
@@ -64,12 +69,12 @@ export function changeLines(diff: PreviewDiff, against: string): string[] {
 
   // Drains: a node leaving the site is drained and its Node deleted; an upgrade with k3s.upgrade.drain drains each.
   const leaving = take((s) => s.type === COMMAND && NODE_STEP.exec(s.name)?.[1] === "membership" && s.action === "delete");
-  if (leaving.length > 0) lines.push(`  nodes leaving the cluster, each drained and its Node deleted first: ${list(leaving)}`);
+  if (leaving.length > 0) lines.push(`  nodes leaving the cluster, each drained and its Node deleted first: ${nodes(leaving)}`);
   const drains = take((s) => s.type === COMMAND && NODE_STEP.exec(s.name)?.[1] === "drain" && s.action !== "delete");
-  if (drains.length > 0) lines.push(`  nodes drained before their k3s changes: ${list(drains)}`);
+  if (drains.length > 0) lines.push(`  nodes drained before their k3s changes: ${nodes(drains)}`);
 
   const gone = take((s) => s.type === COMMAND && NODE_STEP.exec(s.name)?.[1] === "node" && s.action === "delete");
-  if (gone.length > 0) lines.push(`  bootstrap commands leave the stack (nothing runs; k3s stays on the host): ${list(gone)}`);
+  if (gone.length > 0) lines.push(`  bootstrap commands leave the stack (nothing runs; k3s stays on the host): ${nodes(gone)}`);
 
   // The rest that deletes or replaces, named: each is gone, or briefly gone, from the site.
   for (const s of take((s) => !isCheckJob(s) && (s.action === "delete" || s.action === "replace"))) {
@@ -78,9 +83,9 @@ export function changeLines(diff: PreviewDiff, against: string): string[] {
 
   // Node scripts that run again on their hosts.
   const nodeRuns = take((s) => s.type === COMMAND && NODE_STEP.exec(s.name)?.[1] === "node" && s.action === "update");
-  if (nodeRuns.length > 0) lines.push(`  k3s's node script runs again, in place, on: ${list(nodeRuns)}`);
+  if (nodeRuns.length > 0) lines.push(`  k3s's node script runs again, in place, on: ${nodes(nodeRuns)}`);
   const renewals = take((s) => s.type === COMMAND && NODE_STEP.exec(s.name)?.[1] === "renew");
-  if (renewals.length > 0) lines.push(`  certificates renewed (k3s restarts) on: ${list(renewals)}`);
+  if (renewals.length > 0) lines.push(`  certificates renewed (k3s restarts) on: ${nodes(renewals)}`);
 
   // Routine: the checks run again whenever what they check changes.
   const checks = take(isCheckJob);
