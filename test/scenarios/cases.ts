@@ -22,6 +22,11 @@ const pool = (c: StackConfig, name: string) => pools(c).find((p) => p.name === n
 const prod = (edit: (c: StackConfig) => void) => () => edited(exampleConfig("prod"), edit);
 
 export const OLD_CALICO = "v3.31.7";
+/**
+ * A k3s release of Kubernetes 1.35, the newest minor the previous CNI pins (Calico 3.31, Cilium 1.19) are tested with:
+ * the CNI upgrades from them run on it.
+ */
+export const PREVIOUS_MINOR_K3S = "v1.35.9+k3s1";
 /** The k3s release the examples pinned until issue 26: the old pin the upgrade scenarios start from. */
 export const OLD_K3S = "v1.33.5+k3s1";
 /** One minor up from OLD_K3S. */
@@ -36,7 +41,11 @@ export function baseConfig(base: Scenario["base"]): StackConfig {
     case "prod-k3s-v1.33.5":
       return edited(exampleConfig("prod"), (c) => (c["k3s-sites:k3s"].version = OLD_K3S));
     case "prod-calico-v3.31.7":
-      return edited(exampleConfig("prod"), (c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } }));
+      // On Kubernetes 1.35, the newest minor Calico 3.31 is tested with (src/k3s/kubernetes-support.ts).
+      return edited(exampleConfig("prod"), (c) => {
+        c["k3s-sites:k3s"].version = PREVIOUS_MINOR_K3S;
+        c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } };
+      });
     case "prod-control-5":
       return edited(exampleConfig("prod"), (c) => (pool(c, "control").count = 5));
     case "prod-control-5-unprotected":
@@ -56,7 +65,10 @@ export const SCENARIOS = {
   cniVersionBump: {
     change: `cni.canal.version ${OLD_CALICO} -> v3.32.1`,
     base: "prod-calico-v3.31.7",
-    config: prod((c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: "v3.32.1" } })),
+    config: prod((c) => {
+      c["k3s-sites:k3s"].version = PREVIOUS_MINOR_K3S;
+      c["k3s-sites:cni"] = { plugin: "canal", canal: { version: "v3.32.1" } };
+    }),
   },
   addAgent: {
     change: "pool worker (agent): count 2 -> 3",
