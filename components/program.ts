@@ -10,6 +10,7 @@ import { SECRETS } from "../src/config/secrets";
 import { metallbRouterFiles } from "../src/lb/metallb/router";
 import { CNI_COMPONENTS } from "./concerns";
 import { isUpgrade } from "../src/k3s/rollout";
+import { checkUpgradePath } from "../src/k3s/rules-upgrade";
 import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-settings";
 import { Site } from "./site";
 import { podAnnotations } from "../src/multus/networks";
@@ -19,7 +20,8 @@ import { loadStackConfig } from "./stack-config";
 export async function main(): Promise<Record<string, unknown>> {
   const { config, secrets } = loadStackConfig();
   // Before any resource: settings k3s fixes at creation must match the previous deployment's, the server that
-  // initialized the cluster keeps cluster-init, and removals keep a quorum of etcd members and no pool vanishes.
+  // initialized the cluster keeps cluster-init, removals keep a quorum of etcd members and no pool vanishes, and
+  // k3s.version moves at most one Kubernetes minor up from the version the previous run installed.
   const deployment = await previousDeployment();
   const previous = deployment.fixedSettings;
   const deployed = previous !== undefined && previous !== null;
@@ -29,6 +31,7 @@ export async function main(): Promise<Record<string, unknown>> {
   const access = sshAccessOf(config, pulumi.runtime.getConfig(SECRETS.sshPrivateKey.key), deployment.sshAccess);
   const problems = [
     ...checkFixedSettings(previous, fixed),
+    ...checkUpgradePath(deployment.k3sVersion, config),
     ...checkMembership(config, members),
     ...checkRemovedPools(config, previous),
     ...checkRemovalAccess(config, members, deployment.sshAccess, access),

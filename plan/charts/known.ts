@@ -11,7 +11,7 @@ import type { KnownMetrics } from "./metrics";
  * Hooks Chart v4 drops that a site does without. None today: cert-manager's only non-test hooks are its
  * startupapicheck Job and that Job's ServiceAccount, Role and RoleBinding (templates/startupapicheck-*.yaml of
  * v1.21.2), which the program turns into ordinary objects (certManagerHookOverrides in src/edge/cert-manager.ts);
- * cilium 1.19.6 and Hetzner's webhook 0.9.0 render no hook with the site's values.
+ * cilium 1.20.0 (as 1.19.6 before it) and Hetzner's webhook 0.9.0 render no hook with the site's values.
  */
 export const KNOWN_HOOKS: readonly KnownHook[] = [];
 
@@ -23,7 +23,7 @@ export const RUNTIME_OBJECTS: readonly RuntimeObject[] = [
     name: "hubble-relay-client-certs",
     createdBy:
       "cilium's hubble-generate-certs Job and CronJob (certgen), from its CILIUM_CERTGEN_CONFIG " +
-      "(templates/hubble/tls-cronjob/_job-spec.tpl of cilium 1.19.6, hubble.tls.auto.method cronJob)",
+      "(templates/hubble/tls-cronjob/_job-spec.tpl of cilium 1.19.6 and 1.20.0, hubble.tls.auto.method cronJob)",
   },
 ];
 
@@ -59,7 +59,7 @@ export const IMAGE_RULES: Readonly<Record<string, ImageRule>> = {
 
 /**
  * Metrics endpoints that are on with the site's values, on the host network (where NetworkPolicies do not apply),
- * with no scraper configured. Both are cilium's defaults (values.yaml of 1.19.6: operator.prometheus.enabled and
+ * with no scraper configured. Both are cilium's defaults (values.yaml of 1.19.6 and 1.20.0: operator.prometheus.enabled and
  * envoy.prometheus.enabled true, their serviceMonitor.enabled false; the agent's own prometheus.enabled and
  * hubble.metrics are off, so the agent serves none). They serve read-only metrics over plain HTTP on every node
  * that runs them: on a Hetzner site the firewall keeps them off the public addresses (it lets in only SSH and the

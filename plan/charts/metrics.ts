@@ -5,7 +5,7 @@
  * "Where configured": a site asks for metrics to be scraped only by rendering a ServiceMonitor or PodMonitor
  * (monitoring.coreos.com, Prometheus Operator), which the chart values the program passes never turn on
  * (cert-manager prometheus.servicemonitor/podmonitor.enabled, cilium's *.serviceMonitor.enabled: all false by
- * default in values.yaml of v1.21.2 and 1.19.6). So:
+ * default in values.yaml of v1.21.2, 1.19.6 and 1.20.0). So:
  * - a monitored endpoint (a ServiceMonitor or PodMonitor selects it) must be reachable by some pod through the
  *   site's NetworkPolicies, or the monitor scrapes nothing;
  * - an endpoint nobody is configured to scrape must stay closed on the pod network (no policy lets a pod in), and

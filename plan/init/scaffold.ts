@@ -11,7 +11,7 @@ import { parseCidr, parseIp } from "../../src/net/cidr";
 import type { Arch, Role } from "../../src/config/site";
 
 /** The k3s release a new site starts on: the one the example stacks are planned and tested with. */
-export const SCAFFOLD_K3S_VERSION = "v1.33.5+k3s1";
+export const SCAFFOLD_K3S_VERSION = "v1.36.5+k3s1";
 
 /** The server type a new Hetzner pool gets: the smallest x86 type Hetzner takes orders for (src/hetzner/types.ts). */
 export const DEFAULT_SERVER_TYPE = SERVER_TYPES.find((t) => t.status === "orderable" && t.arch === "amd64")!.name;

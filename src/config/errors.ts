@@ -83,7 +83,7 @@ export function closest(key: string, known: readonly string[]): string | undefin
 /** Why the top-level sections are needed, for "k3s-sites:site is required". */
 const SECTION_HINTS: Readonly<Record<string, string>> = {
   site: "describe the site with kind: hetzner (a new cloud site) or kind: ssh (existing hosts), as in Pulumi.prod.yaml or Pulumi.home.yaml",
-  k3s: "set at least version, e.g. k3s-sites:k3s: {version: v1.33.5+k3s1}",
+  k3s: "set at least version, e.g. k3s-sites:k3s: {version: v1.36.5+k3s1}",
 };
 
 function unknownKeyProblem(path: string, key: string, known: readonly string[]): Problem {

@@ -178,7 +178,7 @@ export const siteSchema = z.discriminatedUnion("kind", [hetznerSiteSchema, sshSi
 export const k3sSchema = z.strictObject({
   version: z
     .string()
-    .regex(/^v1\.\d+\.\d+\+k3s\d+$/, { message: "expected an exact k3s release such as v1.33.5+k3s1" })
+    .regex(/^v1\.\d+\.\d+\+k3s\d+$/, { message: "expected an exact k3s release such as v1.36.5+k3s1" })
     .meta({ description: "Exact k3s release; changing it upgrades the cluster node by node." }),
   datastore: z
     .enum(["etcd", "sqlite"], { message: "expected etcd (embedded, needed for HA) or sqlite (one server only)" })

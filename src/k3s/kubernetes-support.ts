@@ -6,6 +6,12 @@
  * - Cilium 1.19: Documentation/network/kubernetes/compatibility.rst of cilium/cilium v1.19.3, "All Kubernetes
  *   versions listed are e2e tested and guaranteed": 1.32, 1.33, 1.34, 1.35. A release branch keeps the versions it
  *   tests for its whole maintenance period (same page), so 1.19.6 has the same list.
+ * - Cilium 1.20: 1.33, 1.34, 1.35, 1.36. Not read in Cilium's own file here: cilium/cilium is too large to fetch, and
+ *   the stored copies of Documentation/network/kubernetes/compatibility.rst are older; the list is as operators quote
+ *   the 1.20 page (e.g. thaum-xyz/ankhmorpork pull request 1054, "1.20 covers 1.33-1.36"), and it is what the rule on
+ *   the same page gives (the Kubernetes minors upstream patched when the 1.20 branch was cut in 2026: 1.33 until
+ *   2026-06-28, 1.34, 1.35, 1.36). The chart's own floor (upstream/charts/cilium/1.20.0/Chart.yaml, kubeVersion
+ *   ">= 1.21.0-0") is lower; the tested list is what is refused, as for 1.19.
  * - Calico 3.31 and 3.32, whether as Canal (cni.plugin canal) or alone (cni.plugin calico): tigera/docs calico_versioned_docs/version-3.31 and version-3.32,
  *   _includes/partials/_system-requirements.mdx, "Kubernetes requirements": 3.31 is tested against 1.32-1.35, 3.32
  *   against 1.34-1.36; both "will not work on Kubernetes v1.20 or below. v1.21 may work, but is no longer tested".
@@ -19,7 +25,9 @@
  * - cert-manager 1.21: cert-manager/website content/docs/releases/README.md, "Currently supported releases":
  *   supported Kubernetes 1.33 -> 1.36, tested 1.33 -> 1.36.
  * - NGINX Ingress Controller 5.5: docs.nginx.com/nginx-ingress-controller, technical specifications and changelog,
- *   "Kubernetes versions tested" for 5.5.4: 1.29 - 1.36.
+ *   "Kubernetes versions tested" for 5.5.4: 1.29 - 1.36. 5.5.4 is the newest 5.x release in that changelog.
+ * - Hetzner's cert-manager webhook 0.9.0 states no Kubernetes range (its README at v0.9.0, and its Chart.yaml has no
+ *   kubeVersion), so it has no entry and limits nothing; it runs under cert-manager, whose range applies.
  */
 export interface KubernetesSupport {
   /** Oldest Kubernetes minor the vendor tests (1.x as x). */
@@ -37,7 +45,7 @@ export interface KubernetesSupport {
 
 /** By component and release line (`<major>.<minor>`). */
 export const KUBERNETES_SUPPORT = {
-  cilium: { "1.19": { testedFrom: 32, testedTo: 35 } },
+  cilium: { "1.19": { testedFrom: 32, testedTo: 35 }, "1.20": { testedFrom: 33, testedTo: 36 } },
   calico: {
     "3.31": { testedFrom: 32, testedTo: 35, worksFrom: 21 },
     "3.32": { testedFrom: 34, testedTo: 36, worksFrom: 21 },

@@ -11,6 +11,7 @@ import { describe, it } from "node:test";
 import { diffObjects } from "../../plan/charts/diff";
 import { findHelm } from "../../plan/charts/helm";
 import { renderChart, type RenderedChart } from "../../plan/charts/render";
+import { CILIUM_CHART } from "../../src/cni/cilium";
 import { CERT_MANAGER_CHART } from "../../src/edge/cert-manager";
 import { ROOT } from "../helpers";
 import { HELM_SKIP, chartOf, siteUnderTest, type SiteName } from "./support";
@@ -49,18 +50,53 @@ describe("chart upgrades", skip, () => {
     assert.ok(diff.changed.some((c) => c.key === "Deployment cert-manager/cert-manager-webhook" && !c.replacement));
   });
 
-  it("replaces cilium-config from 1.19.5 to 1.19.6 (ConfigMap data is force-new), and renames the certgen Job", async () => {
-    const { old, current } = await upgrade("home", "cilium", "1.19.5");
+  it("moves Cilium from the previous pin 1.19.6 to 1.20.0: its two ConfigMaps replaced, the agents rolled in place", async () => {
+    assert.equal(CILIUM_CHART.version, "1.20.0", "this test reads the upgrade to the pinned version");
+    const { old, current } = await upgrade("home", "cilium", "1.19.6");
     const diff = diffObjects(old.objects, current.objects);
+    // ConfigMap data is force-new in the provider: the two ConfigMaps whose data 1.20 changes are deleted first and
+    // created again under the same name; nothing else is replaced.
     assert.deepEqual(
       diff.changed.filter((c) => c.replacement).map((c) => [c.key, c.replacement]),
-      [["ConfigMap kube-system/cilium-config", { fields: ["data"], deleteFirst: true }]],
+      [
+        ["ConfigMap kube-system/cilium-config", { fields: ["data"], deleteFirst: true }],
+        ["ConfigMap kube-system/cilium-envoy-config", { fields: ["data"], deleteFirst: true }],
+      ],
     );
-    // The Job's name is a digest of its spec: a new object (a new URN), not a replaced one.
+    // The agents, Envoy, the operator and the relay change image in place (their selectors stay), so Kubernetes rolls
+    // them one node at a time; the config checksum on the pod templates makes the agents and the operator restart.
+    for (const key of ["DaemonSet kube-system/cilium", "DaemonSet kube-system/cilium-envoy", "Deployment kube-system/cilium-operator", "Deployment kube-system/hubble-relay"]) {
+      const change = diff.changed.find((c) => c.key === key);
+      assert.ok(change && !change.replacement, key);
+      assert.ok(change.paths.some((p) => /image: .*:v1\.19\.6@sha256:.* -> .*:v1\.20\.0@sha256:/.test(p) || /cilium-envoy:/.test(p)), key);
+    }
+    // The certgen Job's name is a digest of its spec: a new object (a new URN), not a replaced one.
     assert.deepEqual(
       [diff.added, diff.removed].map((keys) => keys.filter((k) => k.startsWith("Job ")).length),
       [1, 1],
     );
+    // The values the program sets mean the same on both: only 1.20's new defaults enter cilium-config.
+    const added = diff.changed.find((c) => c.key === "ConfigMap kube-system/cilium-config")!.paths;
+    assert.ok(added.every((p) => /^data\.[\w-]+: \(absent\) -> /.test(p)), added.join("\n"));
+  });
+
+  it("prints the Cilium move in npm run plan --chart-diff cilium=1.19.6", () => {
+    const out = mkdtempSync(join(tmpdir(), "plan-upgrade-"));
+    try {
+      const result = spawnSync(
+        process.execPath,
+        ["--import", "tsx", join(ROOT, "plan/cli.ts"), "--stack", "home", "--out", join(out, "home"), "--chart-diff", "cilium=1.19.6"],
+        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+      );
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^chart cilium 1\.19\.6 -> 1\.20\.0: 1 added, 1 removed, \d+ changed \(2 replaced\)$/m);
+      assert.match(
+        result.stdout,
+        /^ {2}~ ConfigMap kube-system\/cilium-config \(replaced: data is force-new in the provider; deleted first, then created with the same name\)$/m,
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("prints the replacement in npm run plan --chart-diff cert-manager=v1.21.1", () => {

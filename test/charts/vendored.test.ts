@@ -32,8 +32,8 @@ const PINNED: Record<string, string> = {
 /** Every other vendored version, and what it is there for. */
 const UNPINNED: Record<string, Record<string, string>> = {
   cilium: {
-    "1.19.5": "the previous patch release: --chart-diff cilium=1.19.5",
-    "1.20.0": "the next minor, staged before the pin moves (issue 26): a stack with cni.cilium.version 1.20.0 previews the upgrade with --chart-diff cilium=1.19.6",
+    "1.19.5": "a site still on the 1.19 line before 1.19.6: --chart-diff cilium=1.19.5",
+    "1.19.6": "the previous pin, the upgrade source of the 1.20 line (issue 26): --chart-diff cilium=1.19.6",
   },
   "cert-manager": { "v1.21.1": "the previous patch release: --chart-diff cert-manager=v1.21.1" },
   traefik: {

@@ -5,7 +5,7 @@ import { SAMPLE_CLIENT_CERTIFICATE_DATA, SAMPLE_K3S_KUBECONFIG } from "../../pla
 import type { ProgramRun } from "../../plan/engine";
 import { KUBECONFIG_EXPIRES_OUTPUT, RENEW_WITHIN_DAYS, clientCertificateExpiry, renewalDue } from "../../src/cluster/certificates";
 import { commandSecretProblems } from "../../policy/rules";
-import { NEW_K3S } from "../scenarios/cases";
+import { NEW_K3S, SCENARIOS, baseConfig } from "../scenarios/cases";
 import { edited, exampleConfig, planConfig, previewOf } from "../scenarios/harness";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -103,8 +103,9 @@ describe("a run whose admin client certificate is near its expiry", () => {
   });
 
   it("follows an upgrade in the same run: the upgrade's restarts renew only what is near its expiry", async () => {
+    // From the old pin, one minor up (the rule of src/k3s/rules-upgrade.ts).
     const upgrade = edited(prod, (c) => (c["k3s-sites:k3s"].version = NEW_K3S));
-    const run = await planConfig(upgrade, await base(), "prod", nearExpiry);
+    const run = await planConfig(upgrade, await planConfig(baseConfig(SCENARIOS.k3sMinorUpgrade.base)), "prod", nearExpiry);
     const deps = (name: string) => run.resources.find((r) => r.name === name)!.dependsOn;
     assert.equal(renewals(run).length, 5);
     for (const node of ["control-1", "control-2", "control-3", "worker-1", "worker-2"]) {

@@ -22,9 +22,14 @@ type Json = Record<string, any>;
 
 const readJson = (path: string): Json => JSON.parse(readFileSync(path, "utf8")) as Json;
 
-/** The vendored schema of the 1.20 development line, and the files of the chart version we pin. */
+/**
+ * The vendored schema of the 1.20 development line, and the files of the chart version we pin: the vendored chart
+ * the plan renders (upstream/charts/cilium/<version>), so bumping the pin without vendoring the chart fails here.
+ */
 const UPSTREAM_SCHEMA = readJson(join(ROOT, "upstream/cilium/values.schema.json"));
-const PINNED_DIR = join(ROOT, "test/cni/cilium", CILIUM_CHART.version);
+const PINNED_DIR = join(ROOT, "upstream/charts/cilium", CILIUM_CHART.version);
+/** The previous pin, kept vendored as the upgrade source (--chart-diff cilium=1.19.6). */
+const PREVIOUS_DIR = join(ROOT, "upstream/charts/cilium/1.19.6");
 const PINNED_SCHEMA = readJson(join(PINNED_DIR, "values.schema.json"));
 const PINNED_VALUES_TEXT = readFileSync(join(PINNED_DIR, "values.yaml"), "utf8");
 const PINNED_VALUES = parse(PINNED_VALUES_TEXT) as Json;
@@ -111,19 +116,22 @@ function valuesHavePath(values: Json, path: readonly string[]): boolean {
 }
 
 /**
- * Keys the chart reads but its values.yaml leaves commented out, so neither file lists them. `devices`: values.yaml
- * has `# devices: ""`, and templates/cilium-configmap.yaml renders it with `{{- if hasKey .Values "devices" }}` and
- * `join " " .Values.devices`.
+ * Keys the chart reads but the vendored 1.20 development schema does not list. `devices`: 1.19.6's values.yaml has it
+ * commented out (`# devices: ""`); 1.20.0 declares it (`devices: ""`, typed `[null, string, array]` in its own
+ * values.schema.json), and templates/cilium-configmap.yaml of both renders it with `{{- if hasKey .Values "devices" }}`
+ * and `join " " .Values.devices`, so the list the program sets renders the same on both.
  */
-const COMMENTED_IN_VALUES_YAML = new Set(["devices"]);
+const NOT_IN_DEV_SCHEMA = new Set(["devices"]);
 
 describe("CILIUM_CHART and ciliumChart", () => {
-  it("pins a 1.19 patch release of helm.cilium.io and lets cni.cilium.version override it", () => {
-    assert.deepEqual(CILIUM_CHART, { chart: "cilium", repository: "https://helm.cilium.io", version: "1.19.6" });
+  it("pins a 1.20 release of helm.cilium.io and lets cni.cilium.version override it", () => {
+    assert.deepEqual(CILIUM_CHART, { chart: "cilium", repository: "https://helm.cilium.io", version: "1.20.0" });
     assert.deepEqual(ciliumChart(home()), CILIUM_CHART);
     const raw = exampleSections("home");
-    raw.cni.cilium.version = "1.19.5";
-    assert.equal(ciliumChart(parse1(raw)).version, "1.19.5");
+    // Cilium 1.19 is tested up to Kubernetes 1.35: the site is on a k3s of that minor.
+    raw.k3s.version = "v1.35.9+k3s1";
+    raw.cni.cilium.version = "1.19.6";
+    assert.equal(ciliumChart(parse1(raw)).version, "1.19.6");
   });
 });
 
@@ -146,18 +154,37 @@ describe("ciliumValues", () => {
     }
   });
 
-  it("sets only keys that the pinned values.yaml and the vendored 1.20 schema know", () => {
+  it("sets only keys that the pinned values.yaml and schema know: none is renamed or removed in 1.20", () => {
     const paths = leafPaths(ciliumValues(everything())).map((p) => p.join("."));
     assert.ok(paths.includes("devices") && paths.includes("resources.requests.cpu"), paths.join(", "));
     const unknown = paths.filter((path) => {
       const keys = path.split(".");
-      if (COMMENTED_IN_VALUES_YAML.has(path)) return false;
-      return !schemaHasPath(UPSTREAM_SCHEMA, keys) || !valuesHavePath(PINNED_VALUES, keys);
+      return (
+        !schemaHasPath(PINNED_SCHEMA, keys) ||
+        !valuesHavePath(PINNED_VALUES, keys) ||
+        (!NOT_IN_DEV_SCHEMA.has(path) && !schemaHasPath(UPSTREAM_SCHEMA, keys))
+      );
     });
     assert.deepEqual(unknown, []);
-    // The exception is real: the key is commented out in the pinned values.yaml, and absent from the schema.
-    assert.match(PINNED_VALUES_TEXT, /^# devices: ""$/m);
+    // The exception is real: the dev schema lacks it, the pinned chart declares it, 1.19.6 had it commented out.
     assert.equal(schemaHasPath(UPSTREAM_SCHEMA, ["devices"]), false);
+    assert.match(PINNED_VALUES_TEXT, /^devices: ""$/m);
+    assert.match(readFileSync(join(PREVIOUS_DIR, "values.yaml"), "utf8"), /^# devices: ""$/m);
+    for (const dir of [PINNED_DIR, PREVIOUS_DIR]) {
+      assert.match(
+        readFileSync(join(dir, "templates/cilium-configmap.yaml"), "utf8"),
+        /\{\{- if hasKey \.Values "devices" \}\}[\s\S]{0,200}devices: \{\{ join " " \.Values\.devices \| quote \}\}/,
+      );
+    }
+  });
+
+  it("sets keys the previous pin (1.19.6, the upgrade source) knows too, so --chart-diff compares like with like", () => {
+    const previous = parse(readFileSync(join(PREVIOUS_DIR, "values.yaml"), "utf8")) as Json;
+    const paths = leafPaths(ciliumValues(everything())).map((p) => p.join("."));
+    assert.deepEqual(
+      paths.filter((path) => path !== "devices" && !valuesHavePath(previous, path.split("."))),
+      [],
+    );
   });
 
   it("has key lookups that refuse misspelt keys and accept free-form objects", () => {
@@ -364,7 +391,7 @@ describe("Hubble certificates", () => {
 
   it("come first from an ordinary Job in the pinned chart, which Pulumi's Chart v4 applies (it drops hooks)", () => {
     // Chart 1.18 made this Job a post-install hook, which helm.v4.Chart would leave out, and hubble-relay would wait
-    // for its certificates forever (test/cni/cilium/SOURCES.md). A chart that brings the hook back fails here.
+    // for its certificates forever (upstream/SOURCES.md, "charts", the note on cilium 1.19.6). A chart that brings the hook back fails here.
     for (const [file, text] of [["job.yaml", job], ["cronjob.yaml", cronJob], ["_job-spec.tpl", spec]]) {
       assert.doesNotMatch(text!, /helm\.sh\/hook/, `${file} of chart ${CILIUM_CHART.version} is a Helm hook`);
     }

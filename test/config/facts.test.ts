@@ -35,7 +35,7 @@ describe("Kubernetes versions the pinned components support", () => {
 
   it("holds the vendors' published ranges", () => {
     assert.deepEqual(KUBERNETES_SUPPORT, {
-      cilium: { "1.19": { testedFrom: 32, testedTo: 35 } },
+      cilium: { "1.19": { testedFrom: 32, testedTo: 35 }, "1.20": { testedFrom: 33, testedTo: 36 } },
       calico: { "3.31": { testedFrom: 32, testedTo: 35, worksFrom: 21 }, "3.32": { testedFrom: 34, testedTo: 36, worksFrom: 21 } },
       "cert-manager": { "1.21": { testedFrom: 33, testedTo: 36 } },
       "nginx-ingress": { "5.5": { testedFrom: 29, testedTo: 36 } },
@@ -53,8 +53,12 @@ describe("Kubernetes versions the pinned components support", () => {
   it("accepts each stack's whole supported range and refuses one minor past either end", () => {
     for (const v of ["v1.33.0+k3s1", "v1.36.2+k3s1"]) assert.deepEqual(at("prod", v), [], v);
     for (const v of ["v1.32.9+k3s1", "v1.37.0+k3s1"]) assert.equal(at("prod", v).length, 1, v);
-    for (const v of ["v1.33.0+k3s1", "v1.35.4+k3s1"]) assert.deepEqual(at("home", v), [], v);
-    for (const v of ["v1.32.9+k3s1", "v1.36.0+k3s1"]) assert.equal(at("home", v).length, 1, v);
+    for (const v of ["v1.33.0+k3s1", "v1.36.5+k3s1"]) assert.deepEqual(at("home", v), [], v);
+    for (const v of ["v1.32.9+k3s1", "v1.37.0+k3s1"]) assert.equal(at("home", v).length, 1, v);
+    // The previous Cilium pin stops one minor earlier: a home site held on 1.19.6 cannot reach 1.36.
+    const cilium119 = (r: Record<string, any>) => (r.cni.cilium.version = "1.19.6");
+    assert.deepEqual(at("home", "v1.35.9+k3s1", cilium119), []);
+    assert.equal(at("home", "v1.36.5+k3s1", cilium119).length, 1);
   });
 
   it("counts cert-manager only when certificates are on", () => {

@@ -271,7 +271,7 @@ describe("schema problems", () => {
     assert.deepEqual(problemsOf(raw), [
       'site.location "fra" is invalid: expected a Hetzner location: fsn1, nbg1, hel1, ash, hil, sin',
       'site.pools[0].serverType "m5.large" is invalid: expected a Hetzner server type such as cx23, cpx22, ccx13 (x86) or cax21 (arm64)',
-      'k3s.version "1.33" is invalid: expected an exact k3s release such as v1.33.5+k3s1',
+      'k3s.version "1.33" is invalid: expected an exact k3s release such as v1.36.5+k3s1',
       'k3s.clusterCidr "10.42.0.1/16" is invalid: has host bits set: did you mean 10.42.0.0/16?',
     ]);
   });

@@ -31,10 +31,10 @@ describe("drain and uncordon around an upgrade", () => {
   it("cordons and drains a node that runs another version, marking it as drained by k3s-sites", () => {
     const box = makeSandbox();
     serverWithKubectl(box);
-    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.32.9+k3s1" });
+    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.35.9+k3s1" });
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(changes(run.calls), [
-      "kubectl annotate --overwrite node worker-1 k3s-sites.io/drained-for=v1.33.5+k3s1",
+      "kubectl annotate --overwrite node worker-1 k3s-sites.io/drained-for=v1.36.5+k3s1",
       "kubectl cordon worker-1",
       "kubectl drain worker-1 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
     ]);
@@ -43,7 +43,7 @@ describe("drain and uncordon around an upgrade", () => {
   it("does nothing for a node that already runs the version, or is not in the cluster yet (a first install)", () => {
     const box = makeSandbox();
     serverWithKubectl(box);
-    const same = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.33.5+k3s1" });
+    const same = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.36.5+k3s1" });
     assert.equal(same.status, 0, same.stderr);
     assert.deepEqual(changes(same.calls), []);
     const absent = box.run(drainScript(prod, worker, "drain"), "");
@@ -61,7 +61,7 @@ describe("drain and uncordon around an upgrade", () => {
     const absent = box.run(drainScript(prod, worker, "drain"), "", { STUB_WARN: "1" });
     assert.equal(absent.status, 0, absent.stderr);
     assert.match(absent.stderr, /not in the cluster: nothing to drain/);
-    const same = box.run(drainScript(prod, worker, "drain"), "", { STUB_WARN: "1", STUB_NODE_VERSION: "v1.33.5+k3s1" });
+    const same = box.run(drainScript(prod, worker, "drain"), "", { STUB_WARN: "1", STUB_NODE_VERSION: "v1.36.5+k3s1" });
     assert.equal(same.status, 0, same.stderr);
     assert.deepEqual(changes(same.calls), []);
   });
@@ -69,7 +69,7 @@ describe("drain and uncordon around an upgrade", () => {
   it("fails, so that the node is not upgraded undrained, when the API does not answer", () => {
     const box = makeSandbox();
     serverWithKubectl(box);
-    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.32.9+k3s1", STUB_API_DOWN: "1" });
+    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.35.9+k3s1", STUB_API_DOWN: "1" });
     assert.notEqual(run.status, 0);
     assert.deepEqual(changes(run.calls), []);
     assert.match(run.stderr, /cannot reach the Kubernetes API to drain worker-1 \(The connection .* refused\); see journalctl -u k3s/);
@@ -78,7 +78,7 @@ describe("drain and uncordon around an upgrade", () => {
   it("fails with the node, the wait and what to look at when the drain does not finish", () => {
     const box = makeSandbox();
     serverWithKubectl(box);
-    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.32.9+k3s1", STUB_DRAIN_FAILS: "1" });
+    const run = box.run(drainScript(prod, worker, "drain"), "", { STUB_NODE_VERSION: "v1.35.9+k3s1", STUB_DRAIN_FAILS: "1" });
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /the drain of worker-1 did not finish within 600s .*kubectl get pods -A --field-selector spec\.nodeName=worker-1/);
   });
@@ -86,10 +86,10 @@ describe("drain and uncordon around an upgrade", () => {
   it("uncordons only a node it drained itself, so a manual cordon stays", () => {
     const box = makeSandbox();
     serverWithKubectl(box);
-    const drained = box.run(drainScript(prod, worker, "uncordon"), "", { STUB_NODE_VERSION: "v1.33.5+k3s1", STUB_DRAINED: "v1.33.5+k3s1" });
+    const drained = box.run(drainScript(prod, worker, "uncordon"), "", { STUB_NODE_VERSION: "v1.36.5+k3s1", STUB_DRAINED: "v1.36.5+k3s1" });
     assert.equal(drained.status, 0, drained.stderr);
     assert.deepEqual(changes(drained.calls), ["kubectl uncordon worker-1", "kubectl annotate node worker-1 k3s-sites.io/drained-for-"]);
-    const manual = box.run(drainScript(prod, worker, "uncordon"), "", { STUB_NODE_VERSION: "v1.33.5+k3s1" });
+    const manual = box.run(drainScript(prod, worker, "uncordon"), "", { STUB_NODE_VERSION: "v1.36.5+k3s1" });
     assert.equal(manual.status, 0, manual.stderr);
     assert.deepEqual(changes(manual.calls), []);
   });
@@ -98,8 +98,8 @@ describe("drain and uncordon around an upgrade", () => {
     const box = makeSandbox();
     serverWithKubectl(box);
     const run = box.run(drainScript(prod, worker, "uncordon"), "", {
-      STUB_NODE_VERSION: "v1.33.5+k3s1",
-      STUB_DRAINED: "v1.33.5+k3s1",
+      STUB_NODE_VERSION: "v1.36.5+k3s1",
+      STUB_DRAINED: "v1.36.5+k3s1",
       STUB_MARK_FAILS: "1",
     });
     assert.notEqual(run.status, 0, "a failed read of the mark passed as a node nobody drained");

@@ -14,6 +14,8 @@ import { makeSandbox } from "./sandbox";
 const CA = "ab".repeat(32);
 const prod = parse1(exampleSections("prod"));
 const home = parse1(exampleSections("home"));
+/** A k3s release one minor below the examples' (k3s-io/docs, release-notes/v1.35.X.md), to upgrade from. */
+const PREVIOUS_MINOR = "v1.35.9+k3s1";
 
 function deploymentOf(config: SiteConfig, name: string, extra: Partial<NodeDeployment> = { caHash: CA }): NodeDeployment {
   const node = config.nodes.find((n) => n.name === name);
@@ -112,8 +114,10 @@ describe("k3s node script in a sandbox", () => {
 
   it("restarts on a config change without reinstalling, and reinstalls on a version bump", () => {
     const box = makeSandbox();
-    assert.equal(box.run(scriptOf(prod, "control-2"), stdinOf(prod, "control-2")).status, 0);
+    // Installed one minor below the example's version, which the bump below moves it to.
     const raw = exampleSections("prod");
+    raw.k3s.version = PREVIOUS_MINOR;
+    assert.equal(box.run(scriptOf(parse1(raw), "control-2"), stdinOf(prod, "control-2")).status, 0);
     raw.k3s.etcdSnapshots = { retention: 9 };
     const changed = parse1(raw);
     const run = box.run(scriptOf(changed, "control-2"), stdinOf(prod, "control-2"));
@@ -121,11 +125,11 @@ describe("k3s node script in a sandbox", () => {
     assert.ok(run.calls.includes("systemctl restart --no-block k3s"));
     assert.ok(!run.calls.some((c) => c.startsWith("installer")), "no reinstall for a config change");
 
-    raw.k3s.version = "v1.34.1+k3s1";
+    raw.k3s.version = prod.k3s.version;
     const bumped = parse1(raw);
     const upgrade = box.run(scriptOf(bumped, "control-2"), stdinOf(prod, "control-2"));
     assert.equal(upgrade.status, 0, upgrade.stderr);
-    assert.ok(upgrade.calls.some((c) => c.startsWith("installer version=v1.34.1+k3s1")), upgrade.calls.join("\n"));
+    assert.ok(upgrade.calls.some((c) => c.startsWith(`installer version=${prod.k3s.version}`)), upgrade.calls.join("\n"));
     assert.ok(upgrade.calls.includes("systemctl restart --no-block k3s"));
   });
 
@@ -151,13 +155,12 @@ describe("k3s node script in a sandbox", () => {
 
   it("upgrades an agent without asking the API for nodes, which the Node authorizer refuses its kubelet", () => {
     const box = makeSandbox();
-    assert.equal(box.run(scriptOf(prod, "worker-1"), stdinOf(prod, "worker-1")).status, 0);
     const raw = exampleSections("prod");
-    raw.k3s.version = "v1.34.1+k3s1";
-    const bumped = parse1(raw);
-    const run = box.run(scriptOf(bumped, "worker-1"), stdinOf(prod, "worker-1"));
+    raw.k3s.version = PREVIOUS_MINOR;
+    assert.equal(box.run(scriptOf(parse1(raw), "worker-1"), stdinOf(prod, "worker-1")).status, 0);
+    const run = box.run(scriptOf(prod, "worker-1"), stdinOf(prod, "worker-1"));
     assert.equal(run.status, 0, run.stderr);
-    assert.ok(run.calls.some((c) => c.startsWith("installer version=v1.34.1+k3s1")));
+    assert.ok(run.calls.some((c) => c.startsWith(`installer version=${prod.k3s.version}`)));
     assert.deepEqual(run.calls.filter((c) => / get nodes/.test(c)), []);
   });
 
@@ -167,7 +170,7 @@ describe("k3s node script in a sandbox", () => {
     rmSync(join(box.root, "etc/systemd/system/k3s-agent.service"));
     const run = box.run(scriptOf(prod, "worker-1"), stdinOf(prod, "worker-1"));
     assert.equal(run.status, 0, run.stderr);
-    assert.ok(run.calls.includes("installer version=v1.33.5+k3s1 exec=agent skip_start=true"), run.calls.join("\n"));
+    assert.ok(run.calls.includes(`installer version=${prod.k3s.version} exec=agent skip_start=true`), run.calls.join("\n"));
     assert.match(run.stderr, /unit: missing/);
     assert.ok(run.calls.includes("systemctl restart --no-block k3s-agent"));
   });

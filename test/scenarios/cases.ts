@@ -7,8 +7,11 @@ import { edited, exampleConfig, type StackConfig } from "./harness";
 export interface Scenario {
   /** The change, as the docs/day2.md table's first column says it. */
   readonly change: string;
-  /** Which previous deployment it starts from: the prod example, or prod on the older pinned Calico. */
-  readonly base: "prod" | "prod-calico-v3.31.7" | "prod-control-5" | "prod-control-5-unprotected";
+  /**
+   * Which previous deployment it starts from: the prod example, prod on the older pinned Calico, or prod on the k3s
+   * release the examples pinned before the 1.36 line (OLD_K3S).
+   */
+  readonly base: "prod" | "prod-calico-v3.31.7" | "prod-k3s-v1.33.5" | "prod-control-5" | "prod-control-5-unprotected";
   readonly config: () => StackConfig;
 }
 
@@ -19,6 +22,14 @@ const pool = (c: StackConfig, name: string) => pools(c).find((p) => p.name === n
 const prod = (edit: (c: StackConfig) => void) => () => edited(exampleConfig("prod"), edit);
 
 export const OLD_CALICO = "v3.31.7";
+/**
+ * A k3s release of Kubernetes 1.35, the newest minor the previous CNI pins (Calico 3.31, Cilium 1.19) are tested with:
+ * the CNI upgrades from them run on it.
+ */
+export const PREVIOUS_MINOR_K3S = "v1.35.9+k3s1";
+/** The k3s release the examples pinned until issue 26: the old pin the upgrade scenarios start from. */
+export const OLD_K3S = "v1.33.5+k3s1";
+/** One minor up from OLD_K3S. */
 export const NEW_K3S = "v1.34.1+k3s1";
 export const NEW_PUBLIC_KEY =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk7mVq0pXr3n2Lw9sT5uYb8cD1eF4gH6jK0lM2nO3pQ operator@new-laptop";
@@ -27,8 +38,14 @@ export function baseConfig(base: Scenario["base"]): StackConfig {
   switch (base) {
     case "prod":
       return exampleConfig("prod");
+    case "prod-k3s-v1.33.5":
+      return edited(exampleConfig("prod"), (c) => (c["k3s-sites:k3s"].version = OLD_K3S));
     case "prod-calico-v3.31.7":
-      return edited(exampleConfig("prod"), (c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } }));
+      // On Kubernetes 1.35, the newest minor Calico 3.31 is tested with (src/k3s/kubernetes-support.ts).
+      return edited(exampleConfig("prod"), (c) => {
+        c["k3s-sites:k3s"].version = PREVIOUS_MINOR_K3S;
+        c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } };
+      });
     case "prod-control-5":
       return edited(exampleConfig("prod"), (c) => (pool(c, "control").count = 5));
     case "prod-control-5-unprotected":
@@ -41,14 +58,17 @@ export function baseConfig(base: Scenario["base"]): StackConfig {
 
 export const SCENARIOS = {
   k3sMinorUpgrade: {
-    change: `k3s.version v1.33.5+k3s1 -> ${NEW_K3S}`,
-    base: "prod",
+    change: `k3s.version ${OLD_K3S} -> ${NEW_K3S}`,
+    base: "prod-k3s-v1.33.5",
     config: prod((c) => (c["k3s-sites:k3s"].version = NEW_K3S)),
   },
   cniVersionBump: {
     change: `cni.canal.version ${OLD_CALICO} -> v3.32.1`,
     base: "prod-calico-v3.31.7",
-    config: prod((c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: "v3.32.1" } })),
+    config: prod((c) => {
+      c["k3s-sites:k3s"].version = PREVIOUS_MINOR_K3S;
+      c["k3s-sites:cni"] = { plugin: "canal", canal: { version: "v3.32.1" } };
+    }),
   },
   addAgent: {
     change: "pool worker (agent): count 2 -> 3",

@@ -11,7 +11,7 @@ import "../../plan/bench/engine-settings";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { KUBECONFIG_EXPIRES_OUTPUT } from "../../src/cluster/certificates";
-import { NEW_K3S, NEW_PUBLIC_KEY, OLD_CALICO } from "./cases";
+import { PREVIOUS_MINOR_K3S, NEW_K3S, NEW_PUBLIC_KEY, OLD_CALICO, OLD_K3S } from "./cases";
 import { edited, exampleConfig, type StackConfig } from "./harness";
 import {
   deletesInOrder,
@@ -61,13 +61,15 @@ const CASES: readonly SweepCase[] = [
   {
     id: "prod: k3s upgrade",
     stack: "prod",
-    before: example("prod"),
+    // From the old pin, one minor up (src/k3s/rules-upgrade.ts).
+    before: example("prod", (c) => (c["k3s-sites:k3s"].version = OLD_K3S)),
     after: example("prod", (c) => (c["k3s-sites:k3s"].version = NEW_K3S)),
   },
   {
     id: "home: k3s upgrade",
     stack: "home",
-    before: example("home"),
+    // From the old pin, one minor up (src/k3s/rules-upgrade.ts).
+    before: example("home", (c) => (c["k3s-sites:k3s"].version = OLD_K3S)),
     after: example("home", (c) => (c["k3s-sites:k3s"].version = NEW_K3S)),
   },
   {
@@ -138,16 +140,26 @@ const CASES: readonly SweepCase[] = [
     after: example("home"),
   },
   {
-    id: "home: chart upgrade cilium 1.19.5 -> 1.19.6",
+    // From the previous pin to the pinned 1.20.0, on Kubernetes 1.35, which both support.
+    id: "home: chart upgrade cilium 1.19.6 -> 1.20.0",
     stack: "home",
-    before: example("home", (c) => (c["k3s-sites:cni"].cilium.version = "1.19.5")),
-    after: example("home"),
+    before: example("home", (c) => {
+      c["k3s-sites:k3s"].version = PREVIOUS_MINOR_K3S;
+      c["k3s-sites:cni"].cilium.version = "1.19.6";
+    }),
+    after: example("home", (c) => (c["k3s-sites:k3s"].version = PREVIOUS_MINOR_K3S)),
   },
   {
     id: `prod: Canal upgrade ${OLD_CALICO} -> v3.32.1`,
     stack: "prod",
-    before: example("prod", (c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } })),
-    after: example("prod", (c) => (c["k3s-sites:cni"] = { plugin: "canal", canal: { version: "v3.32.1" } })),
+    before: example("prod", (c) => {
+      c["k3s-sites:k3s"].version = PREVIOUS_MINOR_K3S;
+      c["k3s-sites:cni"] = { plugin: "canal", canal: { version: OLD_CALICO } };
+    }),
+    after: example("prod", (c) => {
+      c["k3s-sites:k3s"].version = PREVIOUS_MINOR_K3S;
+      c["k3s-sites:cni"] = { plugin: "canal", canal: { version: "v3.32.1" } };
+    }),
   },
   {
     // Home hosts keep the keys their owner installed; the program's own key changes.

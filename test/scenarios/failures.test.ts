@@ -9,6 +9,9 @@ import { NEW_K3S, SCENARIOS, baseConfig } from "./cases";
 import { edited, failedRun, planConfig, type StackConfig } from "./harness";
 
 const base = planConfig(baseConfig("prod"));
+/** The deployment the k3s upgrade starts from: prod on the old pin (planned when first asked, after `base`). */
+let upgradeBase: Promise<ProgramRun> | undefined;
+const upgradeBaseOf = () => (upgradeBase ??= base.then(() => planConfig(baseConfig(SCENARIOS.k3sMinorUpgrade.base))));
 
 const byName = (run: ProgramRun, name: string) => {
   const r = run.resources.find((x) => x.name === name);
@@ -24,7 +27,7 @@ const renewed = (run: ProgramRun) =>
 describe("a k3s upgrade that fails on one node", () => {
   for (const failing of ["site-k3s-node-control-2", "site-k3s-node-worker-1", "site-k3s-node-worker-2"]) {
     it(`(${failing}) keeps the old version on record, so the retry rolls the agents after every server again`, async () => {
-      const before = await base;
+      const before = await upgradeBaseOf();
       const upgrade = SCENARIOS.k3sMinorUpgrade.config();
       const unbroken = await planConfig(upgrade, before);
       assert.ok(waitsFor(unbroken, "worker-1", "control-3"), "the unbroken upgrade rolls the agents after the servers");

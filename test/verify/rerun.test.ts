@@ -19,7 +19,7 @@ describe("verification reruns", () => {
   it("replaces every check's Job, new one first, after a k3s upgrade", async () => {
     const config = exampleConfig("prod");
     const before = await planConfig(config);
-    const after = await planConfig(edited(config, (c) => (c["k3s-sites:k3s"].version = "v1.33.6+k3s1")), before);
+    const after = await planConfig(edited(config, (c) => (c["k3s-sites:k3s"].version = "v1.36.4+k3s1")), before);
     assert.deepEqual(jobSteps(before, after).sort(), [
       "replace site-verify-certificates",
       "replace site-verify-dns",

@@ -23,13 +23,15 @@ import type { SiteConfig } from "../../config/site";
 import { HETZNER_PRIVATE_MTU } from "../../hetzner/model";
 
 /**
- * The Cilium chart k3s-sites installs: the newest 1.19 patch in helm.cilium.io's index.yaml (cilium/charts, read on
- * 2026-08-03; 1.19.6 published 2026-07-16). test/cni/cilium/<version>/ holds its values.yaml and values.schema.json.
+ * The Cilium chart k3s-sites installs: 1.20.0 (cilium/charts commit d5f3d1cc, 2026-07-29), the newest 1.20 release
+ * vendored here (upstream/charts/cilium/1.20.0; upstream/SOURCES.md, "charts"). 1.20.2 exists (cilium/cilium
+ * README.rst, "Stable Releases", 2026-09-15) but no snapshot reachable here holds its chart. 1.19.6, the previous pin,
+ * stays vendored as the upgrade source: `npm run plan -- --stack home --chart-diff cilium=1.19.6`.
  */
 export const CILIUM_CHART = {
   chart: "cilium",
   repository: "https://helm.cilium.io",
-  version: "1.19.6",
+  version: "1.20.0",
 } as const;
 
 /** Cilium's namespace: its agents, operator, Hubble and the L2 announcement leases live here. */
@@ -158,7 +160,7 @@ export function ciliumValues(config: SiteConfig): CiliumValues {
       // preview and new certificates on every update. cronJob has certgen create them once in the cluster and renew
       // them on a schedule (values.yaml, hubble.tls.auto.method: helm, cronJob or certmanager). Pulumi's Chart v4
       // drops Helm hooks, and up to chart 1.18 the first certgen run was a post-install hook; since 1.19.0 it is an
-      // ordinary Job (templates/hubble/tls-cronjob/job.yaml, vendored in test/cni/cilium/1.19.6/), which the Chart
+      // ordinary Job (templates/hubble/tls-cronjob/job.yaml, upstream/charts/cilium/<version>/), which the Chart
       // applies and keeps: its name is a digest of its spec, so a second preview shows no diff.
       ...(hubble ? { tls: { auto: { enabled: true, method: "cronJob" } } } : {}),
     },
