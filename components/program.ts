@@ -4,7 +4,7 @@ import { REMOVAL_SCRIPT, REMOVAL_SCRIPT_OUTPUT, checkRemovalScript } from "../sr
 import { KUBECONFIG_EXPIRES_OUTPUT, renewalDue } from "../src/cluster/certificates";
 import { PROTECTED_OUTPUT, checkProtectedRemovals, protectedOf } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
-import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
+import { checkMembership, checkRemovedPools, clusterMembersOf, runningServersOf } from "../src/cluster/membership";
 import { ConfigError } from "../src/config/problems";
 import { SECRETS } from "../src/config/secrets";
 import { metallbRouterFiles } from "../src/lb/metallb/router";
@@ -18,12 +18,13 @@ import { loadStackConfig } from "./stack-config";
 
 /** The whole program: read the stack config, build the site, return the stack outputs. */
 export async function main(): Promise<Record<string, unknown>> {
-  const { config, secrets } = loadStackConfig();
+  // Read first: the config rules' advice on the number of servers accounts for the running cluster.
+  const deployment = await previousDeployment();
+  const previous = deployment.fixedSettings;
+  const { config, secrets } = loadStackConfig({ runningServers: runningServersOf(previous) });
   // Before any resource: settings k3s fixes at creation must match the previous deployment's, the server that
   // initialized the cluster keeps cluster-init, removals keep a quorum of etcd members and no pool vanishes, and
   // k3s.version moves at most one Kubernetes minor up from the version the previous run installed.
-  const deployment = await previousDeployment();
-  const previous = deployment.fixedSettings;
   const deployed = previous !== undefined && previous !== null;
   const members = clusterMembersOf(config, previous);
   const fixed = fixedSettingsOf(config, members.record);

@@ -7,6 +7,7 @@ import { closest, setSecretCommand } from "../src/config/errors";
 import { ConfigError, type Problem } from "../src/config/problems";
 import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../src/config/load";
 import { SECRETS, SECRET_KEYS } from "../src/config/secrets";
+import type { RuleContext } from "../src/config/rules";
 import type { SiteConfig } from "../src/config/site";
 import { dnsSecretName } from "../src/edge/cert-manager";
 
@@ -43,6 +44,30 @@ function isSecretInStackFile(key: string): boolean {
 }
 
 /**
+ * Keys people write for the Hetzner API token (lower-cased): the provider reads only hcloud:token
+ * (@pulumi/hcloud 1.41.0 config/vars.d.ts: endpoint, endpointHetzner, pollFunction, pollInterval, token).
+ */
+const TOKEN_LOOKALIKES: Readonly<Record<string, string>> = Object.fromEntries(
+  [
+    "k3s-sites:hcloudtoken",
+    "k3s-sites:hcloud-token",
+    "k3s-sites:hcloud_token",
+    "k3s-sites:apitoken",
+    "k3s-sites:hetznertoken",
+    "hcloud:apitoken",
+    "hcloud:api_token",
+    "hcloud:api-token",
+    "hcloud:hcloudtoken",
+    "hcloud:hcloud_token",
+    "hcloud:key",
+    "hcloud:apikey",
+    "hcloud:tokens",
+    "hetzner:token",
+    "hetzner:apitoken",
+  ].map((k) => [k, SECRETS.hcloudToken.key]),
+);
+
+/**
  * Problems with the stack file's keys as a whole: a secret written in plain text, a k3s-sites key in another
  * namespace, a key k3s-sites does not know.
  */
@@ -64,6 +89,17 @@ export function stackKeyProblems(all: Readonly<Record<string, string>>, isSecret
             `delete that line, rotate the credential if the file was shared, and store it encrypted with ${setSecretCommand(key)}`,
         });
       }
+      continue;
+    }
+    const lookalike = TOKEN_LOOKALIKES[key.toLowerCase()];
+    if (lookalike !== undefined) {
+      // Never the value: it is likely the token.
+      problems.push({
+        path: key,
+        message:
+          `is not read by anyone: the Hetzner API token belongs in ${lookalike}, the hcloud provider's key. Remove ${key} ` +
+          `and run ${setSecretCommand(lookalike)}`,
+      });
       continue;
     }
     if (namespace !== NAMESPACE) {
@@ -101,7 +137,8 @@ export function stackKeyProblems(all: Readonly<Record<string, string>>, isSecret
   return problems;
 }
 
-export function loadStackConfig(): StackConfig {
+/** `context`: what the previous deployment says of the running cluster, for the rules' advice. */
+export function loadStackConfig(context: RuleContext = {}): StackConfig {
   const cfg = new pulumi.Config(NAMESPACE);
   const raw: Record<string, unknown> = {};
   const problems: Problem[] = [];
@@ -118,7 +155,7 @@ export function loadStackConfig(): StackConfig {
   problems.push(...stackKeyProblems(pulumi.runtime.allConfig(), isSecretInStackFile));
   let config: SiteConfig | undefined;
   try {
-    config = parseSiteConfig(raw, pulumi.getStack());
+    config = parseSiteConfig(raw, pulumi.getStack(), context);
   } catch (err) {
     // parseSiteConfig reports its own failures as problems; anything else is still no reason for a stack trace.
     if (err instanceof ConfigError) problems.push(...err.problems);

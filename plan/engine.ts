@@ -5,7 +5,7 @@
  * The mocks' newResource callback does not see parent, dependsOn, protect and the other resource options, so a
  * recording wrapper sits around the SDK's mock monitor and reads them from each RegisterResourceRequest.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isMap, isScalar, parse as parseYaml, parseDocument } from "yaml";
@@ -96,6 +96,16 @@ function parseStackConfig(path: string): Record<string, unknown> {
   if (doc.contents === null) return {};
   if (!isMap(doc.contents)) throw new pulumi.RunError(`${file}: a stack file is a mapping with a config: key; this one is not`);
   const configNode = doc.contents.get("config", true);
+  if (configNode === undefined) {
+    const bare = doc.contents.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)).filter((k) => k.includes(":"));
+    if (bare.length > 0) {
+      throw new pulumi.RunError(
+        `${file}: the keys ${bare.join(", ")} are at the top level, where Pulumi ignores them: a stack file holds its ` +
+          `settings under config:. Add the line config: at the top and indent every key below it by two spaces, as in ` +
+          `Pulumi.prod.yaml`,
+      );
+    }
+  }
   if (configNode === undefined || configNode === null || (isScalar(configNode) && configNode.value === null)) return {};
   if (!isMap(configNode)) {
     throw new pulumi.RunError(`${at(configNode.range?.[0])}: config must be a mapping of <namespace>:<key> entries`);
@@ -122,6 +132,14 @@ function parseStackConfig(path: string): Record<string, unknown> {
  */
 export function readStackFile(path: string, secrets: readonly string[]): StackFile {
   const projectFile = join(dirname(path), "Pulumi.yaml");
+  if (!existsSync(projectFile)) {
+    const dir = dirname(path);
+    throw new pulumi.RunError(
+      `${basename(path)} has no Pulumi.yaml beside it in ${dir}: Pulumi reads a stack file only in its project's ` +
+        `folder. Copy Pulumi.yaml from the k3s-sites clone into ${dir}, or write the stack there with ` +
+        `npm run init -- --dir ${dir}, which copies it`,
+    );
+  }
   const project = (parseYaml(readFileSync(projectFile, "utf8")) as { name?: string }).name;
   if (!project) throw new Error(`${projectFile} has no name`);
   const config: Record<string, string> = {};

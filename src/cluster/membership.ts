@@ -50,6 +50,15 @@ function serversOf(config: SiteConfig): NodeSpec[] {
 }
 
 /**
+ * How many servers the running cluster has, from the previous deployment's record alone (before the config is
+ * parsed, for the config rules' advice); undefined on the first deployment or for a record without `servers`.
+ */
+export function runningServersOf(previous: unknown): number | undefined {
+  const servers = (previous as { servers?: unknown } | null | undefined)?.servers;
+  return Array.isArray(servers) ? servers.filter((s) => typeof s === "string").length : undefined;
+}
+
+/**
  * The servers the previous deployment recorded. Records of an older version of this program have no `servers`:
  * on Hetzner the node addresses name the nodes (a node of a pool that is still a server pool was a server);
  * at home nothing did, and every server of the config counts as a member.

@@ -3,9 +3,12 @@
  * the keys a mapping accepts, so no feature imports it; features import ./problems.
  */
 import type { z } from "zod";
+import { closest } from "./near";
 import { keyPath, type Problem } from "./problems";
 import { NAMESPACE, stackConfigSchema } from "./schema";
 import { SECRETS } from "./secrets";
+
+export { closest, editDistance } from "./near";
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -54,32 +57,6 @@ export function setSecretCommand(key: string): string {
     : `pulumi config set --secret ${key}`;
 }
 
-/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The closest of `known` to `key`, when it is close enough to be a typo. */
-export function closest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let distance = Infinity;
-  for (const candidate of known) {
-    const d = editDistance(key, candidate);
-    if (d < distance) [best, distance] = [candidate, d];
-  }
-  return distance <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
-}
-
 /** Why the top-level sections are needed, for "k3s-sites:site is required". */
 const SECTION_HINTS: Readonly<Record<string, string>> = {
   site: "describe the site with kind: hetzner (a new cloud site) or kind: ssh (existing hosts), as in Pulumi.prod.yaml or Pulumi.home.yaml",
@@ -108,6 +85,57 @@ function unknownKeyProblem(path: string, key: string, known: readonly string[]):
           ? `the known keys here are ${known.map((k) => JSON.stringify(k)).join(", ")}`
           : "check the spelling against the config reference in docs/configuration.md"),
   };
+}
+
+/**
+ * Values people write for an enum's member that no edit distance finds: the member they meant.
+ */
+const ALIASES: Readonly<Record<string, string>> = {
+  aarch64: "arm64",
+  arm: "arm64",
+  armv8: "arm64",
+  x86_64: "amd64",
+  "x86-64": "amd64",
+  x64: "amd64",
+  intel: "amd64",
+};
+
+/** The member of `values` the user likely meant by `input`: an alias, or the closest by edit distance. */
+export function meantValue(input: unknown, values: readonly unknown[]): string | undefined {
+  if (typeof input !== "string") return undefined;
+  const known = values.filter((v): v is string => typeof v === "string");
+  const alias = ALIASES[input.trim().toLowerCase()];
+  if (alias !== undefined && known.includes(alias)) return alias;
+  return closest(input.trim(), known);
+}
+
+/**
+ * A value that fails `pattern` only by a common slip (no leading v, `-k3s1` for `+k3s1`, no `+k3sN` suffix,
+ * surrounding spaces), fixed; undefined when no fix matches.
+ */
+export function fixedFormat(input: unknown, pattern: RegExp | undefined): string | undefined {
+  if (typeof input !== "string" || pattern === undefined) return undefined;
+  const text = input.trim();
+  const v = /^\d/.test(text) ? `v${text}` : text.replace(/^V/, "v");
+  const candidates = [text, v, v.replace(/[-_ ]k3s/, "+k3s"), `${v.replace(/[-_ ]k3s.*$/, "")}+k3s1`];
+  return candidates.find((c) => c !== input && pattern.test(c));
+}
+
+/** zod's pattern as a RegExp: it reports a regex check's pattern as its source text, with or without slashes. */
+function regexOf(pattern: string): RegExp | undefined {
+  const literal = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
+  try {
+    return literal ? new RegExp(literal[1]!, literal[2]) : new RegExp(pattern);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `user@host:port` as the jumpHost mapping it means, for a jumpHost written as one string. */
+function jumpHostShape(input: unknown): string {
+  const match = typeof input === "string" ? /^(?:([^@\s]+)@)?([^:@\s]+)(?::(\d+))?$/.exec(input.trim()) : null;
+  const [user, address, port] = match ? [match[1] ?? "root", match[2]!, match[3] ?? "22"] : ["admin", "nuc.lan", "22"];
+  return `jumpHost: {address: ${address}, user: ${user}, port: ${port}}`;
 }
 
 type Def = { type: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown; element?: unknown; options?: unknown[] };
@@ -146,6 +174,32 @@ export function keysAt(path: readonly PropertyKey[], raw: unknown): string[] {
 
 /** Turns zod's issues into problems in the user's terms: key path, value received, what is expected. */
 export function problemsFromZod(issues: readonly z.core.$ZodIssue[], raw?: unknown): Problem[] {
+  const wrongKind = wrongSiteKind(issues, raw);
+  if (wrongKind) issues = issues.filter((i) => i.path[0] !== "site");
+  return [...(wrongKind ? [wrongKind] : []), ...problemsOfIssues(issues, raw)];
+}
+
+/** The site kind whose keys `site` holds, when they are not its `kind`'s: one problem instead of one per key. */
+function wrongSiteKind(issues: readonly z.core.$ZodIssue[], raw: unknown): Problem | undefined {
+  const site = (raw as { site?: unknown } | undefined)?.site;
+  if (site === null || typeof site !== "object") return undefined;
+  const kind = (site as { kind?: unknown }).kind;
+  if (kind !== "hetzner" && kind !== "ssh") return undefined;
+  const other = kind === "hetzner" ? "ssh" : "hetzner";
+  const unknown = issues.flatMap((i) => (i.code === "unrecognized_keys" && keyPath(i.path) === "site" ? i.keys : []));
+  if (unknown.length === 0) return undefined;
+  const otherKeys = keysAt(["site"], { site: { kind: other } });
+  // Every key this kind does not know is the other kind's: the kind is the mistake, not the keys.
+  if (!unknown.every((k) => otherKeys.includes(k))) return undefined;
+  return {
+    path: "site.kind",
+    message:
+      `${JSON.stringify(kind)} does not match the site's keys ${unknown.join(", ")}, which belong to kind: ${other}: ` +
+      `did you mean kind: ${other}? (${kind === "ssh" ? "existing hosts over SSH are listed in site.hosts" : "a Hetzner site declares site.location and site.pools"})`,
+  };
+}
+
+function problemsOfIssues(issues: readonly z.core.$ZodIssue[], raw?: unknown): Problem[] {
   return issues.flatMap((issue): Problem | Problem[] => {
     const path = keyPath(issue.path);
     let input = (issue as { input?: unknown }).input;
@@ -179,7 +233,19 @@ export function problemsFromZod(issues: readonly z.core.$ZodIssue[], raw?: unkno
           }
           return { path, message: `is required: set it to ${TYPE_NAMES[issue.expected] ?? issue.expected}` };
         }
+        if (issue.path[issue.path.length - 1] === "jumpHost") {
+          return { path, message: `${show(input)} is invalid: a jump host is a mapping, e.g. ${jumpHostShape(input)}` };
+        }
         return { path, message: `${show(input)} is invalid: expected ${TYPE_NAMES[issue.expected] ?? issue.expected}` };
+      case "invalid_value": {
+        const near = meantValue(input, issue.values);
+        return { path, message: `${show(input)} is invalid: ${near ? `did you mean ${near}? ` : ""}${issue.message}` };
+      }
+      case "invalid_format": {
+        const pattern = (issue as { pattern?: RegExp | string }).pattern;
+        const fixed = fixedFormat(input, typeof pattern === "string" ? regexOf(pattern) : pattern);
+        return { path, message: `${show(input)} is invalid: ${fixed ? `did you mean ${fixed}? ` : ""}${issue.message}` };
+      }
       case "too_small":
       case "too_big":
         if (issue.origin === "array") return { path, message: issue.message };

@@ -104,6 +104,16 @@ export const sshPublicKey = () =>
         params: { hideInput: true },
         message: `"${type.slice(0, 12)}..." lacks its key type: write the whole line, starting with the type, e.g. ${example}`,
       });
+    } else if (/^(~|\.{0,2}\/)|\.pub$/.test(text.trim()) && !/\s/.test(text.trim())) {
+      // A path is no secret: named as received.
+      ctx.addIssue({
+        code: "custom",
+        input: text,
+        params: { hideInput: true },
+        message:
+          `${JSON.stringify(text.trim())} is a file path, but the stack file holds the key itself: paste the line the ` +
+          `file holds (cat ${text.trim()}), e.g. ${example}`,
+      });
     } else {
       // Not echoed either: what lands in the wrong field is often a token.
       ctx.addIssue({

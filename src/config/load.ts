@@ -6,7 +6,7 @@
  */
 import { problemsFromZod } from "./errors";
 import { ConfigError, unexpectedProblem } from "./problems";
-import { checkRawRules, checkRules, checkStackName } from "./rules";
+import { checkRawRules, checkRules, checkStackName, type RuleContext } from "./rules";
 import { NAMESPACE, stackConfigSchema } from "./schema";
 import { resolveSite, type SiteConfig } from "./site";
 
@@ -18,9 +18,9 @@ export const SECTION_KEYS = Object.keys(stackConfigSchema.shape) as (keyof typeo
 /**
  * Parses and checks a site's config. `raw` maps section keys (`site`, `k3s`, ...) to their values; absent sections
  * are undefined. `stack` is the stack's name, which names the site's Hetzner objects. Throws ConfigError listing
- * every problem.
+ * every problem. `context`: what is known of the running cluster, for advice that must account for it.
  */
-export function parseSiteConfig(raw: Readonly<Record<string, unknown>>, stack?: string): SiteConfig {
+export function parseSiteConfig(raw: Readonly<Record<string, unknown>>, stack?: string, context: RuleContext = {}): SiteConfig {
   if (Object.values(raw).every((v) => v === undefined)) {
     throw new ConfigError(
       [
@@ -43,7 +43,7 @@ export function parseSiteConfig(raw: Readonly<Record<string, unknown>>, stack?: 
     throw new ConfigError([unexpectedProblem(`${NAMESPACE}:site`, err)], stack);
   }
   const { site, problems } = resolved;
-  problems.push(...checkRules(site), ...checkRawRules(raw, site));
+  problems.push(...checkRules(site, context), ...checkRawRules(raw, site));
   if (stack !== undefined) problems.push(...checkStackName(stack, site));
   if (problems.length > 0) throw new ConfigError(problems, stack);
   return site;

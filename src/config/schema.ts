@@ -9,6 +9,7 @@ import { appNetworkSchema, networkSchema } from "../multus/schema";
 import { segmentSchema } from "../cni/calico/schema";
 import { cniSchema } from "../cni/section";
 import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
+import { SERVER_TYPES } from "../hetzner/types";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
 export const NAMESPACE = "k3s-sites";
@@ -40,7 +41,8 @@ const hetznerPool = z.strictObject({
   serverType: z
     .string()
     .regex(SERVER_TYPE_PATTERN, {
-      message: "expected a Hetzner server type such as cx23, cpx22, ccx13 (x86) or cax21 (arm64)",
+      // Examples that can be ordered now (src/hetzner/types.ts), not ones Hetzner refuses.
+      message: `expected a Hetzner server type (cx, cpx, ccx: x86; cax: arm64) such as ${SERVER_TYPES.filter((t) => t.status === "orderable").map((t) => t.name).join(" or ")}`,
     })
     .meta({ description: "Hetzner server type; cax* types are arm64, the others x86-64." }),
   image: z.string().min(1).default("ubuntu-24.04").meta({ description: "Hetzner image name." }),

@@ -3,11 +3,12 @@
  * network takes, how many placement groups a project has, which server types can be ordered, and how long the API
  * budget makes a run. Problems refuse the site; warnings are printed and the run goes on.
  */
+import { closest } from "../config/near";
 import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 import { pollSettingsOf, serverCreateCalls, total } from "./api-calls";
 import { HCLOUD_POLL, PLACEMENT_GROUP_LIMIT } from "./model";
-import { LOAD_BALANCER_TYPES, loadBalancerType, orderableAlternative, serverType, TYPES_READ_ON } from "./types";
+import { LOAD_BALANCER_TYPES, SERVER_TYPES, loadBalancerType, orderableAlternative, orderableTypes, serverType, TYPES_READ_ON } from "./types";
 
 /** Servers one Hetzner network holds (docs.hetzner.com/cloud/networks/overview). */
 export const SERVERS_PER_NETWORK = 100;
@@ -91,7 +92,7 @@ export function checkHetznerLimits(config: SiteConfig): Problem[] {
         path: "site.loadBalancer.type",
         message:
           `${lb.type} has at most ${type.services} services, and the site asks for ${services} (80 and 443, plus the ` +
-          `${lb.services.length} of site.loadBalancer.services; source: ${type.source}): ${suggestion}, or forward fewer ports`,
+          `${lb.services.length} of site.loadBalancer.services): ${suggestion}, or forward fewer ports`,
       });
     }
     if (servers > type.targets) {
@@ -99,7 +100,7 @@ export function checkHetznerLimits(config: SiteConfig): Problem[] {
         path: "site.loadBalancer.type",
         message:
           `${lb.type} has at most ${type.targets} targets, and the site's label selector matches its ${servers} servers ` +
-          `(each counts; source: ${type.source}): ${suggestion}`,
+          `(each counts): ${suggestion}`,
       });
     }
   }
@@ -122,16 +123,20 @@ export function hetznerWarnings(config: Pick<SiteConfig, "site">, perServer = AP
     const instead = alternative
       ? `choose an orderable type such as ${alternative.name} (${alternative.arch}, ${alternative.cores} vCPU, ${alternative.memory} GB)` +
         (alternative.arch === arch ? "" : `: no ${arch} type can be ordered now, and the pool's nodes become ${alternative.arch}`)
-      : "choose an orderable type";
+      : `choose an orderable type, though none is as large (${type?.cores ?? "?"} vCPU, ${type?.memory ?? "?"} GB): ${orderableTypes().join(", ")}`;
     if (!type) {
+      const near = closest(pool.serverType, SERVER_TYPES.map((t) => t.name));
       warnings.push(
-        `${key} ${pool.serverType} is not in k3s-sites' table of Hetzner server types (read ${TYPES_READ_ON}): check that ` +
-          `Hetzner sells it in ${site.location} before pulumi up`,
+        `${key} ${pool.serverType} is not in k3s-sites' table of Hetzner server types (read ${TYPES_READ_ON}): ` +
+          (near ? `did you mean ${near}? ` : "") +
+          `check that Hetzner sells it in ${site.location} before pulumi up; the types that can be ordered now are ` +
+          orderableTypes().join(", "),
       );
     } else if (type.status !== "orderable" && pool.count > 0) {
+      // The sources of each status are in src/hetzner/types.ts, kept out of the message.
       const what = type.status === "retired" ? "is retired" : "cannot be ordered now";
       warnings.push(
-        `${key} ${pool.serverType} ${what} (${type.source}): servers that exist keep running, but Hetzner refuses new ` +
+        `${key} ${pool.serverType} ${what} (Hetzner's plans as of ${TYPES_READ_ON}${type.note ? `: ${type.note}` : ""}): servers that exist keep running, but Hetzner refuses new ` +
           `ones, so a new site or node of pool ${pool.name} fails; ${instead}`,
       );
     }
@@ -140,7 +145,7 @@ export function hetznerWarnings(config: Pick<SiteConfig, "site">, perServer = AP
   if (lbType && !lbType.verified) {
     warnings.push(
       `site.loadBalancer.type ${lbType.name}: its limits (${lbType.services} services, ${lbType.targets} targets) are ` +
-        `not from Hetzner's own data (${lbType.source}); check them before pulumi up`,
+        `not from Hetzner's own data; check them before pulumi up`,
     );
   }
   const estimate = apiRequestEstimate(config, perServer);

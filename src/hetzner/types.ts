@@ -59,6 +59,9 @@ export interface ServerType {
   /** GB */
   readonly memory: number;
   readonly status: OrderStatus;
+  /** What happened to a type that cannot be ordered, in the user's words, e.g. "renamed cx23 in June 2026". */
+  readonly note?: string;
+  /** Where the row was read: for code comments and upstream/SOURCES.md, never for messages. */
   readonly source: string;
 }
 
@@ -77,10 +80,10 @@ export const SERVER_TYPES: readonly ServerType[] = [
   { name: "cax21", arch: "arm64", cores: 4, memory: 8, status: "not-orderable", source: HETZNER_COM_2026_09 },
   { name: "cax31", arch: "arm64", cores: 8, memory: 16, status: "not-orderable", source: HETZNER_COM_2026_09 },
   { name: "cax41", arch: "arm64", cores: 16, memory: 32, status: "not-orderable", source: HETZNER_COM_2026_09 },
-  { name: "cx22", arch: "amd64", cores: 2, memory: 4, status: "retired", source: `${HETZNER_COM_2026_09}: renamed cx23 in June 2026` },
-  { name: "cx32", arch: "amd64", cores: 4, memory: 8, status: "retired", source: `${HETZNER_COM_2026_09}: renamed cx33 in June 2026` },
-  { name: "cx42", arch: "amd64", cores: 8, memory: 16, status: "retired", source: `${HETZNER_COM_2026_09}: renamed cx43 in June 2026` },
-  { name: "cx52", arch: "amd64", cores: 16, memory: 32, status: "retired", source: `${HETZNER_COM_2026_09}: renamed cx53 in June 2026` },
+  { name: "cx22", arch: "amd64", cores: 2, memory: 4, status: "retired", note: "renamed cx23 in June 2026", source: HETZNER_COM_2026_09 },
+  { name: "cx32", arch: "amd64", cores: 4, memory: 8, status: "retired", note: "renamed cx33 in June 2026", source: HETZNER_COM_2026_09 },
+  { name: "cx42", arch: "amd64", cores: 8, memory: 16, status: "retired", note: "renamed cx43 in June 2026", source: HETZNER_COM_2026_09 },
+  { name: "cx52", arch: "amd64", cores: 16, memory: 32, status: "retired", note: "renamed cx53 in June 2026", source: HETZNER_COM_2026_09 },
 ];
 
 /** The date the tables above were put together from their sources. */
@@ -92,6 +95,11 @@ export function loadBalancerType(name: string): LoadBalancerType | undefined {
 
 export function serverType(name: string): ServerType | undefined {
   return SERVER_TYPES.find((t) => t.name === name);
+}
+
+/** The server types that can be ordered now, for messages: `cpx22 (amd64, 2 vCPU, 4 GB)`. */
+export function orderableTypes(): string[] {
+  return SERVER_TYPES.filter((t) => t.status === "orderable").map((t) => `${t.name} (${t.arch}, ${t.cores} vCPU, ${t.memory} GB)`);
 }
 
 /** The smallest orderable server type of an architecture with at least the cores and memory of `name`. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { selectorsDisjoint } from "../../src/config/rules";
+import { selectorsDisjoint } from "../../src/config/rules-apps";
 import { clone, declaredApps as apps, hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
 
 type Raw = ReturnType<typeof hetznerSections>;

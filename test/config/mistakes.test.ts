@@ -6,7 +6,15 @@ import { parseSiteConfig } from "../../src/config/load";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import { readStackFile, runProgram } from "../../plan/engine";
 import program = require("../../index");
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hetznerWarnings } from "../../src/hetzner/limits";
+import { SERVER_TYPES } from "../../src/hetzner/types";
 import { MISTAKES, VALID_EDGES, sectionsOf, stackFileOf, tempProject, type Mistake } from "./mistakes";
+
+/** What a source citation looks like: an upstream file, a repository, an issue number, a tag. */
+const CITATION = /\.go\b|github\.com|\b[\w-]+\/[\w-]+#\d+|\bat v\d+\.\d+|terraform-provider|_test\./;
 
 /** The problem lines of a parse of the case's sections ([] when accepted). */
 function parseProblems(c: Mistake): string[] {
@@ -56,6 +64,7 @@ describe("every mistake, through the whole program", () => {
       assert.ok(err.message.includes(c.expect), `expected the message to contain\n  ${c.expect}\ngot\n${err.message}`);
       assert.doesNotMatch(err.message, /\n\s+at .+:\d+:\d+/, "the message holds a stack trace");
       if (c.secret !== undefined) assert.ok(!err.message.includes(c.secret), "the message shows the secret");
+      assert.doesNotMatch(err.message, CITATION, "the message cites a source: keep citations in code comments");
     });
   }
 });
@@ -71,4 +80,66 @@ describe("valid edge cases plan", () => {
       assert.equal(err, undefined, err instanceof Error ? err.message : String(err));
     });
   }
+});
+
+describe("a stack file away from its project", () => {
+  it("is refused naming the folder and how to bring Pulumi.yaml beside it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "k3s-sites-noproject-"));
+    try {
+      const file = join(dir, "Pulumi.test.yaml");
+      writeFileSync(file, "config:\n  k3s-sites:k3s: {version: v1.33.5+k3s1}\n");
+      assert.throws(
+        () => readStackFile(file, SECRET_KEYS),
+        (err: Error) => {
+          assert.ok(pulumi.RunError.isInstance(err), `expected a RunError, got ${err.name}`);
+          assert.equal(
+            err.message,
+            `Pulumi.test.yaml has no Pulumi.yaml beside it in ${dir}: Pulumi reads a stack file only in its project's ` +
+              `folder. Copy Pulumi.yaml from the k3s-sites clone into ${dir}, or write the stack there with ` +
+              `npm run init -- --dir ${dir}, which copies it`,
+          );
+          return true;
+        },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("messages about Hetzner server types", () => {
+  const withType = (serverType: string) => {
+    const raw = sectionsOf({ base: "prod" });
+    raw.site.pools[1].serverType = serverType;
+    return hetznerWarnings(parseSiteConfig(raw, "test"));
+  };
+
+  it("cite no source, and name a type that can be ordered now, for every type that cannot", () => {
+    const orderable = SERVER_TYPES.filter((t) => t.status === "orderable").map((t) => t.name);
+    for (const type of SERVER_TYPES.filter((t) => t.status !== "orderable")) {
+      const [warning] = withType(type.name);
+      assert.ok(warning, `no warning for ${type.name}`);
+      assert.doesNotMatch(warning, CITATION, warning);
+      const suggested = /choose an orderable type(?: such as|, though none is as large \([^)]*\):) (\w+)/.exec(warning)?.[1];
+      assert.ok(suggested && orderable.includes(suggested), `${type.name}: suggests ${suggested}, which cannot be ordered`);
+    }
+  });
+
+  it("say what a retired type became, without the source", () => {
+    assert.equal(
+      withType("cx22")[0],
+      "site.pools[1].serverType cx22 is retired (Hetzner's plans as of 2026-12-02: renamed cx23 in June 2026): servers that " +
+        "exist keep running, but Hetzner refuses new ones, so a new site or node of pool worker fails; choose an orderable " +
+        "type such as cpx22 (amd64, 2 vCPU, 4 GB)",
+    );
+  });
+
+  it("suggest the close type and list the orderable ones for a type not in the table", () => {
+    assert.equal(
+      withType("cpx21")[0],
+      "site.pools[1].serverType cpx21 is not in k3s-sites' table of Hetzner server types (read 2026-12-02): did you mean " +
+        "cpx22? check that Hetzner sells it in fsn1 before pulumi up; the types that can be ordered now are cpx22 (amd64, " +
+        "2 vCPU, 4 GB), cpx32 (amd64, 4 vCPU, 8 GB)",
+    );
+  });
 });

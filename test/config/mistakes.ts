@@ -138,12 +138,75 @@ export const MISTAKES: readonly Mistake[] = [
   { name: "a path set without --path", base: "prod", keys: { "k3s-sites:k3s.version": "v1.33.6+k3s1" }, expect: "k3s-sites:k3s.version is not a k3s-sites key: it looks like a path inside k3s-sites:k3s: set nested values with --path" },
   { name: "a misspelt section", base: "prod", keys: { "k3s-sites:certificate": { email: "a@example.com" } }, expect: "k3s-sites:certificate is not a k3s-sites key: did you mean k3s-sites:certificates?" },
   { name: "a misspelt key inside a section", base: "prod", edit: (s) => (s.k3s.clusterCIDR = "10.42.0.0/16"), expect: 'k3s has unknown key "clusterCIDR": did you mean "clusterCidr"?' },
-  { name: "a public key without its type", base: "prod", edit: (s) => (s.site.sshPublicKey = "AAAAC3NzaC1lZDI1NTE5AAAAIJ1Rh0sK8m3xq0pYb7vYk5Vq2gS0fN8cQe4tTnYc0kLm me@laptop"), expect: 'site.sshPublicKey "AAAAC3NzaC1l..." lacks its key type' },
+  { name: "a public key without its type", base: "prod", edit: (s) => (s.site.sshPublicKey = "AAAAC3NzaC1lZDI1NTE5AAAAIJ1Rh0sK8m3xq0pYb7vYk5Vq2gS0fN8cQe4tTnYc0kLm me@laptop"), expect: `site.sshPublicKey "AAAAC3NzaC1l..." lacks its key type: write the whole line, starting with the type, e.g. 'ssh-ed25519 AAAAC3... you@laptop' (the line of the .pub file)` },
   { name: "pool subnets larger than the network", base: "prod", edit: (s) => (s.site.network = { cidr: "10.0.0.0/24", subnetPrefix: 24 }), expect: "site.network.subnetPrefix 24 leaves no room for pool subnets in 10.0.0.0/24" },
   { name: "an empty stack file", base: "prod", text: "", expect: "the stack has no k3s-sites config at all (is the stack file empty?)" },
   { name: "a stack file with an empty config", base: "prod", text: "config:\n", expect: "the stack has no k3s-sites config at all" },
   { name: "config written as a list", base: "prod", text: "config:\n  - k3s-sites:site\n", expect: "Pulumi.test.yaml:2:3: config must be a mapping of <namespace>:<key> entries" },
   { name: "a section missing", base: "home", edit: (s) => delete s.k3s, expect: "k3s-sites:k3s is required: set at least version" },
+  {
+    name: "a stack file without its config: wrapper",
+    base: "prod",
+    text: "k3s-sites:site:\n  kind: ssh\nk3s-sites:k3s:\n  version: v1.33.5+k3s1\n",
+    expect:
+      "Pulumi.test.yaml: the keys k3s-sites:site, k3s-sites:k3s are at the top level, where Pulumi ignores them: a stack file " +
+      "holds its settings under config:. Add the line config: at the top and indent every key below it by two spaces, as in Pulumi.prod.yaml",
+  },
+
+  // One mistake, one hint.
+  {
+    name: "a jump host written as user@host",
+    base: "home",
+    edit: (s) => (s.site.hosts[2].jumpHost = "admin@nuc.lan:2222"),
+    expect: 'site.hosts[2].jumpHost "admin@nuc.lan:2222" is invalid: a jump host is a mapping, e.g. jumpHost: {address: nuc.lan, user: admin, port: 2222}',
+  },
+  {
+    name: "a Hetzner site marked kind: ssh",
+    base: "prod",
+    edit: (s) => (s.site.kind = "ssh"),
+    expect:
+      'site.kind "ssh" does not match the site\'s keys location, operatorCidrs, sshPublicKey, pools, which belong to kind: hetzner: ' +
+      "did you mean kind: hetzner? (existing hosts over SSH are listed in site.hosts)",
+  },
+  {
+    name: "sqlite with two servers",
+    base: "prod",
+    edit: (s) => { s.k3s.datastore = "sqlite"; s.site.pools[0].count = 2; },
+    expect: 'k3s.datastore "sqlite" supports one server, and site.pools has 2: use 1 server, or remove k3s.datastore (etcd, the default) with 1 or 3 servers',
+  },
+
+  // The Hetzner token under a key nobody reads.
+  {
+    name: "the hcloud token under k3s-sites:hcloudToken",
+    base: "prod",
+    keys: { "k3s-sites:hcloudToken": secure },
+    expect: "k3s-sites:hcloudToken is not read by anyone: the Hetzner API token belongs in hcloud:token, the hcloud provider's key. Remove k3s-sites:hcloudToken and run pulumi config set --secret hcloud:token",
+  },
+  {
+    name: "the hcloud token under hcloud:apiToken",
+    base: "prod",
+    keys: { "hcloud:apiToken": HCLOUD_TOKEN },
+    expect: "hcloud:apiToken is not read by anyone: the Hetzner API token belongs in hcloud:token, the hcloud provider's key. Remove hcloud:apiToken and run pulumi config set --secret hcloud:token",
+    secret: HCLOUD_TOKEN,
+  },
+
+  // Close misses.
+  { name: "a location without its number", base: "prod", edit: (s) => (s.site.location = "fsn"), expect: 'site.location "fsn" is invalid: did you mean fsn1? expected a Hetzner location: fsn1, nbg1, hel1, ash, hil, sin' },
+  { name: "a k3s version with -k3s1", base: "prod", edit: (s) => (s.k3s.version = "v1.33.5-k3s1"), expect: 'k3s.version "v1.33.5-k3s1" is invalid: did you mean v1.33.5+k3s1? expected an exact k3s release such as v1.36.5+k3s1' },
+  { name: "a k3s version without its v", base: "prod", edit: (s) => (s.k3s.version = "1.34.1+k3s1"), expect: 'k3s.version "1.34.1+k3s1" is invalid: did you mean v1.34.1+k3s1? expected an exact k3s release such as v1.36.5+k3s1' },
+  { name: "a k3s version without its k3s suffix", base: "prod", edit: (s) => (s.k3s.version = "v1.33.5"), expect: 'k3s.version "v1.33.5" is invalid: did you mean v1.33.5+k3s1? expected an exact k3s release such as v1.36.5+k3s1' },
+  { name: "an architecture by its kernel name", base: "ssh", edit: (s) => (s.site.hosts[0].arch = "aarch64"), expect: 'site.hosts[0].arch "aarch64" is invalid: did you mean arm64? expected amd64 (x86-64) or arm64 (aarch64)' },
+  { name: "an architecture misspelt", base: "ssh", edit: (s) => (s.site.hosts[0].arch = "amd-64"), expect: 'site.hosts[0].arch "amd-64" is invalid: did you mean amd64? expected amd64 (x86-64) or arm64 (aarch64)' },
+
+  // SSH public keys named with the value received.
+  {
+    name: "a public key given as its path",
+    base: "prod",
+    edit: (s) => (s.site.sshPublicKey = "~/.ssh/id_ed25519.pub"),
+    expect:
+      'site.sshPublicKey "~/.ssh/id_ed25519.pub" is a file path, but the stack file holds the key itself: paste the line the file ' +
+      "holds (cat ~/.ssh/id_ed25519.pub), e.g. 'ssh-ed25519 AAAAC3... you@laptop' (the line of the .pub file)",
+  },
 ];
 
 /** Valid sites at the edges of what is allowed: each must plan. */

@@ -80,8 +80,20 @@ describe("cross-field rules", () => {
 
   it("rejects sqlite with several servers", () => {
     assert.deepEqual(problemsOf(hetzner((r) => (r.k3s.datastore = "sqlite"))), [
-      'k3s.datastore "sqlite" supports one server, and site.pools has 3: use etcd (the default) for several servers',
+      'k3s.datastore "sqlite" supports one server, and site.pools has 3: use 1 server, or remove k3s.datastore (etcd, the default) with 3 servers',
     ]);
+  });
+
+  it("gives sqlite with two servers one hint, not an odd count for etcd besides", () => {
+    assert.deepEqual(
+      problemsOf(
+        hetzner((r) => {
+          r.k3s.datastore = "sqlite";
+          r.site.pools[0].count = 2;
+        }),
+      ),
+      ['k3s.datastore "sqlite" supports one server, and site.pools has 2: use 1 server, or remove k3s.datastore (etcd, the default) with 1 or 3 servers'],
+    );
   });
 
   it("rejects duplicate node names and addresses", () => {
@@ -270,7 +282,7 @@ describe("schema problems", () => {
     });
     assert.deepEqual(problemsOf(raw), [
       'site.location "fra" is invalid: expected a Hetzner location: fsn1, nbg1, hel1, ash, hil, sin',
-      'site.pools[0].serverType "m5.large" is invalid: expected a Hetzner server type such as cx23, cpx22, ccx13 (x86) or cax21 (arm64)',
+      'site.pools[0].serverType "m5.large" is invalid: expected a Hetzner server type (cx, cpx, ccx: x86; cax: arm64) such as cpx22 or cpx32',
       'k3s.version "1.33" is invalid: expected an exact k3s release such as v1.36.5+k3s1',
       'k3s.clusterCidr "10.42.0.1/16" is invalid: has host bits set: did you mean 10.42.0.0/16?',
     ]);
@@ -348,7 +360,7 @@ describe("certificates rules", () => {
     });
     assert.deepEqual(problemsOf(raw), [
       'certificates.dns01.rfc2136.nameserver "2001:db8::53" is invalid: expected host:port such as 192.0.2.53:53 or ns1.example.com:53, with an IPv6 address in brackets: [2001:db8::53]:53',
-      'certificates.dns01.rfc2136.tsigAlgorithm "hmac-sha256" is invalid: expected HMACMD5, HMACSHA1, HMACSHA256, HMACSHA512',
+      'certificates.dns01.rfc2136.tsigAlgorithm "hmac-sha256" is invalid: did you mean HMACSHA256? expected HMACMD5, HMACSHA1, HMACSHA256, HMACSHA512',
     ]);
     assert.deepEqual(problemsOf(withDns01({ provider: "route53", route53: { region: "Frankfurt", accessKeyID: "AKIAIOSFODNN7EXAMPLE" } })), [
       'certificates.dns01.route53.region "Frankfurt" is invalid: expected an AWS region such as eu-central-1',

@@ -29,9 +29,7 @@ describe("Hetzner's load-balancer limits", () => {
       problemsOf(site((s) => (s.loadBalancer = { type: "lb11", services: mail }))),
       [
         "site.loadBalancer.type lb11 has at most 5 services, and the site asks for 6 (80 and 443, plus the 4 of " +
-          "site.loadBalancer.services; source: hetznercloud/terraform-provider-hcloud v1.68.0 " +
-          "internal/loadbalancertype/data_source_test.go (acceptance test against the live API); hetznercloud/hcloud-python " +
-          "v2.23.0 tests/unit/load_balancer_types/conftest.py): set site.loadBalancer.type: lb21 (15 services, 75 targets), " +
+          "site.loadBalancer.services): set site.loadBalancer.type: lb21 (15 services, 75 targets), " +
           "or forward fewer ports",
       ],
     );
@@ -113,7 +111,7 @@ describe("warnings before a run", () => {
       ),
     );
     assert.equal(warnings.length, 2);
-    assert.match(warnings[0]!, /^site\.pools\[0\]\.serverType cx23 cannot be ordered now \(hetzner\.com plan pages read 2026-09-03\/04.*choose an orderable type such as cpx22 \(amd64, 2 vCPU, 4 GB\)$/);
+    assert.match(warnings[0]!, /^site\.pools\[0\]\.serverType cx23 cannot be ordered now \(Hetzner's plans as of 2026-12-02\): .*choose an orderable type such as cpx22 \(amd64, 2 vCPU, 4 GB\)$/);
     assert.match(warnings[1]!, /^site\.pools\[1\]\.serverType cax21 cannot be ordered now .*such as cpx32 \(amd64, 4 vCPU, 8 GB\): no arm64 type can be ordered now, and the pool's nodes become amd64$/);
   });
 
