@@ -10,7 +10,7 @@
  * `--previous` reads.
  */
 // First: settings that make the plan cheaper without changing what it records (see the file).
-import "./bench/engine-settings";
+import "./engine-settings";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";

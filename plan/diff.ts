@@ -6,6 +6,7 @@
  * resource that would be replaced or deleted is an error with the engine's wording. As in a preview, every output
  * of a resource being created or replaced is unknown, so a property that comes from one changes too.
  */
+import { REMOTE_COMMAND_TYPE } from "../src/k3s/names";
 import { UNKNOWN } from "./engine";
 import { isSecretValue, type PreviousState, type StateResource } from "./diff-state";
 import {
@@ -120,7 +121,7 @@ function updateNotes(r: StateResource, changes: readonly PropertyChange[]): stri
   const notes: string[] = [];
   const powerOff = (HCLOUD_POWER_OFF_ON[r.type] ?? []).filter((p) => changes.some((c) => pathCovers(p, c.path)));
   if (powerOff.length > 0) notes.push(`powers the server off to change ${powerOff.join(", ")}`);
-  if (r.type === "command:remote:Command") {
+  if (r.type === REMOTE_COMMAND_TYPE) {
     notes.push(`runs its ${r.inputs.update !== undefined ? "update" : "create"} command again on the host`);
   }
   return notes;
@@ -201,7 +202,7 @@ export function diffStates(previous: PreviousState, next: readonly StateResource
       kubernetesObject && !changes.some((c) => c.path === "metadata.name" || c.path === "metadata.namespace" || c.path === "");
     const deleteBeforeReplace = Boolean(r.deleteBeforeReplace) || sameIdentity;
     const notes = [...renamed];
-    if (r.type === "command:remote:Command") {
+    if (r.type === REMOTE_COMMAND_TYPE) {
       notes.push(
         `runs ${old.inputs.delete !== undefined ? "its delete command, then " : ""}its create command again on the host`,
       );
@@ -242,7 +243,7 @@ export function diffStates(previous: PreviousState, next: readonly StateResource
     }
     const notes: string[] = [];
     if (r.retainOnDelete) notes.push("retainOnDelete: removed from the stack, left in place");
-    if (r.type === "command:remote:Command") {
+    if (r.type === REMOTE_COMMAND_TYPE) {
       notes.push(r.inputs.delete !== undefined ? "runs its delete command on the host" : "no delete command: the host is left as it is");
     }
     let error: string | undefined;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { criticalPath, makespan, stepsOf } from "../../plan/bench/model";
-import { deployLine } from "../../plan/render";
-import { planOf } from "../plan/run";
+import { criticalPath, makespan, stepsOf } from "../../../plan/bench/model";
+import { deployLine } from "../../../plan/render";
+import { planOf } from "../run";
 
 describe("plan summary: modelled pulumi up", () => {
   it("prints the best time, the time at --parallel 8 and the fewest slots within 10% of the best", async () => {

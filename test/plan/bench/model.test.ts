@@ -10,7 +10,7 @@ import {
   stepsOf,
   type GraphResource,
   type Step,
-} from "../../plan/bench/model";
+} from "../../../plan/bench/model";
 
 const step = (seconds: number, ...after: number[]): Step => ({ urn: `s${seconds}-${after.join(",")}`, seconds, after });
 
