@@ -11,7 +11,7 @@ import { nginxObjects } from "../../src/edge/nginx";
 import { networkPolicies } from "../../src/policy/network-policies";
 import type { SiteConfig } from "../../src/config/site";
 import { CrdValidator } from "../support/schemas";
-import { HELM_SKIP, chartOf, siteUnderTest } from "../charts/support";
+import { HELM_SKIP, chartOf, siteUnderTest } from "../plan/charts/support";
 import { byName, ofType, planOf } from "../plan/run";
 import { ROOT, exampleSections, hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
 import { SECRET } from "../../plan/engine";

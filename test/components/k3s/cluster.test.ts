@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { SECRET, secretPlaceholder, type ProgramRun, type RecordedResource } from "../../plan/engine";
-import { nodeCommandName, nodeOfCommand, REMOTE_COMMAND_TYPE } from "../../src/k3s/names";
-import { byName, ofType, planOf, planOfSections } from "../plan/run";
-import { fixedSettingsOf } from "../../src/cluster/guards";
-import { exampleSections, hetznerSections, parse1, ROOT } from "../helpers";
+import { SECRET, secretPlaceholder, type ProgramRun, type RecordedResource } from "../../../plan/engine";
+import { nodeCommandName, nodeOfCommand, REMOTE_COMMAND_TYPE } from "../../../src/k3s/names";
+import { byName, ofType, planOf, planOfSections } from "../../plan/run";
+import { fixedSettingsOf } from "../../../src/cluster/guards";
+import { exampleSections, hetznerSections, parse1, ROOT } from "../../helpers";
 
 const COMMAND = REMOTE_COMMAND_TYPE;
 

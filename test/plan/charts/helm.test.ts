@@ -6,8 +6,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
-import { HELM_PACKAGE } from "../../plan/charts/helm";
-import { readZipEntry } from "../../plan/charts/zip";
+import { HELM_PACKAGE } from "../../../plan/charts/helm";
+import { readZipEntry } from "../../../plan/charts/zip";
 
 const zip = join(dirname(require.resolve(`${HELM_PACKAGE.name}/package.json`)), "lib", "layer.zip");
 const linuxX64 = process.platform === "linux" && process.arch === "x64";

@@ -5,8 +5,8 @@ import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utim
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { RENDER_CACHE_ENTRIES, cachedRender, chartDigest, renderCacheDir, storeRender } from "../../plan/charts/render-cache";
-import { CHARTS_DIR } from "../../plan/charts/vendored";
+import { RENDER_CACHE_ENTRIES, cachedRender, chartDigest, renderCacheDir, storeRender } from "../../../plan/charts/render-cache";
+import { CHARTS_DIR } from "../../../plan/charts/vendored";
 
 /** Runs `fn` with XDG_CACHE_HOME in a fresh folder, removed afterwards. */
 function withCache(fn: (cache: string) => void): void {

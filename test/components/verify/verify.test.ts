@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { hetznerSections } from "../helpers";
-import { byName, ofType, planOf, planOfSections } from "../plan/run";
-import { nodeOfCommand } from "../../src/k3s/names";
+import { hetznerSections } from "../../helpers";
+import { byName, ofType, planOf, planOfSections } from "../../plan/run";
+import { nodeOfCommand } from "../../../src/k3s/names";
 
 const JOB = "kubernetes:batch/v1:Job";
 
