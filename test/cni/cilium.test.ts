@@ -17,6 +17,7 @@ import {
 } from "../../src/cni/cilium";
 import { clone, exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../helpers";
 import { CrdValidator, schemaAjv } from "../support/schemas";
+import { vendoredChart } from "../../plan/charts/vendored";
 
 type Json = Record<string, any>;
 
@@ -24,7 +25,8 @@ const readJson = (path: string): Json => JSON.parse(readFileSync(path, "utf8")) 
 
 /** The vendored schema of the 1.20 development line, and the files of the chart version we pin. */
 const UPSTREAM_SCHEMA = readJson(join(ROOT, "upstream/cilium/values.schema.json"));
-const PINNED_DIR = join(ROOT, "test/cni/cilium", CILIUM_CHART.version);
+// The pinned chart as the plan renders it (upstream/charts), through the plan's own lookup.
+const PINNED_DIR = vendoredChart("cilium", CILIUM_CHART.version);
 const PINNED_SCHEMA = readJson(join(PINNED_DIR, "values.schema.json"));
 const PINNED_VALUES_TEXT = readFileSync(join(PINNED_DIR, "values.yaml"), "utf8");
 const PINNED_VALUES = parse(PINNED_VALUES_TEXT) as Json;
@@ -364,7 +366,7 @@ describe("Hubble certificates", () => {
 
   it("come first from an ordinary Job in the pinned chart, which Pulumi's Chart v4 applies (it drops hooks)", () => {
     // Chart 1.18 made this Job a post-install hook, which helm.v4.Chart would leave out, and hubble-relay would wait
-    // for its certificates forever (test/cni/cilium/SOURCES.md). A chart that brings the hook back fails here.
+    // for its certificates forever (upstream/charts/cilium/1.19.6/templates/hubble/tls-cronjob/job.yaml). A chart that brings the hook back fails here.
     for (const [file, text] of [["job.yaml", job], ["cronjob.yaml", cronJob], ["_job-spec.tpl", spec]]) {
       assert.doesNotMatch(text!, /helm\.sh\/hook/, `${file} of chart ${CILIUM_CHART.version} is a Helm hook`);
     }

