@@ -10,16 +10,18 @@
  * `--previous` reads.
  */
 // First: settings that make the plan cheaper without changing what it records (see the file).
-import "./bench/engine-settings";
+import "./engine-settings";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS } from "../src/config/secrets";
-import { diffStates, renderDiff, type PreviewDiff } from "./diff";
+import { diffStates, type PreviewDiff } from "./diff";
+import { renderDiff } from "./diff-render";
 import { readPrevious, stateOfRun, type PreviousState } from "./diff-state";
 import { readStackFile, runProgram, stackNameOf } from "./engine";
-import { failUpdate, planFilesOfState, renderFailure } from "./failure";
+import { failUpdate } from "./failure";
+import { planFilesOfState, renderFailure } from "./failure-files";
 import { engineErrors } from "./rules";
 import { planCharts } from "./charts/plan";
 import { chartPrerender } from "./charts/prerender";

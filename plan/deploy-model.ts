@@ -10,7 +10,7 @@
  * critical path.
  */
 import type { RecordedResource } from "./engine";
-import { nodeOfCommand } from "../src/k3s/names";
+import { nodeOfCommand, REMOTE_COMMAND_TYPE } from "../src/k3s/names";
 import {
   pollSettingsOf,
   SERVER_TYPE,
@@ -103,7 +103,7 @@ export function latencyOf(
     const settings = poll ?? pollSettingsOf(r.provider ? byUrn.get(r.provider)?.inputs : undefined);
     return total(serverCreateCalls(serverShapeOf(r), settings)).seconds;
   }
-  if (r.type === "command:remote:Command") {
+  if (r.type === REMOTE_COMMAND_TYPE) {
     // A command with no `create` (a node's membership command, which only has a `delete`) runs nothing when it is
     // created (@pulumi/command 1.2.1 commandController.go), so it costs no time.
     if (r.inputs.create === undefined) return 0;

@@ -31,10 +31,9 @@
  * four times the CPUs, pkg/cmd/pulumi/operations/up.go, defaultParallel; a site's steps rarely exceed it): the
  * failing step fails at the end of its run, and whatever started before that runs to its end.
  */
-import { latencyOf, type GraphResource } from "./deploy-model";
 import type { PreviewDiff, Step } from "./diff";
-import { SECRET } from "./engine";
-import { isSecretValue, type PreviousState, type StateResource } from "./diff-state";
+import type { PreviousState, StateResource } from "./diff-state";
+import { CHANGES, deleteAntichains, dependenciesOf, dependencyOrder, scheduleOf } from "./failure-order";
 
 export interface FailedUpdate {
   /** The step that failed. */
@@ -55,8 +54,6 @@ export interface FailedUpdate {
   readonly continued?: boolean;
 }
 
-const CHANGES = new Set<Step["action"]>(["create", "update", "replace", "delete"]);
-
 /**
  * Marks an input of a resource the failed run left as it was, where the unbroken run would have given it an output
  * of a resource this run created or replaced and did complete. The stored value is the old one, and the new value
@@ -70,16 +67,6 @@ function staleInputs(r: StateResource, step: Step | undefined, done: ReadonlySet
   if (stale.length === 0) return r;
   if (stale.some((c) => c.path === "")) return { ...r, inputs: { [STALE_OUTPUT]: stale.map((c) => c.from) } };
   return { ...r, inputs: { ...r.inputs, ...Object.fromEntries(stale.map((c) => [c.path, { [STALE_OUTPUT]: c.from }])) } };
-}
-
-/** The resources a step waits for: parent, provider, dependsOn and property dependencies. */
-function dependenciesOf(r: StateResource): string[] {
-  return [
-    ...(r.parent ? [r.parent] : []),
-    ...(r.provider ? [r.provider] : []),
-    ...(r.dependsOn ?? []),
-    ...Object.values(r.propertyDependencies ?? {}).flat(),
-  ];
 }
 
 /**
@@ -261,136 +248,4 @@ function continuedUpdate(
     state: { source: previous?.source ?? "plan", resources: dependencyOrder(resources), outputs },
     continued: true,
   };
-}
-
-const schedules = new WeakMap<PreviewDiff, ReturnType<typeof registrationTimes>>();
-/** The schedule of a run's registrations, once per preview (it does not depend on which step fails). */
-function scheduleOf(next: readonly StateResource[], diff: PreviewDiff, stepOf: ReadonlyMap<string, Step>) {
-  if (!schedules.has(diff)) schedules.set(diff, registrationTimes(next, stepOf));
-  return schedules.get(diff)!;
-}
-
-/**
- * When each registration's step starts and ends (seconds), with unbounded parallelism. A dependency on one of our
- * components is a dependency on everything beneath it (the SDK waits for a component's children).
- */
-function registrationTimes(next: readonly StateResource[], stepOf: ReadonlyMap<string, Step>) {
-  const byUrn = new Map<string, GraphResource>(
-    next.map((r) => [r.urn, { ...r, dependsOn: r.dependsOn ?? [] } as unknown as GraphResource]),
-  );
-  const children = new Map<string, string[]>();
-  for (const r of next) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
-  const start = new Map<string, number>();
-  const finish = new Map<string, number>();
-  const done = (urn: string): number => {
-    const own = finish.get(urn) ?? 0;
-    const r = byUrn.get(urn);
-    if (!r || r.custom) return own;
-    return Math.max(own, ...(children.get(urn) ?? []).map(done));
-  };
-  for (const r of next) {
-    // Parents are registered first and answered at once; only the other waits hold a step back.
-    const waits = dependenciesOf(r).filter((d) => d !== r.parent || byUrn.get(d)?.custom);
-    const begin = Math.max(0, ...waits.map((d) => (byUrn.get(d)?.custom ? (finish.get(d) ?? 0) : done(d))), r.parent ? (start.get(r.parent) ?? 0) : 0);
-    const s = stepOf.get(r.urn);
-    const seconds = s && CHANGES.has(s.action) ? latencyOf(byUrn.get(r.urn)!, byUrn) : 0;
-    start.set(r.urn, begin);
-    finish.set(r.urn, begin + seconds);
-  }
-  return { start, finish };
-}
-
-/** The deletes of a run in Pulumi's antichains: each holds the condemned resources nothing condemned depends on. */
-export function deleteAntichains(previous: readonly StateResource[], diff: PreviewDiff): string[][] {
-  const condemned = new Set(diff.steps.filter((s) => s.action === "delete").map((s) => s.urn));
-  const dependents = new Map<string, Set<string>>();
-  for (const r of previous) {
-    for (const d of [...dependenciesOf(r), ...(r.deletedWith ? [r.deletedWith] : [])]) {
-      dependents.set(d, (dependents.get(d) ?? new Set()).add(r.urn));
-    }
-  }
-  const order = previous.map((r) => r.urn).filter((u) => condemned.has(u));
-  const antichains: string[][] = [];
-  while (condemned.size > 0) {
-    const ready = order.filter((u) => condemned.has(u) && ![...(dependents.get(u) ?? [])].some((d) => condemned.has(d)));
-    if (ready.length === 0) throw new Error(`the deletes of ${[...condemned].join(", ")} wait on each other`);
-    for (const u of ready) condemned.delete(u);
-    antichains.push(ready);
-  }
-  return antichains;
-}
-
-/** A stable order in which every resource comes after what it refers to, as a Pulumi state must be. */
-function dependencyOrder(resources: readonly StateResource[]): StateResource[] {
-  const present = new Set(resources.map((r) => r.urn));
-  const placed = new Set<string>();
-  const out: StateResource[] = [];
-  let rest = [...resources];
-  while (rest.length > 0) {
-    const later: StateResource[] = [];
-    for (const r of rest) {
-      const refs = [...dependenciesOf(r), ...(r.deletedWith ? [r.deletedWith] : [])].filter((d) => present.has(d));
-      if (refs.every((d) => placed.has(d))) {
-        out.push(r);
-        placed.add(r.urn);
-      } else later.push(r);
-    }
-    if (later.length === rest.length) return [...out, ...later]; // a cycle: left for the engine's rules to refuse
-    rest = later;
-  }
-  return out;
-}
-
-/** A state in the files of a plan's output folder (resources.json, outputs.json), which `--previous` reads back. */
-export function planFilesOfState(state: PreviousState): Record<string, string> {
-  const children = new Map<string, StateResource[]>();
-  for (const r of state.resources) if (r.expandedFrom) children.set(r.expandedFrom, [...(children.get(r.expandedFrom) ?? []), r]);
-  const resources = state.resources
-    .filter((r) => !r.expandedFrom)
-    .map((r) => {
-      const digests: Record<string, string> = {};
-      const inputs = children.has(r.urn) ? { ...r.inputs, objs: children.get(r.urn)!.map((c) => c.inputs) } : r.inputs;
-      const { expandedFrom: _e, dependsOn, ...rest } = r;
-      return {
-        ...rest,
-        dependsOn: dependsOn ?? [],
-        inputs: withoutDigests(inputs, digests),
-        ...(Object.keys(digests).length > 0 ? { secretDigests: digests } : {}),
-      };
-    });
-  return {
-    "resources.json": `${JSON.stringify(resources, null, 2)}\n`,
-    "outputs.json": `${JSON.stringify(state.outputs, null, 2)}\n`,
-  };
-}
-
-/** SecretValue back to the "[secret]" marker, its digest into `digests` by property path. */
-function withoutDigests(value: unknown, digests: Record<string, string>, path = ""): unknown {
-  if (isSecretValue(value)) {
-    if (value.__secretDigest !== null) digests[path] = value.__secretDigest;
-    return SECRET;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => withoutDigests(v, digests, `${path}[${i}]`));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutDigests(v, digests, path ? `${path}.${k}` : k)]));
-  }
-  return value;
-}
-
-const nameOf = (urn: string) => urn.split("::").slice(1).join("::");
-
-/** What a failed update did and left, as the plan prints it. */
-export function renderFailure(f: FailedUpdate): string {
-  const list = (urns: readonly string[]) => (urns.length > 0 ? urns.map(nameOf).join(", ") : "none");
-  return [
-    f.continued
-      ? `if the ${f.failed.action} of ${f.failed.name} fails, \`pulumi up --continue-on-error\` goes on with the rest:`
-      : `if the ${f.failed.action} of ${f.failed.name} fails, \`pulumi up\` stops there:`,
-    `  completed: ${list(f.completed)}`,
-    ...(f.continued ? [] : [`  still running when it failed, so completed too: ${list(f.inFlight)}`]),
-    `  ${f.continued ? "skipped (they depend on it) or kept (it depends on them)" : "never started"}: ${list(f.notStarted)}`,
-    `  stack outputs: ${f.stackOutputs === "saved" ? "this run's saved over the previous ones" : "the previous ones kept"}`,
-    ...(f.pendingDeletes.length > 0 ? [`  replaced, old one pending deletion: ${list(f.pendingDeletes)}`] : []),
-    "",
-  ].join("\n");
 }

@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { fnv1a } from "../src/net/plan";
+import { REMOTE_COMMAND_TYPE } from "../src/k3s/names";
 
 type State = Record<string, unknown>;
 /** `seq` is a number derived from the resource's type and name, so that plans are stable when resources come and go. */
@@ -60,7 +61,7 @@ const RESOURCE_MOCKS: Record<string, MockFn> = {
     state: { ...args.inputs, result: `<random:${args.name}>` },
   }),
   // Bootstrap commands print nothing; the command that reads the kubeconfig prints k3s's file.
-  "command:remote:Command": (args, seq) => ({
+  [REMOTE_COMMAND_TYPE]: (args, seq) => ({
     id: `${args.name}-${seq}`,
     state: {
       ...args.inputs,

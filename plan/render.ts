@@ -15,9 +15,6 @@ import { exposureLines, firewallLines, hetznerLoadBalancerLine, nodeLines } from
 import { NOT_RUN_ANNOTATION, VERIFY_NAMESPACE } from "../src/verify/jobs";
 import { nodeOfCommand } from "../src/k3s/names";
 
-// scripts/bench.ts imports it from here; src/k3s/names.ts holds the one copy.
-export { NODE_COMMAND_PATTERN } from "../src/k3s/names";
-
 const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
 const GROUP_TYPES = new Set(["kubernetes:yaml/v2:ConfigGroup"]);
 

@@ -5,6 +5,7 @@
  *
  * Paths are Pulumi property paths (camelCase, the SDK's names): a change at the path or anywhere below it replaces.
  */
+import { REMOTE_COMMAND_TYPE } from "../src/k3s/names";
 
 /** A Pulumi property path, dot-separated; `[*]` matches any list index. */
 export type PropertyPath = string;
@@ -55,7 +56,7 @@ export const HCLOUD_POWER_OFF_ON: Readonly<Record<string, readonly PropertyPath[
  * there is no `update` (provider/pkg/provider/remote/commandController.go). A replacement runs the old `delete`.
  */
 export const COMMAND_REPLACE_ON: Readonly<Record<string, readonly PropertyPath[]>> = {
-  "command:remote:Command": ["triggers"],
+  [REMOTE_COMMAND_TYPE]: ["triggers"],
 };
 
 /**

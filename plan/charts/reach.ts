@@ -13,21 +13,32 @@ import type { K8sObject } from "./render";
 import { workloadsOf, type Workload } from "./pods";
 
 export interface Peer {
-  readonly ipBlock?: { cidr: string; except?: string[] };
+  readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
   readonly podSelector?: Selector;
   readonly namespaceSelector?: Selector;
 }
 export interface Selector {
-  readonly matchLabels?: Record<string, string>;
-  readonly matchExpressions?: readonly { key: string; operator: string; values?: string[] }[];
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
 }
 export interface Rule {
-  readonly ports?: readonly { port?: number | string; protocol?: string; endPort?: number }[];
+  readonly ports?: readonly { readonly port?: number | string; readonly protocol?: string; readonly endPort?: number }[];
   readonly from?: readonly Peer[];
   readonly to?: readonly Peer[];
 }
+export interface PolicySpec {
+  readonly podSelector: Selector;
+  readonly policyTypes?: readonly string[];
+  readonly ingress?: readonly Rule[];
+  readonly egress?: readonly Rule[];
+}
+/** A NetworkPolicy as the evaluator reads it: the rendered charts' objects and the program's own both fit. */
+export interface EvaluatedPolicy {
+  readonly metadata: { readonly name?: string; readonly namespace?: string };
+  readonly spec: PolicySpec;
+}
 export interface Policy extends K8sObject {
-  readonly spec: { podSelector: Selector; policyTypes?: string[]; ingress?: Rule[]; egress?: Rule[] };
+  readonly spec: PolicySpec;
 }
 
 export function matches(selector: Selector | undefined, labels: Record<string, string>): boolean {
@@ -78,13 +89,13 @@ export function portMatches(rule: Rule, port: number, portName: string | undefin
   });
 }
 
-export function types(p: Policy): string[] {
+export function types(p: EvaluatedPolicy): readonly string[] {
   return p.spec.policyTypes ?? (p.spec.egress ? ["Ingress", "Egress"] : ["Ingress"]);
 }
 
 /** Whether `policies` allow a connection (TCP unless `protocol` says UDP) from `source` into pod `target` on `port`. */
 export function ingressAllowed(
-  policies: readonly Policy[],
+  policies: readonly EvaluatedPolicy[],
   target: { namespace: string; labels: Record<string, string> },
   port: number,
   portName: string | undefined,
@@ -104,7 +115,7 @@ export function ingressAllowed(
 
 /** Whether `policies` let pod `source` open a connection (TCP unless `protocol` says UDP) to `dest` on `port`. */
 export function egressAllowed(
-  policies: readonly Policy[],
+  policies: readonly EvaluatedPolicy[],
   source: { namespace: string; labels: Record<string, string> },
   port: number,
   dest: Endpoint,

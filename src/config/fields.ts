@@ -70,6 +70,9 @@ export const port = () =>
 export const role = () =>
   z.enum(["server", "agent"], { message: "expected server (control plane and etcd) or agent (workloads only)" });
 
+/** A node's CPU architecture, as k3s and the release files name it. */
+export type Arch = "amd64" | "arm64";
+
 export const arch = () => z.enum(["amd64", "arm64"], { message: "expected amd64 (x86-64) or arm64 (aarch64)" });
 
 export const sshUser = () =>

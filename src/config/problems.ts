@@ -43,3 +43,9 @@ export function keyPath(path: readonly PropertyKey[], prefix = ""): string {
   }
   return out;
 }
+
+/** What a rule may know besides the config: the running cluster, when there is one. */
+export interface RuleContext {
+  /** How many servers the running cluster has (the previous deployment's record); undefined before the first. */
+  readonly runningServers?: number;
+}

@@ -4,9 +4,8 @@
  */
 import { containsIp, parseCidr, parseIp, sizeOf } from "../net/cidr";
 import { EDGE_SUBNET_KEY } from "../net/plan";
-import { type Problem } from "./problems";
+import { type Problem, type RuleContext } from "./problems";
 import { HETZNER_LOCATIONS } from "./schema";
-import type { RuleContext } from "./rules";
 import type { SiteConfig } from "./site";
 
 /**

@@ -3,7 +3,7 @@
  * loader runs them all and reports every problem at once, before any resource exists. The rules live by subject in
  * rules-*.ts beside this file and in the concerns' folders; this file lists them in the order they report.
  */
-import { unexpectedProblem, type Problem } from "./problems";
+import { unexpectedProblem, type Problem, type RuleContext } from "./problems";
 import { CONCERN_RULES } from "../concerns/registry";
 import { checkNetworks } from "../multus/networks";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
@@ -19,11 +19,7 @@ import { checkCertificates, checkLoadBalancer, checkPublicIpv4 } from "./rules-e
 import { checkAddressesInNetwork, checkNetworkZone, checkServerCount, checkUniqueNodes } from "./rules-nodes";
 import { checkClusterDns, checkDisjointRanges, checkDualStack, checkLoadBalancerPools } from "./rules-ranges";
 
-/** What a rule may know besides the config: the running cluster, when there is one. */
-export interface RuleContext {
-  /** How many servers the running cluster has (the previous deployment's record); undefined before the first. */
-  readonly runningServers?: number;
-}
+export type { RuleContext } from "./problems";
 
 export const RULES: readonly ((config: SiteConfig, context: RuleContext) => Problem[])[] = [
   checkNetworkZone,

@@ -16,7 +16,8 @@ import {
 } from "./schema";
 
 export type Role = "server" | "agent";
-export type Arch = "amd64" | "arm64";
+export type { Arch } from "./fields";
+import type { Arch } from "./fields";
 
 export interface SshEndpoint {
   readonly address: string;

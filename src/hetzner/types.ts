@@ -3,7 +3,7 @@
  * names where it was read (see upstream/SOURCES.md, section "hetzner", for files, tags and the date read); the
  * limits in src/hetzner/limits.ts refuse a site that does not fit before anything is created.
  */
-import type { Arch } from "../config/site";
+import type { Arch } from "../config/fields";
 
 export interface LoadBalancerType {
   readonly name: string;

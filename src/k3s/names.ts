@@ -12,11 +12,8 @@ export function nodeCommandName(cluster: string, node: string): string {
   return `${cluster}-node-${node}`;
 }
 
-/**
- * The shape of a node command's name; a node name is a DNS label. Read it through nodeOfCommand: it is exported only
- * for scripts/bench.ts, which has not moved to nodeOfCommand yet.
- */
-export const NODE_COMMAND_PATTERN = /-node-([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
+/** The shape of a node command's name; a node name is a DNS label. Read it through nodeOfCommand. */
+const NODE_COMMAND_PATTERN = /-node-([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
 
 /** The node a resource bootstraps, when it is a node's bootstrap command; undefined for anything else. */
 export function nodeOfCommand(resource: { readonly type: string; readonly name: string }): string | undefined {

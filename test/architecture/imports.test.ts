@@ -1,5 +1,5 @@
 /**
- * No import circle in src/, components/ or plan/: a module's layer is below everything that imports it, so config's
+ * No import circle in src/, components/, plan/ or scripts/: a module's layer is below everything that imports it, so config's
  * core sits under the features and the assembly above them (docs/architecture.md). Type-only imports count too: a
  * circle of types is still two modules that cannot be read, changed or moved one without the other.
  */
@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import ts from "typescript";
 import { ROOT } from "../helpers";
 
-const FOLDERS = ["src", "components", "plan"];
+const FOLDERS = ["src", "components", "plan", "scripts"];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -119,11 +119,20 @@ export function importGraph(root: string): Map<string, string[]> {
 }
 
 describe("imports", () => {
-  it("form no circle in src/, components/ or plan/", () => {
+  it("form no circle in src/, components/, plan/ or scripts/", () => {
     const graph = importGraph(ROOT);
     assert.ok(graph.size > 100, `read only ${graph.size} files`);
     const found = circles(graph).map((group) => `${pathRound(group, graph)} (${group.length} modules: ${group.join(", ")})`);
     assert.deepEqual(found, [], `import circles:\n${found.join("\n")}`);
+  });
+
+  it("keep the benchmark out of the plan: nothing outside plan/bench imports it but scripts", () => {
+    const edges = [...importGraph(ROOT)].flatMap(([from, targets]) =>
+      from.startsWith("plan/bench/") || from.startsWith("scripts/")
+        ? []
+        : targets.filter((t) => t.startsWith("plan/bench/")).map((t) => `${from} -> ${t}`),
+    );
+    assert.deepEqual(edges, [], "the plan imports its benchmark");
   });
 
   it("finds a circle when there is one, and names its way round", () => {

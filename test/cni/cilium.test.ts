@@ -17,6 +17,7 @@ import {
 } from "../../src/cni/cilium";
 import { clone, exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../helpers";
 import { CrdValidator, schemaAjv } from "../support/schemas";
+import { vendoredChart } from "../../plan/charts/vendored";
 
 type Json = Record<string, any>;
 
@@ -27,9 +28,10 @@ const readJson = (path: string): Json => JSON.parse(readFileSync(path, "utf8")) 
  * the plan renders (upstream/charts/cilium/<version>), so bumping the pin without vendoring the chart fails here.
  */
 const UPSTREAM_SCHEMA = readJson(join(ROOT, "upstream/cilium/values.schema.json"));
-const PINNED_DIR = join(ROOT, "upstream/charts/cilium", CILIUM_CHART.version);
+// The pinned chart as the plan renders it (upstream/charts), through the plan's own lookup.
+const PINNED_DIR = vendoredChart("cilium", CILIUM_CHART.version);
 /** The previous pin, kept vendored as the upgrade source (--chart-diff cilium=1.19.6). */
-const PREVIOUS_DIR = join(ROOT, "upstream/charts/cilium/1.19.6");
+const PREVIOUS_DIR = vendoredChart("cilium", "1.19.6");
 const PINNED_SCHEMA = readJson(join(PINNED_DIR, "values.schema.json"));
 const PINNED_VALUES_TEXT = readFileSync(join(PINNED_DIR, "values.yaml"), "utf8");
 const PINNED_VALUES = parse(PINNED_VALUES_TEXT) as Json;

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { CILIUM_CHART } from "../../src/cni/cilium";
 import { byName, planOf, planOfSections } from "../plan/run";
 import { hetznerSections } from "../helpers";
+import { SECRET, secretPlaceholder } from "../../plan/engine";
 
 type Obj = { kind: string; metadata: { name: string }; data?: Record<string, string> };
 
@@ -81,8 +82,8 @@ describe("CNI on the offline engine", () => {
       ],
     );
     // The password stays a secret: the plan shows a marker, never the value.
-    assert.equal(secret.inputs.stringData, "[secret]");
-    assert.deepEqual(secret.rawInputs.stringData, { secret: { password: "<secret:k3s-sites:bgpPassword>" } });
+    assert.equal(secret.inputs.stringData, SECRET);
+    assert.deepEqual(secret.rawInputs.stringData, { secret: { password: secretPlaceholder("k3s-sites:bgpPassword") } });
     const routers = run.outputs.routers as Record<string, string>;
     assert.match(routers["home-b.frr.conf"]!, /^router bgp 65102$/m);
     assert.ok(!(objsOf(manifest).some((o) => o.kind === "CustomResourceDefinition")));

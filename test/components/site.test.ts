@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SECRET } from "../../plan/engine";
+import { SECRET, secretPlaceholder } from "../../plan/engine";
 import { byName, ofType, planOf } from "../plan/run";
 
 describe("Site on the offline engine", () => {
@@ -52,7 +52,7 @@ describe("Site on the offline engine", () => {
     const run = await planOf("prod");
     const provider = byName(run, "site-hetzner-provider");
     assert.equal(provider.inputs.token, SECRET);
-    assert.deepEqual(provider.rawInputs.token, { secret: "<secret:hcloud:token>" });
+    assert.deepEqual(provider.rawInputs.token, { secret: secretPlaceholder("hcloud:token") });
     for (const r of ofType(run, "hcloud:index/network:Network")) assert.equal(r.provider, provider.urn);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Realistic stack-file mistakes, one class of the config issue at a time, each with the start of the problem line
  * it must be refused with: the key, the value, and enough of the reason to tell the right rule fired. And valid edge
- * cases that must plan. Shared by mistakes.test.ts (parse and whole-program runs) and properties.test.ts.
+ * cases that must plan. Shared by mistakes.test.ts (parse and whole-program runs) and load.properties.test.ts.
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { publicKeyOfPrivateKey } from "../../src/k3s/ssh-key";
+import { secretPlaceholder } from "../../plan/engine";
 
 /** An SSH wire-format string: uint32 length, then the bytes. */
 function sshString(value: Buffer | string): Buffer {
@@ -38,7 +39,7 @@ describe("publicKeyOfPrivateKey", () => {
   });
 
   it("answers undefined for anything else, so the script keeps only the site's key", () => {
-    assert.equal(publicKeyOfPrivateKey("<secret:k3s-sites:sshPrivateKey>"), undefined);
+    assert.equal(publicKeyOfPrivateKey(secretPlaceholder("k3s-sites:sshPrivateKey")), undefined);
     assert.equal(publicKeyOfPrivateKey("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"), undefined);
     assert.equal(publicKeyOfPrivateKey("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), undefined);
   });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { renderSiteCharts } from "../../plan/charts/site";
 import { manifestsOf, renderFiles, summarize } from "../../plan/render";
-import { HELM_SKIP } from "../charts/support";
+import { HELM_SKIP } from "../plan/charts/support";
 import { CrdValidator } from "../support/schemas";
 import { ROOT, exampleSections, parse1, problemsOf } from "../helpers";
 import { lanBgp } from "./variants";

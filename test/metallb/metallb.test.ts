@@ -11,9 +11,10 @@ import { nginxObjects } from "../../src/edge/nginx";
 import { networkPolicies } from "../../src/policy/network-policies";
 import type { SiteConfig } from "../../src/config/site";
 import { CrdValidator } from "../support/schemas";
-import { HELM_SKIP, chartOf, siteUnderTest } from "../charts/support";
+import { HELM_SKIP, chartOf, siteUnderTest } from "../plan/charts/support";
 import { byName, ofType, planOf } from "../plan/run";
 import { ROOT, exampleSections, hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
+import { SECRET } from "../../plan/engine";
 
 const CRDS = CrdValidator.fromFiles(join(ROOT, "upstream", "metallb", "crds.yaml"));
 
@@ -144,7 +145,7 @@ describe("MetalLB on the lan example", () => {
     assert.equal(ofType(run, "random:index/randomPassword:RandomPassword").filter((r) => r.name.includes("memberlist")).length, 1);
     const secret = byName(run, "site-metallb-memberlist");
     assert.deepEqual(secret.inputs.metadata, { name: METALLB.memberlistSecret, namespace: METALLB.namespace });
-    assert.equal(secret.inputs.stringData, "[secret]", "the plan never shows the key");
+    assert.equal(secret.inputs.stringData, SECRET, "the plan never shows the key");
     assert.match(JSON.stringify(secret.rawInputs.stringData), new RegExp(`"${METALLB.memberlistKey}":.*<random:site-metallb-memberlist-key>`));
     assert.deepEqual(exampleSections("lan").site.loadBalancer.metallb.pools[0].addresses, ["192.168.10.240/28"]);
   });

@@ -25,7 +25,8 @@ import {
 } from "../../src/multus/plugins";
 import { exampleSections, parse1, sshSections } from "../helpers";
 import { makeSandbox } from "../k3s/sandbox";
-import { ofType, planOf, planOfSections } from "../plan/run";
+import { planOf, planOfSections } from "../plan/run";
+import { nodeOfCommand } from "../../src/k3s/names";
 
 const lan = parse1(exampleSections("lan"));
 
@@ -103,7 +104,7 @@ describe("the plan's NetworkAttachmentDefinitions", () => {
         .flatMap((r) => r.inputs.objs as { spec: { config: string } }[]);
       assert.ok(nads.length > 0, label);
       const used = new Set(nads.flatMap((n) => pluginTypesOf(JSON.parse(n.spec.config) as Record<string, unknown>)));
-      const scripts = ofType(run, "command:remote:Command").filter((r) => r.name.includes("-node-"));
+      const scripts = run.resources.filter((r) => nodeOfCommand(r) !== undefined);
       assert.ok(scripts.length > 0, label);
       const binDir = label === "lan" ? K3S_CNI_DIRS.bin : "/opt/cni/bin";
       const bundled = new Set<string>(label === "lan" ? K3S_BUNDLED_CNI_PLUGINS : []);

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../helpers";
+import { SECRET, secretPlaceholder } from "../../plan/engine";
+import { SECRET_KEYS } from "../../src/config/secrets";
 
 function plan(...args: string[]) {
   return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], {
@@ -46,8 +48,8 @@ describe("npm run plan", () => {
   it("never writes a secret value, only placeholders' markers", () => withOutDir("prod", (out) => {
     assert.equal(plan("--stack", "prod", "--out", out).status, 0);
     const text = readFileSync(join(out, "resources.json"), "utf8");
-    assert.ok(text.includes('"token": "[secret]"'));
-    assert.ok(!text.includes("<secret:"), "a secret placeholder leaked into resources.json");
+    assert.ok(text.includes(`"token": "${SECRET}"`));
+    for (const key of SECRET_KEYS) assert.ok(!text.includes(secretPlaceholder(key)), `${key}'s placeholder leaked into resources.json`);
   }));
 
   it("refuses an invalid stack file with its problems, no stack trace and no files", () => withOutDir("invalid", (out) => {

@@ -5,10 +5,9 @@ import {
   diffStates,
   protectedDeleteError,
   protectedReplaceError,
-  renderDiff,
-  summarizeDiff,
   type Step,
 } from "../../plan/diff";
+import { renderDiff, summarizeDiff } from "../../plan/diff-render";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "../../plan/engine";

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffStates } from "../../plan/diff";
 import { previousFromPlanFiles, type PreviousState, type StateResource } from "../../plan/diff-state";
-import { deleteAntichains, failUpdate, planFilesOfState, renderFailure, STALE_OUTPUT } from "../../plan/failure";
+import { failUpdate, STALE_OUTPUT } from "../../plan/failure";
+import { planFilesOfState, renderFailure } from "../../plan/failure-files";
+import { deleteAntichains } from "../../plan/failure-order";
 
 const opts = { stack: "prod", project: "k3s-sites" };
 const TYPES = {

@@ -9,7 +9,7 @@ import { Secret } from "@pulumi/policy";
 import { POLICIES, markCommandSecrets } from "../../policy/pack";
 import { DEFAULT_DENY_EXEMPT, SECRET_MARK, TYPES, podTemplatesOf, stackProblems, type PolicyResource } from "../../policy/rules";
 import type { ProgramRun } from "../../plan/engine";
-import { HELM_SKIP, SITES, siteUnderTest } from "../charts/support";
+import { HELM_SKIP, SITES, siteUnderTest } from "../plan/charts/support";
 import { hetznerSections } from "../helpers";
 import { ofType, planOf, planOfSections } from "../plan/run";
 import { SHAPES, planOfShape, shapeNamed } from "../support/shapes";

@@ -7,7 +7,7 @@
  */
 // First, as in plan/cli.ts: the settings that make a program run cheaper without changing what it records (no
 // stack per promise, no source maps); the sweep runs the program some thirty times.
-import "../../plan/bench/engine-settings";
+import "../../plan/engine-settings";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { KUBECONFIG_EXPIRES_OUTPUT } from "../../src/cluster/certificates";
@@ -27,6 +27,7 @@ import {
   type Sweep,
   type SweepCase,
 } from "./sweep";
+import { secretPlaceholder } from "../../plan/engine";
 
 const SITE = "k3s-sites:site";
 type Pool = { name: string; count: number };
@@ -38,7 +39,7 @@ const rotateKey = (c: StackConfig) => {
   c[SITE].sshPublicKey = NEW_PUBLIC_KEY;
   c["k3s-sites:sshPrivateKey"] = { secure: "v1:the-new-key-encrypted" };
 };
-const NEW_KEY = { "k3s-sites:sshPrivateKey": "<secret:k3s-sites:sshPrivateKey:rotated>" };
+const NEW_KEY = { "k3s-sites:sshPrivateKey": secretPlaceholder("k3s-sites:sshPrivateKey:rotated") };
 const unprotected = (c: StackConfig) => (c[SITE].protect = false);
 const ipv4Off = (c: StackConfig) => {
   c[SITE].publicIpv4 = false;

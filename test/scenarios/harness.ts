@@ -14,6 +14,7 @@ import { renderFiles } from "../../plan/render";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import program = require("../../index");
 import { ROOT } from "../helpers";
+import { nodeOfCommand } from "../../src/k3s/names";
 
 /** A stack file's `config:` block, keys as in the file (`k3s-sites:site`, `hcloud:token`). */
 export type StackConfig = Record<string, any>;
@@ -93,7 +94,7 @@ export function destructive(diff: PreviewDiff): string[] {
 
 /** The bootstrap script a run gives a node. */
 export function scriptOf(run: ProgramRun, node: string): string {
-  const r = run.resources.find((x) => x.type === "command:remote:Command" && x.name.endsWith(`-node-${node}`));
+  const r = run.resources.find((x) => nodeOfCommand(x) === node);
   if (!r) throw new Error(`no bootstrap command for node ${node}`);
   return String(r.inputs.create);
 }

@@ -8,11 +8,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { summarizeDiff, type PreviewDiff } from "../../plan/diff";
+import type { PreviewDiff } from "../../plan/diff";
+import { summarizeDiff } from "../../plan/diff-render";
 import type { ProgramRun } from "../../plan/engine";
 import { ROOT } from "../helpers";
 import { NEW_K3S, NEW_PUBLIC_KEY, SCENARIOS, baseConfig, type Scenario, type ScenarioId } from "./cases";
 import { changed, destructive, planConfig, previewOf, scriptOf, steps } from "./harness";
+import { nodeOfCommand } from "../../src/k3s/names";
 
 // Each plan run costs a second or more: bases and scenario runs are planned once and shared.
 const bases = new Map<Scenario["base"], Promise<ProgramRun>>();
@@ -45,9 +47,7 @@ const connectionHost = (r: ProgramRun["resources"][number]) =>
   (r.rawInputs.connection as { secret?: { host?: unknown }; host?: unknown }).secret?.host ??
   (r.rawInputs.connection as { host?: unknown }).host;
 
-const NODE_COMMAND = /-node-(.+)$/;
-const nodeNames = (run: ProgramRun) =>
-  run.resources.filter((r) => r.type === "command:remote:Command" && NODE_COMMAND.test(r.name)).map((r) => NODE_COMMAND.exec(r.name)![1]!);
+const nodeNames = (run: ProgramRun) => run.resources.flatMap((r) => nodeOfCommand(r) ?? []);
 /** The nodes whose script initializes a new cluster. */
 const clusterInit = (run: ProgramRun) => nodeNames(run).filter((n) => /^cluster-init: true$/m.test(scriptOf(run, n)));
 const named = (diff: PreviewDiff, action: Parameters<typeof steps>[1], type: string) =>

@@ -9,6 +9,7 @@ import { NGINX } from "../../src/edge/names";
 import { networkPolicies, type NetworkPolicy } from "../../src/policy/network-policies";
 import { APP_RULE_SERVICE, JOB_BUDGET, appRuleOf, jobsOf, verifyPlan, type K8sObject } from "../../src/verify/jobs";
 import { privilegedProblems } from "../../policy/rules";
+import { egressAllowed, ingressAllowed, matches } from "../../plan/charts/reach";
 import { validateBuiltin } from "../support/schemas";
 import { exampleSections, sshSections } from "../helpers";
 import { SANDBOX_SKIP, runCheck, serveCheck } from "./sandbox";
@@ -19,34 +20,9 @@ interface Pod {
   readonly labels: Labels;
 }
 
-const matches = (selector: { matchLabels?: Labels } | undefined, labels: Labels) =>
-  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-
-/** Whether a policy peer (pods in namespaces; ipBlocks match no pod here) covers a pod. */
-function peerCovers(peer: any, pod: Pod, policyNamespace: string): boolean {
-  if (peer.ipBlock) return false;
-  const nsLabels = { "kubernetes.io/metadata.name": pod.namespace };
-  const inNamespace = peer.namespaceSelector ? matches(peer.namespaceSelector, nsLabels) : pod.namespace === policyNamespace;
-  return inNamespace && (peer.podSelector ? matches(peer.podSelector, pod.labels) : true);
-}
-
-/** NetworkPolicy semantics for one TCP connection: each end's policies of that direction must let it through. */
+/** One TCP connection, through the program's NetworkPolicy evaluator: each end's policies must let it through. */
 function allowed(policies: readonly NetworkPolicy[], from: Pod, to: Pod, port: number): boolean {
-  const side = (pod: Pod, type: "Ingress" | "Egress", other: Pod) => {
-    const selecting = policies.filter(
-      (p) => p.metadata.namespace === pod.namespace && p.spec.policyTypes.includes(type) && matches(p.spec.podSelector, pod.labels),
-    );
-    if (selecting.length === 0) return true;
-    return selecting.some((p) =>
-      ((type === "Ingress" ? p.spec.ingress : p.spec.egress) ?? []).some((rule: any) => {
-        const peers = type === "Ingress" ? rule.from : rule.to;
-        const peerOk = peers === undefined || peers.some((peer: any) => peerCovers(peer, other, p.metadata.namespace));
-        const portOk = rule.ports === undefined || rule.ports.some((r: any) => r.protocol === "TCP" && r.port === port);
-        return peerOk && portOk;
-      }),
-    );
-  };
-  return side(from, "Egress", to) && side(to, "Ingress", from);
+  return egressAllowed(policies, from, port, { pod: to }) && ingressAllowed(policies, to, port, undefined, { pod: from });
 }
 
 const podOf = (job: K8sObject | undefined): Pod => ({

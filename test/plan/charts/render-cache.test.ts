@@ -5,8 +5,8 @@ import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utim
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { RENDER_CACHE_ENTRIES, cachedRender, chartDigest, renderCacheDir, storeRender } from "../../plan/charts/render-cache";
-import { CHARTS_DIR } from "../../plan/charts/vendored";
+import { RENDER_CACHE_ENTRIES, cachedRender, chartDigest, renderCacheDir, storeRender } from "../../../plan/charts/render-cache";
+import { CHARTS_DIR } from "../../../plan/charts/vendored";
 
 /** Runs `fn` with XDG_CACHE_HOME in a fresh folder, removed afterwards. */
 function withCache(fn: (cache: string) => void): void {
@@ -77,10 +77,10 @@ describe("the render cache", () => {
       writeFileSync(helm, `#!/bin/sh\necho run >> "${runs}"\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: a\\n'\n`);
       chmodSync(helm, 0o755);
       const script = [
-        `const { renderChart } = require(${JSON.stringify(require.resolve("../../plan/charts/render"))});`,
+        `const { renderChart } = require(${JSON.stringify(require.resolve("../../../plan/charts/render"))});`,
         `const helm = { path: ${JSON.stringify(helm)}, version: "v3.17.2", source: "test" };`,
         "const spec = { resource: 'w', release: 'w', chart: 'cert-manager-webhook-hetzner', version: '0.9.0', namespace: 'cert-manager', values: {}, valuesFiles: [], skipCrds: false };",
-        `const { multiDoc } = require(${JSON.stringify(require.resolve("../../plan/render"))});`,
+        `const { multiDoc } = require(${JSON.stringify(require.resolve("../../../plan/render"))});`,
         "const objects = renderChart(helm, spec, { kubeVersion: 'v1.33.5+k3s1', apiVersions: [] }).objects;",
         "process.stdout.write(JSON.stringify({ objects, yaml: multiDoc(objects) }));",
       ].join("\n");

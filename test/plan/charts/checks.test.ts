@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { imageProblems, missingReferences, parseImage, unlistedHooks } from "../../plan/charts/checks";
-import { findHelm } from "../../plan/charts/helm";
-import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../plan/charts/known";
-import { blockedReaches, ingressAllowed, webhookReaches } from "../../plan/charts/reach";
-import { renderChart, type K8sObject } from "../../plan/charts/render";
-import { workloadsOf } from "../../plan/charts/pods";
+import { imageProblems, missingReferences, parseImage, unlistedHooks } from "../../../plan/charts/checks";
+import { findHelm } from "../../../plan/charts/helm";
+import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../../plan/charts/known";
+import { blockedReaches, ingressAllowed, webhookReaches } from "../../../plan/charts/reach";
+import { renderChart, type K8sObject } from "../../../plan/charts/render";
+import { workloadsOf } from "../../../plan/charts/pods";
 import { HELM_SKIP, chartOf, crdValidator, schemaProblems, siteUnderTest } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { diffObjects } from "../../plan/charts/diff";
-import { findHelm } from "../../plan/charts/helm";
-import { renderChart, type RenderedChart } from "../../plan/charts/render";
-import { CILIUM_CHART } from "../../src/cni/cilium";
-import { CERT_MANAGER_CHART } from "../../src/edge/cert-manager";
-import { ROOT } from "../helpers";
+import { diffObjects } from "../../../plan/charts/diff";
+import { findHelm } from "../../../plan/charts/helm";
+import { renderChart, type RenderedChart } from "../../../plan/charts/render";
+import { CILIUM_CHART } from "../../../src/cni/cilium";
+import { CERT_MANAGER_CHART } from "../../../src/edge/cert-manager";
+import { ROOT } from "../../helpers";
 import { HELM_SKIP, chartOf, siteUnderTest, type SiteName } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};

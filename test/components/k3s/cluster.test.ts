@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { SECRET, type ProgramRun, type RecordedResource } from "../../plan/engine";
-import { byName, ofType, planOf, planOfSections } from "../plan/run";
-import { fixedSettingsOf } from "../../src/cluster/guards";
-import { exampleSections, hetznerSections, parse1, ROOT } from "../helpers";
+import { SECRET, secretPlaceholder, type ProgramRun, type RecordedResource } from "../../../plan/engine";
+import { nodeCommandName, nodeOfCommand, REMOTE_COMMAND_TYPE } from "../../../src/k3s/names";
+import { byName, ofType, planOf, planOfSections } from "../../plan/run";
+import { fixedSettingsOf } from "../../../src/cluster/guards";
+import { exampleSections, hetznerSections, parse1, ROOT } from "../../helpers";
 
-const COMMAND = "command:remote:Command";
+const COMMAND = REMOTE_COMMAND_TYPE;
 
 function nodeCommands(run: ProgramRun): Map<string, RecordedResource> {
-  return new Map(
-    ofType(run, COMMAND)
-      .filter((r) => r.name.includes("-node-"))
-      .map((r) => [r.name.replace(/^.*-node-/, ""), r]),
-  );
+  return new Map(ofType(run, COMMAND).flatMap((r) => (nodeOfCommand(r) === undefined ? [] : [[nodeOfCommand(r)!, r]])));
 }
 
 /**
@@ -87,7 +84,7 @@ describe("K3sCluster on the offline engine", () => {
     const drain = byName(run, "site-k3s-drain-worker-1");
     const uncordon = byName(run, "site-k3s-uncordon-worker-1");
     assert.deepEqual(
-      commands.get("worker-1")!.dependsOn.filter((u) => u.includes("Command") && !u.endsWith("-node-control-1")),
+      commands.get("worker-1")!.dependsOn.filter((u) => u.includes("Command") && u !== commands.get("control-1")!.urn),
       [drain.urn],
     );
     assert.ok(uncordon.dependsOn.includes(commands.get("worker-1")!.urn));
@@ -132,12 +129,12 @@ describe("K3sCluster on the offline engine", () => {
     const connection = (pi2.rawInputs.connection as { secret: Record<string, any> }).secret;
     assert.equal(connection.host, "192.168.1.22");
     assert.equal(connection.user, "pi");
-    assert.equal(connection.privateKey, "<secret:k3s-sites:sshPrivateKey>");
+    assert.equal(connection.privateKey, secretPlaceholder("k3s-sites:sshPrivateKey"));
     assert.deepEqual(
       { host: connection.proxy.host, user: connection.proxy.user, port: connection.proxy.port },
       { host: "nuc.lan", user: "admin", port: 22 },
     );
-    assert.equal(connection.proxy.privateKey, "<secret:k3s-sites:sshPrivateKey>");
+    assert.equal(connection.proxy.privateKey, secretPlaceholder("k3s-sites:sshPrivateKey"));
     assert.match(pi2.inputs.create as string, /^sudo -n true 2>\/dev\/null \|\| \{ echo 'k3s-sites: pi cannot run sudo without a password on pi-2: /);
     assert.match(pi2.inputs.create as string, /\nsudo -n bash -c /);
     // A booting server refuses SSH for a while: dial long enough, but not for ever.
@@ -189,7 +186,7 @@ describe("K3sCluster on the offline engine", () => {
     const script = nodeCommands(run).get("control-1")!.inputs.create as string;
     assert.match(script, /tls-san:\n {2}- k8s\.example\.com\n/);
     const read = byName(run, "site-k3s-kubeconfig");
-    assert.deepEqual(read.dependsOn.filter((u) => u.includes("-node-")), [nodeCommands(run).get("control-1")!.urn]);
+    assert.deepEqual(read.dependsOn.filter((u) => [...nodeCommands(run).values()].some((c) => c.urn === u)), [nodeCommands(run).get("control-1")!.urn]);
   });
 
   it("reaches the API on the first server's IPv6 without public IPv4, and on a home server's SSH address", async () => {
@@ -247,7 +244,7 @@ describe("K3sCluster on the offline engine", () => {
     const run = await planOf("prod");
     const host = (r: RecordedResource) => (r.rawInputs.connection as { secret: { host: string } }).secret.host;
     const member = (n: string) => byName(run, `site-k3s-membership-${n}`);
-    const node = (n: string) => byName(run, `site-k3s-node-${n}`);
+    const node = (n: string) => byName(run, nodeCommandName("site-k3s", n));
     for (const n of ["control-1", "control-2", "control-3", "worker-1", "worker-2"]) {
       const m = member(n);
       assert.deepEqual([m.inputs.create, m.inputs.update, m.inputs.triggers], [undefined, undefined, undefined], n);
@@ -270,7 +267,7 @@ describe("K3sCluster on the offline engine", () => {
     const record = { ...fixedSettingsOf(prod), initServer: null, servers: ["control-2", "control-3", "control-1"] };
     const run = await planOf("prod", ROOT, { fixedSettings: record });
     const host = (name: string) => (byName(run, name).rawInputs.connection as { secret: { host: string } }).secret.host;
-    const script = (n: string) => byName(run, `site-k3s-node-${n}`).inputs.create as string;
+    const script = (n: string) => byName(run, nodeCommandName("site-k3s", n)).inputs.create as string;
     const ip = (n: string) => prod.nodes.find((x) => x.name === n)!.privateIp;
     for (const n of ["control-1", "control-2", "control-3", "worker-1"]) assert.doesNotMatch(script(n), /^cluster-init: true$/m, n);
     assert.match(script("control-2"), new RegExp(`^server: https://${ip("control-3")}:6443'?$`, "m"));

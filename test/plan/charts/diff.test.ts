@@ -1,8 +1,8 @@
 /** The upgrade diff: objects added, removed and changed, keyed without apiVersion. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { diffObjects, formatDiff, onlyVersionLabels, replacementOf } from "../../plan/charts/diff";
-import type { K8sObject } from "../../plan/charts/render";
+import { diffObjects, formatDiff, onlyVersionLabels, replacementOf } from "../../../plan/charts/diff";
+import type { K8sObject } from "../../../plan/charts/render";
 
 const obj = (kind: string, name: string, extra: Record<string, unknown> = {}, labels: Record<string, string> = {}): K8sObject =>
   ({ apiVersion: "v1", kind, metadata: { name, namespace: "ns", labels }, ...extra }) as K8sObject;

@@ -4,12 +4,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { treeDigest } from "../../plan/charts/digest";
-import { CHARTS_DIR, vendoredChart, vendoredVersions } from "../../plan/charts/vendored";
-import { CILIUM_CHART } from "../../src/cni/cilium";
-import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
-import { METALLB_CHART } from "../../src/lb/metallb/schema";
-import { ROOT } from "../helpers";
+import { treeDigest } from "../../../plan/charts/digest";
+import { CHARTS_DIR, vendoredChart, vendoredVersions } from "../../../plan/charts/vendored";
+import { CILIUM_CHART } from "../../../src/cni/cilium";
+import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/edge/cert-manager";
+import { METALLB_CHART } from "../../../src/lb/metallb/schema";
+import { ROOT } from "../../helpers";
 
 const SOURCES = readFileSync(join(ROOT, "upstream", "SOURCES.md"), "utf8");
 

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RecordedResource } from "../../plan/engine";
-import { OFFLINE_HCLOUD_PROJECT } from "../../plan/mocks";
-import { sshKeyOf } from "../../src/hetzner/model";
-import { sshKeyFingerprint } from "../../src/hetzner/ssh-key";
-import { clone, exampleSections, hetznerSections } from "../helpers";
-import { byName, ofType, planOf, planOfSections } from "../plan/run";
+import type { RecordedResource } from "../../../plan/engine";
+import { OFFLINE_HCLOUD_PROJECT } from "../../../plan/mocks";
+import { sshKeyOf } from "../../../src/hetzner/model";
+import { sshKeyFingerprint } from "../../../src/hetzner/ssh-key";
+import { clone, exampleSections, hetznerSections } from "../../helpers";
+import { byName, ofType, planOf, planOfSections } from "../../plan/run";
 
 const SERVER = "hcloud:index/server:Server";
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { HELM_SKIP } from "../charts/support";
+import { HELM_SKIP } from "./charts/support";
 import { ROOT } from "../helpers";
 
 function plan(...args: string[]) {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { ROOT } from "../helpers";
+import { SECRET, secretPlaceholder } from "../../plan/engine";
 
 function plan(...args: string[]) {
   return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], {
@@ -31,9 +32,9 @@ describe("npm run plan -- --previous", () => {
       secretDigests?: Record<string, string>;
     }[];
     const token = resources.find((r) => r.name === "site-hetzner-provider")!;
-    assert.equal(token.inputs.token, "[secret]");
+    assert.equal(token.inputs.token, SECRET);
     assert.match(token.secretDigests!.token!, /^sha256:[0-9a-f]{16}$/);
-    assert.ok(!readFileSync(join(dir, "base", "resources.json"), "utf8").includes("<secret:"));
+    assert.ok(!readFileSync(join(dir, "base", "resources.json"), "utf8").includes(secretPlaceholder("hcloud:token")));
   });
 
   it("prints what a changed stack file would do to the previous plan's resources", () => {

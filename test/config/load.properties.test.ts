@@ -12,7 +12,7 @@ import { formatCidr, parseCidr } from "../../src/net/cidr";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import { readStackFile, runProgram } from "../../plan/engine";
-import program = require("../../index");
+import program = require("../..");
 import { clone, exampleSections } from "../helpers";
 import { stackFileOf, tempProject } from "./mistakes";
 

@@ -4,14 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { imageProblems, missingReferences, unlistedHooks } from "../../plan/charts/checks";
-import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../plan/charts/known";
-import { blockedReaches, hubbleReaches, webhookReaches } from "../../plan/charts/reach";
-import { workloadsOf } from "../../plan/charts/pods";
-import { ciliumChart } from "../../src/cni/cilium";
-import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
-import { CERT_MANAGER } from "../../src/edge/names";
-import { METALLB_CHART } from "../../src/lb/metallb/schema";
+import { imageProblems, missingReferences, unlistedHooks } from "../../../plan/charts/checks";
+import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../../plan/charts/known";
+import { blockedReaches, hubbleReaches, webhookReaches } from "../../../plan/charts/reach";
+import { workloadsOf } from "../../../plan/charts/pods";
+import { ciliumChart } from "../../../src/cni/cilium";
+import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/edge/cert-manager";
+import { CERT_MANAGER } from "../../../src/edge/names";
+import { METALLB_CHART } from "../../../src/lb/metallb/schema";
 import { HELM_SKIP, SITES, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};

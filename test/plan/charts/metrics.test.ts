@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { findHelm } from "../../plan/charts/helm";
-import { KNOWN_METRICS } from "../../plan/charts/known";
-import { metricsEndpoints, metricsProblems } from "../../plan/charts/metrics";
-import { renderChart, type K8sObject, type RenderedChart } from "../../plan/charts/render";
-import { CERT_MANAGER } from "../../src/edge/names";
+import { findHelm } from "../../../plan/charts/helm";
+import { KNOWN_METRICS } from "../../../plan/charts/known";
+import { metricsEndpoints, metricsProblems } from "../../../plan/charts/metrics";
+import { renderChart, type K8sObject, type RenderedChart } from "../../../plan/charts/render";
+import { CERT_MANAGER } from "../../../src/edge/names";
 import { HELM_SKIP, SITES, chartOf, siteUnderTest, type SiteUnderTest } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};

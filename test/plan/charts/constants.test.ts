@@ -7,15 +7,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { findHelm } from "../../plan/charts/helm";
-import { matches, type Policy } from "../../plan/charts/reach";
-import { renderChart, type K8sObject } from "../../plan/charts/render";
-import { workloadsOf, type Workload } from "../../plan/charts/pods";
-import { CILIUM_NAMESPACE, K3S_LOCAL_API, ciliumOperatorReplicas } from "../../src/cni/cilium";
-import { HETZNER_WEBHOOK, certManagerHookOverrides, hetznerWebhookValues } from "../../src/edge/cert-manager";
-import { CERT_MANAGER } from "../../src/edge/names";
-import { remoteNodeSources } from "../../src/policy/system";
-import { VERIFY_NAMESPACE } from "../../src/verify/jobs";
+import { findHelm } from "../../../plan/charts/helm";
+import { matches, type Policy } from "../../../plan/charts/reach";
+import { renderChart, type K8sObject } from "../../../plan/charts/render";
+import { workloadsOf, type Workload } from "../../../plan/charts/pods";
+import { CILIUM_NAMESPACE, K3S_LOCAL_API, ciliumOperatorReplicas } from "../../../src/cni/cilium";
+import { HETZNER_WEBHOOK, certManagerHookOverrides, hetznerWebhookValues } from "../../../src/edge/cert-manager";
+import { CERT_MANAGER } from "../../../src/edge/names";
+import { remoteNodeSources } from "../../../src/policy/system";
+import { VERIFY_NAMESPACE } from "../../../src/verify/jobs";
 import { HELM_SKIP, SITES, chartOf, siteUnderTest } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};

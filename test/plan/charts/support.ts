@@ -3,17 +3,17 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments, stringify } from "yaml";
-import { readStackFile, type ProgramRun } from "../../plan/engine";
-import { findHelm } from "../../plan/charts/helm";
-import type { K8sObject, RenderedChart } from "../../plan/charts/render";
-import { renderSiteCharts, siteConfigOf, type SiteCharts } from "../../plan/charts/site";
-import { manifestsOf } from "../../plan/render";
-import { parseSiteConfig } from "../../src/config/load";
-import { SECRET_KEYS } from "../../src/config/secrets";
-import type { SiteConfig } from "../../src/config/site";
-import { CrdValidator, schemaAjv, validateBuiltin } from "../support/schemas";
-import { ROOT, hetznerSections } from "../helpers";
-import { planOf } from "../plan/run";
+import { readStackFile, type ProgramRun } from "../../../plan/engine";
+import { findHelm } from "../../../plan/charts/helm";
+import type { K8sObject, RenderedChart } from "../../../plan/charts/render";
+import { renderSiteCharts, siteConfigOf, type SiteCharts } from "../../../plan/charts/site";
+import { manifestsOf } from "../../../plan/render";
+import { parseSiteConfig } from "../../../src/config/load";
+import { SECRET_KEYS } from "../../../src/config/secrets";
+import type { SiteConfig } from "../../../src/config/site";
+import { CrdValidator, schemaAjv, validateBuiltin } from "../../support/schemas";
+import { ROOT, hetznerSections } from "../../helpers";
+import { planOf } from "../run";
 
 /** Why chart tests are skipped on this machine, or undefined when helm is there. */
 export const HELM_SKIP: string | undefined = (() => {

@@ -6,8 +6,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
-import { HELM_PACKAGE } from "../../plan/charts/helm";
-import { readZipEntry } from "../../plan/charts/zip";
+import { HELM_PACKAGE } from "../../../plan/charts/helm";
+import { readZipEntry } from "../../../plan/charts/zip";
 
 const zip = join(dirname(require.resolve(`${HELM_PACKAGE.name}/package.json`)), "lib", "layer.zip");
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
@@ -26,7 +26,7 @@ describe("helm from the lockfile", () => {
       const cache = mkdtempSync(join(tmpdir(), "helm-cache-"));
       try {
         // A fresh process with an empty cache: findHelm looks up once per process.
-        const script = `const h = require(${JSON.stringify(require.resolve("../../plan/charts/helm"))}).findHelm(); process.stdout.write(JSON.stringify(h));`;
+        const script = `const h = require(${JSON.stringify(require.resolve("../../../plan/charts/helm"))}).findHelm(); process.stdout.write(JSON.stringify(h));`;
         const env = { ...process.env, XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" };
         const out = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env, encoding: "utf8" })) as {
           helm: { path: string; version: string; source: string };
@@ -51,7 +51,7 @@ describe("helm from the lockfile", () => {
     () => {
       const cache = mkdtempSync(join(tmpdir(), "helm-cache-"));
       try {
-        const script = `const h = require(${JSON.stringify(require.resolve("../../plan/charts/helm"))}).findHelm(); process.stdout.write(h.helm.path);`;
+        const script = `const h = require(${JSON.stringify(require.resolve("../../../plan/charts/helm"))}).findHelm(); process.stdout.write(h.helm.path);`;
         const find = () => execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" }, encoding: "utf8" });
         const path = find();
         const digest = () => createHash("sha256").update(readFileSync(path)).digest("hex");

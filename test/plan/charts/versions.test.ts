@@ -1,13 +1,13 @@
 /** The same checks on every vendored version of each chart, with the values of a site that installs it. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { imageProblems, missingReferences, unlistedHooks } from "../../plan/charts/checks";
-import { findHelm } from "../../plan/charts/helm";
-import { IMAGE_RULES, KNOWN_HOOKS, KNOWN_METRICS, RUNTIME_OBJECTS } from "../../plan/charts/known";
-import { metricsEndpoints, metricsProblems } from "../../plan/charts/metrics";
-import { renderChart } from "../../plan/charts/render";
-import { vendoredVersions } from "../../plan/charts/vendored";
-import { HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
+import { imageProblems, missingReferences, unlistedHooks } from "../../../plan/charts/checks";
+import { findHelm } from "../../../plan/charts/helm";
+import { IMAGE_RULES, KNOWN_HOOKS, KNOWN_METRICS, RUNTIME_OBJECTS } from "../../../plan/charts/known";
+import { metricsEndpoints, metricsProblems } from "../../../plan/charts/metrics";
+import { renderChart } from "../../../plan/charts/render";
+import { vendoredVersions } from "../../../plan/charts/vendored";
+import { HETZNER_WEBHOOK } from "../../../src/edge/cert-manager";
 import { HELM_SKIP, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems, type SiteName } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};

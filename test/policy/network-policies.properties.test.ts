@@ -5,6 +5,7 @@ import type { AppConfig } from "../../src/config/schema";
 import type { SiteConfig } from "../../src/config/site";
 import { managedNamespaces, networkPolicies, type NetworkPolicy } from "../../src/policy/network-policies";
 import { clone, hetznerSections, parse1 } from "../helpers";
+import { matches } from "../../plan/charts/reach";
 
 type Raw = Record<string, any>;
 
@@ -69,9 +70,7 @@ const key = (value: unknown): string => JSON.stringify(value);
 
 /** Whether a policy in the app's namespace selects the app's pods (an empty selector selects them all). */
 function selects(policy: NetworkPolicy, app: AppConfig): boolean {
-  if (policy.metadata.namespace !== app.namespace) return false;
-  const wanted = policy.spec.podSelector.matchLabels ?? {};
-  return Object.entries(wanted).every(([k, v]) => app.podSelector[k] === v);
+  return policy.metadata.namespace === app.namespace && matches(policy.spec.podSelector, app.podSelector);
 }
 
 function podsOf(app: AppConfig) {

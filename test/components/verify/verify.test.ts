@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { hetznerSections } from "../helpers";
-import { byName, ofType, planOf, planOfSections } from "../plan/run";
+import { hetznerSections } from "../../helpers";
+import { byName, ofType, planOf, planOfSections } from "../../plan/run";
+import { nodeOfCommand } from "../../../src/k3s/names";
 
 const JOB = "kubernetes:batch/v1:Job";
 
@@ -11,7 +12,7 @@ describe("Verify on the offline engine", () => {
     const objects = byName(run, "site-verify-objects");
     assert.equal(objects.parent, byName(run, "site-verify").urn);
     // The engine receives a component dependency as its resources: every node has joined, every component is in.
-    const nodes = ofType(run, "command:remote:Command").filter((c) => c.name.startsWith("site-k3s-node-"));
+    const nodes = run.resources.filter((c) => nodeOfCommand(c) !== undefined);
     assert.equal(nodes.length, 5);
     for (const dep of [...nodes.map((n) => n.name), "site-policies-policies", "site-nginx-objects", "site-cert-manager-chart", "site-canal-manifest"]) {
       assert.ok(objects.dependsOn.includes(byName(run, dep).urn), `after ${dep}`);

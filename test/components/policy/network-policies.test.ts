@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { networkPolicies, policiesByLifetime, type NetworkPolicy } from "../../src/policy/network-policies";
-import { clone, declaredApps, exampleSections, hetznerSections, parse1 } from "../helpers";
-import { byName, ofType, planOf } from "../plan/run";
+import { networkPolicies, policiesByLifetime, type NetworkPolicy } from "../../../src/policy/network-policies";
+import { clone, declaredApps, exampleSections, hetznerSections, parse1 } from "../../helpers";
+import { byName, ofType, planOf } from "../../plan/run";
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string } };
 const key = (o: Obj) => `${o.metadata.namespace}/${o.metadata.name}`;

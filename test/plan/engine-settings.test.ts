@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
-import { lazyModule } from "../../plan/bench/engine-settings";
+import { lazyModule } from "../../plan/engine-settings";
 import { ROOT } from "../helpers";
 
 function filesOf(dir: string): Record<string, string> {
@@ -36,7 +36,7 @@ describe("plan engine settings", () => {
 
   it("loads the modules the program never uses only when they are used", () => {
     const script = [
-      'require("./plan/bench/engine-settings.ts");',
+      'require("./plan/engine-settings.ts");',
       'const pulumi = require("@pulumi/pulumi");',
       'require("@pulumi/kubernetes");',
       "const loaded = (m) => Object.keys(require.cache).some((k) => k.includes(`/node_modules/${m}/`));",

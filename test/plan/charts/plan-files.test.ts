@@ -8,13 +8,13 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { objectKey } from "../../plan/charts/diff";
-import type { K8sObject } from "../../plan/charts/render";
-import { reachSummary } from "../../plan/charts/plan";
-import { chartSummary, manifestsFile } from "../../plan/charts/site";
-import { manifestsOf } from "../../plan/render";
-import { ROOT } from "../helpers";
-import { planOf } from "../plan/run";
+import { objectKey } from "../../../plan/charts/diff";
+import type { K8sObject } from "../../../plan/charts/render";
+import { reachSummary } from "../../../plan/charts/plan";
+import { chartSummary, manifestsFile } from "../../../plan/charts/site";
+import { manifestsOf } from "../../../plan/render";
+import { ROOT } from "../../helpers";
+import { planOf } from "../run";
 import { HELM_SKIP, siteUnderTest } from "./support";
 
 const docsOf = (text: string) =>
