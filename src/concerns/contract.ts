@@ -22,8 +22,56 @@ import type { NetworkPolicy, PolicyPeer } from "../policy/objects";
 export const CONCERN_KINDS = ["cni", "ingress", "certificates", "loadBalancer", "networkAttachments", "storage"] as const;
 export type ConcernKind = (typeof CONCERN_KINDS)[number];
 
+/**
+ * The concerns of a site as a rule sees them (src/config/rules.ts hands them over), so that a rule asks another
+ * concern's traits and never names it.
+ */
+export interface SiteConcerns {
+  /** The site's CNI. */
+  readonly cni: Concern<string, z.ZodType>;
+  /** Every registered CNI, in the order of cni.plugin's values: for a fix that names the alternatives. */
+  readonly cnis: readonly Concern<string, z.ZodType>[];
+}
+
 /** A rule: the problems of a site, each with its key, the value and the fix. */
-export type Rule = (config: SiteConfig) => Problem[];
+export type Rule = (config: SiteConfig, concerns: SiteConcerns) => Problem[];
+
+/**
+ * Facts about a concern that other concerns' rules and the checks (src/verify) ask, so that none of them names it.
+ * Most concerns have none: NO_TRAITS.
+ */
+export interface Traits {
+  /**
+   * Whether it hands out LoadBalancer addresses of its own whatever its settings (LB-IPAM), so that a second address
+   * manager would hand out the same Services' addresses; with what the user should use instead.
+   */
+  ownLoadBalancerIpam: { readonly name: string; readonly instead: string } | undefined;
+  /**
+   * Whether it peers over BGP from every node, so that another BGP speaker there would fight its sessions; `name` as
+   * messages say it, `announce` how it announces Service addresses itself, `section` its config section.
+   */
+  bgpFromNodes(config: SiteConfig): { readonly name: string; readonly announce: string; readonly section: string } | undefined;
+  /** Why it removes other CNIs' configs from the nodes (so Multus's is gone), when it does. */
+  removesOtherCniConfigs: string | undefined;
+  /**
+   * Whether its NetworkPolicy ipBlocks match node addresses on this site. `setting`: the reason the checks cite
+   * (src/verify/paths.ts UPSTREAM), when that is a setting of its own rather than always so.
+   */
+  ipBlocksMatchNodes(config: SiteConfig): boolean;
+  readonly nodeMatchingSetting: string | undefined;
+  /** Why a node's probe of a LoadBalancer address cannot show its announcement truthfully here, when it cannot. */
+  announcementProbeSkip(config: SiteConfig): string | undefined;
+}
+
+/** The traits of a concern other concerns need not know anything of. */
+export const NO_TRAITS: Traits = {
+  ownLoadBalancerIpam: undefined,
+  bgpFromNodes: () => undefined,
+  removesOtherCniConfigs: undefined,
+  ipBlocksMatchNodes: () => true,
+  nodeMatchingSetting: undefined,
+  announcementProbeSkip: () => undefined,
+};
 
 /** A version pinned in the code, for the check of upstream support windows (src/versions/support.ts). */
 export interface CodePin {
@@ -153,6 +201,7 @@ export interface Concern<Name extends string, Fragment extends z.ZodType> {
   /** Whether it hands out addresses to LoadBalancer Services on this site (LB-IPAM), so the ingress asks for one. */
   loadBalancerAddresses(config: SiteConfig): boolean;
   readonly policies: PolicyNeeds;
+  readonly traits: Traits;
 }
 
 /** An ingress controller: a concern, and where its pods are for the policies of the others (PolicyContext). */

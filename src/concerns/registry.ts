@@ -17,7 +17,7 @@ import type { IngressControllerName } from "../ingress/section";
 import { metallb } from "../lb/metallb/concern";
 import { multus } from "../multus/concern";
 import type { StorageName } from "../storage/section";
-import type { Concern, ConcernKind, IngressController, Rule } from "./contract";
+import type { Concern, ConcernKind, IngressController, Rule, SiteConcerns } from "./contract";
 
 /** Any concern, whatever its name and fragment. */
 export type AnyConcern = Concern<string, z.ZodType>;
@@ -48,6 +48,11 @@ export function cniOf(config: SiteConfig): Concern<CniName, z.ZodType> {
 /** The site's ingress controller. */
 export function ingressOf(config: SiteConfig): IngressController<IngressControllerName, z.ZodType> {
   return INGRESS_CONTROLLERS[config.ingress.controller];
+}
+
+/** The site's concerns as its rules see them. */
+export function siteConcerns(config: SiteConfig): SiteConcerns {
+  return { cni: cniOf(config), cnis: Object.values(CNIS) };
 }
 
 /** The concerns of each kind, in the order the program lists them (CONCERN_KINDS). */

@@ -15,7 +15,8 @@ import {
 } from "../net/cidr";
 import { EDGE_SUBNET_KEY } from "../net/plan";
 import { unexpectedProblem, type Problem } from "./problems";
-import { CONCERN_RULES } from "../concerns/registry";
+import type { Rule } from "../concerns/contract";
+import { CONCERN_RULES, siteConcerns } from "../concerns/registry";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
 import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
 import { checkClusterRanges } from "../k3s/rules-ranges";
@@ -527,7 +528,7 @@ export function checkApps(config: SiteConfig): Problem[] {
   return problems;
 }
 
-export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
+export const RULES: readonly Rule[] = [
   checkNetworkZone,
   checkHetznerNetwork,
   checkOperatorAddresses,
@@ -560,7 +561,8 @@ function run<A extends unknown[]>(rule: (...args: A) => Problem[], ...args: A): 
 }
 
 export function checkRules(config: SiteConfig): Problem[] {
-  return RULES.flatMap((rule) => run(rule, config));
+  const concerns = siteConcerns(config);
+  return RULES.flatMap((rule) => run(rule, config, concerns));
 }
 
 /** Rules that need the stack config as written, before defaults filled it. */

@@ -2,7 +2,7 @@
  * Multus as a concern (src/concerns/contract.ts): extra macvlan networks for apps' pods, on home sites that list
  * `networks`. Its component goes in after the NetworkPolicies, which create the apps' namespaces.
  */
-import { NO_K3S_FLAGS, NO_POLICIES, type Concern } from "../concerns/contract";
+import { NO_K3S_FLAGS, NO_POLICIES, NO_TRAITS, type Concern } from "../concerns/contract";
 import { checkNetworks } from "./networks";
 import { networksSchema } from "./schema";
 
@@ -22,4 +22,5 @@ export const multus = {
   loadBalancerAddresses: () => false,
   // Its namespaces and their baseline are its component's own (multusNamespaces in src/multus/networks.ts).
   policies: { nodeTrafficFromPodRange: () => false, ...NO_POLICIES },
+  traits: NO_TRAITS,
 } as const satisfies Concern<"multus", typeof networksSchema>;

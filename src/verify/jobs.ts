@@ -19,6 +19,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AppConfig } from "../config/schema";
+import { cniOf } from "../concerns/registry";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../edge/cert-manager";
 import { NGINX } from "../edge/names";
@@ -301,17 +302,9 @@ export function announcementOf(config: SiteConfig): Announcement | { readonly sk
   } else if (!config.cni.cilium.l2Announcements) {
     return { skip: "cni.cilium.l2Announcements is unset: Cilium does not announce nginx's address on the LAN, the network routes it (check the router)" };
   }
-  // Cilium 1.19 programs wildcard service entries that drop traffic to a LoadBalancer address on a port the Service
-  // does not define (cilium/cilium#40684, "to all load balancing paths"), perhaps at the host's own connect (socket
-  // LB) before any ARP or NDP request leaves: the probe on PROBE_PORT could then fail on a healthy site, and that
-  // path could not be read at v1.19.6 here (upstream/SOURCES.md).
-  if (config.cni.plugin === "cilium") {
-    return {
-      skip:
-        "Cilium 1.19 drops a connection to a LoadBalancer address on a port the Service does not define (wildcard service entries, cilium/cilium#40684), " +
-        "perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
-    };
-  }
+  // A CNI may not let a node's probe see the announcement truthfully (its traits say why).
+  const cniSkip = cniOf(config).traits.announcementProbeSkip(config);
+  if (cniSkip !== undefined) return { skip: cniSkip };
   if (config.nodes.length < 2) {
     return { skip: "the site has one node: no other node's host network to see the announcement from (the Service address check still runs, inside the cluster)" };
   }

@@ -8,7 +8,7 @@
  *
  * The facts the steps rest on (read upstream; the tests hold the program to them):
  */
-import { ciliumValues } from "../cni/cilium";
+import { cniOf } from "../concerns/registry";
 import type { SiteConfig } from "../config/site";
 import { isHetzner } from "../config/site";
 import { CERT_MANAGER, COREDNS, NGINX } from "../edge/names";
@@ -208,7 +208,7 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
             protocol: "TCP",
             port: NGINX.httpPort,
             // Not bare: a pod can send a PROXY header of its own; the policy must refuse it.
-            because: ["masquerade", ...(config.cni.plugin === "cilium" ? (["ciliumNodes"] as const) : [])],
+            because: ["masquerade", ...nodeMatchingReason(config)],
           },
         ],
         expect: "refused",
@@ -273,7 +273,17 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
   return out;
 }
 
-/** Whether Cilium on this site matches ipBlocks against node addresses, which the host-network rows rely on. */
-export function ciliumMatchesNodes(config: SiteConfig): boolean {
-  return config.cni.plugin !== "cilium" || ciliumValues(config).policyCIDRMatchMode.includes("nodes");
+/** Whether the CNI matches ipBlocks against node addresses on this site, which the host-network rows rely on. */
+export function cniMatchesNodes(config: SiteConfig): boolean {
+  return cniOf(config).traits.ipBlocksMatchNodes(config);
+}
+
+/** The reason to cite when node matching is a setting of the CNI's own (Cilium's policyCIDRMatchMode). */
+function nodeMatchingReason(config: SiteConfig): UpstreamKey[] {
+  const key = cniOf(config).traits.nodeMatchingSetting;
+  return key !== undefined && isUpstreamKey(key) ? [key] : [];
+}
+
+function isUpstreamKey(key: string): key is UpstreamKey {
+  return key in UPSTREAM;
 }

@@ -2,7 +2,7 @@
  * cert-manager as a concern (src/concerns/contract.ts): the chart, Let's Encrypt's ClusterIssuers, Hetzner's DNS
  * webhook where DNS-01 goes through Hetzner. Used unless certificates.enabled is false.
  */
-import { NO_K3S_FLAGS, type Concern } from "../../concerns/contract";
+import { NO_K3S_FLAGS, NO_TRAITS, type Concern } from "../../concerns/contract";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../edge/cert-manager";
 import { CERT_MANAGER } from "../../edge/names";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
@@ -35,4 +35,5 @@ export const certManager = {
     // HTTP-01 solver pods run in the namespace of their Certificate: the ingress must reach them there.
     inAppNamespace: (config, namespace, context) => (usesHttp01(config) ? [solverPolicy(namespace, context.ingress)] : []),
   },
+  traits: NO_TRAITS,
 } as const satisfies Concern<"cert-manager", typeof certificatesSchema>;

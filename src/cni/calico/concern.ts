@@ -1,5 +1,5 @@
 /** Calico alone as a concern (src/concerns/contract.ts): calico.yaml, its IP pools, BGP to the segments' routers. */
-import { INSTALLED_CNI_K3S, NO_POLICIES, type Concern } from "../../concerns/contract";
+import { INSTALLED_CNI_K3S, NO_POLICIES, NO_TRAITS, type Concern } from "../../concerns/contract";
 import { CALICO_MANIFEST_PINS } from "../manifest";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { checkCalico, checkSegments } from "./rules";
@@ -30,4 +30,9 @@ export const calico = {
   }),
   loadBalancerAddresses: () => false,
   policies: { nodeTrafficFromPodRange: (config) => config.cni.calico.encapsulation !== "None", ...NO_POLICIES },
+  traits: {
+    ...NO_TRAITS,
+    // calico-node runs BIRD on every node, whatever the site's BGP settings.
+    bgpFromNodes: () => ({ name: "Calico", announce: "Calico (cni.calico.bgp.serviceLoadBalancerIPs)", section: "cni.calico" }),
+  },
 } as const satisfies Concern<"calico", typeof calicoSchema>;

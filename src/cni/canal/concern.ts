@@ -1,5 +1,5 @@
 /** Canal as a concern (src/concerns/contract.ts): Calico's policy engine on Flannel's VXLAN, from canal.yaml. */
-import { INSTALLED_CNI_K3S, NO_POLICIES, type Concern } from "../../concerns/contract";
+import { INSTALLED_CNI_K3S, NO_POLICIES, NO_TRAITS, type Concern } from "../../concerns/contract";
 import { CALICO_PINS } from "../manifest";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { checkCanal, checkCanalMtu } from "./rules";
@@ -26,4 +26,5 @@ export const canal = {
   fixedSettings: () => ({}),
   loadBalancerAddresses: () => false,
   policies: { nodeTrafficFromPodRange: () => true, ...NO_POLICIES },
+  traits: NO_TRAITS,
 } as const satisfies Concern<"canal", typeof canalSchema>;

@@ -25,4 +25,18 @@ export const cilium = {
   fixedSettings: () => ({}),
   loadBalancerAddresses: (config) => config.site.kind !== "hetzner" && config.cni.cilium.loadBalancerPools.length > 0,
   policies: { nodeTrafficFromPodRange: (config) => ciliumValues(config).routingMode === "tunnel", ...NO_POLICIES },
+  traits: {
+    ownLoadBalancerIpam: { name: "LB-IPAM", instead: "use cni.cilium.loadBalancerPools and l2Announcements instead" },
+    bgpFromNodes: () => undefined,
+    removesOtherCniConfigs: "agent removes other CNI configs (chart value cni.exclusive)",
+    ipBlocksMatchNodes: (config) => ciliumValues(config).policyCIDRMatchMode.includes("nodes"),
+    nodeMatchingSetting: "ciliumNodes",
+    // Cilium 1.19 programs wildcard service entries that drop traffic to a LoadBalancer address on a port the Service
+    // does not define (cilium/cilium#40684, "to all load balancing paths"), perhaps at the host's own connect (socket
+    // LB) before any ARP or NDP request leaves: the probe on the verify port could then fail on a healthy site, and
+    // that path could not be read at v1.19.6 here (upstream/SOURCES.md).
+    announcementProbeSkip: () =>
+      "Cilium 1.19 drops a connection to a LoadBalancer address on a port the Service does not define (wildcard service entries, cilium/cilium#40684), " +
+      "perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
+  },
 } as const satisfies Concern<"cilium", typeof ciliumSchema>;

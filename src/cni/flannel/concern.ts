@@ -1,5 +1,5 @@
 /** k3s's own Flannel as a concern (src/concerns/contract.ts): nothing to install, k3s's flags only. */
-import { NO_POLICIES, type Concern } from "../../concerns/contract";
+import { NO_POLICIES, NO_TRAITS, type Concern } from "../../concerns/contract";
 import { checkFlannel, flannelNodeConfig, flannelOverlaySource, flannelServerConfig } from "./flannel";
 import { flannelSchema } from "./schema";
 
@@ -18,4 +18,5 @@ export const flannel = {
   fixedSettings: (config) => ({ flannelBackend: config.cni.flannel.backend }),
   loadBalancerAddresses: () => false,
   policies: { nodeTrafficFromPodRange: flannelOverlaySource, ...NO_POLICIES },
+  traits: NO_TRAITS,
 } as const satisfies Concern<"flannel", typeof flannelSchema>;

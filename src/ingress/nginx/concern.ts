@@ -2,7 +2,7 @@
  * NGINX Ingress Controller as a concern (src/concerns/contract.ts): a DaemonSet on every node's 80 and 443, its
  * ConfigMap from ingress.config. Selected by ingress.controller: nginx.
  */
-import { NO_K3S_FLAGS, type IngressController } from "../../concerns/contract";
+import { NO_K3S_FLAGS, NO_TRAITS, type IngressController } from "../../concerns/contract";
 import { NGINX } from "../../edge/names";
 import { checkIngressConfig } from "../../edge/nginx-config";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
@@ -33,5 +33,6 @@ export const nginx = {
     system: (config) => nginxPolicies(config),
     inAppNamespace: () => [],
   },
+  traits: NO_TRAITS,
   pods: { namespace: NGINX.namespace, peer: NGINX_PEER, httpPort: NGINX.httpPort },
 } as const satisfies IngressController<"nginx", typeof nginxConfigSchema>;

@@ -3,7 +3,7 @@
  * has no LB-IPAM. Its component goes in before the ingress controller's (components/concerns.ts), whose Service asks
  * it for an address.
  */
-import { NO_K3S_FLAGS, type Concern } from "../../concerns/contract";
+import { NO_K3S_FLAGS, NO_TRAITS, type Concern } from "../../concerns/contract";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { checkMetallb, metallbOf } from "./metallb";
 import { metallbPolicies } from "./policies";
@@ -38,4 +38,5 @@ export const metallb = {
     system: metallbPolicies,
     inAppNamespace: () => [],
   },
+  traits: NO_TRAITS,
 } as const satisfies Concern<"metallb", typeof metallbSchema>;
