@@ -21,9 +21,9 @@ import { join } from "node:path";
 import type { AppConfig } from "../config/schema";
 import { cniOf } from "../concerns/registry";
 import { isHetzner, type SiteConfig } from "../config/site";
-import { LETSENCRYPT } from "../edge/cert-manager";
+import { LETSENCRYPT } from "../certificates/cert-manager/cert-manager";
 import { NGINX } from "../edge/names";
-import { hasLoadBalancerService } from "../edge/nginx";
+import { hasLoadBalancerService } from "../ingress/nginx/nginx";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
 import { addressAt, containsIp, formatIp, parseCidr, parseIp, type Cidr } from "../net/cidr";
@@ -216,7 +216,7 @@ export interface ProxyLog {
 
 /**
  * The log check of a Hetzner site with the PROXY protocol on (the load balancer sends the header, nginx trusts it
- * from the load balancer's private address: src/edge/nginx.ts). NGINX Ingress Controller v5.5.4 logs every request
+ * from the load balancer's private address: src/ingress/nginx/nginx.ts). NGINX Ingress Controller v5.5.4 logs every request
  * to stdout in its default format `main`, whose first field is $remote_addr (internal/configs/version1/nginx.tmpl,
  * log_format main; config_params.go MainAccessLog "/dev/stdout main"), and its default server, which answers a
  * request to the load balancer's bare address, carries the same proxy_protocol listen, set_real_ip_from and

@@ -12,7 +12,7 @@ import { cniOf } from "../concerns/registry";
 import type { SiteConfig } from "../config/site";
 import { isHetzner } from "../config/site";
 import { CERT_MANAGER, COREDNS, NGINX } from "../edge/names";
-import { hasLoadBalancerService } from "../edge/nginx";
+import { hasLoadBalancerService } from "../ingress/nginx/nginx";
 import { API_PORT } from "../hetzner/model";
 import { selfCheckThroughService, usesHttp01 } from "../certificates/cert-manager/policies";
 import {

@@ -154,7 +154,7 @@ export const SUPPORT = {
       released: "2026-08-19",
       endsWhen: "Hetzner states no support window in the sources read here",
       newest: { version: "0.9.0", date: "2026-08-19" },
-      source: "hetzner/cert-manager-webhook-hetzner tag v0.9.0 (cdcbd5e4), as src/edge/cert-manager.ts reads it",
+      source: "hetzner/cert-manager-webhook-hetzner tag v0.9.0 (cdcbd5e4), as src/certificates/cert-manager/cert-manager.ts reads it",
     },
   ],
 } as const satisfies Record<string, readonly SupportWindow[]>;

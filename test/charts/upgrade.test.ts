@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { diffObjects } from "../../plan/charts/diff";
 import { findHelm } from "../../plan/charts/helm";
 import { renderChart, type RenderedChart } from "../../plan/charts/render";
-import { CERT_MANAGER_CHART } from "../../src/edge/cert-manager";
+import { CERT_MANAGER_CHART } from "../../src/certificates/cert-manager/cert-manager";
 import { ROOT } from "../helpers";
 import { HELM_SKIP, chartOf, siteUnderTest, type SiteName } from "./support";
 

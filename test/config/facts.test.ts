@@ -10,7 +10,7 @@ import { CILIUM_CHART } from "../../src/cni/cilium";
 import { CALICO_PINS } from "../../src/cni/manifest";
 import { VXLAN_OVERHEAD } from "../../src/cni/rules-mtu";
 import { parseSiteConfig } from "../../src/config/load";
-import { CERT_MANAGER_CHART, clusterIssuers } from "../../src/edge/cert-manager";
+import { CERT_MANAGER_CHART, clusterIssuers } from "../../src/certificates/cert-manager/cert-manager";
 import { NGINX_IMAGE } from "../../src/ingress/nginx/concern";
 import { HETZNER_PRIVATE_MTU } from "../../src/hetzner/model";
 import { HOSTNAME_LABEL_MAX } from "../../src/hetzner/rules-names";

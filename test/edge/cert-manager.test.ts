@@ -14,7 +14,7 @@ import {
   dnsSecretObjects,
   hetznerWebhookValues,
   usesHetznerWebhook,
-} from "../../src/edge/cert-manager";
+} from "../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER, NGINX } from "../../src/edge/names";
 import { networkPolicies } from "../../src/policy/network-policies";
 import { ROOT, clone, exampleSections, hetznerSections, parse1, sshSections } from "../helpers";

@@ -12,7 +12,7 @@ import {
   NGINX_LEADER_LOCK,
   nginxObjects,
   type NginxOptions,
-} from "../../src/edge/nginx";
+} from "../../src/ingress/nginx/nginx";
 import { clone, exampleSections, hetznerSections, parse1, ROOT, sshSections } from "../helpers";
 import { validateBuiltin } from "../support/schemas";
 

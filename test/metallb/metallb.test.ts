@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { METALLB, checkMetallb, metallbOf, metallbResources, metallbValues, nginxAddressOf } from "../../src/lb/metallb/metallb";
 import { siteConcerns } from "../../src/concerns/registry";
 import { parseRange } from "../../src/lb/metallb/schema";
-import { nginxObjects } from "../../src/edge/nginx";
+import { nginxObjects } from "../../src/ingress/nginx/nginx";
 import { networkPolicies } from "../../src/policy/network-policies";
 import type { SiteConfig } from "../../src/config/site";
 import { CrdValidator } from "../support/schemas";

@@ -3,7 +3,7 @@
  * webhook where DNS-01 goes through Hetzner. Used unless certificates.enabled is false.
  */
 import { NO_K3S_FLAGS, NO_TRAITS, type Concern } from "../../concerns/contract";
-import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../edge/cert-manager";
+import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "./cert-manager";
 import { CERT_MANAGER } from "../../edge/names";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { certManagerPolicies, solverPolicy, usesHttp01 } from "./policies";
@@ -22,8 +22,8 @@ export const certManager = {
     { name: "cert-manager", version: () => CERT_MANAGER_CHART.version, key: () => undefined, support: KUBERNETES_SUPPORT["cert-manager"] },
   ],
   codePins: [
-    { component: "cert-manager", version: CERT_MANAGER_CHART.version, where: "CERT_MANAGER_CHART (src/edge/cert-manager.ts)" },
-    { component: "cert-manager-webhook-hetzner", version: HETZNER_WEBHOOK.version, where: "HETZNER_WEBHOOK (src/edge/cert-manager.ts)" },
+    { component: "cert-manager", version: CERT_MANAGER_CHART.version, where: "CERT_MANAGER_CHART (src/certificates/cert-manager/cert-manager.ts)" },
+    { component: "cert-manager-webhook-hetzner", version: HETZNER_WEBHOOK.version, where: "HETZNER_WEBHOOK (src/certificates/cert-manager/cert-manager.ts)" },
   ],
   k3s: NO_K3S_FLAGS,
   fixedSettings: () => ({}),

@@ -4,7 +4,7 @@
  */
 import type { PolicyContext } from "../../concerns/contract";
 import type { SiteConfig } from "../../config/site";
-import { HETZNER_WEBHOOK, usesHetznerWebhook } from "../../edge/cert-manager";
+import { HETZNER_WEBHOOK, usesHetznerWebhook } from "./cert-manager";
 import { CERT_MANAGER } from "../../edge/names";
 import { NGINX_PEER, ipBlock, networkPolicy, tcp, type NetworkPolicy, type PolicyPeer } from "../../policy/objects";
 import { apiServerRule, internet } from "../../policy/system";

@@ -4,7 +4,7 @@
  */
 import { NO_K3S_FLAGS, NO_TRAITS, type IngressController } from "../../concerns/contract";
 import { NGINX } from "../../edge/names";
-import { checkIngressConfig } from "../../edge/nginx-config";
+import { checkIngressConfig } from "./nginx-config";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { NGINX_PEER } from "../../policy/objects";
 import { nginxPolicies } from "./policies";

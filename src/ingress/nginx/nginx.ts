@@ -18,13 +18,13 @@ import type {
 import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernetes-models/v1" with {
   "resolution-mode": "import",
 };
-import { ingressLoadBalancerService } from "../concerns/registry";
-import { NGINX_IMAGE } from "../ingress/nginx/concern";
-import { isHetzner, type SiteConfig } from "../config/site";
-import { NGINX } from "./names";
-import { isolationLabels } from "../policy/objects";
-import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
-import { formatProblem } from "../config/problems";
+import { ingressLoadBalancerService } from "../../concerns/registry";
+import { NGINX_IMAGE } from "./concern";
+import { isHetzner, type SiteConfig } from "../../config/site";
+import { NGINX } from "../../edge/names";
+import { isolationLabels } from "../../policy/objects";
+import { METALLB, metallbOf, nginxAddressOf } from "../../lb/metallb/metallb";
+import { formatProblem } from "../../config/problems";
 import { ingressConfigProblems, managedConfigKeys } from "./nginx-config";
 
 /** The controller's ConfigMap, named as in the reference manifests (deployments/common/nginx-config.yaml). */
