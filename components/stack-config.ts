@@ -9,7 +9,7 @@ import { NAMESPACE, SECTION_KEYS, parseSiteConfig } from "../src/config/load";
 import { SECRETS, SECRET_KEYS } from "../src/config/secrets";
 import type { RuleContext } from "../src/config/rules";
 import type { SiteConfig } from "../src/config/site";
-import { dnsSecretName } from "../src/edge/cert-manager";
+import { dnsSecretName } from "../src/certificates/cert-manager/cert-manager";
 
 export interface SiteSecrets {
   /** The SSH private key that reaches every node. */

@@ -2,7 +2,7 @@
  * What the chart checks accept, each entry with its reason and source. A new hook, a new reference to an object no
  * one renders, or a new image repository fails the checks until it is understood and listed here.
  */
-import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
+import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/certificates/cert-manager/cert-manager";
 import { METALLB_CHART } from "../../src/lb/metallb/schema";
 import type { ImageRule, KnownHook, RuntimeObject } from "./checks";
 import type { KnownMetrics } from "./metrics";
@@ -10,7 +10,7 @@ import type { KnownMetrics } from "./metrics";
 /**
  * Hooks Chart v4 drops that a site does without. None today: cert-manager's only non-test hooks are its
  * startupapicheck Job and that Job's ServiceAccount, Role and RoleBinding (templates/startupapicheck-*.yaml of
- * v1.21.2), which the program turns into ordinary objects (certManagerHookOverrides in src/edge/cert-manager.ts);
+ * v1.21.2), which the program turns into ordinary objects (certManagerHookOverrides in src/certificates/cert-manager/cert-manager.ts);
  * cilium 1.20.0 (as 1.19.6 before it) and Hetzner's webhook 0.9.0 render no hook with the site's values.
  */
 export const KNOWN_HOOKS: readonly KnownHook[] = [];

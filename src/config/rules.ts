@@ -4,31 +4,35 @@
  * rules-*.ts beside this file and in the concerns' folders; this file lists them in the order they report.
  */
 import { unexpectedProblem, type Problem, type RuleContext } from "./problems";
-import { CONCERN_RULES } from "../concerns/registry";
-import { checkNetworks } from "../multus/networks";
+import type { SiteConcerns } from "../concerns/contract";
+import { CONCERN_RULES, siteConcerns } from "../concerns/registry";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
 import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
 import { checkClusterRanges } from "../k3s/rules-ranges";
 import { checkKubernetesVersion } from "../k3s/rules-versions";
 import { checkUnusedSettings } from "./rules-unused";
-import { checkIngressConfig } from "../edge/nginx-config";
 import { checkHetznerLimits } from "../hetzner/limits";
 import type { SiteConfig } from "./site";
 import { checkApps } from "./rules-apps";
-import { checkCertificates, checkLoadBalancer, checkPublicIpv4 } from "./rules-edge";
+import { checkLoadBalancer, checkPublicIpv4 } from "./rules-edge";
 import { checkAddressesInNetwork, checkNetworkZone, checkServerCount, checkUniqueNodes } from "./rules-nodes";
 import { checkClusterDns, checkDisjointRanges, checkDualStack, checkLoadBalancerPools } from "./rules-ranges";
 
 export type { RuleContext } from "./problems";
 
-export const RULES: readonly ((config: SiteConfig, context: RuleContext) => Problem[])[] = [
+/** A rule of the site as a whole: a concern's Rule, or one that also reads the running cluster. */
+type SiteRule = (config: SiteConfig, concerns: SiteConcerns, context: RuleContext) => Problem[];
+
+export const RULES: readonly SiteRule[] = [
   checkNetworkZone,
   checkHetznerNetwork,
   checkOperatorAddresses,
   checkNodeNames,
   checkUniqueNodes,
   checkAddressesInNetwork,
-  checkServerCount,
+  function checkServerCountOfCluster(config, _concerns, context) {
+    return checkServerCount(config, context);
+  },
   checkDisjointRanges,
   checkLoadBalancerPools,
   checkClusterDns,
@@ -36,15 +40,12 @@ export const RULES: readonly ((config: SiteConfig, context: RuleContext) => Prob
   checkDualStack,
   // Each concern's own rules (src/concerns/registry.ts).
   ...CONCERN_RULES,
-  checkCertificates,
   checkLoadBalancer,
   checkHetznerLimits,
   checkPublicIpv4,
   checkNatGatewayAddress,
   checkKubernetesVersion,
-  checkNetworks,
   checkApps,
-  checkIngressConfig,
 ];
 
 /** Runs a rule; a rule that throws is itself a problem, never a stack trace. */
@@ -57,7 +58,8 @@ function run<A extends unknown[]>(rule: (...args: A) => Problem[], ...args: A): 
 }
 
 export function checkRules(config: SiteConfig, context: RuleContext = {}): Problem[] {
-  return RULES.flatMap((rule) => run(rule, config, context));
+  const concerns = siteConcerns(config);
+  return RULES.flatMap((rule) => run(rule, config, concerns, context));
 }
 
 /** Rules that need the stack config as written, before defaults filled it. */

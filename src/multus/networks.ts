@@ -23,6 +23,7 @@
  * annotation's `ips` as the capability argument `ips` (CreateCNIRuntimeConf), which libcni hands only to plugins
  * that declare it (containernetworking/cni libcni/api.go, injectRuntimeConfig): macvlan's static IPAM, not sbr.
  */
+import type { SiteConcerns } from "../concerns/contract";
 import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 import type { AppNetworkConfig, NetworkConfig } from "./schema";
@@ -146,7 +147,7 @@ function subnetsOf(network: NetworkConfig, i: number): Named[] {
   });
 }
 
-export function checkNetworks(config: SiteConfig): Problem[] {
+export function checkNetworks(config: SiteConfig, concerns: SiteConcerns): Problem[] {
   const problems: Problem[] = [];
   const networks = config.networks;
   if (networks.length > 0 && config.site.kind === "hetzner") {
@@ -155,12 +156,14 @@ export function checkNetworks(config: SiteConfig): Problem[] {
       message: "macvlan needs an L2 segment, and Hetzner's private network is routed: remove networks (Multus is for home sites)",
     });
   }
-  if (networks.length > 0 && config.cni.plugin === "cilium") {
+  const removes = concerns.cni.traits.removesOtherCniConfigs;
+  if (networks.length > 0 && removes !== undefined) {
+    const others = concerns.cnis.filter((c) => c.traits.removesOtherCniConfigs === undefined).map((c) => c.name);
     problems.push({
       path: "networks",
       message:
-        "are set but cni.plugin is cilium, whose agent removes other CNI configs (chart value cni.exclusive), Multus's " +
-        "among them: use cni.plugin flannel or canal for a site with Multus networks",
+        `are set but cni.plugin is ${concerns.cni.name}, whose ${removes}, Multus's among them: use cni.plugin ` +
+        `${others.length > 1 ? `${others.slice(0, -1).join(", ")} or ${others[others.length - 1]}` : others.join("")} for a site with Multus networks`,
     });
   }
   const seenNames = new Map<string, number>();

@@ -19,15 +19,17 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AppConfig } from "../config/schema";
+import { cniOf } from "../concerns/registry";
 import { isHetzner, type SiteConfig } from "../config/site";
-import { LETSENCRYPT } from "../edge/cert-manager";
+import { LETSENCRYPT } from "../certificates/cert-manager/cert-manager";
 import { NGINX } from "../edge/names";
-import { hasLoadBalancerService } from "../edge/nginx";
+import { hasLoadBalancerService } from "../ingress/nginx/nginx";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
 import { addressAt, containsIp, formatIp, parseCidr, parseIp, type Cidr } from "../net/cidr";
 import { API_PORT } from "../hetzner/model";
-import { BASELINE_POLICY_NAMES, solverPolicy } from "../policy/system";
+import { BASELINE_POLICY_NAMES } from "../policy/system";
+import { solverPolicy } from "../certificates/cert-manager/policies";
 import { DNS_RULE, NGINX_PEER, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
 
 export const VERIFY_NAMESPACE = "k3s-sites-verify";
@@ -214,7 +216,7 @@ export interface ProxyLog {
 
 /**
  * The log check of a Hetzner site with the PROXY protocol on (the load balancer sends the header, nginx trusts it
- * from the load balancer's private address: src/edge/nginx.ts). NGINX Ingress Controller v5.5.4 logs every request
+ * from the load balancer's private address: src/ingress/nginx/nginx.ts). NGINX Ingress Controller v5.5.4 logs every request
  * to stdout in its default format `main`, whose first field is $remote_addr (internal/configs/version1/nginx.tmpl,
  * log_format main; config_params.go MainAccessLog "/dev/stdout main"), and its default server, which answers a
  * request to the load balancer's bare address, carries the same proxy_protocol listen, set_real_ip_from and
@@ -300,17 +302,9 @@ export function announcementOf(config: SiteConfig): Announcement | { readonly sk
   } else if (!config.cni.cilium.l2Announcements) {
     return { skip: "cni.cilium.l2Announcements is unset: Cilium does not announce nginx's address on the LAN, the network routes it (check the router)" };
   }
-  // Cilium 1.19 programs wildcard service entries that drop traffic to a LoadBalancer address on a port the Service
-  // does not define (cilium/cilium#40684, "to all load balancing paths"), perhaps at the host's own connect (socket
-  // LB) before any ARP or NDP request leaves: the probe on PROBE_PORT could then fail on a healthy site, and that
-  // path could not be read at v1.19.6 here (upstream/SOURCES.md).
-  if (config.cni.plugin === "cilium") {
-    return {
-      skip:
-        "Cilium 1.19 drops a connection to a LoadBalancer address on a port the Service does not define (wildcard service entries, cilium/cilium#40684), " +
-        "perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
-    };
-  }
+  // A CNI may not let a node's probe see the announcement truthfully (its traits say why).
+  const cniSkip = cniOf(config).traits.announcementProbeSkip(config);
+  if (cniSkip !== undefined) return { skip: cniSkip };
   if (config.nodes.length < 2) {
     return { skip: "the site has one node: no other node's host network to see the announcement from (the Service address check still runs, inside the cluster)" };
   }

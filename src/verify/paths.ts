@@ -8,13 +8,13 @@
  *
  * The facts the steps rest on (read upstream; the tests hold the program to them):
  */
-import { ciliumValues } from "../cni/cilium";
+import { cniOf } from "../concerns/registry";
 import type { SiteConfig } from "../config/site";
 import { isHetzner } from "../config/site";
 import { CERT_MANAGER, COREDNS, NGINX } from "../edge/names";
-import { hasLoadBalancerService } from "../edge/nginx";
+import { hasLoadBalancerService } from "../ingress/nginx/nginx";
 import { API_PORT } from "../hetzner/model";
-import { selfCheckThroughService, usesHttp01 } from "../policy/system";
+import { selfCheckThroughService, usesHttp01 } from "../certificates/cert-manager/policies";
 import {
   DENIED_PORT,
   ECHO_PORT,
@@ -208,7 +208,7 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
             protocol: "TCP",
             port: NGINX.httpPort,
             // Not bare: a pod can send a PROXY header of its own; the policy must refuse it.
-            because: ["masquerade", ...(config.cni.plugin === "cilium" ? (["ciliumNodes"] as const) : [])],
+            because: ["masquerade", ...nodeMatchingReason(config)],
           },
         ],
         expect: "refused",
@@ -256,13 +256,13 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
       // With ingress.proxyProtocol, nginx's port 80 refuses the self-check's bare request to the Service's address: a
       // name that resolves there only works with a proxy in front that adds the header, so the certificate check
       // fails there, rightly (docs/checks.md). The row says so, and the walk judges nginx's listener.
-      const refusedByNginx = selfCheckThroughService(config) && config.ingress.proxyProtocol;
+      const refusedByNginx = selfCheckThroughService(config, hasLoadBalancerService(config)) && config.ingress.proxyProtocol;
       out.push({
         check: refusedByNginx
           ? "certificates: cert-manager's self-check through the Service's address is refused by nginx (no PROXY header; the certificate check fails)"
           : "certificates: cert-manager's self-check reaches nginx",
         job: "certificates",
-        hops: selfCheckThroughService(config)
+        hops: selfCheckThroughService(config, hasLoadBalancerService(config))
           ? [{ from: controller, to: nginxPod, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "serviceCapture", ...(config.ingress.proxyProtocol ? (["proxyListener"] as const) : [])], bare: true }]
           : // Through the internet: the load balancer's public address on Hetzner, the router's at home (any public address).
             [{ from: controller, to: { ip: lbAddresses.find((a) => !a.includes(":")) ?? "203.0.113.80", name: "the site's public address" }, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "masquerade"] }],
@@ -273,7 +273,17 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
   return out;
 }
 
-/** Whether Cilium on this site matches ipBlocks against node addresses, which the host-network rows rely on. */
-export function ciliumMatchesNodes(config: SiteConfig): boolean {
-  return config.cni.plugin !== "cilium" || ciliumValues(config).policyCIDRMatchMode.includes("nodes");
+/** Whether the CNI matches ipBlocks against node addresses on this site, which the host-network rows rely on. */
+export function cniMatchesNodes(config: SiteConfig): boolean {
+  return cniOf(config).traits.ipBlocksMatchNodes(config);
+}
+
+/** The reason to cite when node matching is a setting of the CNI's own (Cilium's policyCIDRMatchMode). */
+function nodeMatchingReason(config: SiteConfig): UpstreamKey[] {
+  const key = cniOf(config).traits.nodeMatchingSetting;
+  return key !== undefined && isUpstreamKey(key) ? [key] : [];
+}
+
+function isUpstreamKey(key: string): key is UpstreamKey {
+  return key in UPSTREAM;
 }

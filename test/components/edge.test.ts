@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SECRET } from "../../plan/engine";
-import { CERT_MANAGER_CHART, certManagerHookOverrides } from "../../src/edge/cert-manager";
+import { CERT_MANAGER_CHART, certManagerHookOverrides } from "../../src/certificates/cert-manager/cert-manager";
 import { byName, planOf, planOfSections } from "../plan/run";
 import { hetznerSections } from "../helpers";
 

@@ -105,7 +105,7 @@ describe("MetalLB BGP beside other BGP and LB-IPAM", () => {
     assert.deepEqual(
       problemsOf(raw).filter((p) => p.startsWith("site.loadBalancer.metallb ")),
       [
-        "site.loadBalancer.metallb is set but cni.plugin is cilium, whose LB-IPAM would hand out the same Services' addresses: use cni.cilium.loadBalancerPools and l2Announcements instead, or a CNI without LB-IPAM (flannel, canal, calico)",
+        "site.loadBalancer.metallb is set but cni.plugin is cilium, whose LB-IPAM would hand out the same Services' addresses: use cni.cilium.loadBalancerPools and l2Announcements instead, or a CNI without LB-IPAM (canal, calico, flannel)",
       ],
     );
   });

@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { METALLB, checkMetallb, metallbOf, metallbResources, metallbValues, nginxAddressOf } from "../../src/lb/metallb/metallb";
+import { siteConcerns } from "../../src/concerns/registry";
 import { parseRange } from "../../src/lb/metallb/schema";
-import { nginxObjects } from "../../src/edge/nginx";
+import { nginxObjects } from "../../src/ingress/nginx/nginx";
 import { networkPolicies } from "../../src/policy/network-policies";
 import type { SiteConfig } from "../../src/config/site";
 import { CrdValidator } from "../support/schemas";
@@ -77,7 +78,7 @@ describe("MetalLB config", () => {
     // cni.plugin calico comes from another branch; the rule reads the plugin's name only.
     const metallb = { ...metallbOf(site)!, pools: [{ ...metallbOf(site)!.pools[0]!, advertise: "bgp" as const }] };
     const calico = { ...site, cni: { ...site.cni, plugin: "calico" }, site: { ...site.site, loadBalancer: { metallb } } } as unknown as SiteConfig;
-    const messages = checkMetallb(calico).map((p) => `${p.path} ${p.message}`);
+    const messages = checkMetallb(calico, siteConcerns(calico)).map((p) => `${p.path} ${p.message}`);
     assert.match(messages.join("\n"), /site\.loadBalancer\.metallb\.bgp MetalLB BGP and Calico's BGP would both peer/);
     assert.match(messages.join("\n"), /site\.loadBalancer\.metallb\.bgp is missing but a pool has advertise bgp/);
   });

@@ -81,7 +81,7 @@ describe("from the old pins at home: Cilium 1.19.6 on k3s v1.33.5+k3s1", () => {
     const before = await old();
     const after = await planConfig(homeAt(OLD_K3S), before, "home");
     const diff = previewOf(before, after);
-    // The chart is one resource in the preview (its objects' diff is --chart-diff cilium=1.19.6's, test/charts).
+    // The chart is one resource in the preview (its objects' diff is --chart-diff cilium=1.19.6's, test/plan/charts).
     assert.deepEqual(destructive(diff), []);
     assert.deepEqual(changed(diff).map((s) => `${s.action} ${s.name}`), ["update site-cilium-chart"]);
     const chart = (run: ProgramRun) => run.resources.find((r) => r.name === "site-cilium-chart")!.inputs;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { hasLoadBalancerService } from "../../src/edge/nginx";
+import { hasLoadBalancerService } from "../../src/ingress/nginx/nginx";
 import { problemsOf } from "../helpers";
 import { SHAPES, configOfShape, type ShapeDimensions } from "./shapes";
 

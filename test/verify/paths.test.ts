@@ -15,7 +15,7 @@ import type { ProgramRun } from "../../plan/engine";
 import { kubeObjectsOf, type KubeObject } from "../../policy/rules";
 import { NGINX } from "../../src/edge/names";
 import { PROBE_PORT, checksNotRun, jobsOf } from "../../src/verify/jobs";
-import { UPSTREAM, checkPaths, ciliumMatchesNodes, type CheckPath, type Hop, type PathEnd } from "../../src/verify/paths";
+import { UPSTREAM, checkPaths, cniMatchesNodes, type CheckPath, type Hop, type PathEnd } from "../../src/verify/paths";
 import { ROOT } from "../helpers";
 import { SHAPES, configOfShape, planOfShape, type Shape } from "../support/shapes";
 
@@ -161,7 +161,7 @@ describe("every check's path on every site shape", () => {
       assert.ok(paths.find((x) => x.job === "edge-host" && x.expect === "admitted")!.hops[0]!.sameNode);
       // No policy lets a node address in to nginx for the check.
       assert.equal(p.policies.some((x) => x.metadata.name === "nginx-ingress-from-verify"), false);
-      assert.ok(ciliumMatchesNodes(config), "Cilium matches the server's ipBlock only with policyCIDRMatchMode nodes");
+      assert.ok(cniMatchesNodes(config), "Cilium matches the server's ipBlock only with policyCIDRMatchMode nodes");
       // A LoadBalancer Service's address gets nginx's PROXY header from the check itself.
       if (shape.dimensions.loadBalancerService) {
         assert.equal(envOf(p.jobs.get("edge")).LB_PROXY, shape.dimensions.proxyProtocol ? "1" : "0");

@@ -1,11 +1,12 @@
 /** Cilium as a concern (src/concerns/contract.ts): its Helm chart, kube-proxy replacement, LB-IPAM on home sites. */
-import { K3S_OWN_CNI_OFF, type Concern } from "../../concerns/contract";
+import { K3S_OWN_CNI_OFF, NO_POLICIES, type Concern } from "../../concerns/contract";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { checkCilium, checkCiliumL2Devices, checkCiliumMtu } from "./rules";
 import { ciliumSchema } from "./schema";
 import { CILIUM_CHART, ciliumChart, ciliumKubeProxyReplacement, ciliumValues } from "./values";
 
 export const cilium = {
+  kind: "cni",
   name: "cilium",
   key: "cni.cilium",
   fragment: ciliumSchema,
@@ -19,8 +20,23 @@ export const cilium = {
       support: KUBERNETES_SUPPORT.cilium,
     },
   ],
+  codePins: [{ component: "cilium", version: CILIUM_CHART.version, where: "CILIUM_CHART (src/cni/cilium/values.ts)" }],
   k3s: { server: () => K3S_OWN_CNI_OFF, node: () => ({}), replacesKubeProxy: ciliumKubeProxyReplacement, runByK3s: false },
   fixedSettings: () => ({}),
   loadBalancerAddresses: (config) => config.site.kind !== "hetzner" && config.cni.cilium.loadBalancerPools.length > 0,
-  policies: { nodeTrafficFromPodRange: (config) => ciliumValues(config).routingMode === "tunnel" },
+  policies: { nodeTrafficFromPodRange: (config) => ciliumValues(config).routingMode === "tunnel", ...NO_POLICIES },
+  traits: {
+    ownLoadBalancerIpam: { name: "LB-IPAM", instead: "use cni.cilium.loadBalancerPools and l2Announcements instead" },
+    bgpFromNodes: () => undefined,
+    removesOtherCniConfigs: "agent removes other CNI configs (chart value cni.exclusive)",
+    ipBlocksMatchNodes: (config) => ciliumValues(config).policyCIDRMatchMode.includes("nodes"),
+    nodeMatchingSetting: "ciliumNodes",
+    // Cilium 1.19 programs wildcard service entries that drop traffic to a LoadBalancer address on a port the Service
+    // does not define (cilium/cilium#40684, "to all load balancing paths"), perhaps at the host's own connect (socket
+    // LB) before any ARP or NDP request leaves: the probe on the verify port could then fail on a healthy site, and
+    // that path could not be read at v1.19.6 here (upstream/SOURCES.md).
+    announcementProbeSkip: () =>
+      "Cilium 1.19 drops a connection to a LoadBalancer address on a port the Service does not define (wildcard service entries, cilium/cilium#40684), " +
+      "perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
+  },
 } as const satisfies Concern<"cilium", typeof ciliumSchema>;

@@ -18,6 +18,7 @@
  * - CRDs (upstream/metallb/crds.yaml): IPAddressPool, L2Advertisement, BGPAdvertisement metallb.io/v1beta1; BGPPeer
  *   metallb.io/v1beta2 (storage version).
  */
+import type { SiteConcerns } from "../../concerns/contract";
 import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
 import { formatIp, parseIp } from "../../net/cidr";
@@ -148,22 +149,25 @@ function cidrRange(text: string | undefined): IpRange | undefined {
 }
 
 /** Pools inside the LAN, free of hosts, pods, Services and each other; no CNI that fights MetalLB. */
-export function checkMetallb(config: SiteConfig): Problem[] {
+export function checkMetallb(config: SiteConfig, concerns: SiteConcerns): Problem[] {
   const metallb = metallbOf(config);
   if (!metallb) return [];
   const problems: Problem[] = [];
-  const plugin: string = config.cni.plugin;
-  if (plugin === "cilium") {
+  const { cni } = concerns;
+  const ipam = cni.traits.ownLoadBalancerIpam;
+  if (ipam) {
+    const without = concerns.cnis.filter((c) => !c.traits.ownLoadBalancerIpam).map((c) => c.name);
     problems.push({
       path: PATH,
       message:
-        "is set but cni.plugin is cilium, whose LB-IPAM would hand out the same Services' addresses: use " +
-        "cni.cilium.loadBalancerPools and l2Announcements instead, or a CNI without LB-IPAM (flannel, canal, calico)",
+        `is set but cni.plugin is ${cni.name}, whose ${ipam.name} would hand out the same Services' addresses: ` +
+        `${ipam.instead}, or a CNI without ${ipam.name} (${without.join(", ")})`,
     });
   }
-  if (plugin === "calico" && usesBgp(metallb)) {
-    // calico-node runs BIRD on every node, so MetalLB's speakers would peer from the same nodes. A router that is
-    // also a segment's router gets the precise message; any other BGP beside Calico's is refused as well.
+  const bgp = cni.traits.bgpFromNodes(config);
+  if (bgp && usesBgp(metallb)) {
+    // The CNI's BGP speaker runs on every node, so MetalLB's speakers would peer from the same nodes. A router that
+    // is also a segment's router gets the precise message; any other BGP beside the CNI's is refused as well.
     const segments = (config.site as { segments?: { name: string; router?: { address?: string; addressV6?: string } }[] }).segments ?? [];
     const shared = (metallb.bgp?.peers ?? []).flatMap((r, k) => {
       const segment = segments.find((g) => g.router?.address === r.address || g.router?.addressV6 === r.address);
@@ -174,19 +178,19 @@ export function checkMetallb(config: SiteConfig): Problem[] {
       problems.push({
         path: `${PATH}.bgp.peers[${k}].address`,
         message:
-          `${r.address} is the router of site.segments ${segment.name}, which Calico's BGP already peers with from ` +
+          `${r.address} is the router of site.segments ${segment.name}, which ${bgp.name}'s BGP already peers with from ` +
           `${nodes.length > 0 ? `nodes ${nodes.join(", ")}` : "that segment's nodes"}, and a router keeps one session ` +
-          "per node address: MetalLB's sessions would fight Calico's. Announce Service addresses through Calico " +
-          "(cni.calico.bgp.serviceLoadBalancerIPs) instead, or announce the pools with advertise l2",
+          `per node address: MetalLB's sessions would fight ${bgp.name}'s. Announce Service addresses through ${bgp.announce} ` +
+          "instead, or announce the pools with advertise l2",
       });
     }
     if (shared.length === 0) {
       problems.push({
         path: `${PATH}.bgp`,
         message:
-          "MetalLB BGP and Calico's BGP would both peer from the same nodes with the same routers, and a router keeps " +
-          "one session per node: announce the pools with advertise l2, or announce Service addresses through Calico " +
-          "(cni.calico) instead of MetalLB",
+          `MetalLB BGP and ${bgp.name}'s BGP would both peer from the same nodes with the same routers, and a router keeps ` +
+          `one session per node: announce the pools with advertise l2, or announce Service addresses through ${bgp.name} ` +
+          `(${bgp.section}) instead of MetalLB`,
       });
     }
   }

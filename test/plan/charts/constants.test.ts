@@ -1,7 +1,7 @@
 /**
- * Constants kept by hand that describe what a chart renders (src/edge/names.ts, src/edge/cert-manager.ts,
+ * Constants kept by hand that describe what a chart renders (src/edge/names.ts, src/certificates/cert-manager/cert-manager.ts,
  * src/cni/cilium.ts and the assumptions of src/policy/system.ts), each checked against the rendered chart objects.
- * The pure tests in test/edge, test/cni and test/policy keep their literals and run without helm; these cross-checks
+ * The pure tests in test/ingress, test/certificates, test/cni and test/policy keep their literals and run without helm; these cross-checks
  * skip with the reason when there is no helm.
  */
 import assert from "node:assert/strict";
@@ -12,9 +12,9 @@ import { matches, type Policy } from "../../../plan/charts/reach";
 import { renderChart, type K8sObject } from "../../../plan/charts/render";
 import { workloadsOf, type Workload } from "../../../plan/charts/pods";
 import { CILIUM_NAMESPACE, K3S_LOCAL_API, ciliumOperatorReplicas } from "../../../src/cni/cilium";
-import { HETZNER_WEBHOOK, certManagerHookOverrides, hetznerWebhookValues } from "../../../src/edge/cert-manager";
+import { HETZNER_WEBHOOK, certManagerHookOverrides, hetznerWebhookValues } from "../../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER } from "../../../src/edge/names";
-import { remoteNodeSources } from "../../../src/policy/system";
+import { remoteNodeSources } from "../../../src/policy/context";
 import { VERIFY_NAMESPACE } from "../../../src/verify/jobs";
 import { HELM_SKIP, SITES, chartOf, siteUnderTest } from "./support";
 

@@ -9,7 +9,7 @@ import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../../plan/charts/
 import { blockedReaches, hubbleReaches, webhookReaches } from "../../../plan/charts/reach";
 import { workloadsOf } from "../../../plan/charts/pods";
 import { ciliumChart } from "../../../src/cni/cilium";
-import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/edge/cert-manager";
+import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER } from "../../../src/edge/names";
 import { METALLB_CHART } from "../../../src/lb/metallb/schema";
 import { HELM_SKIP, SITES, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems } from "./support";

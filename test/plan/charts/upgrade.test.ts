@@ -12,7 +12,7 @@ import { diffObjects } from "../../../plan/charts/diff";
 import { findHelm } from "../../../plan/charts/helm";
 import { renderChart, type RenderedChart } from "../../../plan/charts/render";
 import { CILIUM_CHART } from "../../../src/cni/cilium";
-import { CERT_MANAGER_CHART } from "../../../src/edge/cert-manager";
+import { CERT_MANAGER_CHART } from "../../../src/certificates/cert-manager/cert-manager";
 import { ROOT } from "../../helpers";
 import { HELM_SKIP, chartOf, siteUnderTest, type SiteName } from "./support";
 

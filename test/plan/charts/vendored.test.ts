@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { treeDigest } from "../../../plan/charts/digest";
 import { CHARTS_DIR, vendoredChart, vendoredVersions } from "../../../plan/charts/vendored";
 import { CILIUM_CHART } from "../../../src/cni/cilium";
-import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/edge/cert-manager";
+import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/certificates/cert-manager/cert-manager";
 import { METALLB_CHART } from "../../../src/lb/metallb/schema";
 import { ROOT } from "../../helpers";
 

@@ -7,7 +7,7 @@ import { IMAGE_RULES, KNOWN_HOOKS, KNOWN_METRICS, RUNTIME_OBJECTS } from "../../
 import { metricsEndpoints, metricsProblems } from "../../../plan/charts/metrics";
 import { renderChart } from "../../../plan/charts/render";
 import { vendoredVersions } from "../../../plan/charts/vendored";
-import { HETZNER_WEBHOOK } from "../../../src/edge/cert-manager";
+import { HETZNER_WEBHOOK } from "../../../src/certificates/cert-manager/cert-manager";
 import { HELM_SKIP, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems, type SiteName } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};

@@ -3,18 +3,18 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments, stringify } from "yaml";
-import { isHetzner, type SiteConfig } from "../../src/config/site";
-import { networkPolicies } from "../../src/policy/network-policies";
-import { NGINX } from "../../src/edge/names";
+import { isHetzner, type SiteConfig } from "../../../src/config/site";
+import { networkPolicies } from "../../../src/policy/network-policies";
+import { NGINX } from "../../../src/edge/names";
+import { NGINX_IMAGE } from "../../../src/ingress/nginx/concern";
 import {
   NGINX_CONFIG_MAP,
-  NGINX_IMAGE,
   NGINX_LEADER_LOCK,
   nginxObjects,
   type NginxOptions,
-} from "../../src/edge/nginx";
-import { clone, exampleSections, hetznerSections, parse1, ROOT, sshSections } from "../helpers";
-import { validateBuiltin } from "../support/schemas";
+} from "../../../src/ingress/nginx/nginx";
+import { clone, exampleSections, hetznerSections, parse1, ROOT, sshSections } from "../../helpers";
+import { validateBuiltin } from "../../support/schemas";
 
 type Json = Record<string, any>;
 interface Rule {
@@ -25,7 +25,7 @@ interface Rule {
 }
 
 const UPSTREAM = join(ROOT, "upstream/nginx-ingress/v5.5.4");
-const GOLDEN = join(__dirname, "nginx");
+const GOLDEN = join(__dirname, "golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 /** The load balancer's public IPv4 as the component would pass it (documentation range). */
 const LB_ADDRESS = "198.51.100.7";

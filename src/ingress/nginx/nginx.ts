@@ -18,16 +18,15 @@ import type {
 import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernetes-models/v1" with {
   "resolution-mode": "import",
 };
-import { concernsInUse } from "../concerns/registry";
-import { isHetzner, type SiteConfig } from "../config/site";
-import { NGINX } from "./names";
-import { isolationLabels } from "../policy/objects";
-import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
-import { formatProblem } from "../config/problems";
+import { ingressLoadBalancerService } from "../../concerns/registry";
+import { NGINX_IMAGE } from "./concern";
+import { isHetzner, type SiteConfig } from "../../config/site";
+import { NGINX } from "../../edge/names";
+import { isolationLabels } from "../../policy/objects";
+import { METALLB, metallbOf, nginxAddressOf } from "../../lb/metallb/metallb";
+import { formatProblem } from "../../config/problems";
 import { ingressConfigProblems, managedConfigKeys } from "./nginx-config";
 
-/** The controller image: the tag of the vendored reference DaemonSet (upstream/nginx-ingress/v5.5.4). */
-export const NGINX_IMAGE = "nginx/nginx-ingress:5.5.4";
 /** The controller's ConfigMap, named as in the reference manifests (deployments/common/nginx-config.yaml). */
 export const NGINX_CONFIG_MAP = "nginx-config";
 /** The Lease the replicas elect a leader with (the controller's default -leader-election-lock-name). */
@@ -67,7 +66,7 @@ const meta = (name: string) => ({ name, namespace: NGINX.namespace, labels: labe
  * Namespace informer starts with -watch-namespace-label (controller.go, isDynamicNs -> addNamespaceHandler in
  * namespace.go), Namespaces are otherwise read only for -watch-namespace/-watch-secret-namespace (main.go,
  * checkNamespaces) and Nodes only by telemetry, NGINX Agent metadata and Plus license reporting
- * (common_cluster_info.go), none of which these args turn on. test/edge/nginx.test.ts lists every difference from
+ * (common_cluster_info.go), none of which these args turn on. test/ingress/nginx/nginx.test.ts lists every difference from
  * the reference rbac.yaml with its reason and holds the flags that would need more.
  */
 const NGINX_CLUSTER_RULES: readonly IPolicyRule[] = [
@@ -102,7 +101,7 @@ const NGINX_NAMESPACE_RULES: readonly IPolicyRule[] = [
  * with MetalLB, at a fixed address of its pools.
  */
 export function hasLoadBalancerService(config: SiteConfig): boolean {
-  return concernsInUse(config).some((concern) => concern.loadBalancerAddresses(config));
+  return ingressLoadBalancerService(config);
 }
 
 function loadBalancerAnnotations(config: SiteConfig): Record<string, string> {

@@ -14,11 +14,11 @@ import {
   dnsSecretObjects,
   hetznerWebhookValues,
   usesHetznerWebhook,
-} from "../../src/edge/cert-manager";
-import { CERT_MANAGER, NGINX } from "../../src/edge/names";
-import { networkPolicies } from "../../src/policy/network-policies";
-import { ROOT, clone, exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
-import { validateBuiltin } from "../support/schemas";
+} from "../../../src/certificates/cert-manager/cert-manager";
+import { CERT_MANAGER, NGINX } from "../../../src/edge/names";
+import { networkPolicies } from "../../../src/policy/network-policies";
+import { ROOT, clone, exampleSections, hetznerSections, parse1, sshSections } from "../../helpers";
+import { validateBuiltin } from "../../support/schemas";
 
 /** A Hetzner site whose certificates section is replaced by `certificates`. */
 function siteWith(certificates: Record<string, unknown>) {

@@ -18,10 +18,10 @@ import type { IACMEChallengeSolver } from "@kubernetes-models/cert-manager/acme.
   "resolution-mode": "import",
 };
 import type { ISecret } from "kubernetes-models/v1/Secret" with { "resolution-mode": "import" };
-import type { Dns01Provider } from "../config/schema";
-import type { SECRETS } from "../config/secrets";
-import type { SiteConfig } from "../config/site";
-import { CERT_MANAGER, NGINX } from "./names";
+import type { Dns01Provider } from "./schema";
+import type { SECRETS } from "../../config/secrets";
+import type { SiteConfig } from "../../config/site";
+import { CERT_MANAGER, NGINX } from "../../edge/names";
 
 /**
  * The cert-manager chart k3s-sites installs: v1.21.2, the newest release found (cert-manager/cert-manager#9237

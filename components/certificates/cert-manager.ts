@@ -11,7 +11,7 @@ import {
   dnsSecretObjects,
   hetznerWebhookValues,
   usesHetznerWebhook,
-} from "../../src/edge/cert-manager";
+} from "../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER } from "../../src/edge/names";
 import { isolationLabels } from "../../src/policy/objects";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkIngressConfig } from "../../src/edge/nginx-config";
-import { formatProblem } from "../../src/config/problems";
-import { clone, exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
+import { checkIngressConfig } from "../../../src/ingress/nginx/nginx-config";
+import { formatProblem } from "../../../src/config/problems";
+import { clone, exampleSections, hetznerSections, parse1, sshSections } from "../../helpers";
 
 type Json = Record<string, any>;
 

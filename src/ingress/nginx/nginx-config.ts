@@ -3,8 +3,8 @@
  * never replaces one. The rule runs with the other config rules, before any resource; the builder (nginx.ts) asks
  * the same question again at deploy time, when the load balancer's address is known.
  */
-import type { Problem } from "../config/problems";
-import { isHetzner, type SiteConfig } from "../config/site";
+import type { Problem } from "../../config/problems";
+import { isHetzner, type SiteConfig } from "../../config/site";
 
 /** A key k3s-sites sets: the value, why, and another way out than removing the user's key. */
 export interface ManagedKey {

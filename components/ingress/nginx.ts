@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
-import { nginxObjects } from "../../src/edge/nginx";
+import { nginxObjects } from "../../src/ingress/nginx/nginx";
 
 export interface NginxIngressArgs {
   readonly config: SiteConfig;
