@@ -45,6 +45,13 @@ export interface TraefikValues {
    */
   readonly updateStrategy: { readonly type: "RollingUpdate"; readonly rollingUpdate: { readonly maxUnavailable: 1; readonly maxSurge: 0 } };
   readonly ports: Readonly<Record<string, TraefikPort>>;
+  /**
+   * Access log to stdout in the common log format, whose first field is the client address (ClientHost, from the
+   * PROXY header where one is trusted): what the edge check reads. Requests that match no router are logged too:
+   * the entry point's fallback 404 handler is built with the same observability chain (pkg/server/router/router.go,
+   * as quoted in traefik/traefik#13119 of 2026-05, not read at v3.7.11; a logged unmatched request in #9648).
+   */
+  readonly accessLog: { readonly enabled: true; readonly format: "common" };
   /** The dashboard off, and no IngressRoute to the API (already the chart's default, stated). */
   readonly api: { readonly dashboard: false };
   readonly ingressRoute: { readonly dashboard: { readonly enabled: false } };
@@ -125,6 +132,7 @@ export function traefikValues(config: SiteConfig, opts: TraefikOptions = {}): Tr
       websecure: { hostPort: 443, ...proxy },
       ...extraEntryPoints(config),
     },
+    accessLog: { enabled: true, format: "common" },
     api: { dashboard: false },
     ingressRoute: { dashboard: { enabled: false } },
     ingressClass: { enabled: true, isDefaultClass: true, name: TRAEFIK.ingressClass },

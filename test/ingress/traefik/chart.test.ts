@@ -78,6 +78,8 @@ describe("the Traefik chart as a Hetzner site renders it", skip, () => {
       assert.ok(args.includes(`--entryPoints.${ep}.proxyProtocol.trustedIPs=${lb}`), `${ep}: ${args.join(" ")}`);
     }
     assert.ok(!args.some((a) => a.includes("proxyProtocol.insecure")));
+    // The edge check reads the client address from the access log's first field.
+    assert.ok(args.includes("--accesslog=true") && args.includes("--accesslog.format=common"), args.join(" "));
     assert.ok(!args.some((a) => a.includes("forwardedHeaders.insecure")));
   });
 
