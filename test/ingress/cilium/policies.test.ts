@@ -9,7 +9,7 @@ function home(defaultDeny: boolean) {
   raw.networkPolicies = {
     defaultDeny,
     apps: [
-      { name: "web", namespace: "shop", ports: [{ port: 8080 }], from: [{ nginx: true }] },
+      { name: "web", namespace: "shop", ports: [{ port: 8080 }], from: [{ nginx: true }], to: [{ app: "db" }] },
       { name: "db", namespace: "shop", ports: [{ port: 5432 }], from: [{ app: "web" }] },
     ],
   };
