@@ -38,7 +38,7 @@ export class TraefikIngress extends pulumi.ComponentResource {
     );
     const values = pulumi
       .output(args.statusAddress)
-      .apply((statusAddress) => traefikValues(config, statusAddress ? { statusAddress } : {}) as unknown as Record<string, unknown>);
+      .apply((statusAddress) => traefikValues(config, args.settings, statusAddress ? { statusAddress } : {}) as unknown as Record<string, unknown>);
     const chart = new k8s.helm.v4.Chart(
       `${name}-chart`,
       {

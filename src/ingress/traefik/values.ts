@@ -9,6 +9,7 @@ import { isHetzner, type SiteConfig } from "../../config/site";
 import { concernsInUse } from "../../concerns/registry";
 import { METALLB, metallbOf, nginxAddressOf } from "../../lb/metallb/metallb";
 import { TRAEFIK } from "./names";
+import type { TraefikSettings } from "./schema";
 
 /** The chart k3s-sites installs: 41.3.0, Traefik v3.7.11 (Chart.yaml appVersion), the newest tag read. */
 export const TRAEFIK_CHART = {
@@ -93,14 +94,19 @@ export function proxyTrusted(config: SiteConfig): string[] {
 }
 
 /**
- * The extra TCP entry points: one per site.loadBalancer.services entry, named after it, on the node's
- * destinationPort, with the PROXY protocol from the load balancer when that service sends it.
+ * The extra TCP entry points: one per site.loadBalancer.services entry that ingress.traefik.tcpRoutes routes, named
+ * after it, on the node's destinationPort, with the PROXY protocol from the load balancer when that service sends
+ * it. A service no route names keeps its node port free for an app's own hostPort, as on an nginx site.
  */
-export function extraEntryPoints(config: SiteConfig): Record<string, TraefikPort> {
+export function extraEntryPoints(config: SiteConfig, settings: TraefikSettings): Record<string, TraefikPort> {
   if (!isHetzner(config.site)) return {};
   const trusted = proxyTrusted(config);
+  const routed = new Set(settings.tcpRoutes.map((r) => r.entryPoint));
   return Object.fromEntries(
-    config.site.loadBalancer.services.map((s, i) => [
+    config.site.loadBalancer.services
+      .map((s, i) => ({ s, i }))
+      .filter(({ s }) => routed.has(s.name))
+      .map(({ s, i }) => [
       s.name,
       {
         port: TRAEFIK.extraPortBase + i,
@@ -114,7 +120,7 @@ export function extraEntryPoints(config: SiteConfig): Record<string, TraefikPort
 }
 
 /** The chart's values for a site. */
-export function traefikValues(config: SiteConfig, opts: TraefikOptions = {}): TraefikValues {
+export function traefikValues(config: SiteConfig, settings: TraefikSettings, opts: TraefikOptions = {}): TraefikValues {
   const proxy = config.ingress.proxyProtocol ? { proxyProtocol: { trustedIPs: proxyTrusted(config) } } : {};
   const healthCheck = isHetzner(config.site) ? config.site.loadBalancer.healthCheck : undefined;
   const lbService = traefikHasLoadBalancerService(config);
@@ -130,7 +136,7 @@ export function traefikValues(config: SiteConfig, opts: TraefikOptions = {}): Tr
     ports: {
       web: { hostPort: 80, ...proxy },
       websecure: { hostPort: 443, ...proxy },
-      ...extraEntryPoints(config),
+      ...extraEntryPoints(config, settings),
     },
     accessLog: { enabled: true, format: "common" },
     api: { dashboard: false },

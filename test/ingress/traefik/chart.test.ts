@@ -20,7 +20,10 @@ import { exampleSections, parse1 } from "../../helpers";
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 const LB_PUBLIC = "198.51.100.7";
 
-function render(config: SiteConfig, opts: TraefikOptions = {}): RenderedChart {
+/** Routes from every mail port of the prod example to a mail app. */
+const MAIL_ROUTES = ["smtp", "submissions", "submission", "imaps"].map((entryPoint, i) => ({ entryPoint, namespace: "mail", service: "mail", port: [25, 465, 587, 993][i]! }));
+
+function render(config: SiteConfig, opts: TraefikOptions = {}, tcpRoutes = MAIL_ROUTES): RenderedChart {
   const found = findHelm();
   if (!("helm" in found)) throw new Error(found.skipped);
   const spec = {
@@ -29,7 +32,7 @@ function render(config: SiteConfig, opts: TraefikOptions = {}): RenderedChart {
     chart: TRAEFIK_CHART.chart,
     version: TRAEFIK_CHART.version,
     namespace: TRAEFIK.namespace,
-    values: JSON.parse(JSON.stringify(traefikValues(config, opts))) as Record<string, unknown>,
+    values: JSON.parse(JSON.stringify(traefikValues(config, { tcpRoutes }, opts))) as Record<string, unknown>,
     valuesFiles: [],
     skipCrds: false,
   };
@@ -88,6 +91,12 @@ describe("the Traefik chart as a Hetzner site renders it", skip, () => {
     const ports = ds.spec.template.spec.containers[0].ports as { name: string; hostPort?: number }[];
     const host = Object.fromEntries(ports.filter((p) => p.hostPort !== undefined).map((p) => [p.name, p.hostPort]));
     assert.deepEqual(host, { web: 80, websecure: 443, smtp: 25, submissions: 465, submission: 587, imaps: 993 });
+  });
+
+  it("leaves a load balancer port that no TCP route names to the apps' own hostPorts", () => {
+    const ds = daemonSet(render(prod(), {}, MAIL_ROUTES.slice(0, 1)));
+    const ports = ds.spec.template.spec.containers[0].ports as { name: string; hostPort?: number }[];
+    assert.deepEqual(ports.flatMap((p) => (p.hostPort !== undefined ? [p.hostPort] : [])).sort((a, b) => a - b), [25, 80, 443]);
   });
 
   it("keeps the dashboard off and the API and metrics off the nodes' addresses, with no Service", () => {
