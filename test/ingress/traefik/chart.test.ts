@@ -12,6 +12,7 @@ import { metricsEndpoints } from "../../../plan/charts/metrics";
 import { workloadsOf } from "../../../plan/charts/pods";
 import { renderChart, type K8sObject, type RenderedChart } from "../../../plan/charts/render";
 import type { SiteConfig } from "../../../src/config/site";
+import { TRAEFIK_EDGE } from "../../../src/ingress/traefik/edge";
 import { TRAEFIK } from "../../../src/ingress/traefik/names";
 import { TRAEFIK_CHART, traefikValues, type TraefikOptions } from "../../../src/ingress/traefik/values";
 import { HELM_SKIP, crdValidator, schemaProblems, valuesProblems } from "../../charts/support";
@@ -130,6 +131,7 @@ describe("the Traefik chart as a home site with MetalLB renders it", skip, () =>
     const services = chart.objects.filter((o) => o.kind === "Service") as (K8sObject & { spec: any })[];
     assert.equal(services.length, 1);
     const svc = services[0]!;
+    assert.equal(`${svc.metadata.namespace}/${svc.metadata.name}`, TRAEFIK_EDGE.loadBalancerService);
     assert.equal(svc.spec.type, "LoadBalancer");
     assert.equal(svc.spec.externalTrafficPolicy, "Local");
     assert.ok(svc.metadata.annotations?.["metallb.io/loadBalancerIPs"], "a fixed address of MetalLB's pools");
