@@ -60,7 +60,7 @@ export function appPolicy(config: SiteConfig, app: AppConfig): NetworkPolicy {
       const caller = apps.get(peer.app)!;
       return podsIn(caller.namespace, caller.podSelector);
     }
-    if (peer.nginx) return NGINX_PEER;
+    if (peer.ingress) return NGINX_PEER;
     if (peer.loadBalancer) {
       // The Hetzner load balancer forwards over the private network from its own private address, and the hostPort's
       // DNAT keeps that source. checkApps refuses loadBalancer on other sites.

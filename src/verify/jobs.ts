@@ -174,7 +174,7 @@ export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string
   if (apps.length === 0) return { skip: "the site declares no app (networkPolicies.apps)" };
   for (const app of apps) {
     const port = app.ports.find((p) => p.protocol === "TCP" && p.port >= 1024);
-    if (!app.from.some((peer) => peer.nginx) || port === undefined) continue;
+    if (!app.from.some((peer) => peer.ingress) || port === undefined) continue;
     let deniedPort = DENIED_PORT;
     while (app.ports.some((p) => p.port === deniedPort)) deniedPort++;
     return { app, port: port.port, deniedPort };
@@ -389,7 +389,16 @@ function families(config: SiteConfig): string {
  * load balancer's addresses; not the firewall's sources, SSH settings or the load balancer's service list.
  */
 export function siteDigest(config: SiteConfig, scripts: Readonly<Record<string, string>>, lbAddresses: readonly string[]): string {
-  const { k3s, cni, ingress, certificates, networkPolicies, nodes } = config;
+  const { k3s, cni, ingress, certificates, nodes } = config;
+  // As the config read before `from: ingress` had its name (it was `nginx`): a new name for the same thing is no
+  // change to the site, so an upgrade of k3s-sites does not rerun every check for it.
+  const networkPolicies = {
+    ...config.networkPolicies,
+    apps: config.networkPolicies.apps.map((app) => ({
+      ...app,
+      from: app.from.map(({ ingress: toIngress, ...peer }) => (toIngress ? { ...peer, nginx: true } : peer)),
+    })),
+  };
   const inCluster = { k3s, cni, ingress, certificates, networkPolicies, nodes: nodes.map((n) => [n.name, n.role, n.privateIp, n.arch]) };
   return createHash("sha256")
     .update(JSON.stringify({ inCluster, scripts, image: VERIFY_IMAGE, lbAddresses }))

@@ -42,8 +42,8 @@ export const fromIngressName = (app: string): string => `${app}-from-ingress`;
  * One policy per app that lists the ingress among its callers, and, where certificates use HTTP-01, one per app
  * namespace for the solver pods (which only a default-deny namespace needs).
  */
-export function ciliumIngressPolicies(config: SiteConfig, isIngressPeer: (peer: SiteConfig["networkPolicies"]["apps"][number]["from"][number]) => boolean): CiliumNetworkPolicy[] {
-  const apps = config.networkPolicies.apps.filter((app) => app.from.some(isIngressPeer));
+export function ciliumIngressPolicies(config: SiteConfig): CiliumNetworkPolicy[] {
+  const apps = config.networkPolicies.apps.filter((app) => app.from.some((peer) => peer.ingress));
   const policies = apps.map((app) => fromIngress(app.namespace, fromIngressName(app.name), app.podSelector, app.ports));
   const http01 = config.certificates.enabled && config.certificates.dns01 === undefined;
   if (http01 && config.networkPolicies.defaultDeny) {
