@@ -2,6 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
 import { gatewayObjects } from "../../src/ingress/cilium/gateway";
+import { CILIUM_INGRESS } from "../../src/ingress/cilium/names";
+import { ciliumIngressPolicies } from "../../src/ingress/cilium/policies";
+import { namespaceBaseline } from "../../src/policy/system";
 import type { CiliumIngressSettings } from "../../src/ingress/cilium/schema";
 
 export interface CiliumGatewayArgs {
@@ -22,16 +25,19 @@ export interface CiliumGatewayArgs {
 export class CiliumGateway extends pulumi.ComponentResource {
   constructor(name: string, args: CiliumGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:ingress:CiliumGateway", name, {}, opts);
+    const { config } = args;
+    // The Gateway's namespace runs no pod; on an isolating site it still gets its baseline, like every namespace.
+    const baseline = config.networkPolicies.defaultDeny ? namespaceBaseline(CILIUM_INGRESS.gateway.namespace) : [];
     new k8s.yaml.v2.ConfigGroup(
       `${name}-objects`,
-      { objs: gatewayObjects(args.config, args.settings) },
+      { objs: [...gatewayObjects(config, args.settings), ...baseline, ...ciliumIngressPolicies(config)] },
       { parent: this, provider: args.provider, dependsOn: args.dependsOn },
     );
     this.registerOutputs({});
   }
 }
 
-export interface CiliumGatewayCrdsArgs {
+export interface BeforeCniArgs {
   /** The objects of the Gateway API release the site's Cilium needs, read and checked before any resource. */
   readonly objects: readonly Record<string, unknown>[];
   readonly provider: k8s.Provider;
@@ -39,10 +45,10 @@ export interface CiliumGatewayCrdsArgs {
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-/** The Gateway API CRDs (and their safe-upgrades admission policy), before Cilium's operator starts. */
-export class CiliumGatewayCrds extends pulumi.ComponentResource {
-  constructor(name: string, args: CiliumGatewayCrdsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:ingress:GatewayApiCrds", name, {}, opts);
+/** Objects the site's ingress needs before the CNI starts (src/concerns/contract.ts, beforeCni): the Gateway API CRDs. */
+export class BeforeCni extends pulumi.ComponentResource {
+  constructor(name: string, args: BeforeCniArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s-sites:ingress:BeforeCni", name, {}, opts);
     new k8s.yaml.v2.ConfigGroup(
       `${name}-objects`,
       { objs: args.objects.map((o) => structuredClone(o)) },

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ingressLoadBalancerService } from "../../src/concerns/registry";
 import type { SiteConfig } from "../../src/config/site";
 import { TRAEFIK } from "../../src/ingress/traefik/names";
 import { tcpRoutes } from "../../src/ingress/traefik/routes";
@@ -18,6 +19,8 @@ export interface TraefikIngressArgs {
    * @default - none (home sites report their LoadBalancer Service's address, if any)
    */
   readonly statusAddress?: pulumi.Input<string>;
+  /** Whether the run does not wait for the DaemonSet (a switch from another controller on the nodes' ports). @default false */
+  readonly skipAwait?: boolean;
   /** What must exist first: the CNI (and MetalLB, whose pools the Service takes its address from). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -38,7 +41,10 @@ export class TraefikIngress extends pulumi.ComponentResource {
     );
     const values = pulumi
       .output(args.statusAddress)
-      .apply((statusAddress) => traefikValues(config, args.settings, statusAddress ? { statusAddress } : {}) as unknown as Record<string, unknown>);
+      .apply((statusAddress) => traefikValues(config, args.settings, {
+            ...(statusAddress ? { statusAddress } : {}),
+            loadBalancerService: ingressLoadBalancerService(config),
+          }) as unknown as Record<string, unknown>);
     const chart = new k8s.helm.v4.Chart(
       `${name}-chart`,
       {
@@ -48,6 +54,7 @@ export class TraefikIngress extends pulumi.ComponentResource {
         repositoryOpts: { repo: TRAEFIK_CHART.repository },
         namespace: TRAEFIK.namespace,
         values,
+        ...(args.skipAwait ? { skipAwait: true } : {}),
       },
       { ...child, dependsOn: [namespace] },
     );

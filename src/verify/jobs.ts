@@ -22,6 +22,7 @@ import type { AppConfig } from "../config/schema";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../edge/cert-manager";
 import { NGINX } from "../edge/names";
+import { policyContext } from "../policy/context";
 import { hasLoadBalancerService } from "../edge/nginx";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
@@ -841,7 +842,8 @@ function policies(
   if (has("certificates")) {
     out.push(networkPolicy(ns, "verify-certificates-to-api-server", checkLabels("certificates"), { egress: [apiRule(config)] }));
     // HTTP-01 solver pods for the test certificate run in this namespace and are reached by nginx.
-    if (certificate && !config.certificates.dns01) out.push(solverPolicy(ns));
+    const ingress = policyContext(config).ingress;
+    if (certificate && !config.certificates.dns01 && ingress) out.push(solverPolicy(ns, ingress));
   }
   return out;
 }

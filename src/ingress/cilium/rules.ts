@@ -6,7 +6,7 @@
  */
 import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
-import { concernsInUse } from "../../concerns/registry";
+import { cilium } from "../../cni/cilium/concern";
 import { ciliumChart } from "../../cni/cilium/values";
 import { GATEWAY_API_OF_CILIUM, gatewayApiOfCilium } from "./gateway-api";
 
@@ -38,7 +38,7 @@ export function ciliumIngressProblems(config: SiteConfig): Problem[] {
       message: `${config.cni.cilium.version !== undefined ? version : `cilium (with the pinned Cilium ${version})`}: Cilium's Gateway API support needs the Gateway API CRDs of its release, and k3s-sites vendors them for Cilium ${minors.join(", ")} only; set cni.cilium.version: ${minors.at(-1)}.0`,
     });
   }
-  if (config.site.kind !== "hetzner" && !concernsInUse(config).some((c) => c.loadBalancerAddresses(config))) {
+  if (config.site.kind !== "hetzner" && !cilium.loadBalancerAddresses(config)) {
     problems.push({
       path: "cni.cilium.loadBalancerPools",
       message:

@@ -6,7 +6,6 @@
  * externalTrafficPolicy Local in front when MetalLB or Cilium's LB-IPAM hands out addresses. Plain data only.
  */
 import { isHetzner, type SiteConfig } from "../../config/site";
-import { concernsInUse } from "../../concerns/registry";
 import { METALLB, metallbOf, nginxAddressOf } from "../../lb/metallb/metallb";
 import { TRAEFIK } from "./names";
 import type { TraefikSettings } from "./schema";
@@ -81,11 +80,11 @@ export interface TraefikValues {
 export interface TraefikOptions {
   /** The address Ingress status reports on a Hetzner site (the load balancer's public IPv4). @default - none */
   readonly statusAddress?: string;
-}
-
-/** Whether a home site's MetalLB or Cilium LB-IPAM hands the ingress an address. */
-export function traefikHasLoadBalancerService(config: SiteConfig): boolean {
-  return concernsInUse(config).some((concern) => concern.loadBalancerAddresses(config));
+  /**
+   * Whether the site hands out LoadBalancer addresses (MetalLB, Cilium's LB-IPAM: the registry's
+   * ingressLoadBalancerService), so that a LoadBalancer Service goes in front. @default false
+   */
+  readonly loadBalancerService?: boolean;
 }
 
 /** Who may send the PROXY header on 80 and 443: the Hetzner load balancer's /32, else the nodes' LAN (as nginx). */
@@ -123,7 +122,7 @@ export function extraEntryPoints(config: SiteConfig, settings: TraefikSettings):
 export function traefikValues(config: SiteConfig, settings: TraefikSettings, opts: TraefikOptions = {}): TraefikValues {
   const proxy = config.ingress.proxyProtocol ? { proxyProtocol: { trustedIPs: proxyTrusted(config) } } : {};
   const healthCheck = isHetzner(config.site) ? config.site.loadBalancer.healthCheck : undefined;
-  const lbService = traefikHasLoadBalancerService(config);
+  const lbService = opts.loadBalancerService ?? false;
   const metallb = metallbOf(config);
   const address = metallb ? nginxAddressOf(metallb) : undefined;
   return {

@@ -127,7 +127,7 @@ describe("the Traefik chart as a Hetzner site renders it", skip, () => {
 
 describe("the Traefik chart as a home site with MetalLB renders it", skip, () => {
   it("puts a LoadBalancer Service with externalTrafficPolicy Local at MetalLB's ingress address in front", () => {
-    const chart = render(lan());
+    const chart = render(lan(), { loadBalancerService: true });
     const services = chart.objects.filter((o) => o.kind === "Service") as (K8sObject & { spec: any })[];
     assert.equal(services.length, 1);
     const svc = services[0]!;
