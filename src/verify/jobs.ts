@@ -23,6 +23,8 @@ import { isHetzner, type SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../edge/cert-manager";
 import { NGINX } from "../edge/names";
 import { policyContext } from "../policy/context";
+import { ingressOf } from "../concerns/registry";
+import type { EdgePods } from "../ingress/edge";
 import { hasLoadBalancerService } from "../edge/nginx";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
@@ -30,7 +32,7 @@ import { addressAt, containsIp, formatIp, parseCidr, parseIp, type Cidr } from "
 import { API_PORT } from "../hetzner/model";
 import { BASELINE_POLICY_NAMES } from "../policy/system";
 import { solverPolicy } from "../certificates/cert-manager/policies";
-import { DNS_RULE, NGINX_PEER, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
+import { DNS_RULE, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
 
 export const VERIFY_NAMESPACE = "k3s-sites-verify";
 
@@ -173,6 +175,8 @@ export interface AppRule {
  */
 export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string } {
   const apps = config.networkPolicies.apps;
+  const edge = ingressOf(config).edge;
+  if (!edge.pods) return { skip: `${edge.controller}'s ingress runs in no pod of its own that a stand-in could impersonate` };
   if (apps.length === 0) return { skip: "the site declares no app (networkPolicies.apps)" };
   for (const app of apps) {
     const port = app.ports.find((p) => p.protocol === "TCP" && p.port >= 1024);
@@ -228,10 +232,12 @@ export function proxyLogOf(config: SiteConfig): ProxyLog | { readonly skip: stri
   if (!config.ingress.proxyProtocol) return { skip: "ingress.proxyProtocol is false: the load balancer sends no PROXY header" };
   const keys = LOG_KEYS.filter((k) => k in config.ingress.config);
   if (keys.length > 0) return { skip: `ingress.config sets ${keys.join(", ")}: the log's first field may not be the client address` };
+  const pods = ingressOf(config).edge.pods;
+  if (!pods) return { skip: `${config.ingress.controller}'s ingress has no access log of its own to read` };
   return {
-    namespace: NGINX.namespace,
-    selector: encodeURIComponent(Object.entries(NGINX.podLabels).map(([k, v]) => `${k}=${v}`).join(",")),
-    container: NGINX.name,
+    namespace: pods.namespace,
+    selector: encodeURIComponent(Object.entries(pods.labels).map(([k, v]) => `${k}=${v}`).join(",")),
+    container: pods.logContainer,
     lbPrivateIp: config.site.plan.loadBalancerIp,
   };
 }
@@ -290,8 +296,8 @@ export interface Announcement {
  */
 export function announcementOf(config: SiteConfig): Announcement | { readonly skip: string } | undefined {
   if (!hasLoadBalancerService(config)) return undefined;
-  const service = `${NGINX.namespace}/${NGINX.name}`;
-  const lease = `cilium-l2announce-${NGINX.namespace}-${NGINX.name}`;
+  const service = ingressOf(config).edge.loadBalancerService;
+  const lease = `cilium-l2announce-${service.replace("/", "-")}`;
   const metallb = metallbOf(config);
   if (metallb) {
     const address = nginxAddressOf(metallb);
@@ -421,7 +427,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   if (checks.length === 0) return { objects: [], jobs: {}, digest };
 
   const echoFqdn = `${ECHO_SERVICE}.${VERIFY_NAMESPACE}.svc.${config.k3s.clusterDomain}`;
-  const lbService = hasLoadBalancerService(config) ? `${NGINX.namespace}/${NGINX.name}` : "";
+  const lbService = hasLoadBalancerService(config) ? ingressOf(config).edge.loadBalancerService : "";
   const certificate = config.certificates.enabled && config.certificates.verifyHost !== undefined;
   const env: Record<CheckName, Record<string, string>> = {
     dns: { API_SERVICE_IP: apiServiceIp(config), EXTERNAL_NAME, ...RETRY },
@@ -480,7 +486,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   const notRun = checksNotRun(config);
   const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
   const appRule = rule !== undefined && "app" in rule ? rule : undefined;
-  env.policies.APP_RULE_JOB = appRule ? `${NGINX.namespace}/verify-policies-app-${digest}` : "";
+  env.policies.APP_RULE_JOB = appRule ? `${edgePods(config).namespace}/verify-policies-app-${digest}` : "";
   env.policies.APP_RULE_SKIP = rule !== undefined && "skip" in rule ? rule.skip : "";
 
   const objects: K8sObject[] = [
@@ -501,12 +507,12 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       metadata: meta(`verify-${c}`),
       automountServiceAccountToken: usesApi[c],
     })),
-    ...rbac(checks, lbService, certificate, readsLog !== undefined, announce),
+    ...rbac(checks, lbService, certificate, readsLog?.namespace, announce),
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(SCRIPTS_CONFIG_MAP), data: { ...scripts } },
     echoDaemonSet(config),
     echoService(config),
     ...(certificate ? [testCertificate(config.certificates.verifyHost!)] : []),
-    ...(appRule ? appRuleObjects(appRule, scripts) : []),
+    ...(appRule ? appRuleObjects(appRule, scripts, edgePods(config).namespace) : []),
   ];
   const jobs: Partial<Record<JobName, K8sObject>> = {};
   for (const c of checks) if (c !== "edge" || edgeFromPod(config)) jobs[c] = job(c, digest, env[c], usesApi[c]);
@@ -555,7 +561,7 @@ export const APP_RULE_SERVICE = "k3s-sites-verify-app";
 /** The scripts ConfigMap in nginx's and the app's namespaces (a pod mounts ConfigMaps of its own namespace only). */
 const APP_RULE_SCRIPTS = "k3s-sites-verify-scripts";
 
-function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>): K8sObject[] {
+function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>, edgeNamespace: string): K8sObject[] {
   const { app } = rule;
   const configMap = (namespace: string, script: string): K8sObject => ({
     apiVersion: "v1",
@@ -564,7 +570,7 @@ function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>
     data: { "lib.sh": scripts["lib.sh"]!, [script]: scripts[script]! },
   });
   return [
-    configMap(NGINX.namespace, "policies-app.sh"),
+    configMap(edgeNamespace, "policies-app.sh"),
     configMap(app.namespace, "policies-app-server.sh"),
     {
       apiVersion: "v1",
@@ -596,7 +602,7 @@ function appRuleJobs(config: SiteConfig, rule: AppRule, digest: string): Partial
     TIMEOUT: String(APP_RULE_TIMEOUT),
     INTERVAL: "5",
     DENY_WAIT: "20",
-  }, false, { namespace: NGINX.namespace, podLabels: NGINX.podLabels });
+  }, false, { namespace: edgePods(config).namespace, podLabels: edgePods(config).labels });
   const stand = job("policies-app-server", digest, {
     APP: rule.app.name,
     APP_PORT: String(rule.port),
@@ -827,11 +833,12 @@ function policies(
     }
   }
   if (has("edge")) {
-    const http = [tcp(NGINX.httpPort)];
+    const pods = ingressOf(config).edge.pods;
+    const http = [tcp(pods?.httpPort ?? NGINX.httpPort)];
     // The pod calls the load balancer's addresses: the Hetzner load balancer's public ones (its packets come back
     // to nginx from the load balancer's private address, which nginx's own policy lets in), or the LoadBalancer
     // Service's, which kube-proxy or Cilium turns into nginx's pod before any policy applies.
-    const to: PolicyPeer[] = [NGINX_PEER, ...lbAddresses.map(hostBlock)];
+    const to: PolicyPeer[] = [...(pods ? [podsIn(pods.namespace, pods.labels)] : []), ...lbAddresses.map(hostBlock)];
     out.push(
       networkPolicy(ns, "verify-edge-to-nginx", checkLabels("edge"), {
         egress: [{ to, ports: http }, ...(usesApi.edge ? [apiRule(config)] : [])],
@@ -884,7 +891,7 @@ function binding(kind: "Role" | "ClusterRole", name: string, namespace: string |
  * Least privilege: `get` on the named objects the checks read; for nginx's log, `list` on the pods of nginx's
  * namespace (DaemonSet pods have no names known in advance) and `get` on their logs, nothing else.
  */
-function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, readsLog: boolean, announce?: Announcement): K8sObject[] {
+function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, logNamespace: string | undefined, announce?: Announcement): K8sObject[] {
   const out: K8sObject[] = [];
   // Who announces nginx's address: the Cilium Lease by name, or MetalLB's ServiceL2Status objects (generated names).
   if (announce?.announcer === "cilium") {
@@ -919,9 +926,9 @@ function rbac(checks: readonly CheckName[], lbService: string, certificate: bool
       );
     }
   }
-  if (checks.includes("edge") && readsLog) {
+  if (checks.includes("edge") && logNamespace !== undefined) {
     out.push(
-      ...binding("Role", "k3s-sites-verify-log-reader", NGINX.namespace, "edge", [
+      ...binding("Role", "k3s-sites-verify-log-reader", logNamespace, "edge", [
         { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
         { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
       ]),
@@ -929,10 +936,17 @@ function rbac(checks: readonly CheckName[], lbService: string, certificate: bool
   }
   if (checks.includes("edge") && lbService !== "") {
     out.push(
-      ...binding("Role", "k3s-sites-verify-service-reader", NGINX.namespace, "edge", [
-        { apiGroups: [""], resources: ["services"], resourceNames: [NGINX.name], verbs: ["get"] },
+      ...binding("Role", "k3s-sites-verify-service-reader", lbService.split("/")[0]!, "edge", [
+        { apiGroups: [""], resources: ["services"], resourceNames: [lbService.split("/")[1]!], verbs: ["get"] },
       ]),
     );
   }
   return out;
+}
+
+/** The site's ingress pods, for the checks that need them (the log and the app rule run only where there are). */
+function edgePods(config: SiteConfig): EdgePods {
+  const pods = ingressOf(config).edge.pods;
+  if (!pods) throw new Error(`${config.ingress.controller}'s ingress has no pods: the checks that need them are skipped before this`);
+  return pods;
 }
