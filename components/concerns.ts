@@ -27,7 +27,11 @@ import { Calico } from "./cni/calico";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
 import type { LoadBalancerOutput } from "./hetzner/infra";
+import { CiliumGateway } from "./ingress/cilium";
 import { NginxIngress } from "./ingress/nginx";
+import { TraefikIngress } from "./ingress/traefik";
+import { ciliumIngressSettings } from "../src/ingress/cilium/concern";
+import { traefikSettings } from "../src/ingress/traefik/concern";
 import { Metallb } from "./lb/metallb";
 import { Multus } from "./multus/multus";
 import type { SiteSecrets } from "./stack-config";
@@ -43,6 +47,12 @@ export interface ConcernInstallArgs {
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
   /** Hetzner sites: the load balancer, known at deploy time. @default - none, on home sites */
   readonly loadBalancer?: pulumi.Output<LoadBalancerOutput>;
+  /**
+   * Whether this run switches ingress controllers from another that holds the nodes' 80 and 443 (src/ingress/
+   * switch.ts): the new one's pods cannot start until the old DaemonSet is deleted at the end of the run, so the run
+   * does not wait for them. @default false
+   */
+  readonly waitsForPorts?: boolean;
 }
 
 /** The CNIs' install arguments: the same for every concern. */
@@ -119,12 +129,43 @@ export const INGRESS_COMPONENTS: { readonly [N in IngressControllerName]: Concer
     ...PLAIN,
     // Its LoadBalancer Service, where the site has one, asks the load balancer for its address once the pools exist.
     after: ["loadBalancer"],
-    install: (site, { config, provider, dependsOn, loadBalancer }, parent) =>
+    install: (site, { config, provider, dependsOn, loadBalancer, waitsForPorts }, parent) =>
       new NginxIngress(
         `${site}-nginx`,
-        { config, provider, ...(loadBalancer ? { statusAddress: loadBalancer.apply((lb) => lb.ipv4) } : {}), dependsOn },
+        {
+          config,
+          provider,
+          ...(loadBalancer ? { statusAddress: loadBalancer.apply((lb) => lb.ipv4) } : {}),
+          ...(waitsForPorts ? { skipAwait: true } : {}),
+          dependsOn,
+        },
         { parent },
       ),
+  },
+  traefik: {
+    ...PLAIN,
+    after: ["loadBalancer"],
+    install: (site, { config, provider, dependsOn, loadBalancer, waitsForPorts }, parent) =>
+      new TraefikIngress(
+        `${site}-traefik`,
+        {
+          config,
+          settings: traefikSettings(config),
+          provider,
+          ...(loadBalancer ? { statusAddress: loadBalancer.apply((lb) => lb.ipv4) } : {}),
+          ...(waitsForPorts ? { skipAwait: true } : {}),
+          dependsOn,
+        },
+        { parent },
+      ),
+  },
+  cilium: {
+    ...PLAIN,
+    // Its CiliumNetworkPolicies live in the apps' namespaces, which the policies create; nothing waits for it.
+    afterPolicies: true,
+    awaited: false,
+    install: (site, { config, provider, dependsOn }, parent) =>
+      new CiliumGateway(`${site}-cilium-gateway`, { config, settings: ciliumIngressSettings(config), provider, dependsOn }, { parent }),
   },
 };
 

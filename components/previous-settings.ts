@@ -4,6 +4,7 @@ import { SSH_ACCESS_OUTPUT } from "../src/cluster/access";
 import { PROTECTED_OUTPUT } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT } from "../src/cluster/guards";
 import { REMOVAL_SCRIPT_OUTPUT } from "../src/cluster/removal-script";
+import { INGRESS_CONTROLLER_OUTPUT } from "../src/ingress/switch";
 
 /** The stack output that records the k3s version the previous deployment installed. */
 export const K3S_VERSION_OUTPUT = "k3sVersion";
@@ -22,6 +23,8 @@ export interface PreviousDeployment {
   readonly protected?: unknown;
   /** Which removal script its membership commands hold (src/cluster/removal-script.ts); undefined before recorded. */
   readonly removalScript?: string;
+  /** The ingress controller it installed, when it recorded one (src/ingress/switch.ts). */
+  readonly ingressController?: string;
 }
 
 /** Reads the previous deployment's outputs back through a StackReference to the stack itself. */
@@ -38,6 +41,7 @@ export async function previousDeployment(): Promise<PreviousDeployment> {
   const sshAccess = await value(SSH_ACCESS_OUTPUT);
   const protectedRecord = await value(PROTECTED_OUTPUT);
   const removalScript = await value(REMOVAL_SCRIPT_OUTPUT);
+  const ingressController = await value(INGRESS_CONTROLLER_OUTPUT);
   return {
     fixedSettings,
     ...(typeof version === "string" ? { k3sVersion: version } : {}),
@@ -45,5 +49,6 @@ export async function previousDeployment(): Promise<PreviousDeployment> {
     ...(sshAccess !== undefined && sshAccess !== null ? { sshAccess } : {}),
     ...(protectedRecord !== undefined && protectedRecord !== null ? { protected: protectedRecord } : {}),
     ...(typeof removalScript === "string" ? { removalScript } : {}),
+    ...(typeof ingressController === "string" ? { ingressController } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { isUpgrade } from "../src/k3s/rollout";
 import { checkUpgradePath } from "../src/k3s/rules-upgrade";
 import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-settings";
 import { Site } from "./site";
+import { ingressControllerOutput, ingressSwitchOf } from "./ingress/switch";
 import { loadStackConfig } from "./stack-config";
 
 /** The whole program: read the stack config, build the site, return the stack outputs. */
@@ -46,7 +47,7 @@ export async function main(): Promise<Record<string, unknown>> {
   for (const concern of concerns) {
     try {
       const read = await componentOf(concern).prepare(config);
-      if (read !== undefined) prepared[concern.name] = read;
+      if (read !== undefined) prepared[concern.key] = read;
     } catch (err) {
       throw new pulumi.RunError(`${concern.key}: ${(err as Error).message}`);
     }
@@ -61,6 +62,10 @@ export async function main(): Promise<Record<string, unknown>> {
     );
   }
 
+  // A change of ingress.controller: said plainly before anything happens (the plan prints the same lines).
+  const change = ingressSwitchOf(config, deployment);
+  for (const line of change?.lines ?? []) pulumi.log.warn(line);
+
   const routers = Object.assign({}, ...concerns.map((concern) => componentOf(concern).routers(config, pulumi.getStack()))) as Record<string, string>;
   const site = new Site("site", {
     siteName: pulumi.getStack(),
@@ -71,6 +76,7 @@ export async function main(): Promise<Record<string, unknown>> {
     firstInstall: !deployed,
     ...(renewal ? { renewal } : {}),
     ...(Object.keys(prepared).length > 0 ? { prepared } : {}),
+    ...(change?.waitsForPorts ? { ingressWaitsForPorts: true } : {}),
   });
   return {
     kind: config.site.kind,
@@ -90,6 +96,7 @@ export async function main(): Promise<Record<string, unknown>> {
     ...(site.networkId ? { networkId: site.networkId } : {}),
     // The concerns' own outputs (Multus: the annotation each attached app must carry).
     ...Object.assign({}, ...concerns.map((concern) => componentOf(concern).outputs(config))),
+    ...ingressControllerOutput(config),
     // Calico sites with routers, MetalLB BGP peers: each router's side of the BGP sessions (frr.conf, bird.conf text).
     ...(Object.keys(routers).length > 0 ? { routers } : {}),
   };

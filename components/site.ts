@@ -3,7 +3,8 @@ import type { CertificateRenewal } from "../src/cluster/certificates";
 import type { ClusterMembers } from "../src/cluster/membership";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
-import { cniOf, concernsInUse, type AnyConcern } from "../src/concerns/registry";
+import { cniOf, concernsInUse, ingressOf, type AnyConcern } from "../src/concerns/registry";
+import { BeforeCni } from "./ingress/cilium";
 import { componentOf, type ConcernInstallArgs } from "./concerns";
 import { K3sCluster } from "./k3s/cluster";
 import { NetworkPolicies } from "./policy/network-policies";
@@ -40,11 +41,16 @@ export interface SiteArgs {
    */
   readonly renewal?: CertificateRenewal;
   /**
-   * What the concerns' components read before the site is built (components/concerns.ts, prepare), by concern name:
+   * What the concerns' components read before the site is built (components/concerns.ts, prepare), by concern key:
    * the CNI's pinned canal.yaml or calico.yaml, its digest checked.
    * @default - none, for concerns without a manifest
    */
   readonly prepared?: Readonly<Record<string, string>>;
+  /**
+   * Whether this run switches ingress controllers between two that hold the nodes' 80 and 443 (src/ingress/switch.ts).
+   * @default false
+   */
+  readonly ingressWaitsForPorts?: boolean;
 }
 
 /**
@@ -116,13 +122,19 @@ export class Site extends pulumi.ComponentResource {
     const argsOf = (concern: AnyConcern, dependsOn: pulumi.Input<pulumi.Resource>[]): ConcernInstallArgs => ({
       config,
       secrets,
-      ...(args.prepared?.[concern.name] !== undefined ? { manifest: args.prepared[concern.name] } : {}),
+      ...(args.prepared?.[concern.key] !== undefined ? { manifest: args.prepared[concern.key] } : {}),
       provider,
       dependsOn,
       ...(infra instanceof HetznerInfra ? { loadBalancer: infra.loadBalancer } : {}),
+      ...(concern.kind === "ingress" && args.ingressWaitsForPorts ? { waitsForPorts: true } : {}),
     });
     const cni = cniOf(config);
-    this.cni = componentOf(cni).install(name, argsOf(cni, [this.cluster.joinServerCommand]), this);
+    // What the ingress needs in before the CNI starts (the Gateway API CRDs Cilium's operator looks for at start).
+    const beforeCni = ingressOf(config).beforeCni(config);
+    const pre = beforeCni.length > 0
+      ? [new BeforeCni(`${name}-before-cni`, { objects: beforeCni, provider, dependsOn: [this.cluster.joinServerCommand] }, { parent: this })]
+      : [];
+    this.cni = componentOf(cni).install(name, argsOf(cni, [this.cluster.joinServerCommand, ...pre]), this);
 
     // Everything else in the cluster waits for the CNI: pods cannot start without it. k3s's own Flannel comes up
     // with the first server. Then the other concerns in use, in the registry's order, each after the kinds it

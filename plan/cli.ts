@@ -28,6 +28,8 @@ import { chartPrerender } from "./charts/prerender";
 import { renderFiles, summarize } from "./render";
 import { siteSvg } from "./diagram/site";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
+import { ingressSwitchOf, previousDeploymentOf } from "../components/ingress/switch";
+import { siteConfigOf } from "./charts/site";
 import program = require("../index");
 
 const USAGE =
@@ -197,6 +199,9 @@ async function main(argv: string[]): Promise<number> {
   if (previous && diff) {
     const against = previous.source === "plan" ? "a previous plan" : "a stack export";
     process.stdout.write(renderDiff(diff, `preview of stack ${run.stack} against ${args.previous} (${against}):`));
+    // A change of ingress.controller, said plainly (the program warns the same on `pulumi preview` and `up`).
+    const change = ingressSwitchOf(siteConfigOf(stackConfig), previousDeploymentOf(previous.outputs));
+    for (const line of change?.lines ?? []) process.stdout.write(`  ${line}\n`);
   }
   if (args.fail) {
     process.stdout.write(files["failed-state/failure.txt"] as string);

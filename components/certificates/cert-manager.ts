@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ingressOf } from "../../src/concerns/registry";
 import type { SiteConfig } from "../../src/config/site";
 import {
   CERT_MANAGER_CHART,
@@ -38,6 +39,8 @@ export class CertManager extends pulumi.ComponentResource {
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-sites:edge:CertManager", name, {}, opts);
     const { config } = args;
+    // HTTP-01 goes through the site's ingress controller, whichever it is.
+    const ingress = ingressOf(config);
     const child = { parent: this, provider: args.provider };
 
     const namespace = new k8s.core.v1.Namespace(
@@ -54,7 +57,7 @@ export class CertManager extends pulumi.ComponentResource {
           version: CERT_MANAGER_CHART.version,
           repositoryOpts: { repo: CERT_MANAGER_CHART.repository },
           namespace: CERT_MANAGER.namespace,
-          values: certManagerValues() as unknown as Record<string, pulumi.Input<unknown>>,
+          values: certManagerValues(ingress.certManager.config(config)) as unknown as Record<string, pulumi.Input<unknown>>,
           valueYamlFiles: [new pulumi.asset.StringAsset(certManagerHookOverrides())],
         },
         { ...child, dependsOn: [namespace] },
@@ -87,7 +90,7 @@ export class CertManager extends pulumi.ComponentResource {
         .apply((value) => dnsSecretObjects(config, { [secretName]: value }));
       charts.push(new k8s.yaml.v2.ConfigGroup(`${name}-dns-secret`, { objs }, { ...child, dependsOn: [namespace] }));
     }
-    new k8s.yaml.v2.ConfigGroup(`${name}-issuers`, { objs: clusterIssuers(config) }, { ...child, dependsOn: charts });
+    new k8s.yaml.v2.ConfigGroup(`${name}-issuers`, { objs: clusterIssuers(config, ingress.certManager.http01(config)) }, { ...child, dependsOn: charts });
     this.registerOutputs({});
   }
 }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ingressOf } from "../../src/concerns/registry";
 import type { SiteConfig } from "../../src/config/site";
 import { CILIUM_NAMESPACE, ciliumChart, ciliumResources, ciliumValues } from "../../src/cni/cilium";
 
@@ -28,7 +29,8 @@ export class Cilium extends pulumi.ComponentResource {
         version: chart.version,
         repositoryOpts: { repo: chart.repository },
         namespace: CILIUM_NAMESPACE,
-        values: ciliumValues(config) as unknown as Record<string, pulumi.Input<unknown>>,
+        // With the site's ingress's additions: Cilium's ingress controller and Gateway API when it is the ingress.
+        values: { ...ciliumValues(config), ...ingressOf(config).cniValues(config) } as unknown as Record<string, pulumi.Input<unknown>>,
       },
       { ...child, dependsOn: args.dependsOn },
     );

@@ -12,6 +12,8 @@ export interface NginxIngressArgs {
    * @default - none reported (home sites report their LoadBalancer Service's address, if any)
    */
   readonly statusAddress?: pulumi.Input<string>;
+  /** Whether the run does not wait for the DaemonSet (a switch from another controller on the nodes' ports). @default false */
+  readonly skipAwait?: boolean;
   /** What must exist first: the CNI. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -25,7 +27,7 @@ export class NginxIngress extends pulumi.ComponentResource {
       .apply((statusAddress) => nginxObjects(args.config, statusAddress ? { statusAddress } : {}));
     new k8s.yaml.v2.ConfigGroup(
       `${name}-objects`,
-      { objs },
+      { objs, ...(args.skipAwait ? { skipAwait: true } : {}) },
       { parent: this, provider: args.provider, dependsOn: args.dependsOn },
     );
     this.registerOutputs({});

@@ -4,6 +4,7 @@
  */
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/certificates/cert-manager/cert-manager";
 import { METALLB_CHART } from "../../src/lb/metallb/schema";
+import { TRAEFIK_CHART } from "../../src/ingress/traefik/values";
 import type { ImageRule, KnownHook, RuntimeObject } from "./checks";
 import type { KnownMetrics } from "./metrics";
 
@@ -48,6 +49,13 @@ export const IMAGE_RULES: Readonly<Record<string, ImageRule>> = {
     chart: METALLB_CHART.chart,
     appRepositories: /^quay\.io\/metallb\/(controller|speaker)$/,
     appVersion: (v) => `v${v}`,
+  },
+  // Traefik's chart tags its one image with its appVersion (values.yaml image.tag empty -> Chart.yaml appVersion),
+  // which is not derived from the chart's own version: the pin names both (src/ingress/traefik/values.ts).
+  [TRAEFIK_CHART.chart]: {
+    chart: TRAEFIK_CHART.chart,
+    appRepositories: /^docker\.io\/traefik$/,
+    appVersion: (v) => (v === TRAEFIK_CHART.version ? TRAEFIK_CHART.appVersion : `the appVersion of traefik chart ${v}`),
   },
   // Hetzner's values.yaml tags its image v<chart version> (x-releaser-pleaser-version).
   [HETZNER_WEBHOOK.chart]: {

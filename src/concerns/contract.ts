@@ -13,6 +13,7 @@ import type { z } from "zod";
 import type { Problem } from "../config/problems";
 import type { NodeSpec, SiteConfig } from "../config/site";
 import type { KubernetesSupport } from "../k3s/kubernetes-support";
+import type { IngressEdge } from "../ingress/edge";
 import type { NetworkPolicy, PolicyPeer } from "../policy/objects";
 
 /**
@@ -143,10 +144,11 @@ export interface PolicyContext {
    * a node's traffic to other nodes' pods from an address of the pod range (nodeTrafficFromPodRange).
    */
   readonly webhookCallers: readonly PolicyPeer[];
-  /** The ingress controller's pods, as a peer in any namespace. */
-  readonly ingress: PolicyPeer;
-  /** The ingress controller's plain HTTP port in its pods. */
-  readonly ingressHttpPort: number;
+  /**
+   * The ingress controller's pods, as a peer in any namespace, and their plain HTTP port; undefined for a controller
+   * without pods of its own (Cilium's Envoy runs in the agents, and its policies are its own).
+   */
+  readonly ingress?: { readonly peer: PolicyPeer; readonly httpPort: number; readonly controller: string };
   /** Whether the ingress controller sits behind a LoadBalancer Service on this site (loadBalancerAddresses). */
   readonly ingressLoadBalancerService: boolean;
 }
@@ -206,12 +208,26 @@ export interface Concern<Name extends string, Fragment extends z.ZodType> {
 
 /** An ingress controller: a concern, and where its pods are for the policies of the others (PolicyContext). */
 export interface IngressController<Name extends string, Fragment extends z.ZodType> extends Concern<Name, Fragment> {
-  readonly pods: {
-    readonly namespace: string;
-    /** Its pods, as a peer from any namespace. */
-    readonly peer: PolicyPeer;
-    /** The plain HTTP port in its pods. */
-    readonly httpPort: number;
+  /** Its own pods; undefined for a controller that runs inside another component (Cilium's, in the agents). */
+  readonly pods:
+    | {
+        readonly namespace: string;
+        /** Its pods, as a peer from any namespace. */
+        readonly peer: PolicyPeer;
+        /** The plain HTTP port in its pods. */
+        readonly httpPort: number;
+      }
+    | undefined;
+  /** What the site's checks, the switch between controllers and cert-manager read of it (src/ingress/edge.ts). */
+  readonly edge: IngressEdge;
+  /** What it adds to the CNI's chart values (Cilium's ingress and Gateway API); {} for a controller of its own. */
+  cniValues(config: SiteConfig): Readonly<Record<string, unknown>>;
+  /** Objects the CNI needs before it starts (the Gateway API CRDs Cilium's operator looks for); [] for none. */
+  beforeCni(config: SiteConfig): readonly Readonly<Record<string, unknown>>[];
+  /** cert-manager's HTTP-01 solver through it, and what cert-manager's ControllerConfiguration needs for it. */
+  readonly certManager: {
+    http01(config: SiteConfig): Readonly<Record<string, unknown>>;
+    config(config: SiteConfig): Readonly<Record<string, unknown>> | undefined;
   };
 }
 

@@ -12,7 +12,9 @@ import { canal } from "../cni/canal/concern";
 import { cilium } from "../cni/cilium/concern";
 import { flannel } from "../cni/flannel/concern";
 import type { CniName } from "../cni/section";
+import { ciliumIngress } from "../ingress/cilium/concern";
 import { nginx } from "../ingress/nginx/concern";
+import { traefik } from "../ingress/traefik/concern";
 import type { IngressControllerName } from "../ingress/section";
 import { metallb } from "../lb/metallb/concern";
 import { multus } from "../multus/concern";
@@ -26,7 +28,7 @@ export type AnyConcern = Concern<string, z.ZodType>;
 export const CNIS: { readonly [N in CniName]: Concern<N, z.ZodType> } = { canal, cilium, calico, flannel };
 
 /** The ingress controllers, by ingress.controller. */
-export const INGRESS_CONTROLLERS: { readonly [N in IngressControllerName]: IngressController<N, z.ZodType> } = { nginx };
+export const INGRESS_CONTROLLERS: { readonly [N in IngressControllerName]: IngressController<N, z.ZodType> } = { nginx, traefik, cilium: ciliumIngress };
 
 /** The certificate managers, each used or not on its own. */
 export const CERTIFICATES = { "cert-manager": certManager } as const satisfies Record<string, AnyConcern>;

@@ -301,10 +301,14 @@ function exactlyOne<T extends Record<string, unknown>>(keys: readonly (keyof T &
 const fromPeer = z
   .strictObject({
     app: dnsLabel().optional().meta({ description: "Another app's name, from networkPolicies.apps." }),
+    ingress: z
+      .literal(true, { message: "expected true, or leave the key out" })
+      .optional()
+      .meta({ description: "The site's ingress controller (ingress.controller), for apps that Ingresses or routes go to." }),
     nginx: z
       .literal(true, { message: "expected true, or leave the key out" })
       .optional()
-      .meta({ description: "The ingress controller, for apps that Ingresses route to." }),
+      .meta({ description: "The same as ingress: true (its older name, from when nginx was the only controller)." }),
     loadBalancer: z
       .literal(true, { message: "expected true, or leave the key out" })
       .optional()
@@ -314,7 +318,9 @@ const fromPeer = z
       }),
     cidr: cidr().optional().meta({ description: "Addresses outside the cluster, e.g. 192.168.1.0/24." }),
   })
-  .superRefine(exactlyOne(["app", "nginx", "loadBalancer", "cidr"]));
+  .superRefine(exactlyOne(["app", "ingress", "nginx", "loadBalancer", "cidr"]))
+  // One name downstream: the site's ingress, whichever controller it is.
+  .transform(({ nginx, ...peer }) => (nginx ? { ...peer, ingress: true as const } : peer));
 
 const toPeer = z
   .strictObject({

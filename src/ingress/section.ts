@@ -5,10 +5,12 @@
  * names, or it does not compile. Adding a controller: its fragment here, its name in CONTROLLERS.
  */
 import { z } from "zod";
+import { ciliumIngressSchema } from "./cilium/schema";
 import { nginxConfigSchema } from "./nginx/schema";
+import { traefikSchema } from "./traefik/schema";
 
 /** The values of ingress.controller, the first the default. */
-const CONTROLLERS = ["nginx"] as const;
+const CONTROLLERS = ["nginx", "traefik", "cilium"] as const;
 
 /** `a`, `a or b`, `a, b or c`. */
 function alternatives(names: readonly string[]): string {
@@ -23,6 +25,9 @@ export const ingressSchema = z.strictObject({
     .meta({ description: "Expect the PROXY protocol on 80/443. Default: true on hetzner, false on ssh sites." }),
   // nginx's fragment: its ConfigMap's keys. A controller with settings of its own adds `<name>: <fragment>` here.
   config: nginxConfigSchema.default({}).meta({ description: "Extra keys for the controller's ConfigMap." }),
+  // Optional, not defaulted: a site that does not set them reads as it did before they existed.
+  traefik: traefikSchema.optional().meta({ description: "Traefik's settings (ingress.controller traefik)." }),
+  cilium: ciliumIngressSchema.optional().meta({ description: "Cilium's ingress settings (ingress.controller cilium)." }),
 });
 
 /** An ingress controller's name, the value of ingress.controller. */

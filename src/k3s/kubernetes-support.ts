@@ -24,6 +24,9 @@
  *   that is the tested list reported, and no newer minor is refused.
  * - cert-manager 1.21: cert-manager/website content/docs/releases/README.md, "Currently supported releases":
  *   supported Kubernetes 1.33 -> 1.36, tested 1.33 -> 1.36.
+ * - Traefik 3.7: "at least the latest three minor versions of Kubernetes" (traefik/traefik docs/content/includes/
+ *   kubernetes-requirements.md, upstream/SOURCES.md "traefik"); at v3.7.11's chart (41.3.0, 2026-08-21) those were
+ *   1.34 to 1.36; the chart's kubeVersion `>=1.25.0-0` is the floor refused.
  * - NGINX Ingress Controller 5.5: docs.nginx.com/nginx-ingress-controller, technical specifications and changelog,
  *   "Kubernetes versions tested" for 5.5.4: 1.29 - 1.36. 5.5.4 is the newest 5.x release in that changelog.
  * - Hetzner's cert-manager webhook 0.9.0 states no Kubernetes range (its README at v0.9.0, and its Chart.yaml has no
@@ -52,5 +55,6 @@ export const KUBERNETES_SUPPORT = {
   },
   "cert-manager": { "1.21": { testedFrom: 33, testedTo: 36 } },
   "nginx-ingress": { "5.5": { testedFrom: 29, testedTo: 36 } },
+  traefik: { "3.7": { testedFrom: 34, testedTo: 36, worksFrom: 25 } },
   metallb: { "0.16": { testedFrom: 27, testedTo: 31, worksFrom: 19, worksTo: Infinity } },
 } as const satisfies Record<string, Record<string, KubernetesSupport>>;

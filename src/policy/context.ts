@@ -38,12 +38,12 @@ export function remoteNodeSources(config: SiteConfig): PolicyPeer[] {
 
 /** The site's peers for the concerns' policy hooks. */
 export function policyContext(config: SiteConfig): PolicyContext {
-  const ingress = ingressOf(config).pods;
+  const controller = ingressOf(config);
+  const ingress = controller.pods;
   return {
     apiServer: apiServerPeers(config),
     webhookCallers: [...apiServerPeers(config), ...remoteNodeSources(config)],
-    ingress: ingress.peer,
-    ingressHttpPort: ingress.httpPort,
+    ...(ingress ? { ingress: { peer: ingress.peer, httpPort: ingress.httpPort, controller: controller.name } } : {}),
     ingressLoadBalancerService: ingressLoadBalancerService(config),
   };
 }

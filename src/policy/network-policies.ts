@@ -11,7 +11,6 @@ import type { AppConfig } from "../config/schema";
 import { isHetzner, type SiteConfig } from "../config/site";
 import {
   DNS_RULE,
-  NGINX_PEER,
   ipBlock,
   networkPolicy,
   podsIn,
@@ -47,19 +46,21 @@ function portsOf(app: AppConfig): PolicyPort[] {
 /** The policy of one app: ingress from its `from` peers on its ports, egress to its `to` peers. */
 export function appPolicy(config: SiteConfig, app: AppConfig): NetworkPolicy {
   const apps = new Map(config.networkPolicies.apps.map((a) => [a.name, a]));
-  const callers: PolicyPeer[] = app.from.map((peer): PolicyPeer => {
+  const ingress = policyContext(config).ingress;
+  const callers: PolicyPeer[] = app.from.flatMap((peer): PolicyPeer[] => {
     if (peer.app !== undefined) {
       const caller = apps.get(peer.app)!;
-      return podsIn(caller.namespace, caller.podSelector);
+      return [podsIn(caller.namespace, caller.podSelector)];
     }
-    if (peer.nginx) return NGINX_PEER;
+    // The site's ingress pods; Cilium's Envoy has none and is admitted by a CiliumNetworkPolicy of its own.
+    if (peer.ingress) return ingress ? [ingress.peer] : [];
     if (peer.loadBalancer) {
       // The Hetzner load balancer forwards over the private network from its own private address, and the hostPort's
       // DNAT keeps that source. checkApps refuses loadBalancer on other sites.
       if (!isHetzner(config.site)) throw new Error(`app ${app.name}: from loadBalancer needs a hetzner site`);
-      return ipBlock(`${config.site.plan.loadBalancerIp}/32`);
+      return [ipBlock(`${config.site.plan.loadBalancerIp}/32`)];
     }
-    return ipBlock(peer.cidr!);
+    return [ipBlock(peer.cidr!)];
   });
   const egress = app.to.map((peer): EgressRule => {
     if (peer.dns) return DNS_RULE;

@@ -23,6 +23,9 @@ import { cniOf } from "../concerns/registry";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../certificates/cert-manager/cert-manager";
 import { NGINX } from "../edge/names";
+import { policyContext } from "../policy/context";
+import { ingressOf } from "../concerns/registry";
+import type { EdgePods } from "../ingress/edge";
 import { hasLoadBalancerService } from "../ingress/nginx/nginx";
 import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
@@ -30,7 +33,7 @@ import { addressAt, containsIp, formatIp, parseCidr, parseIp, type Cidr } from "
 import { API_PORT } from "../hetzner/model";
 import { BASELINE_POLICY_NAMES } from "../policy/system";
 import { solverPolicy } from "../certificates/cert-manager/policies";
-import { DNS_RULE, NGINX_PEER, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
+import { DNS_RULE, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
 
 export const VERIFY_NAMESPACE = "k3s-sites-verify";
 
@@ -173,10 +176,12 @@ export interface AppRule {
  */
 export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string } {
   const apps = config.networkPolicies.apps;
+  const edge = ingressOf(config).edge;
+  if (!edge.pods) return { skip: `${edge.controller}'s ingress runs in no pod of its own that a stand-in could impersonate` };
   if (apps.length === 0) return { skip: "the site declares no app (networkPolicies.apps)" };
   for (const app of apps) {
     const port = app.ports.find((p) => p.protocol === "TCP" && p.port >= 1024);
-    if (!app.from.some((peer) => peer.nginx) || port === undefined) continue;
+    if (!app.from.some((peer) => peer.ingress) || port === undefined) continue;
     let deniedPort = DENIED_PORT;
     while (app.ports.some((p) => p.port === deniedPort)) deniedPort++;
     return { app, port: port.port, deniedPort };
@@ -228,10 +233,12 @@ export function proxyLogOf(config: SiteConfig): ProxyLog | { readonly skip: stri
   if (!config.ingress.proxyProtocol) return { skip: "ingress.proxyProtocol is false: the load balancer sends no PROXY header" };
   const keys = LOG_KEYS.filter((k) => k in config.ingress.config);
   if (keys.length > 0) return { skip: `ingress.config sets ${keys.join(", ")}: the log's first field may not be the client address` };
+  const pods = ingressOf(config).edge.pods;
+  if (!pods) return { skip: `${config.ingress.controller}'s ingress has no access log of its own to read` };
   return {
-    namespace: NGINX.namespace,
-    selector: encodeURIComponent(Object.entries(NGINX.podLabels).map(([k, v]) => `${k}=${v}`).join(",")),
-    container: NGINX.name,
+    namespace: pods.namespace,
+    selector: encodeURIComponent(Object.entries(pods.labels).map(([k, v]) => `${k}=${v}`).join(",")),
+    container: pods.logContainer,
     lbPrivateIp: config.site.plan.loadBalancerIp,
   };
 }
@@ -290,8 +297,8 @@ export interface Announcement {
  */
 export function announcementOf(config: SiteConfig): Announcement | { readonly skip: string } | undefined {
   if (!hasLoadBalancerService(config)) return undefined;
-  const service = `${NGINX.namespace}/${NGINX.name}`;
-  const lease = `cilium-l2announce-${NGINX.namespace}-${NGINX.name}`;
+  const service = ingressOf(config).edge.loadBalancerService;
+  const lease = `cilium-l2announce-${service.replace("/", "-")}`;
   const metallb = metallbOf(config);
   if (metallb) {
     const address = nginxAddressOf(metallb);
@@ -383,7 +390,16 @@ function families(config: SiteConfig): string {
  * load balancer's addresses; not the firewall's sources, SSH settings or the load balancer's service list.
  */
 export function siteDigest(config: SiteConfig, scripts: Readonly<Record<string, string>>, lbAddresses: readonly string[]): string {
-  const { k3s, cni, ingress, certificates, networkPolicies, nodes } = config;
+  const { k3s, cni, ingress, certificates, nodes } = config;
+  // As the config read before `from: ingress` had its name (it was `nginx`): a new name for the same thing is no
+  // change to the site, so an upgrade of k3s-sites does not rerun every check for it.
+  const networkPolicies = {
+    ...config.networkPolicies,
+    apps: config.networkPolicies.apps.map((app) => ({
+      ...app,
+      from: app.from.map(({ ingress: toIngress, ...peer }) => (toIngress ? { ...peer, nginx: true } : peer)),
+    })),
+  };
   const inCluster = { k3s, cni, ingress, certificates, networkPolicies, nodes: nodes.map((n) => [n.name, n.role, n.privateIp, n.arch]) };
   return createHash("sha256")
     .update(JSON.stringify({ inCluster, scripts, image: VERIFY_IMAGE, lbAddresses }))
@@ -404,7 +420,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   if (checks.length === 0) return { objects: [], jobs: {}, digest };
 
   const echoFqdn = `${ECHO_SERVICE}.${VERIFY_NAMESPACE}.svc.${config.k3s.clusterDomain}`;
-  const lbService = hasLoadBalancerService(config) ? `${NGINX.namespace}/${NGINX.name}` : "";
+  const lbService = hasLoadBalancerService(config) ? ingressOf(config).edge.loadBalancerService : "";
   const certificate = config.certificates.enabled && config.certificates.verifyHost !== undefined;
   const env: Record<CheckName, Record<string, string>> = {
     dns: { API_SERVICE_IP: apiServiceIp(config), EXTERNAL_NAME, ...RETRY },
@@ -463,7 +479,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   const notRun = checksNotRun(config);
   const rule = checks.includes("policies") ? appRuleOf(config) : undefined;
   const appRule = rule !== undefined && "app" in rule ? rule : undefined;
-  env.policies.APP_RULE_JOB = appRule ? `${NGINX.namespace}/verify-policies-app-${digest}` : "";
+  env.policies.APP_RULE_JOB = appRule ? `${edgePods(config).namespace}/verify-policies-app-${digest}` : "";
   env.policies.APP_RULE_SKIP = rule !== undefined && "skip" in rule ? rule.skip : "";
 
   const objects: K8sObject[] = [
@@ -484,12 +500,12 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
       metadata: meta(`verify-${c}`),
       automountServiceAccountToken: usesApi[c],
     })),
-    ...rbac(checks, lbService, certificate, readsLog !== undefined, announce),
+    ...rbac(checks, lbService, certificate, readsLog?.namespace, announce),
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(SCRIPTS_CONFIG_MAP), data: { ...scripts } },
     echoDaemonSet(config),
     echoService(config),
     ...(certificate ? [testCertificate(config.certificates.verifyHost!)] : []),
-    ...(appRule ? appRuleObjects(appRule, scripts) : []),
+    ...(appRule ? appRuleObjects(appRule, scripts, edgePods(config).namespace) : []),
   ];
   const jobs: Partial<Record<JobName, K8sObject>> = {};
   for (const c of checks) if (c !== "edge" || edgeFromPod(config)) jobs[c] = job(c, digest, env[c], usesApi[c]);
@@ -538,7 +554,7 @@ export const APP_RULE_SERVICE = "k3s-sites-verify-app";
 /** The scripts ConfigMap in nginx's and the app's namespaces (a pod mounts ConfigMaps of its own namespace only). */
 const APP_RULE_SCRIPTS = "k3s-sites-verify-scripts";
 
-function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>): K8sObject[] {
+function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>, edgeNamespace: string): K8sObject[] {
   const { app } = rule;
   const configMap = (namespace: string, script: string): K8sObject => ({
     apiVersion: "v1",
@@ -547,7 +563,7 @@ function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>
     data: { "lib.sh": scripts["lib.sh"]!, [script]: scripts[script]! },
   });
   return [
-    configMap(NGINX.namespace, "policies-app.sh"),
+    configMap(edgeNamespace, "policies-app.sh"),
     configMap(app.namespace, "policies-app-server.sh"),
     {
       apiVersion: "v1",
@@ -579,7 +595,7 @@ function appRuleJobs(config: SiteConfig, rule: AppRule, digest: string): Partial
     TIMEOUT: String(APP_RULE_TIMEOUT),
     INTERVAL: "5",
     DENY_WAIT: "20",
-  }, false, { namespace: NGINX.namespace, podLabels: NGINX.podLabels });
+  }, false, { namespace: edgePods(config).namespace, podLabels: edgePods(config).labels });
   const stand = job("policies-app-server", digest, {
     APP: rule.app.name,
     APP_PORT: String(rule.port),
@@ -810,11 +826,12 @@ function policies(
     }
   }
   if (has("edge")) {
-    const http = [tcp(NGINX.httpPort)];
+    const pods = ingressOf(config).edge.pods;
+    const http = [tcp(pods?.httpPort ?? NGINX.httpPort)];
     // The pod calls the load balancer's addresses: the Hetzner load balancer's public ones (its packets come back
     // to nginx from the load balancer's private address, which nginx's own policy lets in), or the LoadBalancer
     // Service's, which kube-proxy or Cilium turns into nginx's pod before any policy applies.
-    const to: PolicyPeer[] = [NGINX_PEER, ...lbAddresses.map(hostBlock)];
+    const to: PolicyPeer[] = [...(pods ? [podsIn(pods.namespace, pods.labels)] : []), ...lbAddresses.map(hostBlock)];
     out.push(
       networkPolicy(ns, "verify-edge-to-nginx", checkLabels("edge"), {
         egress: [{ to, ports: http }, ...(usesApi.edge ? [apiRule(config)] : [])],
@@ -825,7 +842,8 @@ function policies(
   if (has("certificates")) {
     out.push(networkPolicy(ns, "verify-certificates-to-api-server", checkLabels("certificates"), { egress: [apiRule(config)] }));
     // HTTP-01 solver pods for the test certificate run in this namespace and are reached by nginx.
-    if (certificate && !config.certificates.dns01) out.push(solverPolicy(ns));
+    const ingress = policyContext(config).ingress;
+    if (certificate && !config.certificates.dns01 && ingress) out.push(solverPolicy(ns, ingress));
   }
   return out;
 }
@@ -866,7 +884,7 @@ function binding(kind: "Role" | "ClusterRole", name: string, namespace: string |
  * Least privilege: `get` on the named objects the checks read; for nginx's log, `list` on the pods of nginx's
  * namespace (DaemonSet pods have no names known in advance) and `get` on their logs, nothing else.
  */
-function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, readsLog: boolean, announce?: Announcement): K8sObject[] {
+function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, logNamespace: string | undefined, announce?: Announcement): K8sObject[] {
   const out: K8sObject[] = [];
   // Who announces nginx's address: the Cilium Lease by name, or MetalLB's ServiceL2Status objects (generated names).
   if (announce?.announcer === "cilium") {
@@ -901,9 +919,9 @@ function rbac(checks: readonly CheckName[], lbService: string, certificate: bool
       );
     }
   }
-  if (checks.includes("edge") && readsLog) {
+  if (checks.includes("edge") && logNamespace !== undefined) {
     out.push(
-      ...binding("Role", "k3s-sites-verify-log-reader", NGINX.namespace, "edge", [
+      ...binding("Role", "k3s-sites-verify-log-reader", logNamespace, "edge", [
         { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
         { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
       ]),
@@ -911,10 +929,17 @@ function rbac(checks: readonly CheckName[], lbService: string, certificate: bool
   }
   if (checks.includes("edge") && lbService !== "") {
     out.push(
-      ...binding("Role", "k3s-sites-verify-service-reader", NGINX.namespace, "edge", [
-        { apiGroups: [""], resources: ["services"], resourceNames: [NGINX.name], verbs: ["get"] },
+      ...binding("Role", "k3s-sites-verify-service-reader", lbService.split("/")[0]!, "edge", [
+        { apiGroups: [""], resources: ["services"], resourceNames: [lbService.split("/")[1]!], verbs: ["get"] },
       ]),
     );
   }
   return out;
+}
+
+/** The site's ingress pods, for the checks that need them (the log and the app rule run only where there are). */
+function edgePods(config: SiteConfig): EdgePods {
+  const pods = ingressOf(config).edge.pods;
+  if (!pods) throw new Error(`${config.ingress.controller}'s ingress has no pods: the checks that need them are skipped before this`);
+  return pods;
 }

@@ -48,11 +48,13 @@ export function branchesOn(text: string, name: string): string[] {
 }
 
 /** The folder of each concern: where its concern.ts is, found by the name it declares. */
-function concernFolders(): Map<string, string> {
-  const folders = new Map<string, string>();
+function concernFolders(): Map<string, string[]> {
+  // By name, a list: two kinds may share a name (cilium the CNI and cilium the ingress controller), and the one
+  // depends on the other.
+  const folders = new Map<string, string[]>();
   for (const path of sourceFiles(join(ROOT, "src")).filter((p) => p.endsWith("/concern.ts"))) {
     const name = /\n\s*name: "([^"]+)"/.exec(readFileSync(path, "utf8"))?.[1];
-    if (name !== undefined) folders.set(name, `${relative(ROOT, dirname(path))}/`);
+    if (name !== undefined) folders.set(name, [...(folders.get(name) ?? []), `${relative(ROOT, dirname(path))}/`]);
   }
   return folders;
 }
@@ -84,8 +86,8 @@ describe("no concern is named outside its folder and the registries", () => {
       if (REGISTRIES.some((r) => file.startsWith(r))) continue;
       const text = readFileSync(path, "utf8");
       for (const concern of CONCERNS) {
-        const own = folders.get(concern.name);
-        if ((own !== undefined && file.startsWith(own)) || file === `components/${concern.kind}/${concern.name}.ts`) continue;
+        const own = folders.get(concern.name) ?? [];
+        if (own.some((folder) => file.startsWith(folder)) || file === `components/${concern.kind}/${concern.name}.ts`) continue;
         if (file.startsWith("components/") && file.endsWith(`/${concern.name}.ts`)) continue;
         for (const line of branchesOn(text, concern.name)) {
           const entry = `${file}: ${line.trim()}`;

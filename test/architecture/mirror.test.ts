@@ -42,6 +42,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "test/support/schemas.test.ts": "the test helpers themselves (test/support)",
   "test/support/shapes.test.ts": "the test helpers themselves (test/support)",
   "test/support/shellcheck.test.ts": "the test helpers themselves (test/support)",
+  "test/scenarios/ingress-switch.test.ts": "scenarios: whole-program changes and their previews",
   "test/scenarios/upgrades.test.ts": "scenarios: whole-program changes and their previews",
   "test/docs/links.test.ts": "the README and every docs page: links and the paths they name",
   "test/docs/readme.test.ts": "the README's inline stack files, through the config parser",

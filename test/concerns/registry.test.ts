@@ -47,7 +47,7 @@ describe("the registry of CNIs", () => {
   it("lists the concerns a site uses, its CNI first, then its ingress controller: MetalLB only where site.loadBalancer.metallb is set", () => {
     const used = (stack: "prod" | "lan") => concernsInUse(parse1(exampleSections(stack))).map((c) => c.name);
     assert.deepEqual(used("prod"), ["canal", "nginx", "cert-manager"]);
-    assert.deepEqual(used("lan"), ["flannel", "nginx", "cert-manager", "metallb", "multus"]);
+    assert.deepEqual(used("lan"), ["flannel", "traefik", "cert-manager", "metallb", "multus"]);
   });
 
   it("pins what each CNI installs: Canal and Calico their Calico, Cilium its chart; k3s's Flannel is k3s's", () => {
@@ -79,9 +79,11 @@ describe("the registry of ingress controllers", () => {
 });
 
 describe("every concern", () => {
-  it("is of a registered kind, listed under it once, with a name unique among all", () => {
+  it("is of a registered kind, listed under it once, with a name unique in its kind and a key unique among all", () => {
     for (const kind of CONCERN_KINDS) for (const concern of BY_KIND[kind]) assert.equal(concern.kind, kind, concern.name);
-    assert.equal(new Set(CONCERNS.map((c) => c.name)).size, CONCERNS.length);
+    // cilium is a CNI and an ingress controller: the name is the selecting key's value, the key tells them apart.
+    assert.equal(new Set(CONCERNS.map((c) => `${c.kind}/${c.name}`)).size, CONCERNS.length);
+    assert.equal(new Set(CONCERNS.map((c) => c.key)).size, CONCERNS.length);
     assert.equal(CONCERN_KINDS.reduce((n, kind) => n + BY_KIND[kind].length, 0), CONCERNS.length);
   });
 

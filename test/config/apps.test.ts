@@ -116,7 +116,7 @@ describe("networkPolicies.apps", () => {
   it("rejects a peer that names two things", () => {
     const raw = hetzner((a) => (a[0]!.from[0] = { nginx: true, cidr: "192.0.2.0/24" }));
     assert.deepEqual(problemsOf(raw), [
-      'networkPolicies.apps[0].from[0] {"nginx":true,"cidr":"192.0.2.0/24"} is invalid: sets nginx and cidr: set exactly one of app, nginx, loadBalancer, cidr',
+      'networkPolicies.apps[0].from[0] {"nginx":true,"cidr":"192.0.2.0/24"} is invalid: sets nginx and cidr: set exactly one of app, ingress, nginx, loadBalancer, cidr',
     ]);
   });
 
@@ -131,6 +131,20 @@ describe("networkPolicies.apps", () => {
     const raw = hetzner((a) => (a[0]!.from[0] = { nginx: false }));
     assert.deepEqual(problemsOf(raw), [
       "networkPolicies.apps[0].from[0].nginx false is invalid: expected true, or leave the key out",
+    ]);
+  });
+
+  it("reads nginx: true, the peer's older name, as ingress: true", () => {
+    const old = parse1(hetzner((a) => (a[0]!.from[0] = { nginx: true })));
+    const now = parse1(hetzner((a) => (a[0]!.from[0] = { ingress: true })));
+    assert.deepEqual(old.networkPolicies.apps[0]!.from, [{ ingress: true }]);
+    assert.deepEqual(now.networkPolicies.apps, old.networkPolicies.apps);
+  });
+
+  it("rejects a peer that names the ingress twice", () => {
+    const raw = hetzner((a) => (a[0]!.from[0] = { ingress: true, nginx: true }));
+    assert.deepEqual(problemsOf(raw), [
+      "networkPolicies.apps[0].from[0] {\"ingress\":true,\"nginx\":true} is invalid: sets ingress and nginx: set exactly one of app, ingress, nginx, loadBalancer, cidr",
     ]);
   });
 

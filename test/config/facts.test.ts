@@ -39,6 +39,7 @@ describe("Kubernetes versions the pinned components support", () => {
       calico: { "3.31": { testedFrom: 32, testedTo: 35, worksFrom: 21 }, "3.32": { testedFrom: 34, testedTo: 36, worksFrom: 21 } },
       "cert-manager": { "1.21": { testedFrom: 33, testedTo: 36 } },
       "nginx-ingress": { "5.5": { testedFrom: 29, testedTo: 36 } },
+      traefik: { "3.7": { testedFrom: 34, testedTo: 36, worksFrom: 25 } },
       metallb: { "0.16": { testedFrom: 27, testedTo: 31, worksFrom: 19, worksTo: Infinity } },
     });
   });

@@ -95,7 +95,7 @@ function declaredCallers(site: SiteConfig, app: AppConfig): Set<string> {
   return new Set(
     app.from.map((peer) => {
       if (peer.app !== undefined) return key(podsOf(apps.get(peer.app)!));
-      if (peer.nginx) return key(NGINX);
+      if (peer.ingress) return key(NGINX);
       if (peer.loadBalancer) return key({ ipBlock: { cidr: "10.0.0.10/32" } });
       return key({ ipBlock: { cidr: peer.cidr } });
     }),

@@ -93,13 +93,17 @@ export interface CertManagerValues {
    * cert-manager a Role there; in its own namespace it needs no rights outside it.
    */
   readonly global: { readonly leaderElection: { readonly namespace: string } };
+  /** The controller's ControllerConfiguration, when the site's ingress needs one. @default - the chart's, none */
+  readonly config?: Readonly<Record<string, unknown>>;
   /** Stated although it is the chart's default: the NetworkPolicies open this port (names.ts CERT_MANAGER). */
   readonly webhook: { readonly securePort: number };
 }
 
 /** Values of the cert-manager chart. Nothing in them depends on the site. */
-export function certManagerValues(): CertManagerValues {
+export function certManagerValues(controllerConfig?: Readonly<Record<string, unknown>>): CertManagerValues {
   return {
+    // The ControllerConfiguration the site's ingress needs (Cilium's: Gateway API support on).
+    ...(controllerConfig !== undefined ? { config: structuredClone(controllerConfig) } : {}),
     namespace: CERT_MANAGER.namespace,
     crds: { enabled: true, keep: true },
     global: { leaderElection: { namespace: CERT_MANAGER.namespace } },
@@ -194,9 +198,15 @@ function need<T>(value: T | undefined, key: string): T {
  * Controller serves a host from its oldest Ingress only, so for a host that already has an Ingress the challenge
  * must go into that Ingress: docs/edge.md tells users to annotate it `acme.cert-manager.io/http01-edit-in-place`.
  */
-export function acmeSolver(config: SiteConfig): IACMEChallengeSolver {
+/** cert-manager's HTTP-01 solver through the site's ingress controller (its concern's certManager.http01). */
+export type Http01Solver = NonNullable<IACMEChallengeSolver["http01"]>;
+
+/** nginx's class, the solver of a site before ingress controllers had a choice. */
+const NGINX_HTTP01: Http01Solver = { ingress: { ingressClassName: NGINX.ingressClass } };
+
+export function acmeSolver(config: SiteConfig, http01: Http01Solver = NGINX_HTTP01): IACMEChallengeSolver {
   const dns01 = config.certificates.dns01;
-  if (!dns01) return { http01: { ingress: { ingressClassName: NGINX.ingressClass } } };
+  if (!dns01) return { http01: structuredClone(http01) };
   const ref = DNS_SECRETS[dns01.provider];
   const secretRef = { name: ref.name, key: ref.key };
   switch (dns01.provider) {
@@ -250,11 +260,11 @@ export function acmeSolver(config: SiteConfig): IACMEChallengeSolver {
  * certificates are off). Each keeps its ACME account key in the Secret `<issuer>-account-key`, which cert-manager
  * creates in its namespace.
  */
-export function clusterIssuers(config: SiteConfig): IClusterIssuer[] {
+export function clusterIssuers(config: SiteConfig, http01: Http01Solver = NGINX_HTTP01): IClusterIssuer[] {
   if (!config.certificates.enabled) return [];
   // Optional: an ACME account needs no contact, and Let's Encrypt no longer sends expiry emails (rules.ts).
   const email = config.certificates.email;
-  const solver = acmeSolver(config);
+  const solver = acmeSolver(config, http01);
   return [LETSENCRYPT.staging, LETSENCRYPT.prod].map(({ issuer, server }) => ({
     apiVersion: "cert-manager.io/v1",
     kind: "ClusterIssuer",

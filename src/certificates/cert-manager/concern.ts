@@ -33,7 +33,7 @@ export const certManager = {
     namespaces: () => [CERT_MANAGER.namespace],
     system: certManagerPolicies,
     // HTTP-01 solver pods run in the namespace of their Certificate: the ingress must reach them there.
-    inAppNamespace: (config, namespace, context) => (usesHttp01(config) ? [solverPolicy(namespace, context.ingress)] : []),
+    inAppNamespace: (config, namespace, context) => (usesHttp01(config) && context.ingress ? [solverPolicy(namespace, context.ingress)] : []),
   },
   traits: NO_TRAITS,
 } as const satisfies Concern<"cert-manager", typeof certificatesSchema>;

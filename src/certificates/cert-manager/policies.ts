@@ -6,7 +6,7 @@ import type { PolicyContext } from "../../concerns/contract";
 import type { SiteConfig } from "../../config/site";
 import { HETZNER_WEBHOOK, usesHetznerWebhook } from "./cert-manager";
 import { CERT_MANAGER } from "../../edge/names";
-import { NGINX_PEER, ipBlock, networkPolicy, tcp, type NetworkPolicy, type PolicyPeer } from "../../policy/objects";
+import { ipBlock, networkPolicy, tcp, type NetworkPolicy, type PolicyPeer } from "../../policy/objects";
 import { apiServerRule, internet } from "../../policy/system";
 
 /** Selects the pods of the cert-manager chart's deployment with this `app.kubernetes.io/name`. */
@@ -34,9 +34,9 @@ export function selfCheckThroughService(config: SiteConfig, ingressLoadBalancerS
 }
 
 /** HTTP-01 solver pods run in the namespace of their Certificate, i.e. an app's: nginx must reach them there. */
-export function solverPolicy(namespace: string, ingress: PolicyPeer = NGINX_PEER): NetworkPolicy {
-  return networkPolicy(namespace, "acme-http01-solver-from-nginx", CERT_MANAGER.solverLabel, {
-    ingress: [{ from: [ingress], ports: [tcp(CERT_MANAGER.solverPort)] }],
+export function solverPolicy(namespace: string, ingress: { readonly peer: PolicyPeer; readonly controller: string }): NetworkPolicy {
+  return networkPolicy(namespace, `acme-http01-solver-from-${ingress.controller}`, CERT_MANAGER.solverLabel, {
+    ingress: [{ from: [ingress.peer], ports: [tcp(CERT_MANAGER.solverPort)] }],
   });
 }
 
@@ -68,7 +68,9 @@ export function certManagerPolicies(config: SiteConfig, context: PolicyContext):
   const acme = networkPolicy(ns, "cert-manager-to-acme", controller, {
     egress: [
       { to: internet(config), ports: usesHttp01(config) ? [tcp(80), tcp(443)] : [tcp(443)] },
-      ...(selfCheckThroughService(config, context.ingressLoadBalancerService) ? [{ to: [context.ingress], ports: [tcp(context.ingressHttpPort)] }] : []),
+      ...(context.ingress && selfCheckThroughService(config, context.ingressLoadBalancerService)
+        ? [{ to: [context.ingress.peer], ports: [tcp(context.ingress.httpPort)] }]
+        : []),
     ],
   });
   const policies = [api, webhook, acme];

@@ -7,6 +7,7 @@ import { NGINX } from "../../edge/names";
 import { checkIngressConfig } from "./nginx-config";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { NGINX_PEER } from "../../policy/objects";
+import { NGINX_EDGE } from "./edge";
 import { nginxPolicies } from "./policies";
 import { nginxConfigSchema } from "./schema";
 
@@ -35,4 +36,8 @@ export const nginx = {
   },
   traits: NO_TRAITS,
   pods: { namespace: NGINX.namespace, peer: NGINX_PEER, httpPort: NGINX.httpPort },
+  edge: NGINX_EDGE,
+  cniValues: () => ({}),
+  beforeCni: () => [],
+  certManager: { http01: () => ({ ingress: { ingressClassName: NGINX.ingressClass } }), config: () => undefined },
 } as const satisfies IngressController<"nginx", typeof nginxConfigSchema>;

@@ -23,7 +23,7 @@ export function nginxPolicies(config: SiteConfig): NetworkPolicy[] {
   });
   // NGINX Ingress Controller proxies to the endpoints (pod IP and container port) itself, not to the Service.
   const backends: EgressRule[] = config.networkPolicies.apps
-    .filter((app) => app.from.some((peer) => peer.nginx))
+    .filter((app) => app.from.some((peer) => peer.ingress))
     .map((app) => ({
       to: [podsIn(app.namespace, app.podSelector)],
       ports: app.ports.map((p) => ({ protocol: p.protocol, port: p.port })),

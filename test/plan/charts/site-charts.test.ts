@@ -12,6 +12,7 @@ import { ciliumChart } from "../../../src/cni/cilium";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER } from "../../../src/edge/names";
 import { METALLB_CHART } from "../../../src/lb/metallb/schema";
+import { TRAEFIK_CHART } from "../../../src/ingress/traefik/values";
 import { HELM_SKIP, SITES, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
@@ -20,7 +21,7 @@ const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 const EXPECTED: Record<(typeof SITES)[number], string[]> = {
   prod: ["cert-manager"],
   home: ["cilium", "cert-manager"],
-  lan: ["metallb", "cert-manager"],
+  lan: ["metallb", "cert-manager", "traefik"],
   "hetzner-dns01": ["cert-manager", HETZNER_WEBHOOK.chart],
 };
 
@@ -34,6 +35,7 @@ for (const name of SITES) {
         [HETZNER_WEBHOOK.chart]: HETZNER_WEBHOOK.version,
         ...(site.config.cni.plugin === "cilium" ? { cilium: ciliumChart(site.config).version } : {}),
         metallb: METALLB_CHART.version,
+        [TRAEFIK_CHART.chart]: TRAEFIK_CHART.version,
       };
       for (const c of site.charts.charts) {
         assert.equal(c.spec.version, pins[c.spec.chart], c.spec.chart);

@@ -1,0 +1,18 @@
+/** nginx as the site's ingress (src/ingress/edge.ts). */
+import { NGINX } from "../../edge/names";
+import type { IngressEdge } from "../edge";
+
+export const NGINX_EDGE: IngressEdge = {
+  controller: "nginx",
+  ingressClass: NGINX.ingressClass,
+  pods: {
+    namespace: NGINX.namespace,
+    labels: NGINX.podLabels,
+    httpPort: NGINX.httpPort,
+    httpsPort: NGINX.httpsPort,
+    logContainer: NGINX.name,
+    proxiesToEndpoints: true,
+  },
+  hostPorts: true,
+  loadBalancerService: `${NGINX.namespace}/${NGINX.name}`,
+};
