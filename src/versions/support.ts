@@ -12,6 +12,7 @@ import { CALICO_PINS } from "../cni/manifest";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../edge/cert-manager";
 import { NGINX_IMAGE } from "../edge/nginx";
 import { METALLB_CHART } from "../lb/metallb/schema";
+import { HCLOUD_CSI_CHART } from "../storage/hcloud-csi/schema";
 
 /** One release line and its upstream support. Dates are ISO days (UTC). */
 export interface SupportWindow {
@@ -161,6 +162,17 @@ export const SUPPORT = {
       source: "hetzner/cert-manager-webhook-hetzner tag v0.9.0 (cdcbd5e4), as src/edge/cert-manager.ts reads it",
     },
   ],
+  "hcloud-csi": [
+    {
+      line: "2.22",
+      released: "2026-07-30",
+      endsWhen: "Hetzner states no support window for its own releases, only the Kubernetes versions each supports",
+      newest: { version: "2.22.1", date: "2026-07-30" },
+      source:
+        "hetznercloud/csi-driver tag v2.22.1 (3186e787, 'chore(main): release v2.22.1', 2026-07-30), the newest tag in " +
+        "the snapshot read here (head of 2026-08-22); docs/kubernetes/reference/version-policy.md at that tag",
+    },
+  ],
 } as const satisfies Record<string, readonly SupportWindow[]>;
 
 export type SupportedComponent = keyof typeof SUPPORT;
@@ -190,6 +202,7 @@ export function codePins(): Pin[] {
       version: HETZNER_WEBHOOK.version,
       where: "HETZNER_WEBHOOK (src/edge/cert-manager.ts)",
     },
+    { component: "hcloud-csi", version: HCLOUD_CSI_CHART.version, where: "HCLOUD_CSI_CHART (src/storage/hcloud-csi/schema.ts)" },
   ];
 }
 
