@@ -18,7 +18,9 @@
  */
 import type { ISecret } from "kubernetes-models/v1/Secret" with { "resolution-mode": "import" };
 import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass" with { "resolution-mode": "import" };
+import type { INamespace } from "kubernetes-models/v1/Namespace" with { "resolution-mode": "import" };
 import { siteLabels } from "../../hetzner/model";
+import { isolationLabels } from "../../policy/objects";
 import type { HcloudCsiSettings } from "./schema";
 
 /** Where the driver runs and what it is called: its own namespace, so that its Secrets are the only ones there. */
@@ -37,6 +39,25 @@ export const HCLOUD_CSI = {
   /** Hetzner's metadata service, where the node plugin learns its server ID and location (cmd/main.go). */
   metadataService: { cidr: "169.254.169.254/32", port: 80 },
 } as const;
+
+/**
+ * The driver's namespace. Privileged for Pod Security: the node plugin runs privileged, with /dev and the kubelet's
+ * directory mounted from the host (templates/node/daemonset.yaml). `isolated`: networkPolicies.defaultDeny, under
+ * which hcloudCsiPolicies isolate it.
+ */
+export function hcloudCsiNamespace(isolated: boolean): INamespace {
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: HCLOUD_CSI.namespace,
+      labels: {
+        ...Object.fromEntries(["enforce", "audit", "warn"].map((l) => [`pod-security.kubernetes.io/${l}`, "privileged"])),
+        ...isolationLabels(isolated),
+      },
+    },
+  };
+}
 
 /** The StorageClasses: the default one, and one whose volumes go with their claims (for data that may be lost). */
 export const HCLOUD_CLASSES = {
@@ -138,11 +159,16 @@ export function hcloudCsiValues(site: HcloudCsiSite): HcloudCsiValues {
 
 const LABELS = { "app.kubernetes.io/part-of": "k3s-sites" } as const;
 
+/** The metadata of the driver's Secrets: known before their values, so a component can name them outside apply. */
+export function driverSecretMetadata(name: string): { name: string; namespace: string; labels: Record<string, string> } {
+  return { name, namespace: HCLOUD_CSI.namespace, labels: { ...LABELS } };
+}
+
 function opaqueSecret(name: string, key: string, value: string): ISecret {
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name, namespace: HCLOUD_CSI.namespace, labels: { ...LABELS } },
+    metadata: driverSecretMetadata(name),
     type: "Opaque",
     data: { [key]: Buffer.from(value, "utf8").toString("base64") },
   };
