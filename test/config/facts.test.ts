@@ -40,6 +40,7 @@ describe("Kubernetes versions the pinned components support", () => {
       "cert-manager": { "1.21": { testedFrom: 33, testedTo: 36 } },
       "nginx-ingress": { "5.5": { testedFrom: 29, testedTo: 36 } },
       metallb: { "0.16": { testedFrom: 27, testedTo: 31, worksFrom: 19, worksTo: Infinity } },
+      "hcloud-csi": { "2.22": { testedFrom: 33, testedTo: 36 } },
     });
   });
 
