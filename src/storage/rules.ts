@@ -1,10 +1,9 @@
 /**
- * The storage section's rules: the driver fits the site, the declared volumes have somewhere to live and fit
- * Hetzner's limits. Each returns problems with the key, the value and the fix, before any resource.
+ * The storage section's own rule: the declared volumes have somewhere to live. The drivers' rules are in their
+ * folders. Each returns problems with the key, the value and the fix, before any resource.
  */
 import type { Problem } from "../config/problems";
 import type { NodeSpec } from "../config/site";
-import { checkHetznerVolumeLimits } from "./hcloud-csi/limits";
 import type { StorageConfig } from "./section";
 
 /** What the storage rules read of a site (SiteConfig has it). */
@@ -15,30 +14,9 @@ export interface StorageRuleInput {
   readonly networkPolicies: { readonly apps: readonly { readonly name: string; readonly namespace: string }[] };
 }
 
-/** Hetzner's driver needs Hetzner servers: its node plugin asks Hetzner's metadata service which server it is on. */
-export function checkStorageDriver(config: StorageRuleInput): Problem[] {
-  const { driver } = config.storage;
-  const problems: Problem[] = [];
-  if (driver === "hcloud-csi" && config.site.kind !== "hetzner") {
-    problems.push({
-      path: "storage.driver",
-      message:
-        "hcloud-csi needs Hetzner Cloud servers (its node plugin reads Hetzner's metadata service), and this is an ssh " +
-        "site: use local-path (the default on ssh sites) or none",
-    });
-  }
-  if (config.storage.hcloudCsi.encryption && driver !== "hcloud-csi") {
-    problems.push({
-      path: "storage.hcloudCsi.encryption",
-      message: `true encrypts Hetzner volumes, but storage.driver is ${driver}: remove it, or use storage.driver hcloud-csi`,
-    });
-  }
-  return problems;
-}
-
 /**
- * Declared volumes: a driver to make them, a namespace the program creates (an app's), one claim per name, and on
- * Hetzner the volume limits.
+ * Declared volumes, whatever the driver: a driver to make them, a namespace the program creates (an app's), one claim
+ * per name. Hetzner's limits are its driver's rule (hcloud-csi/rules.ts).
  */
 export function checkVolumes(config: StorageRuleInput): Problem[] {
   const { volumes, driver } = config.storage;
@@ -72,6 +50,5 @@ export function checkVolumes(config: StorageRuleInput): Problem[] {
       seen.set(id, i);
     }
   });
-  if (driver === "hcloud-csi") problems.push(...checkHetznerVolumeLimits({ volumes, nodeCount: config.nodes.length }));
   return problems;
 }

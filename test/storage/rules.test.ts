@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeSpec } from "../../src/config/site";
-import { checkStorageDriver, checkVolumes, type StorageRuleInput } from "../../src/storage/rules";
+import { checkVolumes, type StorageRuleInput } from "../../src/storage/rules";
+import { checkHcloudCsi } from "../../src/storage/hcloud-csi/rules";
 import { storageSchema, type StorageConfig } from "../../src/storage/section";
 import { checkHetznerVolumeLimits } from "../../src/storage/hcloud-csi/limits";
 
@@ -22,13 +23,13 @@ const messages = (problems: { path: string; message: string }[]) => problems.map
 
 describe("storage rules", () => {
   it("refuses Hetzner's driver on an ssh site", () => {
-    assert.match(messages(checkStorageDriver(input({ driver: "hcloud-csi" }, "ssh")))[0] ?? "", /^storage.driver hcloud-csi needs Hetzner Cloud servers.*use local-path/);
-    assert.deepEqual(checkStorageDriver(input({}, "ssh")), []);
-    assert.deepEqual(checkStorageDriver(input({})), []);
+    assert.match(messages(checkHcloudCsi(input({ driver: "hcloud-csi" }, "ssh")))[0] ?? "", /^storage.driver hcloud-csi needs Hetzner Cloud servers.*use local-path/);
+    assert.deepEqual(checkHcloudCsi(input({}, "ssh")), []);
+    assert.deepEqual(checkHcloudCsi(input({})), []);
   });
 
   it("refuses encryption without Hetzner's driver", () => {
-    assert.match(messages(checkStorageDriver(input({ driver: "local-path", hcloudCsi: { encryption: true } })))[0] ?? "", /^storage.hcloudCsi.encryption true encrypts Hetzner volumes, but storage.driver is local-path/);
+    assert.match(messages(checkHcloudCsi(input({ driver: "local-path", hcloudCsi: { encryption: true } })))[0] ?? "", /^storage.hcloudCsi.encryption true encrypts Hetzner volumes, but storage.driver is local-path/);
   });
 
   it("refuses volumes with no driver, outside the apps' namespaces, or declared twice", () => {
@@ -41,8 +42,9 @@ describe("storage rules", () => {
 
   it("applies Hetzner's limits on Hetzner volumes only", () => {
     const small = { volumes: [{ name: "data", namespace: "wordpress", sizeGb: 5 }] };
-    assert.equal(checkVolumes(input(small)).length, 1);
-    assert.deepEqual(checkVolumes(input(small, "ssh")), []);
+    assert.match(messages(checkHcloudCsi(input(small)))[0] ?? "", /^storage.volumes\[0\].sizeGb 5 is below/);
+    assert.deepEqual(checkHcloudCsi(input(small, "ssh")), []);
+    assert.deepEqual(checkVolumes(input(small)), []);
   });
 });
 
