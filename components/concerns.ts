@@ -1,41 +1,81 @@
 /**
- * The components side of the registry of concerns (src/concerns/registry.ts): for each CNI, what the program reads
- * before any resource, the component that installs it, and its stack output. Keyed by the CNI names, so a CNI
- * registered without its component does not compile. Site and the program iterate this; they never name a CNI.
+ * The components side of the registry of concerns (src/concerns/registry.ts): for each concern, what the program
+ * reads before any resource, the component that installs it, what it waits for, and its stack outputs. Keyed like
+ * the src/ registries, so a concern registered without its component does not compile. Site and the program
+ * iterate this; they never name a concern.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { ConcernKind } from "../src/concerns/contract";
+import {
+  CERTIFICATES,
+  LOAD_BALANCERS,
+  NETWORK_ATTACHMENTS,
+  type AnyConcern,
+} from "../src/concerns/registry";
 import type { CniName } from "../src/cni/section";
 import { routerFiles } from "../src/cni/calico/routers";
 import type { SiteConfig } from "../src/config/site";
+import type { IngressControllerName } from "../src/ingress/section";
+import { metallbOf } from "../src/lb/metallb/metallb";
+import { metallbRouterFiles } from "../src/lb/metallb/router";
+import { podAnnotations } from "../src/multus/networks";
+import { isHetzner } from "../src/config/site";
+import { DESTROY_OUTPUT, destroyLeaves } from "../src/storage/destroy";
+import type { StorageName } from "../src/storage/section";
+import { runsStorageCheck } from "../src/storage/verify";
+import { CertManager } from "./certificates/cert-manager";
 import { loadCalico, loadCanal } from "./cni/cache";
 import { Calico } from "./cni/calico";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
+import type { LoadBalancerOutput } from "./hetzner/infra";
+import { NginxIngress } from "./ingress/nginx";
+import { Metallb } from "./lb/metallb";
+import { Multus } from "./multus/multus";
 import type { SiteSecrets } from "./stack-config";
+import { StorageCheck } from "./storage/check";
+import { HcloudCsi } from "./storage/hcloud-csi";
+import { Volumes } from "./storage/volumes";
 
-export interface CniInstallArgs {
+export interface ConcernInstallArgs {
   readonly config: SiteConfig;
   readonly secrets: SiteSecrets;
-  /** What prepare read: the pinned manifest. @default - none, for a CNI without one */
+  /** What prepare read: a pinned manifest. @default - none, for a concern without one */
   readonly manifest?: string;
   /** The site's Kubernetes provider. */
   readonly provider: k8s.Provider;
-  /** What must exist before the CNI: the nodes' k3s. */
+  /** What must exist first: the nodes' k3s for the CNI; the CNI, and what `after` names, for the others. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Hetzner sites: the load balancer, known at deploy time. @default - none, on home sites */
+  readonly loadBalancer?: pulumi.Output<LoadBalancerOutput>;
 }
 
-export interface CniComponent {
+/** The CNIs' install arguments: the same for every concern. */
+export type CniInstallArgs = ConcernInstallArgs;
+
+export interface ConcernComponent {
   /**
    * What the component needs read and checked before any resource is registered (a pinned manifest, its digest
    * checked), so that a failed download stops the run with its message instead of half-way through.
    */
   prepare(config: SiteConfig): Promise<string | undefined>;
-  /** The component, a child of `parent` named `<site>-<cni>`; undefined for a CNI k3s runs itself. */
-  install(site: string, args: CniInstallArgs, parent: pulumi.Resource): pulumi.ComponentResource | undefined;
+  /** The component, a child of `parent` named `<site>-<name>`; undefined for a concern with nothing to install. */
+  install(site: string, args: ConcernInstallArgs, parent: pulumi.Resource): pulumi.ComponentResource | undefined;
   /** The routers' side of its BGP sessions, by file name, for the stack output `routers`. */
   routers(config: SiteConfig, stack: string): Record<string, string>;
+  /** Its other stack outputs, by name. */
+  outputs(config: SiteConfig): Record<string, unknown>;
+  /** The kinds of concern whose components must be in before it (the CNI always is). */
+  readonly after: readonly ConcernKind[];
+  /** Whether it goes in after the site's NetworkPolicies, which create the apps' namespaces. */
+  readonly afterPolicies: boolean;
+  /** Whether the NetworkPolicies and the checks (Verify) wait for it. */
+  readonly awaited: boolean;
 }
+
+/** The CNIs' components: each goes in first, right after the API server. */
+export type CniComponent = ConcernComponent;
 
 function needsManifest(cni: CniName, manifest: string | undefined, parent: pulumi.Resource): string {
   if (manifest === undefined) throw new pulumi.ResourceError(`a ${cni} site needs its manifest`, parent, true);
@@ -44,20 +84,23 @@ function needsManifest(cni: CniName, manifest: string | undefined, parent: pulum
 
 const none = async (): Promise<undefined> => undefined;
 const noRouters = (): Record<string, string> => ({});
+const noOutputs = (): Record<string, unknown> => ({});
+/** The shape of a component that goes in after the CNI and waits for nothing else. */
+const PLAIN = { prepare: none, routers: noRouters, outputs: noOutputs, after: [], afterPolicies: false, awaited: true } as const;
 
-export const CNI_COMPONENTS: { readonly [N in CniName]: CniComponent } = {
+export const CNI_COMPONENTS: { readonly [N in CniName]: ConcernComponent } = {
   canal: {
+    ...PLAIN,
     prepare: loadCanal,
     install: (site, { config, provider, dependsOn, manifest }, parent) =>
       new Canal(`${site}-canal`, { config, provider, dependsOn, manifest: needsManifest("canal", manifest, parent) }, { parent }),
-    routers: noRouters,
   },
   cilium: {
-    prepare: none,
+    ...PLAIN,
     install: (site, { config, provider, dependsOn }, parent) => new Cilium(`${site}-cilium`, { config, provider, dependsOn }, { parent }),
-    routers: noRouters,
   },
   calico: {
+    ...PLAIN,
     prepare: loadCalico,
     install: (site, { config, provider, dependsOn, manifest, secrets }, parent) =>
       new Calico(
@@ -74,5 +117,120 @@ export const CNI_COMPONENTS: { readonly [N in CniName]: CniComponent } = {
     routers: routerFiles,
   },
   // k3s runs its own Flannel: nothing to install.
-  flannel: { prepare: none, install: () => undefined, routers: noRouters },
+  flannel: { ...PLAIN, install: () => undefined },
 };
+
+export const INGRESS_COMPONENTS: { readonly [N in IngressControllerName]: ConcernComponent } = {
+  nginx: {
+    ...PLAIN,
+    // Its LoadBalancer Service, where the site has one, asks the load balancer for its address once the pools exist.
+    after: ["loadBalancer"],
+    install: (site, { config, provider, dependsOn, loadBalancer }, parent) =>
+      new NginxIngress(
+        `${site}-nginx`,
+        { config, provider, ...(loadBalancer ? { statusAddress: loadBalancer.apply((lb) => lb.ipv4) } : {}), dependsOn },
+        { parent },
+      ),
+  },
+};
+
+export const CERTIFICATE_COMPONENTS: { readonly [N in keyof typeof CERTIFICATES]: ConcernComponent } = {
+  "cert-manager": {
+    ...PLAIN,
+    install: (site, { config, provider, secrets, dependsOn }, parent) =>
+      new CertManager(
+        `${site}-cert-manager`,
+        { config, provider, ...(secrets.dnsSecret ? { dnsSecret: secrets.dnsSecret } : {}), dependsOn },
+        { parent },
+      ),
+  },
+};
+
+export const LOAD_BALANCER_COMPONENTS: { readonly [N in keyof typeof LOAD_BALANCERS]: ConcernComponent } = {
+  metallb: {
+    ...PLAIN,
+    // The ingress controller, which waits for it, is awaited in its place.
+    awaited: false,
+    install: (site, { config, provider, dependsOn }, parent) => {
+      const metallb = metallbOf(config);
+      return metallb
+        ? new Metallb(`${site}-metallb`, { metallb, isolated: config.networkPolicies.defaultDeny, provider, dependsOn }, { parent })
+        : undefined;
+    },
+    routers: metallbRouterFiles,
+  },
+};
+
+export const NETWORK_ATTACHMENT_COMPONENTS: { readonly [N in keyof typeof NETWORK_ATTACHMENTS]: ConcernComponent } = {
+  multus: {
+    ...PLAIN,
+    // Its NetworkAttachmentDefinitions live in the apps' namespaces, which the policies component creates.
+    afterPolicies: true,
+    awaited: false,
+    install: (site, { config, provider, dependsOn }, parent) => new Multus(`${site}-multus`, { config, provider, dependsOn }, { parent }),
+    // The k8s.v1.cni.cncf.io/networks annotation each app attached to a Multus network must carry, by app.
+    outputs: (config) => ({ multusAnnotations: podAnnotations(config) }),
+  },
+};
+
+/** What a destroy leaves of the site's data, for the stack output volumesLeftOnDestroy. */
+const leftOnDestroy = (config: SiteConfig): Record<string, unknown> => ({ [DESTROY_OUTPUT]: destroyLeaves(config, pulumi.getStack()) });
+
+export const STORAGE_COMPONENTS: { readonly [N in StorageName]: ConcernComponent } = {
+  "hcloud-csi": {
+    ...PLAIN,
+    install: (site, { config, secrets, provider, dependsOn }, parent) => {
+      if (!isHetzner(config.site) || !secrets.hcloudToken) {
+        throw new pulumi.ResourceError("storage.driver hcloud-csi needs a hetzner site and its secret hcloud:token", parent, true);
+      }
+      return new HcloudCsi(
+        `${site}-hcloud-csi`,
+        {
+          siteName: pulumi.getStack(),
+          location: config.site.location,
+          settings: config.storage.hcloudCsi,
+          check: config,
+          isolated: config.networkPolicies.defaultDeny,
+          token: secrets.hcloudToken,
+          ...(secrets.volumeEncryptionPassphrase ? { passphrase: secrets.volumeEncryptionPassphrase } : {}),
+          provider,
+          dependsOn,
+        },
+        { parent },
+      );
+    },
+    outputs: leftOnDestroy,
+  },
+  // k3s runs the provisioner (or not: storage.driver none); the component is the storage check, when it runs.
+  "local-path": {
+    ...PLAIN,
+    install: (site, { config, provider, dependsOn }, parent) =>
+      runsStorageCheck(config)
+        ? new StorageCheck(`${site}-storage-check`, { config, isolated: config.networkPolicies.defaultDeny, provider, dependsOn }, { parent })
+        : undefined,
+    outputs: leftOnDestroy,
+  },
+  volumes: {
+    ...PLAIN,
+    // Its claims live in the apps' namespaces, which the policies component creates; nothing waits for them.
+    afterPolicies: true,
+    awaited: false,
+    install: (site, { config, provider, dependsOn }, parent) => new Volumes(`${site}-volumes`, { storage: config.storage, provider, dependsOn }, { parent }),
+  },
+};
+
+const BY_KIND: { readonly [K in ConcernKind]: Readonly<Record<string, ConcernComponent>> } = {
+  cni: CNI_COMPONENTS,
+  ingress: INGRESS_COMPONENTS,
+  certificates: CERTIFICATE_COMPONENTS,
+  loadBalancer: LOAD_BALANCER_COMPONENTS,
+  networkAttachments: NETWORK_ATTACHMENT_COMPONENTS,
+  storage: STORAGE_COMPONENTS,
+};
+
+/** The component of a registered concern. */
+export function componentOf(concern: AnyConcern): ConcernComponent {
+  const component = BY_KIND[concern.kind][concern.name];
+  if (!component) throw new Error(`${concern.kind} ${concern.name} has no component in components/concerns.ts`);
+  return component;
+}

@@ -7,12 +7,11 @@ import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../s
 import { checkMembership, checkRemovedPools, clusterMembersOf } from "../src/cluster/membership";
 import { ConfigError } from "../src/config/problems";
 import { SECRETS } from "../src/config/secrets";
-import { metallbRouterFiles } from "../src/lb/metallb/router";
-import { CNI_COMPONENTS } from "./concerns";
+import { concernsInUse } from "../src/concerns/registry";
+import { componentOf } from "./concerns";
 import { isUpgrade } from "../src/k3s/rollout";
 import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-settings";
 import { Site } from "./site";
-import { podAnnotations } from "../src/multus/networks";
 import { loadStackConfig } from "./stack-config";
 
 /** The whole program: read the stack config, build the site, return the stack outputs. */
@@ -38,12 +37,15 @@ export async function main(): Promise<Record<string, unknown>> {
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
 
   // Fetched (or read from the cache) and checked against its pinned sha256 before any resource exists.
-  const cni = CNI_COMPONENTS[config.cni.plugin];
-  let cniManifest: string | undefined;
-  try {
-    cniManifest = await cni.prepare(config);
-  } catch (err) {
-    throw new pulumi.RunError(`cni.${config.cni.plugin}: ${(err as Error).message}`);
+  const concerns = concernsInUse(config);
+  const prepared: Record<string, string> = {};
+  for (const concern of concerns) {
+    try {
+      const read = await componentOf(concern).prepare(config);
+      if (read !== undefined) prepared[concern.name] = read;
+    } catch (err) {
+      throw new pulumi.RunError(`${concern.key}: ${(err as Error).message}`);
+    }
   }
 
   // k3s renews its certificates only when it starts: near their expiry, this run renews them on every node.
@@ -55,10 +57,7 @@ export async function main(): Promise<Record<string, unknown>> {
     );
   }
 
-  const routers = {
-    ...cni.routers(config, pulumi.getStack()),
-    ...metallbRouterFiles(config, pulumi.getStack()),
-  };
+  const routers = Object.assign({}, ...concerns.map((concern) => componentOf(concern).routers(config, pulumi.getStack()))) as Record<string, string>;
   const site = new Site("site", {
     siteName: pulumi.getStack(),
     config,
@@ -67,7 +66,7 @@ export async function main(): Promise<Record<string, unknown>> {
     upgrading: isUpgrade({ deployed, ...deployment }, config.k3s.version),
     firstInstall: !deployed,
     ...(renewal ? { renewal } : {}),
-    ...(cniManifest ? { cniManifest } : {}),
+    ...(Object.keys(prepared).length > 0 ? { prepared } : {}),
   });
   return {
     kind: config.site.kind,
@@ -85,8 +84,8 @@ export async function main(): Promise<Record<string, unknown>> {
     [REMOVAL_SCRIPT_OUTPUT]: pulumi.all(Object.values(site.cluster.memberships).map((m) => m.id)).apply(() => REMOVAL_SCRIPT),
     ...(site.loadBalancer ? { loadBalancer: site.loadBalancer } : {}),
     ...(site.networkId ? { networkId: site.networkId } : {}),
-    // The k8s.v1.cni.cncf.io/networks annotation each app attached to a Multus network must carry, by app.
-    ...(config.networks.length > 0 ? { multusAnnotations: podAnnotations(config) } : {}),
+    // The concerns' own outputs (Multus: the annotation each attached app must carry).
+    ...Object.assign({}, ...concerns.map((concern) => componentOf(concern).outputs(config))),
     // Calico sites with routers, MetalLB BGP peers: each router's side of the BGP sessions (frr.conf, bird.conf text).
     ...(Object.keys(routers).length > 0 ? { routers } : {}),
   };

@@ -3,12 +3,8 @@ import type { CertificateRenewal } from "../src/cluster/certificates";
 import type { ClusterMembers } from "../src/cluster/membership";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
-import { CNI_COMPONENTS } from "./concerns";
-import { Metallb } from "./lb/metallb";
-import { Multus } from "./multus/multus";
-import { metallbOf } from "../src/lb/metallb/metallb";
-import { CertManager } from "./edge/cert-manager";
-import { NginxIngress } from "./edge/nginx";
+import { cniOf, concernsInUse, type AnyConcern } from "../src/concerns/registry";
+import { componentOf, type ConcernInstallArgs } from "./concerns";
 import { K3sCluster } from "./k3s/cluster";
 import { NetworkPolicies } from "./policy/network-policies";
 import type { NodeOutput } from "./outputs";
@@ -44,11 +40,11 @@ export interface SiteArgs {
    */
   readonly renewal?: CertificateRenewal;
   /**
-   * What the CNI's component read before the site is built (components/concerns.ts, prepare): the pinned
-   * canal.yaml or calico.yaml, its digest checked.
-   * @default - none, for a CNI without a manifest
+   * What the concerns' components read before the site is built (components/concerns.ts, prepare), by concern name:
+   * the CNI's pinned canal.yaml or calico.yaml, its digest checked.
+   * @default - none, for concerns without a manifest
    */
-  readonly cniManifest?: string;
+  readonly prepared?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -116,52 +112,42 @@ export class Site extends pulumi.ComponentResource {
     );
 
     // The CNI needs the API server only: it goes in while the other servers and the agents join.
-    this.cni = CNI_COMPONENTS[config.cni.plugin].install(
-      name,
-      {
-        config,
-        secrets,
-        ...(args.cniManifest !== undefined ? { manifest: args.cniManifest } : {}),
-        provider: this.cluster.provider,
-        dependsOn: [this.cluster.joinServerCommand],
-      },
-      this,
-    );
+    const provider = this.cluster.provider;
+    const argsOf = (concern: AnyConcern, dependsOn: pulumi.Input<pulumi.Resource>[]): ConcernInstallArgs => ({
+      config,
+      secrets,
+      ...(args.prepared?.[concern.name] !== undefined ? { manifest: args.prepared[concern.name] } : {}),
+      provider,
+      dependsOn,
+      ...(infra instanceof HetznerInfra ? { loadBalancer: infra.loadBalancer } : {}),
+    });
+    const cni = cniOf(config);
+    this.cni = componentOf(cni).install(name, argsOf(cni, [this.cluster.joinServerCommand]), this);
 
     // Everything else in the cluster waits for the CNI: pods cannot start without it. k3s's own Flannel comes up
-    // with the first server.
+    // with the first server. Then the other concerns in use, in the registry's order, each after the kinds it
+    // names (components/concerns.ts, after); those that live in the apps' namespaces after the policies.
     const afterCni: pulumi.Resource[] = this.cni ? [this.cni] : [this.cluster.joinServerCommand];
-    const provider = this.cluster.provider;
-    const metallb = metallbOf(config);
-    const lb = metallb ? new Metallb(`${name}-metallb`, { metallb, isolated: config.networkPolicies.defaultDeny, provider, dependsOn: afterCni }, { parent: this }) : undefined;
-    const nginx = new NginxIngress(
-      `${name}-nginx`,
-      {
-        config,
-        provider,
-        ...(infra instanceof HetznerInfra ? { statusAddress: infra.loadBalancer.apply((lb) => lb.ipv4) } : {}),
-        // With MetalLB, nginx's Service asks for its address once the pools exist.
-        dependsOn: lb ? [...afterCni, lb] : afterCni,
-      },
-      { parent: this },
-    );
-    let certManager: CertManager | undefined;
-    if (config.certificates.enabled) {
-      certManager = new CertManager(
-        `${name}-cert-manager`,
-        { config, provider, ...(secrets.dnsSecret ? { dnsSecret: secrets.dnsSecret } : {}), dependsOn: afterCni },
-        { parent: this },
-      );
-    }
-    const policies = new NetworkPolicies(
-      `${name}-policies`,
-      { config, provider, dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : []), ...(lb ? [lb] : [])] },
-      { parent: this },
-    );
-    // After the policies, which create the apps' namespaces the NetworkAttachmentDefinitions live in.
-    if (config.networks.length > 0) {
-      new Multus(`${name}-multus`, { config, provider, dependsOn: [...afterCni, policies] }, { parent: this });
-    }
+    const others = concernsInUse(config).filter((concern) => concern !== cni);
+    const installed = new Map<AnyConcern, pulumi.ComponentResource>();
+    const done = new Set<AnyConcern>();
+    const ofKinds = (kinds: readonly string[]): pulumi.Resource[] =>
+      others.filter((c) => kinds.includes(c.kind)).flatMap((c) => installed.get(c) ?? []);
+    const install = (concern: AnyConcern, extra: pulumi.Resource[]): void => {
+      if (done.has(concern)) return;
+      done.add(concern);
+      const component = componentOf(concern);
+      for (const first of others.filter((c) => component.after.includes(c.kind))) install(first, extra);
+      const resource = component.install(name, argsOf(concern, [...afterCni, ...extra, ...ofKinds(component.after)]), this);
+      if (resource) installed.set(concern, resource);
+    };
+    const early = others.filter((concern) => !componentOf(concern).afterPolicies);
+    for (const concern of early) install(concern, []);
+    const before = early.flatMap((c) => installed.get(c) ?? []);
+    const awaited = early.filter((c) => componentOf(c).awaited).flatMap((c) => installed.get(c) ?? []);
+
+    const policies = new NetworkPolicies(`${name}-policies`, { config, provider, dependsOn: [...afterCni, ...before] }, { parent: this });
+    for (const concern of others) install(concern, [policies]);
 
     // Last: the checks that the site works (verify: false skips them).
     new Verify(
@@ -175,7 +161,7 @@ export class Site extends pulumi.ComponentResource {
               loadBalancerAddresses: infra.loadBalancer.apply((lb) => [lb.ipv4, lb.ipv6]),
             }
           : {}),
-        dependsOn: [...afterCni, nginx, ...(certManager ? [certManager] : []), policies, this.cluster],
+        dependsOn: [...afterCni, ...awaited, policies, this.cluster],
       },
       { parent: this },
     );

@@ -1,13 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { JOB_DEADLINE } from "../../src/verify/jobs";
-import { storageCheckPlan, type StorageCheckInput } from "../../src/storage/verify";
+import { storageCheckNamespace, storageCheckPlan, type StorageCheckInput } from "../../src/storage/verify";
 
 export interface StorageCheckArgs {
   readonly config: StorageCheckInput;
+  /** networkPolicies.defaultDeny: whether the site's policies isolate the check's namespace. */
+  readonly isolated: boolean;
   /** The site's Kubernetes provider. */
   readonly provider: k8s.Provider;
-  /** The storage driver, and the verify namespace (the Verify component). */
+  /** The storage driver and its StorageClasses. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -24,7 +26,8 @@ export class StorageCheck extends pulumi.ComponentResource {
     if (plan) {
       const child = { parent: this, provider: args.provider };
       // The claim is not awaited (skipAwait): with WaitForFirstConsumer it binds only once the writer's pod runs.
-      const objects = new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { objs: plan.objects as never[], skipAwait: true }, { ...child, dependsOn: args.dependsOn });
+      const namespace = new k8s.yaml.v2.ConfigGroup(`${name}-namespace`, { objs: [storageCheckNamespace(args.isolated) as never] }, { ...child, dependsOn: args.dependsOn });
+      const objects = new k8s.yaml.v2.ConfigGroup(`${name}-objects`, { objs: plan.objects as never[], skipAwait: true }, { ...child, dependsOn: [namespace, ...args.dependsOn] });
       const job = (key: "write" | "read", after: pulumi.Resource) => {
         const j = plan[key];
         return new k8s.batch.v1.Job(

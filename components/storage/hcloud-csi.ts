@@ -10,6 +10,8 @@ import {
   passphraseSecret,
 } from "../../src/storage/hcloud-csi/driver";
 import { HCLOUD_CSI_CHART, type HcloudCsiSettings } from "../../src/storage/hcloud-csi/schema";
+import type { StorageCheckInput } from "../../src/storage/verify";
+import { StorageCheck } from "./check";
 
 export interface HcloudCsiArgs {
   /** The stack's name: labels every volume the driver creates. */
@@ -17,6 +19,8 @@ export interface HcloudCsiArgs {
   /** The site's Hetzner location: where its volumes are created. */
   readonly location: string;
   readonly settings: HcloudCsiSettings;
+  /** What the storage check reads: the storage section and whether the checks run. */
+  readonly check: StorageCheckInput;
   /** networkPolicies.defaultDeny: whether the site's policies isolate the driver's namespace. */
   readonly isolated: boolean;
   /** The Hetzner API token (a Pulumi secret); only the driver's controller reads it. */
@@ -35,7 +39,7 @@ export interface HcloudCsiArgs {
 /**
  * Hetzner's CSI driver from its chart at the pinned version, in a namespace of its own: the token Secret the
  * controller reads (and nothing else there can), the passphrase Secret with encryption, the chart, then the
- * StorageClasses. The Secrets are built inside apply from secret Outputs: their values stay secret in the state and
+ * StorageClasses and the storage check. The Secrets are built inside apply from secret Outputs: their values stay secret in the state and
  * never reach a log, an output or the plan's files.
  */
 export class HcloudCsi extends pulumi.ComponentResource {
@@ -74,7 +78,8 @@ export class HcloudCsi extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [namespace, ...secrets] },
     );
-    new k8s.yaml.v2.ConfigGroup(`${name}-classes`, { objs: hcloudStorageClasses(site) }, { ...child, dependsOn: [chart] });
+    const classes = new k8s.yaml.v2.ConfigGroup(`${name}-classes`, { objs: hcloudStorageClasses(site) }, { ...child, dependsOn: [chart] });
+    new StorageCheck(`${name}-check`, { config: args.check, isolated: args.isolated, provider: args.provider, dependsOn: [classes] }, { parent: this });
     this.registerOutputs({});
   }
 }

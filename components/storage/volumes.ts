@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StorageConfig } from "../../src/storage/section";
-import { volumeClaims } from "../../src/storage/volumes";
+import { volumeClaims } from "../../src/storage/volumes/claims";
 
 export interface VolumesArgs {
   readonly storage: StorageConfig;

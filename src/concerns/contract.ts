@@ -1,19 +1,38 @@
 /**
- * The contract of a concern: a part of the site the user chooses and configures (a CNI; next a load balancer, an
- * ingress, storage). Everything the rest of the program needs to know about it is here, so adding one is a folder
- * that exports one of these and a line in the registries (src/concerns/registry.ts, components/concerns.ts); no
- * other code names it. docs/architecture.md walks through Canal as the worked example.
+ * The contract of a concern: a part of the site the user chooses and configures. Every kind has the same shape: a
+ * CNI (cni.plugin), an ingress controller (ingress.controller), a load balancer (MetalLB), network attachments
+ * (Multus), certificates (cert-manager), storage. Everything the rest of the program needs to know about one is
+ * here, so adding one is a folder that exports one of these and a line in the registries (src/concerns/registry.ts,
+ * components/concerns.ts); no other code names it. docs/architecture.md walks through Canal as the worked example.
  *
  * Plain data and functions of SiteConfig only: the component that installs a concern is registered on the
- * components side (components/concerns.ts), so src/ stays free of Pulumi.
+ * components side (components/concerns.ts), so src/ stays free of Pulumi. A concern's own files never import the
+ * registry: the registry imports them.
  */
 import type { z } from "zod";
 import type { Problem } from "../config/problems";
 import type { NodeSpec, SiteConfig } from "../config/site";
 import type { KubernetesSupport } from "../k3s/kubernetes-support";
+import type { NetworkPolicy, PolicyPeer } from "../policy/objects";
+
+/**
+ * The kinds of concern, in the order the program installs and lists them. `cni`: exactly one, by cni.plugin;
+ * `ingress`: exactly one, by ingress.controller; the others: each used or not on its own (uses(config)).
+ */
+export const CONCERN_KINDS = ["cni", "ingress", "certificates", "loadBalancer", "networkAttachments", "storage"] as const;
+export type ConcernKind = (typeof CONCERN_KINDS)[number];
 
 /** A rule: the problems of a site, each with its key, the value and the fix. */
 export type Rule = (config: SiteConfig) => Problem[];
+
+/** A version pinned in the code, for the check of upstream support windows (src/versions/support.ts). */
+export interface CodePin {
+  /** Its key in the support windows' table, SUPPORT of src/versions/support.ts (which reports a key it lacks). */
+  readonly component: string;
+  readonly version: string;
+  /** The constant that pins it, and its file, for the message. */
+  readonly where: string;
+}
 
 /** A version the concern installs, and the Kubernetes minors each release line of it supports. */
 export interface Pin {
@@ -67,17 +86,47 @@ export interface CniFixedSettings {
 /** None of the CNIs' fixed settings: what a CNI's own fixedSettings overrides. */
 export const NO_CNI_FIXED_SETTINGS: CniFixedSettings = { calicoBlockSize: null, calicoBlockSizeV6: null, flannelBackend: null };
 
+/** What the policy code (src/policy/network-policies.ts) hands every concern's hooks: the site's peers. */
+export interface PolicyContext {
+  /** Every server's private IP: where the API server listens (6443) and calls webhooks from. */
+  readonly apiServer: readonly PolicyPeer[];
+  /**
+   * Where the API server's calls to a webhook pod come from: the servers, and k3s.clusterCidr where the CNI carries
+   * a node's traffic to other nodes' pods from an address of the pod range (nodeTrafficFromPodRange).
+   */
+  readonly webhookCallers: readonly PolicyPeer[];
+  /** The ingress controller's pods, as a peer in any namespace. */
+  readonly ingress: PolicyPeer;
+  /** The ingress controller's plain HTTP port in its pods. */
+  readonly ingressHttpPort: number;
+  /** Whether the ingress controller sits behind a LoadBalancer Service on this site (loadBalancerAddresses). */
+  readonly ingressLoadBalancerService: boolean;
+}
+
 /**
- * What the system NetworkPolicies must know of it (src/policy/system.ts). A hook for the policies code to read
- * instead of naming the concern; today that code still derives it itself.
+ * What the site's NetworkPolicies need of it (src/policy/network-policies.ts reads these hooks; it names no concern).
+ * The policies run only with networkPolicies.defaultDeny, except where a hook says otherwise.
  */
 export interface PolicyNeeds {
   /**
    * Whether a node reaches pods on other nodes from an address of the pod range (a tunnel device's), so that the
-   * policies admitting the nodes must admit k3s.clusterCidr too.
+   * policies admitting the nodes must admit k3s.clusterCidr too. Only the CNI's answer is read.
    */
   nodeTrafficFromPodRange(config: SiteConfig): boolean;
+  /** Its namespaces that get default-deny and DNS like an app's (its managed namespaces), in order. */
+  namespaces(config: SiteConfig): readonly string[];
+  /** Its own system policies, after its namespaces' baseline. */
+  system(config: SiteConfig, context: PolicyContext): NetworkPolicy[];
+  /** What it needs in every app namespace, after that namespace's baseline (cert-manager: its HTTP-01 solvers). */
+  inAppNamespace(config: SiteConfig, namespace: string, context: PolicyContext): NetworkPolicy[];
 }
+
+/** The policy hooks of a concern that needs none: nothing of its own runs in a managed namespace. */
+export const NO_POLICIES: Omit<PolicyNeeds, "nodeTrafficFromPodRange"> = {
+  namespaces: () => [],
+  system: () => [],
+  inAppNamespace: () => [],
+};
 
 /**
  * A concern. `Name` is its value of the selecting key (cni.plugin: canal), `Fragment` its part of the stack config
@@ -85,6 +134,7 @@ export interface PolicyNeeds {
  * so on purpose, with its reason beside it.
  */
 export interface Concern<Name extends string, Fragment extends z.ZodType> {
+  readonly kind: ConcernKind;
   readonly name: Name;
   /** Where the fragment lives in the stack config, e.g. `cni.canal`. */
   readonly key: string;
@@ -95,12 +145,25 @@ export interface Concern<Name extends string, Fragment extends z.ZodType> {
   readonly rules: readonly Rule[];
   /** The versions it installs, with the Kubernetes minors each supports; rules-versions.ts checks k3s.version. */
   pins(config: SiteConfig): readonly Pin[];
+  /** The versions its code pins, whether a site uses it or not, for src/versions/support.ts. */
+  readonly codePins: readonly CodePin[];
   readonly k3s: K3sContribution;
   /** Its settings fixed at creation, when it has any. */
   fixedSettings(config: SiteConfig): Partial<CniFixedSettings>;
-  /** Whether it hands out addresses to LoadBalancer Services on this site (LB-IPAM), so nginx asks it for one. */
+  /** Whether it hands out addresses to LoadBalancer Services on this site (LB-IPAM), so the ingress asks for one. */
   loadBalancerAddresses(config: SiteConfig): boolean;
   readonly policies: PolicyNeeds;
+}
+
+/** An ingress controller: a concern, and where its pods are for the policies of the others (PolicyContext). */
+export interface IngressController<Name extends string, Fragment extends z.ZodType> extends Concern<Name, Fragment> {
+  readonly pods: {
+    readonly namespace: string;
+    /** Its pods, as a peer from any namespace. */
+    readonly peer: PolicyPeer;
+    /** The plain HTTP port in its pods. */
+    readonly httpPort: number;
+  };
 }
 
 /** k3s's own CNI off, for a CNI the site installs: its Flannel and its network policy controller would fight it. */

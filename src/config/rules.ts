@@ -16,14 +16,12 @@ import {
 import { EDGE_SUBNET_KEY } from "../net/plan";
 import { unexpectedProblem, type Problem } from "./problems";
 import { CONCERN_RULES } from "../concerns/registry";
-import { checkNetworks } from "../multus/networks";
 import { checkNodeNames, checkStackName as checkHetznerStackName } from "../hetzner/rules-names";
 import { checkHetznerNetwork, checkNatGatewayAddress, checkOperatorAddresses } from "../hetzner/rules-network";
 import { checkClusterRanges } from "../k3s/rules-ranges";
 import { checkKubernetesVersion } from "../k3s/rules-versions";
 import { checkUnusedSettings } from "./rules-unused";
 import { CERT_MANAGER, NGINX } from "../edge/names";
-import { checkIngressConfig } from "../edge/nginx-config";
 import { checkHetznerLimits } from "../hetzner/limits";
 import { HETZNER_LOCATIONS } from "./schema";
 import type { SiteConfig } from "./site";
@@ -279,60 +277,6 @@ export function checkDualStack(config: SiteConfig): Problem[] {
           message: `${k3s[key]} is set but k3s.ipFamilies is ipv4: set k3s.ipFamilies to dual-stack, or remove ${key}`,
         });
       }
-    }
-  }
-  return problems;
-}
-
-/**
- * A DNS-01 provider needs its settings, and only its own. certificates.email is optional: an ACME account needs no
- * contact (RFC 8555 section 7.3, "contact" is optional; cert-manager's ACMEIssuer.email is optional), and Let's
- * Encrypt stopped sending expiry emails on 2025-06-04 (letsencrypt.org/2025/01/22/ending-expiration-emails).
- */
-export function checkCertificates(config: SiteConfig): Problem[] {
-  const certificates = config.certificates;
-  if (!certificates.enabled) return [];
-  const problems: Problem[] = [];
-  const dns01 = certificates.dns01;
-  if (!dns01) return problems;
-  const required = (key: string, fix: string): Problem => ({
-    path: `certificates.dns01.${key}`,
-    message: `is required when certificates.dns01.provider is ${dns01.provider}: ${fix}`,
-  });
-  if (dns01.provider === "route53") {
-    if (dns01.route53?.region === undefined) {
-      problems.push(required("route53.region", "set the AWS region of the Route 53 API, e.g. eu-central-1"));
-    }
-    if (dns01.route53?.accessKeyID === undefined) {
-      problems.push(
-        required(
-          "route53.accessKeyID",
-          "set the access key ID of an IAM user allowed to change the zone's records, and its secret key with " +
-            "pulumi config set --secret k3s-sites:route53SecretAccessKey",
-        ),
-      );
-    }
-  }
-  if (dns01.provider === "rfc2136") {
-    if (dns01.rfc2136?.nameserver === undefined) {
-      problems.push(required("rfc2136.nameserver", "set the DNS server that accepts dynamic updates, e.g. 192.0.2.53:53"));
-    }
-    if (dns01.rfc2136?.tsigKeyName === undefined) {
-      problems.push(
-        required(
-          "rfc2136.tsigKeyName",
-          "set the name of the TSIG key the server accepts updates with, and its secret with " +
-            "pulumi config set --secret k3s-sites:rfc2136TsigSecret",
-        ),
-      );
-    }
-  }
-  for (const provider of ["route53", "rfc2136"] as const) {
-    if (dns01[provider] !== undefined && dns01.provider !== provider) {
-      problems.push({
-        path: `certificates.dns01.${provider}`,
-        message: `is set but certificates.dns01.provider is ${dns01.provider}: remove it, or set the provider to ${provider}`,
-      });
     }
   }
   return problems;
@@ -598,15 +542,12 @@ export const RULES: readonly ((config: SiteConfig) => Problem[])[] = [
   checkDualStack,
   // Each concern's own rules (src/concerns/registry.ts).
   ...CONCERN_RULES,
-  checkCertificates,
   checkLoadBalancer,
   checkHetznerLimits,
   checkPublicIpv4,
   checkNatGatewayAddress,
   checkKubernetesVersion,
-  checkNetworks,
   checkApps,
-  checkIngressConfig,
 ];
 
 /** Runs a rule; a rule that throws is itself a problem, never a stack trace. */

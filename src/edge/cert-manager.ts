@@ -18,7 +18,7 @@ import type { IACMEChallengeSolver } from "@kubernetes-models/cert-manager/acme.
   "resolution-mode": "import",
 };
 import type { ISecret } from "kubernetes-models/v1/Secret" with { "resolution-mode": "import" };
-import type { Dns01Provider } from "../config/schema";
+import type { Dns01Provider } from "../certificates/cert-manager/schema";
 import type { SECRETS } from "../config/secrets";
 import type { SiteConfig } from "../config/site";
 import { CERT_MANAGER, NGINX } from "./names";

@@ -18,7 +18,8 @@ import type {
 import type { IConfigMap, INamespace, IService, IServiceAccount } from "kubernetes-models/v1" with {
   "resolution-mode": "import",
 };
-import { concernsInUse } from "../concerns/registry";
+import { ingressLoadBalancerService } from "../concerns/registry";
+import { NGINX_IMAGE } from "../ingress/nginx/concern";
 import { isHetzner, type SiteConfig } from "../config/site";
 import { NGINX } from "./names";
 import { isolationLabels } from "../policy/objects";
@@ -26,8 +27,6 @@ import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 import { formatProblem } from "../config/problems";
 import { ingressConfigProblems, managedConfigKeys } from "./nginx-config";
 
-/** The controller image: the tag of the vendored reference DaemonSet (upstream/nginx-ingress/v5.5.4). */
-export const NGINX_IMAGE = "nginx/nginx-ingress:5.5.4";
 /** The controller's ConfigMap, named as in the reference manifests (deployments/common/nginx-config.yaml). */
 export const NGINX_CONFIG_MAP = "nginx-config";
 /** The Lease the replicas elect a leader with (the controller's default -leader-election-lock-name). */
@@ -102,7 +101,7 @@ const NGINX_NAMESPACE_RULES: readonly IPolicyRule[] = [
  * with MetalLB, at a fixed address of its pools.
  */
 export function hasLoadBalancerService(config: SiteConfig): boolean {
-  return concernsInUse(config).some((concern) => concern.loadBalancerAddresses(config));
+  return ingressLoadBalancerService(config);
 }
 
 function loadBalancerAnnotations(config: SiteConfig): Record<string, string> {

@@ -1,29 +1,12 @@
 /**
  * The rule that k3s.version lies inside the Kubernetes minors of every component the site installs: the pins of
- * the concerns in use (src/concerns/registry.ts) and of the edge, whose ranges kubernetes-support.ts holds with
- * their sources. A k3s release v1.M.P+k3sN runs Kubernetes 1.M.
+ * the concerns in use (src/concerns/registry.ts), whose ranges
+ * kubernetes-support.ts holds with their sources. A k3s release v1.M.P+k3sN runs Kubernetes 1.M.
  */
 import type { Pin } from "../concerns/contract";
 import { concernsInUse } from "../concerns/registry";
 import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
-import { CERT_MANAGER_CHART } from "../edge/cert-manager";
-import { NGINX_IMAGE } from "../edge/nginx";
-import { KUBERNETES_SUPPORT } from "./kubernetes-support";
-
-// The edge is not a concern yet (src/concerns/contract.ts): their pins are listed here until they are.
-const NGINX_PIN: Pin = {
-  name: "NGINX Ingress Controller",
-  version: () => NGINX_IMAGE.split(":")[1] ?? NGINX_IMAGE,
-  key: () => undefined,
-  support: KUBERNETES_SUPPORT["nginx-ingress"],
-};
-const CERT_MANAGER_PIN: Pin = {
-  name: "cert-manager",
-  version: () => CERT_MANAGER_CHART.version,
-  key: () => undefined,
-  support: KUBERNETES_SUPPORT["cert-manager"],
-};
 
 /** `1.19` from `1.19.6`, `v3.32.1` or `nginx/nginx-ingress:5.5.4`. */
 export function releaseLine(version: string): string | undefined {
@@ -38,11 +21,7 @@ export function kubernetesMinor(k3sVersion: string): number | undefined {
 
 /** The pins of what a site installs, in the order messages list them. */
 export function pinsInUse(config: SiteConfig): Pin[] {
-  return [
-    NGINX_PIN,
-    ...concernsInUse(config).flatMap((concern) => concern.pins(config)),
-    ...(config.certificates.enabled ? [CERT_MANAGER_PIN] : []),
-  ];
+  return concernsInUse(config).flatMap((concern) => concern.pins(config));
 }
 
 /** k3s.version is a Kubernetes minor that every installed component supports and has been tested with. */

@@ -51,6 +51,12 @@ export const networkSchema = z.strictObject({
 
 export type NetworkConfig = z.output<typeof networkSchema>;
 
+/** The `networks` section: Multus's fragment of the stack config (its concern's `fragment`). */
+export const networksSchema = z
+  .array(networkSchema)
+  .default([])
+  .meta({ description: "Multus macvlan networks (NetworkAttachmentDefinitions), e.g. a DMZ on a VLAN interface. Default: none." });
+
 /** An app's attachment, under networkPolicies.apps[].networks. */
 export const appNetworkSchema = z.strictObject({
   name: dnsLabel().meta({ description: "A network from `networks`." }),

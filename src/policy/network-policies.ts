@@ -6,8 +6,7 @@
  * managed namespace, and the rules the ingress controller and cert-manager then need. checkApps (config rules) has
  * already made sure every name, port and pair of ends agrees.
  */
-import { metallbOf } from "../lb/metallb/metallb";
-import { CERT_MANAGER, NGINX } from "../edge/names";
+import { concernsInUse } from "../concerns/registry";
 import type { AppConfig } from "../config/schema";
 import { isHetzner, type SiteConfig } from "../config/site";
 import {
@@ -21,15 +20,8 @@ import {
   type PolicyPeer,
   type PolicyPort,
 } from "./objects";
-import {
-  BASELINE_POLICY_NAMES,
-  certManagerPolicies,
-  metallbPolicies,
-  namespaceBaseline,
-  nginxPolicies,
-  solverPolicy,
-  usesHttp01,
-} from "./system";
+import { policyContext } from "./context";
+import { BASELINE_POLICY_NAMES, namespaceBaseline } from "./system";
 
 export type { NetworkPolicy } from "./objects";
 
@@ -43,9 +35,9 @@ export function appNamespaces(config: SiteConfig): string[] {
   return [...new Set(config.networkPolicies.apps.map((a) => a.namespace))];
 }
 
-/** Every namespace k3s-sites puts policies in: the ingress controller's, cert-manager's (when on), and the apps'. */
+/** Every namespace k3s-sites puts policies in: the concerns' own (the ingress controller's, ...), then the apps'. */
 export function managedNamespaces(config: SiteConfig): string[] {
-  return [NGINX.namespace, ...(config.certificates.enabled ? [CERT_MANAGER.namespace] : []), ...appNamespaces(config)];
+  return [...concernsInUse(config).flatMap((concern) => concern.policies.namespaces(config)), ...appNamespaces(config)];
 }
 
 function portsOf(app: AppConfig): PolicyPort[] {
@@ -87,21 +79,24 @@ export function appPolicy(config: SiteConfig, app: AppConfig): NetworkPolicy {
 }
 
 /**
- * Every NetworkPolicy of a site. With defaultDeny: per managed namespace, default-deny and DNS; nginx's and
- * cert-manager's own rules; HTTP-01 solvers reachable from nginx in every app namespace. Always: one policy per app.
+ * Every NetworkPolicy of a site. With defaultDeny: each concern in use its namespaces' default-deny and DNS and its
+ * own rules (the ingress controller's, cert-manager's, MetalLB's); per app namespace, default-deny and DNS and what
+ * the concerns need there (HTTP-01 solvers reachable from the ingress). Always: one policy per app.
  */
 export function networkPolicies(config: SiteConfig): NetworkPolicy[] {
   const namespaces = appNamespaces(config);
   const apps = config.networkPolicies.apps;
   if (!config.networkPolicies.defaultDeny) return apps.map((app) => appPolicy(config, app));
+  const concerns = concernsInUse(config);
+  const context = policyContext(config);
   return [
-    ...namespaceBaseline(NGINX.namespace),
-    ...nginxPolicies(config),
-    ...(config.certificates.enabled ? [...namespaceBaseline(CERT_MANAGER.namespace), ...certManagerPolicies(config)] : []),
-    ...(metallbOf(config) ? metallbPolicies(config) : []),
+    ...concerns.flatMap((concern) => [
+      ...concern.policies.namespaces(config).flatMap(namespaceBaseline),
+      ...concern.policies.system(config, context),
+    ]),
     ...namespaces.flatMap((ns) => [
       ...namespaceBaseline(ns),
-      ...(usesHttp01(config) ? [solverPolicy(ns)] : []),
+      ...concerns.flatMap((concern) => concern.policies.inAppNamespace(config, ns, context)),
       ...apps.filter((app) => app.namespace === ns).map((app) => appPolicy(config, app)),
     ]),
   ];

@@ -27,7 +27,7 @@ case "$MODE" in
     if [ "$seen" = "$TOKEN" ]; then
       printf 'ok   %s: expected %s written by the previous pod, saw it\n' "$check" "$TOKEN"
     else
-      printf 'FAIL %s: expected %s written by the previous pod, saw %s; likely cause: the claim was bound to a new volume, or the volume did not keep the write (kubectl -n k3s-sites-verify describe pvc %s)\n' \
+      printf 'FAIL %s: expected %s written by the previous pod, saw %s; likely cause: the claim was bound to a new volume, or the volume did not keep the write (kubectl -n k3s-sites-verify-storage describe pvc %s)\n' \
         "$check" "$TOKEN" "${seen:-nothing}" "$CLAIM"
       exit 1
     fi

@@ -1,7 +1,9 @@
 /**
  * The `storage` section of the stack config: which driver gives the site its default StorageClass (storage.driver),
- * each driver's fragment under its name, and the volumes the stack declares. StorageDriver comes from here, as
- * CniName comes from src/cni/section.ts.
+ * each driver's fragment under its name, and the volumes the stack declares; and the storage concerns' names, the
+ * slot a storage driver registers in (src/concerns/registry.ts, STORAGE; components/concerns.ts,
+ * STORAGE_COMPONENTS). Adding one: its folder src/storage/<name>/ with its concern.ts, its name in STORAGE_NAMES, its
+ * fragment here, and one line in each registry.
  */
 import { z } from "zod";
 import { dnsLabel } from "../config/fields";
@@ -17,6 +19,16 @@ const volume = z.strictObject({
     .meta({ description: "Size in GB; the claim asks for <sizeGb>Gi (Hetzner's driver counts a GB as 1024^3 bytes)." }),
 });
 
+/** The `storage.volumes` fragment (src/storage/volumes). */
+export const volumesSchema = z
+  .array(volume)
+  .default([])
+  .meta({
+    description:
+      "Claims the program creates on the default StorageClass and never deletes (a volume removed from this list " +
+      "stays in the cluster): they are checked against Hetzner's limits and counted in the monthly cost. Default: none.",
+  });
+
 export const storageSchema = z.strictObject({
   driver: z
     .enum(["hcloud-csi", "local-path", "none"], { message: "expected hcloud-csi, local-path or none" })
@@ -28,14 +40,7 @@ export const storageSchema = z.strictObject({
     }),
   hcloudCsi: hcloudCsiSchema.prefault({}).meta({ description: "Hetzner's CSI driver (storage.driver hcloud-csi)." }),
   localPath: localPathSchema.prefault({}).meta({ description: "k3s's local-path provisioner (storage.driver local-path)." }),
-  volumes: z
-    .array(volume)
-    .default([])
-    .meta({
-      description:
-        "Claims the program creates on the default StorageClass and never deletes (a volume removed from this list " +
-        "stays in the cluster): they are checked against Hetzner's limits and counted in the monthly cost. Default: none.",
-    }),
+  volumes: volumesSchema,
 });
 
 export type StorageSection = z.output<typeof storageSchema>;
@@ -45,6 +50,15 @@ export type VolumeSpec = StorageSection["volumes"][number];
 
 /** The storage section with its driver chosen, as SiteConfig carries it. */
 export type StorageConfig = StorageSection & { readonly driver: StorageDriver };
+
+/**
+ * The storage concerns: the two drivers, and the volumes the stack declares. storage.driver `none` is no concern of
+ * its own: it is the local-path concern's "off" (k3s's provisioner switched off).
+ */
+export const STORAGE_NAMES = ["hcloud-csi", "local-path", "volumes"] as const;
+
+/** A storage concern's name. */
+export type StorageName = (typeof STORAGE_NAMES)[number];
 
 /** The default driver of a site kind: Hetzner's volumes in the cloud, k3s's local-path at home. */
 export function defaultStorageDriver(kind: "hetzner" | "ssh"): StorageDriver {

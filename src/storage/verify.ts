@@ -8,7 +8,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { VERIFY_IMAGE, VERIFY_NAMESPACE, JOB_DEADLINE } from "../verify/jobs";
+import { isolationLabels } from "../policy/objects";
+import { VERIFY_IMAGE, JOB_DEADLINE } from "../verify/jobs";
 import { HCLOUD_CLASSES } from "./hcloud-csi/driver";
 import { LOCAL_PATH_CLASS } from "./local-path/k3s";
 import { VERIFY_VOLUME_GB } from "./cost";
@@ -30,6 +31,12 @@ export interface StorageCheckPlan {
   readonly read: K8sObject;
   readonly claim: string;
 }
+
+/**
+ * The check's own namespace: its pods need no network (default-deny and DNS, storageCheckPolicies), and they stay
+ * out of the driver's namespace, where any pod could mount the token's Secret.
+ */
+export const STORAGE_CHECK_NAMESPACE = "k3s-sites-verify-storage";
 
 const LABELS = { "app.kubernetes.io/part-of": "k3s-sites", "app.kubernetes.io/component": "verify", "k3s-sites/check": "storage" } as const;
 const SCRIPT_CONFIG_MAP = "verify-storage-script";
@@ -59,11 +66,11 @@ function checkClass(storage: StorageConfig): { readonly className: string; reado
 /** The storage check, or undefined when the checks are off or the site has no storage driver. */
 export function storageCheckPlan(config: StorageCheckInput, script = storageCheckScript()): StorageCheckPlan | undefined {
   const target = checkClass(config.storage);
-  if (!config.verify || !target) return undefined;
+  if (!runsStorageCheck(config) || !target) return undefined;
   // A claim per driver: its class cannot change in place.
   const claim = `verify-storage-${config.storage.driver}`;
   const digest = createHash("sha256").update(JSON.stringify({ target, script, image: VERIFY_IMAGE })).digest("hex").slice(0, 10);
-  const meta = (name: string) => ({ name, namespace: VERIFY_NAMESPACE, labels: { ...LABELS } });
+  const meta = (name: string) => ({ name, namespace: STORAGE_CHECK_NAMESPACE, labels: { ...LABELS } });
   const objects: K8sObject[] = [
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(SCRIPT_CONFIG_MAP), data: { "check.sh": script } },
     {
@@ -123,4 +130,14 @@ export function storageCheckPlan(config: StorageCheckInput, script = storageChec
     },
   });
   return { objects, write: job("write"), read: job("read"), claim };
+}
+
+/** Whether the site runs the storage check (checks on, and a driver). */
+export function runsStorageCheck(config: StorageCheckInput): boolean {
+  return config.verify && config.storage.driver !== "none";
+}
+
+/** The check's namespace as the program creates it: isolated when the site isolates its namespaces. */
+export function storageCheckNamespace(isolated: boolean): K8sObject {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name: STORAGE_CHECK_NAMESPACE, labels: isolationLabels(isolated) } };
 }

@@ -27,7 +27,8 @@ import { METALLB, metallbOf, nginxAddressOf } from "../lb/metallb/metallb";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
 import { addressAt, containsIp, formatIp, parseCidr, parseIp, type Cidr } from "../net/cidr";
 import { API_PORT } from "../hetzner/model";
-import { BASELINE_POLICY_NAMES, solverPolicy } from "../policy/system";
+import { BASELINE_POLICY_NAMES } from "../policy/system";
+import { solverPolicy } from "../certificates/cert-manager/policies";
 import { DNS_RULE, NGINX_PEER, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
 
 export const VERIFY_NAMESPACE = "k3s-sites-verify";

@@ -14,7 +14,7 @@ import { isHetzner } from "../config/site";
 import { CERT_MANAGER, COREDNS, NGINX } from "../edge/names";
 import { hasLoadBalancerService } from "../edge/nginx";
 import { API_PORT } from "../hetzner/model";
-import { selfCheckThroughService, usesHttp01 } from "../policy/system";
+import { selfCheckThroughService, usesHttp01 } from "../certificates/cert-manager/policies";
 import {
   DENIED_PORT,
   ECHO_PORT,
@@ -256,13 +256,13 @@ export function checkPaths(config: SiteConfig, lbAddresses: readonly string[] = 
       // With ingress.proxyProtocol, nginx's port 80 refuses the self-check's bare request to the Service's address: a
       // name that resolves there only works with a proxy in front that adds the header, so the certificate check
       // fails there, rightly (docs/checks.md). The row says so, and the walk judges nginx's listener.
-      const refusedByNginx = selfCheckThroughService(config) && config.ingress.proxyProtocol;
+      const refusedByNginx = selfCheckThroughService(config, hasLoadBalancerService(config)) && config.ingress.proxyProtocol;
       out.push({
         check: refusedByNginx
           ? "certificates: cert-manager's self-check through the Service's address is refused by nginx (no PROXY header; the certificate check fails)"
           : "certificates: cert-manager's self-check reaches nginx",
         job: "certificates",
-        hops: selfCheckThroughService(config)
+        hops: selfCheckThroughService(config, hasLoadBalancerService(config))
           ? [{ from: controller, to: nginxPod, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "serviceCapture", ...(config.ingress.proxyProtocol ? (["proxyListener"] as const) : [])], bare: true }]
           : // Through the internet: the load balancer's public address on Hetzner, the router's at home (any public address).
             [{ from: controller, to: { ip: lbAddresses.find((a) => !a.includes(":")) ?? "203.0.113.80", name: "the site's public address" }, protocol: "TCP", port: NGINX.httpPort, because: ["selfCheck", "masquerade"] }],

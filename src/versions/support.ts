@@ -7,12 +7,7 @@
  * lists the releases of 2026-09-30 and nothing later), so a patch release of October or November 2026 may be
  * missing from `newest`: check the sources named before moving a pin.
  */
-import { CILIUM_CHART } from "../cni/cilium";
-import { CALICO_PINS } from "../cni/manifest";
-import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../edge/cert-manager";
-import { NGINX_IMAGE } from "../edge/nginx";
-import { METALLB_CHART } from "../lb/metallb/schema";
-import { HCLOUD_CSI_CHART } from "../storage/hcloud-csi/schema";
+import { CONCERNS } from "../concerns/registry";
 
 /** One release line and its upstream support. Dates are ISO days (UTC). */
 export interface SupportWindow {
@@ -185,25 +180,18 @@ export interface Pin {
   readonly where: string;
 }
 
-/** The pins in the code. k3s has none: every stack names its k3s.version, so callers add the stacks' versions. */
+/**
+ * The pins in the code: every registered concern's (its codePins), once each. k3s has none: every stack names its
+ * k3s.version, so callers add the stacks' versions.
+ */
 export function codePins(): Pin[] {
-  return [
-    { component: "cilium", version: CILIUM_CHART.version, where: "CILIUM_CHART (src/cni/cilium/values.ts)" },
-    ...Object.keys(CALICO_PINS).map((version) => ({
-      component: "calico" as const,
-      version,
-      where: "CALICO_PINS (src/cni/manifest.ts)",
-    })),
-    { component: "cert-manager", version: CERT_MANAGER_CHART.version, where: "CERT_MANAGER_CHART (src/edge/cert-manager.ts)" },
-    { component: "nginx-ingress", version: NGINX_IMAGE.split(":")[1] ?? NGINX_IMAGE, where: "NGINX_IMAGE (src/edge/nginx.ts)" },
-    { component: "metallb", version: METALLB_CHART.version, where: "METALLB_CHART (src/lb/metallb/metallb.ts)" },
-    {
-      component: "cert-manager-webhook-hetzner",
-      version: HETZNER_WEBHOOK.version,
-      where: "HETZNER_WEBHOOK (src/edge/cert-manager.ts)",
-    },
-    { component: "hcloud-csi", version: HCLOUD_CSI_CHART.version, where: "HCLOUD_CSI_CHART (src/storage/hcloud-csi/schema.ts)" },
-  ];
+  const seen = new Set<string>();
+  return CONCERNS.flatMap((concern) => concern.codePins).flatMap((pin): Pin[] => {
+    const id = `${pin.component} ${pin.version}`;
+    if (seen.has(id)) return [];
+    seen.add(id);
+    return [{ component: pin.component as SupportedComponent, version: pin.version, where: pin.where }];
+  });
 }
 
 /** `1.33` from `v1.33.5+k3s1`, `1.19` from `1.19.6`, `3.32` from `v3.32.1`. */

@@ -14,7 +14,7 @@ import { workloadsOf, type Workload } from "../../plan/charts/pods";
 import { CILIUM_NAMESPACE, K3S_LOCAL_API, ciliumOperatorReplicas } from "../../src/cni/cilium";
 import { HETZNER_WEBHOOK, certManagerHookOverrides, hetznerWebhookValues } from "../../src/edge/cert-manager";
 import { CERT_MANAGER } from "../../src/edge/names";
-import { remoteNodeSources } from "../../src/policy/system";
+import { remoteNodeSources } from "../../src/policy/context";
 import { VERIFY_NAMESPACE } from "../../src/verify/jobs";
 import { HELM_SKIP, SITES, chartOf, siteUnderTest } from "./support";
 

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { z } from "zod";
 import type { Concern } from "../../src/concerns/contract";
-import { CNIS, CONCERNS, CONCERN_RULES, cniOf, concernsInUse } from "../../src/concerns/registry";
+import { BY_KIND, CNIS, CONCERNS, CONCERN_RULES, INGRESS_CONTROLLERS, cniOf, concernsInUse, ingressOf } from "../../src/concerns/registry";
+import { CONCERN_KINDS } from "../../src/concerns/contract";
+import { INGRESS_CONTROLLER_NAMES, ingressSchema } from "../../src/ingress/section";
 import { canal } from "../../src/cni/canal/concern";
 import { CNI_NAMES, cniSchema } from "../../src/cni/section";
 import { exampleSections, parse1 } from "../helpers";
@@ -42,10 +44,10 @@ describe("the registry of CNIs", () => {
     assert.ok(CONCERNS.some((c) => c.name === "metallb"));
   });
 
-  it("lists the concerns a site uses, its CNI first: MetalLB only where site.loadBalancer.metallb is set", () => {
+  it("lists the concerns a site uses, its CNI first, then its ingress controller: MetalLB only where site.loadBalancer.metallb is set", () => {
     const used = (stack: "prod" | "lan") => concernsInUse(parse1(exampleSections(stack))).map((c) => c.name);
-    assert.deepEqual(used("prod"), ["canal"]);
-    assert.deepEqual(used("lan"), ["flannel", "metallb"]);
+    assert.deepEqual(used("prod"), ["canal", "nginx", "cert-manager"]);
+    assert.deepEqual(used("lan"), ["flannel", "nginx", "cert-manager", "metallb", "multus"]);
   });
 
   it("pins what each CNI installs: Canal and Calico their Calico, Cilium its chart; k3s's Flannel is k3s's", () => {
@@ -64,5 +66,30 @@ describe("the registry of CNIs", () => {
     // @ts-expect-error: pins is required (tsc --noEmit fails here if it ever becomes optional)
     const broken: Concern<"canal", typeof canal.fragment> = withoutPins;
     assert.equal("pins" in broken, false);
+  });
+});
+
+describe("the registry of ingress controllers", () => {
+  it("has one concern per value of ingress.controller, nginx the default", () => {
+    assert.deepEqual(Object.keys(INGRESS_CONTROLLERS), [...INGRESS_CONTROLLER_NAMES]);
+    for (const name of INGRESS_CONTROLLER_NAMES) assert.equal(INGRESS_CONTROLLERS[name].name, name);
+    assert.equal(ingressSchema.parse({}).controller, "nginx");
+    assert.equal(ingressOf(parse1(exampleSections("prod"))).name, "nginx");
+  });
+});
+
+describe("every concern", () => {
+  it("is of a registered kind, listed under it once, with a name unique among all", () => {
+    for (const kind of CONCERN_KINDS) for (const concern of BY_KIND[kind]) assert.equal(concern.kind, kind, concern.name);
+    assert.equal(new Set(CONCERNS.map((c) => c.name)).size, CONCERNS.length);
+    assert.equal(CONCERN_KINDS.reduce((n, kind) => n + BY_KIND[kind].length, 0), CONCERNS.length);
+  });
+
+  it("answers its policy hooks on every example site without naming a namespace twice", () => {
+    for (const stack of ["prod", "home", "lan", "multisite"] as const) {
+      const config = parse1(exampleSections(stack));
+      const namespaces = concernsInUse(config).flatMap((c) => c.policies.namespaces(config));
+      assert.equal(new Set(namespaces).size, namespaces.length, stack);
+    }
   });
 });

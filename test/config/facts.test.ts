@@ -11,7 +11,7 @@ import { CALICO_PINS } from "../../src/cni/manifest";
 import { VXLAN_OVERHEAD } from "../../src/cni/rules-mtu";
 import { parseSiteConfig } from "../../src/config/load";
 import { CERT_MANAGER_CHART, clusterIssuers } from "../../src/edge/cert-manager";
-import { NGINX_IMAGE } from "../../src/edge/nginx";
+import { NGINX_IMAGE } from "../../src/ingress/nginx/concern";
 import { HETZNER_PRIVATE_MTU } from "../../src/hetzner/model";
 import { HOSTNAME_LABEL_MAX } from "../../src/hetzner/rules-names";
 import { HETZNER_NETWORK_MIN_PREFIX, HETZNER_NETWORK_RANGES, coversWholeFamily } from "../../src/hetzner/rules-network";

@@ -6,9 +6,9 @@ import { parseAllDocuments, stringify } from "yaml";
 import { isHetzner, type SiteConfig } from "../../src/config/site";
 import { networkPolicies } from "../../src/policy/network-policies";
 import { NGINX } from "../../src/edge/names";
+import { NGINX_IMAGE } from "../../src/ingress/nginx/concern";
 import {
   NGINX_CONFIG_MAP,
-  NGINX_IMAGE,
   NGINX_LEADER_LOCK,
   nginxObjects,
   type NginxOptions,

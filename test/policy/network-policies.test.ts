@@ -9,7 +9,7 @@ import {
   type NetworkPolicy,
 } from "../../src/policy/network-policies";
 import { ciliumValues } from "../../src/cni/cilium";
-import { remoteNodeSources } from "../../src/policy/system";
+import { remoteNodeSources } from "../../src/policy/context";
 import { clone, declaredApps, exampleSections, hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
 import { egressAllowed, ingressAllowed } from "../../plan/charts/reach";
 import { NGINX } from "../../src/edge/names";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeSpec } from "../../src/config/site";
-import { checkVolumes, type StorageRuleInput } from "../../src/storage/rules";
+import { checkVolumes, type StorageRuleInput } from "../../src/storage/volumes/rules";
 import { checkHcloudCsi } from "../../src/storage/hcloud-csi/rules";
 import { storageSchema, type StorageConfig } from "../../src/storage/section";
 import { checkHetznerVolumeLimits } from "../../src/storage/hcloud-csi/limits";

@@ -1,10 +1,12 @@
 /** Calico alone as a concern (src/concerns/contract.ts): calico.yaml, its IP pools, BGP to the segments' routers. */
-import { INSTALLED_CNI_K3S, type Concern } from "../../concerns/contract";
+import { INSTALLED_CNI_K3S, NO_POLICIES, type Concern } from "../../concerns/contract";
+import { CALICO_MANIFEST_PINS } from "../manifest";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { checkCalico, checkSegments } from "./rules";
 import { calicoSchema } from "./schema";
 
 export const calico = {
+  kind: "cni",
   name: "calico",
   key: "cni.calico",
   fragment: calicoSchema,
@@ -19,6 +21,7 @@ export const calico = {
       support: KUBERNETES_SUPPORT.calico,
     },
   ],
+  codePins: Object.keys(CALICO_MANIFEST_PINS).map((version) => ({ component: "calico", version, where: "CALICO_MANIFEST_PINS (src/cni/manifest.ts)" })),
   k3s: INSTALLED_CNI_K3S,
   // IPIP or VXLAN give each node a tunnel address from the pool; with None, BIRD's routes leave from the node's own.
   fixedSettings: (config) => ({
@@ -26,5 +29,5 @@ export const calico = {
     calicoBlockSizeV6: config.k3s.ipFamilies === "dual-stack" ? config.cni.calico.blockSizeV6 : null,
   }),
   loadBalancerAddresses: () => false,
-  policies: { nodeTrafficFromPodRange: (config) => config.cni.calico.encapsulation !== "None" },
+  policies: { nodeTrafficFromPodRange: (config) => config.cni.calico.encapsulation !== "None", ...NO_POLICIES },
 } as const satisfies Concern<"calico", typeof calicoSchema>;

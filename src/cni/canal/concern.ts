@@ -1,10 +1,12 @@
 /** Canal as a concern (src/concerns/contract.ts): Calico's policy engine on Flannel's VXLAN, from canal.yaml. */
-import { INSTALLED_CNI_K3S, type Concern } from "../../concerns/contract";
+import { INSTALLED_CNI_K3S, NO_POLICIES, type Concern } from "../../concerns/contract";
+import { CALICO_PINS } from "../manifest";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { checkCanal, checkCanalMtu } from "./rules";
 import { canalSchema } from "./schema";
 
 export const canal = {
+  kind: "cni",
   name: "canal",
   key: "cni.canal",
   fragment: canalSchema,
@@ -18,9 +20,10 @@ export const canal = {
       support: KUBERNETES_SUPPORT.calico,
     },
   ],
+  codePins: Object.keys(CALICO_PINS).map((version) => ({ component: "calico", version, where: "CALICO_PINS (src/cni/manifest.ts)" })),
   k3s: INSTALLED_CNI_K3S,
   // Flannel's VXLAN: a node reaches remote pods from its flannel.1 address, in the pod range.
   fixedSettings: () => ({}),
   loadBalancerAddresses: () => false,
-  policies: { nodeTrafficFromPodRange: () => true },
+  policies: { nodeTrafficFromPodRange: () => true, ...NO_POLICIES },
 } as const satisfies Concern<"canal", typeof canalSchema>;

@@ -1,9 +1,10 @@
 /** k3s's own Flannel as a concern (src/concerns/contract.ts): nothing to install, k3s's flags only. */
-import type { Concern } from "../../concerns/contract";
+import { NO_POLICIES, type Concern } from "../../concerns/contract";
 import { checkFlannel, flannelNodeConfig, flannelOverlaySource, flannelServerConfig } from "./flannel";
 import { flannelSchema } from "./schema";
 
 export const flannel = {
+  kind: "cni",
   name: "flannel",
   key: "cni.flannel",
   fragment: flannelSchema,
@@ -11,8 +12,10 @@ export const flannel = {
   rules: [checkFlannel],
   // Flannel runs inside k3s: k3s.version is its pin, and k3s supports the Kubernetes it runs.
   pins: () => [],
+  // k3s.version pins it: every stack names its own, and the support check adds them.
+  codePins: [],
   k3s: { server: flannelServerConfig, node: flannelNodeConfig, replacesKubeProxy: () => false, runByK3s: true },
   fixedSettings: (config) => ({ flannelBackend: config.cni.flannel.backend }),
   loadBalancerAddresses: () => false,
-  policies: { nodeTrafficFromPodRange: flannelOverlaySource },
+  policies: { nodeTrafficFromPodRange: flannelOverlaySource, ...NO_POLICIES },
 } as const satisfies Concern<"flannel", typeof flannelSchema>;

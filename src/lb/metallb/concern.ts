@@ -1,15 +1,18 @@
 /**
  * MetalLB as a concern (src/concerns/contract.ts): LAN addresses for LoadBalancer Services on home sites whose CNI
- * has no LB-IPAM. Its component is still created by components/site.ts, which orders nginx after it.
+ * has no LB-IPAM. Its component goes in before the ingress controller's (components/concerns.ts), whose Service asks
+ * it for an address.
  */
 import { NO_K3S_FLAGS, type Concern } from "../../concerns/contract";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { checkMetallb, metallbOf } from "./metallb";
+import { metallbPolicies } from "./policies";
 import { METALLB_CHART, metallbSchema } from "./schema";
 
 const versionOf = (config: Parameters<typeof metallbOf>[0]): string => metallbOf(config)?.version ?? METALLB_CHART.version;
 
 export const metallb = {
+  kind: "loadBalancer",
   name: "metallb",
   key: "site.loadBalancer.metallb",
   fragment: metallbSchema,
@@ -23,9 +26,16 @@ export const metallb = {
       support: KUBERNETES_SUPPORT.metallb,
     },
   ],
+  codePins: [{ component: "metallb", version: METALLB_CHART.version, where: "METALLB_CHART (src/lb/metallb/schema.ts)" }],
   k3s: NO_K3S_FLAGS,
   fixedSettings: () => ({}),
   loadBalancerAddresses: () => true,
-  // Its speakers run on the host network; what they send is the nodes' own traffic.
-  policies: { nodeTrafficFromPodRange: () => false },
+  policies: {
+    // Its speakers run on the host network; what they send is the nodes' own traffic.
+    nodeTrafficFromPodRange: () => false,
+    // Its namespace's baseline is part of its own policies, which keep it out of the managed namespaces' list.
+    namespaces: () => [],
+    system: metallbPolicies,
+    inAppNamespace: () => [],
+  },
 } as const satisfies Concern<"metallb", typeof metallbSchema>;

@@ -3,7 +3,7 @@
  * Hetzner's limits (limits.ts).
  */
 import type { Problem } from "../../config/problems";
-import type { StorageRuleInput } from "../rules";
+import type { StorageRuleInput } from "../volumes/rules";
 import { checkHetznerVolumeLimits } from "./limits";
 
 export function checkHcloudCsi(config: StorageRuleInput): Problem[] {

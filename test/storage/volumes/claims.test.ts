@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { storageSchema, type StorageConfig } from "../../src/storage/section";
-import { defaultStorageClass, volumeClaims } from "../../src/storage/volumes";
-import { validateBuiltin } from "../support/schemas";
+import { storageSchema, type StorageConfig } from "../../../src/storage/section";
+import { defaultStorageClass, volumeClaims } from "../../../src/storage/volumes/claims";
+import { validateBuiltin } from "../../support/schemas";
 
 const storage = (driver: StorageConfig["driver"], extra: Record<string, unknown> = {}): StorageConfig => ({
   ...storageSchema.parse({ volumes: [{ name: "mariadb-data", namespace: "wordpress", sizeGb: 20 }], ...extra }),

@@ -4,9 +4,9 @@
  * the cluster instead of deleting them (the claim is only forgotten by Pulumi; `kubectl delete pvc` deletes it).
  */
 import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim" with { "resolution-mode": "import" };
-import { defaultHcloudClass } from "./hcloud-csi/driver";
-import { LOCAL_PATH_CLASS } from "./local-path/k3s";
-import type { StorageConfig } from "./section";
+import { defaultHcloudClass } from "../hcloud-csi/driver";
+import { LOCAL_PATH_CLASS } from "../local-path/k3s";
+import type { StorageConfig } from "../section";
 
 /** The default StorageClass of the site's driver, or undefined without one. */
 export function defaultStorageClass(storage: StorageConfig): string | undefined {

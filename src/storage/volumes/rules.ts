@@ -2,9 +2,9 @@
  * The storage section's own rule: the declared volumes have somewhere to live. The drivers' rules are in their
  * folders. Each returns problems with the key, the value and the fix, before any resource.
  */
-import type { Problem } from "../config/problems";
-import type { NodeSpec } from "../config/site";
-import type { StorageConfig } from "./section";
+import type { Problem } from "../../config/problems";
+import type { NodeSpec } from "../../config/site";
+import type { StorageConfig } from "../section";
 
 /** What the storage rules read of a site (SiteConfig has it). */
 export interface StorageRuleInput {
