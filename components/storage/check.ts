@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { JOB_DEADLINE } from "../../src/verify/jobs";
+import { JOB_DEADLINE } from "../../src/verify/pins";
 import { storageCheckNamespace, storageCheckPlan, type StorageCheckInput } from "../../src/storage/verify";
 
 export interface StorageCheckArgs {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isolationLabels } from "../policy/objects";
-import { VERIFY_IMAGE, JOB_DEADLINE } from "../verify/jobs";
+import { JOB_DEADLINE, VERIFY_IMAGE } from "../verify/pins";
 import { HCLOUD_CLASSES } from "./hcloud-csi/driver";
 import { LOCAL_PATH_CLASS } from "./local-path/k3s";
 import { VERIFY_VOLUME_GB } from "./cost";
