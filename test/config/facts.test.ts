@@ -58,8 +58,9 @@ describe("Kubernetes versions the pinned components support", () => {
     for (const v of ["v1.32.9+k3s1", "v1.36.0+k3s1"]) assert.equal(at("home", v).length, 1, v);
   });
 
-  it("counts cert-manager only when certificates are on", () => {
-    assert.deepEqual(at("prod", "v1.32.9+k3s1", (r) => (r.certificates = { enabled: false })), []);
+  it("counts cert-manager only when certificates are on, and Hetzner's volume driver only when it is the driver", () => {
+    assert.deepEqual(at("prod", "v1.32.9+k3s1", (r) => ((r.certificates = { enabled: false }), (r.storage = { driver: "local-path" }))), []);
+    assert.match(at("prod", "v1.32.9+k3s1", (r) => (r.certificates = { enabled: false }))[0] ?? "", /outside what Hetzner's CSI driver 2.22 supports/);
   });
 });
 
