@@ -48,8 +48,17 @@ export class HcloudCsi extends pulumi.ComponentResource {
     const child = { parent: this, provider: args.provider };
     const site = { siteName: args.siteName, location: args.location, settings: args.settings };
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: hcloudCsiNamespace(args.isolated).metadata! }, { ...child, dependsOn: args.dependsOn });
+    // The Secret's name is plain (the chart's controller and the plan's checks find it); its data is secret.
     const secrets: pulumi.Resource[] = [
-      new k8s.yaml.v2.ConfigGroup(`${name}-token`, { objs: pulumi.secret(args.token).apply((t) => [hcloudTokenSecret(t)]) }, { ...child, dependsOn: [namespace] }),
+      new k8s.core.v1.Secret(
+        `${name}-token`,
+        {
+          metadata: driverSecretMetadata(HCLOUD_CSI.tokenSecret.name),
+          type: "Opaque",
+          data: pulumi.secret(args.token).apply((t) => hcloudTokenSecret(t).data!),
+        },
+        { ...child, dependsOn: [namespace], additionalSecretOutputs: ["data", "stringData"] },
+      ),
     ];
     if (args.settings.encryption) {
       if (args.passphrase === undefined) {

@@ -12,16 +12,17 @@ import { ciliumChart } from "../../src/cni/cilium";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/edge/cert-manager";
 import { CERT_MANAGER } from "../../src/edge/names";
 import { METALLB_CHART } from "../../src/lb/metallb/schema";
+import { HCLOUD_CSI_CHART } from "../../src/storage/hcloud-csi/schema";
 import { HELM_SKIP, SITES, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 
 /** The charts each example site installs, with the versions its config pins. */
 const EXPECTED: Record<(typeof SITES)[number], string[]> = {
-  prod: ["cert-manager"],
+  prod: ["cert-manager", HCLOUD_CSI_CHART.chart],
   home: ["cilium", "cert-manager"],
   lan: ["metallb", "cert-manager"],
-  "hetzner-dns01": ["cert-manager", HETZNER_WEBHOOK.chart],
+  "hetzner-dns01": ["cert-manager", HETZNER_WEBHOOK.chart, HCLOUD_CSI_CHART.chart],
 };
 
 for (const name of SITES) {
@@ -34,6 +35,7 @@ for (const name of SITES) {
         [HETZNER_WEBHOOK.chart]: HETZNER_WEBHOOK.version,
         ...(site.config.cni.plugin === "cilium" ? { cilium: ciliumChart(site.config).version } : {}),
         metallb: METALLB_CHART.version,
+        [HCLOUD_CSI_CHART.chart]: HCLOUD_CSI_CHART.version,
       };
       for (const c of site.charts.charts) {
         assert.equal(c.spec.version, pins[c.spec.chart], c.spec.chart);
