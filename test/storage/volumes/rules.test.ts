@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { NodeSpec } from "../../src/config/site";
-import { checkVolumes, type StorageRuleInput } from "../../src/storage/volumes/rules";
-import { checkHcloudCsi } from "../../src/storage/hcloud-csi/rules";
-import { storageSchema, type StorageConfig } from "../../src/storage/section";
-import { checkHetznerVolumeLimits } from "../../src/storage/hcloud-csi/limits";
+import type { NodeSpec } from "../../../src/config/site";
+import { checkVolumes, type StorageRuleInput } from "../../../src/storage/volumes/rules";
+import { checkHcloudCsi } from "../../../src/storage/hcloud-csi/rules";
+import { storageSchema, type StorageConfig } from "../../../src/storage/section";
+import { checkHetznerVolumeLimits } from "../../../src/storage/hcloud-csi/limits";
 
 const node = (name: string): NodeSpec => ({ name, role: "server", privateIp: "10.0.1.2", arch: "amd64" });
 
