@@ -20,7 +20,10 @@ import type { IngressControllerName } from "../src/ingress/section";
 import { metallbOf } from "../src/lb/metallb/metallb";
 import { metallbRouterFiles } from "../src/lb/metallb/router";
 import { podAnnotations } from "../src/multus/networks";
+import { isHetzner } from "../src/config/site";
+import { DESTROY_OUTPUT, destroyLeaves } from "../src/storage/destroy";
 import type { StorageName } from "../src/storage/section";
+import { runsStorageCheck } from "../src/storage/verify";
 import { CertManager } from "./certificates/cert-manager";
 import { loadCalico, loadCanal } from "./cni/cache";
 import { Calico } from "./cni/calico";
@@ -35,6 +38,9 @@ import { traefikSettings } from "../src/ingress/traefik/concern";
 import { Metallb } from "./lb/metallb";
 import { Multus } from "./multus/multus";
 import type { SiteSecrets } from "./stack-config";
+import { StorageCheck } from "./storage/check";
+import { HcloudCsi } from "./storage/hcloud-csi";
+import { Volumes } from "./storage/volumes";
 
 export interface ConcernInstallArgs {
   readonly config: SiteConfig;
@@ -208,7 +214,51 @@ export const NETWORK_ATTACHMENT_COMPONENTS: { readonly [N in keyof typeof NETWOR
   },
 };
 
-export const STORAGE_COMPONENTS: { readonly [N in StorageName]: ConcernComponent } = {};
+/** What a destroy leaves of the site's data, for the stack output volumesLeftOnDestroy. */
+const leftOnDestroy = (config: SiteConfig): Record<string, unknown> => ({ [DESTROY_OUTPUT]: destroyLeaves(config, pulumi.getStack()) });
+
+export const STORAGE_COMPONENTS: { readonly [N in StorageName]: ConcernComponent } = {
+  "hcloud-csi": {
+    ...PLAIN,
+    install: (site, { config, secrets, provider, dependsOn }, parent) => {
+      if (!isHetzner(config.site) || !secrets.hcloudToken) {
+        throw new pulumi.ResourceError("storage.driver hcloud-csi needs a hetzner site and its secret hcloud:token", parent, true);
+      }
+      return new HcloudCsi(
+        `${site}-hcloud-csi`,
+        {
+          siteName: pulumi.getStack(),
+          location: config.site.location,
+          settings: config.storage.hcloudCsi,
+          check: config,
+          isolated: config.networkPolicies.defaultDeny,
+          token: secrets.hcloudToken,
+          ...(secrets.volumeEncryptionPassphrase ? { passphrase: secrets.volumeEncryptionPassphrase } : {}),
+          provider,
+          dependsOn,
+        },
+        { parent },
+      );
+    },
+    outputs: leftOnDestroy,
+  },
+  // k3s runs the provisioner (or not: storage.driver none); the component is the storage check, when it runs.
+  "local-path": {
+    ...PLAIN,
+    install: (site, { config, provider, dependsOn }, parent) =>
+      runsStorageCheck(config)
+        ? new StorageCheck(`${site}-storage-check`, { config, isolated: config.networkPolicies.defaultDeny, provider, dependsOn }, { parent })
+        : undefined,
+    outputs: leftOnDestroy,
+  },
+  volumes: {
+    ...PLAIN,
+    // Its claims live in the apps' namespaces, which the policies component creates; nothing waits for them.
+    afterPolicies: true,
+    awaited: false,
+    install: (site, { config, provider, dependsOn }, parent) => new Volumes(`${site}-volumes`, { storage: config.storage, provider, dependsOn }, { parent }),
+  },
+};
 
 const BY_KIND: { readonly [K in ConcernKind]: Readonly<Record<string, ConcernComponent>> } = {
   cni: CNI_COMPONENTS,

@@ -20,6 +20,8 @@ export interface SiteSecrets {
   readonly etcdS3?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
   /** With certificates.dns01 only: the DNS provider's API secret. */
   readonly dnsSecret?: pulumi.Output<string>;
+  /** With storage.hcloudCsi.encryption only: the LUKS passphrase of the encrypted volumes. */
+  readonly volumeEncryptionPassphrase?: pulumi.Output<string>;
   /** Calico sites whose routers use a password: the BGP session password. */
   readonly bgpPassword?: pulumi.Output<string>;
 }
@@ -174,6 +176,9 @@ export function loadStackConfig(context: RuleContext = {}): StackConfig {
             secretKey: requireSecret(SECRETS.etcdS3SecretKey.key),
           },
         }
+      : {}),
+    ...(config.storage.driver === "hcloud-csi" && config.storage.hcloudCsi.encryption
+      ? { volumeEncryptionPassphrase: requireSecret(SECRETS.volumeEncryptionPassphrase.key) }
       : {}),
     ...(config.site.kind === "ssh" && config.site.segments.some((s) => s.router?.password)
       ? { bgpPassword: requireSecret(SECRETS.bgpPassword.key) }

@@ -5,6 +5,7 @@
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../src/certificates/cert-manager/cert-manager";
 import { METALLB_CHART } from "../../src/lb/metallb/schema";
 import { TRAEFIK_CHART } from "../../src/ingress/traefik/values";
+import { HCLOUD_CSI_CHART } from "../../src/storage/hcloud-csi/schema";
 import type { ImageRule, KnownHook, RuntimeObject } from "./checks";
 import type { KnownMetrics } from "./metrics";
 
@@ -61,6 +62,13 @@ export const IMAGE_RULES: Readonly<Record<string, ImageRule>> = {
   [HETZNER_WEBHOOK.chart]: {
     chart: HETZNER_WEBHOOK.chart,
     appRepositories: /^docker\.io\/hetzner\/cert-manager-webhook-hetzner$/,
+    appVersion: (v) => `v${v}`,
+  },
+  // Hetzner's CSI values.yaml tags the driver's image v{{ .Chart.Version }} (controller and node alike); the CSI
+  // sidecars (registry.k8s.io/sig-storage) have releases of their own, pinned by tag.
+  [HCLOUD_CSI_CHART.chart]: {
+    chart: HCLOUD_CSI_CHART.chart,
+    appRepositories: /^docker\.io\/hetznercloud\/hcloud-csi-driver$/,
     appVersion: (v) => `v${v}`,
   },
 };

@@ -18,7 +18,10 @@ import { traefik } from "../ingress/traefik/concern";
 import type { IngressControllerName } from "../ingress/section";
 import { metallb } from "../lb/metallb/concern";
 import { multus } from "../multus/concern";
+import { hcloudCsi } from "../storage/hcloud-csi/concern";
+import { localPath } from "../storage/local-path/concern";
 import type { StorageName } from "../storage/section";
+import { volumes } from "../storage/volumes/concern";
 import type { Concern, ConcernKind, IngressController, Rule, SiteConcerns } from "./contract";
 
 /** Any concern, whatever its name and fragment. */
@@ -40,7 +43,7 @@ export const LOAD_BALANCERS = { metallb } as const satisfies Record<string, AnyC
 export const NETWORK_ATTACHMENTS = { multus } as const satisfies Record<string, AnyConcern>;
 
 /** The storage drivers, each used or not on its own (src/storage/section.ts). */
-export const STORAGE: { readonly [N in StorageName]: Concern<N, z.ZodType> } = {};
+export const STORAGE: { readonly [N in StorageName]: Concern<N, z.ZodType> } = { "hcloud-csi": hcloudCsi, "local-path": localPath, volumes };
 
 /** The site's CNI. */
 export function cniOf(config: SiteConfig): Concern<CniName, z.ZodType> {

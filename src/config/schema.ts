@@ -4,6 +4,7 @@
  * cross-field rules live in resolve.ts and rules.ts.
  */
 import { z } from "zod";
+import { storageSchema } from "../storage/section";
 import { metallbSchema } from "../lb/metallb/schema";
 import { appNetworkSchema, networksSchema } from "../multus/schema";
 import { segmentSchema } from "../cni/calico/schema";
@@ -394,6 +395,7 @@ export const stackConfigSchema = z.strictObject({
   certificates: certificatesSchema.prefault({}),
   networkPolicies: networkPoliciesSchema.prefault({}),
   networks: networksSchema,
+  storage: storageSchema.prefault({}),
   verify: z
     .boolean()
     .default(true)

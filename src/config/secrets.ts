@@ -50,6 +50,13 @@ export const SECRETS = {
       "Password of the BGP sessions with the routers whose site.segments[].router sets password: true (TCP MD5, " +
       "the same on each of those routers) (pulumi config set --secret k3s-sites:bgpPassword)",
   },
+  volumeEncryptionPassphrase: {
+    key: "k3s-sites:volumeEncryptionPassphrase",
+    description:
+      "LUKS passphrase of the encrypted Hetzner volumes, when storage.hcloudCsi.encryption is true; losing it loses " +
+      "their data, and a changed one no longer opens the volumes made with the old one " +
+      "(pulumi config set --secret k3s-sites:volumeEncryptionPassphrase)",
+  },
 } as const satisfies Record<string, SecretSpec>;
 
 /** Every secret the program may read, by full key. */

@@ -6,6 +6,7 @@
 import { addressAt, formatIp, parseCidr, sizeOf, type Cidr } from "../net/cidr";
 import { planNetwork, type NetworkPlan } from "../net/plan";
 import type { CniName } from "../cni/section";
+import { defaultStorageDriver, type StorageConfig } from "../storage/section";
 import type { Problem } from "./problems";
 import {
   HETZNER_LOCATIONS,
@@ -62,6 +63,8 @@ export interface SiteConfig {
   readonly networkPolicies: StackConfig["networkPolicies"];
   /** Multus networks. */
   readonly networks: StackConfig["networks"];
+  /** Storage, with its driver chosen: hcloud-csi on hetzner, local-path on ssh sites unless set. */
+  readonly storage: StorageConfig;
   /** Whether the in-cluster checks run (components/verify). */
   readonly verify: boolean;
   /** The node network: the Hetzner private network, or the home LAN. */
@@ -152,6 +155,7 @@ export function resolveSite(config: StackConfig): { site: SiteConfig; problems: 
       certificates: config.certificates,
       networkPolicies: config.networkPolicies,
       networks: config.networks,
+      storage: { ...config.storage, driver: config.storage.driver ?? defaultStorageDriver(config.site.kind) },
       verify: config.verify,
       nodeCidr: config.site.network.cidr,
       nodes,

@@ -5,7 +5,7 @@
  */
 import { stringify } from "yaml";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
-import { cniOf } from "../concerns/registry";
+import { cniOf, concernsInUse } from "../concerns/registry";
 import type { NodeSpec, SiteConfig } from "../config/site";
 import { API_PORT } from "../hetzner/model";
 
@@ -56,6 +56,7 @@ export interface NodeDeployment {
  */
 export function clusterWideServerConfig(config: SiteConfig): Record<string, unknown> {
   const k3s = config.k3s;
+  const others = concernServerFlags(config);
   const dual = k3s.ipFamilies === "dual-stack";
   return {
     "cluster-cidr": dual ? `${k3s.clusterCidr},${k3s.clusterCidrV6}` : k3s.clusterCidr,
@@ -66,11 +67,28 @@ export function clusterWideServerConfig(config: SiteConfig): Record<string, unkn
     // Flannel's settings (src/concerns/contract.ts). Traefik and servicelb are replaced by nginx and the load
     // balancer (or Cilium's LB-IPAM).
     ...cniOf(config).k3s.server(config),
-    disable: ["traefik", "servicelb"],
+    // The other concerns' flags (storage: k3s's local-path provisioner's path, or local-storage disabled), their
+    // `disable` lists added to the site's.
+    disable: ["traefik", "servicelb", ...others.disable],
+    ...others.flags,
     ...(cniOf(config).k3s.replacesKubeProxy(config) ? { "disable-kube-proxy": true } : {}),
     "secrets-encryption": k3s.secretsEncryption,
     ...(k3s.datastore === "etcd" ? etcdSnapshotConfig(config) : {}),
   };
+}
+
+/** The server flags of the concerns in use besides the CNI, with their `disable` entries gathered in one list. */
+function concernServerFlags(config: SiteConfig): { flags: Record<string, unknown>; disable: string[] } {
+  const cni = cniOf(config);
+  const flags: Record<string, unknown> = {};
+  const disable: string[] = [];
+  for (const concern of concernsInUse(config)) {
+    if (concern === cni) continue;
+    const { disable: off, ...rest } = concern.k3s.server(config) as { disable?: readonly string[] };
+    disable.push(...(off ?? []));
+    Object.assign(flags, rest);
+  }
+  return { flags, disable };
 }
 
 function etcdSnapshotConfig(config: SiteConfig): Record<string, unknown> {

@@ -31,6 +31,10 @@
  *   "Kubernetes versions tested" for 5.5.4: 1.29 - 1.36. 5.5.4 is the newest 5.x release in that changelog.
  * - Hetzner's cert-manager webhook 0.9.0 states no Kubernetes range (its README at v0.9.0, and its Chart.yaml has no
  *   kubeVersion), so it has no entry and limits nothing; it runs under cert-manager, whose range applies.
+ * - Hetzner's CSI driver 2.22: hetznercloud/csi-driver v2.22.1, docs/kubernetes/reference/version-policy.md: "the
+ *   latest three versions of Kubernetes"; its table lists 1.33, 1.34, 1.35 and 1.36 for v2.20.2+ (1.32 last in
+ *   v2.20.2), and an end-of-life version leaves its CI ("does not necessarily mean that the csi-driver does not still
+ *   work"). The table is the tested list; no wider range is stated.
  */
 export interface KubernetesSupport {
   /** Oldest Kubernetes minor the vendor tests (1.x as x). */
@@ -57,4 +61,5 @@ export const KUBERNETES_SUPPORT = {
   "nginx-ingress": { "5.5": { testedFrom: 29, testedTo: 36 } },
   traefik: { "3.7": { testedFrom: 34, testedTo: 36, worksFrom: 25 } },
   metallb: { "0.16": { testedFrom: 27, testedTo: 31, worksFrom: 19, worksTo: Infinity } },
+  "hcloud-csi": { "2.22": { testedFrom: 33, testedTo: 36 } },
 } as const satisfies Record<string, Record<string, KubernetesSupport>>;

@@ -10,6 +10,8 @@ set -euo pipefail
 
 : "${NODE:?}" "${ROLE:?}" "${DRAIN_TIMEOUT:?}" "${DEAD_DRAIN_TIMEOUT:?}" "${DELETE_TIMEOUT:?}" "${TOMBSTONE_WAIT:?}"
 : "${REQUEST_TIMEOUT:?}"
+# DISK_GOES: "1" when the node's machine and its disk are deleted after it leaves (Hetzner), "" when the host stays.
+DISK_GOES="${DISK_GOES:-}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 
@@ -65,6 +67,22 @@ members="$(kubectl get nodes -l node-role.kubernetes.io/etcd -o name 2>"$errors"
 if [ "$members" = "node/$NODE" ]; then
   log "the cluster's last etcd member: the cluster goes with it, nothing to remove"
   exit 0
+fi
+
+# k3s's local-path volumes are directories on the node's own disk: the provisioner pins each PersistentVolume to its
+# node (nodeAffinity kubernetes.io/hostname) and keeps the data under the volume's path there (rancher/local-path-
+# provisioner, as k3s packages it in manifests/local-storage.yaml; PVs annotated pv.kubernetes.io/provisioned-by
+# rancher.io/local-path). When the machine is deleted with the node, so is that data: the removal is refused, naming
+# the claims. When the host stays, the data stays on its disk but no pod can use it through the cluster: a warning.
+if ! pvs="$(kubectl get pv -o 'jsonpath={range .items[*]}{.metadata.name}{"\t"}{.metadata.annotations.pv\.kubernetes\.io/provisioned-by}{"\t"}{.spec.nodeAffinity.required.nodeSelectorTerms[*].matchExpressions[*].values[*]}{"\t"}{.spec.claimRef.namespace}/{.spec.claimRef.name}{"\t"}{.spec.hostPath.path}{.spec.local.path}{"\n"}{end}' 2>"$errors")"; then
+  fail "cannot list the cluster's PersistentVolumes to see whether $NODE holds local-path data ($(tr '\n' ' ' <"$errors" | sed 's/ $//')); see journalctl -u k3s on this server, then run pulumi up again"
+fi
+held="$(printf '%s\n' "$pvs" | awk -F '\t' -v node="$NODE" '$2 == "rancher.io/local-path" && index(" " $3 " ", " " node " ") > 0 { printf "%s%s (%s at %s)", sep, $4, $1, $5; sep = ", " }')"
+if [ -n "$held" ]; then
+  if [ -n "$DISK_GOES" ]; then
+    fail "holds local-path volumes whose data is deleted with its machine: $held. Copy out what you need, then delete those claims (kubectl delete pvc -n <namespace> <name>) and run pulumi up again; or keep the node"
+  fi
+  log "holds local-path volumes: $held. Their data stays on this host's disk at those paths, but no pod can use it once the node has left; copy it out, or add the host back"
 fi
 
 # A node whose kubelet does not answer (Ready False or Unknown: the machine is dead, powered off or cut off) cannot

@@ -259,6 +259,8 @@ export function leaveScript(node: NodeSpec): string {
     ["DELETE_TIMEOUT", String(NODE_DELETE_TIMEOUT_SECONDS)],
     ["TOMBSTONE_WAIT", String(TOMBSTONE_WAIT_SECONDS)],
     ["REQUEST_TIMEOUT", String(KUBECTL_REQUEST_TIMEOUT_SECONDS)],
+    // A Hetzner node's server, and its disk with any local-path volume on it, is deleted once the node has left.
+    ["DISK_GOES", node.hetzner ? "1" : ""],
   ]);
 }
 

@@ -34,20 +34,12 @@ import { API_PORT } from "../hetzner/model";
 import { BASELINE_POLICY_NAMES } from "../policy/system";
 import { solverPolicy } from "../certificates/cert-manager/policies";
 import { DNS_RULE, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
+import { JOB_DEADLINE, VERIFY_IMAGE } from "./pins";
 
 export const VERIFY_NAMESPACE = "k3s-sites-verify";
 
-/**
- * nicolaka/netshoot v0.16 (github.com/nicolaka/netshoot, Dockerfile at tag v0.16, commit eb23f93): Alpine 3.24.1
- * with bash, curl (with --haproxy-protocol), jq, bind-tools (dig), netcat-openbsd (nc -z -w) and socat: every tool
- * the scripts use, in one image, built for amd64 and arm64 (.github/workflows/release-buildx.yml). It is not small
- * (a few hundred MB); busybox and curl-only images lack dig, jq or socat.
- *
- * Pinned by digest, so a re-pushed tag cannot change what the checks run: the tag stays for the reader, the
- * container runtime pulls by the digest. The digest is the one public projects pin for v0.16 (upstream/SOURCES.md,
- * "Images", says where it was read and what could not be checked here: no registry is reachable).
- */
-export const VERIFY_IMAGE = "nicolaka/netshoot:v0.16@sha256:b09d9b21381f47a79b3cbcb30da25266dc17186ea00ae65e99fdc51396f48e70";
+export { JOB_DEADLINE, VERIFY_IMAGE } from "./pins";
+
 
 /** The echo servers' ports: the one a rule allows and the one no rule allows. */
 export const ECHO_PORT = 8080;
@@ -57,7 +49,6 @@ export const EXTERNAL_NAME = "kubernetes.io";
 export const OUTSIDE = { address: "1.1.1.1", port: 443 } as const;
 /** How long the certificate check waits for Ready, in seconds. */
 export const CERTIFICATE_TIMEOUT = 480; // seconds, inside the Job's activeDeadlineSeconds and Pulumi's 10 minutes
-export const JOB_DEADLINE = 540; // seconds
 /**
  * Every wait of a check script ends within this (lib.sh BUDGET, from the script's start), so its last line is
  * printed before activeDeadlineSeconds: the margin covers the tries that may start just before it (at most 10 s

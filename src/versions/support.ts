@@ -157,6 +157,17 @@ export const SUPPORT = {
       source: "hetzner/cert-manager-webhook-hetzner tag v0.9.0 (cdcbd5e4), as src/certificates/cert-manager/cert-manager.ts reads it",
     },
   ],
+  "hcloud-csi": [
+    {
+      line: "2.22",
+      released: "2026-07-30",
+      endsWhen: "Hetzner states no support window for its own releases, only the Kubernetes versions each supports",
+      newest: { version: "2.22.1", date: "2026-07-30" },
+      source:
+        "hetznercloud/csi-driver tag v2.22.1 (3186e787, 'chore(main): release v2.22.1', 2026-07-30), the newest tag in " +
+        "the snapshot read here (head of 2026-08-22); docs/kubernetes/reference/version-policy.md at that tag",
+    },
+  ],
 } as const satisfies Record<string, readonly SupportWindow[]>;
 
 export type SupportedComponent = keyof typeof SUPPORT;

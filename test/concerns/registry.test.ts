@@ -46,8 +46,9 @@ describe("the registry of CNIs", () => {
 
   it("lists the concerns a site uses, its CNI first, then its ingress controller: MetalLB only where site.loadBalancer.metallb is set", () => {
     const used = (stack: "prod" | "lan") => concernsInUse(parse1(exampleSections(stack))).map((c) => c.name);
-    assert.deepEqual(used("prod"), ["canal", "nginx", "cert-manager"]);
-    assert.deepEqual(used("lan"), ["flannel", "traefik", "cert-manager", "metallb", "multus"]);
+    // Storage: Hetzner's driver on Hetzner and k3s's local-path at home, and the volumes prod declares.
+    assert.deepEqual(used("prod"), ["canal", "nginx", "cert-manager", "hcloud-csi", "volumes"]);
+    assert.deepEqual(used("lan"), ["flannel", "traefik", "cert-manager", "metallb", "multus", "local-path"]);
   });
 
   it("pins what each CNI installs: Canal and Calico their Calico, Cilium its chart; k3s's Flannel is k3s's", () => {

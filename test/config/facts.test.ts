@@ -41,6 +41,7 @@ describe("Kubernetes versions the pinned components support", () => {
       "nginx-ingress": { "5.5": { testedFrom: 29, testedTo: 36 } },
       traefik: { "3.7": { testedFrom: 34, testedTo: 36, worksFrom: 25 } },
       metallb: { "0.16": { testedFrom: 27, testedTo: 31, worksFrom: 19, worksTo: Infinity } },
+      "hcloud-csi": { "2.22": { testedFrom: 33, testedTo: 36 } },
     });
   });
 
@@ -62,8 +63,9 @@ describe("Kubernetes versions the pinned components support", () => {
     assert.equal(at("home", "v1.36.5+k3s1", cilium119).length, 1);
   });
 
-  it("counts cert-manager only when certificates are on", () => {
-    assert.deepEqual(at("prod", "v1.32.9+k3s1", (r) => (r.certificates = { enabled: false })), []);
+  it("counts cert-manager only when certificates are on, and Hetzner's volume driver only when it is the driver", () => {
+    assert.deepEqual(at("prod", "v1.32.9+k3s1", (r) => ((r.certificates = { enabled: false }), (r.storage = { driver: "local-path" }))), []);
+    assert.match(at("prod", "v1.32.9+k3s1", (r) => (r.certificates = { enabled: false }))[0] ?? "", /outside what Hetzner's CSI driver 2.22 supports/);
   });
 });
 

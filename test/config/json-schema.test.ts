@@ -23,7 +23,9 @@ describe("stack file JSON Schema", () => {
       "k3s-sites:route53SecretAccessKey",
       "k3s-sites:site",
       "k3s-sites:sshPrivateKey",
+      "k3s-sites:storage",
       "k3s-sites:verify",
+      "k3s-sites:volumeEncryptionPassphrase",
     ]);
     assert.deepEqual(config.properties["hcloud:token"].required, ["secure"]);
     assert.deepEqual(config.required, ["k3s-sites:site", "k3s-sites:k3s"]);

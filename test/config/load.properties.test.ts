@@ -107,7 +107,7 @@ function apply(root: Raw, m: Mutation): void {
   }
 }
 
-const SECTIONS = /^(site|k3s|cni|ingress|certificates|networkPolicies)([.[]|$)/;
+const SECTIONS = /^(site|k3s|cni|ingress|certificates|networkPolicies|storage)([.[]|$)/;
 
 /** A problem names a config key: a path under a section or a namespaced key, or a message about the stack itself. */
 function namesAKey(path: string, message: string): boolean {

@@ -297,7 +297,7 @@ describe("schema problems", () => {
     assert.deepEqual(problemsOf(raw), [
       'site has unknown key "pool": did you mean "pools"?',
       "k3s.version is required: set it to a string",
-      "k3s-sites:extra is not a k3s-sites key: the known keys are k3s-sites:site, k3s-sites:k3s, k3s-sites:cni, k3s-sites:ingress, k3s-sites:certificates, k3s-sites:networkPolicies, k3s-sites:networks, k3s-sites:verify",
+      "k3s-sites:extra is not a k3s-sites key: the known keys are k3s-sites:site, k3s-sites:k3s, k3s-sites:cni, k3s-sites:ingress, k3s-sites:certificates, k3s-sites:networkPolicies, k3s-sites:networks, k3s-sites:storage, k3s-sites:verify",
     ]);
   });
 

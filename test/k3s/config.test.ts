@@ -59,7 +59,8 @@ describe("k3s config.yaml", () => {
       "cluster-domain": "cluster.local",
       "flannel-backend": "none",
       "disable-network-policy": true,
-      disable: ["traefik", "servicelb"],
+      // Hetzner's volumes are the default class: k3s's local-path provisioner is off (src/storage/hcloud-csi/concern.ts).
+      disable: ["traefik", "servicelb", "local-storage"],
       "secrets-encryption": true,
       "etcd-snapshot-schedule-cron": "0 */12 * * *",
       "etcd-snapshot-retention": 5,

@@ -11,7 +11,7 @@ const node = (name: string) => prod.nodes.find((n) => n.name === name)!;
 
 /**
  * A server's k3s whose kubectl knows one node when STUB_NODE is set, Ready as STUB_READY says (default True), and
- * the etcd members STUB_ETCD_MEMBERS; a drain without --force fails on STUB_BARE_POD's bare pod, and STUB_DRAIN_HANGS
+ * the etcd members STUB_ETCD_MEMBERS, the PersistentVolumes STUB_PVS (the jsonpath's tab-separated lines); a drain without --force fails on STUB_BARE_POD's bare pod, and STUB_DRAIN_HANGS
  * makes it never return;
  * STUB_API_DOWN makes every call fail as an unreachable API does, STUB_LEAVING as a server that has just left etcd
  * does, STUB_DRAIN_FAILS the drain, STUB_DELETE_FAILS the Node's deletion (its wait times out).
@@ -19,7 +19,8 @@ const node = (name: string) => prod.nodes.find((n) => n.name === name)!;
 function serverWithKubectl(box: Sandbox): void {
   installKubectl(
     box,
-    `  get\\ nodes\\ -l*) for n in $STUB_ETCD_MEMBERS; do echo "node/$n"; done ;;
+    `  get\\ pv*) [ -z "$STUB_PVS" ] || printf '%b' "$STUB_PVS" ;;
+  get\\ nodes\\ -l*) for n in $STUB_ETCD_MEMBERS; do echo "node/$n"; done ;;
   get\\ node*Ready*) printf '%s' "\${STUB_READY-True}" ;;
   get\\ node*) [ -z "$STUB_NODE" ] || echo "node/$STUB_NODE" ;;
   drain*)
@@ -169,5 +170,44 @@ describe("a node leaving the cluster (the delete of its membership command)", ()
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(changes(run.calls), [], "no drain, no delete");
     assert.match(run.stderr, /the cluster's last etcd member: the cluster goes with it, nothing to remove/);
+  });
+
+  describe("a node that holds local-path volumes", () => {
+    const pv = (name: string, node: string, claim: string, by = "rancher.io/local-path") =>
+      `${name}\\t${by}\\t${node}\\t${claim}\\t/var/lib/rancher/k3s/storage/${name}_${claim.replace("/", "_")}\\n`;
+    const pvs = pv("pvc-1", "worker-2", "wordpress/mariadb-data") + pv("pvc-2", "worker-1", "wordpress/other") + pv("pvc-3", "worker-2", "shop/db", "csi.hetzner.cloud");
+
+    it("refuses to delete a Hetzner node's machine with local-path data on it, naming the claims", () => {
+      const box = makeSandbox();
+      serverWithKubectl(box);
+      const run = box.run(leaveScript(node("worker-2")), "", { STUB_NODE: "worker-2", STUB_PVS: pvs });
+      assert.equal(run.status, 1);
+      assert.deepEqual(changes(run.calls), []);
+      assert.match(
+        run.stderr,
+        /holds local-path volumes whose data is deleted with its machine: wordpress\/mariadb-data \(pvc-1 at \/var\/lib\/rancher\/k3s\/storage\/pvc-1_wordpress_mariadb-data\)\. Copy out what you need, then delete those claims/,
+      );
+      assert.doesNotMatch(run.stderr, /wordpress\/other|shop\/db/);
+    });
+
+    it("warns, and lets the node leave, when the host keeps its disk", () => {
+      const home = parse1(exampleSections("home"));
+      const host = home.nodes.find((n) => n.role === "agent") ?? home.nodes[home.nodes.length - 1]!;
+      const box = makeSandbox();
+      serverWithKubectl(box);
+      const run = box.run(leaveScript(host), "", { STUB_NODE: host.name, STUB_PVS: pv("pvc-9", host.name, "wordpress/mariadb-data") });
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(changes(run.calls).includes(`kubectl delete node ${host.name} --timeout=300s`));
+      assert.match(run.stderr, /holds local-path volumes: wordpress\/mariadb-data .* Their data stays on this host's disk/);
+    });
+
+    it("leaves as before when its local-path volumes are on other nodes, even one whose name starts with its own", () => {
+      const box = makeSandbox();
+      serverWithKubectl(box);
+      const run = box.run(leaveScript(node("worker-2")), "", { STUB_NODE: "worker-2", STUB_PVS: pv("pvc-2", "worker-22", "a/b") + pv("pvc-4", "worker-1", "c/d") });
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(changes(run.calls).includes("kubectl delete node worker-2 --timeout=300s"));
+      assert.doesNotMatch(run.stderr, /local-path/);
+    });
   });
 });

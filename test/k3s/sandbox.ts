@@ -191,7 +191,8 @@ export function installKubectl(box: Sandbox, cases: string, before = ""): void {
     join(bin, "k3s"),
     `#!/bin/sh
 shift 3 # kubectl --kubeconfig <file>
-echo "kubectl $*" >> "$CALLS"
+# printf, not echo: dash's echo would turn a jsonpath's \\n into a line break in the record.
+printf 'kubectl %s\\n' "$*" >> "$CALLS"
 ${before}[ -z "$STUB_WARN" ] || echo 'E1202 memcache.go:265] couldn'"'"'t get resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request' >&2
 if [ -n "$STUB_API_DOWN" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi
 case "$*" in

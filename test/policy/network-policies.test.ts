@@ -179,6 +179,12 @@ describe("networkPolicies on a Hetzner site", () => {
       "cert-manager/cert-manager-to-api-server",
       "cert-manager/cert-manager-webhook-from-api-server",
       "cert-manager/cert-manager-to-acme",
+      "hcloud-csi/default-deny",
+      "hcloud-csi/allow-dns",
+      "hcloud-csi/hcloud-csi-controller",
+      "hcloud-csi/hcloud-csi-node-to-metadata",
+      "k3s-sites-verify-storage/default-deny",
+      "k3s-sites-verify-storage/allow-dns",
       "web/default-deny",
       "web/allow-dns",
       "web/acme-http01-solver-from-nginx",
@@ -323,6 +329,12 @@ describe("networkPolicies on a Hetzner site", () => {
       "nginx-ingress/allow-dns",
       "nginx-ingress/nginx-ingress-from-clients",
       "nginx-ingress/nginx-ingress-to-api-server",
+      "hcloud-csi/default-deny",
+      "hcloud-csi/allow-dns",
+      "hcloud-csi/hcloud-csi-controller",
+      "hcloud-csi/hcloud-csi-node-to-metadata",
+      "k3s-sites-verify-storage/default-deny",
+      "k3s-sites-verify-storage/allow-dns",
     ]);
   });
 

@@ -236,7 +236,7 @@ describe("verifyPlan", () => {
     // The prod example runs both.
     const sections = exampleSections("prod") as any;
     assert.deepEqual(checksNotRun(parseSiteConfig(sections)), []);
-    const config = parseSiteConfig({ ...sections, ingress: { ...sections.ingress, config: { "log-format": "$remote_addr" } }, networkPolicies: { ...sections.networkPolicies, apps: [] } });
+    const config = parseSiteConfig({ ...sections, ingress: { ...sections.ingress, config: { "log-format": "$remote_addr" } }, networkPolicies: { ...sections.networkPolicies, apps: [] }, storage: { ...sections.storage, volumes: [] } });
     assert.deepEqual(checksNotRun(config), [
       { check: "edge client address from the PROXY header", why: "ingress.config sets log-format: the log's first field may not be the client address" },
       { check: "policies app rule", why: "the site declares no app (networkPolicies.apps)" },

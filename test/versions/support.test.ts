@@ -70,6 +70,7 @@ describe("support windows", () => {
         "cert-manager 1.21",
         "cert-manager-webhook-hetzner 0.9",
         "cilium 1.20",
+        "hcloud-csi 2.22",
         "k3s 1.36",
         "k3s 1.36",
         "k3s 1.36",

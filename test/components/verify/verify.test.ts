@@ -17,7 +17,11 @@ describe("Verify on the offline engine", () => {
     for (const dep of [...nodes.map((n) => n.name), "site-policies-policies", "site-nginx-objects", "site-cert-manager-chart", "site-canal-manifest"]) {
       assert.ok(objects.dependsOn.includes(byName(run, dep).urn), `after ${dep}`);
     }
-    const jobs = ofType(run, JOB);
+    // The storage check's Jobs are its driver's (src/storage/verify.ts): the reader after the writer.
+    const storage = ofType(run, JOB).filter((j) => j.name.startsWith("site-hcloud-csi-check-"));
+    assert.deepEqual(storage.map((j) => j.name).sort(), ["site-hcloud-csi-check-read", "site-hcloud-csi-check-write"]);
+    assert.ok(byName(run, "site-hcloud-csi-check-read").dependsOn.includes(byName(run, "site-hcloud-csi-check-write").urn));
+    const jobs = ofType(run, JOB).filter((j) => !storage.includes(j));
     assert.deepEqual(jobs.map((j) => j.name).sort(), [
       "site-verify-certificates",
       "site-verify-dns",

@@ -13,16 +13,17 @@ import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/certificates/c
 import { CERT_MANAGER } from "../../../src/edge/names";
 import { METALLB_CHART } from "../../../src/lb/metallb/schema";
 import { TRAEFIK_CHART } from "../../../src/ingress/traefik/values";
+import { HCLOUD_CSI_CHART } from "../../../src/storage/hcloud-csi/schema";
 import { HELM_SKIP, SITES, chartOf, crdValidator, schemaProblems, siteUnderTest, valuesProblems } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 
 /** The charts each example site installs, with the versions its config pins. */
 const EXPECTED: Record<(typeof SITES)[number], string[]> = {
-  prod: ["cert-manager"],
+  prod: ["cert-manager", HCLOUD_CSI_CHART.chart],
   home: ["cilium", "cert-manager"],
   lan: ["metallb", "cert-manager", "traefik"],
-  "hetzner-dns01": ["cert-manager", HETZNER_WEBHOOK.chart],
+  "hetzner-dns01": ["cert-manager", HETZNER_WEBHOOK.chart, HCLOUD_CSI_CHART.chart],
 };
 
 for (const name of SITES) {
@@ -36,6 +37,7 @@ for (const name of SITES) {
         ...(site.config.cni.plugin === "cilium" ? { cilium: ciliumChart(site.config).version } : {}),
         metallb: METALLB_CHART.version,
         [TRAEFIK_CHART.chart]: TRAEFIK_CHART.version,
+        [HCLOUD_CSI_CHART.chart]: HCLOUD_CSI_CHART.version,
       };
       for (const c of site.charts.charts) {
         assert.equal(c.spec.version, pins[c.spec.chart], c.spec.chart);

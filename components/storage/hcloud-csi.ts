@@ -1,0 +1,94 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  HCLOUD_CSI,
+  driverSecretMetadata,
+  hcloudCsiNamespace,
+  hcloudCsiValues,
+  hcloudStorageClasses,
+  hcloudTokenSecret,
+  passphraseSecret,
+} from "../../src/storage/hcloud-csi/driver";
+import { HCLOUD_CSI_CHART, type HcloudCsiSettings } from "../../src/storage/hcloud-csi/schema";
+import type { StorageCheckInput } from "../../src/storage/verify";
+import { StorageCheck } from "./check";
+
+export interface HcloudCsiArgs {
+  /** The stack's name: labels every volume the driver creates. */
+  readonly siteName: string;
+  /** The site's Hetzner location: where its volumes are created. */
+  readonly location: string;
+  readonly settings: HcloudCsiSettings;
+  /** What the storage check reads: the storage section and whether the checks run. */
+  readonly check: StorageCheckInput;
+  /** networkPolicies.defaultDeny: whether the site's policies isolate the driver's namespace. */
+  readonly isolated: boolean;
+  /** The Hetzner API token (a Pulumi secret); only the driver's controller reads it. */
+  readonly token: pulumi.Input<string>;
+  /**
+   * The LUKS passphrase (a Pulumi secret), with storage.hcloudCsi.encryption.
+   * @default - none: no encrypted class
+   */
+  readonly passphrase?: pulumi.Input<string>;
+  /** The site's Kubernetes provider. */
+  readonly provider: k8s.Provider;
+  /** What must exist first: the CNI. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Hetzner's CSI driver from its chart at the pinned version, in a namespace of its own: the token Secret the
+ * controller reads (and nothing else there can), the passphrase Secret with encryption, the chart, then the
+ * StorageClasses and the storage check. The Secrets are built inside apply from secret Outputs: their values stay secret in the state and
+ * never reach a log, an output or the plan's files.
+ */
+export class HcloudCsi extends pulumi.ComponentResource {
+  constructor(name: string, args: HcloudCsiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s-sites:storage:HcloudCsi", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    const site = { siteName: args.siteName, location: args.location, settings: args.settings };
+    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: hcloudCsiNamespace(args.isolated).metadata! }, { ...child, dependsOn: args.dependsOn });
+    // The Secret's name is plain (the chart's controller and the plan's checks find it); its data is secret.
+    const secrets: pulumi.Resource[] = [
+      new k8s.core.v1.Secret(
+        `${name}-token`,
+        {
+          metadata: driverSecretMetadata(HCLOUD_CSI.tokenSecret.name),
+          type: "Opaque",
+          data: pulumi.secret(args.token).apply((t) => hcloudTokenSecret(t).data!),
+        },
+        { ...child, dependsOn: [namespace], additionalSecretOutputs: ["data", "stringData"] },
+      ),
+    ];
+    if (args.settings.encryption) {
+      if (args.passphrase === undefined) {
+        throw new pulumi.ResourceError("storage.hcloudCsi.encryption needs the secret k3s-sites:volumeEncryptionPassphrase", this, true);
+      }
+      // Ignoring later changes: a new passphrase would no longer open the volumes made with the old one, so the
+      // cluster keeps the first (docs/storage.md says how to change it on purpose).
+      const data = pulumi.secret(args.passphrase).apply((p) => passphraseSecret(p).data!);
+      secrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-passphrase`,
+          { metadata: driverSecretMetadata(HCLOUD_CSI.passphraseSecret.name), type: "Opaque", data },
+          { ...child, dependsOn: [namespace], ignoreChanges: ["data", "stringData"], additionalSecretOutputs: ["data", "stringData"] },
+        ),
+      );
+    }
+    const chart = new k8s.helm.v4.Chart(
+      `${name}-chart`,
+      {
+        name: HCLOUD_CSI.release,
+        chart: HCLOUD_CSI_CHART.chart,
+        version: HCLOUD_CSI_CHART.version,
+        repositoryOpts: { repo: HCLOUD_CSI_CHART.repository },
+        namespace: HCLOUD_CSI.namespace,
+        values: hcloudCsiValues(site) as unknown as Record<string, pulumi.Input<unknown>>,
+      },
+      { ...child, dependsOn: [namespace, ...secrets] },
+    );
+    const classes = new k8s.yaml.v2.ConfigGroup(`${name}-classes`, { objs: hcloudStorageClasses(site) }, { ...child, dependsOn: [chart] });
+    new StorageCheck(`${name}-check`, { config: args.check, isolated: args.isolated, provider: args.provider, dependsOn: [classes] }, { parent: this });
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Hetzner's CSI driver as a concern (src/concerns/contract.ts): Hetzner Cloud volumes on hetzner sites
+ * (storage.driver hcloud-csi, their default). Its component (components/storage/hcloud-csi.ts) installs the chart in
+ * its own namespace with the token Secret, then the StorageClasses, and runs the storage check.
+ */
+import { NO_K3S_FLAGS, NO_TRAITS, type Concern } from "../../concerns/contract";
+import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
+import { LOCAL_STORAGE_COMPONENT } from "../local-path/k3s";
+import { storageCheckPolicies } from "../policies";
+import { hcloudCsiPolicies } from "./policies";
+import { checkHcloudCsi } from "./rules";
+import { HCLOUD_CSI_CHART, hcloudCsiSchema } from "./schema";
+
+export const hcloudCsi = {
+  kind: "storage",
+  name: "hcloud-csi",
+  key: "storage.hcloudCsi",
+  fragment: hcloudCsiSchema,
+  uses: (config) => config.storage.driver === "hcloud-csi",
+  rules: [checkHcloudCsi],
+  pins: () => [
+    { name: "Hetzner's CSI driver", version: () => HCLOUD_CSI_CHART.version, key: () => undefined, support: KUBERNETES_SUPPORT["hcloud-csi"] },
+  ],
+  codePins: [{ component: "hcloud-csi", version: HCLOUD_CSI_CHART.version, where: "HCLOUD_CSI_CHART (src/storage/hcloud-csi/schema.ts)" }],
+  // k3s's local-path class is marked default too: with two defaults a claim's class would depend on which is newer.
+  k3s: { ...NO_K3S_FLAGS, server: () => ({ disable: [LOCAL_STORAGE_COMPONENT] }) },
+  fixedSettings: () => ({}),
+  loadBalancerAddresses: () => false,
+  traits: NO_TRAITS,
+  policies: {
+    nodeTrafficFromPodRange: () => false,
+    // Its namespace's baseline is part of its own policies, as MetalLB's is.
+    namespaces: () => [],
+    system: (config) => [...hcloudCsiPolicies(config), ...storageCheckPolicies(config)],
+    inAppNamespace: () => [],
+  },
+} as const satisfies Concern<"hcloud-csi", typeof hcloudCsiSchema>;

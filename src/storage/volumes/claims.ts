@@ -1,0 +1,41 @@
+/**
+ * The claims a stack declares (storage.volumes), on the class its driver makes the default. The component creates
+ * them with retainOnDelete: removing one from the stack file, or a typo in its name, leaves the claim and its data in
+ * the cluster instead of deleting them (the claim is only forgotten by Pulumi; `kubectl delete pvc` deletes it).
+ */
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim" with { "resolution-mode": "import" };
+import { defaultHcloudClass } from "../hcloud-csi/driver";
+import { LOCAL_PATH_CLASS } from "../local-path/k3s";
+import type { StorageConfig } from "../section";
+
+/** The default StorageClass of the site's driver, or undefined without one. */
+export function defaultStorageClass(storage: StorageConfig): string | undefined {
+  switch (storage.driver) {
+    case "hcloud-csi":
+      return defaultHcloudClass(storage.hcloudCsi);
+    case "local-path":
+      return LOCAL_PATH_CLASS;
+    case "none":
+      return undefined;
+  }
+}
+
+/**
+ * One claim per declared volume. The class is written out rather than left to the default, so that a later change of
+ * the default class (storage.hcloudCsi.encryption) never touches a claim that exists: a claim's class is immutable.
+ */
+export function volumeClaims(storage: StorageConfig): IPersistentVolumeClaim[] {
+  const className = defaultStorageClass(storage);
+  if (className === undefined) return [];
+  return storage.volumes.map((v) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: v.name, namespace: v.namespace, labels: { "app.kubernetes.io/managed-by": "k3s-sites" } },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      storageClassName: className,
+      // Hetzner's driver counts GB as GiB (internal/driver/helper.go volumeSizeFromCapacityRange).
+      resources: { requests: { storage: `${v.sizeGb}Gi` } },
+    },
+  }));
+}

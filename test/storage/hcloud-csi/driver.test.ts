@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { findHelm } from "../../../plan/charts/helm";
+import { renderChart, type K8sObject } from "../../../plan/charts/render";
+import {
+  HCLOUD_CLASSES,
+  HCLOUD_CSI,
+  defaultHcloudClass,
+  hcloudCsiValues,
+  hcloudStorageClasses,
+  hcloudTokenSecret,
+  passphraseSecret,
+  type HcloudCsiSite,
+} from "../../../src/storage/hcloud-csi/driver";
+import { HCLOUD_CSI_CHART, hcloudCsiSchema } from "../../../src/storage/hcloud-csi/schema";
+import { validateBuiltin } from "../../support/schemas";
+
+const site = (settings: Partial<HcloudCsiSite["settings"]> = {}): HcloudCsiSite => ({
+  siteName: "prod",
+  location: "nbg1",
+  settings: { ...hcloudCsiSchema.parse({}), ...settings },
+});
+
+describe("Hetzner CSI StorageClasses", () => {
+  it("defaults to Retain: deleting a claim keeps the volume", () => {
+    assert.equal(hcloudCsiSchema.parse({}).reclaimPolicy, "Retain");
+    const [plain] = hcloudStorageClasses(site());
+    assert.equal(plain?.metadata?.name, HCLOUD_CLASSES.plain);
+    assert.equal(plain?.reclaimPolicy, "Retain");
+    assert.equal(plain?.allowVolumeExpansion, true);
+    assert.equal(plain?.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"], "true");
+  });
+
+  it("pins every class to the site's location", () => {
+    for (const c of hcloudStorageClasses(site({ encryption: true }))) {
+      assert.deepEqual(c.allowedTopologies, [{ matchLabelExpressions: [{ key: "csi.hetzner.cloud/location", values: ["nbg1"] }] }]);
+    }
+  });
+
+  it("has exactly one default class, the encrypted one with encryption on", () => {
+    for (const encryption of [false, true]) {
+      const defaults = hcloudStorageClasses(site({ encryption })).filter(
+        (c) => c.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true",
+      );
+      assert.deepEqual(defaults.map((c) => c.metadata?.name), [encryption ? HCLOUD_CLASSES.encrypted : HCLOUD_CLASSES.plain]);
+      assert.equal(defaultHcloudClass(site({ encryption }).settings), defaults[0]?.metadata?.name);
+    }
+  });
+
+  it("points the encrypted class at the passphrase Secret in the driver's namespace", () => {
+    const encrypted = hcloudStorageClasses(site({ encryption: true })).find((c) => c.metadata?.name === HCLOUD_CLASSES.encrypted);
+    assert.deepEqual(encrypted?.parameters, {
+      "csi.storage.k8s.io/node-publish-secret-name": HCLOUD_CSI.passphraseSecret.name,
+      "csi.storage.k8s.io/node-publish-secret-namespace": HCLOUD_CSI.namespace,
+    });
+    assert.equal(encrypted?.reclaimPolicy, "Retain");
+  });
+
+  it("keeps the scratch class on Delete whatever the default's policy", () => {
+    const scratch = hcloudStorageClasses(site({ reclaimPolicy: "Retain" })).find((c) => c.metadata?.name === HCLOUD_CLASSES.scratch);
+    assert.equal(scratch?.reclaimPolicy, "Delete");
+    assert.equal(scratch?.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"], "false");
+  });
+
+  it("writes classes and Secrets the Kubernetes schema accepts", async () => {
+    for (const c of hcloudStorageClasses(site({ encryption: true }))) await validateBuiltin(c as never);
+    await validateBuiltin(hcloudTokenSecret("t0ken") as never);
+    await validateBuiltin(passphraseSecret("correct horse") as never);
+  });
+});
+
+describe("Hetzner CSI Secrets", () => {
+  it("puts the token in the Secret the chart's controller reads, in the driver's namespace", () => {
+    const secret = hcloudTokenSecret("t0ken");
+    assert.equal(secret.metadata?.namespace, HCLOUD_CSI.namespace);
+    assert.equal(secret.metadata?.name, hcloudCsiValues(site()).controller.hcloudToken.existingSecret.name);
+    assert.equal(Buffer.from(secret.data?.token ?? "", "base64").toString(), "t0ken");
+  });
+
+  it("refuses an empty token or passphrase without printing anything of it", () => {
+    assert.throws(() => hcloudTokenSecret("  "), /hcloud:token is empty: set it with pulumi config set --secret hcloud:token/);
+    assert.throws(() => passphraseSecret(""), /volumeEncryptionPassphrase is empty but storage.hcloudCsi.encryption is true/);
+  });
+});
+
+const helm = findHelm();
+
+describe("Hetzner CSI chart, rendered by helm", { skip: "skipped" in helm ? helm.skipped : false }, () => {
+  const render = (): readonly K8sObject[] => {
+    if (!("helm" in helm)) throw new Error("no helm");
+    return renderChart(
+      helm.helm,
+      {
+        resource: "test",
+        release: HCLOUD_CSI.release,
+        chart: HCLOUD_CSI_CHART.chart,
+        version: HCLOUD_CSI_CHART.version,
+        namespace: HCLOUD_CSI.namespace,
+        values: hcloudCsiValues(site()) as unknown as Record<string, unknown>,
+        valuesFiles: [],
+        skipCrds: false,
+      },
+      { kubeVersion: "v1.33.5+k3s1", apiVersions: [] },
+    ).objects;
+  };
+  const objects = render();
+  const controller = objects.find((o) => o.kind === "Deployment") as unknown as {
+    spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[] }[] } } };
+  };
+
+  it("reads the token from the Secret by reference, never a value in the manifest", () => {
+    assert.equal(objects.filter((o) => o.kind === "Secret").length, 0);
+    const env = controller.spec.template.spec.containers.find((c) => c.name === "hcloud-csi-driver")?.env ?? [];
+    assert.deepEqual(env.find((e) => e.name === "HCLOUD_TOKEN")?.valueFrom, { secretKeyRef: { name: "hcloud", key: "token" } });
+  });
+
+  it("creates volumes in the site's location, labelled with the site", () => {
+    const env = controller.spec.template.spec.containers.find((c) => c.name === "hcloud-csi-driver")?.env ?? [];
+    assert.equal(env.find((e) => e.name === "HCLOUD_VOLUME_DEFAULT_LOCATION")?.value, "nbg1");
+    assert.equal(env.find((e) => e.name === "HCLOUD_VOLUME_EXTRA_LABELS")?.value, "k3s-sites/site=prod");
+  });
+
+  it("leaves the StorageClasses to the program and runs no metrics Service", () => {
+    assert.deepEqual(objects.filter((o) => o.kind === "StorageClass" || o.kind === "Service").map((o) => o.metadata.name), []);
+  });
+
+  it("labels the pods as the NetworkPolicies select them", () => {
+    const labels = controller.spec.template.metadata.labels;
+    for (const [k, v] of Object.entries(HCLOUD_CSI.controllerLabels)) assert.equal(labels[k], v, k);
+    const node = objects.find((o) => o.kind === "DaemonSet") as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } };
+    for (const [k, v] of Object.entries(HCLOUD_CSI.nodeLabels)) assert.equal(node.spec.template.metadata.labels[k], v, k);
+  });
+});
