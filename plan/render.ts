@@ -150,7 +150,7 @@ export function summarize(run: ProgramRun, files: Readonly<Record<string, string
   const lan = lanLoadBalancer(manifestsOf(run));
   lines.push(hetznerLoadBalancerLine(run, marks) ?? `load balancer: ${lan ?? "none"}`);
   lines.push(...exposureLines(run, marks, lan));
-  lines.push(...costLines(run));
+  lines.push(...costLines(run, manifestsOf(run)));
   lines.push(...unsetSecretLines(run, context.stackFileText));
   const legend = marks.legend();
   if (legend.length > 0) lines.push("addresses marked:", ...legend);

@@ -1,6 +1,7 @@
 /** The plan summary's monthly cost, from the servers and load balancer the run orders at Hetzner. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { manifestsOf } from "../../../plan/render";
 import { costLines } from "../../../plan/summary/cost";
 import { hetznerSections } from "../../helpers";
 import { planOf, planOfSections } from "../run";
@@ -13,6 +14,20 @@ describe("the plan summary's monthly cost", () => {
       "    1 x load balancer lb21  at  21.49 =   21.49",
       "    5 x primary IPv4        at   0.50 =    2.50",
       "  total 121.44 a month (the network, firewall, placement groups, SSH key and IPv6 cost nothing; traffic beyond the included volume comes on top)",
+    ]);
+  });
+
+  it("adds the Hetzner volumes the plan's claims ask for: the declared ones and the storage check's", async () => {
+    const run = await planOf("prod");
+    const lines = costLines(run, manifestsOf(run));
+    assert.deepEqual(lines.slice(1), [
+      "  volumes at 0.0572 EUR per GB and month as of 2026-05-27 (src/storage/cost.ts)",
+      "    5 x server cpx22                              at  19.49 =   97.45",
+      "    1 x load balancer lb21                        at  21.49 =   21.49",
+      "    5 x primary IPv4                              at   0.50 =    2.50",
+      "    1 x volume verify-storage-hcloud-csi (10 GB)  at   0.57 =    0.57",
+      "    1 x volume postgres-data (20 GB)              at   1.14 =    1.14",
+      "  total 123.15 a month (the network, firewall, placement groups, SSH key and IPv6 cost nothing; traffic beyond the included volume comes on top)",
     ]);
   });
 
