@@ -10,6 +10,7 @@ import { SECRETS, SECRET_KEYS } from "../src/config/secrets";
 import type { RuleContext } from "../src/config/rules";
 import type { SiteConfig } from "../src/config/site";
 import { dnsSecretName } from "../src/certificates/cert-manager/cert-manager";
+import { needsEncryptionPassphrase } from "../src/storage/hcloud-csi/driver";
 
 export interface SiteSecrets {
   /** The SSH private key that reaches every node. */
@@ -177,7 +178,7 @@ export function loadStackConfig(context: RuleContext = {}): StackConfig {
           },
         }
       : {}),
-    ...(config.storage.driver === "hcloud-csi" && config.storage.hcloudCsi.encryption
+    ...(needsEncryptionPassphrase(config.storage)
       ? { volumeEncryptionPassphrase: requireSecret(SECRETS.volumeEncryptionPassphrase.key) }
       : {}),
     ...(config.site.kind === "ssh" && config.site.segments.some((s) => s.router?.password)

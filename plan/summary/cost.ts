@@ -1,10 +1,18 @@
 /**
  * The monthly cost of what a Hetzner site orders, from the prices kept as data in src/hetzner/prices.ts, and of the
- * Hetzner volumes its claims ask for (src/storage/cost.ts).
+ * Hetzner volumes its claims ask for.
  */
 import type { ProgramRun } from "../engine";
-import { monthlyCost, PRICED_LOCATIONS, PRICES_AS_OF, PRICES_READ, PRICES_SOURCE, type Cost, type CostItem } from "../../src/hetzner/prices";
-import { HETZNER_VOLUME_PRICE } from "../../src/storage/cost";
+import {
+  HETZNER_VOLUME_PRICE,
+  monthlyCost,
+  PRICED_LOCATIONS,
+  PRICES_AS_OF,
+  PRICES_READ,
+  PRICES_SOURCE,
+  type Cost,
+  type CostItem,
+} from "../../src/hetzner/prices";
 import { HCLOUD_CLASSES } from "../../src/storage/hcloud-csi/driver";
 import { HETZNER_VOLUME_LIMITS } from "../../src/storage/hcloud-csi/limits";
 
@@ -62,7 +70,7 @@ export function costLines(run: ProgramRun, objects: readonly Record<string, unkn
       "check hetzner.com/cloud)",
   ];
   if (cost.items.some((i) => i.what.startsWith("volume "))) {
-    lines.push(`  volumes at ${HETZNER_VOLUME_PRICE.eurPerGbMonth} EUR per GB and month as of ${HETZNER_VOLUME_PRICE.date} (src/storage/cost.ts)`);
+    lines.push(`  volumes at ${HETZNER_VOLUME_PRICE.eurPerGbMonth} EUR per GB and month as of ${HETZNER_VOLUME_PRICE.date} (${PRICES_SOURCE})`);
   }
   const width = Math.max(...cost.items.map((i) => i.what.length));
   for (const i of cost.items) {

@@ -231,6 +231,21 @@ export interface IngressController<Name extends string, Fragment extends z.ZodTy
   };
 }
 
+/**
+ * A storage driver: a concern that gives the site its default StorageClass (storage.driver). What the claims, the
+ * storage check and the destroy note read of it (src/storage/), so that no code there names a driver.
+ */
+export interface StorageDriverConcern<Name extends string, Fragment extends z.ZodType> extends Concern<Name, Fragment> {
+  readonly driver: {
+    /** The class the declared claims are written with (a claim's class never changes, so it is written out). */
+    defaultClass(storage: SiteConfig["storage"]): string;
+    /** The storage check's claim: a class whose volume goes with its claim, and the size to ask for. */
+    checkClaim(storage: SiteConfig["storage"]): { readonly className: string; readonly size: string };
+    /** One sentence for the stack output: where the volumes' data stays after pulumi destroy, and how to list it. */
+    leftOnDestroy(storage: SiteConfig["storage"], siteName: string): string;
+  };
+}
+
 /** k3s's own CNI off, for a CNI the site installs: its Flannel and its network policy controller would fight it. */
 export const K3S_OWN_CNI_OFF: Readonly<Record<string, unknown>> = { "flannel-backend": "none", "disable-network-policy": true };
 

@@ -20,9 +20,9 @@ import { metallb } from "../lb/metallb/concern";
 import { multus } from "../multus/concern";
 import { hcloudCsi } from "../storage/hcloud-csi/concern";
 import { localPath } from "../storage/local-path/concern";
-import type { StorageName } from "../storage/section";
+import type { StorageConfig, StorageDriver, StorageName } from "../storage/section";
 import { volumes } from "../storage/volumes/concern";
-import type { Concern, ConcernKind, IngressController, Rule, SiteConcerns } from "./contract";
+import type { Concern, ConcernKind, IngressController, Rule, SiteConcerns, StorageDriverConcern } from "./contract";
 
 /** Any concern, whatever its name and fragment. */
 export type AnyConcern = Concern<string, z.ZodType>;
@@ -44,6 +44,17 @@ export const NETWORK_ATTACHMENTS = { multus } as const satisfies Record<string, 
 
 /** The storage drivers, each used or not on its own (src/storage/section.ts). */
 export const STORAGE: { readonly [N in StorageName]: Concern<N, z.ZodType> } = { "hcloud-csi": hcloudCsi, "local-path": localPath, volumes };
+
+/** The storage drivers, by storage.driver (none: no driver). */
+export const STORAGE_DRIVERS: { readonly [N in Exclude<StorageDriver, "none">]: StorageDriverConcern<N, z.ZodType> } = {
+  "hcloud-csi": hcloudCsi,
+  "local-path": localPath,
+};
+
+/** The site's storage driver, or undefined with storage.driver none. */
+export function storageDriverOf(storage: StorageConfig): StorageDriverConcern<string, z.ZodType> | undefined {
+  return storage.driver === "none" ? undefined : STORAGE_DRIVERS[storage.driver];
+}
 
 /** The site's CNI. */
 export function cniOf(config: SiteConfig): Concern<CniName, z.ZodType> {

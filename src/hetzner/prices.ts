@@ -92,3 +92,14 @@ export function monthlyCost(order: {
   const known = items.reduce((sum, i) => sum + (i.each === undefined ? 0 : i.each * i.count), 0);
   return { items, known: Math.round(known * 100) / 100, unknown: items.filter((i) => i.each === undefined) };
 }
+
+/**
+ * Hetzner's volume price, net of VAT. Read from Hetzner's pricing API (`GET /v1/pricing`,
+ * `volume.price_per_gb_month`) on 2026-05-27 as quoted in devantler-tech/platform commit cb791c6; not read from
+ * Hetzner directly here (upstream/SOURCES.md, "hcloud-csi"). Check `GET /v1/pricing` before relying on it.
+ */
+export const HETZNER_VOLUME_PRICE = {
+  eurPerGbMonth: 0.0572,
+  date: "2026-05-27",
+  source: "Hetzner Cloud API GET /v1/pricing volume.price_per_gb_month, as quoted in devantler-tech/platform commit cb791c6",
+} as const;

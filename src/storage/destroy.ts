@@ -12,8 +12,7 @@
  * - Home: destroy takes the nodes out of the cluster and leaves the hosts' disks alone, local-path directories
  *   included.
  */
-import { siteSelector } from "../hetzner/model";
-import { HCLOUD_CLASSES } from "./hcloud-csi/driver";
+import { storageDriverOf } from "../concerns/registry";
 import type { StorageConfig } from "./section";
 
 export const DESTROY_OUTPUT = "volumesLeftOnDestroy";
@@ -28,21 +27,6 @@ export interface DestroyLeaves {
 export function destroyLeaves(config: { readonly storage: StorageConfig }, siteName: string): DestroyLeaves {
   const { storage } = config;
   const claims = storage.volumes.map((v) => `${v.namespace}/${v.name}`);
-  switch (storage.driver) {
-    case "hcloud-csi":
-      return {
-        claims,
-        note:
-          `Hetzner volumes stay after a destroy${storage.hcloudCsi.reclaimPolicy === "Retain" ? ", those of deleted claims too (reclaimPolicy Retain)" : " unless their claim was deleted first (reclaimPolicy Delete)"}, ` +
-          `and are billed until deleted: list them with hcloud volume list -l ${siteSelector(siteName)}; the ` +
-          `verification check's volume (class ${HCLOUD_CLASSES.scratch}) goes with its claim`,
-      };
-    case "local-path":
-      return {
-        claims,
-        note: `local-path volumes stay as directories under ${storage.localPath.path} on each host (on Hetzner, they go with the servers)`,
-      };
-    case "none":
-      return { claims, note: "no storage driver: the program made no volume" };
-  }
+  const driver = storageDriverOf(storage);
+  return { claims, note: driver ? driver.driver.leftOnDestroy(storage, siteName) : "no storage driver: the program made no volume" };
 }

@@ -2,7 +2,7 @@
 import type { SiteConfig } from "../config/site";
 import type { NetworkPolicy } from "../policy/objects";
 import { namespaceBaseline } from "../policy/system";
-import { STORAGE_CHECK_NAMESPACE, runsStorageCheck } from "./verify";
+import { STORAGE_CHECK_NAMESPACE, runsStorageCheck } from "./check-scope";
 
 export function storageCheckPolicies(config: Pick<SiteConfig, "storage" | "verify">): NetworkPolicy[] {
   return runsStorageCheck(config) ? namespaceBaseline(STORAGE_CHECK_NAMESPACE) : [];

@@ -10,9 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isolationLabels } from "../policy/objects";
 import { JOB_DEADLINE, VERIFY_IMAGE } from "../verify/pins";
-import { HCLOUD_CLASSES } from "./hcloud-csi/driver";
-import { LOCAL_PATH_CLASS } from "./local-path/k3s";
-import { VERIFY_VOLUME_GB } from "./cost";
+import { storageDriverOf } from "../concerns/registry";
 import type { StorageConfig } from "./section";
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
@@ -32,11 +30,8 @@ export interface StorageCheckPlan {
   readonly claim: string;
 }
 
-/**
- * The check's own namespace: its pods need no network (default-deny and DNS, storageCheckPolicies), and they stay
- * out of the driver's namespace, where any pod could mount the token's Secret.
- */
-export const STORAGE_CHECK_NAMESPACE = "k3s-sites-verify-storage";
+export { STORAGE_CHECK_NAMESPACE, runsStorageCheck } from "./check-scope";
+import { STORAGE_CHECK_NAMESPACE, runsStorageCheck } from "./check-scope";
 
 const LABELS = { "app.kubernetes.io/part-of": "k3s-sites", "app.kubernetes.io/component": "verify", "k3s-sites/check": "storage" } as const;
 const SCRIPT_CONFIG_MAP = "verify-storage-script";
@@ -47,20 +42,9 @@ export function storageCheckScript(dir = __dirname): string {
   return readFileSync(join(dir, "check.sh"), "utf8");
 }
 
-/**
- * The claim's class: on Hetzner the class whose volumes go with their claim, so a destroyed stack leaves no check
- * volume behind; k3s's local-path class at home (reclaimPolicy Delete).
- */
+/** The claim's class and size, from the site's driver; undefined without one. */
 function checkClass(storage: StorageConfig): { readonly className: string; readonly size: string } | undefined {
-  switch (storage.driver) {
-    case "hcloud-csi":
-      return { className: HCLOUD_CLASSES.scratch, size: `${VERIFY_VOLUME_GB}Gi` };
-    case "local-path":
-      // local-path does not enforce sizes; the request is for the reader.
-      return { className: LOCAL_PATH_CLASS, size: "64Mi" };
-    case "none":
-      return undefined;
-  }
+  return storageDriverOf(storage)?.driver.checkClaim(storage);
 }
 
 /** The storage check, or undefined when the checks are off or the site has no storage driver. */
@@ -132,10 +116,6 @@ export function storageCheckPlan(config: StorageCheckInput, script = storageChec
   return { objects, write: job("write"), read: job("read"), claim };
 }
 
-/** Whether the site runs the storage check (checks on, and a driver). */
-export function runsStorageCheck(config: StorageCheckInput): boolean {
-  return config.verify && config.storage.driver !== "none";
-}
 
 /** The check's namespace as the program creates it: isolated when the site isolates its namespaces. */
 export function storageCheckNamespace(isolated: boolean): K8sObject {

@@ -3,10 +3,13 @@
  * (storage.driver hcloud-csi, their default). Its component (components/storage/hcloud-csi.ts) installs the chart in
  * its own namespace with the token Secret, then the StorageClasses, and runs the storage check.
  */
-import { NO_K3S_FLAGS, NO_TRAITS, type Concern } from "../../concerns/contract";
+import { NO_K3S_FLAGS, NO_TRAITS, type StorageDriverConcern } from "../../concerns/contract";
+import { siteSelector } from "../../hetzner/model";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { LOCAL_STORAGE_COMPONENT } from "../local-path/k3s";
 import { storageCheckPolicies } from "../policies";
+import { defaultHcloudClass, HCLOUD_CLASSES } from "./driver";
+import { HETZNER_VOLUME_LIMITS } from "./limits";
 import { hcloudCsiPolicies } from "./policies";
 import { checkHcloudCsi } from "./rules";
 import { HCLOUD_CSI_CHART, hcloudCsiSchema } from "./schema";
@@ -34,4 +37,14 @@ export const hcloudCsi = {
     system: (config) => [...hcloudCsiPolicies(config), ...storageCheckPolicies(config)],
     inAppNamespace: () => [],
   },
-} as const satisfies Concern<"hcloud-csi", typeof hcloudCsiSchema>;
+  driver: {
+    defaultClass: (storage) => defaultHcloudClass(storage.hcloudCsi),
+    // The class whose volumes go with their claim, so a destroyed stack leaves no check volume behind; Hetzner's
+    // smallest volume.
+    checkClaim: () => ({ className: HCLOUD_CLASSES.scratch, size: `${HETZNER_VOLUME_LIMITS.minGb}Gi` }),
+    leftOnDestroy: (storage, siteName) =>
+      `Hetzner volumes stay after a destroy${storage.hcloudCsi.reclaimPolicy === "Retain" ? ", those of deleted claims too (reclaimPolicy Retain)" : " unless their claim was deleted first (reclaimPolicy Delete)"}, ` +
+      `and are billed until deleted: list them with hcloud volume list -l ${siteSelector(siteName)}; the ` +
+      `verification check's volume (class ${HCLOUD_CLASSES.scratch}) goes with its claim`,
+  },
+} as const satisfies StorageDriverConcern<"hcloud-csi", typeof hcloudCsiSchema>;

@@ -193,3 +193,8 @@ export function passphraseSecret(passphrase: string): ISecret {
   }
   return opaqueSecret(HCLOUD_CSI.passphraseSecret.name, HCLOUD_CSI.passphraseSecret.key, passphrase);
 }
+
+/** Whether the site needs the LUKS passphrase secret: Hetzner's volumes with storage.hcloudCsi.encryption on. */
+export function needsEncryptionPassphrase(storage: { readonly driver: string; readonly hcloudCsi: { readonly encryption: boolean } }): boolean {
+  return storage.driver === "hcloud-csi" && storage.hcloudCsi.encryption;
+}

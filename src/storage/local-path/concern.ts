@@ -3,9 +3,9 @@
  * (storage.driver local-path, the default on ssh sites) or switched off by choice (storage.driver none). Either way
  * only k3s's flags change (k3s.ts); its component runs the storage check and says what a destroy leaves.
  */
-import { NO_K3S_FLAGS, NO_TRAITS, type Concern } from "../../concerns/contract";
+import { NO_K3S_FLAGS, NO_TRAITS, type StorageDriverConcern } from "../../concerns/contract";
 import { storageCheckPolicies } from "../policies";
-import { localPathServerFlags } from "./k3s";
+import { LOCAL_PATH_CLASS, localPathServerFlags } from "./k3s";
 import { localPathSchema } from "./schema";
 
 export const localPath = {
@@ -35,4 +35,11 @@ export const localPath = {
     system: (config) => storageCheckPolicies(config),
     inAppNamespace: () => [],
   },
-} as const satisfies Concern<"local-path", typeof localPathSchema>;
+  driver: {
+    defaultClass: () => LOCAL_PATH_CLASS,
+    // local-path does not enforce sizes; the request is for the reader. Its class deletes the directory with the claim.
+    checkClaim: () => ({ className: LOCAL_PATH_CLASS, size: "64Mi" }),
+    leftOnDestroy: (storage) =>
+      `local-path volumes stay as directories under ${storage.localPath.path} on each host (on Hetzner, they go with the servers)`,
+  },
+} as const satisfies StorageDriverConcern<"local-path", typeof localPathSchema>;

@@ -4,20 +4,12 @@
  * the cluster instead of deleting them (the claim is only forgotten by Pulumi; `kubectl delete pvc` deletes it).
  */
 import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim" with { "resolution-mode": "import" };
-import { defaultHcloudClass } from "../hcloud-csi/driver";
-import { LOCAL_PATH_CLASS } from "../local-path/k3s";
+import { storageDriverOf } from "../../concerns/registry";
 import type { StorageConfig } from "../section";
 
 /** The default StorageClass of the site's driver, or undefined without one. */
 export function defaultStorageClass(storage: StorageConfig): string | undefined {
-  switch (storage.driver) {
-    case "hcloud-csi":
-      return defaultHcloudClass(storage.hcloudCsi);
-    case "local-path":
-      return LOCAL_PATH_CLASS;
-    case "none":
-      return undefined;
-  }
+  return storageDriverOf(storage)?.driver.defaultClass(storage);
 }
 
 /**

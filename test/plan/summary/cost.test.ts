@@ -21,7 +21,7 @@ describe("the plan summary's monthly cost", () => {
     const run = await planOf("prod");
     const lines = costLines(run, manifestsOf(run));
     assert.deepEqual(lines.slice(1), [
-      "  volumes at 0.0572 EUR per GB and month as of 2026-05-27 (src/storage/cost.ts)",
+      "  volumes at 0.0572 EUR per GB and month as of 2026-05-27 (src/hetzner/prices.ts)",
       "    5 x server cpx22                              at  19.49 =   97.45",
       "    1 x load balancer lb21                        at  21.49 =   21.49",
       "    5 x primary IPv4                              at   0.50 =    2.50",
