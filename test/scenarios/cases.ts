@@ -20,6 +20,9 @@ type Pool = { name: string; role: string; count: number; serverType: string };
 const pools = (c: StackConfig) => c[SITE].pools as Pool[];
 const pool = (c: StackConfig, name: string) => pools(c).find((p) => p.name === name) as Pool;
 const prod = (edit: (c: StackConfig) => void) => () => edited(exampleConfig("prod"), edit);
+const STORAGE = "k3s-sites:storage";
+type Volume = { name: string; namespace: string; sizeGb: number };
+const volumes = (c: StackConfig) => c[STORAGE].volumes as Volume[];
 
 export const OLD_CALICO = "v3.31.7";
 /**
@@ -161,6 +164,22 @@ export const SCENARIOS = {
     change: "pool control (server): serverType cpx22 -> cpx32",
     base: "prod",
     config: prod((c) => (pool(c, "control").serverType = "cpx32")),
+  },
+  // What they do is asserted in ingress-switch.test.ts; here they keep their docs/day2.md rows in step.
+  ingressSwitch: {
+    change: "ingress.controller nginx -> traefik",
+    base: "prod",
+    config: prod((c) => (c["k3s-sites:ingress"] = { controller: "traefik" })),
+  },
+  addVolume: {
+    change: "storage.volumes: one more (uploads, 10 GB)",
+    base: "prod",
+    config: prod((c) => (c[STORAGE].volumes = [...volumes(c), { name: "uploads", namespace: "web", sizeGb: 10 }])),
+  },
+  growVolume: {
+    change: "storage.volumes: postgres-data 20 -> 40 GB",
+    base: "prod",
+    config: prod((c) => (c[STORAGE].volumes = volumes(c).map((v) => (v.name === "postgres-data" ? { ...v, sizeGb: 40 } : v)))),
   },
 } satisfies Record<string, Scenario>;
 
