@@ -87,8 +87,19 @@ export class HcloudCsi extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [namespace, ...secrets] },
     );
-    const classes = new k8s.yaml.v2.ConfigGroup(`${name}-classes`, { objs: hcloudStorageClasses(site) }, { ...child, dependsOn: [chart] });
-    new StorageCheck(`${name}-check`, { config: args.check, isolated: args.isolated, provider: args.provider, dependsOn: [classes] }, { parent: this });
+    // The API server refuses any change of a class's provisioner, parameters, reclaimPolicy or volumeBindingMode
+    // (ValidateStorageClassUpdate, pkg/apis/storage/validation), and the provider would update reclaimPolicy in place:
+    // replaced instead, delete first as the name stays. A volume keeps the reclaim policy it was provisioned with.
+    const classes = hcloudStorageClasses(site).map(
+      (cls) =>
+        new k8s.storage.v1.StorageClass(`${name}-class-${cls.metadata!.name}`, cls as k8s.storage.v1.StorageClassArgs, {
+          ...child,
+          dependsOn: [chart],
+          replaceOnChanges: ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"],
+          deleteBeforeReplace: true,
+        }),
+    );
+    new StorageCheck(`${name}-check`, { config: args.check, isolated: args.isolated, provider: args.provider, dependsOn: classes }, { parent: this });
     this.registerOutputs({});
   }
 }

@@ -127,7 +127,7 @@ export function exposureLines(run: ProgramRun, marks: AddressMarks, lanLoadBalan
   if (!lb && firewalls.length === 0) {
     return [
       "reachable from the internet: nothing k3s-sites opens. Your hosts sit behind your own router and firewall; what",
-      `  they forward is yours to decide. On the LAN: nginx on every node's ports 80 and 443${lanLoadBalancer ? ", and at its load-balancer address (above)" : ""}`,
+      `  they forward is yours to decide. On the LAN: the ingress controller's ports 80 and 443${lanLoadBalancer ? ", on every node or at its load-balancer address (above)" : " on every node"}`,
     ];
   }
   const lines = ["reachable from the internet:"];

@@ -63,7 +63,7 @@ describe("the plan summary's site", () => {
     assert.deepEqual(firewallLines(run, marks), []);
     assert.deepEqual(exposureLines(run, marks, "MetalLB, pool lan 192.168.10.240/28"), [
       "reachable from the internet: nothing k3s-sites opens. Your hosts sit behind your own router and firewall; what",
-      "  they forward is yours to decide. On the LAN: nginx on every node's ports 80 and 443, and at its load-balancer address (above)",
+      "  they forward is yours to decide. On the LAN: the ingress controller's ports 80 and 443, on every node or at its load-balancer address (above)",
     ]);
   });
 });
