@@ -57,3 +57,38 @@ describe("an agent upgrade ahead of its API server", () => {
     }
   });
 });
+
+describe("a node asked to go down a Kubernetes minor", () => {
+  // A failed run can leave some nodes on the new minor while the stack still records the old one (the program records
+  // a version only once every node ran it), so k3s.version set back to the old minor passes the program's rule
+  // (src/k3s/rules-upgrade.ts): the node itself refuses to install an older minor over the one it runs.
+  const scriptOn = (version: string, name: string) => {
+    const r = clone(raw);
+    r.k3s.version = version;
+    const config = parse1(r);
+    const node = config.nodes.find((n) => n.name === name)!;
+    return nodeScript(config, { node, ...firstDeploymentJoin(config, node), caHash: "ab".repeat(32) });
+  };
+  const inputs = { "control-1": nodeStdin({ token: "the-token", agentToken: "the-agent-token" }), "worker-1": stdin };
+  for (const name of ["control-1", "worker-1"] as const) {
+    const stdin = inputs[name];
+    it(`${name}: refuses v1.34 over v1.35 before installing, and keeps a patch down within the minor`, () => {
+      const box = makeSandbox();
+      const first = box.run(scriptOn("v1.35.9+k3s1", name), stdin);
+      assert.equal(first.status, 0, first.stderr);
+      const down = box.run(scriptOn("v1.34.12+k3s1", name), stdin);
+      assert.notEqual(down.status, 0);
+      assert.ok(!down.calls.some((c) => c.startsWith("installer ")), `installed an older minor: ${down.calls.join("\n")}`);
+      assert.match(
+        down.stderr,
+        new RegExp(
+          `${name} runs k3s v1\\.35\\.9\\+k3s1 \\(Kubernetes 1\\.35\\), and k3s\\.version v1\\.34\\.12\\+k3s1 is Kubernetes 1\\.34: ` +
+            `Kubernetes does not go down a minor\\. Set k3s\\.version to a v1\\.35 release`,
+        ),
+      );
+      const patch = box.run(scriptOn("v1.35.8+k3s1", name), stdin);
+      assert.equal(patch.status, 0, patch.stderr);
+      assert.ok(patch.calls.some((c) => c.startsWith("installer version=v1.35.8+k3s1")), patch.calls.join("\n"));
+    });
+  }
+});
