@@ -244,6 +244,15 @@ if [ -n "$installed" ] && [ -n "$(minor "$installed")" ] && [ -n "$(minor "$K3S_
   [ "$(minor "$K3S_VERSION")" -lt "$(minor "$installed")" ]; then
   fail "$NODE runs k3s $installed (Kubernetes 1.$(minor "$installed")), and k3s.version $K3S_VERSION is Kubernetes 1.$(minor "$K3S_VERSION"): Kubernetes does not go down a minor. Set k3s.version to a v1.$(minor "$installed") release ($installed or a later patch) and run pulumi up again, which finishes the upgrade on the other nodes"
 fi
+# A server moves one minor per run (the API server and etcd's stored objects go through each minor); the program's
+# rule cannot compare when the stack recorded no version (a deployment of an older k3s-sites). An agent may catch up
+# more than one: a kubelet up to three minors older than the API server is supported, and it keeps no cluster state.
+if [ "$ROLE" = server ] && [ -n "$installed" ] && [ -n "$(minor "$installed")" ] && [ -n "$(minor "$K3S_VERSION")" ] &&
+  [ "$(minor "$K3S_VERSION")" -gt "$(($(minor "$installed") + 1))" ]; then
+  path="v1.$(minor "$installed")"
+  for ((m = $(minor "$installed") + 1; m <= $(minor "$K3S_VERSION"); m++)); do path="$path -> v1.$m"; done
+  fail "$NODE runs k3s $installed (Kubernetes 1.$(minor "$installed")), and k3s.version $K3S_VERSION is Kubernetes 1.$(minor "$K3S_VERSION"): Kubernetes upgrades one minor at a time ($path). Set k3s.version to a v1.$(($(minor "$installed") + 1)) release, run pulumi up, and repeat with the next minor"
+fi
 kubelet_kubeconfig="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
 if [ "$ROLE" = agent ] && [ -n "$installed" ] && [ "$installed" != "$K3S_VERSION" ] && [ -f "$kubelet_kubeconfig" ]; then
   api="$("$K3S" kubectl --kubeconfig "$kubelet_kubeconfig" get --raw=/version --request-timeout=10s 2>/dev/null |

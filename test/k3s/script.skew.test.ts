@@ -92,3 +92,38 @@ describe("a node asked to go down a Kubernetes minor", () => {
     });
   }
 });
+
+describe("a server asked to skip a Kubernetes minor", () => {
+  // A stack deployed by a version of the program that recorded no k3sVersion output passes the program's rule with any
+  // version (nothing to compare): a server itself refuses to move more than one minor up. An agent may: a kubelet
+  // up to three minors older than the API server is supported, and an agent that was off during upgrades catches up.
+  const scriptOn = (version: string, name = "control-1") => {
+    const r = clone(raw);
+    r.k3s.version = version;
+    const config = parse1(r);
+    const node = config.nodes.find((n) => n.name === name)!;
+    return nodeScript(config, { node, ...firstDeploymentJoin(config, node), caHash: "ab".repeat(32) });
+  };
+  const serverStdin = nodeStdin({ token: "the-token", agentToken: "the-agent-token" });
+  it("refuses v1.36 over v1.34 before installing, and takes v1.35", () => {
+    const box = makeSandbox();
+    assert.equal(box.run(scriptOn("v1.34.12+k3s1"), serverStdin).status, 0);
+    const skip = box.run(scriptOn("v1.36.5+k3s1"), serverStdin);
+    assert.notEqual(skip.status, 0);
+    assert.ok(!skip.calls.some((c) => c.startsWith("installer ")), `skipped a minor: ${skip.calls.join("\n")}`);
+    assert.match(
+      skip.stderr,
+      /control-1 runs k3s v1\.34\.12\+k3s1 \(Kubernetes 1\.34\), and k3s\.version v1\.36\.5\+k3s1 is Kubernetes 1\.36: Kubernetes upgrades one minor at a time \(v1\.34 -> v1\.35 -> v1\.36\)\. Set k3s\.version to a v1\.35 release/,
+    );
+    const next = box.run(scriptOn("v1.35.9+k3s1"), serverStdin);
+    assert.equal(next.status, 0, next.stderr);
+  });
+
+  it("lets an agent catch up two minors at once", () => {
+    const box = makeSandbox();
+    assert.equal(box.run(scriptOn("v1.34.12+k3s1", "worker-1"), stdin).status, 0);
+    const run = box.run(scriptOn("v1.36.5+k3s1", "worker-1"), stdin);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(run.calls.some((c) => c.startsWith("installer version=v1.36.5+k3s1")), run.calls.join("\n"));
+  });
+});
