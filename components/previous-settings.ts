@@ -5,6 +5,7 @@ import { PROTECTED_OUTPUT } from "../src/cluster/protection";
 import { FIXED_SETTINGS_OUTPUT } from "../src/cluster/guards";
 import { REMOVAL_SCRIPT_OUTPUT } from "../src/cluster/removal-script";
 import { INGRESS_CONTROLLER_OUTPUT } from "../src/ingress/switch";
+import { STORAGE_DRIVER_OUTPUT } from "../src/storage/switch";
 
 /** The stack output that records the k3s version the previous deployment installed. */
 export const K3S_VERSION_OUTPUT = "k3sVersion";
@@ -25,6 +26,8 @@ export interface PreviousDeployment {
   readonly removalScript?: string;
   /** The ingress controller it installed, when it recorded one (src/ingress/switch.ts). */
   readonly ingressController?: string;
+  /** The storage driver it installed, when it recorded one (src/storage/switch.ts). */
+  readonly storageDriver?: string;
 }
 
 /** Reads the previous deployment's outputs back through a StackReference to the stack itself. */
@@ -42,6 +45,7 @@ export async function previousDeployment(): Promise<PreviousDeployment> {
   const protectedRecord = await value(PROTECTED_OUTPUT);
   const removalScript = await value(REMOVAL_SCRIPT_OUTPUT);
   const ingressController = await value(INGRESS_CONTROLLER_OUTPUT);
+  const storageDriver = await value(STORAGE_DRIVER_OUTPUT);
   return {
     fixedSettings,
     ...(typeof version === "string" ? { k3sVersion: version } : {}),
@@ -50,5 +54,6 @@ export async function previousDeployment(): Promise<PreviousDeployment> {
     ...(protectedRecord !== undefined && protectedRecord !== null ? { protected: protectedRecord } : {}),
     ...(typeof removalScript === "string" ? { removalScript } : {}),
     ...(typeof ingressController === "string" ? { ingressController } : {}),
+    ...(typeof storageDriver === "string" ? { storageDriver } : {}),
   };
 }

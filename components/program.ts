@@ -14,6 +14,7 @@ import { checkUpgradePath } from "../src/k3s/rules-upgrade";
 import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-settings";
 import { Site } from "./site";
 import { ingressControllerOutput, ingressSwitchOf } from "./ingress/switch";
+import { STORAGE_DRIVER_OUTPUT, storageDriverSwitch } from "../src/storage/switch";
 import { loadStackConfig } from "./stack-config";
 
 /** The whole program: read the stack config, build the site, return the stack outputs. */
@@ -65,6 +66,9 @@ export async function main(): Promise<Record<string, unknown>> {
   // A change of ingress.controller: said plainly before anything happens (the plan prints the same lines).
   const change = ingressSwitchOf(config, deployment);
   for (const line of change?.lines ?? []) pulumi.log.warn(line);
+  // A change of storage.driver (also k3s's local-path switched off on a Hetzner site deployed before storage.driver):
+  // what happens to the existing volumes, said before anything happens.
+  for (const line of storageDriverSwitch(deployed, deployment.storageDriver, config.storage)) pulumi.log.warn(line);
 
   const routers = Object.assign({}, ...concerns.map((concern) => componentOf(concern).routers(config, pulumi.getStack()))) as Record<string, string>;
   const site = new Site("site", {
@@ -97,6 +101,8 @@ export async function main(): Promise<Record<string, unknown>> {
     // The concerns' own outputs (Multus: the annotation each attached app must carry).
     ...Object.assign({}, ...concerns.map((concern) => componentOf(concern).outputs(config))),
     ...ingressControllerOutput(config),
+    // The driver this run installed: the next run says what a change of storage.driver does to existing volumes.
+    [STORAGE_DRIVER_OUTPUT]: config.storage.driver,
     // Calico sites with routers, MetalLB BGP peers: each router's side of the BGP sessions (frr.conf, bird.conf text).
     ...(Object.keys(routers).length > 0 ? { routers } : {}),
   };

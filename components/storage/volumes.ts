@@ -31,7 +31,10 @@ export class Volumes extends pulumi.ComponentResource {
           metadata: { ...meta, name: meta.name!, namespace: meta.namespace!, annotations: { "pulumi.com/skipAwait": "true" } },
           spec: claim.spec as k8s.types.input.core.v1.PersistentVolumeClaimSpec,
         },
-        { parent: this, provider: args.provider, dependsOn: args.dependsOn, retainOnDelete: true },
+        // A claim's class is immutable and the provider replaces a claim whose class changes (delete first, as its
+        // name is fixed): a change of the default class (storage.hcloudCsi.encryption) must leave existing claims on
+        // the class they were made with, so only a new claim takes the new default.
+        { parent: this, provider: args.provider, dependsOn: args.dependsOn, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
       );
     }
     this.claims = claims.map((c) => `${c.metadata!.namespace}/${c.metadata!.name}`);

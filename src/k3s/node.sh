@@ -236,6 +236,23 @@ fi
 # behind). /version is open to every client (system:public-info-viewer), so the kubelet's credentials may ask it;
 # no answer (the API is down, or this is the first install) decides nothing here.
 minor() { sed -n 's/^v1\.\([0-9][0-9]*\)\..*/\1/p' <<<"$1"; }
+# Never down a minor (the version skew policy upgrades one minor at a time and never back: the API server has
+# stored objects in the newer minor's versions). The program's rule (src/k3s/rules-upgrade.ts) compares k3s.version
+# with the version the stack recorded, which a failed run leaves at the old minor while some nodes already run the
+# new one: setting k3s.version back would then install the older minor here.
+if [ -n "$installed" ] && [ -n "$(minor "$installed")" ] && [ -n "$(minor "$K3S_VERSION")" ] &&
+  [ "$(minor "$K3S_VERSION")" -lt "$(minor "$installed")" ]; then
+  fail "$NODE runs k3s $installed (Kubernetes 1.$(minor "$installed")), and k3s.version $K3S_VERSION is Kubernetes 1.$(minor "$K3S_VERSION"): Kubernetes does not go down a minor. Set k3s.version to a v1.$(minor "$installed") release ($installed or a later patch) and run pulumi up again, which finishes the upgrade on the other nodes"
+fi
+# A server moves one minor per run (the API server and etcd's stored objects go through each minor); the program's
+# rule cannot compare when the stack recorded no version (a deployment of an older k3s-sites). An agent may catch up
+# more than one: a kubelet up to three minors older than the API server is supported, and it keeps no cluster state.
+if [ "$ROLE" = server ] && [ -n "$installed" ] && [ -n "$(minor "$installed")" ] && [ -n "$(minor "$K3S_VERSION")" ] &&
+  [ "$(minor "$K3S_VERSION")" -gt "$(($(minor "$installed") + 1))" ]; then
+  path="v1.$(minor "$installed")"
+  for ((m = $(minor "$installed") + 1; m <= $(minor "$K3S_VERSION"); m++)); do path="$path -> v1.$m"; done
+  fail "$NODE runs k3s $installed (Kubernetes 1.$(minor "$installed")), and k3s.version $K3S_VERSION is Kubernetes 1.$(minor "$K3S_VERSION"): Kubernetes upgrades one minor at a time ($path). Set k3s.version to a v1.$(($(minor "$installed") + 1)) release, run pulumi up, and repeat with the next minor"
+fi
 kubelet_kubeconfig="$ROOT/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
 if [ "$ROLE" = agent ] && [ -n "$installed" ] && [ "$installed" != "$K3S_VERSION" ] && [ -f "$kubelet_kubeconfig" ]; then
   api="$("$K3S" kubectl --kubeconfig "$kubelet_kubeconfig" get --raw=/version --request-timeout=10s 2>/dev/null |

@@ -9,6 +9,9 @@
  *   failing was not read in Hetzner's own pages here. The declared claims are never deleted (retainOnDelete), so with
  *   Retain every volume of the site stays, and bills, until it is deleted in Hetzner's console or with
  *   `hcloud volume delete`; they carry the label k3s-sites/site=<stack> (hcloudCsiValues).
+ * - The storage check's claim (class with reclaimPolicy Delete) is deleted in the destroy and Pulumi waits for the
+ *   claim to be gone, but its volume is deleted afterwards by the driver's controller (the external-provisioner, once
+ *   the volume is detached), while the destroy goes on to delete the driver: the volume may outlive the stack.
  * - Home: destroy takes the nodes out of the cluster and leaves the hosts' disks alone, local-path directories
  *   included.
  */

@@ -45,6 +45,8 @@ export const hcloudCsi = {
     leftOnDestroy: (storage, siteName) =>
       `Hetzner volumes stay after a destroy${storage.hcloudCsi.reclaimPolicy === "Retain" ? ", those of deleted claims too (reclaimPolicy Retain)" : " unless their claim was deleted first (reclaimPolicy Delete)"}, ` +
       `and are billed until deleted: list them with hcloud volume list -l ${siteSelector(siteName)}; the ` +
-      `verification check's volume (class ${HCLOUD_CLASSES.scratch}) goes with its claim`,
+      `verification check's volume (class ${HCLOUD_CLASSES.scratch}) is deleted by the driver once its claim is gone, ` +
+      `which the destroy does not wait for before it deletes the driver: if that list shows it afterwards, delete it ` +
+      `with hcloud volume delete`,
   },
 } as const satisfies StorageDriverConcern<"hcloud-csi", typeof hcloudCsiSchema>;

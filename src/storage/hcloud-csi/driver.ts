@@ -6,7 +6,8 @@
  * Facts (upstream/SOURCES.md, "hcloud-csi", chart and driver at tag v2.22.1):
  * - the controller alone reads the token, from the env HCLOUD_TOKEN filled by secretKeyRef
  *   `controller.hcloudToken.existingSecret` (templates/controller/deployment.yaml); its ClusterRole grants nothing
- *   on Secrets, and the node plugin has no token;
+ *   on Secrets, and the node plugin has no token. Other controllers that read Secrets cluster-wide (nginx,
+ *   cert-manager) can read it through the API: test/storage/hcloud-csi/token-readers.test.ts pins who;
  * - with `WaitForFirstConsumer` (fixed in templates/core/storageclass.yaml) a volume is created in the location of
  *   the node its pod is scheduled to; HCLOUD_VOLUME_DEFAULT_LOCATION (`controller.hcloudVolumeDefaultLocation`)
  *   covers a claim created without one (cmd/main.go; docs/kubernetes/explanation/volume-location.md);

@@ -13,8 +13,9 @@ export function defaultStorageClass(storage: StorageConfig): string | undefined 
 }
 
 /**
- * One claim per declared volume. The class is written out rather than left to the default, so that a later change of
- * the default class (storage.hcloudCsi.encryption) never touches a claim that exists: a claim's class is immutable.
+ * One claim per declared volume, on the class that is the default when the claim is created, written out. A claim's
+ * class is immutable: the component ignores later changes of it (components/storage/volumes.ts), so that a change of
+ * the default class (storage.hcloudCsi.encryption) never replaces a claim that exists.
  */
 export function volumeClaims(storage: StorageConfig): IPersistentVolumeClaim[] {
   const className = defaultStorageClass(storage);

@@ -51,6 +51,7 @@ disable-network-policy: true
 disable:
   - traefik
   - servicelb
+default-local-storage-path: /srv/k3s-storage
 disable-kube-proxy: true
 secrets-encryption: true
 etcd-snapshot-schedule-cron: 0 */12 * * *

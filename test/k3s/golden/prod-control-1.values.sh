@@ -53,6 +53,7 @@ disable-network-policy: true
 disable:
   - traefik
   - servicelb
+  - local-storage
 secrets-encryption: true
 etcd-snapshot-schedule-cron: 0 */12 * * *
 etcd-snapshot-retention: 5'
