@@ -2,6 +2,7 @@
  * Cross-field rules on the declared apps (networkPolicies): namespaces, selectors and the traffic they declare.
  */
 import { containsCidr, parseCidr } from "../net/cidr";
+import { clusterRanges, type ClusterRangeKind } from "../net/ranges";
 import { type Problem } from "./problems";
 import { CERT_MANAGER, NGINX } from "../edge/names";
 import type { SiteConfig } from "./site";
@@ -51,20 +52,17 @@ export function checkApps(config: SiteConfig): Problem[] {
     path,
     message: `"${name}" is not a declared app: declare it under networkPolicies.apps, or fix the name`,
   });
-  const k3s = config.k3s;
-  const clusterRanges: [string, string | undefined, string][] = [
-    ["k3s.clusterCidr", k3s.clusterCidr, "pod addresses change whenever a pod restarts; declare those pods as an app and name it"],
-    ["k3s.clusterCidrV6", k3s.clusterCidrV6, "pod addresses change whenever a pod restarts; declare those pods as an app and name it"],
-    ["k3s.serviceCidr", k3s.serviceCidr, "policies see a Service's pods, after its address is translated, so nothing ever matches it; name the app behind the Service instead"],
-    ["k3s.serviceCidrV6", k3s.serviceCidrV6, "policies see a Service's pods, after its address is translated, so nothing ever matches it; name the app behind the Service instead"],
-  ];
+  const why: Partial<Record<ClusterRangeKind, string>> = {
+    pods: "pod addresses change whenever a pod restarts; declare those pods as an app and name it",
+    services: "policies see a Service's pods, after its address is translated, so nothing ever matches it; name the app behind the Service instead",
+  };
   const checkCidr = (path: string, text: string): void => {
     const cidr = parseCidr(text);
     if (!cidr) return; // the schema reports it
-    for (const [key, rangeText, why] of clusterRanges) {
-      const range = rangeText === undefined ? undefined : parseCidr(rangeText);
-      if (range && containsCidr(range, cidr)) {
-        problems.push({ path, message: `${text} lies inside ${key} ${rangeText}: ${why}` });
+    for (const range of clusterRanges(config)) {
+      const reason = why[range.kind];
+      if (reason !== undefined && containsCidr(range.cidr, cidr)) {
+        problems.push({ path, message: `${text} lies inside ${range.path} ${range.text}: ${reason}` });
         return;
       }
     }

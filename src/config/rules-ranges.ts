@@ -3,6 +3,7 @@
  * the cluster DNS address sits in the service range, and a dual-stack site has its IPv6 ranges.
  */
 import { containsCidr, containsIp, formatCidr, overlaps, parseCidr, parseIp, suggestFreeRange, type Cidr } from "../net/cidr";
+import { clusterRanges } from "../net/ranges";
 import { type Problem } from "./problems";
 import type { SiteConfig } from "./site";
 
@@ -12,20 +13,17 @@ interface NamedRange {
   readonly lbPool?: boolean;
 }
 
-/** Every range of the site: pods, services, nodes, load-balancer pools. */
+/**
+ * Every range of the site: the cluster's (clusterRanges), then load-balancer pools. The cluster's come in families
+ * (IPv4 pods, services, IPv6, nodes); ranges of different families never overlap, so which one a clash names is
+ * the same as in any other order of the list.
+ */
 function siteRanges(config: SiteConfig): NamedRange[] {
-  const ranges: [string, string | undefined][] = [
-    ["k3s.clusterCidr", config.k3s.clusterCidr],
-    ["k3s.serviceCidr", config.k3s.serviceCidr],
-    ["site.network.cidr", config.nodeCidr],
-    ["k3s.clusterCidrV6", config.k3s.clusterCidrV6],
-    ["k3s.serviceCidrV6", config.k3s.serviceCidrV6],
-    ...config.cni.cilium.loadBalancerPools.map((p, i): [string, string] => [`cni.cilium.loadBalancerPools[${i}]`, p]),
-  ];
-  return ranges.flatMap(([path, text]) => {
-    const cidr = text === undefined ? undefined : parseCidr(text);
-    return cidr ? [{ path, cidr, lbPool: path.startsWith("cni.") }] : [];
+  const pools = config.cni.cilium.loadBalancerPools.flatMap((text, i): NamedRange[] => {
+    const cidr = parseCidr(text);
+    return cidr ? [{ path: `cni.cilium.loadBalancerPools[${i}]`, cidr, lbPool: true }] : [];
   });
+  return [...clusterRanges(config).map(({ path, cidr }) => ({ path, cidr })), ...pools];
 }
 
 /**
