@@ -4,20 +4,26 @@
 import { containsCidr, parseCidr } from "../net/cidr";
 import { clusterRanges, type ClusterRangeKind } from "../net/ranges";
 import { type Problem } from "./problems";
-import { CERT_MANAGER, NGINX } from "../edge/names";
+import { CONCERNS } from "../concerns/registry";
 import type { SiteConfig } from "./site";
 
 /**
- * Namespaces no app may live in: k3s's own, where a default-deny would cut off CoreDNS and the CNI, and the edge's,
- * whose policies k3s-sites writes itself.
+ * Namespaces no app may live in, with what each is: k3s's own, where a default-deny would cut off CoreDNS and the CNI,
+ * and every registered concern's managed namespaces (policies.namespaces), whose policies k3s-sites writes itself.
+ * Those of concerns the site does not use too: switching ingress controllers deletes the old one's namespace.
  */
-const RESERVED_NAMESPACES: Readonly<Record<string, string>> = {
-  "kube-system": "k3s's own namespace (CoreDNS, the CNI, metrics-server)",
-  "kube-public": "a namespace Kubernetes reserves",
-  "kube-node-lease": "a namespace Kubernetes reserves",
-  [NGINX.namespace]: "the ingress controller's namespace",
-  [CERT_MANAGER.namespace]: "cert-manager's namespace",
-};
+function reservedNamespaces(config: SiteConfig): ReadonlyMap<string, string> {
+  const reserved = new Map<string, string>([
+    ["kube-system", "k3s's own namespace (CoreDNS, the CNI, metrics-server)"],
+    ["kube-public", "a namespace Kubernetes reserves"],
+    ["kube-node-lease", "a namespace Kubernetes reserves"],
+  ]);
+  for (const concern of CONCERNS) {
+    const owner = concern.kind === "ingress" ? "the ingress controller's namespace" : `${concern.name}'s namespace`;
+    for (const namespace of concern.policies.namespaces(config)) if (!reserved.has(namespace)) reserved.set(namespace, owner);
+  }
+  return reserved;
+}
 
 function showLabels(labels: Readonly<Record<string, string>>): string {
   return `{${Object.entries(labels)
@@ -68,8 +74,9 @@ export function checkApps(config: SiteConfig): Problem[] {
     }
   };
 
+  const reservedAll = reservedNamespaces(config);
   apps.forEach((app, i) => {
-    const reserved = RESERVED_NAMESPACES[app.namespace];
+    const reserved = reservedAll.get(app.namespace);
     if (reserved) {
       problems.push({
         path: `${at(i)}.namespace`,
