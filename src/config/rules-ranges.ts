@@ -2,7 +2,7 @@
  * Cross-field rules on the site's ranges: pods, services, the node network and load-balancer pools are disjoint,
  * the cluster DNS address sits in the service range, and a dual-stack site has its IPv6 ranges.
  */
-import { containsCidr, containsIp, formatCidr, overlaps, parseCidr, parseIp, suggestFreeRange, type Cidr } from "../net/cidr";
+import { containsIp, formatCidr, overlaps, parseCidr, parseIp, suggestFreeRange, type Cidr } from "../net/cidr";
 import { clusterRanges } from "../net/ranges";
 import { type Problem } from "./problems";
 import type { SiteConfig } from "./site";
@@ -47,36 +47,6 @@ export function checkDisjointRanges(config: SiteConfig): Problem[] {
     });
   });
   return problems;
-}
-
-export function checkLoadBalancerPools(config: SiteConfig): Problem[] {
-  const network = parseCidr(config.nodeCidr);
-  const l2 = config.cni.cilium.l2Announcements !== undefined;
-  return siteRanges(config)
-    .filter((r) => r.lbPool)
-    .flatMap((pool): Problem[] => {
-      const node = config.nodes.find((n) => {
-        const ip = parseIp(n.privateIp);
-        return ip !== undefined && containsIp(pool.cidr, ip);
-      });
-      if (node) {
-        return [
-          {
-            path: pool.path,
-            message: `${formatCidr(pool.cidr)} holds node ${node.name}'s address ${node.privateIp}: pick a range of free addresses, outside your DHCP range`,
-          },
-        ];
-      }
-      if (l2 && network && !containsCidr(network, pool.cidr)) {
-        return [
-          {
-            path: pool.path,
-            message: `${formatCidr(pool.cidr)} is outside site.network.cidr ${config.nodeCidr}: L2 announcements answer ARP on the LAN, so the pool must be free addresses of that LAN`,
-          },
-        ];
-      }
-      return [];
-    });
 }
 
 export function checkClusterDns(config: SiteConfig): Problem[] {
