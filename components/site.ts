@@ -12,6 +12,7 @@ import type { NodeOutput } from "./outputs";
 import { SshHosts } from "./ssh/hosts";
 import { Verify } from "./verify/verify";
 import type { SiteSecrets } from "./stack-config";
+import { TYPE } from "../src/type-tokens";
 
 export interface SiteArgs {
   /** The site's name: the stack name. Labels cloud objects and names the Hetzner network. */
@@ -72,7 +73,7 @@ export class Site extends pulumi.ComponentResource {
   readonly cni?: pulumi.ComponentResource;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:site:Site", name, {}, opts);
+    super(TYPE.site, name, {}, opts);
     const { config, secrets } = args;
     const site = config.site;
 

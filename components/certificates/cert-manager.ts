@@ -15,6 +15,7 @@ import {
 } from "../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER } from "../../src/edge/names";
 import { isolationLabels } from "../../src/policy/objects";
+import { TYPE } from "../../src/type-tokens";
 
 export interface CertManagerArgs {
   readonly config: SiteConfig;
@@ -37,7 +38,7 @@ export interface CertManagerArgs {
  */
 export class CertManager extends pulumi.ComponentResource {
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:edge:CertManager", name, {}, opts);
+    super(TYPE.certManager, name, {}, opts);
     const { config } = args;
     // HTTP-01 goes through the site's ingress controller, whichever it is.
     const ingress = ingressOf(config);

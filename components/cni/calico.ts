@@ -10,6 +10,7 @@ import {
   passwordSegments,
 } from "../../src/cni/calico";
 import { parseManifest, splitCrds } from "../../src/cni/customize";
+import { TYPE } from "../../src/type-tokens";
 
 export interface CalicoArgs {
   readonly config: SiteConfig;
@@ -31,7 +32,7 @@ export interface CalicoArgs {
  */
 export class Calico extends pulumi.ComponentResource {
   constructor(name: string, args: CalicoArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:cni:Calico", name, {}, opts);
+    super(TYPE.calico, name, {}, opts);
     const { config } = args;
     let objects: { crds: object[]; rest: object[] };
     try {

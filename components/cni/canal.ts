@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
 import { canalSettingsOf, customizeCanal, parseManifest, splitCrds } from "../../src/cni/canal";
+import { TYPE } from "../../src/type-tokens";
 
 export interface CanalArgs {
   readonly config: SiteConfig;
@@ -20,7 +21,7 @@ export interface CanalArgs {
  */
 export class Canal extends pulumi.ComponentResource {
   constructor(name: string, args: CanalArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:cni:Canal", name, {}, opts);
+    super(TYPE.canal, name, {}, opts);
     const { config } = args;
     const settings = canalSettingsOf(config);
     let objects: { crds: object[]; rest: object[] };

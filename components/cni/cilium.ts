@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ingressOf } from "../../src/concerns/registry";
 import type { SiteConfig } from "../../src/config/site";
 import { CILIUM_NAMESPACE, ciliumChart, ciliumResources, ciliumValues } from "../../src/cni/cilium";
+import { TYPE } from "../../src/type-tokens";
 
 export interface CiliumArgs {
   readonly config: SiteConfig;
@@ -18,7 +19,7 @@ export interface CiliumArgs {
  */
 export class Cilium extends pulumi.ComponentResource {
   constructor(name: string, args: CiliumArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:cni:Cilium", name, {}, opts);
+    super(TYPE.cilium, name, {}, opts);
     const { config } = args;
     const chart = ciliumChart(config);
     const child = { parent: this, provider: args.provider };

@@ -19,6 +19,7 @@ import { chooseSshKey } from "../../src/hetzner/ssh-key";
 import { EDGE_SUBNET_KEY } from "../../src/net/plan";
 import type { NodeAddress, NodeOutput } from "../outputs";
 import { HetznerLoadBalancer } from "./load-balancer";
+import { TYPE } from "../../src/type-tokens";
 
 export interface HetznerInfraArgs {
   /** The site's name: labels every Hetzner object (`k3s-sites/site`) and prefixes server names. */
@@ -54,7 +55,7 @@ export class HetznerInfra extends pulumi.ComponentResource {
   readonly loadBalancer: pulumi.Output<LoadBalancerOutput>;
 
   constructor(name: string, args: HetznerInfraArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:hetzner:HetznerInfra", name, {}, opts);
+    super(TYPE.hetznerInfra, name, {}, opts);
     const { site, siteName } = args;
     const labels = siteLabels(siteName);
     for (const warning of hetznerWarnings({ site })) pulumi.log.warn(warning, this);

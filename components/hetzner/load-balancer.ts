@@ -2,6 +2,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { HetznerSite } from "../../src/config/site";
 import { siteLabels, siteSelector, type LoadBalancerServiceSpec } from "../../src/hetzner/model";
+import { TYPE } from "../../src/type-tokens";
 
 export interface HetznerLoadBalancerArgs {
   readonly siteName: string;
@@ -22,7 +23,7 @@ export class HetznerLoadBalancer extends pulumi.ComponentResource {
   readonly privateIp: string;
 
   constructor(name: string, args: HetznerLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:hetzner:HetznerLoadBalancer", name, {}, opts);
+    super(TYPE.hetznerLoadBalancer, name, {}, opts);
     const { site } = args;
     const child = { parent: this };
 

@@ -6,6 +6,7 @@ import { CILIUM_INGRESS } from "../../src/ingress/cilium/names";
 import { ciliumIngressPolicies } from "../../src/ingress/cilium/policies";
 import { namespaceBaseline } from "../../src/policy/system";
 import type { CiliumIngressSettings } from "../../src/ingress/cilium/schema";
+import { TYPE } from "../../src/type-tokens";
 
 export interface CiliumGatewayArgs {
   readonly config: SiteConfig;
@@ -24,7 +25,7 @@ export interface CiliumGatewayArgs {
  */
 export class CiliumGateway extends pulumi.ComponentResource {
   constructor(name: string, args: CiliumGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:ingress:CiliumGateway", name, {}, opts);
+    super(TYPE.ciliumGateway, name, {}, opts);
     const { config } = args;
     // The Gateway's namespace runs no pod; on an isolating site it still gets its baseline, like every namespace.
     const baseline = config.networkPolicies.defaultDeny ? namespaceBaseline(CILIUM_INGRESS.gateway.namespace) : [];
@@ -48,7 +49,7 @@ export interface BeforeCniArgs {
 /** Objects the site's ingress needs before the CNI starts (src/concerns/contract.ts, beforeCni): the Gateway API CRDs. */
 export class BeforeCni extends pulumi.ComponentResource {
   constructor(name: string, args: BeforeCniArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:ingress:BeforeCni", name, {}, opts);
+    super(TYPE.beforeCni, name, {}, opts);
     new k8s.yaml.v2.ConfigGroup(
       `${name}-objects`,
       { objs: args.objects.map((o) => structuredClone(o)) },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
 import { nginxObjects } from "../../src/ingress/nginx/nginx";
+import { TYPE } from "../../src/type-tokens";
 
 export interface NginxIngressArgs {
   readonly config: SiteConfig;
@@ -21,7 +22,7 @@ export interface NginxIngressArgs {
 /** NGINX Ingress Controller as a DaemonSet on every node, listening on the nodes' ports 80 and 443. */
 export class NginxIngress extends pulumi.ComponentResource {
   constructor(name: string, args: NginxIngressArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:edge:NginxIngress", name, {}, opts);
+    super(TYPE.nginxIngress, name, {}, opts);
     const objs = pulumi
       .output(args.statusAddress)
       .apply((statusAddress) => nginxObjects(args.config, statusAddress ? { statusAddress } : {}));

@@ -7,6 +7,7 @@ import { tcpRoutes } from "../../src/ingress/traefik/routes";
 import type { TraefikSettings } from "../../src/ingress/traefik/schema";
 import { TRAEFIK_CHART, traefikValues } from "../../src/ingress/traefik/values";
 import { isolationLabels } from "../../src/policy/objects";
+import { TYPE } from "../../src/type-tokens";
 
 export interface TraefikIngressArgs {
   readonly config: SiteConfig;
@@ -31,7 +32,7 @@ export interface TraefikIngressArgs {
  */
 export class TraefikIngress extends pulumi.ComponentResource {
   constructor(name: string, args: TraefikIngressArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:ingress:Traefik", name, {}, opts);
+    super(TYPE.traefik, name, {}, opts);
     const { config } = args;
     const child = { parent: this, provider: args.provider };
     const namespace = new k8s.core.v1.Namespace(

@@ -13,6 +13,7 @@ import type { NodeAddress } from "../outputs";
 import { clusterAccess } from "./access";
 import { connectionFor } from "./connection";
 import { membershipCommands, renewalCommands } from "./membership";
+import { TYPE } from "../../src/type-tokens";
 
 export interface K3sClusterArgs {
   readonly siteName: string;
@@ -108,7 +109,7 @@ export class K3sCluster extends pulumi.ComponentResource {
   readonly k3sVersion: pulumi.Output<string>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:k3s:K3sCluster", name, {}, opts);
+    super(TYPE.k3sCluster, name, {}, opts);
     const { config } = args;
     const members = args.members ?? clusterMembersOf(config, undefined);
     const join = members.joinServer;

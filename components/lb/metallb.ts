@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { METALLB, metallbNamespace, metallbResources, metallbValues } from "../../src/lb/metallb/metallb";
 import { METALLB_CHART, type MetallbConfig } from "../../src/lb/metallb/schema";
+import { TYPE } from "../../src/type-tokens";
 
 export interface MetallbArgs {
   readonly metallb: MetallbConfig;
@@ -21,7 +22,7 @@ export interface MetallbArgs {
  */
 export class Metallb extends pulumi.ComponentResource {
   constructor(name: string, args: MetallbArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:lb:Metallb", name, {}, opts);
+    super(TYPE.metallb, name, {}, opts);
     const { metallb } = args;
     const child = { parent: this, provider: args.provider };
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: metallbNamespace(args.isolated ?? true).metadata }, {

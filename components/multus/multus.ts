@@ -4,6 +4,7 @@ import { splitCrds } from "../../src/cni/canal";
 import type { SiteConfig } from "../../src/config/site";
 import { multusObjects } from "../../src/multus/manifest";
 import { multusNamespaces, multusWarnings, networkAttachmentDefinition } from "../../src/multus/networks";
+import { TYPE } from "../../src/type-tokens";
 
 export interface MultusArgs {
   readonly config: SiteConfig;
@@ -20,7 +21,7 @@ export interface MultusArgs {
  */
 export class Multus extends pulumi.ComponentResource {
   constructor(name: string, args: MultusArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:multus:Multus", name, {}, opts);
+    super(TYPE.multus, name, {}, opts);
     const { config } = args;
     let objects: { crds: object[]; rest: object[] };
     try {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
 import { appNamespaces, policiesByLifetime } from "../../src/policy/network-policies";
 import { isolationLabels } from "../../src/policy/objects";
+import { TYPE } from "../../src/type-tokens";
 
 export interface NetworkPoliciesArgs {
   readonly config: SiteConfig;
@@ -18,7 +19,7 @@ export interface NetworkPoliciesArgs {
  */
 export class NetworkPolicies extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:policy:NetworkPolicies", name, {}, opts);
+    super(TYPE.networkPolicies, name, {}, opts);
     const child = { parent: this, provider: args.provider };
     const namespaces = new Map(
       appNamespaces(args.config).map((ns) => [

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeSpec } from "../../src/config/site";
 import type { NodeAddress, NodeOutput } from "../outputs";
+import { TYPE } from "../../src/type-tokens";
 
 export interface SshHostsArgs {
   readonly nodes: readonly NodeSpec[];
@@ -13,7 +14,7 @@ export class SshHosts extends pulumi.ComponentResource {
   readonly addresses: Readonly<Record<string, NodeAddress>>;
 
   constructor(name: string, args: SshHostsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:ssh:SshHosts", name, {}, opts);
+    super(TYPE.sshHosts, name, {}, opts);
     this.nodes = pulumi.output(
       args.nodes.map(
         (n): NodeOutput => ({

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { JOB_DEADLINE } from "../../src/verify/pins";
 import { storageCheckNamespace, storageCheckPlan, type StorageCheckInput } from "../../src/storage/verify";
+import { TYPE } from "../../src/type-tokens";
 
 export interface StorageCheckArgs {
   readonly config: StorageCheckInput;
@@ -21,7 +22,7 @@ const timeouts = { create: `${JOB_DEADLINE + 60}s`, update: `${JOB_DEADLINE + 60
  */
 export class StorageCheck extends pulumi.ComponentResource {
   constructor(name: string, args: StorageCheckArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:storage:StorageCheck", name, {}, opts);
+    super(TYPE.storageCheck, name, {}, opts);
     const plan = storageCheckPlan(args.config);
     if (plan) {
       const child = { parent: this, provider: args.provider };

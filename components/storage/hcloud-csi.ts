@@ -12,6 +12,7 @@ import {
 import { HCLOUD_CSI_CHART, type HcloudCsiSettings } from "../../src/storage/hcloud-csi/schema";
 import type { StorageCheckInput } from "../../src/storage/verify";
 import { StorageCheck } from "./check";
+import { TYPE } from "../../src/type-tokens";
 
 export interface HcloudCsiArgs {
   /** The stack's name: labels every volume the driver creates. */
@@ -44,7 +45,7 @@ export interface HcloudCsiArgs {
  */
 export class HcloudCsi extends pulumi.ComponentResource {
   constructor(name: string, args: HcloudCsiArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:storage:HcloudCsi", name, {}, opts);
+    super(TYPE.hcloudCsi, name, {}, opts);
     const child = { parent: this, provider: args.provider };
     const site = { siteName: args.siteName, location: args.location, settings: args.settings };
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: hcloudCsiNamespace(args.isolated).metadata! }, { ...child, dependsOn: args.dependsOn });

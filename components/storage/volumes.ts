@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StorageConfig } from "../../src/storage/section";
 import { volumeClaims } from "../../src/storage/volumes/claims";
+import { TYPE } from "../../src/type-tokens";
 
 export interface VolumesArgs {
   readonly storage: StorageConfig;
@@ -20,7 +21,7 @@ export class Volumes extends pulumi.ComponentResource {
   readonly claims: string[];
 
   constructor(name: string, args: VolumesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:storage:Volumes", name, {}, opts);
+    super(TYPE.volumes, name, {}, opts);
     const claims = volumeClaims(args.storage);
     for (const claim of claims) {
       const meta = claim.metadata!;

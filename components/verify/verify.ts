@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
 import { JOB_DEADLINE, jobsOf, verifyPlan } from "../../src/verify/jobs";
+import { TYPE } from "../../src/type-tokens";
 
 export interface VerifyArgs {
   readonly config: SiteConfig;
@@ -26,7 +27,7 @@ export class Verify extends pulumi.ComponentResource {
   readonly digest?: pulumi.Output<string>;
 
   constructor(name: string, args: VerifyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k3s-sites:verify:Verify", name, {}, opts);
+    super(TYPE.verify, name, {}, opts);
     const { config, provider } = args;
     const jobs = jobsOf(config);
     if (jobs.length === 0) {

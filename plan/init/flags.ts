@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { HetznerLocation } from "../../src/config/schema";
+import type { HetznerLocation } from "../../src/hetzner/schema";
 import { SERVER_TYPES } from "../../src/hetzner/types";
 import {
   DEFAULT_LOCATION,

@@ -4,7 +4,8 @@
  * `pulumi config set --secret`, printed with the exact commands.
  */
 import { stringify } from "yaml";
-import { HETZNER_LOCATIONS, NAMESPACE, type HetznerLocation } from "../../src/config/schema";
+import { NAMESPACE } from "../../src/config/schema";
+import { HETZNER_LOCATIONS, type HetznerLocation } from "../../src/hetzner/schema";
 import { SECRETS } from "../../src/config/secrets";
 import { SERVER_TYPES, orderableAlternative, serverType } from "../../src/hetzner/types";
 import { parseCidr, parseIp } from "../../src/net/cidr";

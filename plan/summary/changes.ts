@@ -4,6 +4,7 @@
  * and names short. The full preview (plan/diff.ts renderDiff) follows it in the plan's output.
  */
 import type { Action, PreviewDiff, Step } from "../diff";
+import { TYPE } from "../../src/type-tokens";
 
 const SERVER = "hcloud:index/server:Server";
 const COMMAND = "command:remote:Command";
@@ -29,7 +30,7 @@ function label(s: Step): string {
 
 /** A check Job of the site: replaced whenever what it checks changes, by design (docs/checks.md). */
 function isCheckJob(s: Step): boolean {
-  return s.type === "kubernetes:batch/v1:Job" && s.urn.includes("k3s-sites:verify:Verify$");
+  return s.type === "kubernetes:batch/v1:Job" && s.urn.includes(`${TYPE.verify}$`);
 }
 
 function list(steps: readonly Step[]): string {

@@ -3,6 +3,7 @@
  * so the groups' counts add up to the total the summary states.
  */
 import type { RecordedResource } from "../engine";
+import { TYPE } from "../../src/type-tokens";
 
 export interface ResourceGroup {
   /** What the group is, plural, in a person's words. */
@@ -13,7 +14,7 @@ export interface ResourceGroup {
 type Resource = Pick<RecordedResource, "type" | "custom" | "parent">;
 
 /** The component that runs the checks (components/verify): its objects are the checks' Jobs and what they need. */
-const VERIFY_TYPE = "k3s-sites:verify:Verify";
+const VERIFY_TYPE = TYPE.verify;
 const CHECKS = "checks: their Jobs run on pulumi up, with what they need (namespace, echo servers, policies)";
 
 const HCLOUD_GROUPS: readonly [RegExp, string][] = [

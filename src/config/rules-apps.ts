@@ -2,21 +2,28 @@
  * Cross-field rules on the declared apps (networkPolicies): namespaces, selectors and the traffic they declare.
  */
 import { containsCidr, parseCidr } from "../net/cidr";
+import { clusterRanges, type ClusterRangeKind } from "../net/ranges";
 import { type Problem } from "./problems";
-import { CERT_MANAGER, NGINX } from "../edge/names";
+import { CONCERNS } from "../concerns/registry";
 import type { SiteConfig } from "./site";
 
 /**
- * Namespaces no app may live in: k3s's own, where a default-deny would cut off CoreDNS and the CNI, and the edge's,
- * whose policies k3s-sites writes itself.
+ * Namespaces no app may live in, with what each is: k3s's own, where a default-deny would cut off CoreDNS and the CNI,
+ * and every registered concern's managed namespaces (policies.namespaces), whose policies k3s-sites writes itself.
+ * Those of concerns the site does not use too: switching ingress controllers deletes the old one's namespace.
  */
-const RESERVED_NAMESPACES: Readonly<Record<string, string>> = {
-  "kube-system": "k3s's own namespace (CoreDNS, the CNI, metrics-server)",
-  "kube-public": "a namespace Kubernetes reserves",
-  "kube-node-lease": "a namespace Kubernetes reserves",
-  [NGINX.namespace]: "the ingress controller's namespace",
-  [CERT_MANAGER.namespace]: "cert-manager's namespace",
-};
+function reservedNamespaces(config: SiteConfig): ReadonlyMap<string, string> {
+  const reserved = new Map<string, string>([
+    ["kube-system", "k3s's own namespace (CoreDNS, the CNI, metrics-server)"],
+    ["kube-public", "a namespace Kubernetes reserves"],
+    ["kube-node-lease", "a namespace Kubernetes reserves"],
+  ]);
+  for (const concern of CONCERNS) {
+    const owner = concern.kind === "ingress" ? "the ingress controller's namespace" : `${concern.name}'s namespace`;
+    for (const namespace of concern.policies.namespaces(config)) if (!reserved.has(namespace)) reserved.set(namespace, owner);
+  }
+  return reserved;
+}
 
 function showLabels(labels: Readonly<Record<string, string>>): string {
   return `{${Object.entries(labels)
@@ -51,27 +58,25 @@ export function checkApps(config: SiteConfig): Problem[] {
     path,
     message: `"${name}" is not a declared app: declare it under networkPolicies.apps, or fix the name`,
   });
-  const k3s = config.k3s;
-  const clusterRanges: [string, string | undefined, string][] = [
-    ["k3s.clusterCidr", k3s.clusterCidr, "pod addresses change whenever a pod restarts; declare those pods as an app and name it"],
-    ["k3s.clusterCidrV6", k3s.clusterCidrV6, "pod addresses change whenever a pod restarts; declare those pods as an app and name it"],
-    ["k3s.serviceCidr", k3s.serviceCidr, "policies see a Service's pods, after its address is translated, so nothing ever matches it; name the app behind the Service instead"],
-    ["k3s.serviceCidrV6", k3s.serviceCidrV6, "policies see a Service's pods, after its address is translated, so nothing ever matches it; name the app behind the Service instead"],
-  ];
+  const why: Partial<Record<ClusterRangeKind, string>> = {
+    pods: "pod addresses change whenever a pod restarts; declare those pods as an app and name it",
+    services: "policies see a Service's pods, after its address is translated, so nothing ever matches it; name the app behind the Service instead",
+  };
   const checkCidr = (path: string, text: string): void => {
     const cidr = parseCidr(text);
     if (!cidr) return; // the schema reports it
-    for (const [key, rangeText, why] of clusterRanges) {
-      const range = rangeText === undefined ? undefined : parseCidr(rangeText);
-      if (range && containsCidr(range, cidr)) {
-        problems.push({ path, message: `${text} lies inside ${key} ${rangeText}: ${why}` });
+    for (const range of clusterRanges(config)) {
+      const reason = why[range.kind];
+      if (reason !== undefined && containsCidr(range.cidr, cidr)) {
+        problems.push({ path, message: `${text} lies inside ${range.path} ${range.text}: ${reason}` });
         return;
       }
     }
   };
 
+  const reservedAll = reservedNamespaces(config);
   apps.forEach((app, i) => {
-    const reserved = RESERVED_NAMESPACES[app.namespace];
+    const reserved = reservedAll.get(app.namespace);
     if (reserved) {
       problems.push({
         path: `${at(i)}.namespace`,

@@ -5,7 +5,7 @@
 import { containsIp, parseCidr, parseIp, sizeOf } from "../net/cidr";
 import { EDGE_SUBNET_KEY } from "../net/plan";
 import { type Problem, type RuleContext } from "./problems";
-import { HETZNER_LOCATIONS } from "./schema";
+import { HETZNER_LOCATIONS } from "../hetzner/schema";
 import type { SiteConfig } from "./site";
 
 /**

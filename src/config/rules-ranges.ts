@@ -2,7 +2,8 @@
  * Cross-field rules on the site's ranges: pods, services, the node network and load-balancer pools are disjoint,
  * the cluster DNS address sits in the service range, and a dual-stack site has its IPv6 ranges.
  */
-import { containsCidr, containsIp, formatCidr, overlaps, parseCidr, parseIp, suggestFreeRange, type Cidr } from "../net/cidr";
+import { containsIp, formatCidr, overlaps, parseCidr, parseIp, suggestFreeRange, type Cidr } from "../net/cidr";
+import { clusterRanges } from "../net/ranges";
 import { type Problem } from "./problems";
 import type { SiteConfig } from "./site";
 
@@ -12,20 +13,17 @@ interface NamedRange {
   readonly lbPool?: boolean;
 }
 
-/** Every range of the site: pods, services, nodes, load-balancer pools. */
+/**
+ * Every range of the site: the cluster's (clusterRanges), then load-balancer pools. The cluster's come in families
+ * (IPv4 pods, services, IPv6, nodes); ranges of different families never overlap, so which one a clash names is
+ * the same as in any other order of the list.
+ */
 function siteRanges(config: SiteConfig): NamedRange[] {
-  const ranges: [string, string | undefined][] = [
-    ["k3s.clusterCidr", config.k3s.clusterCidr],
-    ["k3s.serviceCidr", config.k3s.serviceCidr],
-    ["site.network.cidr", config.nodeCidr],
-    ["k3s.clusterCidrV6", config.k3s.clusterCidrV6],
-    ["k3s.serviceCidrV6", config.k3s.serviceCidrV6],
-    ...config.cni.cilium.loadBalancerPools.map((p, i): [string, string] => [`cni.cilium.loadBalancerPools[${i}]`, p]),
-  ];
-  return ranges.flatMap(([path, text]) => {
-    const cidr = text === undefined ? undefined : parseCidr(text);
-    return cidr ? [{ path, cidr, lbPool: path.startsWith("cni.") }] : [];
+  const pools = config.cni.cilium.loadBalancerPools.flatMap((text, i): NamedRange[] => {
+    const cidr = parseCidr(text);
+    return cidr ? [{ path: `cni.cilium.loadBalancerPools[${i}]`, cidr, lbPool: true }] : [];
   });
+  return [...clusterRanges(config).map(({ path, cidr }) => ({ path, cidr })), ...pools];
 }
 
 /**
@@ -49,36 +47,6 @@ export function checkDisjointRanges(config: SiteConfig): Problem[] {
     });
   });
   return problems;
-}
-
-export function checkLoadBalancerPools(config: SiteConfig): Problem[] {
-  const network = parseCidr(config.nodeCidr);
-  const l2 = config.cni.cilium.l2Announcements !== undefined;
-  return siteRanges(config)
-    .filter((r) => r.lbPool)
-    .flatMap((pool): Problem[] => {
-      const node = config.nodes.find((n) => {
-        const ip = parseIp(n.privateIp);
-        return ip !== undefined && containsIp(pool.cidr, ip);
-      });
-      if (node) {
-        return [
-          {
-            path: pool.path,
-            message: `${formatCidr(pool.cidr)} holds node ${node.name}'s address ${node.privateIp}: pick a range of free addresses, outside your DHCP range`,
-          },
-        ];
-      }
-      if (l2 && network && !containsCidr(network, pool.cidr)) {
-        return [
-          {
-            path: pool.path,
-            message: `${formatCidr(pool.cidr)} is outside site.network.cidr ${config.nodeCidr}: L2 announcements answer ARP on the LAN, so the pool must be free addresses of that LAN`,
-          },
-        ];
-      }
-      return [];
-    });
 }
 
 export function checkClusterDns(config: SiteConfig): Problem[] {

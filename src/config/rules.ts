@@ -16,7 +16,7 @@ import type { SiteConfig } from "./site";
 import { checkApps } from "./rules-apps";
 import { checkLoadBalancer, checkPublicIpv4 } from "./rules-edge";
 import { checkAddressesInNetwork, checkNetworkZone, checkServerCount, checkUniqueNodes } from "./rules-nodes";
-import { checkClusterDns, checkDisjointRanges, checkDualStack, checkLoadBalancerPools } from "./rules-ranges";
+import { checkClusterDns, checkDisjointRanges, checkDualStack } from "./rules-ranges";
 
 export type { RuleContext } from "./problems";
 
@@ -34,7 +34,6 @@ export const RULES: readonly SiteRule[] = [
     return checkServerCount(config, context);
   },
   checkDisjointRanges,
-  checkLoadBalancerPools,
   checkClusterDns,
   checkClusterRanges,
   checkDualStack,

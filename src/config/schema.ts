@@ -1,122 +1,22 @@
 /**
  * The stack config schema: every setting of a site, as it is written under the `k3s-sites:` namespace of
- * Pulumi.<stack>.yaml. Plain shapes and per-field defaults live here; defaults that depend on other fields and
- * cross-field rules live in resolve.ts and rules.ts.
+ * Pulumi.<stack>.yaml, assembled from the parts' fragments (src/hetzner/schema.ts, src/cni/section.ts,
+ * src/policy/schema.ts, ...). Defaults that depend on other fields live in site.ts, cross-field rules in rules.ts.
  */
 import { z } from "zod";
 import { storageSchema } from "../storage/section";
 import { metallbSchema } from "../lb/metallb/schema";
-import { appNetworkSchema, networksSchema } from "../multus/schema";
+import { networksSchema } from "../multus/schema";
 import { segmentSchema } from "../cni/calico/schema";
 import { cniSchema } from "../cni/section";
 import { ingressSchema } from "../ingress/section";
 import { certificatesSchema } from "../certificates/cert-manager/schema";
-import { arch, cidr, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshPublicKey, sshUser } from "./fields";
-import { SERVER_TYPES } from "../hetzner/types";
+import { arch, cidrV4, cidrV6, dnsLabel, hostOrIp, ipv4, ipv6, port, role, sshUser } from "./fields";
+import { hetznerSiteSchema } from "../hetzner/schema";
+import { networkPoliciesSchema } from "../policy/schema";
 
 /** The project's config namespace: keys are written `k3s-sites:<key>` in Pulumi.<stack>.yaml. */
 export const NAMESPACE = "k3s-sites";
-
-/** Hetzner Cloud locations and the network zone each belongs to (docs.hetzner.com, "Locations"). */
-export const HETZNER_LOCATIONS = {
-  fsn1: "eu-central",
-  nbg1: "eu-central",
-  hel1: "eu-central",
-  ash: "us-east",
-  hil: "us-west",
-  sin: "ap-southeast",
-} as const;
-export type HetznerLocation = keyof typeof HETZNER_LOCATIONS;
-export type NetworkZone = (typeof HETZNER_LOCATIONS)[HetznerLocation];
-const locations = Object.keys(HETZNER_LOCATIONS) as [HetznerLocation, ...HetznerLocation[]];
-const zones = [...new Set(Object.values(HETZNER_LOCATIONS))] as [NetworkZone, ...NetworkZone[]];
-
-/**
- * Hetzner server type names: cx (shared Intel/AMD), cpx (shared AMD), cax (shared Ampere arm64), ccx (dedicated).
- * Only cax is arm64.
- */
-export const SERVER_TYPE_PATTERN = /^(cx|cpx|cax|ccx)\d{2}$/;
-
-const hetznerPool = z.strictObject({
-  name: dnsLabel().meta({ description: "Pool name; node names are <pool>-<n>, n counting from 1." }),
-  role: role().meta({ description: "server (control plane with embedded etcd) or agent." }),
-  count: z.int().min(0).max(250).meta({ description: "Number of nodes. Removing nodes removes the highest numbers." }),
-  serverType: z
-    .string()
-    .regex(SERVER_TYPE_PATTERN, {
-      // Examples that can be ordered now (src/hetzner/types.ts), not ones Hetzner refuses.
-      message: `expected a Hetzner server type (cx, cpx, ccx: x86; cax: arm64) such as ${SERVER_TYPES.filter((t) => t.status === "orderable").map((t) => t.name).join(" or ")}`,
-    })
-    .meta({ description: "Hetzner server type; cax* types are arm64, the others x86-64." }),
-  image: z.string().min(1).default("ubuntu-24.04").meta({ description: "Hetzner image name." }),
-  subnet: cidrV4()
-    .optional()
-    .meta({
-      description:
-        "The pool's subnet inside site.network.cidr. Default: a /site.network.subnetPrefix chosen from the pool name, " +
-        "so it never moves when other pools are added or removed.",
-    }),
-});
-
-const healthCheck = z.strictObject({
-  intervalSeconds: z.int().min(3).max(60).default(15),
-  timeoutSeconds: z.int().min(1).max(60).default(10),
-  retries: z.int().min(0).max(5).default(3),
-});
-
-const loadBalancerService = z.strictObject({
-  name: dnsLabel().meta({ description: "A name for the port, e.g. smtp." }),
-  listenPort: port().meta({ description: "Public port on the load balancer." }),
-  destinationPort: port().optional().meta({ description: "Port on the nodes. Default: listenPort." }),
-  proxyProtocol: z.boolean().default(true).meta({ description: "Send the PROXY protocol header to the node." }),
-});
-
-const loadBalancer = z.strictObject({
-  type: z.string().regex(/^lb\d{2}$/, { message: "expected a Hetzner load balancer type such as lb11" }).default("lb11"),
-  healthCheck: healthCheck.prefault({}),
-  services: z
-    .array(loadBalancerService)
-    .default([])
-    .meta({ description: "TCP ports forwarded besides 80 and 443, e.g. mail: 25, 465, 587, 993." }),
-});
-
-export const hetznerSiteSchema = z.strictObject({
-  kind: z.literal("hetzner"),
-  location: z.enum(locations, { message: `expected a Hetzner location: ${locations.join(", ")}` }),
-  networkZone: z
-    .enum(zones, { message: `expected a Hetzner network zone: ${zones.join(", ")}` })
-    .optional()
-    .meta({ description: "Default: the zone of the location." }),
-  network: z
-    .strictObject({
-      cidr: cidrV4().default("10.0.0.0/16").meta({ description: "The private network (IPv4 only at Hetzner)." }),
-      subnetPrefix: z.int().min(16).max(28).default(24).meta({ description: "Prefix length of each pool's subnet." }),
-      natGateway: ipv4()
-        .optional()
-        .meta({
-          description:
-            "A NAT server's private IP that routes the nodes' outbound traffic; required when publicIpv4 is false.",
-        }),
-    })
-    .prefault({}),
-  sshPublicKey: sshPublicKey().meta({ description: "Installed on every server for the SSH user root." }),
-  operatorCidrs: z
-    .array(cidr())
-    .min(1, { message: "list the addresses that may reach SSH and the Kubernetes API, e.g. [203.0.113.7/32]" })
-    .meta({ description: "Sources allowed to reach SSH (22) and the Kubernetes API (6443)." }),
-  allowWorld: z
-    .boolean()
-    .default(false)
-    .meta({ description: "Allow 0.0.0.0/0 or ::/0 in operatorCidrs. Opens SSH and the API to the internet." }),
-  publicIpv4: z.boolean().default(true).meta({ description: "Give nodes a public IPv4 for outbound traffic." }),
-  allowIcmp: z.boolean().default(true).meta({ description: "Let ICMP (ping, path MTU discovery) reach the nodes." }),
-  protect: z
-    .boolean()
-    .default(true)
-    .meta({ description: "Protect the network and control-plane servers from deletion; false for throwaway sites." }),
-  pools: z.array(hetznerPool).min(1, { message: "declare at least one pool with role server" }),
-  loadBalancer: loadBalancer.prefault({}),
-});
 
 const jumpHost = z.strictObject({
   address: hostOrIp(),
@@ -254,137 +154,6 @@ export const k3sSchema = z.strictObject({
     .meta({ description: "How a change of k3s.version rolls through the nodes." }),
 });
 
-/** A Kubernetes label name, with an optional DNS-subdomain prefix: `app`, `app.kubernetes.io/name`. */
-const labelKey = z
-  .string()
-  .regex(
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-    { message: "expected a label name such as app or app.kubernetes.io/name" },
-  )
-  .refine((key) => !key.includes("/") || key.indexOf("/") <= 253, {
-    message: "expected a label prefix of at most 253 characters",
-  });
-
-const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, {
-  message: "expected a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
-});
-
-const protocol = z.enum(["TCP", "UDP"], { message: "expected TCP or UDP" }).default("TCP");
-
-const appPort = z.strictObject({
-  port: port().meta({ description: "The port the app's pods listen on (the container port, not a Service port)." }),
-  protocol,
-  name: z
-    .string()
-    .regex(/^(?=.{1,15}$)(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
-      message: "expected a port name such as http or smtp: at most 15 lower-case letters, digits and '-'",
-    })
-    .optional()
-    .meta({ description: "A name for the port, e.g. http or smtp." }),
-});
-
-const peerPort = z.strictObject({ port: port(), protocol });
-
-/** A peer names exactly one kind of caller or callee: one entry, one rule, one thing to read in a review. */
-function exactlyOne<T extends Record<string, unknown>>(keys: readonly (keyof T & string)[]) {
-  return (peer: T, ctx: z.RefinementCtx) => {
-    const set = keys.filter((k) => peer[k] !== undefined);
-    if (set.length !== 1) {
-      ctx.addIssue({
-        code: "custom",
-        input: peer,
-        message: `${set.length === 0 ? "names no peer" : `sets ${set.join(" and ")}`}: set exactly one of ${keys.join(", ")}`,
-      });
-    }
-  };
-}
-
-const fromPeer = z
-  .strictObject({
-    app: dnsLabel().optional().meta({ description: "Another app's name, from networkPolicies.apps." }),
-    ingress: z
-      .literal(true, { message: "expected true, or leave the key out" })
-      .optional()
-      .meta({ description: "The site's ingress controller (ingress.controller), for apps that Ingresses or routes go to." }),
-    nginx: z
-      .literal(true, { message: "expected true, or leave the key out" })
-      .optional()
-      .meta({ description: "The same as ingress: true (its older name, from when nginx was the only controller)." }),
-    loadBalancer: z
-      .literal(true, { message: "expected true, or leave the key out" })
-      .optional()
-      .meta({
-        description:
-          "Hetzner sites: the load balancer's private address, the source of what it forwards (e.g. mail ports).",
-      }),
-    cidr: cidr().optional().meta({ description: "Addresses outside the cluster, e.g. 192.168.1.0/24." }),
-  })
-  .superRefine(exactlyOne(["app", "ingress", "nginx", "loadBalancer", "cidr"]))
-  // One name downstream: the site's ingress, whichever controller it is.
-  .transform(({ nginx, ...peer }) => (nginx ? { ...peer, ingress: true as const } : peer));
-
-const toPeer = z
-  .strictObject({
-    app: dnsLabel().optional().meta({ description: "Another app's name, from networkPolicies.apps." }),
-    dns: z
-      .literal(true, { message: "expected true, or leave the key out" })
-      .optional()
-      .meta({ description: "CoreDNS, port 53 over UDP and TCP." }),
-    cidr: cidr().optional().meta({ description: "Addresses outside the cluster, e.g. an SMTP relay 198.51.100.25/32." }),
-    ports: z
-      .array(peerPort)
-      .min(1, { message: "list at least one port, e.g. [{port: 587}], or leave ports out" })
-      .optional()
-      .meta({ description: "Required with cidr. With app: a subset of its ports. Default: all the app's ports." }),
-  })
-  .superRefine(exactlyOne(["app", "dns", "cidr"]));
-
-const app = z
-  .strictObject({
-    name: dnsLabel().meta({ description: "The app's name, unique in the site; other apps refer to it by name." }),
-    namespace: dnsLabel().meta({ description: "The app's namespace. With defaultDeny it gets default-deny and DNS like every managed one." }),
-    podSelector: z
-      .record(labelKey, labelValue)
-      .refine((labels) => Object.keys(labels).length > 0, {
-        message: "selects every pod of the namespace: list the app's own labels, e.g. {app: web}",
-      })
-      .optional()
-      .meta({ description: "Labels of the app's pods. Default: {app: <name>}." }),
-    ports: z.array(appPort).default([]).meta({ description: "Ports the app's pods accept calls on." }),
-    from: z
-      .array(fromPeer)
-      .default([])
-      .meta({ description: "Who may call the app, on its ports. Default: no one." }),
-    networks: z
-      .array(appNetworkSchema)
-      .default([])
-      .meta({ description: "Multus networks the app's pods attach to (outside every NetworkPolicy). Default: none." }),
-    to: z
-      .array(toPeer)
-      .default([])
-      .meta({
-        description:
-          "What the app may call. Default: nothing (with defaultDeny, DNS stays open to every pod of a managed namespace).",
-      }),
-  })
-  .transform((a) => ({ ...a, podSelector: a.podSelector ?? { app: a.name } }));
-
-export const networkPoliciesSchema = z.strictObject({
-  defaultDeny: z
-    .boolean()
-    .default(true)
-    .meta({ description: "Deny all traffic in managed namespaces except what is declared." }),
-  apps: z
-    .array(app)
-    .default([])
-    .meta({
-      description:
-        "Apps and their traffic. Each becomes a NetworkPolicy: its pods accept calls only from `from`, on its " +
-        "ports, and reach only `to`.",
-    }),
-});
-
-export type AppConfig = z.output<typeof app>;
 
 /** Everything under the `k3s-sites:` namespace of a stack file. */
 export const stackConfigSchema = z.strictObject({
@@ -405,6 +174,9 @@ export const stackConfigSchema = z.strictObject({
         "first up and whenever the site changes; a failed check fails the up. false skips them.",
     }),
 });
+
+// src/verify/jobs.ts reads the apps' type from here; its owner moves that import to src/policy/schema.ts.
+export type { AppConfig } from "../policy/schema";
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;

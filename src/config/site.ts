@@ -8,13 +8,8 @@ import { planNetwork, type NetworkPlan } from "../net/plan";
 import type { CniName } from "../cni/section";
 import { defaultStorageDriver, type StorageConfig } from "../storage/section";
 import type { Problem } from "./problems";
-import {
-  HETZNER_LOCATIONS,
-  type HetznerSiteConfig,
-  type NetworkZone,
-  type SshSiteConfig,
-  type StackConfig,
-} from "./schema";
+import { HETZNER_LOCATIONS, type NetworkZone } from "../hetzner/schema";
+import type { HetznerSiteConfig, SshSiteConfig, StackConfig } from "./schema";
 
 export type Role = "server" | "agent";
 export type { Arch } from "./fields";

@@ -28,6 +28,7 @@ import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
 import type { AppNetworkConfig, NetworkConfig } from "./schema";
 import { containsIp, overlaps, parseCidr, parseIp, type Cidr } from "../net/cidr";
+import { clusterRanges } from "../net/ranges";
 import { isolationLabels, type NetworkPolicy } from "../policy/objects";
 import { namespaceBaseline } from "../policy/system";
 
@@ -167,18 +168,7 @@ export function checkNetworks(config: SiteConfig, concerns: SiteConcerns): Probl
     });
   }
   const seenNames = new Map<string, number>();
-  const cluster: Named[] = (
-    [
-      ["k3s.clusterCidr", config.k3s.clusterCidr],
-      ["k3s.serviceCidr", config.k3s.serviceCidr],
-      ["k3s.clusterCidrV6", config.k3s.clusterCidrV6],
-      ["k3s.serviceCidrV6", config.k3s.serviceCidrV6],
-      ["site.network.cidr", config.nodeCidr],
-    ] as const
-  ).flatMap(([path, text]) => {
-    const c = text === undefined ? undefined : parseCidr(text);
-    return c ? [{ path, text: text!, cidr: c }] : [];
-  });
+  const cluster: Named[] = clusterRanges(config);
   const subnets: Named[] = [];
   networks.forEach((n, i) => {
     const earlier = seenNames.get(n.name);

@@ -7,7 +7,7 @@
  * already made sure every name, port and pair of ends agrees.
  */
 import { concernsInUse } from "../concerns/registry";
-import type { AppConfig } from "../config/schema";
+import type { AppConfig } from "./schema";
 import { isHetzner, type SiteConfig } from "../config/site";
 import {
   DNS_RULE,

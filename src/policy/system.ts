@@ -22,6 +22,7 @@
  *   CIDR / ipBlock"). The rules below that name servers need that value on Cilium sites.
  */
 import { API_PORT } from "../hetzner/model";
+import { clusterRanges } from "../net/ranges";
 import type { SiteConfig } from "../config/site";
 import { DNS_RULE, ipBlock, networkPolicy, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "./objects";
 
@@ -48,7 +49,7 @@ export function namespaceBaseline(namespace: string): NetworkPolicy[] {
 
 /** Everything on the internet except the cluster's own pod and Service ranges, in both families. */
 export function internet(config: SiteConfig): PolicyPeer[] {
-  const k3s = config.k3s;
-  const v6 = [k3s.clusterCidrV6, k3s.serviceCidrV6].filter((c): c is string => c !== undefined);
-  return [ipBlock("0.0.0.0/0", [k3s.clusterCidr, k3s.serviceCidr]), ipBlock("::/0", v6)];
+  const own = clusterRanges(config).filter((r) => r.kind !== "nodes");
+  const of = (version: 4 | 6): string[] => own.filter((r) => r.cidr.version === version).map((r) => r.text);
+  return [ipBlock("0.0.0.0/0", of(4)), ipBlock("::/0", of(6))];
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SECRET, secretPlaceholder } from "../../plan/engine";
 import { byName, ofType, planOf } from "../plan/run";
+import { TYPE } from "../../src/type-tokens";
 
 describe("Site on the offline engine", () => {
   it("records the settings k3s fixes at creation, and refuses a change before registering anything", async () => {
@@ -59,7 +60,7 @@ describe("Site on the offline engine", () => {
   it("parents every resource under the site and names children after their parent", async () => {
     const run = await planOf("prod");
     const site = byName(run, "site");
-    assert.equal(site.type, "k3s-sites:site:Site");
+    assert.equal(site.type, TYPE.site);
     for (const r of run.resources) {
       if (r === site) continue;
       assert.ok(r.parent, `${r.name} has no parent`);

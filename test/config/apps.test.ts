@@ -195,6 +195,13 @@ describe("networkPolicies.apps", () => {
     });
   }
 
+  it("rejects an app in Traefik's namespace on a site whose controller is nginx", () => {
+    const raw = hetzner((a) => (a[2]!.namespace = "traefik"));
+    assert.deepEqual(problemsOf(raw), [
+      `networkPolicies.apps[2].namespace "traefik" is the ingress controller's namespace, whose policies k3s-sites writes itself: put the app in a namespace of its own, e.g. mail`,
+    ]);
+  });
+
   it("names k3s's own pods when refusing kube-system", () => {
     const raw = hetzner((a) => (a[2]!.namespace = "kube-system"));
     assert.deepEqual(problemsOf(raw), [

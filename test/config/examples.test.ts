@@ -8,6 +8,7 @@ import { isHetzner } from "../../src/config/site";
 import { metallbOf, nginxAddressOf } from "../../src/lb/metallb/metallb";
 import { ROOT, exampleSections, parse1 } from "../helpers";
 import { planOf } from "../plan/run";
+import { TYPE } from "../../src/type-tokens";
 
 const EXAMPLES = ["prod", "home", "lan", "multisite"] as const;
 
@@ -72,7 +73,7 @@ describe("example stacks", () => {
   it("every example stack plans offline", async () => {
     for (const stack of EXAMPLES) {
       const run = await planOf(stack);
-      assert.ok(run.resources.some((r) => r.type === "k3s-sites:site:Site"), stack);
+      assert.ok(run.resources.some((r) => r.type === TYPE.site), stack);
     }
   });
 

@@ -8,6 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { ROOT } from "../helpers";
 import { SECRET, secretPlaceholder } from "../../plan/engine";
 import { SECRET_KEYS } from "../../src/config/secrets";
+import { TYPE } from "../../src/type-tokens";
 
 function plan(...args: string[]) {
   return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], {
@@ -36,7 +37,7 @@ describe("npm run plan", () => {
         assert.ok(existsSync(join(out, file)), `${file} missing`);
       }
       const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as { type: string }[];
-      assert.ok(resources.some((r) => r.type === "k3s-sites:site:Site"));
+      assert.ok(resources.some((r) => r.type === TYPE.site));
       for (const doc of parseAllDocuments(readFileSync(join(out, "manifests.yaml"), "utf8"))) {
         assert.deepEqual(doc.errors, []);
       }

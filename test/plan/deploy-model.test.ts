@@ -11,6 +11,7 @@ import {
   type GraphResource,
   type Step,
 } from "../../plan/deploy-model";
+import { TYPE } from "../../src/type-tokens";
 
 const step = (seconds: number, ...after: number[]): Step => ({ urn: `s${seconds}-${after.join(",")}`, seconds, after });
 
@@ -79,7 +80,7 @@ describe("deploy model", () => {
 
   it("counts a Helm chart as one step the provider expands, and our own components as none", () => {
     const steps = stepsOf([
-      res("site", { custom: false, type: "k3s-sites:site:Site" }),
+      res("site", { custom: false, type: TYPE.site }),
       res("chart", { custom: false, type: "kubernetes:helm.sh/v4:Chart", parent: "site" }),
     ]);
     assert.deepEqual(steps.map((s) => [s.urn, s.seconds]), [["chart", LATENCY_SECONDS.kubernetesChart]]);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import type { AppConfig } from "../../src/config/schema";
+import type { AppConfig } from "../../src/policy/schema";
 import type { SiteConfig } from "../../src/config/site";
 import { managedNamespaces, networkPolicies, type NetworkPolicy } from "../../src/policy/network-policies";
 import { clone, hetznerSections, parse1 } from "../helpers";

@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { ingressSwitchOf, previousDeploymentOf } from "../../components/ingress/switch";
 import { parseSiteConfig } from "../../src/config/load";
 import { destructive, edited, exampleConfig, planConfig, previewOf, steps } from "./harness";
+import { TYPE } from "../../src/type-tokens";
 
 const traefikConfig = () => edited(exampleConfig("prod"), (c) => (c["k3s-sites:ingress"] = { controller: "traefik" }));
 
@@ -23,8 +24,8 @@ describe("scenario: ingress.controller nginx -> traefik", () => {
     const { diff } = await runs;
     const deleted = steps(diff, "delete").map((s) => s.type);
     const created = steps(diff, "create").map((s) => s.type);
-    assert.ok(deleted.includes("k3s-sites:edge:NginxIngress"), deleted.join(", "));
-    assert.ok(created.includes("k3s-sites:ingress:Traefik"), created.join(", "));
+    assert.ok(deleted.includes(TYPE.nginxIngress), deleted.join(", "));
+    assert.ok(created.includes(TYPE.traefik), created.join(", "));
     assert.ok(created.includes("kubernetes:helm.sh/v4:Chart"), "Traefik's chart");
     assert.deepEqual(destructive(diff), []);
   });

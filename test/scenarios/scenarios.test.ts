@@ -15,6 +15,7 @@ import { ROOT } from "../helpers";
 import { NEW_K3S, NEW_PUBLIC_KEY, SCENARIOS, baseConfig, type Scenario, type ScenarioId } from "./cases";
 import { changed, destructive, planConfig, previewOf, scriptOf, steps } from "./harness";
 import { nodeOfCommand } from "../../src/k3s/names";
+import { TYPE } from "../../src/type-tokens";
 
 // Each plan run costs a second or more: bases and scenario runs are planned once and shared.
 const bases = new Map<Scenario["base"], Promise<ProgramRun>>();
@@ -74,7 +75,7 @@ describe("scenario: a k3s minor upgrade", () => {
 describe("scenario: a CNI version bump", () => {
   it("updates Canal's objects in the cluster only, replacing its ConfigMap delete-first as the provider does", async () => {
     const { diff } = await scenario("cniVersionBump");
-    const outside = changed(diff).filter((s) => !s.urn.includes("k3s-sites:cni:Canal$"));
+    const outside = changed(diff).filter((s) => !s.urn.includes(`${TYPE.canal}$`));
     assert.deepEqual(outside.map((s) => s.name), [], "a CNI bump changed something outside the CNI");
     assert.deepEqual(destructive(diff), []);
     // pulumi-kubernetes replaces a ConfigMap whose data changes (enableConfigMapMutable is off), deleting the old one

@@ -5,6 +5,7 @@
 import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
 import { containsCidr, containsIp, formatCidr, overlaps, parseCidr, parseIp, sizeOf, type Cidr } from "../../net/cidr";
+import { clusterRanges } from "../../net/ranges";
 import { CALICO_MANIFEST_PINS } from "../manifest";
 import { calicoOverhead } from "./manifest";
 
@@ -140,13 +141,8 @@ export function checkSegments(config: SiteConfig): Problem[] {
     });
   }
   const network = parseCidr(config.site.network.cidr);
-  const k3s = config.k3s;
-  const ranges: [string, string | undefined][] = [
-    ["k3s.clusterCidr", k3s.clusterCidr],
-    ["k3s.serviceCidr", k3s.serviceCidr],
-    ["k3s.clusterCidrV6", k3s.clusterCidrV6],
-    ["k3s.serviceCidrV6", k3s.serviceCidrV6],
-  ];
+  // Segments lie inside the node network (checked here too), so only pods' and Services' ranges can clash.
+  const ranges = clusterRanges(config).filter((r) => r.kind !== "nodes");
   const seen = new Map<string, number>();
   const parsed: { v4?: Cidr; v6?: Cidr }[] = [];
   segments.forEach((segment, i) => {
@@ -163,10 +159,9 @@ export function checkSegments(config: SiteConfig): Problem[] {
         message: `${segment.cidr} is outside site.network.cidr ${config.site.network.cidr}: site.network.cidr is the range that holds every segment; widen it, e.g. to a /16 around the segments`,
       });
     }
-    for (const [key, text] of ranges) {
-      const range = text === undefined ? undefined : parseCidr(text);
+    for (const { path: key, text, cidr: range } of ranges) {
       for (const [field, own] of [["cidr", v4], ["cidrV6", v6]] as const) {
-        if (range && own && overlaps(range, own)) {
+        if (own && overlaps(range, own)) {
           problems.push({ path: `${at(i)}.${field}`, message: `${formatCidr(own)} overlaps ${key} ${text}: pods and Services need ranges of their own; choose disjoint ranges` });
         }
       }

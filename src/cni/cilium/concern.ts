@@ -1,7 +1,7 @@
 /** Cilium as a concern (src/concerns/contract.ts): its Helm chart, kube-proxy replacement, LB-IPAM on home sites. */
 import { K3S_OWN_CNI_OFF, NO_POLICIES, type Concern } from "../../concerns/contract";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
-import { checkCilium, checkCiliumL2Devices, checkCiliumMtu } from "./rules";
+import { checkCilium, checkCiliumL2Devices, checkCiliumLoadBalancerPools, checkCiliumMtu } from "./rules";
 import { ciliumSchema } from "./schema";
 import { CILIUM_CHART, ciliumChart, ciliumKubeProxyReplacement, ciliumValues } from "./values";
 
@@ -11,7 +11,7 @@ export const cilium = {
   key: "cni.cilium",
   fragment: ciliumSchema,
   uses: (config) => config.cni.plugin === "cilium",
-  rules: [checkCilium, checkCiliumMtu, checkCiliumL2Devices],
+  rules: [checkCiliumLoadBalancerPools, checkCilium, checkCiliumMtu, checkCiliumL2Devices],
   pins: (config) => [
     {
       name: "Cilium",

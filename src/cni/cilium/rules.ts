@@ -4,6 +4,7 @@
  */
 import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
+import { containsCidr, containsIp, formatCidr, parseCidr, parseIp } from "../../net/cidr";
 import { VXLAN_OVERHEAD, underlayOf } from "../rules-mtu";
 
 /** L2 announcements need an ARP-answering LAN and a pool to announce. */
@@ -70,4 +71,40 @@ export function checkCiliumMtu(config: SiteConfig): Problem[] {
         `takes the ${VXLAN_OVERHEAD}-byte header off it), and ${where}; set ${underlay} or less, or leave cni.cilium.mtu unset`,
     },
   ];
+}
+
+/**
+ * LB-IPAM's pools hold no node's address and, with L2 announcements, lie inside the node network. (Their overlaps
+ * with the cluster's ranges: checkDisjointRanges of src/config/rules-ranges.ts.)
+ */
+export function checkCiliumLoadBalancerPools(config: SiteConfig): Problem[] {
+  const network = parseCidr(config.nodeCidr);
+  const l2 = config.cni.cilium.l2Announcements !== undefined;
+  const pools = config.cni.cilium.loadBalancerPools.flatMap((text, i) => {
+    const cidr = parseCidr(text);
+    return cidr ? [{ path: `cni.cilium.loadBalancerPools[${i}]`, cidr }] : [];
+  });
+  return pools.flatMap((pool): Problem[] => {
+    const node = config.nodes.find((n) => {
+      const ip = parseIp(n.privateIp);
+      return ip !== undefined && containsIp(pool.cidr, ip);
+    });
+    if (node) {
+      return [
+        {
+          path: pool.path,
+          message: `${formatCidr(pool.cidr)} holds node ${node.name}'s address ${node.privateIp}: pick a range of free addresses, outside your DHCP range`,
+        },
+      ];
+    }
+    if (l2 && network && !containsCidr(network, pool.cidr)) {
+      return [
+        {
+          path: pool.path,
+          message: `${formatCidr(pool.cidr)} is outside site.network.cidr ${config.nodeCidr}: L2 announcements answer ARP on the LAN, so the pool must be free addresses of that LAN`,
+        },
+      ];
+    }
+    return [];
+  });
 }

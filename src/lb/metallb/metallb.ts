@@ -22,6 +22,7 @@ import type { SiteConcerns } from "../../concerns/contract";
 import type { Problem } from "../../config/problems";
 import type { SiteConfig } from "../../config/site";
 import { formatIp, parseIp } from "../../net/cidr";
+import { clusterRanges } from "../../net/ranges";
 import { isolationLabels } from "../../policy/objects";
 import { parseRange, type IpRange, type MetallbConfig } from "./schema";
 
@@ -201,17 +202,13 @@ export function checkMetallb(config: SiteConfig, concerns: SiteConcerns): Proble
     problems.push({ path: `${PATH}.bgp`, message: "is set but no pool has advertise bgp: set advertise bgp on a pool, or remove bgp" });
   }
   const lan = cidrRange(config.nodeCidr);
-  const cluster = (
-    [
-      ["k3s.clusterCidr", config.k3s.clusterCidr],
-      ["k3s.serviceCidr", config.k3s.serviceCidr],
-      ["k3s.clusterCidrV6", config.k3s.clusterCidrV6],
-      ["k3s.serviceCidrV6", config.k3s.serviceCidrV6],
-    ] as const
-  ).flatMap(([name, text]) => {
-    const range = cidrRange(text);
-    return range ? [{ name, text: text!, range }] : [];
-  });
+  // A pool may (with L2, must) be addresses of the node network, so only pods' and Services' ranges clash with it.
+  const cluster = clusterRanges(config)
+    .filter((c) => c.kind !== "nodes")
+    .flatMap(({ path, text }) => {
+      const range = cidrRange(text);
+      return range ? [{ name: path, text, range }] : [];
+    });
   const seen: { path: string; text: string; range: IpRange }[] = [];
   metallb.pools.forEach((p, i) => {
     if (p.advertise === "bgp" && p.interfaces) {

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { groupLines, groupOf, resourceGroups } from "../../../plan/summary/resources";
 import { summarize } from "../../../plan/render";
 import { planOf } from "../run";
+import { TYPE } from "../../../src/type-tokens";
 
 describe("the plan summary's groups of resources", () => {
   for (const stack of ["prod", "home", "lan", "multisite"]) {
@@ -45,10 +46,10 @@ describe("the plan summary's groups of resources", () => {
   it("puts charts and manifests in their own groups though Pulumi sees components, and the checks' objects with the checks", () => {
     assert.equal(groupOf({ type: "kubernetes:helm.sh/v4:Chart", custom: false }), "Helm chart(s)");
     assert.equal(groupOf({ type: "kubernetes:yaml/v2:ConfigGroup", custom: false }), "manifest groups (a pinned upstream manifest each)");
-    assert.equal(groupOf({ type: "k3s-sites:site:Site", custom: false }), "components (Pulumi's grouping: nothing of their own)");
-    const check = { type: "kubernetes:batch/v1:Job", custom: true, parent: "k3s-sites:site:Site$k3s-sites:verify:Verify::site-verify" };
+    assert.equal(groupOf({ type: TYPE.site, custom: false }), "components (Pulumi's grouping: nothing of their own)");
+    const check = { type: "kubernetes:batch/v1:Job", custom: true, parent: `${TYPE.site}$${TYPE.verify}::site-verify` };
     assert.match(groupOf(check), /^checks:/);
-    assert.match(groupOf({ ...check, parent: "k3s-sites:site:Site$k3s-sites:edge:CertManager::site-cert-manager" }), /^Kubernetes objects/);
+    assert.match(groupOf({ ...check, parent: `${TYPE.site}$${TYPE.certManager}::site-cert-manager` }), /^Kubernetes objects/);
     assert.equal(groupOf({ type: "hcloud:index/volume:Volume", custom: true }), "other Hetzner resources");
     assert.equal(groupOf({ type: "aws:s3/bucket:Bucket", custom: true }), "other resources");
   });
