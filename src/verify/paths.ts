@@ -15,17 +15,10 @@ import { CERT_MANAGER, COREDNS, NGINX } from "../edge/names";
 import { hasLoadBalancerService } from "../ingress/nginx/nginx";
 import { API_PORT } from "../hetzner/model";
 import { selfCheckThroughService, usesHttp01 } from "../certificates/cert-manager/policies";
-import {
-  DENIED_PORT,
-  ECHO_PORT,
-  OUTSIDE,
-  PROBE_PORT,
-  VERIFY_NAMESPACE,
-  announcementOf,
-  appRuleOf,
-  checksOf,
-  type JobName,
-} from "./jobs";
+import { announcementOf } from "./announcement";
+import { appRuleOf } from "./app-rule";
+import { checksOf } from "./jobs";
+import { DENIED_PORT, ECHO_PORT, OUTSIDE, PROBE_PORT, VERIFY_NAMESPACE, type JobName } from "./names";
 
 export const UPSTREAM = {
   podToPod:

@@ -2,17 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseSiteConfig } from "../../src/config/load";
 import { NGINX } from "../../src/edge/names";
-import {
-  DENIED_PORT,
-  ECHO_PORT,
-  VERIFY_IMAGE,
-  VERIFY_NAMESPACE,
-  checksNotRun,
-  checksOf,
-  verifyPlan,
-  verifyScripts,
-  type K8sObject,
-} from "../../src/verify/jobs";
+import { checksNotRun, checksOf, verifyPlan, verifyScripts } from "../../src/verify/jobs";
+import { DENIED_PORT, ECHO_PORT, VERIFY_NAMESPACE, type K8sObject } from "../../src/verify/names";
+import { VERIFY_IMAGE } from "../../src/verify/pins";
 import { isDefaultDeny, privilegedProblems } from "../../policy/rules";
 import { validateBuiltin } from "../support/schemas";
 import { exampleSections, hetznerSections, sshSections } from "../helpers";

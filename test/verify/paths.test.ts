@@ -14,7 +14,8 @@ import { egressAllowed, ingressAllowed, matches, types, type Endpoint, type Poli
 import type { ProgramRun } from "../../plan/engine";
 import { kubeObjectsOf, type KubeObject } from "../../policy/rules";
 import { NGINX } from "../../src/edge/names";
-import { PROBE_PORT, checksNotRun, jobsOf } from "../../src/verify/jobs";
+import { checksNotRun, jobsOf } from "../../src/verify/jobs";
+import { PROBE_PORT } from "../../src/verify/names";
 import { UPSTREAM, checkPaths, cniMatchesNodes, type CheckPath, type Hop, type PathEnd } from "../../src/verify/paths";
 import { ROOT } from "../helpers";
 import { SHAPES, configOfShape, planOfShape, type Shape } from "../support/shapes";

@@ -6,7 +6,8 @@ import { describe, it } from "node:test";
 import { shellcheck } from "../support/shellcheck";
 import { ROOT } from "../helpers";
 import { spawnSync } from "node:child_process";
-import { APP_RULE_TIMEOUT, CERTIFICATE_TIMEOUT, CONNECT_TIMEOUT, DENY_WAIT, JOB_BUDGET, JOB_DEADLINE, NEIGH_WAIT } from "../../src/verify/jobs";
+import { APP_RULE_TIMEOUT, CERTIFICATE_TIMEOUT, CONNECT_TIMEOUT, DENY_WAIT, JOB_BUDGET, NEIGH_WAIT } from "../../src/verify/names";
+import { JOB_DEADLINE } from "../../src/verify/pins";
 import { SANDBOX_SKIP, runCheck, serveCheck } from "./sandbox";
 
 const DIR = join(ROOT, "src/verify");
