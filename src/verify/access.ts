@@ -5,7 +5,6 @@ import { solverPolicy } from "../certificates/cert-manager/policies";
 import { ingressOf } from "../concerns/registry";
 import { NGINX } from "../edge/names";
 import { API_PORT } from "../hetzner/model";
-import { METALLB } from "../lb/metallb/metallb";
 import { policyContext } from "../policy/context";
 import { DNS_RULE, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
 import { BASELINE_POLICY_NAMES } from "../policy/system";
@@ -104,19 +103,10 @@ export function binding(kind: "Role" | "ClusterRole", name: string, namespace: s
  */
 export function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, logNamespace: string | undefined, announce?: Announcement): K8sObject[] {
   const out: K8sObject[] = [];
-  // Who announces nginx's address: the Cilium Lease by name, or MetalLB's ServiceL2Status objects (generated names).
-  if (announce?.announcer === "cilium") {
-    out.push(
-      ...binding("Role", "k3s-sites-verify-announcer-reader", "kube-system", "edge", [
-        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [announce.lease], verbs: ["get"] },
-      ]),
-    );
-  } else if (announce?.announcer === "metallb") {
-    out.push(
-      ...binding("Role", "k3s-sites-verify-announcer-reader", METALLB.namespace, "edge", [
-        { apiGroups: ["metallb.io"], resources: ["servicel2statuses"], verbs: ["list"] },
-      ]),
-    );
+  // Who announces nginx's address, where the concern that hands it out says it is read.
+  if (announce) {
+    const { namespace, rule } = announce.announcer.read;
+    out.push(...binding("Role", "k3s-sites-verify-announcer-reader", namespace, "edge", [{ ...rule }]));
   }
   if (checks.includes("certificates")) {
     out.push(

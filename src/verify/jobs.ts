@@ -22,7 +22,6 @@ import type { SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../certificates/cert-manager/cert-manager";
 import { ingressOf } from "../concerns/registry";
 import { hasLoadBalancerService } from "../ingress/nginx/nginx";
-import { METALLB } from "../lb/metallb/metallb";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
 import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
 import { rbac, policies } from "./access";
@@ -260,9 +259,11 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   if (announce) {
     const announceEnv = {
       LB_SERVICE: announce.service,
-      ANNOUNCER: announce.announcer,
-      LEASE: announce.lease,
-      METALLB_NAMESPACE: METALLB.namespace,
+      ANNOUNCER_PATH: announce.announcer.path,
+      ANNOUNCER_FILTER: announce.announcer.filter,
+      ANNOUNCER_WHERE: announce.announcer.where,
+      ANNOUNCER_FIX: announce.announcer.noAnnouncerFix,
+      INTERFACES_KEY: announce.announcer.interfacesKey,
       PROBE_PORT: String(PROBE_PORT),
       NEIGH_WAIT: String(NEIGH_WAIT),
       ...RETRY,

@@ -191,7 +191,7 @@ describe("verifyPlan", () => {
     assert.equal(envOf(off.jobs.edge).LB_PROXY, "0");
   });
 
-  it("does not probe the announcement on a Cilium site (the home example): Cilium 1.19's wildcard service entries may drop the probe before any ARP leaves", () => {
+  it("does not probe the announcement on a Cilium site (the home example): Cilium's wildcard service entries (1.19 and later) may drop the probe before any ARP leaves", () => {
     const config = parseSiteConfig(exampleSections("home"));
     const plan = verifyPlan({ config });
     assert.equal(plan.jobs["edge-announce"], undefined);
