@@ -1,6 +1,6 @@
 /**
  * The names, ports and timeouts the checks share: the namespace, the Jobs, the labels, the waits. The scripts read
- * the same values from their environment (test/verify/scripts.test.ts holds them).
+ * the same values from their environment (test/verify/jobs.scripts.test.ts holds them).
  */
 import type { SiteConfig } from "../config/site";
 import { JOB_DEADLINE } from "./pins";
