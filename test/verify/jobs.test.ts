@@ -196,7 +196,7 @@ describe("verifyPlan", () => {
     const plan = verifyPlan({ config });
     assert.equal(plan.jobs["edge-announce"], undefined);
     assert.equal(plan.objects.some((o) => o.kind === "Role" && o.metadata.name === "k3s-sites-verify-announcer-reader"), false);
-    assert.match(checksNotRun(config).find((n) => n.check === "edge announcement")!.why, /^Cilium 1\.19 drops a connection to a LoadBalancer address on a port the Service does not define \(wildcard service entries, cilium\/cilium#40684\)/);
+    assert.match(checksNotRun(config).find((n) => n.check === "edge announcement")!.why, /^Cilium \(1\.19 and later, the pinned 1\.20 included\) drops a connection to a LoadBalancer address on a port the Service does not define, /);
   });
 
   it("on a site of several segments, probes the announcement from two nodes of the address's segment (ARP and NDP cross no router)", () => {
@@ -216,7 +216,7 @@ describe("verifyPlan", () => {
     const sections = exampleSections("home") as Record<string, any>;
     const one = parseSiteConfig({ ...sections, site: { ...sections.site, hosts: [sections.site.hosts[0]] } });
     assert.equal(verifyPlan({ config: one }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(one).find((n) => n.check === "edge announcement")!.why, /^Cilium 1\.19 drops/);
+    assert.match(checksNotRun(one).find((n) => n.check === "edge announcement")!.why, /^Cilium \(1\.19 and later, the pinned 1\.20 included\) drops/);
     const unannounced = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });
     assert.equal(verifyPlan({ config: unannounced }).jobs["edge-announce"], undefined);
     assert.match(checksNotRun(unannounced).find((n) => n.check === "edge announcement")!.why, /^cni\.cilium\.l2Announcements is unset/);
