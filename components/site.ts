@@ -170,7 +170,7 @@ export class Site extends pulumi.ComponentResource {
         provider,
         ...(infra instanceof HetznerInfra
           ? {
-              // Both: the edge check tries the IPv6 from the host network (src/verify/jobs.ts EDGE_HOST_JOB).
+              // Both: the edge check tries the IPv6 from the host network (src/verify/names.ts EDGE_HOST_JOB).
               loadBalancerAddresses: infra.loadBalancer.apply((lb) => [lb.ipv4, lb.ipv6]),
             }
           : {}),

@@ -12,7 +12,8 @@ import { costLines } from "./summary/cost";
 import { groupLines, resourceGroups } from "./summary/resources";
 import { unsetSecretLines } from "./summary/secrets";
 import { exposureLines, firewallLines, hetznerLoadBalancerLine, nodeLines } from "./summary/site";
-import { NOT_RUN_ANNOTATION, VERIFY_NAMESPACE } from "../src/verify/jobs";
+import { NOT_RUN_ANNOTATION } from "../src/verify/jobs";
+import { VERIFY_NAMESPACE } from "../src/verify/names";
 import { nodeOfCommand } from "../src/k3s/names";
 
 const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";

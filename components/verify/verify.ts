@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
-import { JOB_DEADLINE, jobsOf, verifyPlan } from "../../src/verify/jobs";
+import { jobsOf, verifyPlan } from "../../src/verify/jobs";
+import { JOB_DEADLINE } from "../../src/verify/pins";
 import { TYPE } from "../../src/type-tokens";
 
 export interface VerifyArgs {

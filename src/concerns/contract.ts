@@ -62,6 +62,32 @@ export interface Traits {
   readonly nodeMatchingSetting: string | undefined;
   /** Why a node's probe of a LoadBalancer address cannot show its announcement truthfully here, when it cannot. */
   announcementProbeSkip(config: SiteConfig): string | undefined;
+  /**
+   * How the node that answers ARP and NDP for a LoadBalancer address it hands out is found, for the edge check's
+   * announcement probe; or why the probe cannot be truthful (it announces over BGP, or not at all); undefined for a
+   * concern that hands out no such address. `service`: the Service, `namespace/name`.
+   */
+  lanAnnouncer(config: SiteConfig, service: string): LanAnnouncer | { readonly skip: string } | undefined;
+}
+
+/** Where the checks read which node announces a LoadBalancer address on the LAN (Traits.lanAnnouncer). */
+export interface LanAnnouncer {
+  /** The address pool entry the Service's address comes from (a CIDR, a first-last range or an address). */
+  readonly addressEntry: string;
+  /** The API path to GET, and a jq filter of its answer that prints the node's name ($ns and $name: the Service's). */
+  readonly path: string;
+  readonly filter: string;
+  /** The object read, as the check's message names it. */
+  readonly where: string;
+  /** The one RBAC rule the check needs to read it, in `namespace`. */
+  readonly read: {
+    readonly namespace: string;
+    readonly rule: { readonly apiGroups: string[]; readonly resources: string[]; readonly resourceNames?: string[]; readonly verbs: string[] };
+  };
+  /** What to check when no node is elected to announce the address. */
+  readonly noAnnouncerFix: string;
+  /** The config key of the interfaces it announces on. */
+  readonly interfacesKey: string;
 }
 
 /** The traits of a concern other concerns need not know anything of. */
@@ -72,6 +98,7 @@ export const NO_TRAITS: Traits = {
   ipBlocksMatchNodes: () => true,
   nodeMatchingSetting: undefined,
   announcementProbeSkip: () => undefined,
+  lanAnnouncer: () => undefined,
 };
 
 /** A version pinned in the code, for the check of upstream support windows (src/versions/support.ts). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # k3s-sites verification: nginx's LoadBalancer address is announced on the LAN. Two pods of one Job run on two
-# nodes' host networks (src/verify/jobs.ts EDGE_ANNOUNCE_JOB). Each reads which node announces the address (Cilium:
-# the holder of the Lease LEASE in kube-system; MetalLB: the node of the ServiceL2Status for the Service). The pod on
+# nodes' host networks (src/verify/names.ts EDGE_ANNOUNCE_JOB). Each reads which node announces the address where the
+# concern that hands it out says (ANNOUNCER_PATH, filtered by ANNOUNCER_FILTER; src/verify/announcement.ts). The pod on
 # the announcing node says so and passes: its own request would never come back to it. The other one opens a
 # connection to the address on PROBE_PORT, a port the Service does not serve (so neither kube-proxy nor Cilium
 # captures it and the packet goes out on the LAN), whatever the connection's outcome, and then watches its
@@ -9,8 +9,10 @@
 # LAN just now, which is what a client on the LAN needs (an older entry does not count, see neighbour). A connection through the Service from inside the cluster
 # would not show this: the local datapath answers it before any packet leaves the node.
 # Every step is tried again every INTERVAL seconds for up to TIMEOUT seconds.
-# Environment: LB_SERVICE ("namespace/name"), ANNOUNCER (cilium or metallb), LEASE, METALLB_NAMESPACE, PROBE_PORT,
-# NODE_NAME, TIMEOUT, INTERVAL and NEIGH_WAIT (seconds).
+# Environment: LB_SERVICE ("namespace/name"), ANNOUNCER_PATH (an API path), ANNOUNCER_FILTER (a jq filter printing the
+# announcing node's name, given $ns and $name of the Service), ANNOUNCER_WHERE (the object, for messages),
+# ANNOUNCER_FIX (what to check when no node is elected), INTERFACES_KEY (the config key of the announcing
+# interfaces), PROBE_PORT, NODE_NAME, TIMEOUT, INTERVAL and NEIGH_WAIT (seconds).
 # shellcheck disable=SC2329 # the functions run through until_ok (lib.sh)
 set -u
 # shellcheck source=lib.sh
@@ -26,14 +28,8 @@ assigned_address() {
 }
 
 announcing_node() {
-  if [ "$ANNOUNCER" = cilium ]; then
-    ANNOUNCING="$(api_get "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/$LEASE" |
-      jq -r '.spec.holderIdentity // empty' 2>/dev/null)"
-  else
-    ANNOUNCING="$(api_get "/apis/metallb.io/v1beta1/namespaces/$METALLB_NAMESPACE/servicel2statuses" |
-      jq -r --arg ns "$service_namespace" --arg name "$service_name" \
-        '[.items[]? | select(.status.serviceNamespace == $ns and .status.serviceName == $name) | .status.node][0] // empty' 2>/dev/null)"
-  fi
+  ANNOUNCING="$(api_get "$ANNOUNCER_PATH" |
+    jq -r --arg ns "$service_namespace" --arg name "$service_name" "$ANNOUNCER_FILTER" 2>/dev/null)"
   test -n "$ANNOUNCING"
 }
 
@@ -69,10 +65,9 @@ fi
 
 until_ok "$TIMEOUT" "$INTERVAL" announcing_node
 status=$?
-if [ "$ANNOUNCER" = cilium ]; then where="Lease kube-system/$LEASE"; else where="ServiceL2Status of $LB_SERVICE in $METALLB_NAMESPACE"; fi
 # shellcheck disable=SC2086 # word splitting of the addresses is meant
-result "edge announcement: the node announcing $(words $ADDRESSES) ($where)" "a node within ${TIMEOUT}s" "${ANNOUNCING:-none}" "$status" \
-  "no node is elected to announce the address: Cilium: a CiliumL2AnnouncementPolicy selecting the Service and the nodes (cni.cilium.l2Announcements); MetalLB: an L2Advertisement for the pool and a running speaker (kubectl -n $METALLB_NAMESPACE get pods)"
+result "edge announcement: the node announcing $(words $ADDRESSES) ($ANNOUNCER_WHERE)" "a node within ${TIMEOUT}s" "${ANNOUNCING:-none}" "$status" \
+  "no node is elected to announce the address: check $ANNOUNCER_FIX"
 [ "$status" -eq 0 ] || finish
 
 if [ "$ANNOUNCING" = "$NODE_NAME" ]; then
@@ -86,7 +81,7 @@ for address in $ADDRESSES; do
   status=$?
   result "edge announcement of $address seen from $NODE_NAME's host network (announced by $ANNOUNCING)" \
     "a REACHABLE neighbour entry (an ARP or NDP reply now, not an earlier one) within ${TIMEOUT}s" "${NEIGHBOUR:-no entry}" "$status" \
-    "$ANNOUNCING does not answer for $address on the LAN $NODE_NAME is on: the announcing interfaces (cni.cilium.l2Announcements.interfaces, or loadBalancer.metallb.pools[].interfaces) do not include that LAN's interface, or the address is outside the LAN's subnet"
+    "$ANNOUNCING does not answer for $address on the LAN $NODE_NAME is on: the announcing interfaces ($INTERFACES_KEY) do not include that LAN's interface, or the address is outside the LAN's subnet"
 done
 
 finish

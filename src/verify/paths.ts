@@ -15,61 +15,60 @@ import { CERT_MANAGER, COREDNS, NGINX } from "../edge/names";
 import { hasLoadBalancerService } from "../ingress/nginx/nginx";
 import { API_PORT } from "../hetzner/model";
 import { selfCheckThroughService, usesHttp01 } from "../certificates/cert-manager/policies";
-import {
-  DENIED_PORT,
-  ECHO_PORT,
-  OUTSIDE,
-  PROBE_PORT,
-  VERIFY_NAMESPACE,
-  announcementOf,
-  appRuleOf,
-  checksOf,
-  type JobName,
-} from "./jobs";
+import { announcementOf } from "./announcement";
+import { appRuleOf } from "./app-rule";
+import { checksOf } from "./jobs";
+import { DENIED_PORT, ECHO_PORT, OUTSIDE, PROBE_PORT, VERIFY_NAMESPACE, type JobName } from "./names";
 
 export const UPSTREAM = {
+  // flannel-io/flannel pkg/trafficmngr/iptables/iptables.go (masqRules); Calico IPPool natOutgoing; docs.cilium.io,
+  // Masquerading.
   podToPod:
-    "pod-to-pod keeps the pod's address: flannel's masqRules RETURN before MASQUERADE for -d <cluster cidr> " +
-    "(flannel-io/flannel pkg/trafficmngr/iptables/iptables.go); Calico's natOutgoing leaves pool destinations alone; " +
-    "Cilium masquerades only traffic leaving the cluster (docs.cilium.io, Masquerading)",
+    "pod-to-pod keeps the pod's address: flannel returns before masquerading traffic to the cluster range, Calico's " +
+    "natOutgoing leaves pool destinations alone, Cilium masquerades only traffic leaving the cluster",
+  // flannel-io/flannel pkg/trafficmngr/iptables/iptables.go, masqRules: `-s <cluster cidr> ! -d 224.0.0.0/4 -j MASQUERADE`.
   masquerade:
-    "a pod's packet to a node address leaves as its node: flannel's `-s <cluster cidr> ! -d 224.0.0.0/4 -j MASQUERADE` " +
-    "(flannel-io/flannel pkg/trafficmngr/iptables/iptables.go, masqRules), Calico IPPool natOutgoing, Cilium masquerading",
+    "a pod's packet to a node address leaves as its node: flannel masquerades the cluster range's traffic leaving it, " +
+    "as do Calico's natOutgoing and Cilium's masquerading",
+  // containernetworking/plugins plugins/meta/portmap.
   hostSource:
     "from the host network the packet leaves with the node's own private address, and the portmap plugin's hostPort " +
-    "DNAT keeps the source (containernetworking/plugins plugins/meta/portmap)",
-  ownNode: "traffic from a pod's own node is always allowed (kubernetes.io, Network Policies, ipBlock)",
+    "DNAT keeps the source",
+  // kubernetes.io, Network Policies, ipBlock.
+  ownNode: "traffic from a pod's own node is always allowed",
+  // containernetworking/plugins plugins/meta/portmap/portmap.go: CNI-HOSTPORT-DNAT from nat OUTPUT with
+  // `-m addrtype --dst-type LOCAL`; Cilium's socket LB with kubeProxyReplacement.
   portmapOutput:
-    "a node's own connection to its hostPort is DNATed to the pod: portmap jumps to CNI-HOSTPORT-DNAT from nat OUTPUT " +
-    "with `-m addrtype --dst-type LOCAL` (containernetworking/plugins plugins/meta/portmap/portmap.go); Cilium with " +
-    "kubeProxyReplacement serves hostPorts itself and translates the host's own connect at the socket (socket LB)",
-  ciliumNodes:
-    "Cilium matches ipBlocks against node addresses only with policyCIDRMatchMode: [nodes], which the site sets " +
-    "(docs.cilium.io, Policy language, Selecting nodes with CIDR / ipBlock)",
+    "a node's own connection to its hostPort is translated to the pod: the portmap plugin catches the node's own " +
+    "connections to its local addresses; Cilium with kubeProxyReplacement serves hostPorts itself and translates " +
+    "the host's own connect at the socket",
+  // docs.cilium.io, Policy language, Selecting nodes with CIDR / ipBlock.
+  ciliumNodes: "Cilium matches ipBlocks against node addresses only with policyCIDRMatchMode: [nodes], which the site sets",
+  // kubernetes/kubernetes pkg/proxy/iptables/proxier.go, "Capture load-balancer ingress": per load-balancer IP,
+  // `-d <lb ip> -p <protocol> --dport <service port>` in KUBE-SERVICES from nat OUTPUT and PREROUTING; docs.cilium.io,
+  // Policy language, Layer 4 Examples.
   serviceCapture:
-    "a Service or LoadBalancer address is translated to a pod before policy applies: kube-proxy's KUBE-SERVICES in nat " +
-    "OUTPUT/PREROUTING has, per load-balancer IP, `-d <lb ip> -p <protocol> --dport <service port>` to the Service's " +
-    "chain (kubernetes/kubernetes pkg/proxy/iptables/proxier.go, \"Capture load-balancer ingress\"): the Service's " +
-    "ports only, so a connection to another port leaves the node; Cilium's kube-proxy replacement translates the " +
-    "same and applies policy after it (docs.cilium.io, Policy language, Layer 4 Examples)",
-  apiPostDnat: "the kubernetes Service is DNATed to the servers' advertise address on 6443 before policy (src/policy/system.ts)",
+    "a Service or LoadBalancer address is translated to a pod before policy applies: kube-proxy captures the " +
+    "Service's ports only, so a connection to another port leaves the node; Cilium's kube-proxy replacement " +
+    "translates the same and applies policy after it",
+  apiPostDnat: "the kubernetes Service is translated to the servers' advertise address on 6443 before policy (src/policy/system.ts)",
   hetznerLb:
     "the Hetzner load balancer forwards to the targets' private addresses from its own private address " +
     "(src/policy/system.ts nginxPolicies), adding the PROXY header when the service has proxyprotocol",
+  // nginx/kubernetes-ingress v5.5.4 internal/configs/version1/nginx.ingress.tmpl, listen ... proxy_protocol.
   proxyListener:
-    "with ingress.proxyProtocol nginx listens with proxy_protocol on port 80 and refuses a request without the header " +
-    "(nginx/kubernetes-ingress v5.5.4 internal/configs/version1/nginx.ingress.tmpl, listen ... proxy_protocol)",
+    "with ingress.proxyProtocol nginx listens with proxy_protocol on port 80 and refuses a request without the header",
+  // cloudnativelabs/kube-router pkg/controllers/netpol, embedded by k3s pkg/agent/netpol: each pod's KUBE-POD-FW
+  // chain ends with `-m mark ! --mark 0x10000/0x10000 -j REJECT --reject-with icmp-port-unreachable`.
   kubeRouterReject:
-    "k3s's policy controller (cloudnativelabs/kube-router pkg/controllers/netpol, embedded by k3s pkg/agent/netpol) ends " +
-    "each pod's KUBE-POD-FW chain with `-m mark ! --mark 0x10000/0x10000 -j REJECT --reject-with icmp-port-unreachable`, " +
-    "and a policy admits a peer only once the peer's address is in its ipsets, filled from the API after the pod " +
-    "has an IP: until then a new pod's connection is refused at once, so the checks retry",
+    "k3s's policy controller rejects a pod's traffic that no policy admits, and admits a peer only once the peer's " +
+    "address is in its sets, filled from the API after the pod has an IP: until then a new pod's connection is " +
+    "refused at once, so the checks retry",
   neighbour:
-    "an address announced in L2 mode is answered by one node's ARP/NDP responder (MetalLB speaker: ServiceL2Status " +
-    "status.node; Cilium: the holder of Lease cilium-l2announce-<namespace>-<name>); its own requests never reach it",
-  selfCheck:
-    "cert-manager GETs http://<domain>/.well-known/acme-challenge/<token> itself before validation " +
-    "(cert-manager/cert-manager pkg/issuer/acme/http/http.go, testReachability)",
+    "an address announced in L2 mode is answered by one node's ARP/NDP responder, the one the load-balancing " +
+    "concern elects (the check reads which); its own requests never reach it",
+  // cert-manager/cert-manager pkg/issuer/acme/http/http.go, testReachability.
+  selfCheck: "cert-manager GETs http://<domain>/.well-known/acme-challenge/<token> itself before validation",
   solver: "nginx proxies to the solver pod's address and port itself (NGINX Ingress Controller upstreams are endpoints)",
   coredns: "CoreDNS runs in kube-system, which the site does not isolate",
 } as const;

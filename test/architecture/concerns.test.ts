@@ -21,10 +21,6 @@ const KNOWN: Readonly<Record<string, string>> = {
   // The `calico` plugin inside canal.yaml's and calico.yaml's CNI config list (its JSON `type`), not cni.plugin.
   'src/cni/customize.ts: return plugins.find((p): p is Record<string, unknown> => (p as { type?: unknown } | null)?.type === "calico");':
     "a CNI config plugin type",
-  // Still to move: the announcement check's announcer (Cilium's Lease or MetalLB's ServiceL2Status) belongs in a
-  // trait of the load-balancing concerns, with its RBAC and announce.sh's branch.
-  'src/verify/jobs.ts: if (announce?.announcer === "cilium") {': "to move into a trait",
-  'src/verify/jobs.ts: } else if (announce?.announcer === "metallb") {': "to move into a trait",
 };
 
 /** Where the registries live: they name every concern on purpose. */

@@ -48,25 +48,9 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "test/docs/readme.test.ts": "the README's inline stack files, through the config parser",
   // The plan summary's suite: it moves with the summary's rework (plan/render.ts).
   "test/plan/summary.test.ts": "the plan summary of plan/render.ts",
-  // The concerns' folders (src/cni, src/lb, src/multus, src/edge, src/verify) are being reshaped; their tests
-  // follow there.
-  "test/cni/calico.test.ts": "moved by the concern work",
-  "test/cni/canal.test.ts": "moved by the concern work",
-  "test/cni/cilium.test.ts": "moved by the concern work",
-  "test/cni/parse.test.ts": "moved by the concern work",
-  "test/cni/routers.test.ts": "moved by the concern work",
-  "test/components/cni.test.ts": "moved by the concern work",
-  "test/components/edge.test.ts": "moved by the concern work",
+  // src/config and src/multus are being reshaped by other work; their tests follow there.
   "test/config/apps.test.ts": "moved by the concern work",
-  "test/flannel/flannel.test.ts": "moved by the concern work",
-  "test/metallb/bgp.test.ts": "moved by the concern work",
-  "test/metallb/metallb.test.ts": "moved by the concern work",
-  "test/metallb/router.test.ts": "moved by the concern work",
   "test/multus/multus.test.ts": "moved by the concern work",
-  "test/verify/app-rule.test.ts": "moved by the concern work",
-  "test/verify/images.test.ts": "moved by the concern work",
-  "test/verify/rerun.test.ts": "moved by the concern work",
-  "test/verify/scripts.test.ts": "moved by the concern work",
 };
 
 function testFiles(dir: string): string[] {

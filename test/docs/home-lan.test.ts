@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { metallbRouterFiles } from "../../src/lb/metallb/router";
 import { cniConfig, podAnnotations } from "../../src/multus/networks";
 import { ROOT, exampleSections, parse1 } from "../helpers";
-import { lanBgp } from "../metallb/variants";
+import { lanBgp } from "../lb/metallb/variants";
 
 const DOC = readFileSync(join(ROOT, "docs", "home-lan.md"), "utf8");
 

@@ -1,5 +1,5 @@
 /**
- * MetalLB BGP on the lan variant with a routed pool (test/metallb/variants.ts), run: the LAN's router runs FRR, then
+ * MetalLB BGP on the lan variant with a routed pool (test/lb/metallb/variants.ts), run: the LAN's router runs FRR, then
  * BIRD 2, with the router file the plan exports (stack output `routers`, metallb-router.*.conf) as its whole
  * configuration; each node runs a speaker configured from the plan's BGPPeer, BGPAdvertisement and IPAddressPool as
  * FRR-K8s would configure it (test/lab/metallb-speaker.ts, the mapping cited there); a client on the internet side
@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { describe, it } from "node:test";
 import { manifestsOf } from "../../plan/render";
-import { lanBgp } from "../metallb/variants";
+import { lanBgp } from "../lb/metallb/variants";
 import { planOfSections } from "../plan/run";
 import { speakerFrrConfig, speakerTimers, type BgpPeerSpec } from "./metallb-speaker";
 import { Lab, labSkip, type Daemon } from "./netns";

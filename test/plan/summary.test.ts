@@ -63,14 +63,14 @@ describe("the plan summary's checks not run here", () => {
     raw.site = { ...raw.site, hosts: [raw.site.hosts[0]] };
     const lines = summarize(await planOfSections(raw), {}).split("\n").filter((l) => l.startsWith("check not run here"));
     assert.deepEqual(lines, [
-      "check not run here: edge announcement: Cilium 1.19 drops a connection to a LoadBalancer address on a port the Service does not define (wildcard service entries, cilium/cilium#40684), perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
+      "check not run here: edge announcement: Cilium (1.19 and later, the pinned 1.20 included) drops a connection to a LoadBalancer address on a port the Service does not define, perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
       "check not run here: policies app rule: the site declares no app (networkPolicies.apps)",
     ]);
     // The home example (Cilium) runs every check but the announcement and the app rule (it declares no app); the
     // prod example runs them all.
     const home = await planOf("home");
     assert.deepEqual(summarize(home, renderFiles(home)).split("\n").filter((l) => l.startsWith("check not run here")), [
-      "check not run here: edge announcement: Cilium 1.19 drops a connection to a LoadBalancer address on a port the Service does not define (wildcard service entries, cilium/cilium#40684), perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
+      "check not run here: edge announcement: Cilium (1.19 and later, the pinned 1.20 included) drops a connection to a LoadBalancer address on a port the Service does not define, perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
       "check not run here: policies app rule: the site declares no app (networkPolicies.apps)",
     ]);
     const prod = await planOf("prod");

@@ -63,7 +63,7 @@ export function previewOf(before: ProgramRun, after: ProgramRun): PreviewDiff {
 
 /**
  * The verification Jobs (site-verify-*) are replaced, and so rerun, by every change to what they check: by design,
- * held by test/verify/rerun.test.ts and said once in docs/day2.md. The scenarios leave them out.
+ * held by test/verify/jobs.rerun.test.ts and said once in docs/day2.md. The scenarios leave them out.
  */
 export function withoutChecks(diff: PreviewDiff): PreviewDiff {
   return { ...diff, steps: diff.steps.filter((s) => !(s.type === "kubernetes:batch/v1:Job" && s.name.startsWith("site-verify-"))) };

@@ -56,9 +56,11 @@ describe("announce.sh in network namespaces, against the kernel's neighbour tabl
 
   const env = {
     LB_SERVICE: "nginx-ingress/nginx-ingress",
-    ANNOUNCER: "cilium",
-    LEASE: "cilium-l2announce-nginx-ingress-nginx-ingress",
-    METALLB_NAMESPACE: "metallb-system",
+    ANNOUNCER_PATH: "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/cilium-l2announce-nginx-ingress-nginx-ingress",
+    ANNOUNCER_FILTER: ".spec.holderIdentity // empty",
+    ANNOUNCER_WHERE: "Lease kube-system/cilium-l2announce-nginx-ingress-nginx-ingress",
+    ANNOUNCER_FIX: "a CiliumL2AnnouncementPolicy selecting the Service and the nodes (cni.cilium.l2Announcements)",
+    INTERFACES_KEY: "cni.cilium.l2Announcements.interfaces",
     PROBE_PORT: "9",
     NODE_NAME: "pi-1",
     TIMEOUT: "1",

@@ -2,17 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseSiteConfig } from "../../src/config/load";
 import { NGINX } from "../../src/edge/names";
-import {
-  DENIED_PORT,
-  ECHO_PORT,
-  VERIFY_IMAGE,
-  VERIFY_NAMESPACE,
-  checksNotRun,
-  checksOf,
-  verifyPlan,
-  verifyScripts,
-  type K8sObject,
-} from "../../src/verify/jobs";
+import { checksNotRun, checksOf, verifyPlan, verifyScripts } from "../../src/verify/jobs";
+import { DENIED_PORT, ECHO_PORT, VERIFY_NAMESPACE, type K8sObject } from "../../src/verify/names";
+import { VERIFY_IMAGE } from "../../src/verify/pins";
 import { isDefaultDeny, privilegedProblems } from "../../policy/rules";
 import { validateBuiltin } from "../support/schemas";
 import { exampleSections, hetznerSections, sshSections } from "../helpers";
@@ -199,12 +191,12 @@ describe("verifyPlan", () => {
     assert.equal(envOf(off.jobs.edge).LB_PROXY, "0");
   });
 
-  it("does not probe the announcement on a Cilium site (the home example): Cilium 1.19's wildcard service entries may drop the probe before any ARP leaves", () => {
+  it("does not probe the announcement on a Cilium site (the home example): Cilium's wildcard service entries (1.19 and later) may drop the probe before any ARP leaves", () => {
     const config = parseSiteConfig(exampleSections("home"));
     const plan = verifyPlan({ config });
     assert.equal(plan.jobs["edge-announce"], undefined);
     assert.equal(plan.objects.some((o) => o.kind === "Role" && o.metadata.name === "k3s-sites-verify-announcer-reader"), false);
-    assert.match(checksNotRun(config).find((n) => n.check === "edge announcement")!.why, /^Cilium 1\.19 drops a connection to a LoadBalancer address on a port the Service does not define \(wildcard service entries, cilium\/cilium#40684\)/);
+    assert.match(checksNotRun(config).find((n) => n.check === "edge announcement")!.why, /^Cilium \(1\.19 and later, the pinned 1\.20 included\) drops a connection to a LoadBalancer address on a port the Service does not define, /);
   });
 
   it("on a site of several segments, probes the announcement from two nodes of the address's segment (ARP and NDP cross no router)", () => {
@@ -224,7 +216,7 @@ describe("verifyPlan", () => {
     const sections = exampleSections("home") as Record<string, any>;
     const one = parseSiteConfig({ ...sections, site: { ...sections.site, hosts: [sections.site.hosts[0]] } });
     assert.equal(verifyPlan({ config: one }).jobs["edge-announce"], undefined);
-    assert.match(checksNotRun(one).find((n) => n.check === "edge announcement")!.why, /^Cilium 1\.19 drops/);
+    assert.match(checksNotRun(one).find((n) => n.check === "edge announcement")!.why, /^Cilium \(1\.19 and later, the pinned 1\.20 included\) drops/);
     const unannounced = parseSiteConfig({ ...sections, cni: { plugin: "cilium", cilium: { loadBalancerPools: ["192.168.1.240/28"] } } });
     assert.equal(verifyPlan({ config: unannounced }).jobs["edge-announce"], undefined);
     assert.match(checksNotRun(unannounced).find((n) => n.check === "edge announcement")!.why, /^cni\.cilium\.l2Announcements is unset/);

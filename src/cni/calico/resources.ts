@@ -2,7 +2,7 @@
  * The Calico objects k3s-sites applies after calico.yaml: the IP pools (calico-node creates none, see
  * CALICO_CUSTOMIZED.noDefaultPools), the default BGPConfiguration, one BGPPeer per segment router and address
  * family, and the Secret with the BGP passwords with the Role that lets calico-node read it. Plain data; the fields
- * are those of the CRDs in calico.yaml (crd.projectcalico.org/v1), and test/cni/calico.test.ts validates every object
+ * are those of the CRDs in calico.yaml (crd.projectcalico.org/v1), and test/cni/calico/manifest.test.ts validates every object
  * against them at both pinned versions.
  */
 import type { SiteConfig } from "../../config/site";

@@ -1,6 +1,7 @@
 /** Cilium as a concern (src/concerns/contract.ts): its Helm chart, kube-proxy replacement, LB-IPAM on home sites. */
 import { K3S_OWN_CNI_OFF, NO_POLICIES, type Concern } from "../../concerns/contract";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
+import { ciliumAnnouncer } from "./announcer";
 import { checkCilium, checkCiliumL2Devices, checkCiliumLoadBalancerPools, checkCiliumMtu } from "./rules";
 import { ciliumSchema } from "./schema";
 import { CILIUM_CHART, ciliumChart, ciliumKubeProxyReplacement, ciliumValues } from "./values";
@@ -31,12 +32,15 @@ export const cilium = {
     removesOtherCniConfigs: "agent removes other CNI configs (chart value cni.exclusive)",
     ipBlocksMatchNodes: (config) => ciliumValues(config).policyCIDRMatchMode.includes("nodes"),
     nodeMatchingSetting: "ciliumNodes",
-    // Cilium 1.19 programs wildcard service entries that drop traffic to a LoadBalancer address on a port the Service
-    // does not define (cilium/cilium#40684, "to all load balancing paths"), perhaps at the host's own connect (socket
-    // LB) before any ARP or NDP request leaves: the probe on the verify port could then fail on a healthy site, and
-    // that path could not be read at v1.19.6 here (upstream/SOURCES.md).
+    // Since 1.19 Cilium programs wildcard service entries that drop traffic to a LoadBalancer address on a port the
+    // Service does not define (cilium/cilium#40684, "to all load balancing paths"), perhaps at the host's own connect
+    // (socket LB) before any ARP or NDP request leaves: the probe on the verify port could then fail on a healthy
+    // site. Still so in the pinned 1.20.0: on by default, with only a hidden agent flag to turn them off
+    // (--bpf-lb-enable-wildcard-entries, cilium/cilium#46647, merged before v1.20.0; no chart value for it in
+    // upstream/charts/cilium/1.20.0). The host's own path could not be read here (upstream/SOURCES.md).
     announcementProbeSkip: () =>
-      "Cilium 1.19 drops a connection to a LoadBalancer address on a port the Service does not define (wildcard service entries, cilium/cilium#40684), " +
+      "Cilium (1.19 and later, the pinned 1.20 included) drops a connection to a LoadBalancer address on a port the Service does not define, " +
       "perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
+    lanAnnouncer: ciliumAnnouncer,
   },
 } as const satisfies Concern<"cilium", typeof ciliumSchema>;

@@ -5,6 +5,7 @@
  */
 import { NO_K3S_FLAGS, NO_TRAITS, type Concern } from "../../concerns/contract";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
+import { metallbAnnouncer } from "./announcer";
 import { checkMetallb, metallbOf } from "./metallb";
 import { metallbPolicies } from "./policies";
 import { METALLB_CHART, metallbSchema } from "./schema";
@@ -38,5 +39,5 @@ export const metallb = {
     system: metallbPolicies,
     inAppNamespace: () => [],
   },
-  traits: NO_TRAITS,
+  traits: { ...NO_TRAITS, lanAnnouncer: metallbAnnouncer },
 } as const satisfies Concern<"metallb", typeof metallbSchema>;

@@ -15,7 +15,7 @@ import { CILIUM_NAMESPACE, K3S_LOCAL_API, ciliumOperatorReplicas } from "../../.
 import { HETZNER_WEBHOOK, certManagerHookOverrides, hetznerWebhookValues } from "../../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER } from "../../../src/edge/names";
 import { remoteNodeSources } from "../../../src/policy/context";
-import { VERIFY_NAMESPACE } from "../../../src/verify/jobs";
+import { VERIFY_NAMESPACE } from "../../../src/verify/names";
 import { HELM_SKIP, SITES, chartOf, siteUnderTest } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
@@ -43,7 +43,7 @@ describe("hand-kept constants against the rendered charts", skip, () => {
         if (Object.keys(sel).length === 0 && !p.spec.podSelector.matchExpressions) continue; // the whole namespace
         if (RUNTIME_PODS.some((labels) => matches({ matchLabels: labels }, sel))) continue;
         // Apps' namespaces hold the user's pods, which the site does not render (the policies check's stand-in for an
-        // app runs there only while it checks: src/verify/jobs.ts appRuleJobs).
+        // app runs there only while it checks: src/verify/app-rule.ts appRuleJobs).
         if (!pods.some((w) => w.namespace === p.metadata.namespace && !isStandIn(w))) continue;
         const targets = selected(p, pods);
         assert.ok(targets.length > 0, `NetworkPolicy ${p.metadata.namespace}/${p.metadata.name} selects ${JSON.stringify(sel)}, which no rendered pod carries`);

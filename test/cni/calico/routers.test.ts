@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { clusterPrefixes, renderBird, renderFrr, routerFiles, routerPlans } from "../../src/cni/calico/routers";
-import { exampleSections, parse1, sshSections } from "../helpers";
+import { clusterPrefixes, renderBird, renderFrr, routerFiles, routerPlans } from "../../../src/cni/calico/routers";
+import { exampleSections, parse1, sshSections } from "../../helpers";
 
 const config = () => parse1(exampleSections("multisite"));
 

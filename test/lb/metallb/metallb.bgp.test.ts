@@ -6,13 +6,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { renderSiteCharts } from "../../plan/charts/site";
-import { manifestsOf, renderFiles, summarize } from "../../plan/render";
-import { HELM_SKIP } from "../plan/charts/support";
-import { CrdValidator } from "../support/schemas";
-import { ROOT, exampleSections, parse1, problemsOf } from "../helpers";
+import { renderSiteCharts } from "../../../plan/charts/site";
+import { manifestsOf, renderFiles, summarize } from "../../../plan/render";
+import { HELM_SKIP } from "../../plan/charts/support";
+import { CrdValidator } from "../../support/schemas";
+import { ROOT, exampleSections, parse1, problemsOf } from "../../helpers";
 import { lanBgp } from "./variants";
-import { planOfSections } from "../plan/run";
+import { planOfSections } from "../../plan/run";
 
 const CRDS = CrdValidator.fromFiles(join(ROOT, "upstream", "metallb", "crds.yaml"));
 

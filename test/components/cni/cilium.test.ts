@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CILIUM_CHART } from "../../src/cni/cilium";
-import { byName, planOf, planOfSections } from "../plan/run";
-import { hetznerSections } from "../helpers";
-import { SECRET, secretPlaceholder } from "../../plan/engine";
+import { CILIUM_CHART } from "../../../src/cni/cilium";
+import { byName, planOf, planOfSections } from "../../plan/run";
+import { hetznerSections } from "../../helpers";
+import { SECRET, secretPlaceholder } from "../../../plan/engine";
 
 type Obj = { kind: string; metadata: { name: string }; data?: Record<string, string> };
 

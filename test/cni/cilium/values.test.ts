@@ -14,10 +14,10 @@ import {
   ciliumValues,
   interfaceRegex,
   L2_CLIENT_RATE_LIMIT,
-} from "../../src/cni/cilium";
-import { clone, exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../helpers";
-import { CrdValidator, schemaAjv } from "../support/schemas";
-import { vendoredChart } from "../../plan/charts/vendored";
+} from "../../../src/cni/cilium";
+import { clone, exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../../helpers";
+import { CrdValidator, schemaAjv } from "../../support/schemas";
+import { vendoredChart } from "../../../plan/charts/vendored";
 
 type Json = Record<string, any>;
 

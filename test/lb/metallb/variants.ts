@@ -1,5 +1,5 @@
 /** Stack variants the MetalLB tests and the MetalLB lab share. */
-import { exampleSections } from "../helpers";
+import { exampleSections } from "../../helpers";
 
 /** The lan example with a second, routed pool announced over BGP to the LAN's router. */
 export function lanBgp() {

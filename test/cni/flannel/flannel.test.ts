@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { nodeConfig } from "../../src/k3s/config";
-import { remoteNodeSources } from "../../src/policy/context";
-import { hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
+import { nodeConfig } from "../../../src/k3s/config";
+import { remoteNodeSources } from "../../../src/policy/context";
+import { hetznerSections, parse1, problemsOf, sshSections } from "../../helpers";
 
 function flannelSite(flannel: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   const raw = sshSections();

@@ -17,14 +17,14 @@ import {
   customizeCalico,
   poolModes,
   type CalicoSettings,
-} from "../../src/cni/calico";
-import { parseManifest, splitCrds } from "../../src/cni/customize";
-import { CALICO_MANIFEST_PINS } from "../../src/cni/manifest";
-import type { SiteConfig } from "../../src/config/site";
-import { remoteNodeSources } from "../../src/policy/context";
-import { nodeConfig } from "../../src/k3s/config";
-import { exampleSections, parse1, problemsOf, ROOT, sshSections } from "../helpers";
-import { CrdValidator, goRegExp, validateBuiltin } from "../support/schemas";
+} from "../../../src/cni/calico";
+import { parseManifest, splitCrds } from "../../../src/cni/customize";
+import { CALICO_MANIFEST_PINS } from "../../../src/cni/manifest";
+import type { SiteConfig } from "../../../src/config/site";
+import { remoteNodeSources } from "../../../src/policy/context";
+import { nodeConfig } from "../../../src/k3s/config";
+import { exampleSections, parse1, problemsOf, ROOT, sshSections } from "../../helpers";
+import { CrdValidator, goRegExp, validateBuiltin } from "../../support/schemas";
 
 type Obj = Record<string, any>;
 

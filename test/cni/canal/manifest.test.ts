@@ -10,10 +10,10 @@ import {
   splitCrds,
   withRegistry,
   type CanalSettings,
-} from "../../src/cni/canal";
-import type { SiteConfig } from "../../src/config/site";
-import { exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../helpers";
-import { CrdValidator, validateBuiltin } from "../support/schemas";
+} from "../../../src/cni/canal";
+import type { SiteConfig } from "../../../src/config/site";
+import { exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../../helpers";
+import { CrdValidator, validateBuiltin } from "../../support/schemas";
 
 type Obj = Record<string, any>;
 

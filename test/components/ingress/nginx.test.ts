@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SECRET } from "../../plan/engine";
-import { CERT_MANAGER_CHART, certManagerHookOverrides } from "../../src/certificates/cert-manager/cert-manager";
-import { byName, planOf, planOfSections } from "../plan/run";
-import { hetznerSections } from "../helpers";
+import { SECRET } from "../../../plan/engine";
+import { CERT_MANAGER_CHART, certManagerHookOverrides } from "../../../src/certificates/cert-manager/cert-manager";
+import { byName, planOf, planOfSections } from "../../plan/run";
+import { hetznerSections } from "../../helpers";
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; data?: Record<string, string> };
 

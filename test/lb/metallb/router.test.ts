@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { formatCidr, parseCidr, sizeOf } from "../../src/net/cidr";
-import { parseRange } from "../../src/lb/metallb/schema";
-import { metallbRouterFiles, metallbRouterPlans, rangeCidrs } from "../../src/lb/metallb/router";
-import { exampleSections, parse1 } from "../helpers";
+import { formatCidr, parseCidr, sizeOf } from "../../../src/net/cidr";
+import { parseRange } from "../../../src/lb/metallb/schema";
+import { metallbRouterFiles, metallbRouterPlans, rangeCidrs } from "../../../src/lb/metallb/router";
+import { exampleSections, parse1 } from "../../helpers";
 import { lanBgp } from "./variants";
 
 describe("MetalLB router plans", () => {

@@ -5,17 +5,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { METALLB, checkMetallb, metallbOf, metallbResources, metallbValues, nginxAddressOf } from "../../src/lb/metallb/metallb";
-import { siteConcerns } from "../../src/concerns/registry";
-import { parseRange } from "../../src/lb/metallb/schema";
-import { nginxObjects } from "../../src/ingress/nginx/nginx";
-import { networkPolicies } from "../../src/policy/network-policies";
-import type { SiteConfig } from "../../src/config/site";
-import { CrdValidator } from "../support/schemas";
-import { HELM_SKIP, chartOf, siteUnderTest } from "../plan/charts/support";
-import { byName, ofType, planOf } from "../plan/run";
-import { ROOT, exampleSections, hetznerSections, parse1, problemsOf, sshSections } from "../helpers";
-import { SECRET } from "../../plan/engine";
+import { METALLB, checkMetallb, metallbOf, metallbResources, metallbValues, nginxAddressOf } from "../../../src/lb/metallb/metallb";
+import { siteConcerns } from "../../../src/concerns/registry";
+import { parseRange } from "../../../src/lb/metallb/schema";
+import { nginxObjects } from "../../../src/ingress/nginx/nginx";
+import { networkPolicies } from "../../../src/policy/network-policies";
+import type { SiteConfig } from "../../../src/config/site";
+import { CrdValidator } from "../../support/schemas";
+import { HELM_SKIP, chartOf, siteUnderTest } from "../../plan/charts/support";
+import { byName, ofType, planOf } from "../../plan/run";
+import { ROOT, exampleSections, hetznerSections, parse1, problemsOf, sshSections } from "../../helpers";
+import { SECRET } from "../../../plan/engine";
 
 const CRDS = CrdValidator.fromFiles(join(ROOT, "upstream", "metallb", "crds.yaml"));
 

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { kubeObjectsOf, podTemplatesOf, type PolicyResource } from "../../policy/rules";
-import { VERIFY_IMAGE, VERIFY_NAMESPACE } from "../../src/verify/jobs";
+import { VERIFY_NAMESPACE } from "../../src/verify/names";
+import { VERIFY_IMAGE } from "../../src/verify/pins";
 import { ROOT } from "../helpers";
 import { planOf } from "../plan/run";
 
@@ -30,7 +31,7 @@ describe("the verification image", () => {
     // upstream/SOURCES.md says where the digest was read: the same digest, in its Images table.
     const sources = readFileSync(join(ROOT, "upstream", "SOURCES.md"), "utf8");
     const [name, digest] = VERIFY_IMAGE.split("@") as [string, string];
-    assert.match(sources, new RegExp(`^\\| ${name.replace(/[./]/g, "\\$&")} \\(src/verify/jobs\\.ts VERIFY_IMAGE\\) \\| ${digest} \\|`, "m"));
+    assert.match(sources, new RegExp(`^\\| ${name.replace(/[./]/g, "\\$&")} \\(src/verify/pins\\.ts VERIFY_IMAGE\\) \\| ${digest} \\|`, "m"));
   });
 
   for (const stack of ["prod", "home", "lan", "multisite"]) {

@@ -6,7 +6,8 @@ import { describe, it } from "node:test";
 import { shellcheck } from "../support/shellcheck";
 import { ROOT } from "../helpers";
 import { spawnSync } from "node:child_process";
-import { APP_RULE_TIMEOUT, CERTIFICATE_TIMEOUT, CONNECT_TIMEOUT, DENY_WAIT, JOB_BUDGET, JOB_DEADLINE, NEIGH_WAIT } from "../../src/verify/jobs";
+import { APP_RULE_TIMEOUT, CERTIFICATE_TIMEOUT, CONNECT_TIMEOUT, DENY_WAIT, JOB_BUDGET, NEIGH_WAIT } from "../../src/verify/names";
+import { JOB_DEADLINE } from "../../src/verify/pins";
 import { SANDBOX_SKIP, runCheck, serveCheck } from "./sandbox";
 
 const DIR = join(ROOT, "src/verify");
@@ -195,9 +196,12 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
 
   const announceEnv = {
     LB_SERVICE: "nginx-ingress/nginx-ingress",
-    ANNOUNCER: "cilium",
-    LEASE: "cilium-l2announce-nginx-ingress-nginx-ingress",
-    METALLB_NAMESPACE: "metallb-system",
+    // What Cilium's trait hands the check (src/cni/cilium/announcer.ts); MetalLB's below.
+    ANNOUNCER_PATH: "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/cilium-l2announce-nginx-ingress-nginx-ingress",
+    ANNOUNCER_FILTER: ".spec.holderIdentity // empty",
+    ANNOUNCER_WHERE: "Lease kube-system/cilium-l2announce-nginx-ingress-nginx-ingress",
+    ANNOUNCER_FIX: "a CiliumL2AnnouncementPolicy selecting the Service and the nodes (cni.cilium.l2Announcements)",
+    INTERFACES_KEY: "cni.cilium.l2Announcements.interfaces",
     PROBE_PORT: "9",
     NODE_NAME: "pi-1",
     TIMEOUT: "30",
@@ -259,7 +263,12 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
       },
     };
     const neigh = ["192.168.1.240 dev eno1 lladdr 52:54:00:ab:cd:ef REACHABLE"];
-    const good = runCheck("announce.sh", { ...announceEnv, ANNOUNCER: "metallb" }, { api: { ...service, ...statuses }, neigh });
+    const metallb = {
+      ANNOUNCER_PATH: "/apis/metallb.io/v1beta1/namespaces/metallb-system/servicel2statuses",
+      ANNOUNCER_FILTER: "[.items[]? | select(.status.serviceNamespace == $ns and .status.serviceName == $name) | .status.node][0] // empty",
+      ANNOUNCER_WHERE: "ServiceL2Status of nginx-ingress/nginx-ingress in metallb-system",
+    };
+    const good = runCheck("announce.sh", { ...announceEnv, ...metallb }, { api: { ...service, ...statuses }, neigh });
     assert.equal(good.status, 0, good.stdout);
     assert.match(good.stdout, /^ok   edge announcement: the node announcing 192.168.1.240 \(ServiceL2Status of nginx-ingress\/nginx-ingress in metallb-system\): expected a node within 30s, saw tower$/m);
   });
