@@ -4,7 +4,7 @@ import type { ClusterMembers } from "../src/cluster/membership";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import { cniOf, concernsInUse, ingressOf, type AnyConcern } from "../src/concerns/registry";
-import { BeforeCni } from "./ingress/cilium";
+import { BeforeCni } from "./ingress/before-cni";
 import { componentOf, type ConcernInstallArgs } from "./concerns";
 import { K3sCluster } from "./k3s/cluster";
 import { NetworkPolicies } from "./policy/network-policies";
