@@ -51,6 +51,11 @@ export interface SiteArgs {
    * @default false
    */
   readonly ingressWaitsForPorts?: boolean;
+  /**
+   * The ingress controllers this run switches between: the checks of the ingress wait for the next run.
+   * @default - no switch
+   */
+  readonly ingressSwitch?: { readonly from: string; readonly to: string };
 }
 
 /**
@@ -173,6 +178,7 @@ export class Site extends pulumi.ComponentResource {
               loadBalancerAddresses: infra.loadBalancer.apply((lb) => [lb.ipv4, lb.ipv6]),
             }
           : {}),
+        ...(args.ingressSwitch ? { ingressSwitch: args.ingressSwitch } : {}),
         dependsOn: [...afterCni, ...awaited, policies, this.cluster],
       },
       { parent: this },
