@@ -384,7 +384,7 @@ describe("the certificate example of docs/edge.md", () => {
     const backend = ingress.spec.rules[0].http.paths[0].backend.service.name;
     const app = site.networkPolicies.apps.find((a) => a.namespace === namespace && a.name === backend);
     assert.ok(app, `no app ${backend} in namespace ${namespace} in Pulumi.prod.yaml`);
-    assert.ok(app.from.some((peer) => "nginx" in peer && peer.nginx), `app ${backend} does not accept nginx`);
+    assert.ok(app.from.some((peer) => peer.ingress), `app ${backend} does not accept the ingress (from: [{ ingress: true }], or the older nginx: true)`);
     const solver = networkPolicies(site).find(
       (p) => p.metadata.namespace === namespace && p.metadata.name === "acme-http01-solver-from-nginx",
     );
