@@ -81,6 +81,7 @@ export async function main(): Promise<Record<string, unknown>> {
     ...(renewal ? { renewal } : {}),
     ...(Object.keys(prepared).length > 0 ? { prepared } : {}),
     ...(change?.waitsForPorts ? { ingressWaitsForPorts: true } : {}),
+    ...(change ? { ingressSwitch: { from: change.from, to: change.to } } : {}),
   });
   return {
     kind: config.site.kind,

@@ -4,7 +4,7 @@ import type { ClusterMembers } from "../src/cluster/membership";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import { cniOf, concernsInUse, ingressOf, type AnyConcern } from "../src/concerns/registry";
-import { BeforeCni } from "./ingress/cilium";
+import { BeforeCni } from "./ingress/before-cni";
 import { componentOf, type ConcernInstallArgs } from "./concerns";
 import { K3sCluster } from "./k3s/cluster";
 import { NetworkPolicies } from "./policy/network-policies";
@@ -52,6 +52,11 @@ export interface SiteArgs {
    * @default false
    */
   readonly ingressWaitsForPorts?: boolean;
+  /**
+   * The ingress controllers this run switches between: the checks of the ingress wait for the next run.
+   * @default - no switch
+   */
+  readonly ingressSwitch?: { readonly from: string; readonly to: string };
 }
 
 /**
@@ -174,6 +179,7 @@ export class Site extends pulumi.ComponentResource {
               loadBalancerAddresses: infra.loadBalancer.apply((lb) => [lb.ipv4, lb.ipv6]),
             }
           : {}),
+        ...(args.ingressSwitch ? { ingressSwitch: args.ingressSwitch } : {}),
         dependsOn: [...afterCni, ...awaited, policies, this.cluster],
       },
       { parent: this },

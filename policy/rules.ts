@@ -6,7 +6,7 @@
  * Each function returns the problems it finds, as messages in the user's terms; an empty list passes.
  */
 import { LABEL } from "../src/hetzner/model";
-import { NGINX } from "../src/edge/names";
+import { INGRESS_CONTROLLERS } from "../src/concerns/registry";
 import { DEFAULT_DENY_LABEL } from "../src/policy/objects";
 
 /** A resource as both the plan and the pack can give it. */
@@ -157,6 +157,9 @@ export function isDefaultDeny(o: KubeObject): boolean {
   return selectsAll && types.includes("Ingress") && types.includes("Egress") && list(spec.ingress).length === 0 && list(spec.egress).length === 0;
 }
 
+/** The namespaces of every ingress controller in the registry: a site has one of them, default-denied where it isolates. */
+export const INGRESS_NAMESPACES: readonly string[] = Object.values(INGRESS_CONTROLLERS).map((c) => c.edge.namespace);
+
 /**
  * Namespaces a chart creates for objects that are not pods: the Cilium chart's cilium-secrets holds the TLS Secrets
  * the agent reads, and no pod runs in it (test/policy-pack/plan.test.ts checks that against the rendered chart).
@@ -167,12 +170,14 @@ export const DEFAULT_DENY_EXEMPT = ["cilium-secrets"] as const;
  * Every namespace the program creates (outside DEFAULT_DENY_EXEMPT) has a default-deny NetworkPolicy, unless the
  * program says it does not isolate it (the DEFAULT_DENY_LABEL, set where networkPolicies.defaultDeny is false, a
  * choice the config schema accepts): such a site is valid, and refusing it would refuse every preview of it. The
- * label is believed only on a site that isolates nothing: where nginx's namespace has its default-deny (the site has
- * networkPolicies.defaultDeny), a namespace labelled "off" is one the program forgot to isolate, and is refused.
+ * label is believed only on a site that isolates nothing: where the ingress controller's namespace (whichever the
+ * site runs, from the registry: INGRESS_NAMESPACES) has its default-deny (the site has networkPolicies.defaultDeny),
+ * a namespace labelled "off" is one the program forgot to isolate, and is refused.
  */
 export function defaultDenyProblems(objects: readonly KubeObject[]): string[] {
   const denied = new Set(objects.filter(isDefaultDeny).map((o) => o.metadata?.namespace ?? "default"));
-  const isolating = denied.has(NGINX.namespace);
+  const ingress = INGRESS_NAMESPACES.find((ns) => denied.has(ns));
+  const isolating = ingress !== undefined;
   const managed = objects
     .filter((o) => o.kind === "Namespace")
     .map((o) => ({ name: o.metadata?.name ?? "", off: o.metadata?.labels?.[DEFAULT_DENY_LABEL] === "off" }))
@@ -181,7 +186,7 @@ export function defaultDenyProblems(objects: readonly KubeObject[]): string[] {
     .filter((ns) => !ns.off || isolating)
     .map((ns) =>
       ns.off
-        ? `namespace ${ns.name} is labelled ${DEFAULT_DENY_LABEL}: off, but the site isolates its namespaces (${NGINX.namespace} has a ` +
+        ? `namespace ${ns.name} is labelled ${DEFAULT_DENY_LABEL}: off, but the site isolates its namespaces (${ingress} has a ` +
           `default-deny NetworkPolicy, networkPolicies.defaultDeny true): give it the baseline policies like the others ` +
           `(src/policy/system.ts namespaceBaseline) and drop the label`
         : `namespace ${ns.name} has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules): ` +

@@ -24,6 +24,28 @@ export function exampleSections(stack: "prod" | "home" | "lan" | "multisite"): R
   return sectionsOf(join(ROOT, `Pulumi.${stack}.yaml`));
 }
 
+/** The names the Cilium ingress test site's Gateway serves over HTTPS (homeCiliumIngressSections). */
+export const CILIUM_INGRESS_HOSTS = ["app.example.com", "*.apps.example.com"] as const;
+
+/**
+ * The home example with Cilium's ingress and Gateway API as its controller (ingress.controller: cilium), isolated
+ * namespaces and an app behind the ingress: a test-only site. The home example itself keeps nginx, the one example
+ * that plans nginx behind Cilium's LB-IPAM with its announcement, log and stand-in checks (the Cilium ingress has
+ * no pods of its own for the last two).
+ */
+export function homeCiliumIngressSections(): Raw {
+  return {
+    ...exampleSections("home"),
+    ingress: { controller: "cilium", cilium: { hosts: [...CILIUM_INGRESS_HOSTS] } },
+    networkPolicies: {
+      defaultDeny: true,
+      apps: [
+        { name: "website", namespace: "web", ports: [{ port: 8080, name: "http" }], from: [{ ingress: true }], to: [{ dns: true }] },
+      ],
+    },
+  };
+}
+
 /** A small valid Hetzner site to break in one place per test. */
 export function hetznerSections(): Raw {
   return {

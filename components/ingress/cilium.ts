@@ -21,7 +21,7 @@ export interface CiliumGatewayArgs {
 /**
  * The site's GatewayClass and Gateway for Cilium's Gateway API support. Cilium itself (ingress controller and
  * Gateway API in its agents and operator) is the CNI's chart, with the ingress's values; the Gateway API CRDs go in
- * before it (CiliumGatewayCrds), since the operator looks for them when it starts.
+ * before it (BeforeCni, components/ingress/before-cni.ts), since the operator looks for them when it starts.
  */
 export class CiliumGateway extends pulumi.ComponentResource {
   constructor(name: string, args: CiliumGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -32,27 +32,6 @@ export class CiliumGateway extends pulumi.ComponentResource {
     new k8s.yaml.v2.ConfigGroup(
       `${name}-objects`,
       { objs: [...gatewayObjects(config, args.settings), ...baseline, ...ciliumIngressPolicies(config)] },
-      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
-    );
-    this.registerOutputs({});
-  }
-}
-
-export interface BeforeCniArgs {
-  /** The objects of the Gateway API release the site's Cilium needs, read and checked before any resource. */
-  readonly objects: readonly Record<string, unknown>[];
-  readonly provider: k8s.Provider;
-  /** What must exist first: the API server. */
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
-}
-
-/** Objects the site's ingress needs before the CNI starts (src/concerns/contract.ts, beforeCni): the Gateway API CRDs. */
-export class BeforeCni extends pulumi.ComponentResource {
-  constructor(name: string, args: BeforeCniArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(TYPE.beforeCni, name, {}, opts);
-    new k8s.yaml.v2.ConfigGroup(
-      `${name}-objects`,
-      { objs: args.objects.map((o) => structuredClone(o)) },
       { parent: this, provider: args.provider, dependsOn: args.dependsOn },
     );
     this.registerOutputs({});

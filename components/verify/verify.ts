@@ -4,6 +4,7 @@ import type { SiteConfig } from "../../src/config/site";
 import { jobsOf, verifyPlan } from "../../src/verify/jobs";
 import { JOB_DEADLINE } from "../../src/verify/pins";
 import { TYPE } from "../../src/type-tokens";
+import { switchDeferral } from "../../src/verify/switching";
 
 export interface VerifyArgs {
   readonly config: SiteConfig;
@@ -14,6 +15,12 @@ export interface VerifyArgs {
    * @default - none: the edge check calls the nodes (and a LoadBalancer Service's address when there is one)
    */
   readonly loadBalancerAddresses?: pulumi.Input<string[]>;
+  /**
+   * The ingress controllers this run switches between (src/ingress/switch.ts): the checks of the ingress wait for
+   * the next run (src/verify/switching.ts).
+   * @default - no switch: every check runs
+   */
+  readonly ingressSwitch?: { readonly from: string; readonly to: string };
   /** The site's other components: the checks run once they are all in place. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -30,7 +37,10 @@ export class Verify extends pulumi.ComponentResource {
   constructor(name: string, args: VerifyArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPE.verify, name, {}, opts);
     const { config, provider } = args;
-    const jobs = jobsOf(config);
+    const all = jobsOf(config);
+    const deferral = args.ingressSwitch ? switchDeferral(config, all, args.ingressSwitch.from, args.ingressSwitch.to) : undefined;
+    if (deferral) pulumi.log.warn(deferral.why, this);
+    const jobs = all.filter((job) => !deferral?.jobs.includes(job));
     if (jobs.length === 0) {
       this.registerOutputs({});
       return;

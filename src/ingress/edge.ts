@@ -23,6 +23,11 @@ export interface IngressEdge {
   /** ingress.controller's value, and how messages name it. */
   readonly controller: string;
   readonly ingressClass: string;
+  /**
+   * The namespace the program creates for it (its pods', or Cilium's Gateway's), isolated like every namespace
+   * where networkPolicies.defaultDeny holds: the policy pack reads the site's isolation from it.
+   */
+  readonly namespace: string;
   /** Its pods; undefined for Cilium, whose Envoy runs inside the agents on the host network. */
   readonly pods?: EdgePods;
   /** Whether its pods take the nodes' 80 and 443 as hostPorts. */

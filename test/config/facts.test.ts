@@ -11,6 +11,7 @@ import { CALICO_PINS } from "../../src/cni/manifest";
 import { VXLAN_OVERHEAD } from "../../src/cni/rules-mtu";
 import { parseSiteConfig } from "../../src/config/load";
 import { CERT_MANAGER_CHART, clusterIssuers } from "../../src/certificates/cert-manager/cert-manager";
+import { ingressOf } from "../../src/concerns/registry";
 import { NGINX_IMAGE } from "../../src/ingress/nginx/concern";
 import { HETZNER_PRIVATE_MTU } from "../../src/hetzner/model";
 import { HOSTNAME_LABEL_MAX } from "../../src/hetzner/rules-names";
@@ -107,7 +108,8 @@ describe("certificates.email is optional", () => {
     const { ClusterIssuer } = await import("@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer");
     const raw = clone(exampleSections("prod"));
     delete raw.certificates.email;
-    const issuers = clusterIssuers(parseSiteConfig(raw));
+    const config = parseSiteConfig(raw);
+    const issuers = clusterIssuers(config, ingressOf(config).certManager.http01(config));
     assert.equal(issuers.length, 2);
     for (const issuer of issuers) {
       assert.equal("email" in issuer.spec!.acme!, false);

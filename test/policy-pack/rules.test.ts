@@ -4,6 +4,7 @@ import {
   SECRET_MARK,
   TYPES,
   commandSecretProblems,
+  INGRESS_NAMESPACES,
   defaultDenyProblems,
   firewallProblems,
   portCovers,
@@ -110,6 +111,18 @@ describe("policy rule: default-deny in every managed namespace", () => {
     // On a site that isolates nothing the label stands.
     assert.deepEqual(defaultDenyProblems([off("nginx-ingress"), off("dmz")]), []);
     assert.deepEqual(defaultDenyProblems([ns("nginx-ingress"), deny("nginx-ingress"), ns("dmz"), deny("dmz")]), []);
+  });
+
+  it("reads the isolation from whichever ingress controller the site runs: Traefik's namespace, Cilium's Gateway's", () => {
+    const off = (name: string): KubeObject => ({ ...ns(name), metadata: { name, labels: { "k3s-sites/default-deny": "off" } } });
+    assert.deepEqual(INGRESS_NAMESPACES, ["nginx-ingress", "traefik", "gateway"]);
+    for (const controller of ["traefik", "gateway"]) {
+      const problems = defaultDenyProblems([ns(controller), deny(controller), off("dmz")]);
+      assert.equal(problems.length, 1, controller);
+      assert.match(problems[0]!, new RegExp(`^namespace dmz is labelled k3s-sites/default-deny: off, but the site isolates its namespaces \\(${controller} has a default-deny`));
+    }
+    // A namespace no ingress controller uses says nothing of the site's isolation.
+    assert.deepEqual(defaultDenyProblems([ns("web"), deny("web"), off("dmz")]), []);
   });
 
   it("passes a namespace with its default-deny", () => {

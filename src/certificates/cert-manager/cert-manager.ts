@@ -21,7 +21,7 @@ import type { ISecret } from "kubernetes-models/v1/Secret" with { "resolution-mo
 import type { Dns01Provider } from "./schema";
 import type { SECRETS } from "../../config/secrets";
 import type { SiteConfig } from "../../config/site";
-import { CERT_MANAGER, NGINX } from "../../edge/names";
+import { CERT_MANAGER } from "../../edge/names";
 
 /**
  * The cert-manager chart k3s-sites installs: v1.21.2, the newest release found (cert-manager/cert-manager#9237
@@ -193,18 +193,17 @@ function need<T>(value: T | undefined, key: string): T {
   return value;
 }
 
-/**
- * The challenge solver of the site: DNS-01 through the configured provider, or HTTP-01 through nginx. NGINX Ingress
- * Controller serves a host from its oldest Ingress only, so for a host that already has an Ingress the challenge
- * must go into that Ingress: docs/edge.md tells users to annotate it `acme.cert-manager.io/http01-edit-in-place`.
- */
 /** cert-manager's HTTP-01 solver through the site's ingress controller (its concern's certManager.http01). */
 export type Http01Solver = NonNullable<IACMEChallengeSolver["http01"]>;
 
-/** nginx's class, the solver of a site before ingress controllers had a choice. */
-const NGINX_HTTP01: Http01Solver = { ingress: { ingressClassName: NGINX.ingressClass } };
-
-export function acmeSolver(config: SiteConfig, http01: Http01Solver = NGINX_HTTP01): IACMEChallengeSolver {
+/**
+ * The challenge solver of the site: DNS-01 through the configured provider, or HTTP-01 through the site's ingress
+ * controller, whose solver the caller reads from the registry (components/certificates/cert-manager.ts:
+ * ingressOf(config).certManager.http01): no controller is assumed here. NGINX Ingress Controller serves a host from
+ * its oldest Ingress only, so for a host that already has an Ingress the challenge must go into that Ingress:
+ * docs/edge.md tells users to annotate it `acme.cert-manager.io/http01-edit-in-place`.
+ */
+export function acmeSolver(config: SiteConfig, http01: Http01Solver): IACMEChallengeSolver {
   const dns01 = config.certificates.dns01;
   if (!dns01) return { http01: structuredClone(http01) };
   const ref = DNS_SECRETS[dns01.provider];
@@ -260,7 +259,7 @@ export function acmeSolver(config: SiteConfig, http01: Http01Solver = NGINX_HTTP
  * certificates are off). Each keeps its ACME account key in the Secret `<issuer>-account-key`, which cert-manager
  * creates in its namespace.
  */
-export function clusterIssuers(config: SiteConfig, http01: Http01Solver = NGINX_HTTP01): IClusterIssuer[] {
+export function clusterIssuers(config: SiteConfig, http01: Http01Solver): IClusterIssuer[] {
   if (!config.certificates.enabled) return [];
   // Optional: an ACME account needs no contact, and Let's Encrypt no longer sends expiry emails (rules.ts).
   const email = config.certificates.email;

@@ -17,8 +17,8 @@ export const CERT_MANAGER_GATEWAY_CONFIG = {
   gatewayAPI: { enabled: true },
 } as const;
 
-/** The HTTP-01 solver through the site's Gateway. */
-export function gatewayHttp01Solver(): { http01: { gatewayHTTPRoute: { parentRefs: { name: string; namespace: string; kind: "Gateway" }[] } } } {
+/** The HTTP-01 solver through the site's Gateway: the solver's `http01` (cert-manager wraps it, acmeSolver). */
+export function gatewayHttp01Solver(): { gatewayHTTPRoute: { parentRefs: { name: string; namespace: string; kind: "Gateway" }[] } } {
   const { name, namespace } = CILIUM_INGRESS.gateway;
-  return { http01: { gatewayHTTPRoute: { parentRefs: [{ name, namespace, kind: "Gateway" }] } } };
+  return { gatewayHTTPRoute: { parentRefs: [{ name, namespace, kind: "Gateway" }] } };
 }

@@ -5,6 +5,7 @@ import { CILIUM_INGRESS } from "./names";
 export const CILIUM_EDGE: IngressEdge = {
   controller: "cilium",
   ingressClass: CILIUM_INGRESS.ingressClass,
+  namespace: CILIUM_INGRESS.gateway.namespace,
   hostPorts: false,
   // The shared Service of ingressController.loadbalancerMode shared (values.yaml ingressController.service.name).
   loadBalancerService: `${CILIUM_INGRESS.agentNamespace}/cilium-ingress`,

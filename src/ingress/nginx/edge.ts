@@ -5,6 +5,7 @@ import type { IngressEdge } from "../edge";
 export const NGINX_EDGE: IngressEdge = {
   controller: "nginx",
   ingressClass: NGINX.ingressClass,
+  namespace: NGINX.namespace,
   pods: {
     namespace: NGINX.namespace,
     labels: NGINX.podLabels,

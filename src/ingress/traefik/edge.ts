@@ -5,6 +5,7 @@ import { TRAEFIK } from "./names";
 export const TRAEFIK_EDGE: IngressEdge = {
   controller: "traefik",
   ingressClass: TRAEFIK.ingressClass,
+  namespace: TRAEFIK.namespace,
   pods: {
     namespace: TRAEFIK.namespace,
     labels: TRAEFIK.podLabels,

@@ -9,16 +9,21 @@ import {
   HETZNER_WEBHOOK,
   certManagerHookOverrides,
   certManagerValues,
-  clusterIssuers,
+  clusterIssuers as issuersWith,
   dnsSecretName,
   dnsSecretObjects,
   hetznerWebhookValues,
   usesHetznerWebhook,
 } from "../../../src/certificates/cert-manager/cert-manager";
+import { ingressOf } from "../../../src/concerns/registry";
+import type { SiteConfig } from "../../../src/config/site";
 import { CERT_MANAGER, NGINX } from "../../../src/edge/names";
 import { networkPolicies } from "../../../src/policy/network-policies";
-import { ROOT, clone, exampleSections, hetznerSections, parse1, sshSections } from "../../helpers";
+import { ROOT, clone, exampleSections, hetznerSections, homeCiliumIngressSections, parse1, sshSections } from "../../helpers";
 import { validateBuiltin } from "../../support/schemas";
+
+/** The issuers as the component makes them: HTTP-01 through the site's ingress controller, read from the registry. */
+const clusterIssuers = (config: SiteConfig) => issuersWith(config, ingressOf(config).certManager.http01(config));
 
 /** A Hetzner site whose certificates section is replaced by `certificates`. */
 function siteWith(certificates: Record<string, unknown>) {
@@ -135,6 +140,20 @@ describe("ClusterIssuers", () => {
   it("solve HTTP-01 through the nginx IngressClass unless DNS-01 is configured", () => {
     for (const issuer of clusterIssuers(parse1(sshSections()))) {
       assert.deepEqual(issuer.spec.acme?.solvers, [{ http01: { ingress: { ingressClassName: "nginx" } } }]);
+    }
+  });
+
+  it("solve HTTP-01 through the site's controller: Traefik's class, or the Cilium site's Gateway", async () => {
+    const traefik = clone(sshSections());
+    traefik.ingress = { controller: "traefik" };
+    for (const issuer of clusterIssuers(parse1(traefik))) {
+      assert.deepEqual(issuer.spec.acme?.solvers, [{ http01: { ingress: { ingressClassName: "traefik" } } }]);
+    }
+    const issuers = clusterIssuers(parse1(homeCiliumIngressSections()));
+    for (const issuer of issuers) {
+      // Once nested twice ({ http01: { http01: ... } }), which cert-manager would have read as no solver at all.
+      assert.deepEqual(issuer.spec.acme?.solvers, [{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: "k3s-sites", namespace: "gateway", kind: "Gateway" }] } } }]);
+      await validateIssuer(issuer);
     }
   });
 
@@ -365,7 +384,7 @@ describe("the certificate example of docs/edge.md", () => {
     const backend = ingress.spec.rules[0].http.paths[0].backend.service.name;
     const app = site.networkPolicies.apps.find((a) => a.namespace === namespace && a.name === backend);
     assert.ok(app, `no app ${backend} in namespace ${namespace} in Pulumi.prod.yaml`);
-    assert.ok(app.from.some((peer) => "nginx" in peer && peer.nginx), `app ${backend} does not accept nginx`);
+    assert.ok(app.from.some((peer) => peer.ingress), `app ${backend} does not accept the ingress (from: [{ ingress: true }], or the older nginx: true)`);
     const solver = networkPolicies(site).find(
       (p) => p.metadata.namespace === namespace && p.metadata.name === "acme-http01-solver-from-nginx",
     );

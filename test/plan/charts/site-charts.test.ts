@@ -24,6 +24,7 @@ const EXPECTED: Record<(typeof SITES)[number], string[]> = {
   home: ["cilium", "cert-manager"],
   lan: ["metallb", "cert-manager", "traefik"],
   "hetzner-dns01": ["cert-manager", HETZNER_WEBHOOK.chart, HCLOUD_CSI_CHART.chart],
+  "home-cilium-ingress": ["cilium", "cert-manager"],
 };
 
 for (const name of SITES) {

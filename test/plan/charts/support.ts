@@ -12,7 +12,7 @@ import { parseSiteConfig } from "../../../src/config/load";
 import { SECRET_KEYS } from "../../../src/config/secrets";
 import type { SiteConfig } from "../../../src/config/site";
 import { CrdValidator, schemaAjv, validateBuiltin } from "../../support/schemas";
-import { ROOT, hetznerSections } from "../../helpers";
+import { ROOT, hetznerSections, homeCiliumIngressSections } from "../../helpers";
 import { planOf } from "../run";
 
 /** Why chart tests are skipped on this machine, or undefined when helm is there. */
@@ -21,7 +21,8 @@ export const HELM_SKIP: string | undefined = (() => {
   return "skipped" in found ? found.skipped : undefined;
 })();
 
-export const SITES = ["prod", "home", "hetzner-dns01", "lan"] as const;
+/** The examples, and two test-only sites: Hetzner with DNS-01 through Hetzner, home with Cilium's ingress (helpers.ts). */
+export const SITES = ["prod", "home", "hetzner-dns01", "lan", "home-cilium-ingress"] as const;
 export type SiteName = (typeof SITES)[number];
 
 export interface SiteUnderTest {
@@ -36,12 +37,16 @@ export interface SiteUnderTest {
 }
 
 async function runOf(name: SiteName): Promise<{ run: ProgramRun; config: SiteConfig }> {
-  if (name !== "hetzner-dns01") {
+  if (name !== "hetzner-dns01" && name !== "home-cilium-ingress") {
     const run = await planOf(name);
     return { run, config: siteConfigOf(readStackFile(join(ROOT, `Pulumi.${name}.yaml`), SECRET_KEYS)) };
   }
-  // A Hetzner site whose certificates use DNS-01 through Hetzner DNS: the one that installs Hetzner's webhook.
-  const sections = { ...hetznerSections(), certificates: { email: "ops@example.com", dns01: { provider: "hetzner" } } };
+  // A Hetzner site whose certificates use DNS-01 through Hetzner DNS: the one that installs Hetzner's webhook; the
+  // home example on Cilium's ingress.
+  const sections =
+    name === "home-cilium-ingress"
+      ? homeCiliumIngressSections()
+      : { ...hetznerSections(), certificates: { email: "ops@example.com", dns01: { provider: "hetzner" } } };
   const dir = mkdtempSync(join(tmpdir(), "charts-site-"));
   try {
     copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
