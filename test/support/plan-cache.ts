@@ -32,22 +32,27 @@ export function planCacheDir(): string {
   return join(cacheRoot(), "plans");
 }
 
+/** SHA-256 over these files and folders under `root`: every file's path and content, folders walked in order. */
+export function digestOf(root: string, entries: readonly string[]): string {
+  const hash = createHash("sha256");
+  const walk = (rel: string) => {
+    const path = join(root, rel);
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) walk(join(rel, name));
+    } else {
+      hash.update(`${rel}\0`).update(readFileSync(path)).update("\0");
+    }
+  };
+  for (const entry of entries) walk(entry);
+  return hash.digest("hex");
+}
+
 let sources: string | undefined;
 
-/** SHA-256 over the program's source files, their paths and contents, once per process. */
+/** The digest of the program's sources, once per process. */
 export function sourcesDigest(): string {
   if (sources === undefined) {
-    const hash = createHash("sha256");
-    const walk = (rel: string) => {
-      const path = join(ROOT, rel);
-      if (statSync(path).isDirectory()) {
-        for (const name of readdirSync(path).sort()) walk(join(rel, name));
-      } else {
-        hash.update(`${rel}\0`).update(readFileSync(path)).update("\0");
-      }
-    };
-    for (const s of SOURCES) walk(s);
-    sources = hash.digest("hex");
+    sources = digestOf(ROOT, SOURCES);
     prune(sources);
   }
   return sources;
