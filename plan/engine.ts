@@ -37,7 +37,7 @@ export interface LogMessage {
   readonly message: string;
 }
 
-export type LogSeverity = "debug" | "info" | "warning" | "error";
+export type LogSeverity = "info" | "warning" | "error";
 
 /** A log message as the SDK prints it when no engine listens (`warning: [runtime] ...`), for the plan. */
 export function printLogMessage({ severity, message }: LogMessage): void {
@@ -47,8 +47,9 @@ export function printLogMessage({ severity, message }: LogMessage): void {
   else console.log(line);
 }
 
-// pulumi.log's functions, replaced once: while a run is under way they hand each message to its collector.
-const LOG_FUNCTIONS = { debug: "debug", info: "info", warn: "warning", error: "error" } as const;
+// pulumi.log's functions, replaced once: while a run is under way they hand each message to its collector. Not
+// debug: the SDK's own chatter, printed only when its excessive debug output is on.
+const LOG_FUNCTIONS = { info: "info", warn: "warning", error: "error" } as const;
 let collect: ((m: LogMessage) => void) | undefined;
 let logPatched = false;
 function patchLog(): void {
