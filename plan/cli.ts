@@ -19,7 +19,7 @@ import { SECRET_KEYS } from "../src/config/secrets";
 import { diffStates, type PreviewDiff } from "./diff";
 import { renderDiff } from "./diff-render";
 import { readPrevious, stateOfRun, type PreviousState } from "./diff-state";
-import { readStackFile, runProgram, stackNameOf } from "./engine";
+import { printLogMessage, readStackFile, runProgram, stackNameOf } from "./engine";
 import { failUpdate } from "./failure";
 import { planFilesOfState, renderFailure } from "./failure-files";
 import { engineErrors } from "./rules";
@@ -124,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const prerender = chartPrerender(stackConfig);
     try {
-      run = await runProgram(stackConfig, program, { previousOutputs, onResource: prerender.onResource });
+      run = await runProgram(stackConfig, program, { previousOutputs, onResource: prerender.onResource, onLog: printLogMessage });
     } finally {
       await prerender.settled();
     }

@@ -25,6 +25,45 @@ export interface ProgramRun {
    * once all of them are known, so only after each of these is done (plan/failure.ts).
    */
   readonly outputDependencies: Readonly<Record<string, readonly string[]>>;
+  /**
+   * What the program logged through pulumi.log (warnings of a site's config, notes on what this run will do), in
+   * order. The engine keeps them instead of printing them; the plan prints them as `pulumi up` would.
+   */
+  readonly messages: readonly LogMessage[];
+}
+
+export interface LogMessage {
+  readonly severity: LogSeverity;
+  readonly message: string;
+}
+
+export type LogSeverity = "info" | "warning" | "error";
+
+/** A log message as the SDK prints it when no engine listens (`warning: [runtime] ...`), for the plan. */
+export function printLogMessage({ severity, message }: LogMessage): void {
+  const line = `${severity}: [runtime] ${message}`;
+  if (severity === "warning") console.warn(line);
+  else if (severity === "error") console.error(line);
+  else console.log(line);
+}
+
+// pulumi.log's functions, replaced once: while a run is under way they hand each message to its collector. Not
+// debug: the SDK's own chatter, printed only when its excessive debug output is on.
+const LOG_FUNCTIONS = { info: "info", warn: "warning", error: "error" } as const;
+let collect: ((m: LogMessage) => void) | undefined;
+let logPatched = false;
+function patchLog(): void {
+  if (logPatched) return;
+  logPatched = true;
+  const log = pulumi.log as unknown as Record<string, (...args: unknown[]) => Promise<void>>;
+  for (const [fn, severity] of Object.entries(LOG_FUNCTIONS)) {
+    const original = log[fn]!;
+    log[fn] = (...args: unknown[]) => {
+      if (!collect) return original(...args);
+      collect({ severity, message: String(args[0]) });
+      return Promise.resolve();
+    };
+  }
 }
 
 /**
@@ -38,8 +77,17 @@ export async function runProgram(
     readonly previousOutputs?: Readonly<Record<string, unknown>>;
     /** Called with each resource as it is registered (its inputs final, its urn not yet set). */
     readonly onResource?: (resource: RecordedResource) => void;
+    /** Called with each message the program logs, as it logs it (the run's `messages` hold them all). */
+    readonly onLog?: (message: LogMessage) => void;
   } = {},
 ): Promise<ProgramRun> {
+  patchLog();
+  const messages: LogMessage[] = [];
+  const outer = collect;
+  collect = (m) => {
+    messages.push(m);
+    options.onLog?.(m);
+  };
   pulumi.runtime.setAllConfig(stackFile.config, [...stackFile.secretKeys]);
   // "organization" is the organization of stacks on DIY backends (pulumi login --local, S3, ...).
   await pulumi.runtime.setMocks(
@@ -106,6 +154,7 @@ export async function runProgram(
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
     process.off("unhandledRejection", onRejection);
+    collect = outer;
   }
   if (failure) throw failure.error;
   const registered = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
@@ -120,6 +169,7 @@ export async function runProgram(
     resources: registered,
     outputs: reveal(stackOutputs, false) as Record<string, unknown>,
     outputDependencies: await outputDependenciesOf(returned, urns),
+    messages,
   };
 }
 

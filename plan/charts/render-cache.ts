@@ -11,7 +11,7 @@ import { join, relative } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { cacheRoot } from "./helm";
 
-export const RENDER_CACHE_ENTRIES = 32;
+export const RENDER_CACHE_ENTRIES = 128;
 
 export function renderCacheDir(): string {
   return join(cacheRoot(), "renders");

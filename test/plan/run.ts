@@ -1,12 +1,15 @@
-/** Runs the real program offline on a stack file, for component tests. */
+/**
+ * Runs the real program offline on a stack file, for component tests. Runs are shared between test files through
+ * test/support/plan-cache.ts (K3S_SITES_PLAN_CACHE=off plans every time).
+ */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { SECRET_KEYS } from "../../src/config/secrets";
-import { readStackFile, runProgram, type ProgramRun, type RecordedResource } from "../../plan/engine";
-import program = require("../../index");
+import { readStackFile, type ProgramRun, type RecordedResource } from "../../plan/engine";
 import { ROOT } from "../helpers";
+import { cachedRun } from "../support/plan-cache";
 
 export async function planOf(
   stack: "prod" | "home" | string,
@@ -14,7 +17,7 @@ export async function planOf(
   previousOutputs?: Record<string, unknown>,
 ): Promise<ProgramRun> {
   const file = join(dir, `Pulumi.${stack}.yaml`);
-  return runProgram(readStackFile(file, SECRET_KEYS), program, { previousOutputs });
+  return cachedRun(readStackFile(file, SECRET_KEYS), previousOutputs);
 }
 
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {

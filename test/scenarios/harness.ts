@@ -8,12 +8,12 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { diffStates, type PreviewDiff, type Step } from "../../plan/diff";
 import { previousFromPlanFiles, stateOfRun } from "../../plan/diff-state";
-import { readStackFile, runProgram, type ProgramRun } from "../../plan/engine";
+import { readStackFile, type ProgramRun } from "../../plan/engine";
 import { failUpdate } from "../../plan/failure";
 import { renderFiles } from "../../plan/render";
 import { SECRET_KEYS } from "../../src/config/secrets";
-import program = require("../../index");
 import { ROOT } from "../helpers";
+import { cachedRun } from "../support/plan-cache";
 import { nodeOfCommand } from "../../src/k3s/names";
 
 /** A stack file's `config:` block, keys as in the file (`k3s-sites:site`, `hcloud:token`). */
@@ -46,9 +46,7 @@ export async function planConfig(
     writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
     const outputs = previous ? (JSON.parse(renderFiles(previous)["outputs.json"] as string) as Record<string, unknown>) : undefined;
     if (outputs) editOutputs(outputs);
-    return await runProgram(readStackFile(join(dir, `Pulumi.${stack}.yaml`), SECRET_KEYS), program, {
-      ...(outputs ? { previousOutputs: outputs } : {}),
-    });
+    return await cachedRun(readStackFile(join(dir, `Pulumi.${stack}.yaml`), SECRET_KEYS), outputs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

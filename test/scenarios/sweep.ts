@@ -15,14 +15,14 @@ import { stringify } from "yaml";
 import { isStep } from "../../plan/deploy-model";
 import { diffStates, type PreviewDiff, type Step } from "../../plan/diff";
 import { isSecretValue, previousFromPlanFiles, stateOfRun, type PreviousState, type StateResource } from "../../plan/diff-state";
-import { readStackFile, runProgram, type ProgramRun } from "../../plan/engine";
+import { readStackFile, type ProgramRun } from "../../plan/engine";
 import { failUpdate, type FailedUpdate } from "../../plan/failure";
 import { planFilesOfState } from "../../plan/failure-files";
 import { deleteAntichains } from "../../plan/failure-order";
 import { renderFiles } from "../../plan/render";
 import { SECRET_KEYS } from "../../src/config/secrets";
-import program = require("../../index");
 import { ROOT } from "../helpers";
+import { cachedRun } from "../support/plan-cache";
 import type { StackConfig } from "./harness";
 
 export interface SweepCase {
@@ -84,7 +84,7 @@ async function runOnce(
     writeFileSync(join(dir, `Pulumi.${c.stack}.yaml`), stringify({ config }));
     const stackFile = readStackFile(join(dir, `Pulumi.${c.stack}.yaml`), SECRET_KEYS);
     const withSecrets = { ...stackFile, config: { ...stackFile.config, ...secrets } };
-    return await runProgram(withSecrets, program, previousOutputs ? { previousOutputs } : {});
+    return await cachedRun(withSecrets, previousOutputs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

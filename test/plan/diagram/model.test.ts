@@ -18,7 +18,7 @@ function runOf(outputs: Record<string, unknown>, objects: Record<string, unknown
       rawInputs: o,
     }),
   );
-  return { project: "k3s-sites", stack: "test", resources, outputs, outputDependencies: {} };
+  return { project: "k3s-sites", stack: "test", resources, outputs, outputDependencies: {}, messages: [] };
 }
 
 function find(boxes: readonly Box[], id: string): Box | undefined {
