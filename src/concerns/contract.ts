@@ -270,6 +270,11 @@ export interface StorageDriverConcern<Name extends string, Fragment extends z.Zo
     checkClaim(storage: SiteConfig["storage"]): { readonly className: string; readonly size: string };
     /** One sentence for the stack output: where the volumes' data stays after pulumi destroy, and how to list it. */
     leftOnDestroy(storage: SiteConfig["storage"], siteName: string): string;
+    /**
+     * The warning when a running site's storage.driver moves away from it to `to`: what happens to the volumes it
+     * made. `claimsNow` says what claims without a class get from now on.
+     */
+    switchedAway(to: string, claimsNow: string): string;
   };
 }
 

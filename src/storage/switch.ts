@@ -3,11 +3,11 @@
  * warnings (so `pulumi preview` and `pulumi up` show them). The deployed driver is recorded in a stack output; a site
  * deployed before storage.driver existed ran k3s's local-path provisioner (k3s deploys it unless disabled), so a
  * deployed site without the record counts as local-path.
- *
- * What the switch does to existing data (k3s-io/k3s pkg/cli/cmds/server.go, `disable`: "Do not deploy packaged
- * components and delete any deployed components"): k3s deletes the provisioner and its StorageClass; the
- * PersistentVolumes, their claims and their directories stay, and their pods keep running on their nodes.
+ * What the switch does to the volumes the old driver made, each driver says (its concern's `switchedAway`).
  */
+import type { z } from "zod";
+import type { StorageDriverConcern } from "../concerns/contract";
+import { STORAGE_DRIVERS } from "../concerns/registry";
 import type { StorageDriver } from "./section";
 import { defaultStorageClass } from "./volumes/claims";
 import type { StorageConfig } from "./section";
@@ -30,24 +30,7 @@ export function storageDriverSwitch(deployed: boolean, previous: unknown, storag
   const lines: string[] = [];
   const newDefault = defaultStorageClass(storage);
   const claimsNow = newDefault ? `claims that name no class now get ${newDefault}` : "claims that name no class stay Pending (no default class)";
-  if (from === "local-path") {
-    lines.push(
-      `storage.driver local-path -> ${to}: this run switches k3s's local-path provisioner off on the running site ` +
-        "(k3s disable: local-storage deletes the provisioner and its StorageClass local-path). Existing local-path " +
-        "volumes keep their data on their nodes and their pods keep running, but a claim naming the class local-path " +
-        `(a StatefulSet's volumeClaimTemplates) stays Pending, a deleted claim leaves its directory, and ${claimsNow}. ` +
-        "List them first: kubectl get pv -o wide | grep local-path. Removing a node that holds one is refused on " +
-        "Hetzner (its disk goes with it): move the data to new claims before.",
-    );
-  } else if (from === "hcloud-csi") {
-    lines.push(
-      `storage.driver hcloud-csi -> ${to}: this run deletes Hetzner's CSI driver and its StorageClasses. Existing ` +
-        "Hetzner volumes and their claims stay (and are billed), but no volume can be attached, detached, created or " +
-        `grown without the driver: a pod on one fails once it moves to another node, and ${claimsNow}. Keep ` +
-        "storage.driver hcloud-csi while any claim uses a Hetzner volume (kubectl get pvc -A).",
-    );
-  } else {
-    lines.push(`storage.driver ${from} -> ${to}: ${claimsNow}; existing claims keep their class.`);
-  }
+  const away = (STORAGE_DRIVERS as Readonly<Record<string, StorageDriverConcern<string, z.ZodType> | undefined>>)[from];
+  lines.push(away ? away.driver.switchedAway(to, claimsNow) : `storage.driver ${from} -> ${to}: ${claimsNow}; existing claims keep their class.`);
   return lines;
 }

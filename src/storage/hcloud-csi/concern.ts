@@ -42,6 +42,11 @@ export const hcloudCsi = {
     // The class whose volumes go with their claim, so a destroyed stack leaves no check volume behind; Hetzner's
     // smallest volume.
     checkClaim: () => ({ className: HCLOUD_CLASSES.scratch, size: `${HETZNER_VOLUME_LIMITS.minGb}Gi` }),
+    switchedAway: (to, claimsNow) =>
+      `storage.driver hcloud-csi -> ${to}: this run deletes Hetzner's CSI driver and its StorageClasses. Existing ` +
+      "Hetzner volumes and their claims stay (and are billed), but no volume can be attached, detached, created or " +
+      `grown without the driver: a pod on one fails once it moves to another node, and ${claimsNow}. Keep ` +
+      "storage.driver hcloud-csi while any claim uses a Hetzner volume (kubectl get pvc -A).",
     leftOnDestroy: (storage, siteName) =>
       `Hetzner volumes stay after a destroy${storage.hcloudCsi.reclaimPolicy === "Retain" ? ", those of deleted claims too (reclaimPolicy Retain)" : " unless their claim was deleted first (reclaimPolicy Delete)"}, ` +
       `and are billed until deleted: list them with hcloud volume list -l ${siteSelector(siteName)}; the ` +

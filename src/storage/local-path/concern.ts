@@ -39,6 +39,15 @@ export const localPath = {
     defaultClass: () => LOCAL_PATH_CLASS,
     // local-path does not enforce sizes; the request is for the reader. Its class deletes the directory with the claim.
     checkClaim: () => ({ className: LOCAL_PATH_CLASS, size: "64Mi" }),
+    // k3s-io/k3s pkg/cli/cmds/server.go, `disable`: "Do not deploy packaged components and delete any deployed
+    // components": the provisioner and its class go; the PersistentVolumes, claims and directories stay.
+    switchedAway: (to, claimsNow) =>
+      `storage.driver local-path -> ${to}: this run switches k3s's local-path provisioner off on the running site ` +
+      "(k3s disable: local-storage deletes the provisioner and its StorageClass local-path). Existing local-path " +
+      "volumes keep their data on their nodes and their pods keep running, but a claim naming the class local-path " +
+      `(a StatefulSet's volumeClaimTemplates) stays Pending, a deleted claim leaves its directory, and ${claimsNow}. ` +
+      "List them first: kubectl get pv -o wide | grep local-path. Removing a node that holds one is refused on " +
+      "Hetzner (its disk goes with it): move the data to new claims before.",
     leftOnDestroy: (storage) =>
       `local-path volumes stay as directories under ${storage.localPath.path} on each host (on Hetzner, they go with the servers)`,
   },
