@@ -22,7 +22,7 @@ describe("the plan summary's changes", () => {
     const after = await planConfig(
       edited(prod, (c) => {
         c["k3s-sites:site"].pools[1].count = 1;
-        c["k3s-sites:k3s"].version = "v1.34.1+k3s1";
+        c["k3s-sites:k3s"].version = "v1.36.4+k3s1"; // a patch down: one minor per run allows it
       }),
       before,
     );
