@@ -39,7 +39,10 @@ function plannedOf(shape: Shape): Promise<Planned> {
       const resources = run.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, protect: r.protect === true }));
       const objects = kubeObjectsOf(resources);
       const jobs = new Map(
-        run.resources.filter((r) => r.type === "kubernetes:batch/v1:Job").map((r) => [r.name.replace(/^site-verify-/, ""), r.inputs as Record<string, any>]),
+        // The checks of src/verify; the storage check (src/storage/verify.ts) sends nothing over the network.
+        run.resources
+          .filter((r) => r.type === "kubernetes:batch/v1:Job" && r.name.startsWith("site-verify-"))
+          .map((r) => [r.name.replace(/^site-verify-/, ""), r.inputs as Record<string, any>]),
       );
       const lbAddresses = ["edge", "edge-host"].flatMap((j) => (envOf(jobs.get(j)).LB_TARGETS ?? "").split(" ").filter((a) => a !== ""));
       return { objects, policies: objects.filter((o) => o.kind === "NetworkPolicy") as unknown as Policy[], jobs, lbAddresses };
