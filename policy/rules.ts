@@ -45,10 +45,11 @@ export const GUARDED_PORTS = [22, 6443] as const;
 const WORLD = ["0.0.0.0/0", "::/0"];
 
 /**
- * Namespaces where a privileged pod is allowed: k3s' own and the CNI's. Canal and Cilium run in kube-system;
- * Calico installed by its operator runs in calico-system.
+ * Namespaces where a privileged pod is allowed: k3s' own, the CNI's and the volume driver's. Canal and Cilium run in
+ * kube-system; Calico installed by its operator runs in calico-system; Hetzner's CSI node plugin mounts volumes on
+ * the host and runs privileged (its chart at 2.22.1, templates/node/daemonset.yaml).
  */
-export const PRIVILEGED_NAMESPACES = ["kube-system", "calico-system"] as const;
+export const PRIVILEGED_NAMESPACES = ["kube-system", "calico-system", "hcloud-csi"] as const;
 
 function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -234,7 +235,7 @@ export function privilegedProblems(objects: readonly KubeObject[]): string[] {
     for (const container of privilegedContainers(spec)) {
       problems.push(
         `${owner.kind} ${namespace}/${owner.metadata?.name}: container ${container} runs privileged outside ` +
-          `${PRIVILEGED_NAMESPACES.join(" and ")}: drop privileged (and SYS_ADMIN), or run it in the CNI's namespace`,
+          `${PRIVILEGED_NAMESPACES.slice(0, -1).join(", ")} and ${PRIVILEGED_NAMESPACES.at(-1)}: drop privileged (and SYS_ADMIN), or run it in the CNI's namespace`,
       );
     }
   }

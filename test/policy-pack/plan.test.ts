@@ -63,7 +63,7 @@ describe("the policy pack on the example stacks", () => {
     const labelled = ofType(open, "kubernetes:core/v1:Namespace").filter(
       (n) => (n.inputs.metadata as { labels?: Record<string, string> }).labels?.["k3s-sites/default-deny"] === "off",
     );
-    assert.deepEqual(labelled.map((n) => (n.inputs.metadata as { name: string }).name).sort(), ["cert-manager", "mail", "web"]);
+    assert.deepEqual(labelled.map((n) => (n.inputs.metadata as { name: string }).name).sort(), ["cert-manager", "hcloud-csi", "mail", "web"]);
   });
 
   it("catches a world-open firewall only when the site does not allow the world", async () => {

@@ -140,7 +140,7 @@ const daemonSet = (namespace: string, securityContext: Record<string, unknown>):
 describe("policy rule: no privileged workloads outside kube-system and the CNI's namespace", () => {
   it("refuses privileged, SYS_ADMIN, and a privileged init container of a Job, in an app namespace", () => {
     assert.deepEqual(privilegedProblems([daemonSet("web", { privileged: true })]), [
-      "DaemonSet web/agent: container agent runs privileged outside kube-system and calico-system: drop privileged (and SYS_ADMIN), or run it in the CNI's namespace",
+      "DaemonSet web/agent: container agent runs privileged outside kube-system, calico-system and hcloud-csi: drop privileged (and SYS_ADMIN), or run it in the CNI's namespace",
     ]);
     assert.equal(privilegedProblems([daemonSet("web", { capabilities: { add: ["SYS_ADMIN"] } })]).length, 1);
     const job: KubeObject = {
