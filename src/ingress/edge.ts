@@ -30,6 +30,11 @@ export interface IngressEdge {
   readonly namespace: string;
   /** Its pods; undefined for Cilium, whose Envoy runs inside the agents on the host network. */
   readonly pods?: EdgePods;
+  /**
+   * What the edge check (src/verify/edge.sh, server_of) sees of an answer from it, as a shell case pattern on the
+   * Server header: so that a check passes on the controller, not on whatever else answers on 80.
+   */
+  readonly answers: string;
   /** Whether its pods take the nodes' 80 and 443 as hostPorts. */
   readonly hostPorts: boolean;
   /** The LoadBalancer Service in front of it on a site that hands out LoadBalancer addresses: `namespace/name`. */

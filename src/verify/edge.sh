@@ -16,7 +16,8 @@
 # marker in its path, and nginx's access log must show it with a client address that is not the load balancer's
 # private one: nginx took the client from the PROXY header (NGINX Ingress Controller v5.5.4's default log format
 # starts with $remote_addr, which the real-ip keys set from the header; src/verify/jobs.ts proxyLogOf).
-# Environment: NODE_TARGETS ("address ...", or "" for HOST_IP: the pod's node), PROXY_PROTOCOL (1 or 0), LB_TARGETS ("address ..."), LB_PROXY (1 or 0),
+# Environment: EDGE_NAME (the ingress controller, for messages), EDGE_ANSWERS (a case pattern on the Server header
+# of its answers: nginx*, envoy*, or "no Server header" for Traefik), NODE_TARGETS ("address ...", or "" for HOST_IP: the pod's node), PROXY_PROTOCOL (1 or 0), LB_TARGETS ("address ..."), LB_PROXY (1 or 0),
 # LB_SERVICE ("namespace/name" of a LoadBalancer Service whose address is looked up, or ""), LOG_NAMESPACE,
 # LOG_SELECTOR (a URL-encoded label selector), LOG_CONTAINER, LB_PRIVATE_IP, LOG_TIMEOUT, TIMEOUT and INTERVAL
 # (seconds): the log check, off when LOG_NAMESPACE is "" (LOG_SKIP: why, when it is off on a site with a load
@@ -64,14 +65,15 @@ client_in_log() {
   done | head -n 1
 }
 
-# nginx_answers <address> <proxy 1|0>: one try; SEEN is what answered.
-nginx_answers() {
+# edge_answers <address> <proxy 1|0>: one try; SEEN is what answered.
+edge_answers() {
   if [ "$2" = 1 ]; then
     SEEN="$(server_of "$(url_of "$1")" --haproxy-protocol)"
   else
     SEEN="$(server_of "$(url_of "$1")")"
   fi
-  case "$SEEN" in nginx*) return 0 ;; *) return 1 ;; esac
+  # shellcheck disable=SC2254 # EDGE_ANSWERS is a pattern on purpose
+  case "$SEEN" in $EDGE_ANSWERS) return 0 ;; *) return 1 ;; esac
 }
 
 # header_note <proxy 1|0>: how the request was sent, for the check's name.
@@ -89,7 +91,7 @@ PENDING="$NODE_TARGETS"
 nodes_answer() {
   local address left=""
   for address in $PENDING; do
-    nginx_answers "$address" "$PROXY_PROTOCOL" || left="$left $address"
+    edge_answers "$address" "$PROXY_PROTOCOL" || left="$left $address"
     SEEN_AT[$address]="$SEEN"
   done
   PENDING="$left"
@@ -99,8 +101,8 @@ nodes_answer() {
 for address in $NODE_TARGETS; do
   case " $PENDING " in *" $address "*) status=1 ;; *) status=0 ;; esac
   result "edge hostPort $(host_of "$address"):80 from ${NODE_NAME:-this node}'s host network, $(header_note "$PROXY_PROTOCOL")" \
-    "an answer from nginx within ${TIMEOUT}s" "${SEEN_AT[$address]}" "$status" \
-    "nginx's pod on the node with address $address is not running or not Ready (kubectl -n nginx-ingress get pods -o wide), or the hostPort DNAT is missing on that node (the CNI's portmap, or Cilium's hostPort support)"
+    "an answer from $EDGE_NAME within ${TIMEOUT}s" "${SEEN_AT[$address]}" "$status" \
+    "$EDGE_NAME's pod on the node with address $address is not running or not Ready (kubectl get pods -A -o wide), or the hostPort DNAT is missing on that node (the CNI's portmap, or Cilium's hostPort support)"
   tried=$((tried + 1))
 done
 
@@ -132,10 +134,10 @@ for address in $targets; do
       what="edge LoadBalancer Service $LB_SERVICE at $(host_of "$address"):80 from inside the cluster"
       ;;
   esac
-  until_ok "$TIMEOUT" "$INTERVAL" nginx_answers "$address" "$proxy"
+  until_ok "$TIMEOUT" "$INTERVAL" edge_answers "$address" "$proxy"
   status=$?
-  result "$what, $(header_note "$proxy")" "an answer from nginx within ${TIMEOUT}s" "$SEEN" "$status" \
-    "the load balancer does not forward to nginx's nodes (Hetzner: its targets and health checks in the console; a LoadBalancer Service: its endpoints), or nginx expects a PROXY header the load balancer does not send (ingress.proxyProtocol)"
+  result "$what, $(header_note "$proxy")" "an answer from $EDGE_NAME within ${TIMEOUT}s" "$SEEN" "$status" \
+    "the load balancer does not forward to $EDGE_NAME's nodes (Hetzner: its targets and health checks in the console; a LoadBalancer Service: its endpoints), or nginx expects a PROXY header the load balancer does not send (ingress.proxyProtocol)"
   tried=$((tried + 1))
 done
 

@@ -172,6 +172,8 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     edge: {
       NODE_TARGETS: "",
       PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
+      EDGE_NAME: ingressOf(config).edge.controller,
+      EDGE_ANSWERS: ingressOf(config).edge.answers,
       LB_TARGETS: podLb.join(" "),
       LB_SERVICE: lbService,
       // Nothing adds a PROXY header between this pod and a LoadBalancer Service's address: the check sends nginx's.
@@ -247,6 +249,8 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     const hostEnv = {
       NODE_TARGETS: "",
       PROXY_PROTOCOL: config.ingress.proxyProtocol ? "1" : "0",
+      EDGE_NAME: ingressOf(config).edge.controller,
+      EDGE_ANSWERS: ingressOf(config).edge.answers,
       // The Hetzner load balancer adds its own PROXY header: its addresses are called without one.
       LB_TARGETS: hostLb.join(" "),
       LB_SERVICE: "",

@@ -127,8 +127,32 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
     assert.doesNotMatch(never.stdout, /ok   policies ingress/);
   });
 
-  const timing = { TIMEOUT: "30", INTERVAL: "5", LB_PROXY: "0" };
-  const edgeEnv = { ...timing, NODE_NAME: "control-1", NODE_TARGETS: "10.0.116.10 10.0.243.10", PROXY_PROTOCOL: "1", LB_TARGETS: "198.51.100.7", LB_SERVICE: "" };
+  // The edge check's controller: nginx unless a test says otherwise.
+  const timing = { TIMEOUT: "30", INTERVAL: "5", LB_PROXY: "0", EDGE_NAME: "nginx", EDGE_ANSWERS: "nginx*" };
+  const edgeEnv = {
+    ...timing,
+    EDGE_NAME: "nginx",
+    EDGE_ANSWERS: "nginx*",
+    NODE_NAME: "control-1",
+    NODE_TARGETS: "10.0.116.10 10.0.243.10",
+    PROXY_PROTOCOL: "1",
+    LB_TARGETS: "198.51.100.7",
+    LB_SERVICE: "",
+  };
+
+  it("edge.sh knows each ingress controller by its answer: Traefik sends no Server header, Envoy its own", () => {
+    const traefik = { ...edgeEnv, EDGE_NAME: "traefik", EDGE_ANSWERS: "no Server header", NODE_TARGETS: "", HOST_IP: "10.0.243.10", LB_TARGETS: "" };
+    const ok = runCheck("edge.sh", traefik, { http: ["http://10.0.243.10/ - proxy"] });
+    assert.equal(ok.status, 0, ok.stdout);
+    assert.match(ok.stdout, /^ok   edge hostPort 10.0.243.10:80 from control-1's host network, with a PROXY header: expected an answer from traefik within 30s, saw no Server header$/m);
+    // nginx still on the port after a switch to Traefik: not the controller the site runs.
+    const stale = runCheck("edge.sh", traefik, { http: ["http://10.0.243.10/ nginx/1.27.4 proxy"] });
+    assert.equal(stale.status, 1);
+    assert.match(stale.stdout, /^FAIL edge hostPort 10.0.243.10:80 .*expected an answer from traefik within 30s, saw nginx\/1.27.4; likely cause: traefik's pod/m);
+    const envoy = { ...edgeEnv, EDGE_NAME: "cilium", EDGE_ANSWERS: "envoy*", NODE_TARGETS: "", HOST_IP: "10.0.243.10", LB_TARGETS: "", PROXY_PROTOCOL: "0" };
+    assert.equal(runCheck("edge.sh", envoy, { http: ["http://10.0.243.10/ envoy"] }).status, 0);
+    assert.equal(runCheck("edge.sh", envoy, { http: ["http://10.0.243.10/ -"] }).status, 1);
+  });
 
   it("edge.sh on a node's host network calls that node's own address (HOST_IP) when NODE_TARGETS is empty", () => {
     const run = runCheck("edge.sh", { ...edgeEnv, NODE_TARGETS: "", LB_TARGETS: "", HOST_IP: "10.0.243.10", NODE_NAME: "worker-1" }, { http: ["http://10.0.243.10/ nginx/1.27.4 proxy"] });

@@ -74,6 +74,8 @@ for word in "$@"; do case "$word" in after=*) late "curl-$url" "$word" || {
   echo "curl: (7) Failed to connect: Connection refused" >&2; exit 7; } ;; esac; done
 if [ "$3" = proxy ] && [ "$proxy" = 0 ]; then echo "curl: (52) Empty reply from server" >&2; exit 52; fi
 if [ "$3" != proxy ] && [ "$proxy" = 1 ]; then echo "curl: (52) Empty reply from server" >&2; exit 52; fi
+# A server of "-" sends no Server header (Traefik).
+if [ "$headers" = 1 ] && [ "$2" = - ]; then printf 'HTTP/1.1 404 Not Found\\r\\nContent-Type: text/plain\\r\\n\\r\\n'; exit 0; fi
 [ "$headers" = 1 ] && printf 'HTTP/1.1 404 Not Found\\r\\nServer: %s\\r\\n\\r\\n' "$2"
 exit 0
 `,

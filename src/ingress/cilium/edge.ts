@@ -6,6 +6,8 @@ export const CILIUM_EDGE: IngressEdge = {
   controller: "cilium",
   ingressClass: CILIUM_INGRESS.ingressClass,
   namespace: CILIUM_INGRESS.gateway.namespace,
+  // Cilium's Envoy answers with Server: envoy.
+  answers: "envoy*",
   hostPorts: false,
   // The shared Service of ingressController.loadbalancerMode shared (values.yaml ingressController.service.name).
   loadBalancerService: `${CILIUM_INGRESS.agentNamespace}/cilium-ingress`,

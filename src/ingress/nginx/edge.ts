@@ -14,6 +14,8 @@ export const NGINX_EDGE: IngressEdge = {
     logContainer: NGINX.name,
     proxiesToEndpoints: true,
   },
+  // NGINX Ingress Controller sends Server: nginx (server_tokens off drops only the version).
+  answers: "nginx*",
   hostPorts: true,
   loadBalancerService: `${NGINX.namespace}/${NGINX.name}`,
 };

@@ -16,6 +16,8 @@ export const TRAEFIK_EDGE: IngressEdge = {
     // providers.kubernetesIngress.nativeLBByDefault: false, kubernetesCRD likewise).
     proxiesToEndpoints: true,
   },
+  // Traefik sends no Server header of its own (its default 404 and routed answers carry none): edge.sh's words.
+  answers: "no Server header",
   hostPorts: true,
   // The chart names its Service after the release (templates/service.yaml, traefik.fullname).
   loadBalancerService: `${TRAEFIK.namespace}/${TRAEFIK.name}`,
