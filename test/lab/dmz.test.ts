@@ -179,7 +179,7 @@ describe("lab: the lan example's Multus DMZ, with the real CNI plugins", { skip:
   it("host-local (refused on this site) hands the same address to a pod on each node", () => {
     const raw = exampleSections("lan");
     raw.networks[1].ipam = { type: "host-local", ranges: [{ subnet: "192.168.30.0/24", rangeStart: "192.168.30.100", gateway: "192.168.30.1" }] };
-    raw.networkPolicies.apps[0].networks[1] = { name: "dmz-out" };
+    raw.networkPolicies.apps.find((a: { name: string }) => a.name === "mail").networks[1] = { name: "dmz-out" };
     assert.match(problemsOf(raw).join("\n"), /^networks\[1\]\.ipam\.type host-local keeps its allocations on each node/m);
     raw.site.hosts = raw.site.hosts.slice(0, 1);
     const conf = cniConfig(parse1(raw).networks[1]!);

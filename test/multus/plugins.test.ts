@@ -68,7 +68,7 @@ describe("CNI plugins for Multus networks", () => {
     raw.cni = { plugin: "canal" };
     raw.site.hosts = raw.site.hosts.slice(0, 1); // host-local is refused on more than one node
     raw.networks[1].ipam = { type: "host-local", ranges: [{ subnet: "192.168.30.0/24", gateway: "192.168.30.1" }] };
-    raw.networkPolicies.apps[0].networks[1] = { name: "dmz-out" };
+    raw.networkPolicies.apps.find((a: { name: string }) => a.name === "mail").networks[1] = { name: "dmz-out" };
     const canal = parse1(raw);
     assert.deepEqual(bundledPlugins(canal), []);
     assert.deepEqual(pluginsToInstall(canal), ["host-local", "macvlan", "sbr", "static"]);

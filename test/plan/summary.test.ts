@@ -17,11 +17,10 @@ async function loadBalancerLine(run: Awaited<ReturnType<typeof planOf>>): Promis
 }
 
 describe("the plan summary's load balancer line", () => {
-  it("names MetalLB, its pool with its L2 interfaces, and nginx's fixed address on the lan example", async () => {
-    assert.equal(
-      await loadBalancerLine(await planOf("lan")),
-      "load balancer: MetalLB, pool lan 192.168.10.240/28 (L2 on eno1), nginx-ingress/nginx-ingress at 192.168.10.240",
-    );
+  it("names MetalLB and its pool with its L2 interfaces on the lan example", async () => {
+    // Traefik's LoadBalancer Service there comes from its chart, which this line does not read (issue 30's notes);
+    // on an nginx site the program's own Service is named, with its fixed address.
+    assert.equal(await loadBalancerLine(await planOf("lan")), "load balancer: MetalLB, pool lan 192.168.10.240/28 (L2 on eno1)");
   });
 
   it("names Cilium's LB-IPAM pool on the home example, and Hetzner's ports on prod", async () => {

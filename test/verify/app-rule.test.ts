@@ -61,7 +61,7 @@ describe("the policies check's app rule", () => {
     assert.equal(plan.objects.some((o) => o.metadata.name === APP_RULE_SERVICE), false);
     const sections = exampleSections("prod") as any;
     const apps = [{ name: "db", namespace: "db", ports: [{ port: 5432 }], from: [{ cidr: "10.0.0.0/16" }] }];
-    const noNginx = parseSiteConfig({ ...sections, networkPolicies: { ...sections.networkPolicies, apps } });
+    const noNginx = parseSiteConfig({ ...sections, networkPolicies: { ...sections.networkPolicies, apps }, storage: { ...sections.storage, volumes: [] } });
     assert.match((appRuleOf(noNginx) as { skip: string }).skip, /^no declared app takes calls from nginx/);
   });
 

