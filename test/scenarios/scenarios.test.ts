@@ -196,7 +196,7 @@ describe("scenario: a server removed", () => {
   it("3 -> 2 servers is refused: etcd needs an odd number", async () => {
     await assert.rejects(
       planConfig(SCENARIOS.removeServer.config(), await baseOf("prod")),
-      /site\.pools has 2 nodes with role server: etcd needs an odd number to keep a quorum; use 1 or 3/,
+      /site\.pools has 2 nodes with role server: etcd needs an odd number to keep a quorum; the running cluster has 3 servers, so use 3 \(1 would remove 2 of its 3 etcd members in one run\)/,
     );
   });
 
