@@ -157,6 +157,17 @@ export const SUPPORT = {
       source: "hetzner/cert-manager-webhook-hetzner tag v0.9.0 (cdcbd5e4), as src/certificates/cert-manager/cert-manager.ts reads it",
     },
   ],
+  traefik: [
+    {
+      line: "3.7",
+      endsWhen: "until the next minor (3.8) is released: Traefik supports each minor until the next one is out",
+      newest: { version: "3.7.11", date: "2026-08-21" },
+      source:
+        "traefik/traefik SECURITY.md ('Each version is supported until the next one is released'; the current file points " +
+        "to the Releases page for the dates); newest: traefik/traefik-helm-chart v41.3.0 (a8a66d0, 2026-08-21), " +
+        "appVersion v3.7.11, the newest tag in the snapshot read here",
+    },
+  ],
   "hcloud-csi": [
     {
       line: "2.22",

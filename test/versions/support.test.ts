@@ -77,6 +77,7 @@ describe("support windows", () => {
         "k3s 1.36",
         "metallb 0.16",
         "nginx-ingress 5.5",
+        "traefik 3.7",
       ],
     );
   });
