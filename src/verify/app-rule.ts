@@ -76,6 +76,8 @@ export function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, s
 export function appRuleJobs(config: SiteConfig, rule: AppRule, digest: string): Partial<Record<JobName, K8sObject>> {
   const server = `${APP_RULE_SERVICE}.${rule.app.namespace}.svc.${config.k3s.clusterDomain}`;
   const client = job("policies-app", digest, {
+    EDGE_NAME: ingressOf(config).edge.controller,
+    EDGE_NAMESPACE: edgePods(config).namespace,
     APP: rule.app.name,
     SERVER: server,
     APP_PORT: String(rule.port),

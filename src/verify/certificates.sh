@@ -30,7 +30,7 @@ if [ -n "$CERTIFICATE" ]; then
   wait_ready "/apis/cert-manager.io/v1/namespaces/${CERTIFICATE%%/*}/certificates/${CERTIFICATE#*/}"
   seen="$READY"
   result "certificates Certificate $CERTIFICATE" "Ready True within ${TIMEOUT}s" "Ready $seen" "$(is test "$seen" = True)" \
-    "the challenge fails: the name does not resolve to the site, the edge does not reach the solver, or cert-manager's self-check cannot reach nginx (kubectl -n ${CERTIFICATE%%/*} describe challenges)"
+    "the challenge fails: the name does not resolve to the site, the edge does not reach the solver, or cert-manager's self-check cannot reach the ingress controller (kubectl -n ${CERTIFICATE%%/*} describe challenges)"
 fi
 
 finish

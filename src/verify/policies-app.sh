@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# k3s-sites verification: a declared app's rule holds. This pod stands in for nginx (nginx's namespace and pod
-# labels, never Ready so that no Service sends it traffic) and calls the app's stand-in (policies-app-server.sh):
-# the app's port must connect, allowed by the program's rules for the app (the app's policy lets nginx in, nginx's
-# lets it out to the app), and a port the app does not declare must not. It waits for the stand-in to start, tries
+# k3s-sites verification: a declared app's rule holds. This pod stands in for the site's ingress controller (its
+# namespace and pod labels, never Ready so that no Service sends it traffic) and calls the app's stand-in
+# (policies-app-server.sh): the app's port must connect, allowed by the program's rules for the app (the app's policy
+# lets the controller in, the controller's lets it out to the app), and a port the app does not declare must not. It waits for the stand-in to start, tries
 # the other port while the stand-in is known to listen, then, when both held, releases it.
-# Environment: APP, SERVER (the stand-in's headless Service name), APP_PORT, DENIED_PORT, TIMEOUT, INTERVAL and
+# Environment: EDGE_NAME and EDGE_NAMESPACE (the controller, as messages name it, and its namespace), APP, SERVER
+# (the stand-in's headless Service name), APP_PORT, DENIED_PORT, TIMEOUT, INTERVAL and
 # DENY_WAIT (seconds).
 # shellcheck disable=SC2329 # the functions run through until_ok (lib.sh)
 set -u
@@ -24,8 +25,8 @@ app_connects() {
   [ "$seen" = connected ]
 }
 until_ok "$TIMEOUT" "$INTERVAL" app_connects || true
-result "policies app $APP rule: nginx to port $APP_PORT ($SERVER)" "connected within ${TIMEOUT}s" "$seen" "$(is test "$seen" = connected)" \
-  "the app's policy app-$APP or nginx's nginx-ingress-to-backends does not admit nginx on port $APP_PORT, or the stand-in for $APP is not running (kubectl get pods -A -l k3s-sites/check=policies-app-server)"
+result "policies app $APP rule: $EDGE_NAME to port $APP_PORT ($SERVER)" "connected within ${TIMEOUT}s" "$seen" "$(is test "$seen" = connected)" \
+  "the app's policy app-$APP or $EDGE_NAME's policy to its backends (kubectl -n $EDGE_NAMESPACE get networkpolicy) does not admit $EDGE_NAME on port $APP_PORT, or the stand-in for $APP is not running (kubectl get pods -A -l k3s-sites/check=policies-app-server)"
 
 if [ "$seen" = connected ]; then
   # A new pod's policies may take a moment to be enforced (k3s's network policy controller on Flannel sites): the
@@ -35,7 +36,7 @@ if [ "$seen" = connected ]; then
     [ "$seen" != connected ]
   }
   until_ok "$DENY_WAIT" 2 denied || true
-  result "policies app $APP: nginx to port $DENIED_PORT ($address), which no rule allows" "refused or timed out within ${DENY_WAIT}s" "$seen" "$(is test "$seen" != connected)" \
+  result "policies app $APP: $EDGE_NAME to port $DENIED_PORT ($address), which no rule allows" "refused or timed out within ${DENY_WAIT}s" "$seen" "$(is test "$seen" != connected)" \
     "the CNI does not enforce the app's policy app-$APP, or a policy in the app's namespace allows port $DENIED_PORT"
   # Only a run that passed releases the stand-in, whose Job then completes: after a failure both Jobs fail, and the
   # next pulumi up replaces both (pulumi.com/replaceUnready), never one without the other.

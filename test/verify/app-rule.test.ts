@@ -92,6 +92,8 @@ describe("the policies check's app rule", () => {
       await validateBuiltin(o as never);
     }
     assert.deepEqual(envOf(client), {
+      EDGE_NAME: "nginx",
+      EDGE_NAMESPACE: "nginx-ingress",
       APP: "website",
       SERVER: `${APP_RULE_SERVICE}.web.svc.cluster.local`,
       APP_PORT: "8080",
@@ -128,6 +130,8 @@ describe("the policies check's app rule", () => {
 });
 
 const appEnv = {
+  EDGE_NAME: "nginx",
+  EDGE_NAMESPACE: "nginx-ingress",
   APP: "website",
   SERVER: "k3s-sites-verify-app.web.svc.cluster.local",
   APP_PORT: "8080",
@@ -163,7 +167,7 @@ describe("policies-app.sh in the sandbox", { skip: SANDBOX_SKIP }, () => {
   it("waits for the stand-in, then fails when the app's port never connects (the rule does not let nginx in)", () => {
     const shut = runCheck("policies-app.sh", appEnv, { dns: appDns });
     assert.equal(shut.status, 1);
-    assert.match(shut.stdout, /^FAIL policies app website rule: nginx to port 8080 \(.*\): expected connected within \d+s, saw refused or timed out; likely cause: the app's policy app-website or nginx's nginx-ingress-to-backends/m);
+    assert.match(shut.stdout, /^FAIL policies app website rule: nginx to port 8080 \(.*\): expected connected within \d+s, saw refused or timed out; likely cause: the app's policy app-website or nginx's policy to its backends \(kubectl -n nginx-ingress get networkpolicy\) does not admit nginx on port 8080/m);
     assert.equal(shut.calls.filter((c) => c.startsWith("sleep")).length, 4, "polled until the timeout");
     assert.doesNotMatch(shut.stdout, /port 8081/, "the other port is tried only against a listening stand-in");
     const noAddress = runCheck("policies-app.sh", appEnv, {});
