@@ -489,7 +489,7 @@ describe("verification scripts in the sandbox", { skip: SANDBOX_SKIP }, () => {
       "edge.sh": runCheck("edge.sh", { ...logEnv, ...connect, LOG_TIMEOUT: "30", NODE_NAME: "control-1", NODE_TARGETS: "10.0.116.10 10.0.243.10 10.0.12.10 10.0.13.10 10.0.14.10", LB_TARGETS: "198.51.100.7 2001:db8::7" }, {}),
       "announce.sh": runCheck("announce.sh", { ...announceEnv, ...connect, NEIGH_WAIT: String(NEIGH_WAIT) }, { api: { ...service, ...lease("nuc") }, neigh: ["192.168.1.240 dev eth0 INCOMPLETE"] }),
       "certificates.sh": runCheck("certificates.sh", { ...certEnv, ...real, TIMEOUT: String(CERTIFICATE_TIMEOUT), INTERVAL: "10", CERTIFICATE: "k3s-sites-verify/verify-certificate" }, {}),
-      "policies-app.sh": runCheck("policies-app.sh", { APP: "website", SERVER: "k3s-sites-verify-app.web.svc.cluster.local", APP_PORT: "8080", DENIED_PORT: "8081", ...real, TIMEOUT: String(APP_RULE_TIMEOUT), DENY_WAIT: String(DENY_WAIT) }, { dns: ["k3s-sites-verify-app.web.svc.cluster.local A 10.42.3.7"], tcp: ["10.42.3.7 8080 - after=1000"] }),
+      "policies-app.sh": runCheck("policies-app.sh", { EDGE_NAME: "nginx", EDGE_NAMESPACE: "nginx-ingress", APP: "website", SERVER: "k3s-sites-verify-app.web.svc.cluster.local", APP_PORT: "8080", DENIED_PORT: "8081", ...real, TIMEOUT: String(APP_RULE_TIMEOUT), DENY_WAIT: String(DENY_WAIT) }, { dns: ["k3s-sites-verify-app.web.svc.cluster.local A 10.42.3.7"], tcp: ["10.42.3.7 8080 - after=1000"] }),
     };
     for (const [script, run] of Object.entries(dead)) {
       assert.match(run.stdout, /^\d+ check\(s\) failed\n$/m, `${script}: ${run.stdout}${run.stderr}`);
