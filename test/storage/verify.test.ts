@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -53,8 +53,11 @@ describe("storage check script", () => {
   const script = storageCheckScript();
   const run = (dir: string, mode: string, token: string) => {
     const file = join(dir, "check.sh");
-    writeFileSync(file, script);
-    chmodSync(file, 0o555);
+    // Read-only, as its ConfigMap mounts it: written once per folder (a second write is refused to anyone but root).
+    if (!existsSync(file)) {
+      writeFileSync(file, script);
+      chmodSync(file, 0o555);
+    }
     return spawnSync("bash", [file], { env: { PATH: process.env.PATH ?? "", MODE: mode, TOKEN: token, CLAIM: "c", NODE_NAME: "n1", DATA_DIR: join(dir, "data") }, encoding: "utf8" });
   };
   const withDir = (fn: (dir: string) => void) => {
