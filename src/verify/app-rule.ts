@@ -1,6 +1,7 @@
 /**
- * The policies check's app rule: two stand-ins, one with nginx's labels in its namespace and one with a declared
- * app's, prove that the program's policies let nginx reach the app on its port and on no other.
+ * The policies check's app rule: two stand-ins, one with the ingress controller's labels in its namespace and one
+ * with a declared app's, prove that the program's policies let the controller reach the app on its port and on no
+ * other.
  */
 import type { AppConfig } from "../config/schema";
 import type { SiteConfig } from "../config/site";
@@ -9,7 +10,7 @@ import type { EdgePods } from "../ingress/edge";
 import { APP_RULE_SCRIPTS, APP_RULE_SERVICE, APP_RULE_TIMEOUT, DENIED_PORT, checkLabels, meta, type JobName, type K8sObject } from "./names";
 import { job } from "./workloads";
 
-/** The app rule the policies check exercises: a declared app nginx calls, its port and a port it does not declare. */
+/** The app rule the policies check exercises: a declared app the ingress calls, its port and one it does not declare. */
 export interface AppRule {
   readonly app: AppConfig;
   readonly port: number;
@@ -17,9 +18,9 @@ export interface AppRule {
 }
 
 /**
- * The first declared app that takes calls from nginx on a TCP port from 1024 up (the stand-ins run as non-root and
- * cannot bind lower ports), or why there is none. The check stands in for nginx, which it can do with nginx's
- * namespace and labels; an app, cidr or loadBalancer caller it cannot soundly impersonate (an app caller without
+ * The first declared app that takes calls from the ingress controller on a TCP port from 1024 up (the stand-ins run
+ * as non-root and cannot bind lower ports), or why there is none. The check stands in for the controller, which it
+ * can do with its namespace and labels; an app, cidr or loadBalancer caller it cannot soundly impersonate (an app caller without
  * defaultDeny may have no DNS, a cidr or the load balancer is an address no pod has).
  */
 export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string } {
@@ -36,8 +37,8 @@ export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string
   }
   return {
     skip:
-      "no declared app takes calls from nginx (from: [{nginx: true}]) on a TCP port from 1024 up; " +
-      "the check stands in for nginx only",
+      `no declared app takes calls from ${edge.controller} (from: [{ingress: true}]) on a TCP port from 1024 up; ` +
+      `the check stands in for ${edge.controller} only`,
   };
 }
 

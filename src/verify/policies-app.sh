@@ -2,11 +2,11 @@
 # k3s-sites verification: a declared app's rule holds. This pod stands in for the site's ingress controller (its
 # namespace and pod labels, never Ready so that no Service sends it traffic) and calls the app's stand-in
 # (policies-app-server.sh): the app's port must connect, allowed by the program's rules for the app (the app's policy
-# lets the controller in, the controller's lets it out to the app), and a port the app does not declare must not. It waits for the stand-in to start, tries
-# the other port while the stand-in is known to listen, then, when both held, releases it.
+# lets the controller in, the controller's lets it out to the app), and a port the app does not declare must not.
+# It waits for the stand-in to start, tries the other port while the stand-in is known to listen, then, when both
+# held, releases it.
 # Environment: EDGE_NAME and EDGE_NAMESPACE (the controller, as messages name it, and its namespace), APP, SERVER
-# (the stand-in's headless Service name), APP_PORT, DENIED_PORT, TIMEOUT, INTERVAL and
-# DENY_WAIT (seconds).
+# (the stand-in's headless Service name), APP_PORT, DENIED_PORT, TIMEOUT, INTERVAL and DENY_WAIT (seconds).
 # shellcheck disable=SC2329 # the functions run through until_ok (lib.sh)
 set -u
 # shellcheck source=lib.sh

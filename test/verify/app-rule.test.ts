@@ -62,7 +62,7 @@ describe("the policies check's app rule", () => {
     const sections = exampleSections("prod") as any;
     const apps = [{ name: "db", namespace: "db", ports: [{ port: 5432 }], from: [{ cidr: "10.0.0.0/16" }] }];
     const noNginx = parseSiteConfig({ ...sections, networkPolicies: { ...sections.networkPolicies, apps }, storage: { ...sections.storage, volumes: [] } });
-    assert.match((appRuleOf(noNginx) as { skip: string }).skip, /^no declared app takes calls from nginx/);
+    assert.match((appRuleOf(noNginx) as { skip: string }).skip, /^no declared app takes calls from nginx \(from: \[{ingress: true}\]\) on a TCP port from 1024 up; the check stands in for nginx only$/);
   });
 
   it("stands in for nginx and for the app with their labels, never Ready, without tokens or privileges", async () => {
