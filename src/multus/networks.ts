@@ -31,13 +31,10 @@ import { containsIp, overlaps, parseCidr, parseIp, type Cidr } from "../net/cidr
 import { clusterRanges } from "../net/ranges";
 import { isolationLabels, type NetworkPolicy } from "../policy/objects";
 import { namespaceBaseline } from "../policy/system";
+import type { INamespace } from "kubernetes-models/v1/Namespace" with { "resolution-mode": "import" };
 
-/** A Namespace object as the program creates it. */
-export interface Namespace {
-  readonly apiVersion: "v1";
-  readonly kind: "Namespace";
-  readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
-}
+/** A Namespace object as the program creates it: Kubernetes' type, with the name and labels it always sets. */
+export type Namespace = INamespace & { readonly metadata: { readonly name: string; readonly labels: Record<string, string> } };
 
 export const ANNOTATION = "k8s.v1.cni.cncf.io/networks";
 
