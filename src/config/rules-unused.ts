@@ -1,8 +1,9 @@
 /**
  * Settings for a part the site does not use: the user clearly expects them to act, and they would not. These rules
- * read the raw stack config, since defaults fill every section once parsed.
+ * read the raw stack config, since defaults fill every section once parsed. A part chosen by one key (cni.plugin,
+ * storage.driver) is found in its registry, so a new CNI or driver is covered by its registry line.
  */
-import { CNI_NAMES } from "../cni/section";
+import { CNIS, STORAGE_DRIVERS } from "../concerns/registry";
 import type { Problem } from "./problems";
 import type { SiteConfig } from "./site";
 
@@ -10,21 +11,40 @@ function keysOf(value: unknown): string[] {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? Object.keys(value) : [];
 }
 
+/** The raw value at a dotted key such as `cni.canal`. */
+function valueAt(raw: Readonly<Record<string, unknown>>, key: string): unknown {
+  return key.split(".").reduce<unknown>((value, part) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[part] : undefined), raw);
+}
+
+/** One key choosing among concerns (cni.plugin among the CNIs), the choice, and what a change of it takes. */
+interface Choice {
+  readonly key: string;
+  readonly chosen: string;
+  readonly concerns: Readonly<Record<string, { readonly key: string }>>;
+  /** After "set <key>: <name>", when changing the choice has a condition. */
+  readonly condition: string;
+}
+
+function unusedChoices(raw: Readonly<Record<string, unknown>>, config: SiteConfig, choice: Choice): Problem[] {
+  const set = valueAt(raw, choice.key) !== undefined;
+  const chosen = set ? choice.chosen : `${choice.chosen} (the default for ${config.site.kind} sites)`;
+  return Object.entries(choice.concerns).flatMap(([name, concern]): Problem[] => {
+    const keys = keysOf(valueAt(raw, concern.key));
+    if (name === choice.chosen || keys.length === 0) return [];
+    return [
+      {
+        path: concern.key,
+        message: `sets ${keys.join(", ")}, but ${choice.key} is ${chosen}, so they would do nothing: remove ${concern.key}, or set ${choice.key}: ${name}${choice.condition}`,
+      },
+    ];
+  });
+}
+
 export function checkUnusedSettings(raw: Readonly<Record<string, unknown>>, config: SiteConfig): Problem[] {
-  const problems: Problem[] = [];
-  const cni = raw.cni as Record<string, unknown> | undefined;
-  const plugin = config.cni.plugin;
-  const chosen = (cni?.plugin === undefined ? `${plugin} (the default for ${config.site.kind} sites)` : plugin);
-  for (const other of CNI_NAMES) {
-    const keys = keysOf(cni?.[other]);
-    if (other === plugin || keys.length === 0) continue;
-    problems.push({
-      path: `cni.${other}`,
-      message:
-        `sets ${keys.join(", ")}, but cni.plugin is ${chosen}, so they would do nothing: remove cni.${other}, or set ` +
-        `cni.plugin: ${other} (only on a new site: the CNI is fixed at creation)`,
-    });
-  }
+  const problems: Problem[] = [
+    ...unusedChoices(raw, config, { key: "cni.plugin", chosen: config.cni.plugin, concerns: CNIS, condition: " (only on a new site: the CNI is fixed at creation)" }),
+    ...unusedChoices(raw, config, { key: "storage.driver", chosen: config.storage.driver, concerns: STORAGE_DRIVERS, condition: "" }),
+  ];
   const snapshots = keysOf((raw.k3s as Record<string, unknown> | undefined)?.etcdSnapshots);
   if (config.k3s.datastore === "sqlite" && snapshots.length > 0) {
     problems.push({

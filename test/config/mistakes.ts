@@ -124,6 +124,9 @@ export const MISTAKES: readonly Mistake[] = [
   { name: "Cilium settings on a Canal site", base: "prod", edit: (s) => (s.cni.cilium = { hubble: { enabled: false } }), expect: "cni.cilium sets hubble, but cni.plugin is canal, so they would do nothing" },
   { name: "Cilium settings on a site that defaults to Canal", base: "prod", edit: (s) => { delete s.cni.plugin; s.cni.cilium = { devices: ["eth0"] }; }, expect: "cni.cilium sets devices, but cni.plugin is canal (the default for hetzner sites)" },
   { name: "Canal settings on a Cilium site", base: "home", edit: (s) => (s.cni.canal = { mtu: 1400 }), expect: "cni.canal sets mtu, but cni.plugin is cilium" },
+  { name: "Hetzner volume encryption on a home site", base: "ssh", edit: (s) => (s.storage = { hcloudCsi: { encryption: true } }), expect: "storage.hcloudCsi sets encryption, but storage.driver is local-path (the default for ssh sites), so they would do nothing: remove storage.hcloudCsi, or set storage.driver: hcloud-csi" },
+  { name: "local-path settings on a Hetzner site", base: "prod", edit: (s) => (s.storage.localPath = { path: "/srv/data" }), expect: "storage.localPath sets path, but storage.driver is hcloud-csi (the default for hetzner sites), so they would do nothing: remove storage.localPath, or set storage.driver: local-path" },
+  { name: "Hetzner volume settings with no driver", base: "prod", edit: (s) => { s.storage = { driver: "none", hcloudCsi: { reclaimPolicy: "Delete" } }; }, expect: "storage.hcloudCsi sets reclaimPolicy, but storage.driver is none, so they would do nothing" },
   { name: "etcd snapshots with SQLite", base: "prod", edit: (s) => { s.k3s.datastore = "sqlite"; s.site.pools[0].count = 1; s.k3s.etcdSnapshots = { retention: 3 }; }, expect: "k3s.etcdSnapshots sets retention, but k3s.datastore is sqlite" },
 
   // MTUs larger than the underlay allows.

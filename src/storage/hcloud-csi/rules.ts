@@ -1,6 +1,5 @@
 /**
- * The rules of Hetzner's driver: it needs Hetzner servers, its encryption needs it, and the declared volumes fit
- * Hetzner's limits (limits.ts).
+ * The rules of Hetzner's driver: it needs Hetzner servers, and the declared volumes fit Hetzner's limits (limits.ts).
  */
 import type { Problem } from "../../config/problems";
 import type { StorageRuleInput } from "../volumes/rules";
@@ -17,12 +16,7 @@ export function checkHcloudCsi(config: StorageRuleInput): Problem[] {
         "site: use local-path (the default on ssh sites) or none",
     });
   }
-  if (config.storage.hcloudCsi.encryption && driver !== "hcloud-csi") {
-    problems.push({
-      path: "storage.hcloudCsi.encryption",
-      message: `true encrypts Hetzner volumes, but storage.driver is ${driver}: remove it, or use storage.driver hcloud-csi`,
-    });
-  }
+  // Its settings on a site with another driver: src/config/rules-unused.ts, for every driver alike.
   if (driver === "hcloud-csi") problems.push(...checkHetznerVolumeLimits({ volumes: config.storage.volumes, nodeCount: config.nodes.length }));
   return problems;
 }
