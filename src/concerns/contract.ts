@@ -68,6 +68,12 @@ export interface Traits {
    * concern that hands out no such address. `service`: the Service, `namespace/name`.
    */
   lanAnnouncer(config: SiteConfig, service: string): LanAnnouncer | { readonly skip: string } | undefined;
+  /**
+   * The LoadBalancer address pools it hands out from and that only the cluster's ranges constrain, each with its
+   * config path: src/config/rules-ranges.ts keeps them clear of the pods, services and other pools, and inside the
+   * node network only where they hold no node's address. [] for none, or for pools its own rules check.
+   */
+  addressPools(config: SiteConfig): readonly { readonly path: string; readonly text: string }[];
 }
 
 /** Where the checks read which node announces a LoadBalancer address on the LAN (Traits.lanAnnouncer). */
@@ -99,6 +105,7 @@ export const NO_TRAITS: Traits = {
   nodeMatchingSetting: undefined,
   announcementProbeSkip: () => undefined,
   lanAnnouncer: () => undefined,
+  addressPools: () => [],
 };
 
 /** A version pinned in the code, for the check of upstream support windows (src/versions/support.ts). */

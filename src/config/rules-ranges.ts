@@ -3,6 +3,7 @@
  * the cluster DNS address sits in the service range, and a dual-stack site has its IPv6 ranges.
  */
 import { containsIp, formatCidr, overlaps, parseCidr, parseIp, suggestFreeRange, type Cidr } from "../net/cidr";
+import { concernsInUse } from "../concerns/registry";
 import { clusterRanges } from "../net/ranges";
 import { type Problem } from "./problems";
 import type { SiteConfig } from "./site";
@@ -14,15 +15,17 @@ interface NamedRange {
 }
 
 /**
- * Every range of the site: the cluster's (clusterRanges), then load-balancer pools. The cluster's come in families
- * (IPv4 pods, services, IPv6, nodes); ranges of different families never overlap, so which one a clash names is
- * the same as in any other order of the list.
+ * Every range of the site: the cluster's (clusterRanges), then the load-balancer pools of the concerns in use
+ * (Traits.addressPools). The cluster's come in families (IPv4 pods, services, IPv6, nodes); ranges of different
+ * families never overlap, so which one a clash names is the same as in any other order of the list.
  */
 function siteRanges(config: SiteConfig): NamedRange[] {
-  const pools = config.cni.cilium.loadBalancerPools.flatMap((text, i): NamedRange[] => {
-    const cidr = parseCidr(text);
-    return cidr ? [{ path: `cni.cilium.loadBalancerPools[${i}]`, cidr, lbPool: true }] : [];
-  });
+  const pools = concernsInUse(config)
+    .flatMap((concern) => concern.traits.addressPools(config))
+    .flatMap(({ path, text }): NamedRange[] => {
+      const cidr = parseCidr(text);
+      return cidr ? [{ path, cidr, lbPool: true }] : [];
+    });
   return [...clusterRanges(config).map(({ path, cidr }) => ({ path, cidr })), ...pools];
 }
 

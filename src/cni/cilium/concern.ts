@@ -42,5 +42,6 @@ export const cilium = {
       "Cilium (1.19 and later, the pinned 1.20 included) drops a connection to a LoadBalancer address on a port the Service does not define, " +
       "perhaps before any ARP or NDP request leaves the node, so a probe from a node cannot show the announcement truthfully: check it from a LAN host (arping <address>)",
     lanAnnouncer: ciliumAnnouncer,
+    addressPools: (config) => config.cni.cilium.loadBalancerPools.map((text, i) => ({ path: `cni.cilium.loadBalancerPools[${i}]`, text })),
   },
 } as const satisfies Concern<"cilium", typeof ciliumSchema>;
