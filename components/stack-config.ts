@@ -32,7 +32,7 @@ export interface StackConfig {
   readonly secrets: SiteSecrets;
 }
 
-function requireSecret(fullKey: string): pulumi.Output<string> {
+function requireSecretOutput(fullKey: string): pulumi.Output<string> {
   const [namespace, key] = fullKey.split(":") as [string, string];
   return new pulumi.Config(namespace).requireSecret(key);
 }
@@ -167,6 +167,12 @@ export function loadStackConfig(context: RuleContext = {}): StackConfig {
   if (problems.length > 0 || config === undefined) {
     throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
   }
+  // Each secret the site needs, read as an Output (no resource yet); an empty one is refused below with the rest.
+  const asked: string[] = [];
+  const requireSecret = (key: string): pulumi.Output<string> => {
+    asked.push(key);
+    return requireSecretOutput(key);
+  };
   const secrets: SiteSecrets = {
     sshPrivateKey: requireSecret(SECRETS.sshPrivateKey.key),
     ...(config.site.kind === "hetzner" ? { hcloudToken: requireSecret(SECRETS.hcloudToken.key) } : {}),
@@ -186,5 +192,14 @@ export function loadStackConfig(context: RuleContext = {}): StackConfig {
       : {}),
   };
   const dns = dnsSecretName(config);
-  return { config, secrets: dns ? { ...secrets, dnsSecret: requireSecret(SECRETS[dns].key) } : secrets };
+  const all = dns ? { ...secrets, dnsSecret: requireSecret(SECRETS[dns].key) } : secrets;
+  // Pulumi hands the program its config decrypted, so an empty secret is known now, before any resource: refused
+  // here, it never reaches the apply that would write it into a Secret or a command.
+  const values = pulumi.runtime.allConfig();
+  const empty = asked.filter((key) => values[key] !== undefined && values[key]!.trim() === "");
+  if (empty.length > 0) {
+    const emptyProblems = empty.map((key): Problem => ({ path: key, message: `is set but empty: set it with ${setSecretCommand(key)}` }));
+    throw new pulumi.RunError(new ConfigError(emptyProblems, pulumi.getStack()).message);
+  }
+  return { config, secrets: all };
 }
