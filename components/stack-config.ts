@@ -167,7 +167,7 @@ export function loadStackConfig(context: RuleContext = {}): StackConfig {
   if (problems.length > 0 || config === undefined) {
     throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
   }
-  // Each secret the site needs, read as an Output (no resource yet); an empty one is refused below with the rest.
+  // Each secret the site needs, read as an Output; an empty one is refused below, once the config itself passed.
   const asked: string[] = [];
   const requireSecret = (key: string): pulumi.Output<string> => {
     asked.push(key);
@@ -193,8 +193,9 @@ export function loadStackConfig(context: RuleContext = {}): StackConfig {
   };
   const dns = dnsSecretName(config);
   const all = dns ? { ...secrets, dnsSecret: requireSecret(SECRETS[dns].key) } : secrets;
-  // Pulumi hands the program its config decrypted, so an empty secret is known now, before any resource: refused
-  // here, it never reaches the apply that would write it into a Secret or a command.
+  // Pulumi hands the program its config decrypted, so an empty secret is known now, before any resource but the
+  // StackReference that reads the previous outputs: refused here, it never reaches the apply that would write it
+  // into a Secret or a command.
   const values = pulumi.runtime.allConfig();
   const empty = asked.filter((key) => values[key] !== undefined && values[key]!.trim() === "");
   if (empty.length > 0) {

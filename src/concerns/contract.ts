@@ -271,6 +271,8 @@ export interface IngressController<Name extends string, Fragment extends z.ZodTy
  */
 export interface StorageDriverConcern<Name extends string, Fragment extends z.ZodType> extends Concern<Name, Fragment> {
   readonly driver: {
+    /** Why it cannot run on this kind of site (e.g. Hetzner's driver on an ssh site), or undefined when it can. */
+    unavailableOn(kind: SiteConfig["site"]["kind"]): string | undefined;
     /** The class the declared claims are written with (a claim's class never changes, so it is written out). */
     defaultClass(storage: SiteConfig["storage"]): string;
     /** The storage check's claim: a class whose volume goes with its claim, and the size to ask for. */

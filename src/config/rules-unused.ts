@@ -17,33 +17,44 @@ function valueAt(raw: Readonly<Record<string, unknown>>, key: string): unknown {
 }
 
 /** One key choosing among concerns (cni.plugin among the CNIs), the choice, and what a change of it takes. */
-interface Choice {
+interface Choice<C extends { readonly key: string }> {
   readonly key: string;
   readonly chosen: string;
-  readonly concerns: Readonly<Record<string, { readonly key: string }>>;
+  readonly concerns: Readonly<Record<string, C>>;
   /** After "set <key>: <name>", when changing the choice has a condition. */
   readonly condition: string;
+  /** Why choosing the concern is not possible on this site, so the message only says to remove its settings. */
+  readonly unavailable: (concern: C) => string | undefined;
 }
 
-function unusedChoices(raw: Readonly<Record<string, unknown>>, config: SiteConfig, choice: Choice): Problem[] {
+function unusedChoices<C extends { readonly key: string }>(raw: Readonly<Record<string, unknown>>, config: SiteConfig, choice: Choice<C>): Problem[] {
   const set = valueAt(raw, choice.key) !== undefined;
   const chosen = set ? choice.chosen : `${choice.chosen} (the default for ${config.site.kind} sites)`;
   return Object.entries(choice.concerns).flatMap(([name, concern]): Problem[] => {
     const keys = keysOf(valueAt(raw, concern.key));
     if (name === choice.chosen || keys.length === 0) return [];
-    return [
-      {
-        path: concern.key,
-        message: `sets ${keys.join(", ")}, but ${choice.key} is ${chosen}, so they would do nothing: remove ${concern.key}, or set ${choice.key}: ${name}${choice.condition}`,
-      },
-    ];
+    const why = choice.unavailable(concern);
+    const fix = why === undefined ? `remove ${concern.key}, or set ${choice.key}: ${name}${choice.condition}` : `remove ${concern.key} (${why})`;
+    return [{ path: concern.key, message: `sets ${keys.join(", ")}, but ${choice.key} is ${chosen}, so they would do nothing: ${fix}` }];
   });
 }
 
 export function checkUnusedSettings(raw: Readonly<Record<string, unknown>>, config: SiteConfig): Problem[] {
   const problems: Problem[] = [
-    ...unusedChoices(raw, config, { key: "cni.plugin", chosen: config.cni.plugin, concerns: CNIS, condition: " (only on a new site: the CNI is fixed at creation)" }),
-    ...unusedChoices(raw, config, { key: "storage.driver", chosen: config.storage.driver, concerns: STORAGE_DRIVERS, condition: "" }),
+    ...unusedChoices(raw, config, {
+      key: "cni.plugin",
+      chosen: config.cni.plugin,
+      concerns: CNIS,
+      condition: " (only on a new site: the CNI is fixed at creation)",
+      unavailable: () => undefined,
+    }),
+    ...unusedChoices(raw, config, {
+      key: "storage.driver",
+      chosen: config.storage.driver,
+      concerns: STORAGE_DRIVERS,
+      condition: "",
+      unavailable: (driver) => driver.driver.unavailableOn(config.site.kind),
+    }),
   ];
   const snapshots = keysOf((raw.k3s as Record<string, unknown> | undefined)?.etcdSnapshots);
   if (config.k3s.datastore === "sqlite" && snapshots.length > 0) {

@@ -1,8 +1,9 @@
 /**
  * src/policy/objects.ts keeps its own NetworkPolicy type, narrower than Kubernetes' (a name, a namespace, labels,
  * explicit policyTypes, numeric ports, readonly throughout), because the evaluator relies on those. It stays a
- * Kubernetes NetworkPolicy: `tsc` (the first step of `npm test`) fails here when it drifts from kubernetes-models',
- * and every object the builder writes passes Kubernetes' schema.
+ * Kubernetes NetworkPolicy: `tsc` (the first step of `npm test`) fails here when a field it shares with
+ * kubernetes-models' type drifts (a wrong value or type); a field Kubernetes does not have still compiles, so the
+ * objects built here also go through Kubernetes' schema.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

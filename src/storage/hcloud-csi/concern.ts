@@ -38,6 +38,7 @@ export const hcloudCsi = {
     inAppNamespace: () => [],
   },
   driver: {
+    unavailableOn: (kind) => (kind === "hetzner" ? undefined : "Hetzner's driver needs Hetzner Cloud servers"),
     defaultClass: (storage) => defaultHcloudClass(storage.hcloudCsi),
     // The class whose volumes go with their claim, so a destroyed stack leaves no check volume behind; Hetzner's
     // smallest volume.

@@ -36,6 +36,7 @@ export const localPath = {
     inAppNamespace: () => [],
   },
   driver: {
+    unavailableOn: () => undefined,
     defaultClass: () => LOCAL_PATH_CLASS,
     // local-path does not enforce sizes; the request is for the reader. Its class deletes the directory with the claim.
     checkClaim: () => ({ className: LOCAL_PATH_CLASS, size: "64Mi" }),
