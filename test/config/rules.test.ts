@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { clone, hetznerSections, problemsOf, sshSections } from "../helpers";
+import { clone, exampleSections, hetznerSections, problemsOf, sshSections } from "../helpers";
 
 /** The Hetzner fixture changed by `edit`. */
 function hetzner(edit: (raw: ReturnType<typeof hetznerSections>) => void) {
@@ -39,6 +39,15 @@ describe("cross-field rules", () => {
     });
     assert.deepEqual(problemsOf(raw), [
       "cni.cilium.loadBalancerPools[0] 10.43.0.0/28 overlaps k3s.serviceCidr 10.43.0.0/16: choose disjoint ranges",
+    ]);
+  });
+
+  it("rejects a range Calico advertises for Services that overlaps the pods' or the Services' own", () => {
+    const raw = clone(exampleSections("multisite"));
+    raw.cni.calico.bgp = { ...raw.cni.calico.bgp, serviceLoadBalancerIPs: ["10.43.200.0/24"], serviceExternalIPs: ["10.42.7.0/24"] };
+    assert.deepEqual(problemsOf(raw), [
+      "cni.calico.bgp.serviceLoadBalancerIPs[0] 10.43.200.0/24 overlaps k3s.serviceCidr 10.43.0.0/16: choose disjoint ranges",
+      "cni.calico.bgp.serviceExternalIPs[0] 10.42.7.0/24 overlaps k3s.clusterCidr 10.42.0.0/16: choose disjoint ranges",
     ]);
   });
 

@@ -34,5 +34,10 @@ export const calico = {
     ...NO_TRAITS,
     // calico-node runs BIRD on every node, whatever the site's BGP settings.
     bgpFromNodes: () => ({ name: "Calico", announce: "Calico (cni.calico.bgp.serviceLoadBalancerIPs)", section: "cni.calico" }),
+    // The Service ranges Calico advertises to the routers: never the pods' or the Services' own.
+    addressPools: (config) =>
+      (["serviceLoadBalancerIPs", "serviceExternalIPs"] as const).flatMap((key) =>
+        config.cni.calico.bgp[key].map((text, i) => ({ path: `cni.calico.bgp.${key}[${i}]`, text })),
+      ),
   },
 } as const satisfies Concern<"calico", typeof calicoSchema>;
