@@ -136,12 +136,6 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const files = renderFiles(run);
-  try {
-    files["site.svg"] = await siteSvg(run, stackConfig);
-  } catch (err) {
-    // The plan stands without its picture: say so, and write the rest.
-    process.stderr.write(`site.svg not written: ${(err as Error).message}\n`);
-  }
   let charts;
   try {
     charts = planCharts(run, stackConfig, args["chart-diff"]);
@@ -150,6 +144,12 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   Object.assign(files, charts.files);
+  try {
+    files["site.svg"] = await siteSvg(run, stackConfig, charts.objects);
+  } catch (err) {
+    // The plan stands without its picture: say so, and write the rest.
+    process.stderr.write(`site.svg not written: ${(err as Error).message}\n`);
+  }
 
   // Everything `pulumi up` would refuse is known before anything is written: a refused plan writes nothing.
   let diff: PreviewDiff | undefined;
@@ -193,7 +193,9 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(target, content);
   }
   const against = previous ? `${args.previous} (${previous.source === "plan" ? "a previous plan" : "a stack export"})` : undefined;
-  process.stdout.write(summarize(run, files, { stackFileText: readFileSync(stackFile, "utf8"), diff: previous ? diff : undefined, against }));
+  process.stdout.write(
+    summarize(run, files, { stackFileText: readFileSync(stackFile, "utf8"), diff: previous ? diff : undefined, against, chartObjects: charts.objects }),
+  );
   process.stdout.write(charts.text);
   process.stdout.write(`written to ${outDir}\n`);
   if (previous && diff) {

@@ -133,6 +133,8 @@ export interface SummaryContext {
   readonly diff?: PreviewDiff;
   /** What the diff compares with, as the user named it. */
   readonly against?: string;
+  /** The charts' rendered objects (ChartPlan.objects), for a chart's LoadBalancer Service. @default [] */
+  readonly chartObjects?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -148,7 +150,7 @@ export function summarize(run: ProgramRun, files: Readonly<Record<string, string
   lines.push(`stack ${run.stack}: ${run.resources.length} resources, which pulumi up registers:`, ...groupLines(groups));
   lines.push(...nodeLines(run, marks));
   lines.push(...firewallLines(run, marks));
-  const lan = lanLoadBalancer(manifestsOf(run));
+  const lan = lanLoadBalancer([...manifestsOf(run), ...(context.chartObjects ?? [])]);
   lines.push(hetznerLoadBalancerLine(run, marks) ?? `load balancer: ${lan ?? "none"}`);
   lines.push(...exposureLines(run, marks, lan));
   lines.push(...costLines(run, manifestsOf(run)));

@@ -14,6 +14,8 @@ export interface ChartPlan {
   readonly files: Record<string, string>;
   /** Summary lines and diffs, newline-terminated. */
   readonly text: string;
+  /** The charts' rendered objects, for the summary and the diagram (a chart's LoadBalancer Service); [] without helm. */
+  readonly objects: readonly K8sObject[];
 }
 
 /** `cilium=1.19.5` -> { chart, version }; throws with the expected form. */
@@ -34,9 +36,10 @@ export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonl
   const lines = chartSummary(site, run);
   if ("skipped" in site) {
     if (requested.length > 0) throw new Error(`--chart-diff needs helm: ${site.skipped}`);
-    return { files: { "manifests.yaml": manifestsFile(run, site) }, text: `${lines.join("\n")}\n` };
+    return { files: { "manifests.yaml": manifestsFile(run, site) }, text: `${lines.join("\n")}\n`, objects: [] };
   }
-  const all = [...(manifestsOf(run) as unknown as K8sObject[]), ...site.charts.flatMap((c) => c.objects)];
+  const objects = site.charts.flatMap((c) => c.objects);
+  const all = [...(manifestsOf(run) as unknown as K8sObject[]), ...objects];
   let text = `${[...lines, ...reachSummary(all, config, site.charts)].join("\n")}\n`;
   for (const { chart, version } of requested) {
     const current = site.charts.find((c) => c.spec.chart === chart);
@@ -47,7 +50,7 @@ export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonl
     const old = renderChart(site.helm, { ...current.spec, version }, site.capabilities);
     text += formatDiff(chart, version, current.spec.version, diffObjects(old.objects, current.objects));
   }
-  return { files: { ...chartFiles(site), "manifests.yaml": manifestsFile(run, site) }, text };
+  return { files: { ...chartFiles(site), "manifests.yaml": manifestsFile(run, site) }, text, objects };
 }
 
 /**

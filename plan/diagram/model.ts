@@ -5,6 +5,7 @@
  */
 import type { SiteConfig } from "../../src/config/site";
 import type { ProgramRun } from "../engine";
+import { ingressOf } from "../../src/concerns/registry";
 import { manifestsOf } from "../render";
 
 export type BoxKind = "internet" | "network" | "subnet" | "node" | "loadBalancer" | "router" | "cluster";
@@ -75,11 +76,11 @@ const CNI_NAMES: Record<string, string> = {
 };
 
 /**
- * The load balancer's ports on a home site: the ports of the LoadBalancer Services the plan applies (nginx's), with
- * the address each asked for.
+ * The load balancer's ports on a home site: the ports of the LoadBalancer Services of the plan's objects (nginx's)
+ * and of its charts' (Traefik's), with the address each asked for.
  */
-function serviceLoadBalancers(run: ProgramRun): { name: string; address?: string; ports: DiagramPort[] }[] {
-  return manifestsOf(run)
+function serviceLoadBalancers(objects: readonly Record<string, unknown>[]): { name: string; address?: string; ports: DiagramPort[] }[] {
+  return objects
     .filter((o) => o.kind === "Service" && (o.spec as { type?: string } | undefined)?.type === "LoadBalancer")
     .map((o) => {
       const metadata = o.metadata as { name: string; namespace?: string; annotations?: Record<string, string> };
@@ -133,8 +134,11 @@ function nodeBox(node: OutputNode, config: SiteConfig, hetzner: boolean): Box {
   return { id: nodeBoxId(node.name), kind: "node", title: node.name, lines, children: [] };
 }
 
-/** The diagram of a planned site. `config` is the SiteConfig the run was planned from. */
-export function siteDiagram(run: ProgramRun, config: SiteConfig): SiteDiagram {
+/**
+ * The diagram of a planned site. `config` is the SiteConfig the run was planned from; `chartObjects` what its charts
+ * render (plan/charts/plan.ts), [] when they were not rendered.
+ */
+export function siteDiagram(run: ProgramRun, config: SiteConfig, chartObjects: readonly Record<string, unknown>[] = []): SiteDiagram {
   const nodes = (run.outputs.nodes as OutputNode[] | undefined) ?? [];
   const site = config.site;
   const boxes: Box[] = [];
@@ -198,7 +202,7 @@ export function siteDiagram(run: ProgramRun, config: SiteConfig): SiteDiagram {
       "placeholder: a public address the offline plan made up (documentation ranges); Hetzner assigns the real one at deploy time",
     );
   } else {
-    const services = serviceLoadBalancers(run);
+    const services = serviceLoadBalancers([...manifestsOf(run), ...chartObjects]);
     const pools = addressPools(run);
     const lanChildren: Box[] = [];
     const segments = site.segments;
@@ -276,8 +280,9 @@ export function siteDiagram(run: ProgramRun, config: SiteConfig): SiteDiagram {
       lines: [],
       children: lanChildren,
     });
-    // Without a LoadBalancer Service, nginx listens on every node's ports 80 and 443 (hostPort).
-    if (services.length === 0) clusterLines.push("nginx on every node: hostPorts 80, 443");
+    // Without a LoadBalancer Service, the ingress controller listens on every node's ports 80 and 443 (hostPort).
+    const edge = ingressOf(config).edge;
+    if (services.length === 0 && edge.hostPorts) clusterLines.push(`${edge.controller} on every node: hostPorts 80, 443`);
   }
   boxes.push({
     id: "cluster",

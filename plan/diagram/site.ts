@@ -21,8 +21,9 @@ export function siteConfigOf(stackFile: StackFile): SiteConfig {
   return parseSiteConfig(raw, stackFile.stack);
 }
 
-export function siteSvg(run: ProgramRun, stackFile: StackFile): Promise<string> {
-  return diagramSvg(siteDiagram(run, siteConfigOf(stackFile)));
+/** `chartObjects`: the charts' rendered objects (ChartPlan.objects), for a chart's LoadBalancer Service. */
+export function siteSvg(run: ProgramRun, stackFile: StackFile, chartObjects: readonly Record<string, unknown>[] = []): Promise<string> {
+  return diagramSvg(siteDiagram(run, siteConfigOf(stackFile), chartObjects));
 }
 
 /** The diagram the README and docs/README.md show: the prod example's, written by `npm run diagram`. */

@@ -5,11 +5,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { lanLoadBalancer, renderFiles, summarize } from "../../plan/render";
-import { exampleSections, sshSections } from "../helpers";
+import { ROOT, exampleSections, sshSections } from "../helpers";
 import { planOf, planOfSections } from "./run";
+import { join } from "node:path";
+import { planCharts } from "../../plan/charts/plan";
+import { readStackFile } from "../../plan/engine";
+import { SECRET_KEYS } from "../../src/config/secrets";
+import { HELM_SKIP } from "./charts/support";
 
-async function loadBalancerLine(run: Awaited<ReturnType<typeof planOf>>): Promise<string> {
-  const line = summarize(run, renderFiles(run))
+async function loadBalancerLine(run: Awaited<ReturnType<typeof planOf>>, chartObjects: readonly Record<string, unknown>[] = []): Promise<string> {
+  const line = summarize(run, renderFiles(run), { chartObjects })
     .split("\n")
     .find((l) => l.startsWith("load balancer"));
   assert.ok(line, "the summary has a load balancer line");
@@ -18,9 +23,16 @@ async function loadBalancerLine(run: Awaited<ReturnType<typeof planOf>>): Promis
 
 describe("the plan summary's load balancer line", () => {
   it("names MetalLB and its pool with its L2 interfaces on the lan example", async () => {
-    // Traefik's LoadBalancer Service there comes from its chart, which this line does not read (issue 30's notes);
-    // on an nginx site the program's own Service is named, with its fixed address.
     assert.equal(await loadBalancerLine(await planOf("lan")), "load balancer: MetalLB, pool lan 192.168.10.240/28 (L2 on eno1)");
+  });
+
+  it("names a chart's LoadBalancer Service with its address: Traefik's on the lan example", { skip: HELM_SKIP }, async () => {
+    const run = await planOf("lan");
+    const { objects } = planCharts(run, readStackFile(join(ROOT, "Pulumi.lan.yaml"), SECRET_KEYS));
+    assert.equal(
+      await loadBalancerLine(run, objects),
+      "load balancer: MetalLB, pool lan 192.168.10.240/28 (L2 on eno1), traefik/traefik at 192.168.10.240",
+    );
   });
 
   it("names Cilium's LB-IPAM pool on the home example, and Hetzner's ports on prod", async () => {
