@@ -51,9 +51,6 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "test/docs/readme.test.ts": "the README's inline stack files, through the config parser",
   // The plan summary's suite: it moves with the summary's rework (plan/render.ts).
   "test/plan/summary.test.ts": "the plan summary of plan/render.ts",
-  // src/config and src/multus are being reshaped by other work; their tests follow there.
-  "test/config/apps.test.ts": "moved by the concern work",
-  "test/multus/multus.test.ts": "moved by the concern work",
 };
 
 function testFiles(dir: string): string[] {
