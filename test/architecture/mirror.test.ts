@@ -49,8 +49,6 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "test/scenarios/upgrades.test.ts": "scenarios: whole-program changes and their previews",
   "test/docs/links.test.ts": "the README and every docs page: links and the paths they name",
   "test/docs/readme.test.ts": "the README's inline stack files, through the config parser",
-  // The plan summary's suite: it moves with the summary's rework (plan/render.ts).
-  "test/plan/summary.test.ts": "the plan summary of plan/render.ts",
 };
 
 function testFiles(dir: string): string[] {
