@@ -5,7 +5,7 @@
  */
 import type { SiteConfig } from "../../src/config/site";
 import type { ProgramRun } from "../engine";
-import { ingressOf } from "../../src/concerns/registry";
+import { cniOf, ingressOf } from "../../src/concerns/registry";
 import { manifestsOf } from "../render";
 
 export type BoxKind = "internet" | "network" | "subnet" | "node" | "loadBalancer" | "router" | "cluster";
@@ -67,13 +67,6 @@ interface OutputLoadBalancer {
 }
 
 const PLACEHOLDER = " (placeholder)";
-
-const CNI_NAMES: Record<string, string> = {
-  canal: "Canal (Calico policy, Flannel VXLAN)",
-  cilium: "Cilium",
-  calico: "Calico",
-  flannel: "Flannel (k3s built-in)",
-};
 
 /**
  * The load balancer's ports on a home site: the ports of the LoadBalancer Services of the plan's objects (nginx's)
@@ -145,7 +138,7 @@ export function siteDiagram(run: ProgramRun, config: SiteConfig, chartObjects: r
   const links: Link[] = [];
   const notes: string[] = [];
   const clusterLines = [
-    `CNI: ${CNI_NAMES[config.cni.plugin] ?? config.cni.plugin}`,
+    `CNI: ${cniOf(config).title}`,
     `ingress: ${config.ingress.controller}${config.ingress.proxyProtocol ? " (PROXY protocol)" : ""}`,
   ];
 

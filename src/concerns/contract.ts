@@ -220,6 +220,8 @@ export const NO_POLICIES: Omit<PolicyNeeds, "nodeTrafficFromPodRange"> = {
 export interface Concern<Name extends string, Fragment extends z.ZodType> {
   readonly kind: ConcernKind;
   readonly name: Name;
+  /** How people call it, for the plan's summary and diagram: "Canal (Calico policy, Flannel VXLAN)". */
+  readonly title: string;
   /** Where the fragment lives in the stack config, e.g. `cni.canal`. */
   readonly key: string;
   readonly fragment: Fragment;

@@ -8,6 +8,7 @@ import { networksSchema } from "./schema";
 
 export const multus = {
   kind: "networkAttachments",
+  title: "Multus",
   name: "multus",
   key: "networks",
   fragment: networksSchema,

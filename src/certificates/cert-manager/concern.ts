@@ -12,6 +12,7 @@ import { certificatesSchema } from "./schema";
 
 export const certManager = {
   kind: "certificates",
+  title: "cert-manager",
   name: "cert-manager",
   key: "certificates",
   fragment: certificatesSchema,

@@ -7,6 +7,7 @@ import { calicoSchema } from "./schema";
 
 export const calico = {
   kind: "cni",
+  title: "Calico",
   name: "calico",
   key: "cni.calico",
   fragment: calicoSchema,

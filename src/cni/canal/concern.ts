@@ -7,6 +7,7 @@ import { canalSchema } from "./schema";
 
 export const canal = {
   kind: "cni",
+  title: "Canal (Calico policy, Flannel VXLAN)",
   name: "canal",
   key: "cni.canal",
   fragment: canalSchema,

@@ -8,6 +8,7 @@ import { CILIUM_CHART, ciliumChart, ciliumKubeProxyReplacement, ciliumValues } f
 
 export const cilium = {
   kind: "cni",
+  title: "Cilium",
   name: "cilium",
   key: "cni.cilium",
   fragment: ciliumSchema,

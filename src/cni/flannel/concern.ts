@@ -5,6 +5,7 @@ import { flannelSchema } from "./schema";
 
 export const flannel = {
   kind: "cni",
+  title: "Flannel (k3s built-in)",
   name: "flannel",
   key: "cni.flannel",
   fragment: flannelSchema,

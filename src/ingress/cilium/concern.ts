@@ -22,6 +22,7 @@ const uses = (config: SiteConfig): boolean => config.ingress.controller === "cil
 
 export const ciliumIngress = {
   kind: "ingress",
+  title: "Cilium's ingress and Gateway API",
   name: "cilium",
   key: "ingress.cilium",
   fragment: ciliumIngressSchema,

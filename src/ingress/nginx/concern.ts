@@ -18,6 +18,7 @@ const version = (): string => NGINX_IMAGE.split(":")[1] ?? NGINX_IMAGE;
 
 export const nginx = {
   kind: "ingress",
+  title: "NGINX Ingress Controller",
   name: "nginx",
   key: "ingress.config",
   fragment: nginxConfigSchema,

@@ -19,6 +19,7 @@ const uses = (config: SiteConfig): boolean => config.ingress.controller === "tra
 
 export const traefik = {
   kind: "ingress",
+  title: "Traefik",
   name: "traefik",
   key: "ingress.traefik",
   fragment: traefikSchema,

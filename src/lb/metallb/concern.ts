@@ -14,6 +14,7 @@ const versionOf = (config: Parameters<typeof metallbOf>[0]): string => metallbOf
 
 export const metallb = {
   kind: "loadBalancer",
+  title: "MetalLB",
   name: "metallb",
   key: "site.loadBalancer.metallb",
   fragment: metallbSchema,

@@ -16,6 +16,7 @@ import { HCLOUD_CSI_CHART, hcloudCsiSchema } from "./schema";
 
 export const hcloudCsi = {
   kind: "storage",
+  title: "Hetzner's CSI driver",
   name: "hcloud-csi",
   key: "storage.hcloudCsi",
   fragment: hcloudCsiSchema,

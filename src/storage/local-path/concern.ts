@@ -10,6 +10,7 @@ import { localPathSchema } from "./schema";
 
 export const localPath = {
   kind: "storage",
+  title: "k3s's local-path provisioner",
   name: "local-path",
   key: "storage.localPath",
   fragment: localPathSchema,

@@ -9,6 +9,7 @@ import { checkVolumes } from "./rules";
 
 export const volumes = {
   kind: "storage",
+  title: "declared volumes",
   name: "volumes",
   key: "storage.volumes",
   fragment: volumesSchema,
