@@ -11,7 +11,7 @@ import { storageCheckPolicies } from "../policies";
 import { defaultHcloudClass, HCLOUD_CLASSES } from "./driver";
 import { HETZNER_VOLUME_LIMITS } from "./limits";
 import { hcloudCsiPolicies } from "./policies";
-import { checkHcloudCsi } from "./rules";
+import { checkHcloudCsi, hcloudCsiUnavailableOn } from "./rules";
 import { HCLOUD_CSI_CHART, hcloudCsiSchema } from "./schema";
 
 export const hcloudCsi = {
@@ -39,7 +39,7 @@ export const hcloudCsi = {
     inAppNamespace: () => [],
   },
   driver: {
-    unavailableOn: (kind) => (kind === "hetzner" ? undefined : "Hetzner's driver needs Hetzner Cloud servers"),
+    unavailableOn: hcloudCsiUnavailableOn,
     defaultClass: (storage) => defaultHcloudClass(storage.hcloudCsi),
     // The class whose volumes go with their claim, so a destroyed stack leaves no check volume behind; Hetzner's
     // smallest volume.

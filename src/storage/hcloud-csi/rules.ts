@@ -5,10 +5,15 @@ import type { Problem } from "../../config/problems";
 import type { StorageRuleInput } from "../volumes/rules";
 import { checkHetznerVolumeLimits } from "./limits";
 
+/** Why the driver cannot run on a kind of site: its node plugin reads Hetzner's metadata service. */
+export function hcloudCsiUnavailableOn(kind: StorageRuleInput["site"]["kind"]): string | undefined {
+  return kind === "hetzner" ? undefined : "Hetzner's driver needs Hetzner Cloud servers";
+}
+
 export function checkHcloudCsi(config: StorageRuleInput): Problem[] {
   const { driver } = config.storage;
   const problems: Problem[] = [];
-  if (driver === "hcloud-csi" && config.site.kind !== "hetzner") {
+  if (driver === "hcloud-csi" && hcloudCsiUnavailableOn(config.site.kind) !== undefined) {
     problems.push({
       path: "storage.driver",
       message:
