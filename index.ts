@@ -1,4 +1,4 @@
 // Pulumi runs the exported function and uses what it returns as the stack outputs.
-import { main } from "./components/program";
+import { main } from "./program/main";
 
 export = main;

@@ -25,7 +25,7 @@ import { DESTROY_OUTPUT, destroyLeaves } from "../src/storage/destroy";
 import type { StorageName } from "../src/storage/section";
 import { runsStorageCheck } from "../src/storage/verify";
 import { CertManager } from "./certificates/cert-manager";
-import { loadCalico, loadCanal } from "./cni/cache";
+import { loadCalico, loadCanal } from "../src/cni/cache";
 import { Calico } from "./cni/calico";
 import { Canal } from "./cni/canal";
 import { Cilium } from "./cni/cilium";
@@ -37,10 +37,25 @@ import { ciliumIngressSettings } from "../src/ingress/cilium/concern";
 import { traefikSettings } from "../src/ingress/traefik/concern";
 import { Metallb } from "./lb/metallb";
 import { Multus } from "./multus/multus";
-import type { SiteSecrets } from "./stack-config";
 import { StorageCheck } from "./storage/check";
 import { HcloudCsi } from "./storage/hcloud-csi";
 import { Volumes } from "./storage/volumes";
+
+/** The stack's secrets, read by the program (program/stack-config.ts); each is set only where the site needs it. */
+export interface SiteSecrets {
+  /** The SSH private key that reaches every node. */
+  readonly sshPrivateKey: pulumi.Output<string>;
+  /** Hetzner sites only: the API token. */
+  readonly hcloudToken?: pulumi.Output<string>;
+  /** With k3s.etcdSnapshots.s3 only: the S3 credentials for snapshot uploads. */
+  readonly etcdS3?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
+  /** With certificates.dns01 only: the DNS provider's API secret. */
+  readonly dnsSecret?: pulumi.Output<string>;
+  /** With storage.hcloudCsi.encryption only: the LUKS passphrase of the encrypted volumes. */
+  readonly volumeEncryptionPassphrase?: pulumi.Output<string>;
+  /** Calico sites whose routers use a password: the BGP session password. */
+  readonly bgpPassword?: pulumi.Output<string>;
+}
 
 export interface ConcernInstallArgs {
   readonly config: SiteConfig;

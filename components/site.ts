@@ -8,10 +8,10 @@ import { BeforeCni } from "./ingress/before-cni";
 import { componentOf, type ConcernInstallArgs } from "./concerns";
 import { K3sCluster } from "./k3s/cluster";
 import { NetworkPolicies } from "./policy/network-policies";
-import type { NodeOutput } from "./outputs";
+import type { NodeOutput } from "../src/cluster/nodes";
 import { SshHosts } from "./ssh/hosts";
 import { Verify } from "./verify/verify";
-import type { SiteSecrets } from "./stack-config";
+import type { SiteSecrets } from "./concerns";
 import { TYPE } from "../src/type-tokens";
 
 export interface SiteArgs {

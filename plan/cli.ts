@@ -28,7 +28,7 @@ import { chartPrerender } from "./charts/prerender";
 import { renderFiles, summarize } from "./render";
 import { siteSvg } from "./diagram/site";
 // index.ts is the program `pulumi up` runs; it exports the function that builds the site.
-import { ingressSwitchOf, previousDeploymentOf } from "../components/ingress/switch";
+import { ingressSwitchOf, previousDeploymentOf } from "../program/ingress-switch";
 import { siteConfigOf } from "./charts/site";
 import program = require("../index");
 

@@ -17,7 +17,8 @@ import {
 import { hetznerWarnings } from "../../src/hetzner/limits";
 import { chooseSshKey } from "../../src/hetzner/ssh-key";
 import { EDGE_SUBNET_KEY } from "../../src/net/plan";
-import type { NodeAddress, NodeOutput } from "../outputs";
+import type { NodeOutput } from "../../src/cluster/nodes";
+import type { NodeAddress } from "../k3s/connection";
 import { HetznerLoadBalancer } from "./load-balancer";
 import { TYPE } from "../../src/type-tokens";
 

@@ -11,7 +11,7 @@ import { apiUrl, programApiHost, rewriteKubeconfig } from "../../src/cluster/kub
 import type { SiteConfig } from "../../src/config/site";
 import { K3S_PATHS } from "../../src/k3s/config";
 import { kubeconfigDigestFrom } from "../../src/k3s/script";
-import type { NodeAddress } from "../outputs";
+import type { NodeAddress } from "./connection";
 
 export interface ClusterAccessArgs {
   readonly config: SiteConfig;

@@ -9,9 +9,8 @@ import type { NodeDeployment } from "../../src/k3s/config";
 import { caHashFrom, drainScript, nodeScript, nodeStdin, remoteCommand } from "../../src/k3s/script";
 import { nodeCommandName } from "../../src/k3s/names";
 import { publicKeyOfPrivateKey } from "../../src/k3s/ssh-key";
-import type { NodeAddress } from "../outputs";
 import { clusterAccess } from "./access";
-import { connectionFor } from "./connection";
+import { connectionFor, type NodeAddress } from "./connection";
 import { membershipCommands, renewalCommands } from "./membership";
 import { TYPE } from "../../src/type-tokens";
 

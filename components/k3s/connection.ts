@@ -2,6 +2,18 @@ import type * as command from "@pulumi/command";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NodeSpec } from "../../src/config/site";
 
+
+/** How the k3s bootstrap reaches a node: outputs of the node's server, so a node's command waits for it. */
+export interface NodeAddress {
+  /** Where SSH reaches the node (public address of a cloud server, configured address of a home host). */
+  readonly sshHost: pulumi.Input<string>;
+  /**
+   * Addresses the operator may reach the node on besides its private ones: names for the API server's certificate.
+   * @default [] - none
+   */
+  readonly publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
 /**
  * How many times the command provider dials a node before it gives up, and how long each dial may take (seconds).
  * Its defaults are 10 dials of 15 s with a short growing pause between them (@pulumi/command v1.2.1,

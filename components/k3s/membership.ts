@@ -10,8 +10,7 @@ import { helperOf, type ClusterMembers } from "../../src/cluster/membership";
 import type { NodeSpec, SiteConfig } from "../../src/config/site";
 import type { NodeDeployment } from "../../src/k3s/config";
 import { leaveScript, remoteCommand, renewScript } from "../../src/k3s/script";
-import type { NodeAddress } from "../outputs";
-import { connectionFor } from "./connection";
+import { connectionFor, type NodeAddress } from "./connection";
 
 /** What both kinds of command need of the cluster: its nodes in K3sCluster's order and how to reach them. */
 export interface NodeCommandsArgs {

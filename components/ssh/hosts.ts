@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeSpec } from "../../src/config/site";
-import type { NodeAddress, NodeOutput } from "../outputs";
+import type { NodeOutput } from "../../src/cluster/nodes";
+import type { NodeAddress } from "../k3s/connection";
 import { TYPE } from "../../src/type-tokens";
 
 export interface SshHostsArgs {

@@ -6,16 +6,7 @@
 import type { ProgramRun, RecordedResource } from "../engine";
 import { serverType } from "../../src/hetzner/types";
 import type { AddressMarks } from "./addresses";
-
-interface NodeOutput {
-  name?: string;
-  role?: string;
-  arch?: string;
-  privateIp?: string;
-  publicIpv4?: string;
-  publicIpv6?: string;
-  sshAddress?: string;
-}
+import type { NodeOutput } from "../../src/cluster/nodes";
 
 interface FirewallRule {
   direction?: string;

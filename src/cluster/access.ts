@@ -10,7 +10,7 @@
  * unable to connect, on that run and on every retry. Such a run is refused before any resource; the fix is to
  * change the connection in one run and remove the node in the next.
  *
- * The program sees only the previous deployment's stack outputs (components/previous-settings.ts), never its state.
+ * The program sees only the previous deployment's stack outputs (program/previous-deployment.ts), never its state.
  * A removal whose delete fails leaves its membership command in the state, but every registration had finished, so
  * Pulumi saves the run's outputs (plan/failure.ts): a record without the node. The record therefore names the nodes
  * a run removed as `leaving`, and the next run treats them as removed too: a retry that changes the connection is

@@ -3,7 +3,7 @@
  * (Version Skew Policy: kube-apiserver instances differ by at most one minor, and the components are upgraded from
  * one minor to the next; kubernetes.io/releases/version-skew-policy, "Supported component upgrade order"). k3s follows
  * it: its upgrade docs move a cluster through each minor, servers first. So a change of k3s.version from the version
- * the stack's previous run installed (its `k3sVersion` output, components/previous-settings.ts) may keep the minor
+ * the stack's previous run installed (its `k3sVersion` output, program/previous-deployment.ts) may keep the minor
  * (any patch, up or down) or go up by one; anything else is refused before any resource, with the path to take.
  *
  * The previous version is recorded only once every node ran the previous run's steps (components/k3s/cluster.ts):

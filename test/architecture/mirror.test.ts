@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { ROOT } from "../helpers";
 
 /** Folders of the repository a test can mirror (a doc's test runs what the doc says); anything else is under src/. */
-const ROOT_FOLDERS = ["components", "docs", "plan", "scripts"];
+const ROOT_FOLDERS = ["components", "docs", "plan", "program", "scripts"];
 
 const ALLOWED: Readonly<Record<string, string>> = {
   // Cross-cutting suites: the whole program, its examples, its docs, the lab, the shared helpers.

@@ -38,7 +38,7 @@ export function linksIn(text: string): string[] {
 }
 
 /** Top-level folders and files of the repository a backticked path may start with. */
-const REPO_ROOTS = ["src", "plan", "test", "components", "docs", "upstream", "scripts", "policy", "schema", ".github", ".ci"];
+const REPO_ROOTS = ["src", "plan", "test", "components", "program", "docs", "upstream", "scripts", "policy", "schema", ".github", ".ci"];
 
 /**
  * The repository paths a page names in backticks: `src/a/b.ts`, `test/scenarios/`, `Pulumi.prod.yaml`. A path with a

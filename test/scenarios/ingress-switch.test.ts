@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ingressSwitchOf, previousDeploymentOf } from "../../components/ingress/switch";
+import { ingressSwitchOf, previousDeploymentOf } from "../../program/ingress-switch";
 import { parseSiteConfig } from "../../src/config/load";
 import { switchDeferral } from "../../src/verify/switching";
 import { destructive, edited, exampleConfig, planConfig, previewOf, steps } from "./harness";

@@ -10,7 +10,7 @@ import { OFFLINE_HCLOUD_PROJECT } from "../../plan/mocks";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import program = require("../../index");
 import { ROOT } from "../helpers";
-import { cachedRun, digestOf, planCacheFile } from "./plan-cache";
+import { PLAN_SOURCES, cachedRun, digestOf, planCacheFile } from "./plan-cache";
 
 describe("whole-program plans kept between test processes", () => {
   const home = mkdtempSync(join(tmpdir(), "k3s-sites-plan-cache-"));
@@ -74,5 +74,13 @@ describe("whole-program plans kept between test processes", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("keys on every file of the program: each folder a loaded module of it lives in is among the sources", () => {
+    void program;
+    const loaded = Object.keys(require.cache).filter((file) => file.startsWith(`${ROOT}/`) && !file.includes("/node_modules/"));
+    const tops = [...new Set(loaded.map((file) => file.slice(ROOT.length + 1).split("/")[0]!))].filter((top) => top !== "test");
+    assert.ok(tops.includes("components") && tops.includes("src"), `read only ${tops.join(", ")}`);
+    assert.deepEqual(tops.filter((top) => !PLAN_SOURCES.includes(top)), [], "a cached plan would outlive a change there");
   });
 });

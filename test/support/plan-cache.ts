@@ -23,7 +23,8 @@ import { OFFLINE_HCLOUD_PROJECT } from "../../plan/mocks";
 import program = require("../../index");
 
 const ROOT = join(__dirname, "..", "..");
-const SOURCES = ["index.ts", "Pulumi.yaml", "package-lock.json", "src", "components", "plan", "upstream", "schema", "policy"];
+/** What the program is made of: a change to any file here is a new program, whose runs are planned again. */
+export const PLAN_SOURCES = ["index.ts", "Pulumi.yaml", "package-lock.json", "src", "components", "program", "plan", "upstream", "schema", "policy"];
 const STALE_MS = 24 * 3600_000;
 
 export const planCacheEnabled = (): boolean => process.env.K3S_SITES_PLAN_CACHE !== "off";
@@ -52,7 +53,7 @@ let sources: string | undefined;
 /** The digest of the program's sources, once per process. */
 export function sourcesDigest(): string {
   if (sources === undefined) {
-    sources = digestOf(ROOT, SOURCES);
+    sources = digestOf(ROOT, PLAN_SOURCES);
     prune(sources);
   }
   return sources;

@@ -2,12 +2,12 @@
  * The ingress controller a deployment records, and the switch a run makes from the previous one (src/ingress/
  * switch.ts), read through the registry so that no controller is named here.
  */
-import { FIXED_SETTINGS_OUTPUT } from "../../src/cluster/guards";
-import { INGRESS_CONTROLLERS } from "../../src/concerns/registry";
-import type { SiteConfig } from "../../src/config/site";
-import { INGRESS_CONTROLLER_NAMES } from "../../src/ingress/section";
-import { INGRESS_CONTROLLER_OUTPUT, ingressSwitch, type IngressSwitch, type SwitchFacts } from "../../src/ingress/switch";
-import type { PreviousDeployment } from "../previous-settings";
+import { FIXED_SETTINGS_OUTPUT } from "../src/cluster/guards";
+import { INGRESS_CONTROLLERS } from "../src/concerns/registry";
+import type { SiteConfig } from "../src/config/site";
+import { INGRESS_CONTROLLER_NAMES } from "../src/ingress/section";
+import { INGRESS_CONTROLLER_OUTPUT, ingressSwitch, type IngressSwitch, type SwitchFacts } from "../src/ingress/switch";
+import type { PreviousDeployment } from "./previous-deployment";
 
 /** ingress.controller's default: the only controller there was before the choice, so the one an older deployment ran. */
 const DEFAULT_CONTROLLER = INGRESS_CONTROLLER_NAMES[0];

@@ -1,5 +1,5 @@
 /**
- * components/stack-config.ts: the secrets a site needs are read before any resource (but the StackReference to the
+ * program/stack-config.ts: the secrets a site needs are read before any resource (but the StackReference to the
  * previous outputs, which only reads), and an empty one is refused there, naming the key and the command that sets
  * it, instead of inside the apply that would use it.
  */

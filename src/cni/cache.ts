@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { SiteConfig } from "../../src/config/site";
-import { canalCachePath, loadCanalManifest, type CalicoManifestFile } from "../../src/cni/manifest";
+import type { SiteConfig } from "../config/site";
+import { canalCachePath, loadCanalManifest, type CalicoManifestFile } from "./manifest";
 
 /** The pinned upstream files that ship with k3s-sites (upstream/SOURCES.md). */
 export const VENDORED_DIR = join(__dirname, "..", "..", "upstream");

@@ -11,21 +11,7 @@ import type { RuleContext } from "../src/config/rules";
 import type { SiteConfig } from "../src/config/site";
 import { dnsSecretName } from "../src/certificates/cert-manager/cert-manager";
 import { needsEncryptionPassphrase } from "../src/storage/hcloud-csi/driver";
-
-export interface SiteSecrets {
-  /** The SSH private key that reaches every node. */
-  readonly sshPrivateKey: pulumi.Output<string>;
-  /** Hetzner sites only: the API token. */
-  readonly hcloudToken?: pulumi.Output<string>;
-  /** With k3s.etcdSnapshots.s3 only: the S3 credentials for snapshot uploads. */
-  readonly etcdS3?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
-  /** With certificates.dns01 only: the DNS provider's API secret. */
-  readonly dnsSecret?: pulumi.Output<string>;
-  /** With storage.hcloudCsi.encryption only: the LUKS passphrase of the encrypted volumes. */
-  readonly volumeEncryptionPassphrase?: pulumi.Output<string>;
-  /** Calico sites whose routers use a password: the BGP session password. */
-  readonly bgpPassword?: pulumi.Output<string>;
-}
+import type { SiteSecrets } from "../components/concerns";
 
 export interface StackConfig {
   readonly config: SiteConfig;

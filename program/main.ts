@@ -8,12 +8,12 @@ import { checkMembership, checkRemovedPools, clusterMembersOf, runningServersOf 
 import { ConfigError } from "../src/config/problems";
 import { SECRETS } from "../src/config/secrets";
 import { concernsInUse } from "../src/concerns/registry";
-import { componentOf } from "./concerns";
+import { componentOf } from "../components/concerns";
 import { isUpgrade } from "../src/k3s/rollout";
 import { checkUpgradePath } from "../src/k3s/rules-upgrade";
-import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-settings";
-import { Site } from "./site";
-import { ingressControllerOutput, ingressSwitchOf } from "./ingress/switch";
+import { K3S_VERSION_OUTPUT, previousDeployment } from "./previous-deployment";
+import { Site } from "../components/site";
+import { ingressControllerOutput, ingressSwitchOf } from "./ingress-switch";
 import { STORAGE_DRIVER_OUTPUT, storageDriverSwitch } from "../src/storage/switch";
 import { loadStackConfig } from "./stack-config";
 
