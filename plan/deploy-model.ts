@@ -19,6 +19,7 @@ import {
   type PollSettings,
   type ServerShape,
 } from "../src/hetzner/api-calls";
+import { CHART_TYPE } from "../src/type-tokens";
 
 /** The fields of a recorded resource the model reads (resources.json has them all). */
 export type GraphResource = Pick<
@@ -62,7 +63,7 @@ export const LATENCY_SECONDS = {
 
 /** Components the Kubernetes provider expands at deploy time: steps in the model, with a slot. */
 const REMOTE_COMPONENTS: Readonly<Record<string, number>> = {
-  "kubernetes:helm.sh/v4:Chart": LATENCY_SECONDS.kubernetesChart,
+  [CHART_TYPE]: LATENCY_SECONDS.kubernetesChart,
   "kubernetes:yaml/v2:ConfigGroup": LATENCY_SECONDS.kubernetesConfigGroup,
 };
 

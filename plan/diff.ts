@@ -16,6 +16,7 @@ import {
   providerReplaceOn,
   type PropertyPath,
 } from "./replacements";
+import { CHART_TYPE } from "../src/type-tokens";
 
 export type Action = "create" | "update" | "replace" | "delete" | "same" | "not-compared";
 
@@ -53,8 +54,6 @@ export interface DiffOptions {
   readonly stack: string;
   readonly project: string;
 }
-
-const CHART = "kubernetes:helm.sh/v4:Chart";
 
 function fullUrn(opts: DiffOptions, urn: string): string {
   return `urn:pulumi:${opts.stack}::${opts.project}::${urn}`;
@@ -141,7 +140,7 @@ export function diffStates(previous: PreviousState, next: readonly StateResource
   // Parents whose children are not known offline: a chart's objects (rendered at deploy time), a ConfigGroup whose
   // objects are secret.
   const opaque = new Set(
-    next.filter((r) => r.type === CHART || (r.type === "kubernetes:yaml/v2:ConfigGroup" && isSecretValue(r.inputs.objs))).map((r) => r.urn),
+    next.filter((r) => r.type === CHART_TYPE || (r.type === "kubernetes:yaml/v2:ConfigGroup" && isSecretValue(r.inputs.objs))).map((r) => r.urn),
   );
 
   for (const r of next) {

@@ -15,8 +15,8 @@ import { exposureLines, firewallLines, hetznerLoadBalancerLine, nodeLines } from
 import { NOT_RUN_ANNOTATION } from "../src/verify/jobs";
 import { VERIFY_NAMESPACE } from "../src/verify/names";
 import { nodeOfCommand } from "../src/k3s/names";
+import { CHART_TYPE } from "../src/type-tokens";
 
-const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
 const GROUP_TYPES = new Set(["kubernetes:yaml/v2:ConfigGroup"]);
 
 function isKubernetesObject(r: RecordedResource): boolean {

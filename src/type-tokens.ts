@@ -26,3 +26,6 @@ export const TYPE = {
   volumes: "k3s-sites:storage:Volumes",
   verify: "k3s-sites:verify:Verify",
 } as const;
+
+/** The type token of @pulumi/kubernetes's Helm chart resource (helm.sh/v4 Chart), by which the plan finds charts. */
+export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";

@@ -3,8 +3,9 @@
  * Each returns its problems as sentences (empty when the check passes); the tests run them on every example site and
  * every vendored chart version.
  */
-import type { K8sObject, RenderedChart } from "./render";
+import type { RenderedChart } from "./render";
 import { referencesOf, workloadsOf } from "./pods";
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
 /** A hook Chart v4 drops, with why the site does not need it. */
 export interface KnownHook {
@@ -46,8 +47,8 @@ function key(kind: string, namespace: string | undefined, name: string): string 
  */
 export function missingReferences(
   chart: RenderedChart,
-  rendered: readonly K8sObject[],
-  program: readonly K8sObject[],
+  rendered: readonly KubernetesObject[],
+  program: readonly KubernetesObject[],
   runtime: readonly RuntimeObject[],
 ): string[] {
   const have = new Set([...rendered, ...program].map((o) => key(o.kind, o.metadata?.namespace, o.metadata?.name)));
@@ -68,7 +69,7 @@ export function missingReferences(
 }
 
 /** The Secret cert-manager's controller writes for each Certificate (its spec.secretName). */
-export function certificateSecrets(objects: readonly K8sObject[]): RuntimeObject[] {
+export function certificateSecrets(objects: readonly KubernetesObject[]): RuntimeObject[] {
   return objects
     .filter((o) => o.kind === "Certificate" && o.apiVersion === "cert-manager.io/v1")
     .map((o) => ({

@@ -13,7 +13,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { kubernetesReplaceOn, pathCovers } from "../replacements";
-import type { K8sObject } from "./render";
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
 /** How the provider carries out a change to an object that keeps its key. */
 export interface Replacement {
@@ -37,7 +37,7 @@ export interface ChartDiff {
   readonly changed: readonly ObjectChange[];
 }
 
-export function objectKey(o: K8sObject): string {
+export function objectKey(o: KubernetesObject): string {
   return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 }
 
@@ -63,7 +63,7 @@ function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
 }
 
 /** Whether changing `paths` of `o` replaces it; apiVersion is the new object's, as the provider diffs new inputs. */
-export function replacementOf(o: K8sObject, paths: readonly string[]): Replacement | undefined {
+export function replacementOf(o: KubernetesObject, paths: readonly string[]): Replacement | undefined {
   const changed = paths.map((p) => p.replace(/: .*$/s, ""));
   const fields = kubernetesReplaceOn(o.apiVersion, o.kind).filter((rule) => changed.some((c) => pathCovers(rule, c)));
   if (fields.length === 0) return undefined;
@@ -71,7 +71,7 @@ export function replacementOf(o: K8sObject, paths: readonly string[]): Replaceme
 }
 
 /** The objects an upgrade from `from` to `to` adds, removes and changes. */
-export function diffObjects(from: readonly K8sObject[], to: readonly K8sObject[]): ChartDiff {
+export function diffObjects(from: readonly KubernetesObject[], to: readonly KubernetesObject[]): ChartDiff {
   const before = new Map(from.map((o) => [objectKey(o), o]));
   const after = new Map(to.map((o) => [objectKey(o), o]));
   const changed: ObjectChange[] = [];

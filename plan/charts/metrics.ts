@@ -16,9 +16,9 @@
  * `envoy-metrics`, `hubble-metrics`), pods annotated `prometheus.io/scrape: "true"` with `prometheus.io/port`,
  * Services with such ports or that annotation, and what monitors select.
  */
-import type { K8sObject } from "./render";
 import { workloadsOf, type Workload } from "./pods";
 import { matches, portMatches, resolve, types, type Policy, type Selector } from "./reach";
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
 export interface MetricsEndpoint {
   readonly target: Workload;
@@ -50,11 +50,11 @@ function portNameOf(w: Workload, port: number): string | undefined {
   return (w.spec.containers ?? []).flatMap((c) => c.ports ?? []).find((p) => p.containerPort === port)?.name;
 }
 
-interface ServiceObj extends K8sObject {
+interface ServiceObj extends KubernetesObject {
   readonly spec: { selector?: Record<string, string>; ports?: { port: number; name?: string; targetPort?: number | string }[] };
 }
 
-interface Monitor extends K8sObject {
+interface Monitor extends KubernetesObject {
   readonly spec: {
     selector?: Selector;
     namespaceSelector?: { any?: boolean; matchNames?: string[] };
@@ -64,7 +64,7 @@ interface Monitor extends K8sObject {
 }
 
 /** Every metrics endpoint among `objects`, one per pod and port. */
-export function metricsEndpoints(objects: readonly K8sObject[]): MetricsEndpoint[] {
+export function metricsEndpoints(objects: readonly KubernetesObject[]): MetricsEndpoint[] {
   const found = new Map<string, { target: Workload; port: number; via: string[]; monitors: string[] }>();
   const add = (target: Workload, port: number, via: string, monitor?: string) => {
     const key = `${label(target)}:${port}`;
@@ -126,7 +126,7 @@ export function metricsEndpoints(objects: readonly K8sObject[]): MetricsEndpoint
   });
 }
 
-function templateAnnotations(o: K8sObject): Record<string, string> | undefined {
+function templateAnnotations(o: KubernetesObject): Record<string, string> | undefined {
   const spec = o.spec as { template?: { metadata?: { annotations?: Record<string, string> } }; jobTemplate?: { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } } | undefined;
   return (o.kind === "CronJob" ? spec?.jobTemplate?.spec?.template : spec?.template)?.metadata?.annotations;
 }
@@ -150,7 +150,7 @@ export function admitsSomePod(policies: readonly Policy[], target: Workload, por
 export function metricsProblems(
   chart: string,
   endpoints: readonly MetricsEndpoint[],
-  policies: readonly K8sObject[],
+  policies: readonly KubernetesObject[],
   known: readonly KnownMetrics[],
 ): string[] {
   const ps = policies.filter((p): p is Policy => p.kind === "NetworkPolicy");

@@ -4,10 +4,11 @@ import { diffObjects, formatDiff } from "./diff";
 import { KNOWN_METRICS } from "./known";
 import { metricsEndpoints, metricsProblems } from "./metrics";
 import { blockedReaches, hubbleReaches, webhookReaches } from "./reach";
-import { renderChart, type K8sObject, type RenderedChart } from "./render";
+import { renderChart, type RenderedChart } from "./render";
 import { manifestsOf } from "../render";
 import type { SiteConfig } from "../../src/config/site";
 import { chartFiles, chartSummary, manifestsFile, renderSiteCharts, siteConfigOf } from "./site";
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
 export interface ChartPlan {
   /** charts/*.yaml, and manifests.yaml with the charts' objects after the program's (it replaces the program-only one). */
@@ -15,7 +16,7 @@ export interface ChartPlan {
   /** Summary lines and diffs, newline-terminated. */
   readonly text: string;
   /** The charts' rendered objects, for the summary and the diagram (a chart's LoadBalancer Service); [] without helm. */
-  readonly objects: readonly K8sObject[];
+  readonly objects: readonly KubernetesObject[];
 }
 
 /** `cilium=1.19.5` -> { chart, version }; throws with the expected form. */
@@ -39,7 +40,7 @@ export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonl
     return { files: { "manifests.yaml": manifestsFile(run, site) }, text: `${lines.join("\n")}\n`, objects: [] };
   }
   const objects = site.charts.flatMap((c) => c.objects);
-  const all = [...(manifestsOf(run) as unknown as K8sObject[]), ...objects];
+  const all = [...(manifestsOf(run) as unknown as KubernetesObject[]), ...objects];
   let text = `${[...lines, ...reachSummary(all, config, site.charts)].join("\n")}\n`;
   for (const { chart, version } of requested) {
     const current = site.charts.find((c) => c.spec.chart === chart);
@@ -58,7 +59,7 @@ export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonl
  * metrics endpoints they serve, checked against the site's NetworkPolicies on the rendered objects; a problem is
  * printed, not fatal (the chart tests fail on it).
  */
-export function reachSummary(all: readonly K8sObject[], config: SiteConfig, charts: readonly RenderedChart[]): string[] {
+export function reachSummary(all: readonly KubernetesObject[], config: SiteConfig, charts: readonly RenderedChart[]): string[] {
   const policies = all.filter((o) => o.kind === "NetworkPolicy");
   const apiServerIps = config.nodes.filter((n) => n.role === "server").map((n) => n.privateIp);
   const nodeIps = config.nodes.map((n) => n.privateIp);

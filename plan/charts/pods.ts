@@ -1,40 +1,31 @@
 /** The pod specs inside rendered objects, and what they reference. */
-import type { K8sObject } from "./render";
-
-export interface PodSpecLike {
-  readonly serviceAccountName?: string;
-  readonly automountServiceAccountToken?: boolean;
-  readonly imagePullSecrets?: readonly { name: string }[];
-  readonly volumes?: readonly Record<string, unknown>[];
-  readonly containers?: readonly Container[];
-  readonly initContainers?: readonly Container[];
-  readonly hostNetwork?: boolean;
-}
-
-export interface Container {
-  readonly name: string;
-  readonly image?: string;
-  readonly ports?: readonly { name?: string; containerPort: number; protocol?: string }[];
-  readonly env?: readonly { name: string; valueFrom?: Record<string, { name?: string; optional?: boolean }> }[];
-  readonly envFrom?: readonly { secretRef?: { name: string; optional?: boolean }; configMapRef?: { name: string; optional?: boolean } }[];
-}
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec" with { "resolution-mode": "import" };
+import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec" with { "resolution-mode": "import" };
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
 export interface Workload {
-  readonly owner: K8sObject;
+  readonly owner: KubernetesObject;
   readonly namespace: string;
   readonly labels: Record<string, string>;
-  readonly spec: PodSpecLike;
+  readonly spec: IPodSpec;
 }
 
+const WORKLOAD_KINDS = new Set(["Deployment", "DaemonSet", "StatefulSet", "Job", "ReplicaSet"]);
+
 /** Every pod template (Deployment, DaemonSet, StatefulSet, Job, CronJob, ReplicaSet) and bare Pod. */
-export function workloadsOf(objects: readonly K8sObject[]): Workload[] {
+export function workloadsOf(objects: readonly KubernetesObject[]): Workload[] {
   const out: Workload[] = [];
   for (const o of objects) {
-    const spec = o.spec as Record<string, any> | undefined;
-    let template: { metadata?: { labels?: Record<string, string> }; spec?: PodSpecLike } | undefined;
-    if (o.kind === "Pod") template = { metadata: o.metadata, spec: o.spec as PodSpecLike };
-    else if (o.kind === "CronJob") template = spec?.jobTemplate?.spec?.template;
-    else if (["Deployment", "DaemonSet", "StatefulSet", "Job", "ReplicaSet"].includes(o.kind)) template = spec?.template;
+    // Each kind keeps its pod template at its own path; kubernetes-models types the template alike for all of them.
+    const spec = o.spec as { template?: IPodTemplateSpec; jobTemplate?: { spec?: { template?: IPodTemplateSpec } } } | undefined;
+    const template: IPodTemplateSpec | undefined =
+      o.kind === "Pod"
+        ? { metadata: o.metadata, spec: o.spec as IPodSpec }
+        : o.kind === "CronJob"
+          ? spec?.jobTemplate?.spec?.template
+          : WORKLOAD_KINDS.has(o.kind)
+            ? spec?.template
+            : undefined;
     if (template?.spec) {
       out.push({ owner: o, namespace: o.metadata.namespace ?? "default", labels: template.metadata?.labels ?? {}, spec: template.spec });
     }
@@ -62,13 +53,11 @@ export function referencesOf(w: Workload): Reference[] {
   add("ServiceAccount", w.spec.serviceAccountName ?? "default", "serviceAccountName");
   for (const s of w.spec.imagePullSecrets ?? []) add("Secret", s.name, "imagePullSecrets");
   for (const v of w.spec.volumes ?? []) {
-    const name = String(v.name);
-    const secret = v.secret as { secretName?: string; optional?: boolean } | undefined;
-    const configMap = v.configMap as { name?: string; optional?: boolean } | undefined;
+    const name = v.name;
+    const { secret, configMap } = v;
     if (secret) add("Secret", secret.secretName, `volume ${name}`, secret.optional === true);
     if (configMap) add("ConfigMap", configMap.name, `volume ${name}`, configMap.optional === true);
-    const projected = v.projected as { sources?: Record<string, { name?: string; optional?: boolean }>[] } | undefined;
-    for (const source of projected?.sources ?? []) {
+    for (const source of v.projected?.sources ?? []) {
       if (source.secret) add("Secret", source.secret.name, `volume ${name}`, source.secret.optional === true);
       if (source.configMap) add("ConfigMap", source.configMap.name, `volume ${name}`, source.configMap.optional === true);
     }

@@ -5,8 +5,9 @@
  */
 import type { RecordedResource, StackFile } from "../engine";
 import { findHelm } from "./helm";
-import { CHART_TYPE, chartSpecOf, prerenderChart } from "./render";
+import { chartSpecOf, prerenderChart } from "./render";
 import { siteConfigOf } from "./site";
+import { CHART_TYPE } from "../../src/type-tokens";
 
 export interface ChartPrerender {
   /** For runProgram's onResource: starts the render of each Chart as it is registered. */

@@ -9,8 +9,8 @@
  * network, so it matches only ipBlock peers (or rules without peers).
  */
 import * as ipaddr from "ipaddr.js";
-import type { K8sObject } from "./render";
 import { workloadsOf, type Workload } from "./pods";
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
 export interface Peer {
   readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
@@ -37,7 +37,7 @@ export interface EvaluatedPolicy {
   readonly metadata: { readonly name?: string; readonly namespace?: string };
   readonly spec: PolicySpec;
 }
-export interface Policy extends K8sObject {
+export interface Policy extends KubernetesObject {
   readonly spec: PolicySpec;
 }
 
@@ -143,7 +143,7 @@ export interface Reach {
   readonly portName?: string;
 }
 
-function serviceRefs(o: K8sObject): { name: string; namespace: string; port: number }[] {
+function serviceRefs(o: KubernetesObject): { name: string; namespace: string; port: number }[] {
   const refs: { name: string; namespace: string; port: number }[] = [];
   const add = (s: { name?: string; namespace?: string; port?: number } | undefined) => {
     if (s?.name && s.namespace) refs.push({ name: s.name, namespace: s.namespace, port: s.port ?? 443 });
@@ -160,12 +160,12 @@ function serviceRefs(o: K8sObject): { name: string; namespace: string; port: num
   return refs;
 }
 
-interface ServiceObj extends K8sObject {
+interface ServiceObj extends KubernetesObject {
   readonly spec: { selector?: Record<string, string>; ports?: { port: number; targetPort?: number | string; name?: string }[] };
 }
 
 /** The pods and container port behind `service:port`, or a problem sentence. */
-export function resolve(objects: readonly K8sObject[], ns: string, name: string, port: number): { target: Workload; port: number; portName?: string } | string {
+export function resolve(objects: readonly KubernetesObject[], ns: string, name: string, port: number): { target: Workload; port: number; portName?: string } | string {
   const svc = objects.find((o): o is ServiceObj => o.kind === "Service" && o.metadata.name === name && o.metadata.namespace === ns);
   if (!svc) return `Service ${ns}/${name} is not rendered`;
   const sp = svc.spec.ports?.find((p) => p.port === port);
@@ -184,7 +184,7 @@ export function resolve(objects: readonly K8sObject[], ns: string, name: string,
 }
 
 /** Everything the API server calls among `objects`, resolved to pods and ports; unresolvable ones as problems. */
-export function webhookReaches(objects: readonly K8sObject[]): { reaches: Reach[]; problems: string[] } {
+export function webhookReaches(objects: readonly KubernetesObject[]): { reaches: Reach[]; problems: string[] } {
   const reaches: Reach[] = [];
   const problems: string[] = [];
   for (const o of objects) {
@@ -202,7 +202,7 @@ export function webhookReaches(objects: readonly K8sObject[]): { reaches: Reach[
  * Hubble Relay dials every agent's Hubble server through the hubble-peer Service (its config's peer-service). The
  * agents run on the host network, so the relay's egress decides.
  */
-export function hubbleReaches(objects: readonly K8sObject[]): { reaches: Reach[]; problems: string[] } {
+export function hubbleReaches(objects: readonly KubernetesObject[]): { reaches: Reach[]; problems: string[] } {
   const relay = workloadsOf(objects).find((w) => w.owner.kind === "Deployment" && w.owner.metadata.name === "hubble-relay");
   if (!relay) return { reaches: [], problems: [] };
   const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "hubble-relay-config");
@@ -222,7 +222,7 @@ export function hubbleReaches(objects: readonly K8sObject[]): { reaches: Reach[]
  */
 export function blockedReaches(
   reaches: readonly Reach[],
-  policies: readonly K8sObject[],
+  policies: readonly KubernetesObject[],
   apiServerIps: readonly string[],
   nodeIps: readonly string[],
 ): string[] {

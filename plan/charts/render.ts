@@ -21,16 +21,9 @@ import type { Helm } from "./helm";
 import { cachedRender, chartDigest, storeRender } from "./render-cache";
 import { rememberYaml, yamlDoc } from "../render";
 import { vendoredChart } from "./vendored";
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
-export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
 export const HOOK_ANNOTATION = "helm.sh/hook";
-
-export interface K8sObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly annotations?: Record<string, string>; readonly labels?: Record<string, string> };
-  readonly [key: string]: unknown;
-}
 
 /** A Chart resource's inputs, as the plan recorded them. */
 export interface ChartSpec {
@@ -47,7 +40,7 @@ export interface ChartSpec {
 }
 
 export interface Hook {
-  readonly object: K8sObject;
+  readonly object: KubernetesObject;
   /** The helm.sh/hook events: pre-install, post-install, test ... */
   readonly events: readonly string[];
 }
@@ -56,7 +49,7 @@ export interface RenderedChart {
   readonly spec: ChartSpec;
   readonly dir: string;
   /** What Pulumi applies. */
-  readonly objects: readonly K8sObject[];
+  readonly objects: readonly KubernetesObject[];
   /** Hooks the chart renders and Chart v4 drops (test hooks included: `helm test` runs them, never `up`). */
   readonly hooks: readonly Hook[];
 }
@@ -98,12 +91,12 @@ const CLUSTER_SCOPED = new Set([
   "VolumeAttachment", "GatewayClass",
 ]);
 
-function clusterScoped(obj: K8sObject, crdScopes: ReadonlyMap<string, string>): boolean {
+function clusterScoped(obj: KubernetesObject, crdScopes: ReadonlyMap<string, string>): boolean {
   const scope = crdScopes.get(`${obj.apiVersion.split("/")[0]}/${obj.kind}`);
   return scope ? scope === "Cluster" : CLUSTER_SCOPED.has(obj.kind);
 }
 
-function hookEvents(obj: K8sObject): string[] | undefined {
+function hookEvents(obj: KubernetesObject): string[] | undefined {
   const value = obj.metadata?.annotations?.[HOOK_ANNOTATION];
   return typeof value === "string" ? value.split(",").map((e) => e.trim()).filter(Boolean) : undefined;
 }
@@ -226,7 +219,7 @@ export async function prerenderChart(helm: Helm, spec: ChartSpec, kubeVersion: s
 function fromDisk(spec: ChartSpec, job: RenderJob): RenderedChart | undefined {
   const kept = cachedRender(job.diskKey);
   if (!kept) return undefined;
-  const rendered = renderedFromDocs(spec, job.dir, kept.docs as K8sObject[]);
+  const rendered = renderedFromDocs(spec, job.dir, kept.docs as KubernetesObject[]);
   const objects = writtenObjects(rendered);
   if (objects.length !== kept.texts.length) return undefined;
   objects.forEach((o, i) => rememberYaml(o, kept.texts[i]!));
@@ -235,28 +228,28 @@ function fromDisk(spec: ChartSpec, job: RenderJob): RenderedChart | undefined {
 }
 
 /** The objects the plan writes of a render, in order: what it applies, then the hooks Chart v4 drops. */
-function writtenObjects(rendered: RenderedChart): K8sObject[] {
+function writtenObjects(rendered: RenderedChart): KubernetesObject[] {
   return [...rendered.objects, ...rendered.hooks.map((h) => h.object)];
 }
 
 function renderedOf(spec: ChartSpec, job: RenderJob, out: string): RenderedChart {
   const docs = parseAllDocuments(out)
-    .map((d) => d.toJS() as K8sObject | null)
-    .filter((d): d is K8sObject => d !== null && typeof d === "object" && typeof d.kind === "string");
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((d): d is KubernetesObject => d !== null && typeof d === "object" && typeof d.kind === "string");
   const rendered = renderedFromDocs(spec, job.dir, docs);
   storeRender(job.diskKey, { docs, texts: writtenObjects(rendered).map(yamlDoc) });
   return rendered;
 }
 
 /** The chart's objects from helm's documents, with the chart's namespace where the provider sets it; hooks apart. */
-function renderedFromDocs(spec: ChartSpec, dir: string, docs: readonly K8sObject[]): RenderedChart {
+function renderedFromDocs(spec: ChartSpec, dir: string, docs: readonly KubernetesObject[]): RenderedChart {
   const crdScopes = new Map<string, string>();
   for (const d of docs) {
     if (d.kind !== "CustomResourceDefinition") continue;
     const s = (d as unknown as { spec: { group: string; names: { kind: string }; scope: string } }).spec;
     crdScopes.set(`${s.group}/${s.names.kind}`, s.scope);
   }
-  const objects: K8sObject[] = [];
+  const objects: KubernetesObject[] = [];
   const hooks: Hook[] = [];
   for (const d of docs) {
     const obj =

@@ -7,7 +7,8 @@ import type { ProgramRun, StackFile } from "../engine";
 import { manifestsOf, multiDoc } from "../render";
 import { findHelm, type Helm } from "./helm";
 import { vendoredChart } from "./vendored";
-import { CHART_TYPE, chartSpecOf, crdApiVersions, renderChart, type Capabilities, type RenderedChart } from "./render";
+import { chartSpecOf, crdApiVersions, renderChart, type Capabilities, type RenderedChart } from "./render";
+import { CHART_TYPE } from "../../src/type-tokens";
 
 export interface SiteCharts {
   readonly helm: Helm;

@@ -3,11 +3,11 @@
  * (RFC 5737: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24; RFC 3849: 2001:db8::/32), and the public addresses the
  * offline engine makes up for what Hetzner assigns at deploy time (plan/mocks.ts draws them from the same ranges).
  */
-import { containsCidr, parseCidr, parseIp, type Cidr } from "../../src/net/cidr";
+import { checkedCidr, containsCidr, parseCidr, parseIp } from "../../src/net/cidr";
 
 export const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"] as const;
 
-const RANGES = DOCUMENTATION_RANGES.map((r) => parseCidr(r) as Cidr);
+const RANGES = DOCUMENTATION_RANGES.map((r) => checkedCidr(r));
 
 /** Whether an address or a CIDR lies in a documentation range. */
 export function isDocumentationAddress(text: string): boolean {

@@ -3,7 +3,7 @@
  * so the groups' counts add up to the total the summary states.
  */
 import type { RecordedResource } from "../engine";
-import { TYPE } from "../../src/type-tokens";
+import { CHART_TYPE, TYPE } from "../../src/type-tokens";
 
 export interface ResourceGroup {
   /** What the group is, plural, in a person's words. */
@@ -34,7 +34,7 @@ function parentType(r: Resource): string | undefined {
 /** The group of one resource; every resource has one. */
 export function groupOf(r: Resource): string {
   // Charts and manifest groups are component resources to Pulumi; each stands for the objects it applies.
-  if (r.type === "kubernetes:helm.sh/v4:Chart") return "Helm chart(s)";
+  if (r.type === CHART_TYPE) return "Helm chart(s)";
   if (r.type === "kubernetes:yaml/v2:ConfigGroup") return "manifest groups (a pinned upstream manifest each)";
   if (!r.custom) return "components (Pulumi's grouping: nothing of their own)";
   if (r.type.startsWith("pulumi:providers:")) return "providers (connections to Hetzner, Kubernetes: nothing of their own)";

@@ -4,60 +4,43 @@
  * registries. Everything by name, never by position or text patching.
  */
 import { CORE_SCHEMA, loadAll } from "js-yaml";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap" with { "resolution-mode": "import" };
+import type { IContainer } from "kubernetes-models/v1/Container" with { "resolution-mode": "import" };
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec" with { "resolution-mode": "import" };
+import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec" with { "resolution-mode": "import" };
+import { isKubernetesObject, ofKind, type KubernetesObject } from "../kubernetes/object";
 
 /**
  * The objects of a multi-document YAML manifest, without empty documents. Throws on YAML errors. js-yaml with the
  * YAML 1.2 core schema (no timestamps, no merge keys, duplicate keys refused) reads what the yaml library's default
  * reads, about eight times faster on canal.yaml's 350 kB, which every run of a Canal or Calico site parses.
  */
-export function parseManifest(text: string): object[] {
+export function parseManifest(text: string): KubernetesObject[] {
   let docs: unknown[];
   try {
     docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
   } catch (err) {
     throw new Error(`the manifest is not valid YAML: ${(err as Error).message}`);
   }
-  return docs.filter((value): value is object => value !== null && typeof value === "object");
+  return docs.flatMap((value, at) => {
+    if (value === null || value === undefined) return [];
+    if (!isKubernetesObject(value)) {
+      throw new Error(`the manifest's document ${at + 1} is not a Kubernetes object: it needs apiVersion, kind and metadata.name`);
+    }
+    return [value];
+  });
 }
 
 /** CustomResourceDefinitions first, so that they can be applied (and established) before everything else. */
-export function splitCrds(objects: readonly object[]): { crds: object[]; rest: object[] } {
-  const crds: object[] = [];
-  const rest: object[] = [];
+export function splitCrds(objects: readonly KubernetesObject[]): { crds: KubernetesObject[]; rest: KubernetesObject[] } {
+  const crds: KubernetesObject[] = [];
+  const rest: KubernetesObject[] = [];
   for (const obj of objects) {
-    const { apiVersion, kind } = obj as K8sObject;
+    const { apiVersion, kind } = obj;
     const isCrd = kind === "CustomResourceDefinition" && String(apiVersion).startsWith("apiextensions.k8s.io/");
     (isCrd ? crds : rest).push(obj);
   }
   return { crds, rest };
-}
-
-export interface K8sObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string };
-  data?: Record<string, unknown>;
-  spec?: { template?: { spec?: PodSpec } };
-}
-
-export interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { configMapKeyRef?: { name?: string; key?: string } };
-}
-
-export interface Container {
-  name: string;
-  image?: string;
-  env?: EnvVar[];
-  resources?: { requests?: Record<string, string>; [key: string]: unknown };
-}
-
-export interface PodSpec {
-  containers?: Container[];
-  initContainers?: Container[];
-  ephemeralContainers?: Container[];
-  volumes?: { name: string; configMap?: { name?: string } }[];
 }
 
 /**
@@ -74,13 +57,19 @@ export function withRegistry(image: string, registry: string): string {
   return `${registry.replace(/\/+$/, "")}/${path}`;
 }
 
-export function findObject(objects: K8sObject[], kind: string, name: string, namespace: string): K8sObject | undefined {
+/** The pod a workload (DaemonSet, Deployment, StatefulSet, Job) runs: its spec.template.spec, which each kind types alike. */
+export function podSpecOf(object: KubernetesObject | undefined): IPodSpec | undefined {
+  const spec = object?.spec as { template?: IPodTemplateSpec } | undefined;
+  return spec?.template?.spec;
+}
+
+export function findObject(objects: readonly KubernetesObject[], kind: string, name: string, namespace: string): KubernetesObject | undefined {
   return objects.find(
     (o) => o.kind === kind && o.metadata?.name === name && (o.metadata.namespace ?? namespace) === namespace,
   );
 }
 
-export function setEnv(container: Container, name: string, value: string): void {
+export function setEnv(container: IContainer, name: string, value: string): void {
   const env = (container.env ??= []);
   const at = env.findIndex((e) => e.name === name);
   if (at >= 0) env[at] = { name, value };
@@ -157,8 +146,8 @@ export interface ManifestNames {
  * one the manifest lacks: the ConfigMap's data (with a reader of its string keys), the DaemonSet's pod, a container
  * of that pod, and whether any container of the pod reads a key of the ConfigMap.
  */
-export function manifestParts(objects: K8sObject[], names: ManifestNames, missing: (what: string) => Error) {
-  const configMap = findObject(objects, "ConfigMap", names.configMap, names.namespace);
+export function manifestParts(objects: KubernetesObject[], names: ManifestNames, missing: (what: string) => Error) {
+  const configMap = ofKind<IConfigMap>(findObject(objects, "ConfigMap", names.configMap, names.namespace), "ConfigMap");
   if (!configMap?.data) throw missing(`ConfigMap ${names.namespace}/${names.configMap}`);
   const data = configMap.data;
   const stringKey = (key: string): string => {
@@ -166,12 +155,12 @@ export function manifestParts(objects: K8sObject[], names: ManifestNames, missin
     if (typeof value !== "string") throw missing(`key ${key} in ConfigMap ${names.configMap}`);
     return value;
   };
-  const pod = findObject(objects, "DaemonSet", names.daemonSet, names.namespace)?.spec?.template?.spec;
-  const podSpec = (): PodSpec => {
+  const pod = podSpecOf(findObject(objects, "DaemonSet", names.daemonSet, names.namespace));
+  const podSpec = (): IPodSpec => {
     if (!pod) throw missing(`DaemonSet ${names.namespace}/${names.daemonSet}`);
     return pod;
   };
-  const container = (name: string): Container => {
+  const container = (name: string): IContainer => {
     const found = podSpec().containers?.find((c) => c.name === name);
     if (!found) throw missing(`container ${name} in DaemonSet ${names.daemonSet}`);
     return found;
@@ -188,15 +177,15 @@ export function manifestParts(objects: K8sObject[], names: ManifestNames, missin
 }
 
 /** Adds `requests` to each container's resource requests. */
-export function addRequests(containers: readonly Container[], requests: Record<string, string>): void {
+export function addRequests(containers: readonly IContainer[], requests: Record<string, string>): void {
   for (const c of containers) c.resources = { ...c.resources, requests: { ...c.resources?.requests, ...requests } };
 }
 
 /** Every container image of `objects` pulled from `registry` (withRegistry), or `missing` thrown when there is none. */
-export function rewriteRegistry(objects: K8sObject[], registry: string, missing: (what: string) => Error): void {
+export function rewriteRegistry(objects: KubernetesObject[], registry: string, missing: (what: string) => Error): void {
   let rewritten = 0;
   for (const obj of objects) {
-    const spec = obj.spec?.template?.spec;
+    const spec = podSpecOf(obj);
     for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])]) {
       if (c.image === undefined) continue;
       c.image = withRegistry(c.image, registry);

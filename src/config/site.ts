@@ -3,7 +3,7 @@
  * (the network zone of a location, the CNI of a site kind, the cluster DNS address of the service range), and the
  * site's nodes with their planned addresses. Everything downstream reads this, never the raw stack config.
  */
-import { addressAt, formatIp, parseCidr, sizeOf, type Cidr } from "../net/cidr";
+import { addressAt, checkedCidr, formatIp, sizeOf } from "../net/cidr";
 import { planNetwork, type NetworkPlan } from "../net/plan";
 import type { CniName } from "../cni/section";
 import { defaultStorageDriver, type StorageConfig } from "../storage/section";
@@ -75,7 +75,7 @@ export const DEFAULT_CLUSTER_DNS_OFFSET = 10n;
  * is too small to hold it as a usable address (below the IPv4 broadcast address).
  */
 export function defaultClusterDns(serviceCidr: string): string | undefined {
-  const cidr = parseCidr(serviceCidr) as Cidr;
+  const cidr = checkedCidr(serviceCidr);
   if (sizeOf(cidr) <= DEFAULT_CLUSTER_DNS_OFFSET + 1n) return undefined;
   return formatIp(addressAt(cidr, DEFAULT_CLUSTER_DNS_OFFSET));
 }

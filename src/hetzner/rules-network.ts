@@ -2,7 +2,7 @@
  * Rules for a Hetzner site's addresses: the private network Hetzner accepts, a NAT gateway that is not an address
  * the site uses, and operator addresses that neither open the site to the world nor miss it.
  */
-import { addressAt, containsCidr, containsIp, formatIp, parseCidr, parseIp, sizeOf, type Cidr, type IpVersion } from "../net/cidr";
+import { addressAt, checkedCidr, type Cidr, containsCidr, containsIp, formatIp, type IpVersion, parseCidr, parseIp, sizeOf } from "../net/cidr";
 import { RESERVED_HOST_OFFSET } from "../net/plan";
 import type { Problem } from "../config/problems";
 import { isHetzner, type SiteConfig } from "../config/site";
@@ -19,7 +19,7 @@ export function checkHetznerNetwork(config: SiteConfig): Problem[] {
   const text = config.site.network.cidr;
   const cidr = parseCidr(text);
   if (!cidr) return [];
-  if (!HETZNER_NETWORK_RANGES.some((r) => containsCidr(parseCidr(r) as Cidr, cidr))) {
+  if (!HETZNER_NETWORK_RANGES.some((r) => containsCidr(checkedCidr(r), cidr))) {
     return [
       {
         path: "site.network.cidr",
@@ -72,7 +72,7 @@ export function checkNatGatewayAddress(config: SiteConfig): Problem[] {
       return at(
         `the address node ${subnet.pool}-${number} of pool ${subnet.pool} gets (its subnet ${subnet.cidr} gives nodes ` +
           `the addresses from its ${RESERVED_HOST_OFFSET}th on)`,
-        `put the NAT server outside the pools' subnets, e.g. ${formatIp(addressAt(parseCidr(site.plan.edgeSubnet) as Cidr, 2n))}`,
+        `put the NAT server outside the pools' subnets, e.g. ${formatIp(addressAt(checkedCidr(site.plan.edgeSubnet), 2n))}`,
       );
     }
   }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
+import { addressAt, checkedCidr, formatIp } from "../net/cidr";
 import type { NodeSpec, SiteConfig } from "../config/site";
 import { cniPluginValues } from "../multus/plugins";
 import { renderNodeConfig, type NodeDeployment } from "./config";
@@ -51,7 +51,7 @@ export function shellQuote(value: string): string {
 export function defaultRouteVia(config: SiteConfig): string | undefined {
   const site = config.site;
   if (site.kind !== "hetzner" || site.publicIpv4) return undefined;
-  return formatIp(addressAt(parseCidr(site.network.cidr) as Cidr, 1n));
+  return formatIp(addressAt(checkedCidr(site.network.cidr), 1n));
 }
 
 /** The secret lines the script reads from stdin, in this order. */

@@ -28,6 +28,9 @@ import { join } from "node:path";
 import { parseManifest } from "../cni/canal";
 import { cniOf } from "../concerns/registry";
 import type { SiteConfig } from "../config/site";
+import { ofKind, type KubernetesObject } from "../kubernetes/object";
+import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet" with { "resolution-mode": "import" };
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap" with { "resolution-mode": "import" };
 
 export const MULTUS = {
   version: "v4.3.0",
@@ -88,26 +91,6 @@ export function loadMultusManifest(root = UPSTREAM_DIR): string {
   return text;
 }
 
-interface Volume {
-  name: string;
-  hostPath?: { path: string; type?: string };
-}
-interface Container {
-  name: string;
-  image?: string;
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
-}
-interface ConfigMap {
-  kind: string;
-  metadata: { name: string };
-  data?: Record<string, string>;
-}
-interface DaemonSet {
-  kind: string;
-  metadata: { name: string };
-  spec: { template: { spec: { volumes: Volume[]; containers: Container[]; initContainers?: Container[] } } };
-}
-
 function fail(what: string): never {
   throw new Error(`multus-cni ${MULTUS.version} ${MULTUS.file}: ${what}; the customizations in src/multus/manifest.ts need updating`);
 }
@@ -118,15 +101,13 @@ function fail(what: string): never {
  * containerd keeps the standard /etc/cni/net.d and /opt/cni/bin that upstream names): the volumes, the daemon's
  * binDir, and k3s's data directory under the bin dir's symlinks. Never mutates its input.
  */
-export function customizeMultus(objects: readonly object[], k3sDirs: boolean): object[] {
-  const out = JSON.parse(JSON.stringify(objects)) as object[];
-  const ds = out.find((o) => (o as DaemonSet).kind === "DaemonSet" && (o as DaemonSet).metadata.name === MULTUS.daemonSet) as
-    | DaemonSet
-    | undefined;
-  if (!ds) fail(`no DaemonSet ${MULTUS.daemonSet}`);
-  const pod = ds.spec.template.spec;
+export function customizeMultus(objects: readonly KubernetesObject[], k3sDirs: boolean): KubernetesObject[] {
+  const out = structuredClone([...objects]);
+  const ds = ofKind<IDaemonSet>(out.find((o) => o.kind === "DaemonSet" && o.metadata.name === MULTUS.daemonSet), "DaemonSet");
+  const pod = ds?.spec?.template.spec ?? fail(`no DaemonSet ${MULTUS.daemonSet}`);
+  const volumes = (pod.volumes ??= []);
   const volume = (name: string, upstream: string, path: string) => {
-    const v = pod.volumes.find((x) => x.name === name);
+    const v = volumes.find((x) => x.name === name);
     if (v?.hostPath?.path !== upstream) fail(`volume ${name} is not the hostPath ${upstream}`);
     v.hostPath.path = path;
   };
@@ -137,16 +118,15 @@ export function customizeMultus(objects: readonly object[], k3sDirs: boolean): o
   volume("cnibin", "/opt/cni/bin", k3sDirs ? MULTUS_CUSTOMIZED.binDir : "/opt/cni/bin");
   if (k3sDirs) {
     binMount.mountPath = MULTUS_CUSTOMIZED.binDir;
-    if (pod.volumes.some((v) => v.name === "k3s-data")) fail("a volume k3s-data already exists");
-    pod.volumes.push({ name: "k3s-data", hostPath: { path: MULTUS_CUSTOMIZED.dataDir, type: "Directory" } });
+    if (volumes.some((v) => v.name === "k3s-data")) fail("a volume k3s-data already exists");
+    volumes.push({ name: "k3s-data", hostPath: { path: MULTUS_CUSTOMIZED.dataDir, type: "Directory" } });
     daemon.volumeMounts!.push({ name: "k3s-data", mountPath: MULTUS_CUSTOMIZED.dataDir, readOnly: true });
-    const cm = out.find((o) => (o as ConfigMap).kind === "ConfigMap" && (o as ConfigMap).metadata.name === "multus-daemon-config") as
-      | ConfigMap
-      | undefined;
-    const text = cm?.data?.["daemon-config.json"] ?? fail("no ConfigMap multus-daemon-config with daemon-config.json");
+    const cm = ofKind<IConfigMap>(out.find((o) => o.kind === "ConfigMap" && o.metadata.name === "multus-daemon-config"), "ConfigMap");
+    const data = cm?.data ?? {};
+    const text = data["daemon-config.json"] ?? fail("no ConfigMap multus-daemon-config with daemon-config.json");
     const daemonConfig = JSON.parse(text) as Record<string, unknown>;
     if ("binDir" in daemonConfig) fail(`daemon-config.json already sets binDir ${String(daemonConfig.binDir)}`);
-    cm!.data!["daemon-config.json"] = `${JSON.stringify({ ...daemonConfig, binDir: MULTUS_CUSTOMIZED.binDir }, null, 4)}\n`;
+    data["daemon-config.json"] = `${JSON.stringify({ ...daemonConfig, binDir: MULTUS_CUSTOMIZED.binDir }, null, 4)}\n`;
   }
   for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
     if (!c.image?.startsWith("ghcr.io/k8snetworkplumbingwg/multus-cni:")) fail(`container ${c.name} has image ${c.image}`);
@@ -156,6 +136,6 @@ export function customizeMultus(objects: readonly object[], k3sDirs: boolean): o
 }
 
 /** The customized objects of the pinned manifest for a site. */
-export function multusObjects(config: SiteConfig, root = UPSTREAM_DIR): object[] {
+export function multusObjects(config: SiteConfig, root = UPSTREAM_DIR): KubernetesObject[] {
   return customizeMultus(parseManifest(loadMultusManifest(root)), cniOf(config).k3s.runByK3s);
 }

@@ -64,6 +64,13 @@ export function parseCidr(text: string): Cidr | undefined {
   return { version: ip.version, base: ip.value, network: ip.value & maskOf(ip.version, prefix), prefix };
 }
 
+/** A CIDR the config's schema has already checked (a site's ranges); throws naming the text if it is not one. */
+export function checkedCidr(text: string): Cidr {
+  const cidr = parseCidr(text);
+  if (cidr === undefined) throw new Error(`${JSON.stringify(text)} is not a CIDR`);
+  return cidr;
+}
+
 function maskOf(version: IpVersion, prefix: number): bigint {
   const bits = BITS[version];
   const all = (1n << BigInt(bits)) - 1n;
@@ -135,7 +142,7 @@ export function subnetCount(cidr: Cidr, prefix: number): bigint {
  * free one after `wanted` inside the private space of its family (10.0.0.0/8, or fd00::/8 for IPv6), wrapping around.
  */
 export function suggestFreeRange(wanted: Cidr, taken: readonly Cidr[]): Cidr | undefined {
-  const space = parseCidr(wanted.version === 4 ? "10.0.0.0/8" : "fd00::/8") as Cidr;
+  const space = checkedCidr(wanted.version === 4 ? "10.0.0.0/8" : "fd00::/8");
   const prefix = Math.max(wanted.prefix, space.prefix);
   const count = subnetCount(space, prefix);
   const start = containsCidr(space, wanted)

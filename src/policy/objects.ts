@@ -44,7 +44,8 @@ export interface EgressRule {
   readonly ports?: readonly PolicyPort[];
 }
 
-export interface NetworkPolicy {
+// A type, not an interface: only a type has the implicit index signature that makes it a KubernetesObject.
+export type NetworkPolicy = {
   readonly apiVersion: "networking.k8s.io/v1";
   readonly kind: "NetworkPolicy";
   readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Labels };
@@ -55,7 +56,7 @@ export interface NetworkPolicy {
     readonly ingress?: readonly IngressRule[];
     readonly egress?: readonly EgressRule[];
   };
-}
+};
 
 /** Labels on every policy k3s-sites writes, so `kubectl get netpol -A -l ...` lists them. */
 export const POLICY_LABELS: Labels = { "app.kubernetes.io/managed-by": "k3s-sites" };

@@ -12,8 +12,7 @@ import { isolationLabels } from "../policy/objects";
 import { JOB_DEADLINE, VERIFY_IMAGE } from "../verify/pins";
 import { storageDriverOf } from "../concerns/registry";
 import type { StorageConfig } from "./section";
-
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+import type { KubernetesObject } from "../kubernetes/object";
 
 /** What the check reads of the site. */
 export interface StorageCheckInput {
@@ -23,10 +22,10 @@ export interface StorageCheckInput {
 
 export interface StorageCheckPlan {
   /** The script's ConfigMap and the claim, before the Jobs. */
-  readonly objects: readonly K8sObject[];
+  readonly objects: readonly KubernetesObject[];
   /** In order: the writer, then the reader. */
-  readonly write: K8sObject;
-  readonly read: K8sObject;
+  readonly write: KubernetesObject;
+  readonly read: KubernetesObject;
   readonly claim: string;
 }
 
@@ -55,7 +54,7 @@ export function storageCheckPlan(config: StorageCheckInput, script = storageChec
   const claim = `verify-storage-${config.storage.driver}`;
   const digest = createHash("sha256").update(JSON.stringify({ target, script, image: VERIFY_IMAGE })).digest("hex").slice(0, 10);
   const meta = (name: string) => ({ name, namespace: STORAGE_CHECK_NAMESPACE, labels: { ...LABELS } });
-  const objects: K8sObject[] = [
+  const objects: KubernetesObject[] = [
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta(SCRIPT_CONFIG_MAP), data: { "check.sh": script } },
     {
       apiVersion: "v1",
@@ -64,7 +63,7 @@ export function storageCheckPlan(config: StorageCheckInput, script = storageChec
       spec: { accessModes: ["ReadWriteOnce"], storageClassName: target.className, resources: { requests: { storage: target.size } } },
     },
   ];
-  const job = (mode: "write" | "read"): K8sObject => ({
+  const job = (mode: "write" | "read"): KubernetesObject => ({
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: { ...meta(`verify-storage-${mode}-${digest}`), annotations: { "pulumi.com/replaceUnready": "true" } },
@@ -116,8 +115,7 @@ export function storageCheckPlan(config: StorageCheckInput, script = storageChec
   return { objects, write: job("write"), read: job("read"), claim };
 }
 
-
 /** The check's namespace as the program creates it: isolated when the site isolates its namespaces. */
-export function storageCheckNamespace(isolated: boolean): K8sObject {
+export function storageCheckNamespace(isolated: boolean): KubernetesObject {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name: STORAGE_CHECK_NAMESPACE, labels: isolationLabels(isolated) } };
 }

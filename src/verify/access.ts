@@ -9,7 +9,8 @@ import { policyContext } from "../policy/context";
 import { DNS_RULE, ipBlock, networkPolicy, podsIn, tcp, type EgressRule, type NetworkPolicy, type PolicyPeer } from "../policy/objects";
 import { BASELINE_POLICY_NAMES } from "../policy/system";
 import type { Announcement } from "./announcement";
-import { DENIED_PORT, ECHO_LABELS, ECHO_PORT, VERIFY_CERTIFICATE, VERIFY_NAMESPACE, checkLabels, meta, type CheckName, type K8sObject } from "./names";
+import { DENIED_PORT, ECHO_LABELS, ECHO_PORT, VERIFY_CERTIFICATE, VERIFY_NAMESPACE, checkLabels, meta, type CheckName } from "./names";
+import type { KubernetesObject } from "../kubernetes/object";
 
 export const inVerify = (labels: Record<string, string>): PolicyPeer => podsIn(VERIFY_NAMESPACE, labels);
 
@@ -84,7 +85,7 @@ export interface RbacRule {
   readonly verbs: string[];
 }
 
-export function binding(kind: "Role" | "ClusterRole", name: string, namespace: string | null, check: CheckName, rules: RbacRule[]): K8sObject[] {
+export function binding(kind: "Role" | "ClusterRole", name: string, namespace: string | null, check: CheckName, rules: RbacRule[]): KubernetesObject[] {
   return [
     { apiVersion: "rbac.authorization.k8s.io/v1", kind, metadata: meta(name, namespace), rules },
     {
@@ -101,8 +102,8 @@ export function binding(kind: "Role" | "ClusterRole", name: string, namespace: s
  * Least privilege: `get` on the named objects the checks read; for nginx's log, `list` on the pods of nginx's
  * namespace (DaemonSet pods have no names known in advance) and `get` on their logs, nothing else.
  */
-export function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, logNamespace: string | undefined, announce?: Announcement): K8sObject[] {
-  const out: K8sObject[] = [];
+export function rbac(checks: readonly CheckName[], lbService: string, certificate: boolean, logNamespace: string | undefined, announce?: Announcement): KubernetesObject[] {
+  const out: KubernetesObject[] = [];
   // Who announces nginx's address, where the concern that hands it out says it is read.
   if (announce) {
     const { namespace, rule } = announce.announcer.read;

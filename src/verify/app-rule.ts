@@ -7,8 +7,9 @@ import type { AppConfig } from "../config/schema";
 import type { SiteConfig } from "../config/site";
 import { ingressOf } from "../concerns/registry";
 import type { EdgePods } from "../ingress/edge";
-import { APP_RULE_SCRIPTS, APP_RULE_SERVICE, APP_RULE_TIMEOUT, DENIED_PORT, checkLabels, meta, type JobName, type K8sObject } from "./names";
+import { APP_RULE_SCRIPTS, APP_RULE_SERVICE, APP_RULE_TIMEOUT, DENIED_PORT, checkLabels, meta, type JobName } from "./names";
 import { job } from "./workloads";
+import type { KubernetesObject } from "../kubernetes/object";
 
 /** The app rule the policies check exercises: a declared app the ingress calls, its port and one it does not declare. */
 export interface AppRule {
@@ -42,10 +43,9 @@ export function appRuleOf(config: SiteConfig): AppRule | { readonly skip: string
   };
 }
 
-
-export function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>, edgeNamespace: string): K8sObject[] {
+export function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, string>>, edgeNamespace: string): KubernetesObject[] {
   const { app } = rule;
-  const configMap = (namespace: string, script: string): K8sObject => ({
+  const configMap = (namespace: string, script: string): KubernetesObject => ({
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: meta(APP_RULE_SCRIPTS, namespace),
@@ -74,7 +74,7 @@ export function appRuleObjects(rule: AppRule, scripts: Readonly<Record<string, s
  * program's real policies for the app select it, and a readiness probe that never passes, so no Service of nginx
  * or of the app sends it traffic. Neither has a service account token.
  */
-export function appRuleJobs(config: SiteConfig, rule: AppRule, digest: string): Partial<Record<JobName, K8sObject>> {
+export function appRuleJobs(config: SiteConfig, rule: AppRule, digest: string): Partial<Record<JobName, KubernetesObject>> {
   const server = `${APP_RULE_SERVICE}.${rule.app.namespace}.svc.${config.k3s.clusterDomain}`;
   const client = job("policies-app", digest, {
     EDGE_NAME: ingressOf(config).edge.controller,

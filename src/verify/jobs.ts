@@ -23,39 +23,15 @@ import { LETSENCRYPT } from "../certificates/cert-manager/cert-manager";
 import { ingressOf } from "../concerns/registry";
 import { hasLoadBalancerService } from "../ingress/nginx/nginx";
 import { SEGMENT_LABEL } from "../cni/calico/resources";
-import { addressAt, formatIp, parseCidr, type Cidr } from "../net/cidr";
+import { addressAt, checkedCidr, formatIp } from "../net/cidr";
 import { rbac, policies } from "./access";
 import { announcementOf } from "./announcement";
 import { appRuleJobs, appRuleObjects, appRuleOf, edgePods } from "./app-rule";
 import { edgeFromPod, lbIpv6FromHost, proxyLogOf } from "./edge-checks";
-import {
-  APP_RULE_JOBS,
-  CERTIFICATE_TIMEOUT,
-  CHECKS,
-  DENIED_PORT,
-  DENY_WAIT,
-  ECHO_PORT,
-  ECHO_SERVICE,
-  EDGE_ANNOUNCE_JOB,
-  EDGE_HOST_JOB,
-  EXTERNAL_NAME,
-  NEIGH_WAIT,
-  OUTSIDE,
-  PROBE_PORT,
-  RETRY,
-  SCRIPTS_CONFIG_MAP,
-  VERIFY_CERTIFICATE,
-  VERIFY_NAMESPACE,
-  families,
-  meta,
-  type CheckName,
-  type JobName,
-  type K8sObject,
-  type VerifyInputs,
-  type VerifyPlan,
-} from "./names";
+import { APP_RULE_JOBS, CERTIFICATE_TIMEOUT, CHECKS, DENIED_PORT, DENY_WAIT, ECHO_PORT, ECHO_SERVICE, EDGE_ANNOUNCE_JOB, EDGE_HOST_JOB, EXTERNAL_NAME, NEIGH_WAIT, OUTSIDE, PROBE_PORT, RETRY, SCRIPTS_CONFIG_MAP, VERIFY_CERTIFICATE, VERIFY_NAMESPACE, families, meta, type CheckName, type JobName, type VerifyInputs, type VerifyPlan } from "./names";
 import { VERIFY_IMAGE } from "./pins";
 import { echoDaemonSet, echoService, job, testCertificate } from "./workloads";
+import type { KubernetesObject } from "../kubernetes/object";
 
 /** The check scripts and lib.sh, as committed: file name -> text. */
 export function verifyScripts(dir = __dirname): Record<string, string> {
@@ -109,7 +85,7 @@ export function checksNotRun(config: SiteConfig): { readonly check: string; read
 
 /** The ClusterIP of the kubernetes Service: the first address of the service range. */
 export function apiServiceIp(config: SiteConfig): string {
-  return formatIp(addressAt(parseCidr(config.k3s.serviceCidr) as Cidr, 1n));
+  return formatIp(addressAt(checkedCidr(config.k3s.serviceCidr), 1n));
 }
 
 /**
@@ -212,7 +188,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
   env.policies.APP_RULE_JOB = appRule ? `${edgePods(config).namespace}/verify-policies-app-${digest}` : "";
   env.policies.APP_RULE_SKIP = rule !== undefined && "skip" in rule ? rule.skip : "";
 
-  const objects: K8sObject[] = [
+  const objects: KubernetesObject[] = [
     {
       apiVersion: "v1",
       kind: "Namespace",
@@ -223,7 +199,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
         ...(notRun.length > 0 ? { annotations: { [NOT_RUN_ANNOTATION]: notRun.map((n) => `${n.check}: ${n.why}`).join("\n") } } : {}),
       },
     },
-    ...(policies(config, checks, podLb, usesApi, certificate) as unknown as K8sObject[]),
+    ...policies(config, checks, podLb, usesApi, certificate),
     ...checks.map((c) => ({
       apiVersion: "v1",
       kind: "ServiceAccount",
@@ -237,7 +213,7 @@ export function verifyPlan(inputs: VerifyInputs, scripts: Readonly<Record<string
     ...(certificate ? [testCertificate(config.certificates.verifyHost!)] : []),
     ...(appRule ? appRuleObjects(appRule, scripts, edgePods(config).namespace) : []),
   ];
-  const jobs: Partial<Record<JobName, K8sObject>> = {};
+  const jobs: Partial<Record<JobName, KubernetesObject>> = {};
   for (const c of checks) if (c !== "edge" || edgeFromPod(config)) jobs[c] = job(c, digest, env[c], usesApi[c]);
   if (appRule) Object.assign(jobs, appRuleJobs(config, appRule, digest));
   if (checks.includes("edge")) {

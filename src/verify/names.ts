@@ -4,6 +4,7 @@
  */
 import type { SiteConfig } from "../config/site";
 import { JOB_DEADLINE } from "./pins";
+import type { KubernetesObject } from "../kubernetes/object";
 
 export const VERIFY_NAMESPACE = "k3s-sites-verify";
 
@@ -78,8 +79,6 @@ export const RETRY = { TIMEOUT: String(CONNECT_TIMEOUT), INTERVAL: "5" } as cons
 /** How long the stand-in for nginx waits for the app's stand-in to answer, in seconds. */
 export const APP_RULE_TIMEOUT = 300; // seconds, inside JOB_DEADLINE
 
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
-
 export interface VerifyInputs {
   readonly config: SiteConfig;
   /** Hetzner sites: the load balancer's public addresses, known once it exists. */
@@ -88,9 +87,9 @@ export interface VerifyInputs {
 
 export interface VerifyPlan {
   /** Namespace, policies, service accounts and RBAC, scripts, the echo DaemonSet and Service, the test Certificate. */
-  readonly objects: K8sObject[];
+  readonly objects: KubernetesObject[];
   /** One Job per check that applies to the site, in CHECKS order, and the app rule's two (jobsOf). */
-  readonly jobs: Partial<Record<JobName, K8sObject>>;
+  readonly jobs: Partial<Record<JobName, KubernetesObject>>;
   readonly digest: string;
 }
 

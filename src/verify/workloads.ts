@@ -1,25 +1,9 @@
 /** The checks' workloads: a Job per check, the echo servers and their Service, the test Certificate. */
 import type { SiteConfig } from "../config/site";
 import { LETSENCRYPT } from "../certificates/cert-manager/cert-manager";
-import {
-  APP_RULE_SCRIPTS,
-  DENIED_PORT,
-  ECHO_LABELS,
-  ECHO_PORT,
-  ECHO_SERVICE,
-  JOB_BUDGET,
-  LABELS,
-  SCRIPTS_CONFIG_MAP,
-  VERIFY_CERTIFICATE,
-  VERIFY_NAMESPACE,
-  checkLabels,
-  families,
-  meta,
-  type CheckName,
-  type JobName,
-  type K8sObject,
-} from "./names";
+import { APP_RULE_SCRIPTS, DENIED_PORT, ECHO_LABELS, ECHO_PORT, ECHO_SERVICE, JOB_BUDGET, LABELS, SCRIPTS_CONFIG_MAP, VERIFY_CERTIFICATE, VERIFY_NAMESPACE, checkLabels, families, meta, type CheckName, type JobName } from "./names";
 import { JOB_DEADLINE, VERIFY_IMAGE } from "./pins";
+import type { KubernetesObject } from "../kubernetes/object";
 
 export const SECURITY = {
   allowPrivilegeEscalation: false,
@@ -65,7 +49,7 @@ export function job(
   usesApi: boolean,
   standIn?: StandIn,
   host?: HostJob,
-): K8sObject {
+): KubernetesObject {
   const namespace = standIn?.namespace ?? VERIFY_NAMESPACE;
   return {
     apiVersion: "batch/v1",
@@ -138,7 +122,7 @@ export function job(
   };
 }
 
-export function echoDaemonSet(config: SiteConfig): K8sObject {
+export function echoDaemonSet(config: SiteConfig): KubernetesObject {
   const labels = { ...LABELS, ...ECHO_LABELS };
   return {
     apiVersion: "apps/v1",
@@ -183,7 +167,7 @@ export function echoDaemonSet(config: SiteConfig): K8sObject {
   };
 }
 
-export function echoService(config: SiteConfig): K8sObject {
+export function echoService(config: SiteConfig): KubernetesObject {
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -198,7 +182,7 @@ export function echoService(config: SiteConfig): K8sObject {
   };
 }
 
-export function testCertificate(host: string): K8sObject {
+export function testCertificate(host: string): KubernetesObject {
   return {
     apiVersion: "cert-manager.io/v1",
     kind: "Certificate",

@@ -32,9 +32,17 @@ describe("parseManifest (js-yaml, core schema)", () => {
   }
 
   it("keeps YAML 1.1 look-alikes as YAML 1.2 reads them: dates and yes/no are strings, no merge keys", () => {
-    const [doc] = parseManifest("date: 2026-12-02\nflag: yes\nbase: &b {a: 1}\nmerged: {<<: *b}\n") as Record<string, unknown>[];
-    assert.deepEqual(doc, { date: "2026-12-02", flag: "yes", base: { a: 1 }, merged: { "<<": { a: 1 } } });
-    assert.deepEqual(doc, withYamlLibrary("date: 2026-12-02\nflag: yes\nbase: &b {a: 1}\nmerged: {<<: *b}\n")[0]);
+    const text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {date: 2026-12-02, flag: yes}\nbase: &b {a: 1}\nmerged: {<<: *b}\n";
+    const [doc] = parseManifest(text);
+    assert.deepEqual(doc, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a" },
+      data: { date: "2026-12-02", flag: "yes" },
+      base: { a: 1 },
+      merged: { "<<": { a: 1 } },
+    });
+    assert.deepEqual(doc, withYamlLibrary(text)[0]);
   });
 
   it("refuses duplicate keys, as the yaml library does", () => {

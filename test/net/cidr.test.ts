@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
   addressAt,
+  checkedCidr,
   containsCidr,
   containsIp,
   formatCidr,
@@ -36,6 +37,11 @@ describe("parseCidr", () => {
     for (const text of ["10.1/16", "10.0.0.0/33", "10.0.0.0", "fd00::/129", "10.0.0.0/-1", "x/8"]) {
       assert.equal(parseCidr(text), undefined, text);
     }
+  });
+
+  it("gives a checked range as a CIDR, and throws naming text that is not one", () => {
+    assert.deepEqual(checkedCidr("10.43.0.0/16"), parseCidr("10.43.0.0/16"));
+    assert.throws(() => checkedCidr("10.43.0.0"), /^Error: "10.43.0.0" is not a CIDR$/);
   });
 
   it("keeps host bits visible for the 'did you mean' hint", () => {

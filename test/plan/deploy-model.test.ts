@@ -11,7 +11,7 @@ import {
   type GraphResource,
   type Step,
 } from "../../plan/deploy-model";
-import { TYPE } from "../../src/type-tokens";
+import { CHART_TYPE, TYPE } from "../../src/type-tokens";
 
 const step = (seconds: number, ...after: number[]): Step => ({ urn: `s${seconds}-${after.join(",")}`, seconds, after });
 
@@ -81,7 +81,7 @@ describe("deploy model", () => {
   it("counts a Helm chart as one step the provider expands, and our own components as none", () => {
     const steps = stepsOf([
       res("site", { custom: false, type: TYPE.site }),
-      res("chart", { custom: false, type: "kubernetes:helm.sh/v4:Chart", parent: "site" }),
+      res("chart", { custom: false, type: CHART_TYPE, parent: "site" }),
     ]);
     assert.deepEqual(steps.map((s) => [s.urn, s.seconds]), [["chart", LATENCY_SECONDS.kubernetesChart]]);
   });

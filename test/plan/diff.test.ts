@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "../../plan/engine";
 import { planOf } from "./run";
 import { expandConfigGroups, readStackExport, secretDigest, stateOfRun, type PreviousState, type StateResource } from "../../plan/diff-state";
+import { CHART_TYPE } from "../../src/type-tokens";
 
 const OPTS = { stack: "prod", project: "k3s-sites" };
 const SERVER = "hcloud:index/server:Server";
@@ -334,7 +335,7 @@ describe("the prod example against an export of itself", () => {
       // What the provider's Check adds: defaults the program never sets.
       const defaults = r.type === "hcloud:index/server:Server" ? { __defaults: ["keepDisk"], keepDisk: false } : {};
       resources.push({ urn: full(r.urn), type: r.type, ...common, inputs: { ...(ciphertext(r.inputs) as object), ...defaults } });
-      if (r.type === "kubernetes:helm.sh/v4:Chart") {
+      if (r.type === CHART_TYPE) {
         const type = "kubernetes:apps/v1:Deployment";
         resources.push({ urn: full(`${r.urn.split("::")[0]}$${type}::${r.name}:cert-manager/cert-manager`), type, custom: true, parent: full(r.urn), inputs: {} });
       }

@@ -38,7 +38,7 @@ describe("the plan's TypeScript loader", () => {
       const script = [
         'require("./index.ts");',
         "const keys = Object.keys(require.cache);",
-        "process.stdout.write(JSON.stringify({ tsx: keys.filter((k) => /[\\\\/]node_modules[\\\\/]tsx[\\\\/]/.test(k)).length, ours: keys.some((k) => k.endsWith('components/program.ts')) }));",
+        "process.stdout.write(JSON.stringify({ tsx: keys.filter((k) => /[\\\\/]node_modules[\\\\/]tsx[\\\\/]/.test(k)).length, ours: keys.some((k) => k.endsWith('program/main.ts')) }));",
       ].join("\n");
       const r = run(cache, ["-e", script]);
       assert.equal(r.status, 0, r.stderr);

@@ -10,7 +10,7 @@ import { ingressSwitchOf, previousDeploymentOf } from "../../program/ingress-swi
 import { parseSiteConfig } from "../../src/config/load";
 import { switchDeferral } from "../../src/verify/switching";
 import { destructive, edited, exampleConfig, planConfig, previewOf, steps } from "./harness";
-import { TYPE } from "../../src/type-tokens";
+import { CHART_TYPE, TYPE } from "../../src/type-tokens";
 
 const traefikConfig = () => edited(exampleConfig("prod"), (c) => (c["k3s-sites:ingress"] = { controller: "traefik" }));
 
@@ -27,16 +27,16 @@ describe("scenario: ingress.controller nginx -> traefik", () => {
     const created = steps(diff, "create").map((s) => s.type);
     assert.ok(deleted.includes(TYPE.nginxIngress), deleted.join(", "));
     assert.ok(created.includes(TYPE.traefik), created.join(", "));
-    assert.ok(created.includes("kubernetes:helm.sh/v4:Chart"), "Traefik's chart");
+    assert.ok(created.includes(CHART_TYPE), "Traefik's chart");
     assert.deepEqual(destructive(diff), []);
   });
 
   it("does not wait for Traefik's pods in the switching run, and does on a run that keeps Traefik", async () => {
     const { after } = await runs;
-    const chart = after.resources.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.name.includes("traefik"));
+    const chart = after.resources.find((r) => r.type === CHART_TYPE && r.name.includes("traefik"));
     assert.equal(chart?.inputs.skipAwait, true);
     const again = await planConfig(traefikConfig(), after);
-    const steady = again.resources.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.name.includes("traefik"));
+    const steady = again.resources.find((r) => r.type === CHART_TYPE && r.name.includes("traefik"));
     assert.equal(steady?.inputs.skipAwait, undefined);
   });
 

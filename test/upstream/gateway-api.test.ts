@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseManifest } from "../../src/cni/customize";
+import { ofKind } from "../../src/kubernetes/object";
+import type { ICustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition" with { "resolution-mode": "import" };
 import { ROOT } from "../helpers";
 import { CrdValidator, validateBuiltin } from "../support/schemas";
 
@@ -17,15 +19,8 @@ const VERSION = "v1.6.1";
 const DIR = join(UPSTREAM, "gateway-api", VERSION);
 const SAFE_UPGRADES = "gateway.networking.k8s.io_vap_safeupgrades.yaml";
 
-interface Doc {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; annotations?: Record<string, string> };
-  spec: { group?: string; names?: { kind: string }; versions?: { name: string; served: boolean }[] };
-}
-
 const files = readdirSync(DIR).sort();
-const docsOf = (file: string) => parseManifest(readFileSync(join(DIR, file), "utf8")) as Doc[];
+const docsOf = (file: string) => parseManifest(readFileSync(join(DIR, file), "utf8"));
 
 /** Rows of upstream/SOURCES.md for gateway-api files: path, bytes and sha256. */
 function listed(): { file: string; bytes: number; sha256: string }[] {
@@ -52,15 +47,15 @@ describe(`Gateway API ${VERSION} CRDs`, () => {
     for (const file of files.filter((f) => f !== SAFE_UPGRADES)) {
       const docs = docsOf(file);
       assert.equal(docs.length, 1, file);
-      const crd = docs[0]!;
-      await validateBuiltin(crd);
-      assert.equal(crd.kind, "CustomResourceDefinition", file);
+      await validateBuiltin(docs[0]!);
+      const crd = ofKind<ICustomResourceDefinition>(docs[0], "CustomResourceDefinition");
+      assert.ok(crd, `${file} holds a ${docs[0]!.kind}, not a CustomResourceDefinition`);
       assert.equal(crd.spec.group, "gateway.networking.k8s.io", file);
       assert.equal(file, `gateway.networking.k8s.io_${crd.metadata.name.split(".")[0]}.yaml`);
       assert.equal(crd.metadata.annotations?.["gateway.networking.k8s.io/bundle-version"], VERSION, file);
       assert.equal(crd.metadata.annotations?.["gateway.networking.k8s.io/channel"], "standard", file);
-      assert.ok(crd.spec.versions!.some((v) => v.name === "v1" && v.served), `${file} serves v1`);
-      kinds.push(crd.spec.names!.kind);
+      assert.ok(crd.spec.versions.some((v) => v.name === "v1" && v.served), `${file} serves v1`);
+      kinds.push(crd.spec.names.kind);
     }
     // The kinds Cilium 1.20 reconciles (upstream/SOURCES.md, gateway-api).
     assert.deepEqual(kinds.sort(), [

@@ -9,12 +9,13 @@ import { NGINX } from "../../src/edge/names";
 import { networkPolicies, type NetworkPolicy } from "../../src/policy/network-policies";
 import { appRuleOf } from "../../src/verify/app-rule";
 import { jobsOf, verifyPlan } from "../../src/verify/jobs";
-import { APP_RULE_SERVICE, JOB_BUDGET, type K8sObject } from "../../src/verify/names";
+import { APP_RULE_SERVICE, JOB_BUDGET } from "../../src/verify/names";
 import { privilegedProblems } from "../../policy/rules";
 import { egressAllowed, ingressAllowed, matches } from "../../plan/charts/reach";
 import { validateBuiltin } from "../support/schemas";
 import { exampleSections, sshSections } from "../helpers";
 import { SANDBOX_SKIP, runCheck, serveCheck } from "./sandbox";
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
 type Labels = Record<string, string>;
 interface Pod {
@@ -27,11 +28,11 @@ function allowed(policies: readonly NetworkPolicy[], from: Pod, to: Pod, port: n
   return egressAllowed(policies, from, port, { pod: to }) && ingressAllowed(policies, to, port, undefined, { pod: from });
 }
 
-const podOf = (job: K8sObject | undefined): Pod => ({
+const podOf = (job: KubernetesObject | undefined): Pod => ({
   namespace: job!.metadata.namespace!,
   labels: (job!.spec as any).template.metadata.labels,
 });
-const envOf = (job: K8sObject | undefined): Record<string, string> =>
+const envOf = (job: KubernetesObject | undefined): Record<string, string> =>
   Object.fromEntries((job!.spec as any).template.spec.containers[0].env
     .filter((e: { value?: string }) => e.value !== undefined)
     .map((e: { name: string; value: string }) => [e.name, e.value]));

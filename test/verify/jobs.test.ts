@@ -3,19 +3,20 @@ import { describe, it } from "node:test";
 import { parseSiteConfig } from "../../src/config/load";
 import { NGINX } from "../../src/edge/names";
 import { checksNotRun, checksOf, verifyPlan, verifyScripts } from "../../src/verify/jobs";
-import { DENIED_PORT, ECHO_PORT, VERIFY_NAMESPACE, type K8sObject } from "../../src/verify/names";
+import { DENIED_PORT, ECHO_PORT, VERIFY_NAMESPACE } from "../../src/verify/names";
 import { VERIFY_IMAGE } from "../../src/verify/pins";
 import { isDefaultDeny, privilegedProblems } from "../../policy/rules";
 import { validateBuiltin } from "../support/schemas";
 import { exampleSections, hetznerSections, sshSections } from "../helpers";
+import type { KubernetesObject } from "../../src/kubernetes/object";
 
 const hetzner = () => parseSiteConfig(hetznerSections());
 const home = () => parseSiteConfig(sshSections());
-const envOf = (job: K8sObject | undefined): Record<string, string> => {
+const envOf = (job: KubernetesObject | undefined): Record<string, string> => {
   const container = (job?.spec as any).template.spec.containers[0];
   return Object.fromEntries(container.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
 };
-const policy = (objects: K8sObject[], namespace: string, name: string) => {
+const policy = (objects: KubernetesObject[], namespace: string, name: string) => {
   const found = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === namespace && o.metadata.name === name);
   if (!found) throw new Error(`no policy ${namespace}/${name}`);
   return found.spec as any;

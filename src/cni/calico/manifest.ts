@@ -6,18 +6,9 @@
  */
 import type { SiteConfig } from "../../config/site";
 import { CALICO_MANIFEST_PINS } from "../manifest";
-import {
-  addRequests,
-  calicoPlugin,
-  formatCniTemplate,
-  manifestParts,
-  parseCniTemplate,
-  requestsOf,
-  rewriteRegistry,
-  setEnv,
-  type K8sObject,
-} from "../customize";
+import { addRequests, calicoPlugin, formatCniTemplate, manifestParts, parseCniTemplate, requestsOf, rewriteRegistry, setEnv } from "../customize";
 import type { CalicoEncapsulation } from "./schema";
+import type { KubernetesObject } from "../../kubernetes/object";
 
 /**
  * Bytes each encapsulation adds to a packet (felix/dataplane/linux/int_dataplane.go: ipipMTUOverhead 20,
@@ -107,8 +98,8 @@ export function calicoSettingsOf(config: SiteConfig): CalicoSettings {
  * "true"); `calico_backend` must be bird. In calico-node: NO_DEFAULT_POOLS, the address autodetection, and on
  * dual-stack IP6 and FELIX_IPV6SUPPORT. Optionally the requests of calico-node and every image's registry.
  */
-export function customizeCalico(objects: readonly object[], settings: CalicoSettings): object[] {
-  const out = structuredClone(objects) as K8sObject[];
+export function customizeCalico(objects: readonly KubernetesObject[], settings: CalicoSettings): KubernetesObject[] {
+  const out = structuredClone([...objects]);
   const names = CALICO_CUSTOMIZED;
   const missing = (what: string) =>
     new Error(

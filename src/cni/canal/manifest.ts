@@ -8,18 +8,8 @@ import { isHetzner, type SiteConfig } from "../../config/site";
 import { addressAt, formatIp, parseCidr } from "../../net/cidr";
 import { HETZNER_PRIVATE_MTU } from "../../hetzner/model";
 import { CALICO_PINS } from "../manifest";
-import {
-  addRequests,
-  calicoPlugin,
-  formatCniTemplate,
-  manifestParts,
-  parseCniTemplate,
-  parseJson,
-  requestsOf,
-  rewriteRegistry,
-  setEnv,
-  type K8sObject,
-} from "../customize";
+import { addRequests, calicoPlugin, formatCniTemplate, manifestParts, parseCniTemplate, parseJson, requestsOf, rewriteRegistry, setEnv } from "../customize";
+import type { KubernetesObject } from "../../kubernetes/object";
 
 export { parseManifest, splitCrds, withRegistry } from "../customize";
 
@@ -138,8 +128,8 @@ export function canalSettingsOf(config: SiteConfig): CanalSettings {
  * container_settings). Optionally the resource requests of calico-node and kube-flannel, and the registry of every
  * image. Throws naming what it did not find.
  */
-export function customizeCanal(objects: readonly object[], settings: CanalSettings): object[] {
-  const out = structuredClone(objects) as K8sObject[];
+export function customizeCanal(objects: readonly KubernetesObject[], settings: CanalSettings): KubernetesObject[] {
+  const out = structuredClone([...objects]);
   const names = CANAL_CUSTOMIZED;
   const missing = (what: string) =>
     new Error(

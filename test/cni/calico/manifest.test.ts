@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 import {
   CALICO_CUSTOMIZED,
   CALICO_NAMES,
@@ -26,7 +27,7 @@ import { nodeConfig } from "../../../src/k3s/config";
 import { exampleSections, parse1, problemsOf, ROOT, sshSections } from "../../helpers";
 import { CrdValidator, goRegExp, validateBuiltin } from "../../support/schemas";
 
-type Obj = Record<string, any>;
+type Obj = KubernetesObject & Record<string, any>;
 
 const VERSIONS = ["v3.31.7", "v3.32.1"] as const;
 

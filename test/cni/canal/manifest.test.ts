@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 import {
   CANAL_CUSTOMIZED,
   canalSettingsOf,
@@ -15,7 +16,7 @@ import type { SiteConfig } from "../../../src/config/site";
 import { exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../../helpers";
 import { CrdValidator, validateBuiltin } from "../../support/schemas";
 
-type Obj = Record<string, any>;
+type Obj = KubernetesObject & Record<string, any>;
 
 const VERSIONS = ["v3.31.7", "v3.32.1"] as const;
 
@@ -234,7 +235,10 @@ describe("canalSettingsOf", () => {
 
 describe("parseManifest and splitCrds", () => {
   it("drop empty documents and refuse broken YAML", () => {
-    assert.deepEqual(parseManifest("---\n# only a comment\n---\nkind: A\n---\n\n---\nkind: B\n"), [{ kind: "A" }, { kind: "B" }]);
+    const a = { apiVersion: "v1", kind: "A", metadata: { name: "a" } };
+    const b = { apiVersion: "v1", kind: "B", metadata: { name: "b" } };
+    const text = `---\n# only a comment\n---\n${JSON.stringify(a)}\n---\n\n---\n${JSON.stringify(b)}\n`;
+    assert.deepEqual(parseManifest(text), [a, b]);
     assert.throws(() => parseManifest("kind: [A\n"), /^Error: the manifest is not valid YAML: /);
   });
 

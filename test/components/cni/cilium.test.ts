@@ -4,6 +4,7 @@ import { CILIUM_CHART } from "../../../src/cni/cilium";
 import { byName, planOf, planOfSections } from "../../plan/run";
 import { hetznerSections } from "../../helpers";
 import { SECRET, secretPlaceholder } from "../../../plan/engine";
+import { CHART_TYPE } from "../../../src/type-tokens";
 
 type Obj = { kind: string; metadata: { name: string }; data?: Record<string, string> };
 
@@ -38,7 +39,7 @@ describe("CNI on the offline engine", () => {
   it("installs the pinned Cilium chart after the first server, and its LB-IPAM objects after the chart", async () => {
     const run = await planOf("home");
     const chart = byName(run, "site-cilium-chart");
-    assert.equal(chart.type, "kubernetes:helm.sh/v4:Chart");
+    assert.equal(chart.type, CHART_TYPE);
     assert.equal(chart.inputs.version, CILIUM_CHART.version);
     assert.deepEqual(chart.inputs.repositoryOpts, { repo: "https://helm.cilium.io" });
     assert.ok(chart.dependsOn.includes(byName(run, "site-k3s-node-nuc").urn));

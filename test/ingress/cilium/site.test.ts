@@ -10,6 +10,7 @@ import { parseSiteConfig } from "../../../src/config/load";
 import { checksNotRun, jobsOf } from "../../../src/verify/jobs";
 import { CILIUM_INGRESS_HOSTS, homeCiliumIngressSections } from "../../helpers";
 import { HELM_SKIP, chartOf, siteUnderTest } from "../../plan/charts/support";
+import { CHART_TYPE, TYPE } from "../../../src/type-tokens";
 
 const site = () => siteUnderTest("home-cilium-ingress");
 type Obj = { kind: string; apiVersion?: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any };
@@ -22,14 +23,14 @@ describe("a home site on Cilium's ingress and Gateway API, planned end to end", 
     for (const kind of ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"]) {
       assert.ok(crds.includes(`${kind}.gateway.networking.k8s.io`), `${kind}: ${crds.join(", ")}`);
     }
-    const before = run.resources.find((r) => r.type === "k3s-sites:ingress:BeforeCni");
-    const cilium = run.resources.find((r) => r.type === "k3s-sites:cni:Cilium");
+    const before = run.resources.find((r) => r.type === TYPE.beforeCni);
+    const cilium = run.resources.find((r) => r.type === TYPE.cilium);
     assert.ok(before && cilium);
-    const chart = run.resources.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.parent === cilium.urn);
+    const chart = run.resources.find((r) => r.type === CHART_TYPE && r.parent === cilium.urn);
     assert.ok(chart, "Cilium's chart");
     // The chart waits for the CRDs' objects (BeforeCni's children), directly or through its component.
     const waits = [...chart.dependsOn, ...cilium.dependsOn];
-    assert.ok(waits.some((urn) => urn === before.urn || urn.includes("k3s-sites:ingress:BeforeCni$")), JSON.stringify(waits));
+    assert.ok(waits.some((urn) => urn === before.urn || urn.includes(`${TYPE.beforeCni}$`)), JSON.stringify(waits));
   });
 
   it("turns on Cilium's ingress controller and Gateway API in its values, with the client address kept", async () => {

@@ -2,12 +2,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { findHelm } from "../../../plan/charts/helm";
-import { renderChart, type K8sObject, type RenderedChart } from "../../../plan/charts/render";
+import { renderChart, type RenderedChart } from "../../../plan/charts/render";
 import { CILIUM_NAMESPACE, ciliumValues } from "../../../src/cni/cilium/values";
 import { CILIUM_INGRESS } from "../../../src/ingress/cilium/names";
 import { ciliumIngressValues } from "../../../src/ingress/cilium/values";
 import { HELM_SKIP, valuesProblems } from "../../plan/charts/support";
 import { exampleSections, parse1 } from "../../helpers";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 
@@ -43,10 +44,10 @@ describe("Cilium 1.20 with its ingress and Gateway API on", skip, () => {
     const cls = objects.find((o) => o.kind === "IngressClass");
     assert.equal(cls?.metadata.name, CILIUM_INGRESS.ingressClass);
     assert.equal(cls?.metadata.annotations?.["ingressclass.kubernetes.io/is-default-class"], "true");
-    const svc = objects.find((o) => o.kind === "Service" && o.metadata.name === "cilium-ingress") as (K8sObject & { spec: any }) | undefined;
+    const svc = objects.find((o) => o.kind === "Service" && o.metadata.name === "cilium-ingress") as (KubernetesObject & { spec: any }) | undefined;
     assert.equal(svc?.spec.type, "LoadBalancer");
     assert.equal(svc?.spec.externalTrafficPolicy, "Local");
-    const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "cilium-config") as K8sObject & { data: Record<string, string> };
+    const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "cilium-config") as KubernetesObject & { data: Record<string, string> };
     assert.equal(config.data["enable-gateway-api"], "true");
     assert.equal(config.data["enable-ingress-controller"], "true");
     assert.equal(config.data["enable-ingress-proxy-protocol"], "false", "Envoy's PROXY protocol trusts every sender");

@@ -10,13 +10,14 @@ import { findHelm } from "../../../plan/charts/helm";
 import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../../plan/charts/known";
 import { metricsEndpoints } from "../../../plan/charts/metrics";
 import { workloadsOf } from "../../../plan/charts/pods";
-import { renderChart, type K8sObject, type RenderedChart } from "../../../plan/charts/render";
+import { renderChart, type RenderedChart } from "../../../plan/charts/render";
 import type { SiteConfig } from "../../../src/config/site";
 import { TRAEFIK_EDGE } from "../../../src/ingress/traefik/edge";
 import { TRAEFIK } from "../../../src/ingress/traefik/names";
 import { TRAEFIK_CHART, traefikValues, type TraefikOptions } from "../../../src/ingress/traefik/values";
 import { HELM_SKIP, crdValidator, schemaProblems, valuesProblems } from "../../plan/charts/support";
 import { exampleSections, parse1 } from "../../helpers";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 const LB_PUBLIC = "198.51.100.7";
@@ -118,7 +119,7 @@ describe("the Traefik chart as a Hetzner site renders it", skip, () => {
     const chart = render(prod());
     const crds = chart.objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name);
     assert.ok(crds.includes("ingressroutes.traefik.io") && crds.includes("ingressroutetcps.traefik.io"), crds.join(", "));
-    const cls = chart.objects.find((o) => o.kind === "IngressClass") as K8sObject & { spec: { controller: string } };
+    const cls = chart.objects.find((o) => o.kind === "IngressClass") as KubernetesObject & { spec: { controller: string } };
     assert.equal(cls.metadata.name, TRAEFIK.ingressClass);
     assert.equal(cls.spec.controller, TRAEFIK.controller);
     assert.equal(cls.metadata.annotations?.["ingressclass.kubernetes.io/is-default-class"], "true");
@@ -128,7 +129,7 @@ describe("the Traefik chart as a Hetzner site renders it", skip, () => {
 describe("the Traefik chart as a home site with MetalLB renders it", skip, () => {
   it("puts a LoadBalancer Service with externalTrafficPolicy Local at MetalLB's ingress address in front", () => {
     const chart = render(lan(), { loadBalancerService: true });
-    const services = chart.objects.filter((o) => o.kind === "Service") as (K8sObject & { spec: any })[];
+    const services = chart.objects.filter((o) => o.kind === "Service") as (KubernetesObject & { spec: any })[];
     assert.equal(services.length, 1);
     const svc = services[0]!;
     assert.equal(`${svc.metadata.namespace}/${svc.metadata.name}`, TRAEFIK_EDGE.loadBalancerService);

@@ -13,6 +13,7 @@ import { CrdValidator } from "../../support/schemas";
 import { ROOT, exampleSections, parse1, problemsOf } from "../../helpers";
 import { lanBgp } from "./variants";
 import { planOfSections } from "../../plan/run";
+import { CHART_TYPE } from "../../../src/type-tokens";
 
 const CRDS = CrdValidator.fromFiles(join(ROOT, "upstream", "metallb", "crds.yaml"));
 
@@ -35,7 +36,7 @@ describe("MetalLB BGP on a lan variant", () => {
       ipAddressPools: ["routed"],
       nodeSelectors: [{ matchLabels: { "kubernetes.io/hostname": "tower" } }],
     });
-    const chart = run.resources.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.chart === "metallb")!;
+    const chart = run.resources.find((r) => r.type === CHART_TYPE && r.inputs.chart === "metallb")!;
     assert.deepEqual((chart.inputs.values as { frrk8s: unknown }).frrk8s, { enabled: true });
     assert.match(summarize(run, renderFiles(run)), /pool routed 198\.51\.100\.0\/28 \(BGP to router 192\.168\.10\.1 AS 64513\)/);
   });

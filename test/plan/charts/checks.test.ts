@@ -6,9 +6,10 @@ import { imageProblems, missingReferences, parseImage, unlistedHooks } from "../
 import { findHelm } from "../../../plan/charts/helm";
 import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../../plan/charts/known";
 import { blockedReaches, ingressAllowed, webhookReaches } from "../../../plan/charts/reach";
-import { renderChart, type K8sObject } from "../../../plan/charts/render";
+import { renderChart } from "../../../plan/charts/render";
 import { workloadsOf } from "../../../plan/charts/pods";
 import { HELM_SKIP, chartOf, crdValidator, schemaProblems, siteUnderTest } from "./support";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 
@@ -45,7 +46,7 @@ describe("chart checks", skip, () => {
       ...chart,
       objects: chart.objects.map((o) =>
         o.kind === "Deployment" && o.metadata.name === "hubble-relay"
-          ? (JSON.parse(JSON.stringify(o).replace(/"image":"[^"]+"/, `"image":"${image}"`)) as K8sObject)
+          ? (JSON.parse(JSON.stringify(o).replace(/"image":"[^"]+"/, `"image":"${image}"`)) as KubernetesObject)
           : o,
       ),
     });
@@ -59,7 +60,7 @@ describe("chart checks", skip, () => {
   it("reports an object that does not fit its schema", async () => {
     const site = await siteUnderTest("home");
     const relay = chartOf(site, "cilium").objects.find((o) => o.kind === "Deployment")!;
-    const broken = { ...relay, spec: { ...(relay.spec as object), replicas: "two" } } as K8sObject;
+    const broken = { ...relay, spec: { ...(relay.spec as object), replicas: "two" } } as KubernetesObject;
     const problems = await schemaProblems([broken], crdValidator(site.all));
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /replicas/);

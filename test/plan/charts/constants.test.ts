@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { findHelm } from "../../../plan/charts/helm";
 import { matches, type Policy } from "../../../plan/charts/reach";
-import { renderChart, type K8sObject } from "../../../plan/charts/render";
+import { renderChart } from "../../../plan/charts/render";
 import { workloadsOf, type Workload } from "../../../plan/charts/pods";
 import { CILIUM_NAMESPACE, K3S_LOCAL_API, ciliumOperatorReplicas } from "../../../src/cni/cilium";
 import { HETZNER_WEBHOOK, certManagerHookOverrides, hetznerWebhookValues } from "../../../src/certificates/cert-manager/cert-manager";
@@ -17,13 +17,14 @@ import { CERT_MANAGER } from "../../../src/edge/names";
 import { remoteNodeSources } from "../../../src/policy/context";
 import { VERIFY_NAMESPACE } from "../../../src/verify/names";
 import { HELM_SKIP, SITES, chartOf, siteUnderTest } from "./support";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 
 /** A verification Job's pod outside the verify namespace: a stand-in with another workload's labels. */
 const isStandIn = (w: Workload) => w.labels["k3s-sites/check"] !== undefined && w.namespace !== VERIFY_NAMESPACE;
 
-const policiesOf = (objects: readonly K8sObject[]) => objects.filter((o): o is Policy => o.kind === "NetworkPolicy");
+const policiesOf = (objects: readonly KubernetesObject[]) => objects.filter((o): o is Policy => o.kind === "NetworkPolicy");
 const selected = (p: Policy, pods: readonly Workload[]) =>
   pods.filter((w) => w.namespace === p.metadata.namespace && matches(p.spec.podSelector, w.labels));
 

@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffObjects, formatDiff, onlyVersionLabels, replacementOf } from "../../../plan/charts/diff";
-import type { K8sObject } from "../../../plan/charts/render";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
-const obj = (kind: string, name: string, extra: Record<string, unknown> = {}, labels: Record<string, string> = {}): K8sObject =>
-  ({ apiVersion: "v1", kind, metadata: { name, namespace: "ns", labels }, ...extra }) as K8sObject;
+const obj = (kind: string, name: string, extra: Record<string, unknown> = {}, labels: Record<string, string> = {}): KubernetesObject =>
+  ({ apiVersion: "v1", kind, metadata: { name, namespace: "ns", labels }, ...extra }) as KubernetesObject;
 
 describe("chart diff", () => {
   it("lists added, removed and changed objects with the changed paths and values", () => {
@@ -27,8 +27,8 @@ describe("chart diff", () => {
   });
 
   it("shows a moved API as a change, not as a removal and an addition", () => {
-    const from = [{ ...obj("PodDisruptionBudget", "p"), apiVersion: "policy/v1beta1" } as K8sObject];
-    const to = [{ ...obj("PodDisruptionBudget", "p"), apiVersion: "policy/v1" } as K8sObject];
+    const from = [{ ...obj("PodDisruptionBudget", "p"), apiVersion: "policy/v1beta1" } as KubernetesObject];
+    const to = [{ ...obj("PodDisruptionBudget", "p"), apiVersion: "policy/v1" } as KubernetesObject];
     assert.deepEqual(diffObjects(from, to).changed, [{ key: "PodDisruptionBudget ns/p", paths: ['apiVersion: "policy/v1beta1" -> "policy/v1"'] }]);
   });
 
@@ -50,14 +50,14 @@ describe("chart diff", () => {
   });
 
   it("replaces a Job whose pod template changes, deleting it first, and updates a Deployment in place", () => {
-    const job = (image: string, version: string): K8sObject =>
+    const job = (image: string, version: string): KubernetesObject =>
       ({
         apiVersion: "batch/v1",
         kind: "Job",
         metadata: { name: "check", namespace: "ns" },
         spec: { template: { metadata: { labels: { "helm.sh/chart": version } }, spec: { containers: [{ name: "c", image }] } } },
-      }) as K8sObject;
-    const deployment = (image: string): K8sObject => ({ ...job(image, "c-1"), apiVersion: "apps/v1", kind: "Deployment" }) as K8sObject;
+      }) as KubernetesObject;
+    const deployment = (image: string): KubernetesObject => ({ ...job(image, "c-1"), apiVersion: "apps/v1", kind: "Deployment" }) as KubernetesObject;
     const [jobChange] = diffObjects([job("i:1", "c-1")], [job("i:2", "c-2")]).changed;
     assert.deepEqual(jobChange?.replacement, { fields: ["spec.template"], deleteFirst: true });
     assert.equal(diffObjects([deployment("i:1")], [deployment("i:2")]).changed[0]?.replacement, undefined);

@@ -8,9 +8,10 @@ import { describe, it } from "node:test";
 import { findHelm } from "../../../plan/charts/helm";
 import { KNOWN_METRICS } from "../../../plan/charts/known";
 import { metricsEndpoints, metricsProblems } from "../../../plan/charts/metrics";
-import { renderChart, type K8sObject, type RenderedChart } from "../../../plan/charts/render";
+import { renderChart, type RenderedChart } from "../../../plan/charts/render";
 import { CERT_MANAGER } from "../../../src/edge/names";
 import { HELM_SKIP, SITES, chartOf, siteUnderTest, type SiteUnderTest } from "./support";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
 
@@ -76,7 +77,7 @@ describe("metrics endpoints of the rendered charts", skip, () => {
     const problems = metricsProblems("cert-manager", endpoints, policies, KNOWN_METRICS);
     assert.equal(problems.length, 3, problems.join("\n"));
     for (const p of problems) assert.match(p, /ServiceMonitor cert-manager\/cert-manager scrapes it, but the site's NetworkPolicies let no pod reach it/);
-    const scraper: K8sObject = {
+    const scraper: KubernetesObject = {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
       metadata: { name: "metrics-from-monitoring", namespace: CERT_MANAGER.namespace },
@@ -91,7 +92,7 @@ describe("metrics endpoints of the rendered charts", skip, () => {
 
   it("fails when a policy opens cert-manager's metrics to pods with no scraper configured", async () => {
     const prod = await siteUnderTest("prod");
-    const open: K8sObject = {
+    const open: KubernetesObject = {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
       metadata: { name: "too-open", namespace: CERT_MANAGER.namespace },

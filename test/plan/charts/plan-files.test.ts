@@ -9,21 +9,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { objectKey } from "../../../plan/charts/diff";
-import type { K8sObject } from "../../../plan/charts/render";
 import { reachSummary } from "../../../plan/charts/plan";
 import { chartSummary, manifestsFile } from "../../../plan/charts/site";
 import { manifestsOf } from "../../../plan/render";
 import { ROOT } from "../../helpers";
 import { planOf } from "../run";
 import { HELM_SKIP, siteUnderTest } from "./support";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
 const docsOf = (text: string) =>
   parseAllDocuments(text)
     .map((d) => {
       assert.deepEqual(d.errors, []);
-      return d.toJS() as K8sObject | null;
+      return d.toJS() as KubernetesObject | null;
     })
-    .filter((d): d is K8sObject => d !== null);
+    .filter((d): d is KubernetesObject => d !== null);
 
 describe("manifests.yaml and the summary, with the rendered charts", HELM_SKIP ? { skip: HELM_SKIP } : {}, () => {
   it("holds the program's objects and then every chart's, and the summary counts them all", async () => {

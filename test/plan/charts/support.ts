@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { readStackFile, type ProgramRun } from "../../../plan/engine";
 import { findHelm } from "../../../plan/charts/helm";
-import type { K8sObject, RenderedChart } from "../../../plan/charts/render";
+import type { RenderedChart } from "../../../plan/charts/render";
 import { renderSiteCharts, siteConfigOf, type SiteCharts } from "../../../plan/charts/site";
 import { manifestsOf } from "../../../plan/render";
 import { parseSiteConfig } from "../../../src/config/load";
@@ -14,6 +14,7 @@ import type { SiteConfig } from "../../../src/config/site";
 import { CrdValidator, schemaAjv, validateBuiltin } from "../../support/schemas";
 import { ROOT, hetznerSections, homeCiliumIngressSections } from "../../helpers";
 import { planOf } from "../run";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
 /** Why chart tests are skipped on this machine, or undefined when helm is there. */
 export const HELM_SKIP: string | undefined = (() => {
@@ -31,9 +32,9 @@ export interface SiteUnderTest {
   readonly config: SiteConfig;
   readonly charts: SiteCharts;
   /** The objects the program applies outside charts. */
-  readonly program: K8sObject[];
+  readonly program: KubernetesObject[];
   /** Every object the site applies: the program's and every chart's. */
-  readonly all: K8sObject[];
+  readonly all: KubernetesObject[];
 }
 
 async function runOf(name: SiteName): Promise<{ run: ProgramRun; config: SiteConfig }> {
@@ -67,7 +68,7 @@ export function siteUnderTest(name: SiteName): Promise<SiteUnderTest> {
       const { run, config } = await runOf(name);
       const charts = renderSiteCharts(run, config);
       if ("skipped" in charts) throw new Error(charts.skipped);
-      const program = manifestsOf(run) as unknown as K8sObject[];
+      const program = manifestsOf(run) as unknown as KubernetesObject[];
       return { name, run, config, charts, program, all: [...program, ...charts.charts.flatMap((c) => c.objects)] };
     })();
     sites.set(name, site);
@@ -82,14 +83,14 @@ export function chartOf(site: SiteUnderTest, chart: string): RenderedChart {
 }
 
 /** Validators for custom resources: the CRDs the site renders, and Cilium's CRDs its operator registers. */
-export function crdValidator(objects: readonly K8sObject[]): CrdValidator {
+export function crdValidator(objects: readonly KubernetesObject[]): CrdValidator {
   const dir = join(ROOT, "upstream", "cilium", "crds");
   const cilium = readdirSync(dir).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJS()));
   return new CrdValidator([...objects.filter((o) => o.kind === "CustomResourceDefinition"), ...cilium]);
 }
 
 /** Every object that fails its schema: Kubernetes' for built-in kinds, its CRD's for custom resources. */
-export async function schemaProblems(objects: readonly K8sObject[], crds: CrdValidator): Promise<string[]> {
+export async function schemaProblems(objects: readonly KubernetesObject[], crds: CrdValidator): Promise<string[]> {
   const problems: string[] = [];
   for (const o of objects) {
     try {

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { groupLines, groupOf, resourceGroups } from "../../../plan/summary/resources";
 import { summarize } from "../../../plan/render";
 import { planOf } from "../run";
-import { TYPE } from "../../../src/type-tokens";
+import { CHART_TYPE, TYPE } from "../../../src/type-tokens";
 
 describe("the plan summary's groups of resources", () => {
   for (const stack of ["prod", "home", "lan", "multisite"]) {
@@ -44,7 +44,7 @@ describe("the plan summary's groups of resources", () => {
   });
 
   it("puts charts and manifests in their own groups though Pulumi sees components, and the checks' objects with the checks", () => {
-    assert.equal(groupOf({ type: "kubernetes:helm.sh/v4:Chart", custom: false }), "Helm chart(s)");
+    assert.equal(groupOf({ type: CHART_TYPE, custom: false }), "Helm chart(s)");
     assert.equal(groupOf({ type: "kubernetes:yaml/v2:ConfigGroup", custom: false }), "manifest groups (a pinned upstream manifest each)");
     assert.equal(groupOf({ type: TYPE.site, custom: false }), "components (Pulumi's grouping: nothing of their own)");
     const check = { type: "kubernetes:batch/v1:Job", custom: true, parent: `${TYPE.site}$${TYPE.verify}::site-verify` };

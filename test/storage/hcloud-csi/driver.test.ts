@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { findHelm } from "../../../plan/charts/helm";
-import { renderChart, type K8sObject } from "../../../plan/charts/render";
+import { renderChart } from "../../../plan/charts/render";
 import {
   HCLOUD_CLASSES,
   HCLOUD_CSI,
@@ -14,6 +14,7 @@ import {
 } from "../../../src/storage/hcloud-csi/driver";
 import { HCLOUD_CSI_CHART, hcloudCsiSchema } from "../../../src/storage/hcloud-csi/schema";
 import { validateBuiltin } from "../../support/schemas";
+import type { KubernetesObject } from "../../../src/kubernetes/object";
 
 const site = (settings: Partial<HcloudCsiSite["settings"]> = {}): HcloudCsiSite => ({
   siteName: "prod",
@@ -86,7 +87,7 @@ describe("Hetzner CSI Secrets", () => {
 const helm = findHelm();
 
 describe("Hetzner CSI chart, rendered by helm", { skip: "skipped" in helm ? helm.skipped : false }, () => {
-  const render = (): readonly K8sObject[] => {
+  const render = (): readonly KubernetesObject[] => {
     if (!("helm" in helm)) throw new Error("no helm");
     return renderChart(
       helm.helm,
