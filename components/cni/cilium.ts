@@ -31,7 +31,7 @@ export class Cilium extends pulumi.ComponentResource {
         repositoryOpts: { repo: chart.repository },
         namespace: CILIUM_NAMESPACE,
         // With the site's ingress's additions: Cilium's ingress controller and Gateway API when it is the ingress.
-        values: { ...ciliumValues(config), ...ingressOf(config).cniValues(config) } as unknown as Record<string, pulumi.Input<unknown>>,
+        values: { ...ciliumValues(config), ...ingressOf(config).cniValues(config) },
       },
       { ...child, dependsOn: args.dependsOn },
     );

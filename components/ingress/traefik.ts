@@ -45,7 +45,7 @@ export class TraefikIngress extends pulumi.ComponentResource {
       .apply((statusAddress) => traefikValues(config, args.settings, {
             ...(statusAddress ? { statusAddress } : {}),
             loadBalancerService: ingressLoadBalancerService(config),
-          }) as unknown as Record<string, unknown>);
+          }));
     const chart = new k8s.helm.v4.Chart(
       `${name}-chart`,
       {

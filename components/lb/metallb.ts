@@ -48,7 +48,7 @@ export class Metallb extends pulumi.ComponentResource {
         version: metallb.version,
         repositoryOpts: { repo: METALLB_CHART.repository },
         namespace: METALLB.namespace,
-        values: metallbValues(metallb) as unknown as Record<string, pulumi.Input<unknown>>,
+        values: metallbValues(metallb),
       },
       { ...child, dependsOn: [namespace, secret] },
     );

@@ -45,6 +45,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         const policyName = policy.metadata.name;
         new k8s.networking.v1.NetworkPolicy(
           `${name}-${ns}-${policyName}`,
+          // The same object: only its arrays are readonly here, which Pulumi's input types do not accept.
           policy as unknown as k8s.networking.v1.NetworkPolicyArgs,
           {
             ...child,

@@ -84,7 +84,7 @@ export class HcloudCsi extends pulumi.ComponentResource {
         version: HCLOUD_CSI_CHART.version,
         repositoryOpts: { repo: HCLOUD_CSI_CHART.repository },
         namespace: HCLOUD_CSI.namespace,
-        values: hcloudCsiValues(site) as unknown as Record<string, pulumi.Input<unknown>>,
+        values: hcloudCsiValues(site),
       },
       { ...child, dependsOn: [namespace, ...secrets] },
     );
