@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HCLOUD_CSI } from "../../../src/storage/hcloud-csi/driver";
-import { HELM_SKIP, siteUnderTest } from "../../plan/charts/support";
+import { HELM_SKIP, SITES, siteUnderTest, type SiteName } from "../../plan/charts/support";
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] };
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; rules?: Rule[]; roleRef?: { kind: string; name: string }; subjects?: { kind: string; name: string; namespace?: string }[] };
@@ -36,15 +36,31 @@ function readersOf(objects: readonly Obj[], namespace: string, name: string): st
   return [...readers].sort();
 }
 
+/** Besides cluster admins, who can read the token on each Hetzner site the chart tests render. */
+const READERS: Readonly<Partial<Record<SiteName, readonly string[]>>> = {
+  prod: [
+    "ServiceAccount cert-manager/cert-manager",
+    "ServiceAccount cert-manager/cert-manager-cainjector",
+    "ServiceAccount nginx-ingress/nginx-ingress",
+  ],
+  // DNS-01 through Hetzner: the webhook's chart grants it every namespace's Secrets (its rbac.yaml, read-secrets).
+  "hetzner-dns01": [
+    "ServiceAccount cert-manager/cert-manager",
+    "ServiceAccount cert-manager/cert-manager-cainjector",
+    "ServiceAccount cert-manager/cert-manager-webhook-hetzner",
+    "ServiceAccount nginx-ingress/nginx-ingress",
+  ],
+};
+
 describe("the hcloud token's readers", { skip: HELM_SKIP }, () => {
-  it("are, besides cluster admins, only controllers that read every namespace's Secrets: nginx and cert-manager", async () => {
-    const site = await siteUnderTest("prod");
-    const objects = site.all as unknown as Obj[];
-    assert.ok(objects.some((o) => o.kind === "Secret" && o.metadata.namespace === HCLOUD_CSI.namespace && o.metadata.name === HCLOUD_CSI.tokenSecret.name));
-    assert.deepEqual(readersOf(objects, HCLOUD_CSI.namespace, HCLOUD_CSI.tokenSecret.name), [
-      "ServiceAccount cert-manager/cert-manager",
-      "ServiceAccount cert-manager/cert-manager-cainjector",
-      "ServiceAccount nginx-ingress/nginx-ingress",
-    ]);
-  });
+  for (const name of SITES) {
+    const expected = READERS[name];
+    if (expected === undefined) continue;
+    it(`on ${name} are, besides cluster admins, only controllers that read every namespace's Secrets`, async () => {
+      const site = await siteUnderTest(name);
+      const objects = site.all as unknown as Obj[];
+      assert.ok(objects.some((o) => o.kind === "Secret" && o.metadata.namespace === HCLOUD_CSI.namespace && o.metadata.name === HCLOUD_CSI.tokenSecret.name));
+      assert.deepEqual(readersOf(objects, HCLOUD_CSI.namespace, HCLOUD_CSI.tokenSecret.name), expected);
+    });
+  }
 });
