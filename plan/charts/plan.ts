@@ -45,7 +45,7 @@ export function planCharts(run: ProgramRun, stackFile: StackFile, diffs: readonl
   for (const { chart, version } of requested) {
     const current = site.charts.find((c) => c.spec.chart === chart);
     if (!current) {
-      const have = site.charts.map((c) => c.spec.chart).join(", ") || "none";
+      const have = site.charts.map((c) => c.spec.chart).sort().join(", ") || "none";
       throw new Error(`--chart-diff ${chart}=${version}: stack ${run.stack} installs no chart ${chart} (it installs: ${have})`);
     }
     const old = renderChart(site.helm, { ...current.spec, version }, site.capabilities);
