@@ -119,6 +119,7 @@ export class Site extends pulumi.ComponentResource {
         firstInstall: args.firstInstall ?? false,
         ...(args.renewal ? { renewal: args.renewal } : {}),
         ...(secrets.etcdS3 ? { etcdS3: secrets.etcdS3 } : {}),
+        ...(secrets.hcloudToken ? { serverSecrets: { hcloudToken: secrets.hcloudToken } } : {}),
       },
       { parent: this },
     );

@@ -13,6 +13,8 @@ import { clusterAccess } from "./access";
 import { connectionFor, type NodeAddress } from "./connection";
 import { membershipCommands, renewalCommands } from "./membership";
 import { TYPE } from "../../src/type-tokens";
+import { SECRETS, type SecretName } from "../../src/config/secrets";
+import { serverSecretFilesOf } from "../../src/concerns/registry";
 
 export interface K3sClusterArgs {
   readonly siteName: string;
@@ -26,6 +28,11 @@ export interface K3sClusterArgs {
    * @default - no uploads
    */
   readonly etcdS3?: { readonly accessKey: pulumi.Input<string>; readonly secretKey: pulumi.Input<string> };
+  /**
+   * The stack secrets the servers keep as files (serverSecretFilesOf in src/concerns/registry.ts), by name.
+   * @default {} - none, for a site whose concerns keep none
+   */
+  readonly serverSecrets?: Readonly<Partial<Record<SecretName, pulumi.Input<string>>>>;
   /**
    * The cluster's roles, from the previous deployment's record (src/cluster/membership.ts).
    * @default - a first deployment's: the first server initializes the cluster and the others join it
@@ -138,6 +145,13 @@ export class K3sCluster extends pulumi.ComponentResource {
       const keys = "k3s-sites:etcdS3AccessKey and k3s-sites:etcdS3SecretKey";
       throw new pulumi.ResourceError(`k3s.etcdSnapshots.s3 needs the secrets ${keys}`, this, true);
     }
+    const fileValues = serverSecretFilesOf(config).map((file) => {
+      const value = args.serverSecrets?.[file.secret];
+      if (value === undefined) {
+        throw new pulumi.ResourceError(`the servers keep ${file.path} from the secret ${SECRETS[file.secret].key}, which is not set`, this, true);
+      }
+      return pulumi.output(value);
+    });
     const serverStdin = pulumi.secret(
       pulumi
         .all([
@@ -145,9 +159,10 @@ export class K3sCluster extends pulumi.ComponentResource {
           secretAgentToken,
           s3 ? pulumi.output(s3.accessKey) : undefined,
           s3 ? pulumi.output(s3.secretKey) : undefined,
+          pulumi.all(fileValues),
         ])
-        .apply(([token, agentToken, accessKey, secretKey]) =>
-          nodeStdin({ token, agentToken, ...(accessKey && secretKey ? { etcdS3: { accessKey, secretKey } } : {}) }),
+        .apply(([token, agentToken, accessKey, secretKey, files]) =>
+          nodeStdin({ token, agentToken, ...(accessKey && secretKey ? { etcdS3: { accessKey, secretKey } } : {}), files }),
         ),
     );
     const agentStdin = pulumi.secret(secretAgentToken.apply((token) => nodeStdin({ token })));

@@ -6,7 +6,6 @@ import {
   hcloudCsiNamespace,
   hcloudCsiValues,
   hcloudStorageClasses,
-  hcloudTokenSecret,
   passphraseSecret,
 } from "../../src/storage/hcloud-csi/driver";
 import { HCLOUD_CSI_CHART, type HcloudCsiSettings } from "../../src/storage/hcloud-csi/schema";
@@ -24,8 +23,6 @@ export interface HcloudCsiArgs {
   readonly check: StorageCheckInput;
   /** networkPolicies.defaultDeny: whether the site's policies isolate the driver's namespace. */
   readonly isolated: boolean;
-  /** The Hetzner API token (a Pulumi secret); only the driver's controller reads it. */
-  readonly token: pulumi.Input<string>;
   /**
    * The LUKS passphrase (a Pulumi secret), with storage.hcloudCsi.encryption.
    * @default - none: no encrypted class
@@ -38,10 +35,10 @@ export interface HcloudCsiArgs {
 }
 
 /**
- * Hetzner's CSI driver from its chart at the pinned version, in a namespace of its own: the token Secret the
- * controller reads (and nothing else there can), the passphrase Secret with encryption, the chart, then the
- * StorageClasses and the storage check. The Secrets are built inside apply from secret Outputs: their values stay secret in the state and
- * never reach a log, an output or the plan's files.
+ * Hetzner's CSI driver from its chart at the pinned version, in a namespace of its own: the passphrase Secret with
+ * encryption, the chart (its controller reads the API token from the servers' file), then the StorageClasses and the
+ * storage check. The Secret is built inside apply from a secret Output: its value stays secret in the state and never
+ * reaches a log, an output or the plan's files.
  */
 export class HcloudCsi extends pulumi.ComponentResource {
   constructor(name: string, args: HcloudCsiArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -49,18 +46,8 @@ export class HcloudCsi extends pulumi.ComponentResource {
     const child = { parent: this, provider: args.provider };
     const site = { siteName: args.siteName, location: args.location, settings: args.settings };
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: hcloudCsiNamespace(args.isolated).metadata! }, { ...child, dependsOn: args.dependsOn });
-    // The Secret's name is plain (the chart's controller and the plan's checks find it); its data is secret.
-    const secrets: pulumi.Resource[] = [
-      new k8s.core.v1.Secret(
-        `${name}-token`,
-        {
-          metadata: driverSecretMetadata(HCLOUD_CSI.tokenSecret.name),
-          type: "Opaque",
-          data: pulumi.secret(args.token).apply((t) => hcloudTokenSecret(t).data!),
-        },
-        { ...child, dependsOn: [namespace], additionalSecretOutputs: ["data", "stringData"] },
-      ),
-    ];
+    // The API token is no Secret: the servers keep it as a root-only file the controller mounts (src/k3s/secret-files.ts).
+    const secrets: pulumi.Resource[] = [];
     if (args.settings.encryption) {
       if (args.passphrase === undefined) {
         throw new pulumi.ResourceError("storage.hcloudCsi.encryption needs the secret k3s-sites:volumeEncryptionPassphrase", this, true);

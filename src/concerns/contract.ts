@@ -11,6 +11,7 @@
  */
 import type { z } from "zod";
 import type { Problem } from "../config/problems";
+import type { SecretName } from "../config/secrets";
 import type { NodeSpec, SiteConfig } from "../config/site";
 import type { KubernetesSupport } from "../k3s/kubernetes-support";
 import type { IngressEdge } from "../ingress/edge";
@@ -142,6 +143,19 @@ export interface K3sContribution {
    * Multus must find them (src/multus/manifest.ts).
    */
   runByK3s: boolean;
+  /**
+   * Stack secrets the servers keep as root-only files for its pods, which mount them from the host instead of
+   * reading a Secret through the API (src/k3s/secret-files.ts); [] for none.
+   */
+  serverSecretFiles(config: SiteConfig): readonly ServerSecretFile[];
+}
+
+/** A stack secret written on every server as a root-only file, under SERVER_SECRETS_DIR (src/k3s/secret-files.ts). */
+export interface ServerSecretFile {
+  /** Which secret (src/config/secrets.ts). */
+  readonly secret: SecretName;
+  /** Where, under SERVER_SECRETS_DIR: `<folder>/<file>`; the folder is one concern's, mounted by its pods alone. */
+  readonly path: string;
 }
 
 /**
@@ -298,6 +312,7 @@ export const INSTALLED_CNI_K3S: K3sContribution = {
   node: () => ({}),
   replacesKubeProxy: () => false,
   runByK3s: false,
+  serverSecretFiles: () => [],
 };
 
 /** The k3s contribution of a concern that changes nothing in k3s's config. */
@@ -306,4 +321,5 @@ export const NO_K3S_FLAGS: K3sContribution = {
   node: () => ({}),
   replacesKubeProxy: () => false,
   runByK3s: false,
+  serverSecretFiles: () => [],
 };

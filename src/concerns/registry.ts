@@ -22,7 +22,7 @@ import { hcloudCsi } from "../storage/hcloud-csi/concern";
 import { localPath } from "../storage/local-path/concern";
 import type { StorageConfig, StorageDriver, StorageName } from "../storage/section";
 import { volumes } from "../storage/volumes/concern";
-import type { Concern, ConcernKind, IngressController, Rule, SiteConcerns, StorageDriverConcern } from "./contract";
+import type { Concern, ConcernKind, IngressController, Rule, ServerSecretFile, SiteConcerns, StorageDriverConcern } from "./contract";
 
 /** Any concern, whatever its name and fragment. */
 export type AnyConcern = Concern<string, z.ZodType>;
@@ -101,4 +101,17 @@ export const CONCERN_RULES: readonly Rule[] = CONCERNS.flatMap((concern) => conc
  */
 export function ingressLoadBalancerService(config: SiteConfig): boolean {
   return concernsInUse(config).some((concern) => concern.loadBalancerAddresses(config));
+}
+
+/**
+ * The secret files every server of the site keeps (src/k3s/secret-files.ts), from the concerns in use, in the order
+ * the node script reads them.
+ */
+export function serverSecretFilesOf(config: SiteConfig): ServerSecretFile[] {
+  const files = concernsInUse(config).flatMap((concern) => concern.k3s.serverSecretFiles(config));
+  for (const file of files) {
+    // The path is part of the node script's text; the rule keeps it to plain names.
+    if (!/^[a-z0-9-]+\/[a-z0-9-]+$/.test(file.path)) throw new Error(`server secret file path ${JSON.stringify(file.path)} is not <folder>/<file>`);
+  }
+  return files;
 }

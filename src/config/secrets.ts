@@ -61,3 +61,6 @@ export const SECRETS = {
 
 /** Every secret the program may read, by full key. */
 export const SECRET_KEYS: readonly string[] = Object.values(SECRETS).map((s) => s.key);
+
+/** A secret's name in SECRETS. */
+export type SecretName = keyof typeof SECRETS;

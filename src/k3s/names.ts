@@ -19,3 +19,9 @@ const NODE_COMMAND_PATTERN = /-node-([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
 export function nodeOfCommand(resource: { readonly type: string; readonly name: string }): string | undefined {
   return resource.type === REMOTE_COMMAND_TYPE ? NODE_COMMAND_PATTERN.exec(resource.name)?.[1] : undefined;
 }
+
+/**
+ * The label k3s sets to "true" on every server's Node (k3s-io/k3s pkg/server/server.go, setNodeLabelsAndAnnotations,
+ * util.ControlPlaneRoleLabelKey): a pod that must run on a server selects it.
+ */
+export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";

@@ -12,11 +12,12 @@ umask 022
 : "${NODE:?}" "${ROLE:?}" "${SERVICE:?}" "${K3S_VERSION:?}" "${INSTALLER_URL:?}" "${EXPECTED_ARCH:?}"
 : "${PRIVATE_IP:?}" "${PRIVATE_IP_WAIT:?}" "${API_TIMEOUT:?}" "${CLOUD_INIT_TIMEOUT:?}" "${SITE_KIND:?}"
 : "${CONFIG_YAML:?}" "${SYSCTL_CONF:?}" "${MODULES:?}" "${SECRET_LINES:?}"
-: "${DOWNLOAD_TIMEOUT:?}" "${INSTALL_TIMEOUT:?}" "${UNIT_TIMEOUT:?}"
+: "${DOWNLOAD_TIMEOUT:?}" "${INSTALL_TIMEOUT:?}" "${UNIT_TIMEOUT:?}" "${SECRETS_DIR:?}"
 ROUTE_UNIT="${ROUTE_UNIT:-}" CA_HASH="${CA_HASH:-}" SSH_HOME="${SSH_HOME:-}" SSH_KEYS="${SSH_KEYS:-}"
 S3_KEYS="${S3_KEYS:-0}" JOIN_USER="${JOIN_USER:-}" SSH_PRUNE="${SSH_PRUNE:-0}" RENEW="${RENEW:-}"
 CNI_PLUGINS="${CNI_PLUGINS:-}" CNI_PLUGINS_URL="${CNI_PLUGINS_URL:-}" CNI_PLUGINS_SHA256="${CNI_PLUGINS_SHA256:-}"
 CNI_BIN_DIR="${CNI_BIN_DIR:-}"
+SECRET_FILES="${SECRET_FILES:-}"
 
 ROOT="${K3S_SITES_ROOT:-}"
 K3S="$ROOT/usr/local/bin/k3s"
@@ -65,6 +66,17 @@ if [ "$S3_KEYS" = 1 ]; then
   IFS= read -r S3_SECRET_KEY || true
   if [ -z "$S3_ACCESS_KEY" ] || [ -z "$S3_SECRET_KEY" ]; then fail "no S3 keys on stdin"; fi
 fi
+# Secrets other components read from this host (src/k3s/secret-files.ts): one line each, in SECRET_FILES order.
+secret_paths=() secret_values=()
+if [ -n "$SECRET_FILES" ]; then
+  while IFS= read -r path; do secret_paths+=("$path"); done <<<"$SECRET_FILES"
+fi
+for path in ${secret_paths[@]+"${secret_paths[@]}"}; do
+  value=""
+  IFS= read -r value || true
+  [ -n "$value" ] || fail "no value for $SECRETS_DIR/$path on stdin"
+  secret_values+=("$value")
+done
 
 # --- Pre-flight: what k3s needs from the host, each with the fix. ---
 [ -d "$ROOT/run/systemd/system" ] ||
@@ -221,6 +233,26 @@ if {
   fi
 } | put /etc/rancher/k3s/config.yaml.d/90-k3s-sites-secrets.yaml 0600; then
   restart=1
+fi
+
+# --- Secret files: root's alone, written without a line break; any other file there is one the site no longer
+# gives this node (a driver switched away, an agent), removed with its empty folders. ---
+if [ "${#secret_paths[@]}" -gt 0 ]; then
+  mkdir -p "$ROOT$SECRETS_DIR"
+  chmod 0700 "$ROOT$SECRETS_DIR"
+fi
+for i in ${secret_paths[@]+"${!secret_paths[@]}"}; do
+  printf '%s' "${secret_values[$i]}" | put "$SECRETS_DIR/${secret_paths[$i]}" 0600 || true
+done
+if [ -d "$ROOT$SECRETS_DIR" ]; then
+  while IFS= read -r -d '' file; do
+    keep=0
+    for path in ${secret_paths[@]+"${secret_paths[@]}"}; do
+      if [ "$file" = "$ROOT$SECRETS_DIR/$path" ]; then keep=1; fi
+    done
+    if [ "$keep" = 0 ]; then rm -f "$file"; fi
+  done < <(find "$ROOT$SECRETS_DIR" -type f -print0)
+  find "$ROOT$SECRETS_DIR" -mindepth 1 -type d -empty -delete
 fi
 
 # --- The binary and its unit: installed when the version differs or the unit is missing. install.sh removes the

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { addressAt, checkedCidr, formatIp } from "../net/cidr";
 import type { NodeSpec, SiteConfig } from "../config/site";
 import { cniPluginValues } from "../multus/plugins";
+import { serverSecretFilesOf } from "../concerns/registry";
+import { SERVER_SECRETS_DIR } from "./secret-files";
 import { renderNodeConfig, type NodeDeployment } from "./config";
 
 /** How long a node waits for the Kubernetes API after a (re)start before the run fails. */
@@ -61,6 +63,8 @@ export interface NodeSecrets {
   /** Servers only: the agent token they accept from agents (k3s `agent-token`). */
   readonly agentToken?: string;
   readonly etcdS3?: { readonly accessKey: string; readonly secretKey: string };
+  /** Servers only: the values of the site's secret files (serverSecretFilesOf), in their order. */
+  readonly files?: readonly string[];
 }
 
 /** What the node command writes to the script's stdin: one secret per line, in the order the script reads them. */
@@ -69,6 +73,7 @@ export function nodeStdin(secrets: NodeSecrets): string {
     secrets.token,
     ...(secrets.agentToken !== undefined ? [secrets.agentToken] : []),
     ...(secrets.etcdS3 ? [secrets.etcdS3.accessKey, secrets.etcdS3.secretKey] : []),
+    ...(secrets.files ?? []),
   ];
   for (const line of lines) {
     if (line.includes("\n")) throw new Error("a node secret contains a line break: it cannot travel as one stdin line");
@@ -152,6 +157,9 @@ export function nodeScriptValues(config: SiteConfig, deployment: NodeDeployment)
     ["UNIT_TIMEOUT", String(UNIT_TIMEOUT_SECONDS)],
     ["SECRET_LINES", String(server ? 2 : 1)],
     ["S3_KEYS", s3 ? "1" : "0"],
+    // Agents keep none: a file there from an earlier run is removed, as on a server whose site no longer gives it.
+    ["SECRETS_DIR", SERVER_SECRETS_DIR],
+    ["SECRET_FILES", server ? serverSecretFilesOf(config).map((f) => f.path).join("\n") : ""],
     ["JOIN_USER", first ? "" : server ? "server" : "node"],
     ["CA_HASH", caHash ?? ""],
     ["SSH_HOME", sshKeys.length > 0 ? "/root" : ""],

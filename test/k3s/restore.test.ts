@@ -13,6 +13,7 @@ import { describe, it } from "node:test";
 import { firstDeploymentJoin } from "../../src/cluster/membership";
 import type { SiteConfig } from "../../src/config/site";
 import { RESTORE_SCRIPT, nodeScript, nodeStdin } from "../../src/k3s/script";
+import { serverSecretFilesOf } from "../../src/concerns/registry";
 import { hetznerSections, parse1 } from "../helpers";
 import { makeSandbox, type Sandbox } from "./sandbox";
 
@@ -34,6 +35,7 @@ function initServer(config: SiteConfig): Sandbox {
     token: "the-token",
     agentToken: "the-agent-token",
     ...(s3 ? { etcdS3: { accessKey: "AKID", secretKey: "the-secret" } } : {}),
+    files: serverSecretFilesOf(config).map(() => "the-hcloud-token"),
   });
   const bootstrap = box.run(nodeScript(config, { node, ...firstDeploymentJoin(config, node) }), stdin);
   assert.equal(bootstrap.status, 0, bootstrap.stderr);

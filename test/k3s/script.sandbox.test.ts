@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { firstDeploymentJoin } from "../../src/cluster/membership";
 import { renderNodeConfig, type NodeDeployment } from "../../src/k3s/config";
 import { caHashFrom, kubeconfigDigestFrom, nodeScript, nodeStdin, remoteCommand, renewScript } from "../../src/k3s/script";
 import type { SiteConfig } from "../../src/config/site";
+import { serverSecretFilesOf } from "../../src/concerns/registry";
+import { SERVER_SECRETS_DIR } from "../../src/k3s/secret-files";
 import { exampleSections, hetznerSections, parse1, sshSections } from "../helpers";
 import { makeSandbox } from "./sandbox";
 
@@ -36,7 +38,8 @@ function withValue(script: string, name: string, value: string): string {
 
 function stdinOf(config: SiteConfig, name: string): string {
   const server = config.nodes.find((n) => n.name === name)!.role === "server";
-  return server ? nodeStdin({ token: "the-token", agentToken: "the-agent-token" }) : nodeStdin({ token: "the-agent-token" });
+  const files = serverSecretFilesOf(config).map((f) => `the-${f.secret}`);
+  return server ? nodeStdin({ token: "the-token", agentToken: "the-agent-token", files }) : nodeStdin({ token: "the-agent-token" });
 }
 
 /** Calls that change nothing: what a second run may still make. */
@@ -209,7 +212,8 @@ describe("k3s node script in a sandbox", () => {
     raw.k3s.etcdSnapshots = { s3: { bucket: "snaps" } };
     const config = parse1(raw);
     const box = makeSandbox();
-    const stdin = nodeStdin({ token: "t", agentToken: "a", etcdS3: { accessKey: "AK", secretKey: "it's/+x" } });
+    const files = serverSecretFilesOf(config).map(() => "hc");
+    const stdin = nodeStdin({ token: "t", agentToken: "a", etcdS3: { accessKey: "AK", secretKey: "it's/+x" }, files });
     const run = box.run(scriptOf(config, "control-1"), stdin);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(
@@ -217,6 +221,43 @@ describe("k3s node script in a sandbox", () => {
       "token: 't'\nagent-token: 'a'\netcd-s3-access-key: 'AK'\netcd-s3-secret-key: 'it''s/+x'\n",
     );
     assert.ok(!box.read("/etc/rancher/k3s/config.yaml").includes("AK"));
+  });
+
+  it("keeps the site's secret files on servers only, root's alone, and removes them when the site no longer gives them", () => {
+    assert.deepEqual(serverSecretFilesOf(prod), [{ secret: "hcloudToken", path: "hcloud-csi/token" }]);
+    const token = `${SERVER_SECRETS_DIR}/hcloud-csi/token`;
+    const box = makeSandbox();
+    const run = box.run(scriptOf(prod, "control-1"), stdinOf(prod, "control-1"));
+    assert.equal(run.status, 0, run.stderr);
+    const files = box.snapshot();
+    // No line break: the driver reads the file's content as the token.
+    assert.equal(files[token], "600 the-hcloudToken");
+    assert.equal(statSync(join(box.root, SERVER_SECRETS_DIR)).mode & 0o777, 0o700);
+    assert.ok(!box.read("/etc/rancher/k3s/config.yaml").includes("the-hcloudToken"));
+    assert.ok(!run.stderr.includes("the-hcloudToken"), "the token is in no log line");
+
+    const agent = makeSandbox();
+    assert.equal(agent.run(scriptOf(prod, "worker-1"), stdinOf(prod, "worker-1")).status, 0);
+    assert.ok(!Object.keys(agent.snapshot()).some((f) => f.startsWith(SERVER_SECRETS_DIR)), "an agent keeps none");
+
+    // The same server once the site runs k3s's local-path instead: the file and its folder go.
+    const raw = exampleSections("prod");
+    raw.storage = { ...raw.storage, driver: "local-path" };
+    delete raw.storage.hcloudCsi;
+    delete raw.storage.volumes;
+    const local = parse1(raw);
+    assert.deepEqual(serverSecretFilesOf(local), []);
+    const again = box.run(scriptOf(local, "control-1"), stdinOf(local, "control-1"));
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(Object.keys(box.snapshot()).filter((f) => f.startsWith(SERVER_SECRETS_DIR)), []);
+  });
+
+  it("fails with a message when stdin lacks a secret file's value", () => {
+    const box = makeSandbox();
+    const run = box.run(scriptOf(prod, "control-1"), nodeStdin({ token: "t", agentToken: "a" }));
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /no value for \/etc\/k3s-sites\/secrets\/hcloud-csi\/token on stdin/);
+    assert.deepEqual(run.calls, []);
   });
 
   it("fails with a message when stdin carries no token", () => {

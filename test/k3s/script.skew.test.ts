@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { firstDeploymentJoin } from "../../src/cluster/membership";
 import { nodeScript, nodeStdin } from "../../src/k3s/script";
+import { serverSecretFilesOf } from "../../src/concerns/registry";
 import { clone, exampleSections, parse1 } from "../helpers";
 import { makeSandbox } from "./sandbox";
 
@@ -20,6 +21,8 @@ const scriptFor = (version: string) => {
   return nodeScript(config, { node, ...firstDeploymentJoin(config, node), caHash: "ab".repeat(32) });
 };
 const stdin = nodeStdin({ token: "the-agent-token" });
+/** The servers' secret files' values (the hcloud token on a Hetzner site with its CSI driver). */
+const serverFiles = serverSecretFilesOf(parse1(raw)).map(() => "the-hcloud-token");
 
 /** An agent installed at v1.33.5+k3s1 whose API server answers /version with STUB_API_VERSION. */
 function installedAgent() {
@@ -69,7 +72,7 @@ describe("a node asked to go down a Kubernetes minor", () => {
     const node = config.nodes.find((n) => n.name === name)!;
     return nodeScript(config, { node, ...firstDeploymentJoin(config, node), caHash: "ab".repeat(32) });
   };
-  const inputs = { "control-1": nodeStdin({ token: "the-token", agentToken: "the-agent-token" }), "worker-1": stdin };
+  const inputs = { "control-1": nodeStdin({ token: "the-token", agentToken: "the-agent-token", files: serverFiles }), "worker-1": stdin };
   for (const name of ["control-1", "worker-1"] as const) {
     const stdin = inputs[name];
     it(`${name}: refuses v1.34 over v1.35 before installing, and keeps a patch down within the minor`, () => {
@@ -104,7 +107,7 @@ describe("a server asked to skip a Kubernetes minor", () => {
     const node = config.nodes.find((n) => n.name === name)!;
     return nodeScript(config, { node, ...firstDeploymentJoin(config, node), caHash: "ab".repeat(32) });
   };
-  const serverStdin = nodeStdin({ token: "the-token", agentToken: "the-agent-token" });
+  const serverStdin = nodeStdin({ token: "the-token", agentToken: "the-agent-token", files: serverFiles });
   it("refuses v1.36 over v1.34 before installing, and takes v1.35", () => {
     const box = makeSandbox();
     assert.equal(box.run(scriptOn("v1.34.12+k3s1"), serverStdin).status, 0);

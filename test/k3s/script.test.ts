@@ -158,6 +158,7 @@ describe("k3s node files", () => {
   it("refuses a secret with a line break, which would shift every later stdin line", () => {
     assert.throws(() => nodeStdin({ token: "a\nb" }), /line break/);
     assert.equal(nodeStdin({ token: "t", agentToken: "g", etcdS3: { accessKey: "a", secretKey: "s" } }), "t\ng\na\ns\n");
+    assert.equal(nodeStdin({ token: "t", agentToken: "g", files: ["h"] }), "t\ng\nh\n");
   });
 });
 

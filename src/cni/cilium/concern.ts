@@ -23,7 +23,7 @@ export const cilium = {
     },
   ],
   codePins: [{ component: "cilium", version: CILIUM_CHART.version, where: "CILIUM_CHART (src/cni/cilium/values.ts)" }],
-  k3s: { server: () => K3S_OWN_CNI_OFF, node: () => ({}), replacesKubeProxy: ciliumKubeProxyReplacement, runByK3s: false },
+  k3s: { server: () => K3S_OWN_CNI_OFF, node: () => ({}), replacesKubeProxy: ciliumKubeProxyReplacement, runByK3s: false, serverSecretFiles: () => [] },
   fixedSettings: () => ({}),
   loadBalancerAddresses: (config) => config.site.kind !== "hetzner" && config.cni.cilium.loadBalancerPools.length > 0,
   policies: { nodeTrafficFromPodRange: (config) => ciliumValues(config).routingMode === "tunnel", ...NO_POLICIES },

@@ -15,7 +15,7 @@ export const flannel = {
   pins: () => [],
   // k3s.version pins it: every stack names its own, and the support check adds them.
   codePins: [],
-  k3s: { server: flannelServerConfig, node: flannelNodeConfig, replacesKubeProxy: () => false, runByK3s: true },
+  k3s: { server: flannelServerConfig, node: flannelNodeConfig, replacesKubeProxy: () => false, runByK3s: true, serverSecretFiles: () => [] },
   fixedSettings: (config) => ({ flannelBackend: config.cni.flannel.backend }),
   loadBalancerAddresses: () => false,
   policies: { nodeTrafficFromPodRange: flannelOverlaySource, ...NO_POLICIES },

@@ -8,7 +8,7 @@ import { siteSelector } from "../../hetzner/model";
 import { KUBERNETES_SUPPORT } from "../../k3s/kubernetes-support";
 import { LOCAL_STORAGE_COMPONENT } from "../local-path/k3s";
 import { storageCheckPolicies } from "../policies";
-import { defaultHcloudClass, HCLOUD_CLASSES } from "./driver";
+import { defaultHcloudClass, HCLOUD_CLASSES, HCLOUD_CSI } from "./driver";
 import { HETZNER_VOLUME_LIMITS } from "./limits";
 import { hcloudCsiPolicies } from "./policies";
 import { checkHcloudCsi, hcloudCsiUnavailableOn } from "./rules";
@@ -27,7 +27,12 @@ export const hcloudCsi = {
   ],
   codePins: [{ component: "hcloud-csi", version: HCLOUD_CSI_CHART.version, where: "HCLOUD_CSI_CHART (src/storage/hcloud-csi/schema.ts)" }],
   // k3s's local-path class is marked default too: with two defaults a claim's class would depend on which is newer.
-  k3s: { ...NO_K3S_FLAGS, server: () => ({ disable: [LOCAL_STORAGE_COMPONENT] }) },
+  k3s: {
+    ...NO_K3S_FLAGS,
+    server: () => ({ disable: [LOCAL_STORAGE_COMPONENT] }),
+    // The API token for the controller, on the servers where it runs: in no Secret (src/k3s/secret-files.ts).
+    serverSecretFiles: () => [{ secret: "hcloudToken", path: `${HCLOUD_CSI.tokenFile.folder}/${HCLOUD_CSI.tokenFile.file}` }],
+  },
   fixedSettings: () => ({}),
   loadBalancerAddresses: () => false,
   traits: NO_TRAITS,

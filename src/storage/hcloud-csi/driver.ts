@@ -20,7 +20,11 @@
 import type { ISecret } from "kubernetes-models/v1/Secret" with { "resolution-mode": "import" };
 import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass" with { "resolution-mode": "import" };
 import type { INamespace } from "kubernetes-models/v1/Namespace" with { "resolution-mode": "import" };
+import type { IVolume } from "kubernetes-models/v1/Volume" with { "resolution-mode": "import" };
+import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount" with { "resolution-mode": "import" };
 import { siteLabels } from "../../hetzner/model";
+import { CONTROL_PLANE_LABEL } from "../../k3s/names";
+import { serverSecretFolder } from "../../k3s/secret-files";
 import { isolationLabels } from "../../policy/objects";
 import type { HcloudCsiSettings } from "./schema";
 
@@ -28,8 +32,12 @@ import type { HcloudCsiSettings } from "./schema";
 export const HCLOUD_CSI = {
   release: "hcloud-csi",
   namespace: "hcloud-csi",
-  /** The Secret the controller's env reads the token from (the chart's default name and key). */
-  tokenSecret: { name: "hcloud", key: "token" },
+  /**
+   * The token, kept by every server as a root-only file (src/k3s/secret-files.ts) in `folder`, which the controller
+   * mounts read-only at `mountPath` and reads through HCLOUD_TOKEN_FILE (the chart's controller.hcloudToken.file;
+   * csi-driver v2.22.1 internal/app/app.go reads the file's content when HCLOUD_TOKEN is unset).
+   */
+  tokenFile: { folder: "hcloud-csi", file: "token", mountPath: "/run/k3s-sites/hcloud-csi", volume: "hcloud-token" },
   /** The Secret the node plugin reads the LUKS passphrase from (its key is fixed by the driver). */
   passphraseSecret: { name: "hcloud-csi-encryption", key: "encryption-passphrase" },
   provisioner: "csi.hetzner.cloud",
@@ -130,7 +138,10 @@ export function hcloudStorageClasses(site: HcloudCsiSite): IStorageClass[] {
 /** The values k3s-sites sets on Hetzner's chart; every other value keeps the chart's default. */
 export interface HcloudCsiValues {
   readonly controller: {
-    readonly hcloudToken: { readonly existingSecret: { readonly name: string; readonly key: string } };
+    readonly hcloudToken: { readonly file: string };
+    readonly extraVolumes: readonly IVolume[];
+    readonly extraVolumeMounts: readonly IVolumeMount[];
+    readonly nodeSelector: Readonly<Record<string, string>>;
     readonly hcloudVolumeDefaultLocation: string;
     readonly volumeExtraLabels: Readonly<Record<string, string>>;
     readonly priorityClassName: string;
@@ -142,9 +153,15 @@ export interface HcloudCsiValues {
 }
 
 export function hcloudCsiValues(site: HcloudCsiSite): HcloudCsiValues {
+  const tokenFile = HCLOUD_CSI.tokenFile;
   return {
     controller: {
-      hcloudToken: { existingSecret: { ...HCLOUD_CSI.tokenSecret } },
+      // The token from the servers' root-only file: no Secret holds it, so no controller that reads every
+      // namespace's Secrets can read it. The controller runs on a server, where the file is.
+      hcloudToken: { file: `${tokenFile.mountPath}/${tokenFile.file}` },
+      extraVolumes: [{ name: tokenFile.volume, hostPath: { path: serverSecretFolder(tokenFile.folder), type: "Directory" } }],
+      extraVolumeMounts: [{ name: tokenFile.volume, mountPath: tokenFile.mountPath, readOnly: true }],
+      nodeSelector: { [CONTROL_PLANE_LABEL]: "true" },
       hcloudVolumeDefaultLocation: site.location,
       // `hcloud volume list -l k3s-sites/site=<stack>` then lists the site's volumes, also after a destroy.
       volumeExtraLabels: siteLabels(site.siteName),
@@ -176,15 +193,10 @@ function opaqueSecret(name: string, key: string, value: string): ISecret {
 }
 
 /**
- * The Secret holding the API token, in the driver's namespace. Call it inside apply with the secret's plain value;
+ * The Secret holding the LUKS passphrase (storage.hcloudCsi.encryption), in the driver's namespace: the kubelet reads
+ * it through the API for the node plugin, so it cannot be a file. Call it inside apply with the secret's plain value;
  * the value is never part of an error message.
  */
-export function hcloudTokenSecret(token: string): ISecret {
-  if (token.trim() === "") throw new Error("the secret hcloud:token is empty: set it with pulumi config set --secret hcloud:token");
-  return opaqueSecret(HCLOUD_CSI.tokenSecret.name, HCLOUD_CSI.tokenSecret.key, token);
-}
-
-/** The Secret holding the LUKS passphrase (storage.hcloudCsi.encryption). Inside apply, as hcloudTokenSecret. */
 export function passphraseSecret(passphrase: string): ISecret {
   if (passphrase.trim() === "") {
     throw new Error(

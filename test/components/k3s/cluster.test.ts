@@ -152,8 +152,9 @@ describe("K3sCluster on the offline engine", () => {
     assert.equal(byName(run, "site-k3s-agent-token").type, "random:index/randomPassword:RandomPassword");
     for (const [node, command] of nodeCommands(run)) {
       assert.equal(command.inputs.stdin, SECRET, node);
-      // Agents get the agent token only: the server token is cluster admin.
-      const stdin = node.startsWith("control") ? `${tokenValue}\n${agentTokenValue}\n` : `${agentTokenValue}\n`;
+      // Agents get the agent token only: the server token is cluster admin. Servers also keep the hcloud token for
+      // the CSI driver's controller (src/k3s/secret-files.ts); agents never get it.
+      const stdin = node.startsWith("control") ? `${tokenValue}\n${agentTokenValue}\n<secret:hcloud:token>\n` : `${agentTokenValue}\n`;
       assert.deepEqual(command.rawInputs.stdin, { secret: stdin }, node);
       assert.ok(command.additionalSecretOutputs?.includes("stdin"), node);
       assert.equal(command.inputs.connection, SECRET, node);
@@ -163,6 +164,7 @@ describe("K3sCluster on the offline engine", () => {
         assert.ok(!text.includes(tokenValue), `${r.name} shows the token`);
         assert.ok(!text.includes(agentTokenValue), `${r.name} shows the agent token`);
         assert.ok(!text.includes("sshPrivateKey>"), `${r.name} shows the private key`);
+        assert.ok(!text.includes("<secret:hcloud:token>"), `${r.name} shows the hcloud token`);
       }
     }
     const read = byName(run, "site-k3s-kubeconfig");

@@ -34,7 +34,7 @@ describe("the plan summary's groups of resources", () => {
       "   1 SSH key(s) at Hetzner",
       "  11 commands run over SSH (bootstrap, membership, kubeconfig)",
       "   2 generated secrets (k3s tokens, keys)",
-      "  14 Kubernetes objects (besides those of the charts and manifests, counted in the lines after the charts)",
+      "  13 Kubernetes objects (besides those of the charts and manifests, counted in the lines after the charts)",
       "   2 Helm chart(s)",
       "   8 manifest groups (a pinned upstream manifest each)",
       "   8 checks: their Jobs run on pulumi up, with what they need (namespace, echo servers, policies)",

@@ -8,13 +8,17 @@ import {
   defaultHcloudClass,
   hcloudCsiValues,
   hcloudStorageClasses,
-  hcloudTokenSecret,
   passphraseSecret,
   type HcloudCsiSite,
 } from "../../../src/storage/hcloud-csi/driver";
 import { HCLOUD_CSI_CHART, hcloudCsiSchema } from "../../../src/storage/hcloud-csi/schema";
 import { validateBuiltin } from "../../support/schemas";
-import type { KubernetesObject } from "../../../src/kubernetes/object";
+import { ofKind, type KubernetesObject } from "../../../src/kubernetes/object";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment" with { "resolution-mode": "import" };
+import { serverSecretFilesOf } from "../../../src/concerns/registry";
+import { CONTROL_PLANE_LABEL } from "../../../src/k3s/names";
+import { SERVER_SECRETS_DIR } from "../../../src/k3s/secret-files";
+import { exampleSections, parse1 } from "../../helpers";
 
 const site = (settings: Partial<HcloudCsiSite["settings"]> = {}): HcloudCsiSite => ({
   siteName: "prod",
@@ -65,21 +69,19 @@ describe("Hetzner CSI StorageClasses", () => {
 
   it("writes classes and Secrets the Kubernetes schema accepts", async () => {
     for (const c of hcloudStorageClasses(site({ encryption: true }))) await validateBuiltin(c as never);
-    await validateBuiltin(hcloudTokenSecret("t0ken") as never);
     await validateBuiltin(passphraseSecret("correct horse") as never);
   });
 });
 
 describe("Hetzner CSI Secrets", () => {
-  it("puts the token in the Secret the chart's controller reads, in the driver's namespace", () => {
-    const secret = hcloudTokenSecret("t0ken");
+  it("keeps the passphrase in the Secret the node plugin's kubelet reads, in the driver's namespace", () => {
+    const secret = passphraseSecret("correct horse");
     assert.equal(secret.metadata?.namespace, HCLOUD_CSI.namespace);
-    assert.equal(secret.metadata?.name, hcloudCsiValues(site()).controller.hcloudToken.existingSecret.name);
-    assert.equal(Buffer.from(secret.data?.token ?? "", "base64").toString(), "t0ken");
+    assert.equal(secret.metadata?.name, HCLOUD_CSI.passphraseSecret.name);
+    assert.equal(Buffer.from(secret.data?.[HCLOUD_CSI.passphraseSecret.key] ?? "", "base64").toString(), "correct horse");
   });
 
-  it("refuses an empty token or passphrase without printing anything of it", () => {
-    assert.throws(() => hcloudTokenSecret("  "), /hcloud:token is empty: set it with pulumi config set --secret hcloud:token/);
+  it("refuses an empty passphrase without printing anything of it", () => {
     assert.throws(() => passphraseSecret(""), /volumeEncryptionPassphrase is empty but storage.hcloudCsi.encryption is true/);
   });
 });
@@ -105,18 +107,30 @@ describe("Hetzner CSI chart, rendered by helm", { skip: "skipped" in helm ? helm
     ).objects;
   };
   const objects = render();
-  const controller = objects.find((o) => o.kind === "Deployment") as unknown as {
-    spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[] }[] } } };
-  };
+  const controller = ofKind<IDeployment>(objects.find((o) => o.kind === "Deployment"), "Deployment")!;
+  const pod = controller.spec!.template.spec!;
+  const driver = pod.containers.find((c) => c.name === "hcloud-csi-driver")!;
 
-  it("reads the token from the Secret by reference, never a value in the manifest", () => {
+  it("reads the token from the servers' root-only file, mounted read-only on a server: no Secret, no value", () => {
     assert.equal(objects.filter((o) => o.kind === "Secret").length, 0);
-    const env = controller.spec.template.spec.containers.find((c) => c.name === "hcloud-csi-driver")?.env ?? [];
-    assert.deepEqual(env.find((e) => e.name === "HCLOUD_TOKEN")?.valueFrom, { secretKeyRef: { name: "hcloud", key: "token" } });
+    const env = driver.env ?? [];
+    assert.equal(env.find((e) => e.name === "HCLOUD_TOKEN"), undefined);
+    const { folder, file, mountPath, volume } = HCLOUD_CSI.tokenFile;
+    assert.equal(env.find((e) => e.name === "HCLOUD_TOKEN_FILE")?.value, `${mountPath}/${file}`);
+    assert.deepEqual(pod.volumes?.find((v) => v.name === volume)?.hostPath, { path: `${SERVER_SECRETS_DIR}/${folder}`, type: "Directory" });
+    assert.deepEqual(driver.volumeMounts?.find((m) => m.name === volume), { name: volume, mountPath, readOnly: true });
+    // Only the driver's container mounts it: the sidecars never see the token.
+    for (const c of pod.containers.filter((c) => c !== driver)) assert.equal(c.volumeMounts?.some((m) => m.name === volume) ?? false, false, c.name);
+    assert.deepEqual(pod.nodeSelector, { [CONTROL_PLANE_LABEL]: "true" });
+  });
+
+  it("keeps the token's folder the one the servers write (serverSecretFiles of the concern)", () => {
+    const files = serverSecretFilesOf(parse1(exampleSections("prod")));
+    assert.deepEqual(files, [{ secret: "hcloudToken", path: `${HCLOUD_CSI.tokenFile.folder}/${HCLOUD_CSI.tokenFile.file}` }]);
   });
 
   it("creates volumes in the site's location, labelled with the site", () => {
-    const env = controller.spec.template.spec.containers.find((c) => c.name === "hcloud-csi-driver")?.env ?? [];
+    const env = driver.env ?? [];
     assert.equal(env.find((e) => e.name === "HCLOUD_VOLUME_DEFAULT_LOCATION")?.value, "nbg1");
     assert.equal(env.find((e) => e.name === "HCLOUD_VOLUME_EXTRA_LABELS")?.value, "k3s-sites/site=prod");
   });
@@ -126,7 +140,7 @@ describe("Hetzner CSI chart, rendered by helm", { skip: "skipped" in helm ? helm
   });
 
   it("labels the pods as the NetworkPolicies select them", () => {
-    const labels = controller.spec.template.metadata.labels;
+    const labels = controller.spec!.template.metadata!.labels!;
     for (const [k, v] of Object.entries(HCLOUD_CSI.controllerLabels)) assert.equal(labels[k], v, k);
     const node = objects.find((o) => o.kind === "DaemonSet") as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } };
     for (const [k, v] of Object.entries(HCLOUD_CSI.nodeLabels)) assert.equal(node.spec.template.metadata.labels[k], v, k);

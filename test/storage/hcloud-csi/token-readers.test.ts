@@ -1,13 +1,16 @@
 /**
- * Who can read the hcloud token's Secret (hcloud-csi/hcloud) through the API, from the RBAC the site renders: the
- * program's objects and every chart's, rendered by the real helm. The driver's controller needs no RBAC for it (the
- * kubelet fills its env from the Secret). Controllers that read Secrets cluster-wide for their own work can read it
- * too: the list is pinned here so that a new one shows up in review, and docs/storage.md names them.
+ * Where the hcloud token is on a Hetzner site, from what the site renders: the program's objects and every chart's,
+ * rendered by the real helm. It is in no Secret, so no controller that reads every namespace's Secrets (cert-manager's,
+ * the ingress controller's, the DNS-01 webhook's) can read it through the API; the servers keep it as a root-only
+ * file (src/k3s/secret-files.ts) that only the driver's controller mounts. The LUKS passphrase stays a Secret (the
+ * kubelet reads it through the API): its readers are pinned here so that a new one shows up in review.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HCLOUD_CSI } from "../../../src/storage/hcloud-csi/driver";
-import { HELM_SKIP, SITES, siteUnderTest, type SiteName } from "../../plan/charts/support";
+import { HELM_SKIP, siteUnderTest, type SiteName } from "../../plan/charts/support";
+import { referencesOf, workloadsOf } from "../../../plan/charts/pods";
+import { serverSecretFolder } from "../../../src/k3s/secret-files";
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] };
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; rules?: Rule[]; roleRef?: { kind: string; name: string }; subjects?: { kind: string; name: string; namespace?: string }[] };
@@ -36,31 +39,41 @@ function readersOf(objects: readonly Obj[], namespace: string, name: string): st
   return [...readers].sort();
 }
 
-/** Besides cluster admins, who can read the token on each Hetzner site the chart tests render. */
-const READERS: Readonly<Partial<Record<SiteName, readonly string[]>>> = {
-  prod: [
-    "ServiceAccount cert-manager/cert-manager",
-    "ServiceAccount cert-manager/cert-manager-cainjector",
-    "ServiceAccount nginx-ingress/nginx-ingress",
-  ],
-  // DNS-01 through Hetzner: the webhook's chart grants it every namespace's Secrets (its rbac.yaml, read-secrets).
-  "hetzner-dns01": [
-    "ServiceAccount cert-manager/cert-manager",
-    "ServiceAccount cert-manager/cert-manager-cainjector",
-    "ServiceAccount cert-manager/cert-manager-webhook-hetzner",
-    "ServiceAccount nginx-ingress/nginx-ingress",
-  ],
-};
+/** The Hetzner sites the chart tests render. */
+const HETZNER_SITES: readonly SiteName[] = ["prod", "hetzner-dns01"];
 
-describe("the hcloud token's readers", { skip: HELM_SKIP }, () => {
-  for (const name of SITES) {
-    const expected = READERS[name];
-    if (expected === undefined) continue;
-    it(`on ${name} are, besides cluster admins, only controllers that read every namespace's Secrets`, async () => {
+/** Whether a host folder mounted at `mounted` holds `path`. */
+const holds = (mounted: string, path: string) => mounted === path || path.startsWith(mounted.endsWith("/") ? mounted : `${mounted}/`);
+
+describe("the hcloud token", { skip: HELM_SKIP }, () => {
+  const folder = serverSecretFolder(HCLOUD_CSI.tokenFile.folder);
+  for (const name of HETZNER_SITES) {
+    it(`on ${name} is in no Secret: the driver's namespace holds none, and no pod refers to one of the chart's name`, async () => {
       const site = await siteUnderTest(name);
-      const objects = site.all as unknown as Obj[];
-      assert.ok(objects.some((o) => o.kind === "Secret" && o.metadata.namespace === HCLOUD_CSI.namespace && o.metadata.name === HCLOUD_CSI.tokenSecret.name));
-      assert.deepEqual(readersOf(objects, HCLOUD_CSI.namespace, HCLOUD_CSI.tokenSecret.name), expected);
+      assert.ok(site.all.some((o) => o.kind === "Deployment" && o.metadata.namespace === HCLOUD_CSI.namespace), "the driver is installed");
+      assert.deepEqual(site.all.filter((o) => o.kind === "Secret" && o.metadata.namespace === HCLOUD_CSI.namespace).map((o) => o.metadata.name), []);
+      const refs = workloadsOf(site.all).flatMap((w) => referencesOf(w)).filter((r) => r.kind === "Secret" && r.namespace === HCLOUD_CSI.namespace);
+      assert.deepEqual(refs, []);
+    });
+
+    it(`on ${name} is mounted from the servers by the driver's controller alone`, async () => {
+      const site = await siteUnderTest(name);
+      const mounting = workloadsOf(site.all).flatMap((w) =>
+        (w.spec.volumes ?? []).filter((v) => v.hostPath !== undefined && holds(v.hostPath.path, folder)).map((v) => `${w.namespace}/${w.owner.metadata.name} ${v.hostPath!.path}`),
+      );
+      assert.deepEqual(mounting, [`${HCLOUD_CSI.namespace}/hcloud-csi-controller ${folder}`]);
     });
   }
+});
+
+describe("the volume passphrase's readers", { skip: HELM_SKIP }, () => {
+  it("are, besides cluster admins, only controllers that read every namespace's Secrets", async () => {
+    // RBAC alone decides who could read it: prod has no encrypted class, and the roles are the same with one.
+    const objects = (await siteUnderTest("prod")).all as unknown as Obj[];
+    assert.deepEqual(readersOf(objects, HCLOUD_CSI.namespace, HCLOUD_CSI.passphraseSecret.name), [
+      "ServiceAccount cert-manager/cert-manager",
+      "ServiceAccount cert-manager/cert-manager-cainjector",
+      "ServiceAccount nginx-ingress/nginx-ingress",
+    ]);
+  });
 });
