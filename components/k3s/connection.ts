@@ -2,7 +2,6 @@ import type * as command from "@pulumi/command";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NodeSpec } from "../../src/config/site";
 
-
 /** How the k3s bootstrap reaches a node: outputs of the node's server, so a node's command waits for it. */
 export interface NodeAddress {
   /** Where SSH reaches the node (public address of a cloud server, configured address of a home host). */
