@@ -4,6 +4,8 @@ import type { ClusterMembers } from "../src/cluster/membership";
 import { isHetzner, type SiteConfig } from "../src/config/site";
 import { HetznerInfra, type LoadBalancerOutput } from "./hetzner/infra";
 import { cniOf, concernsInUse, ingressOf, type AnyConcern } from "../src/concerns/registry";
+import { AppWorkloads } from "./apps/workloads";
+import type { AppManifest } from "../src/apps/manifests";
 import { BeforeCni } from "./ingress/before-cni";
 import { componentOf, type ConcernInstallArgs } from "./concerns";
 import { K3sCluster } from "./k3s/cluster";
@@ -47,6 +49,11 @@ export interface SiteArgs {
    * @default - none, for concerns without a manifest
    */
   readonly prepared?: Readonly<Record<string, string>>;
+  /**
+   * The apps' own objects (networkPolicies.apps[].manifest), read and checked before any resource.
+   * @default [] - none: the program deploys no app of its own
+   */
+  readonly appManifests?: readonly AppManifest[];
   /**
    * Whether this run switches ingress controllers between two that hold the nodes' 80 and 443 (src/ingress/switch.ts).
    * @default false
@@ -167,6 +174,15 @@ export class Site extends pulumi.ComponentResource {
 
     const policies = new NetworkPolicies(`${name}-policies`, { config, provider, dependsOn: [...afterCni, ...before] }, { parent: this });
     for (const concern of others) install(concern, [policies]);
+
+    // The apps' own objects, once their namespaces, policies and claims are in (the storage concerns: the claims wait
+    // for the driver). Nothing else: an app's pods wait for what else they need, and the site's checks never wait
+    // for an app.
+    const apps = config.networkPolicies.apps.filter((a) => a.manifest !== undefined || a.secrets.length > 0);
+    if (apps.length > 0) {
+      const storage = others.filter((c) => c.kind === "storage").flatMap((c) => installed.get(c) ?? []);
+      new AppWorkloads(`${name}-apps`, { apps, manifests: args.appManifests ?? [], provider, dependsOn: [policies, ...storage] }, { parent: this });
+    }
 
     // Last: the checks that the site works (verify: false skips them).
     new Verify(

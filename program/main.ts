@@ -6,6 +6,7 @@ import { PROTECTED_OUTPUT, checkProtectedRemovals, protectedOf } from "../src/cl
 import { FIXED_SETTINGS_OUTPUT, checkFixedSettings, fixedSettingsOf } from "../src/cluster/guards";
 import { checkMembership, checkRemovedPools, clusterMembersOf, runningServersOf } from "../src/cluster/membership";
 import { ConfigError } from "../src/config/problems";
+import { readAppManifests } from "../src/apps/manifests";
 import { SECRETS } from "../src/config/secrets";
 import { concernsInUse } from "../src/concerns/registry";
 import { componentOf } from "../components/concerns";
@@ -40,6 +41,9 @@ export async function main(): Promise<Record<string, unknown>> {
     ...checkRemovalScript(config, removedNodes(config, members, deployment.sshAccess), deployment.removalScript, deployed),
     ...checkProtectedRemovals(config, deployment.protected),
   ];
+  // The apps' own files, read from the project folder (where Pulumi runs the program) and checked with the rest.
+  const apps = readAppManifests(config, process.cwd());
+  problems.push(...apps.problems);
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
 
   // Fetched (or read from the cache) and checked against its pinned sha256 before any resource exists.
@@ -80,6 +84,7 @@ export async function main(): Promise<Record<string, unknown>> {
     firstInstall: !deployed,
     ...(renewal ? { renewal } : {}),
     ...(Object.keys(prepared).length > 0 ? { prepared } : {}),
+    ...(apps.manifests.length > 0 ? { appManifests: apps.manifests } : {}),
     ...(change?.waitsForPorts ? { ingressWaitsForPorts: true } : {}),
     ...(change ? { ingressSwitch: { from: change.from, to: change.to } } : {}),
   });

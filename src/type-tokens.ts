@@ -24,6 +24,7 @@ export const TYPE = {
   hcloudCsi: "k3s-sites:storage:HcloudCsi",
   storageCheck: "k3s-sites:storage:StorageCheck",
   volumes: "k3s-sites:storage:Volumes",
+  appWorkloads: "k3s-sites:apps:AppWorkloads",
   verify: "k3s-sites:verify:Verify",
 } as const;
 

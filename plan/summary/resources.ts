@@ -16,6 +16,8 @@ type Resource = Pick<RecordedResource, "type" | "custom" | "parent">;
 /** The component that runs the checks (components/verify): its objects are the checks' Jobs and what they need. */
 const VERIFY_TYPE = TYPE.verify;
 const CHECKS = "checks: their Jobs run on pulumi up, with what they need (namespace, echo servers, policies)";
+/** The apps' own objects (components/apps/workloads.ts): their manifests and the Secrets made for them. */
+const APPS = "apps' manifests and the Secrets made for them (networkPolicies.apps: manifest, secrets)";
 
 const HCLOUD_GROUPS: readonly [RegExp, string][] = [
   [/^hcloud:index\/server:Server$/, "servers at Hetzner"],
@@ -34,6 +36,7 @@ function parentType(r: Resource): string | undefined {
 /** The group of one resource; every resource has one. */
 export function groupOf(r: Resource): string {
   // Charts and manifest groups are component resources to Pulumi; each stands for the objects it applies.
+  if (parentType(r) === TYPE.appWorkloads) return APPS;
   if (r.type === CHART_TYPE) return "Helm chart(s)";
   if (r.type === "kubernetes:yaml/v2:ConfigGroup") return "manifest groups (a pinned upstream manifest each)";
   if (!r.custom) return "components (Pulumi's grouping: nothing of their own)";
@@ -62,6 +65,7 @@ export function resourceGroups(resources: readonly Resource[]): ResourceGroup[] 
     "Kubernetes objects (besides those of the charts and manifests, counted in the lines after the charts)",
     "Helm chart(s)",
     "manifest groups (a pinned upstream manifest each)",
+    APPS,
     CHECKS,
     "other resources",
     "providers (connections to Hetzner, Kubernetes: nothing of their own)",

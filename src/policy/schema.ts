@@ -118,6 +118,31 @@ const app = z
         description:
           "What the app may call. Default: nothing (with defaultDeny, DNS stays open to every pod of a managed namespace).",
       }),
+    manifest: z
+      .string()
+      .min(1, { message: "expected a file name, or leave manifest out" })
+      .optional()
+      .meta({
+        description:
+          "A YAML file of the app's own objects (its StatefulSet or Deployment, Service, ...), relative to the project " +
+          "folder, which the program applies in the app's namespace after its policies and volumes. Default: none (you " +
+          "deploy the app yourself).",
+      }),
+    secrets: z
+      .array(
+        z.strictObject({
+          name: dnsLabel().meta({ description: "The Secret's name, as the manifest refers to it." }),
+          keys: z
+            .array(z.string().regex(/^[-._a-zA-Z0-9]+$/, { message: "expected a Secret key such as password" }))
+            .min(1, { message: "list at least one key, e.g. [password]" }),
+        }),
+      )
+      .default([])
+      .meta({
+        description:
+          "Secrets the program makes in the app's namespace for its manifest: each key a random 32-character value, " +
+          "kept in the stack's state and shown nowhere. Default: none.",
+      }),
   })
   .transform((a) => ({ ...a, podSelector: a.podSelector ?? { app: a.name } }));
 

@@ -1,6 +1,6 @@
 /**
- * docs/examples/postgres.yaml against the prod example's plan: the StatefulSet a user applies after `pulumi up`
- * mounts the claim the plan keeps, and the program's own NetworkPolicies treat its pods as the declared app.
+ * docs/examples/postgres.yaml against the prod example's plan, which applies it as the postgres app's manifest: the
+ * StatefulSet mounts the claim the plan keeps, and the program's own NetworkPolicies treat its pods as the declared app.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -32,6 +32,13 @@ const config = parseSiteConfig(exampleSections("prod"));
 const app = config.networkPolicies.apps.find((a) => a.name === "postgres")!;
 
 describe("docs/examples/postgres.yaml on the prod example", () => {
+  it("is what the prod plan applies for the postgres app, in its namespace", async () => {
+    const run = await planOf("prod");
+    const group = ofType(run, "kubernetes:yaml/v2:ConfigGroup").find((r) => r.name === "site-apps-postgres");
+    assert.ok(group, "the app's manifest is applied");
+    assert.deepEqual(group.inputs.objs, objects.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: app.namespace } })));
+  });
+
   it("mounts the claim the plan keeps, in the namespace the plan creates, with one replica", async () => {
     const run = await planOf("prod");
     const claimName = pod.volumes.find((v: any) => v.persistentVolumeClaim)?.persistentVolumeClaim.claimName;

@@ -37,9 +37,10 @@ describe("the plan summary's groups of resources", () => {
       "  13 Kubernetes objects (besides those of the charts and manifests, counted in the lines after the charts)",
       "   2 Helm chart(s)",
       "   8 manifest groups (a pinned upstream manifest each)",
+      "   3 apps' manifests and the Secrets made for them (networkPolicies.apps: manifest, secrets)",
       "   8 checks: their Jobs run on pulumi up, with what they need (namespace, echo servers, policies)",
       "   2 providers (connections to Hetzner, Kubernetes: nothing of their own)",
-      "  12 components (Pulumi's grouping: nothing of their own)",
+      "  13 components (Pulumi's grouping: nothing of their own)",
     ]);
   });
 
@@ -47,6 +48,10 @@ describe("the plan summary's groups of resources", () => {
     assert.equal(groupOf({ type: CHART_TYPE, custom: false }), "Helm chart(s)");
     assert.equal(groupOf({ type: "kubernetes:yaml/v2:ConfigGroup", custom: false }), "manifest groups (a pinned upstream manifest each)");
     assert.equal(groupOf({ type: TYPE.site, custom: false }), "components (Pulumi's grouping: nothing of their own)");
+    const app = `${TYPE.site}$${TYPE.appWorkloads}::site-apps`;
+    for (const type of ["kubernetes:yaml/v2:ConfigGroup", "kubernetes:core/v1:Secret", "random:index/randomPassword:RandomPassword"]) {
+      assert.match(groupOf({ type, custom: type !== "kubernetes:yaml/v2:ConfigGroup", parent: app }), /^apps' manifests/, type);
+    }
     const check = { type: "kubernetes:batch/v1:Job", custom: true, parent: `${TYPE.site}$${TYPE.verify}::site-verify` };
     assert.match(groupOf(check), /^checks:/);
     assert.match(groupOf({ ...check, parent: `${TYPE.site}$${TYPE.certManager}::site-cert-manager` }), /^Kubernetes objects/);

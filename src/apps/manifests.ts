@@ -1,0 +1,149 @@
+/**
+ * The apps' own objects (networkPolicies.apps[].manifest): read from the project folder before any resource, each
+ * object kept to its app's namespace, and every Secret and claim its pods use checked to exist once the run is done
+ * (made by the manifest itself, by the app's `secrets`, or kept by storage.volumes). A pod that waits for a missing
+ * Secret or claim would hold `pulumi up` until Pulumi gives up on it, so the run refuses it first.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec" with { "resolution-mode": "import" };
+import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec" with { "resolution-mode": "import" };
+import type { Problem } from "../config/problems";
+import type { SiteConfig } from "../config/site";
+import { parseManifest, podSpecOf } from "../cni/customize";
+import type { KubernetesObject } from "../kubernetes/object";
+
+/** One app's objects, in its namespace, as the program applies them. */
+export interface AppManifest {
+  readonly app: string;
+  readonly namespace: string;
+  readonly objects: readonly KubernetesObject[];
+}
+
+/** Kinds that live outside any namespace: an app's file may not make them (they would outlive and outreach it). */
+const CLUSTER_KINDS = new Set([
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "StorageClass",
+  "IngressClass",
+  "PriorityClass",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "APIService",
+  "ValidatingWebhookConfiguration",
+  "MutatingWebhookConfiguration",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "RuntimeClass",
+  "CSIDriver",
+  "GatewayClass",
+  "ClusterIssuer",
+]);
+
+/** The pod a workload runs, for each kind that has one (CronJob's inside its job template). */
+function podOf(object: KubernetesObject): IPodSpec | undefined {
+  if (object.kind === "Pod") return object.spec as IPodSpec | undefined;
+  if (object.kind === "CronJob") {
+    return (object.spec as { jobTemplate?: { spec?: { template?: IPodTemplateSpec } } } | undefined)?.jobTemplate?.spec?.template?.spec;
+  }
+  return podSpecOf(object);
+}
+
+/** The Secrets and claims a pod uses by name (optional ones left out: the pod starts without them). */
+function usesOf(pod: IPodSpec): { secrets: string[]; claims: string[] } {
+  const secrets: string[] = [];
+  const claims: string[] = [];
+  for (const v of pod.volumes ?? []) {
+    if (v.secret?.secretName && v.secret.optional !== true) secrets.push(v.secret.secretName);
+    for (const source of v.projected?.sources ?? []) {
+      if (source.secret?.name && source.secret.optional !== true) secrets.push(source.secret.name);
+    }
+    if (v.persistentVolumeClaim) claims.push(v.persistentVolumeClaim.claimName);
+  }
+  for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+    for (const e of c.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref?.name && ref.optional !== true) secrets.push(ref.name);
+    }
+    for (const e of c.envFrom ?? []) if (e.secretRef?.name && e.secretRef.optional !== true) secrets.push(e.secretRef.name);
+  }
+  return { secrets, claims };
+}
+
+/**
+ * Every app's manifest, read relative to `root` (the project folder, where Pulumi runs the program) and checked,
+ * with the problems of all of them: each names the app's key, the value and the fix.
+ */
+export function readAppManifests(config: SiteConfig, root: string): { manifests: AppManifest[]; problems: Problem[] } {
+  const manifests: AppManifest[] = [];
+  const problems: Problem[] = [];
+  config.networkPolicies.apps.forEach((app, index) => {
+    const key = `networkPolicies.apps[${index}]`;
+    if (app.manifest === undefined) {
+      if (app.secrets.length > 0) {
+        problems.push({ path: `${key}.secrets`, message: `app ${app.name} has secrets but no manifest that uses them: set ${key}.manifest, or leave secrets out` });
+      }
+      return;
+    }
+    const path = `${key}.manifest`;
+    let objects: KubernetesObject[];
+    try {
+      objects = parseManifest(readFileSync(resolve(root, app.manifest), "utf8"));
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
+      problems.push({ path, message: `${app.manifest} cannot be read (${reason}): give a YAML file of the app's objects, relative to the folder of Pulumi.yaml` });
+      return;
+    }
+    const own: KubernetesObject[] = [];
+    for (const object of objects) {
+      const name = `${object.kind} ${object.metadata.name}`;
+      if (CLUSTER_KINDS.has(object.kind)) {
+        problems.push({ path, message: `${app.manifest}: ${name} is not in a namespace: an app's file holds only objects of its namespace ${app.namespace}` });
+      } else if (object.metadata.namespace !== undefined && object.metadata.namespace !== app.namespace) {
+        problems.push({ path, message: `${app.manifest}: ${name} is in namespace ${object.metadata.namespace}: use the app's namespace ${app.namespace}, or leave it out` });
+      } else {
+        own.push({ ...object, metadata: { ...object.metadata, namespace: app.namespace } });
+      }
+    }
+    if (own.length === 0 && !problems.some((p) => p.path === path)) {
+      problems.push({ path, message: `${app.manifest} holds no object: give the app's objects, or leave manifest out` });
+    }
+    const made = (kind: string) => new Set(own.filter((o) => o.kind === kind).map((o) => o.metadata.name));
+    const secrets = new Set([...made("Secret"), ...app.secrets.map((s) => s.name)]);
+    const claims = new Set([...made("PersistentVolumeClaim"), ...config.storage.volumes.filter((v) => v.namespace === app.namespace).map((v) => v.name)]);
+    for (const secret of app.secrets) {
+      if (made("Secret").has(secret.name)) {
+        problems.push({ path: `${key}.secrets`, message: `Secret ${secret.name} is made by ${app.manifest} too: keep one of the two` });
+      }
+    }
+    for (const object of own) {
+      const pod = podOf(object);
+      if (!pod) continue;
+      const uses = usesOf(pod);
+      for (const secret of new Set(uses.secrets)) {
+        if (!secrets.has(secret)) {
+          problems.push({
+            path,
+            message:
+              `${app.manifest}: ${object.kind} ${object.metadata.name} needs Secret ${app.namespace}/${secret}, which nothing makes: add ` +
+              `{ name: ${secret}, keys: [...] } to ${key}.secrets, or put the Secret in the file`,
+          });
+        }
+      }
+      for (const claim of new Set(uses.claims)) {
+        if (!claims.has(claim)) {
+          problems.push({
+            path,
+            message:
+              `${app.manifest}: ${object.kind} ${object.metadata.name} mounts claim ${app.namespace}/${claim}, which nothing keeps: add ` +
+              `{ name: ${claim}, namespace: ${app.namespace}, sizeGb: ... } to storage.volumes, or use a volumeClaimTemplate`,
+          });
+        }
+      }
+    }
+    manifests.push({ app: app.name, namespace: app.namespace, objects: own });
+  });
+  return { manifests, problems };
+}
