@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { SSH_ACCESS_OUTPUT, checkRemovalAccess, removedNodes, sshAccessOf } from "../src/cluster/access";
 import { REMOVAL_SCRIPT, REMOVAL_SCRIPT_OUTPUT, checkRemovalScript } from "../src/cluster/removal-script";
@@ -41,8 +42,9 @@ export async function main(): Promise<Record<string, unknown>> {
     ...checkRemovalScript(config, removedNodes(config, members, deployment.sshAccess), deployment.removalScript, deployed),
     ...checkProtectedRemovals(config, deployment.protected),
   ];
-  // The apps' own files, read from the project folder (where Pulumi runs the program) and checked with the rest.
-  const apps = readAppManifests(config, process.cwd());
+  // The apps' own files, relative to this program's folder (the same under pulumi up and the plan, wherever the
+  // stack file lives), checked with the rest.
+  const apps = readAppManifests(config, join(__dirname, ".."));
   problems.push(...apps.problems);
   if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems, pulumi.getStack()).message);
 

@@ -1,5 +1,5 @@
 /**
- * The apps' own objects (networkPolicies.apps[].manifest): read from the project folder before any resource, each
+ * The apps' own objects (networkPolicies.apps[].manifest): read from the k3s-sites folder before any resource, each
  * object kept to its app's namespace, and every Secret and claim its pods use checked to exist once the run is done
  * (made by the manifest itself, by the app's `secrets`, or kept by storage.volumes). A pod that waits for a missing
  * Secret or claim would hold `pulumi up` until Pulumi gives up on it, so the run refuses it first.
@@ -73,7 +73,7 @@ function usesOf(pod: IPodSpec): { secrets: string[]; claims: string[] } {
 }
 
 /**
- * Every app's manifest, read relative to `root` (the project folder, where Pulumi runs the program) and checked,
+ * Every app's manifest, read relative to `root` (the k3s-sites folder, where index.ts is) and checked,
  * with the problems of all of them: each names the app's key, the value and the fix.
  */
 export function readAppManifests(config: SiteConfig, root: string): { manifests: AppManifest[]; problems: Problem[] } {
@@ -93,7 +93,7 @@ export function readAppManifests(config: SiteConfig, root: string): { manifests:
       objects = parseManifest(readFileSync(resolve(root, app.manifest), "utf8"));
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-      problems.push({ path, message: `${app.manifest} cannot be read (${reason}): give a YAML file of the app's objects, relative to the folder of Pulumi.yaml` });
+      problems.push({ path, message: `${app.manifest} cannot be read (${reason}): give a YAML file of the app's objects, relative to the k3s-sites folder (where index.ts is) or absolute` });
       return;
     }
     const own: KubernetesObject[] = [];

@@ -124,8 +124,8 @@ const app = z
       .optional()
       .meta({
         description:
-          "A YAML file of the app's own objects (its StatefulSet or Deployment, Service, ...), relative to the project " +
-          "folder, which the program applies in the app's namespace after its policies and volumes. Default: none (you " +
+          "A YAML file of the app's own objects (its StatefulSet or Deployment, Service, ...), relative to the k3s-sites " +
+          "folder (where index.ts is) or absolute, which the program applies in the app's namespace after its policies and volumes. Default: none (you " +
           "deploy the app yourself).",
       }),
     secrets: z

@@ -81,7 +81,7 @@ describe("an app's manifest", () => {
     const { problems } = readAppManifests(parse1(raw), dir);
     assert.deepEqual(problems.map((p) => [p.path, p.message]), [
       ["networkPolicies.apps[0].secrets", "app website has secrets but no manifest that uses them: set networkPolicies.apps[0].manifest, or leave secrets out"],
-      ["networkPolicies.apps[1].manifest", "missing.yaml cannot be read (no such file): give a YAML file of the app's objects, relative to the folder of Pulumi.yaml"],
+      ["networkPolicies.apps[1].manifest", "missing.yaml cannot be read (no such file): give a YAML file of the app's objects, relative to the k3s-sites folder (where index.ts is) or absolute"],
     ]);
   });
 
