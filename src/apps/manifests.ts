@@ -79,8 +79,20 @@ function usesOf(pod: IPodSpec): { secrets: string[]; claims: string[] } {
 export function readAppManifests(config: SiteConfig, root: string): { manifests: AppManifest[]; problems: Problem[] } {
   const manifests: AppManifest[] = [];
   const problems: Problem[] = [];
+  // Who makes each object: two makers of one name would collide when Pulumi applies them.
+  const makers = new Map<string, string>();
+  const claim = (id: string, by: string, path: string) => {
+    const first = makers.get(id);
+    if (first !== undefined) problems.push({ path, message: `${id} is made by ${first} and by ${by}: keep one` });
+    else makers.set(id, by);
+  };
   config.networkPolicies.apps.forEach((app, index) => {
     const key = `networkPolicies.apps[${index}]`;
+    app.secrets.forEach((secret, at) => {
+      claim(`Secret ${app.namespace}/${secret.name}`, `${key}.secrets[${at}]`, `${key}.secrets[${at}].name`);
+      const twice = secret.keys.filter((k, i) => secret.keys.indexOf(k) !== i);
+      if (twice.length > 0) problems.push({ path: `${key}.secrets[${at}].keys`, message: `key ${twice[0]} is listed twice: list each key once` });
+    });
     if (app.manifest === undefined) {
       if (app.secrets.length > 0) {
         problems.push({ path: `${key}.secrets`, message: `app ${app.name} has secrets but no manifest that uses them: set ${key}.manifest, or leave secrets out` });
@@ -113,6 +125,11 @@ export function readAppManifests(config: SiteConfig, root: string): { manifests:
     const made = (kind: string) => new Set(own.filter((o) => o.kind === kind).map((o) => o.metadata.name));
     const secrets = new Set([...made("Secret"), ...app.secrets.map((s) => s.name)]);
     const claims = new Set([...made("PersistentVolumeClaim"), ...config.storage.volumes.filter((v) => v.namespace === app.namespace).map((v) => v.name)]);
+    for (const object of own) {
+      // A Secret of the app's own secrets made by the file too is said once, below, with the file's name.
+      if (object.kind === "Secret" && app.secrets.some((s) => s.name === object.metadata.name)) continue;
+      claim(`${object.kind} ${app.namespace}/${object.metadata.name}`, `${path} (${app.manifest})`, path);
+    }
     for (const secret of app.secrets) {
       if (made("Secret").has(secret.name)) {
         problems.push({ path: `${key}.secrets`, message: `Secret ${secret.name} is made by ${app.manifest} too: keep one of the two` });

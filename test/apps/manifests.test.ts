@@ -74,6 +74,18 @@ describe("an app's manifest", () => {
     ]);
   });
 
+  it("refuses two makers of one object: a Secret named twice, a key listed twice, one file's object in another's", () => {
+    const { problems } = withManifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared}\n", (app, raw) => {
+      app.secrets = [{ name: "postgres", keys: ["password", "password"] }, { name: "postgres", keys: ["user"] }];
+      raw.networkPolicies.apps[0].manifest = "app.yaml";
+    });
+    assert.deepEqual(problems.map((p) => [p.path, p.message]), [
+      ["networkPolicies.apps[1].secrets[0].keys", "key password is listed twice: list each key once"],
+      ["networkPolicies.apps[1].secrets[1].name", "Secret web/postgres is made by networkPolicies.apps[1].secrets[0] and by networkPolicies.apps[1].secrets[1]: keep one"],
+      ["networkPolicies.apps[1].manifest", "ConfigMap web/shared is made by networkPolicies.apps[0].manifest (app.yaml) and by networkPolicies.apps[1].manifest (app.yaml): keep one"],
+    ]);
+  });
+
   it("says which file it cannot read, and refuses secrets without a manifest", () => {
     const raw = clone(exampleSections("prod"));
     raw.networkPolicies.apps[1].manifest = "missing.yaml";
