@@ -141,7 +141,8 @@ const app = z
       .meta({
         description:
           "Secrets the program makes in the app's namespace for its manifest: each key a random 32-character value, " +
-          "kept in the stack's state and shown nowhere. Default: none.",
+          "kept in the stack's state and shown nowhere. A value stays while its entry does: removing the entry or " +
+          "renaming the app deletes the Secret, and a new entry makes a new value. Default: none.",
       }),
   })
   .transform((a) => ({ ...a, podSelector: a.podSelector ?? { app: a.name } }));
