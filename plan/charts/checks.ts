@@ -4,7 +4,7 @@
  * every vendored chart version.
  */
 import type { RenderedChart } from "./render";
-import { referencesOf, workloadsOf } from "./pods";
+import { referencesOf, workloadsOf } from "../../src/kubernetes/pods";
 import type { KubernetesObject } from "../../src/kubernetes/object";
 
 /** A hook Chart v4 drops, with why the site does not need it. */

@@ -16,7 +16,7 @@
  * `envoy-metrics`, `hubble-metrics`), pods annotated `prometheus.io/scrape: "true"` with `prometheus.io/port`,
  * Services with such ports or that annotation, and what monitors select.
  */
-import { workloadsOf, type Workload } from "./pods";
+import { workloadsOf, type Workload } from "../../src/kubernetes/pods";
 import { matches, portMatches, resolve, types, type Policy, type Selector } from "./reach";
 import type { KubernetesObject } from "../../src/kubernetes/object";
 

@@ -9,7 +9,7 @@
  * network, so it matches only ipBlock peers (or rules without peers).
  */
 import * as ipaddr from "ipaddr.js";
-import { workloadsOf, type Workload } from "./pods";
+import { workloadsOf, type Workload } from "../../src/kubernetes/pods";
 import type { KubernetesObject } from "../../src/kubernetes/object";
 
 export interface Peer {

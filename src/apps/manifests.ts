@@ -6,12 +6,11 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { IPodSpec } from "kubernetes-models/v1/PodSpec" with { "resolution-mode": "import" };
-import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec" with { "resolution-mode": "import" };
 import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
-import { parseManifest, podSpecOf } from "../cni/customize";
+import { parseManifest } from "../cni/customize";
 import type { KubernetesObject } from "../kubernetes/object";
+import { referencesOf, workloadsOf } from "../kubernetes/pods";
 
 /** One app's objects, in its namespace, as the program applies them. */
 export interface AppManifest {
@@ -41,36 +40,6 @@ const CLUSTER_KINDS = new Set([
   "GatewayClass",
   "ClusterIssuer",
 ]);
-
-/** The pod a workload runs, for each kind that has one (CronJob's inside its job template). */
-function podOf(object: KubernetesObject): IPodSpec | undefined {
-  if (object.kind === "Pod") return object.spec as IPodSpec | undefined;
-  if (object.kind === "CronJob") {
-    return (object.spec as { jobTemplate?: { spec?: { template?: IPodTemplateSpec } } } | undefined)?.jobTemplate?.spec?.template?.spec;
-  }
-  return podSpecOf(object);
-}
-
-/** The Secrets and claims a pod uses by name (optional ones left out: the pod starts without them). */
-function usesOf(pod: IPodSpec): { secrets: string[]; claims: string[] } {
-  const secrets: string[] = [];
-  const claims: string[] = [];
-  for (const v of pod.volumes ?? []) {
-    if (v.secret?.secretName && v.secret.optional !== true) secrets.push(v.secret.secretName);
-    for (const source of v.projected?.sources ?? []) {
-      if (source.secret?.name && source.secret.optional !== true) secrets.push(source.secret.name);
-    }
-    if (v.persistentVolumeClaim) claims.push(v.persistentVolumeClaim.claimName);
-  }
-  for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
-    for (const e of c.env ?? []) {
-      const ref = e.valueFrom?.secretKeyRef;
-      if (ref?.name && ref.optional !== true) secrets.push(ref.name);
-    }
-    for (const e of c.envFrom ?? []) if (e.secretRef?.name && e.secretRef.optional !== true) secrets.push(e.secretRef.name);
-  }
-  return { secrets, claims };
-}
 
 /**
  * Every app's manifest, read relative to `root` (the k3s-sites folder, where index.ts is) and checked,
@@ -135,26 +104,26 @@ export function readAppManifests(config: SiteConfig, root: string): { manifests:
         problems.push({ path: `${key}.secrets`, message: `Secret ${secret.name} is made by ${app.manifest} too: keep one of the two` });
       }
     }
-    for (const object of own) {
-      const pod = podOf(object);
-      if (!pod) continue;
-      const uses = usesOf(pod);
-      for (const secret of new Set(uses.secrets)) {
+    for (const workload of workloadsOf(own)) {
+      const { kind, metadata } = workload.owner;
+      // Optional ones are left out, and pull secrets: the pod starts without them (a public image pulls anyway).
+      const uses = referencesOf(workload).filter((r) => !r.optional && r.via !== "imagePullSecrets");
+      for (const secret of new Set(uses.filter((r) => r.kind === "Secret").map((r) => r.name))) {
         if (!secrets.has(secret)) {
           problems.push({
             path,
             message:
-              `${app.manifest}: ${object.kind} ${object.metadata.name} needs Secret ${app.namespace}/${secret}, which nothing makes: add ` +
+              `${app.manifest}: ${kind} ${metadata.name} needs Secret ${app.namespace}/${secret}, which nothing makes: add ` +
               `{ name: ${secret}, keys: [...] } to ${key}.secrets, or put the Secret in the file`,
           });
         }
       }
-      for (const claim of new Set(uses.claims)) {
+      for (const claim of new Set(uses.filter((r) => r.kind === "PersistentVolumeClaim").map((r) => r.name))) {
         if (!claims.has(claim)) {
           problems.push({
             path,
             message:
-              `${app.manifest}: ${object.kind} ${object.metadata.name} mounts claim ${app.namespace}/${claim}, which nothing keeps: add ` +
+              `${app.manifest}: ${kind} ${metadata.name} mounts claim ${app.namespace}/${claim}, which nothing keeps: add ` +
               `{ name: ${claim}, namespace: ${app.namespace}, sizeGb: ... } to storage.volumes, or use a volumeClaimTemplate`,
           });
         }

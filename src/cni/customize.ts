@@ -7,8 +7,8 @@ import { CORE_SCHEMA, loadAll } from "js-yaml";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap" with { "resolution-mode": "import" };
 import type { IContainer } from "kubernetes-models/v1/Container" with { "resolution-mode": "import" };
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec" with { "resolution-mode": "import" };
-import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec" with { "resolution-mode": "import" };
 import { isKubernetesObject, ofKind, type KubernetesObject } from "../kubernetes/object";
+import { podSpecOf } from "../kubernetes/pods";
 
 /**
  * The objects of a multi-document YAML manifest, without empty documents. Throws on YAML errors. js-yaml with the
@@ -55,12 +55,6 @@ export function withRegistry(image: string, registry: string): string {
   const hasRegistry = first.includes(".") || first.includes(":") || first === "localhost";
   const path = hasRegistry ? image.slice(slash + 1) : slash < 0 ? `library/${image}` : image;
   return `${registry.replace(/\/+$/, "")}/${path}`;
-}
-
-/** The pod a workload (DaemonSet, Deployment, StatefulSet, Job) runs: its spec.template.spec, which each kind types alike. */
-export function podSpecOf(object: KubernetesObject | undefined): IPodSpec | undefined {
-  const spec = object?.spec as { template?: IPodTemplateSpec } | undefined;
-  return spec?.template?.spec;
 }
 
 export function findObject(objects: readonly KubernetesObject[], kind: string, name: string, namespace: string): KubernetesObject | undefined {

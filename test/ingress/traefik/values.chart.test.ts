@@ -9,7 +9,7 @@ import { imageProblems, missingReferences, unlistedHooks } from "../../../plan/c
 import { findHelm } from "../../../plan/charts/helm";
 import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../../plan/charts/known";
 import { metricsEndpoints } from "../../../plan/charts/metrics";
-import { workloadsOf } from "../../../plan/charts/pods";
+import { workloadsOf } from "../../../src/kubernetes/pods";
 import { renderChart, type RenderedChart } from "../../../plan/charts/render";
 import type { SiteConfig } from "../../../src/config/site";
 import { TRAEFIK_EDGE } from "../../../src/ingress/traefik/edge";

@@ -7,7 +7,7 @@ import { findHelm } from "../../../plan/charts/helm";
 import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../../plan/charts/known";
 import { blockedReaches, ingressAllowed, webhookReaches } from "../../../plan/charts/reach";
 import { renderChart } from "../../../plan/charts/render";
-import { workloadsOf } from "../../../plan/charts/pods";
+import { workloadsOf } from "../../../src/kubernetes/pods";
 import { HELM_SKIP, chartOf, crdValidator, schemaProblems, siteUnderTest } from "./support";
 import type { KubernetesObject } from "../../../src/kubernetes/object";
 

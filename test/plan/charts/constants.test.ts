@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { findHelm } from "../../../plan/charts/helm";
 import { matches, type Policy } from "../../../plan/charts/reach";
 import { renderChart } from "../../../plan/charts/render";
-import { workloadsOf, type Workload } from "../../../plan/charts/pods";
+import { workloadsOf, type Workload } from "../../../src/kubernetes/pods";
 import { CILIUM_NAMESPACE, K3S_LOCAL_API, ciliumOperatorReplicas } from "../../../src/cni/cilium";
 import { HETZNER_WEBHOOK, certManagerHookOverrides, hetznerWebhookValues } from "../../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER } from "../../../src/edge/names";

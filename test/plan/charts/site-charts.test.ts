@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { imageProblems, missingReferences, unlistedHooks } from "../../../plan/charts/checks";
 import { IMAGE_RULES, KNOWN_HOOKS, RUNTIME_OBJECTS } from "../../../plan/charts/known";
 import { blockedReaches, hubbleReaches, webhookReaches } from "../../../plan/charts/reach";
-import { workloadsOf } from "../../../plan/charts/pods";
+import { workloadsOf } from "../../../src/kubernetes/pods";
 import { ciliumChart } from "../../../src/cni/cilium";
 import { CERT_MANAGER_CHART, HETZNER_WEBHOOK } from "../../../src/certificates/cert-manager/cert-manager";
 import { CERT_MANAGER } from "../../../src/edge/names";

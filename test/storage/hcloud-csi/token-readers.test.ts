@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HCLOUD_CSI } from "../../../src/storage/hcloud-csi/driver";
 import { HELM_SKIP, siteUnderTest, type SiteName } from "../../plan/charts/support";
-import { referencesOf, workloadsOf } from "../../../plan/charts/pods";
+import { referencesOf, workloadsOf } from "../../../src/kubernetes/pods";
 import { serverSecretFolder } from "../../../src/k3s/secret-files";
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] };
