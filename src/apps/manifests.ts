@@ -50,7 +50,7 @@ export function readAppManifests(config: SiteConfig, root: string): { manifests:
   const problems: Problem[] = [];
   // Who makes each object: two makers of one name would collide when Pulumi applies them.
   const makers = new Map<string, string>();
-  const claim = (id: string, by: string, path: string) => {
+  const madeBy = (id: string, by: string, path: string) => {
     const first = makers.get(id);
     if (first !== undefined) problems.push({ path, message: `${id} is made by ${first} and by ${by}: keep one` });
     else makers.set(id, by);
@@ -58,7 +58,7 @@ export function readAppManifests(config: SiteConfig, root: string): { manifests:
   config.networkPolicies.apps.forEach((app, index) => {
     const key = `networkPolicies.apps[${index}]`;
     app.secrets.forEach((secret, at) => {
-      claim(`Secret ${app.namespace}/${secret.name}`, `${key}.secrets[${at}]`, `${key}.secrets[${at}].name`);
+      madeBy(`Secret ${app.namespace}/${secret.name}`, `${key}.secrets[${at}]`, `${key}.secrets[${at}].name`);
       const twice = secret.keys.filter((k, i) => secret.keys.indexOf(k) !== i);
       if (twice.length > 0) problems.push({ path: `${key}.secrets[${at}].keys`, message: `key ${twice[0]} is listed twice: list each key once` });
     });
@@ -97,7 +97,7 @@ export function readAppManifests(config: SiteConfig, root: string): { manifests:
     for (const object of own) {
       // A Secret of the app's own secrets made by the file too is said once, below, with the file's name.
       if (object.kind === "Secret" && app.secrets.some((s) => s.name === object.metadata.name)) continue;
-      claim(`${object.kind} ${app.namespace}/${object.metadata.name}`, `${path} (${app.manifest})`, path);
+      madeBy(`${object.kind} ${app.namespace}/${object.metadata.name}`, `${path} (${app.manifest})`, path);
     }
     for (const secret of app.secrets) {
       if (made("Secret").has(secret.name)) {
