@@ -66,20 +66,39 @@ function patchLog(): void {
   }
 }
 
+export interface RunOptions {
+  readonly previousOutputs?: Readonly<Record<string, unknown>>;
+  /** Called with each resource as it is registered (its inputs final, its urn not yet set). */
+  readonly onResource?: (resource: RecordedResource) => void;
+  /** Called with each message the program logs, as it logs it (the run's `messages` hold them all). */
+  readonly onLog?: (message: LogMessage) => void;
+}
+
+/** The run in progress, if any: the next run starts when it has ended, whether it succeeded or not. */
+let running: Promise<unknown> = Promise.resolve();
+
 /**
  * Runs `program` (the default export of index.ts) as `pulumi up` would, against the offline mocks. Config errors
  * come back as the RunError the program throws. `previousOutputs` stands in for the stack's last deployment.
+ *
+ * Runs in one process take turns: the SDK's mocks, config and stack are global to the process (setMocks and
+ * setAllConfig replace them), so two runs at once would register into each other's stack. A caller that starts a
+ * run while another is under way waits for it.
  */
-export async function runProgram(
+export function runProgram(
   stackFile: StackFile,
   program: () => Promise<Record<string, unknown>>,
-  options: {
-    readonly previousOutputs?: Readonly<Record<string, unknown>>;
-    /** Called with each resource as it is registered (its inputs final, its urn not yet set). */
-    readonly onResource?: (resource: RecordedResource) => void;
-    /** Called with each message the program logs, as it logs it (the run's `messages` hold them all). */
-    readonly onLog?: (message: LogMessage) => void;
-  } = {},
+  options: RunOptions = {},
+): Promise<ProgramRun> {
+  const run = running.then(() => runAlone(stackFile, program, options));
+  running = run.catch(() => undefined);
+  return run;
+}
+
+async function runAlone(
+  stackFile: StackFile,
+  program: () => Promise<Record<string, unknown>>,
+  options: RunOptions,
 ): Promise<ProgramRun> {
   patchLog();
   const messages: LogMessage[] = [];

@@ -8,10 +8,12 @@ import type { ProgramRun } from "../../plan/engine";
 import { NEW_K3S, SCENARIOS, baseConfig } from "./cases";
 import { edited, failedRun, planConfig, type StackConfig } from "./harness";
 
-const base = planConfig(baseConfig("prod"));
-/** The deployment the k3s upgrade starts from: prod on the old pin (planned when first asked, after `base`). */
+/** The prod example deployed, planned when a test first asks (not when the file loads: other files share the process). */
+let base: Promise<ProgramRun> | undefined;
+const baseOf = () => (base ??= planConfig(baseConfig("prod")));
+/** The deployment the k3s upgrade starts from: prod on the old pin. */
 let upgradeBase: Promise<ProgramRun> | undefined;
-const upgradeBaseOf = () => (upgradeBase ??= base.then(() => planConfig(baseConfig(SCENARIOS.k3sMinorUpgrade.base))));
+const upgradeBaseOf = () => (upgradeBase ??= planConfig(baseConfig(SCENARIOS.k3sMinorUpgrade.base)));
 
 const byName = (run: ProgramRun, name: string) => {
   const r = run.resources.find((x) => x.name === name);
@@ -45,7 +47,7 @@ describe("a certificate renewal that fails on one node", () => {
   const soon = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000).toISOString();
   for (const failing of ["site-k3s-renew-control-2", "site-k3s-renew-worker-2", "site-k3s-kubeconfig"]) {
     it(`(${failing}) keeps the old expiry on record, so the retry renews every node again`, async () => {
-      const deployed = await base;
+      const deployed = await baseOf();
       const before = { ...deployed, outputs: { ...deployed.outputs, kubeconfigExpires: soon } };
       const config = baseConfig("prod");
       const unbroken = await planConfig(config, before);
@@ -70,7 +72,7 @@ describe("a removal in the same run as a change of the connection it runs with",
   };
 
   it("is refused before any resource when the SSH key changes, naming both changes and the fix", async () => {
-    const before = await base;
+    const before = await baseOf();
     assert.ok(before.outputs.sshAccess, "the stack records how it reaches the nodes");
     const config = edited(SCENARIOS.rotateSshKey.config(), withoutWorker2);
     await assert.rejects(planConfig(config, before, "prod", oldKey), (err: Error) => {
@@ -87,14 +89,14 @@ describe("a removal in the same run as a change of the connection it runs with",
 
   it("is refused when public IPv4 is turned off, which takes away the address the removal dials", async () => {
     const config = edited(SCENARIOS.publicIpv4Off.config(), withoutWorker2);
-    await assert.rejects(planConfig(config, await base), (err: Error) => {
+    await assert.rejects(planConfig(config, await baseOf()), (err: Error) => {
       assert.match(err.message, /would remove worker-2 in the same run that changes how control-1 is reached \(site\.publicIpv4 \(now false\): root@public IPv4 -> root@public IPv6\)/);
       return true;
     });
   });
 
   it("is still refused after a rotation that failed: the record keeps the old key until every membership holds the new one", async () => {
-    const deployed = await base;
+    const deployed = await baseOf();
     const before = { ...deployed, outputs: { ...deployed.outputs, sshAccess: { ...(deployed.outputs.sshAccess as object) } } };
     oldKey(before.outputs);
     const failed = await failedRun(SCENARIOS.rotateSshKey.config(), before, "site-k3s-node-control-2");
@@ -107,7 +109,7 @@ describe("a removal in the first run after an update of k3s-sites", () => {
   const REMOVAL = /^.*site\.pools would remove worker-2, but the previous deployment (.*): Pulumi deletes with the inputs in its state, so the removal would run the script an earlier version of k3s-sites stored\. Run `pulumi up` once without removing nodes \(keep worker-2 in site\.pools\): it gives every membership command this version's script and runs nothing on the nodes; then remove them/m;
 
   it("is refused when the previous deployment does not record the removal script, naming the extra run", async () => {
-    const before = await base;
+    const before = await baseOf();
     assert.match(String(before.outputs.removalScript), /^leave\.sh sha256:[0-9a-f]{64}$/, "the stack records the removal script");
     await assert.rejects(
       planConfig(SCENARIOS.removeLastAgent.config(), before, "prod", (o) => delete o.removalScript),
@@ -121,7 +123,7 @@ describe("a removal in the first run after an update of k3s-sites", () => {
 
   it("is refused when the recorded script is another version's, naming both", async () => {
     await assert.rejects(
-      planConfig(SCENARIOS.removeLastAgent.config(), await base, "prod", (o) => (o.removalScript = "leave.sh sha256:0123")),
+      planConfig(SCENARIOS.removeLastAgent.config(), await baseOf(), "prod", (o) => (o.removalScript = "leave.sh sha256:0123")),
       (err: Error) => {
         assert.match(err.message, REMOVAL);
         assert.match(err.message, /records another removal script \(removalScript: leave\.sh sha256:0123; this version's: leave\.sh sha256:[0-9a-f]{64}\)/);
@@ -131,7 +133,7 @@ describe("a removal in the first run after an update of k3s-sites", () => {
   });
 
   it("plans once a run without removals has recorded this version's script", async () => {
-    const before = await base;
+    const before = await baseOf();
     const update = await planConfig(baseConfig("prod"), before, "prod", (o) => delete o.removalScript);
     assert.equal(update.outputs.removalScript, before.outputs.removalScript);
     const removal = await planConfig(SCENARIOS.removeLastAgent.config(), update);
