@@ -1,0 +1,4 @@
+// One of the processes `npm test` runs: see test/support/shards.ts.
+import { runShard } from "../support/shards";
+
+runShard(__filename);
