@@ -74,6 +74,24 @@ export interface RunOptions {
   readonly onLog?: (message: LogMessage) => void;
 }
 
+/**
+ * For the length of one run: no source maps and no stack traces, put back by the function returned. The SDK takes a
+ * stack per resource and per promise, which the run never reads, and under tsx each is mapped back to TypeScript (the
+ * reasons and figures: plan/engine-settings.ts, which `npm run plan` applies to its whole process). A test process
+ * keeps both for its own failures. PLAN_STACK_TRACES=1 keeps them during runs too.
+ */
+function withoutStackCosts(): () => void {
+  if (process.env.PLAN_STACK_TRACES) return () => {};
+  const maps = process.sourceMapsEnabled;
+  const limit = Error.stackTraceLimit;
+  process.setSourceMapsEnabled(false);
+  Error.stackTraceLimit = 0;
+  return () => {
+    process.setSourceMapsEnabled(maps);
+    Error.stackTraceLimit = limit;
+  };
+}
+
 /** The run in progress, if any: the next run starts when it has ended, whether it succeeded or not. */
 let running: Promise<unknown> = Promise.resolve();
 
@@ -157,6 +175,7 @@ async function runAlone(
     rejected();
   };
   process.on("unhandledRejection", onRejection);
+  const restoreStacks = withoutStackCosts();
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
@@ -172,6 +191,7 @@ async function runAlone(
     await Promise.race([(pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(), firstRejection]);
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
+    restoreStacks();
     process.off("unhandledRejection", onRejection);
     collect = outer;
   }

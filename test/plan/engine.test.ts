@@ -58,4 +58,16 @@ describe("runProgram", () => {
     await assert.rejects(failing, /the first run fails/);
     assert.deepEqual((await next).resources.map((r) => r.name), ["x"]);
   });
+
+  it("takes no stack traces and maps none while a program runs, and puts both back after", async () => {
+    const before = { maps: process.sourceMapsEnabled, limit: Error.stackTraceLimit };
+    let during: { maps: boolean; limit: number } | undefined;
+    await runProgram({ project: "p", stack: "s", config: {}, secretKeys: [] }, async () => {
+      during = { maps: process.sourceMapsEnabled, limit: Error.stackTraceLimit };
+      return {};
+    });
+    assert.deepEqual(during, { maps: false, limit: 0 });
+    assert.deepEqual({ maps: process.sourceMapsEnabled, limit: Error.stackTraceLimit }, before);
+    assert.ok(before.limit > 0, "the test process keeps its stack traces");
+  });
 });

@@ -5,9 +5,6 @@
  * defect of the program that the sweep finds and that is not fixed yet: it runs and reports without failing the
  * suite, with the reason.
  */
-// First, as in plan/cli.ts: the settings that make a program run cheaper without changing what it records (no
-// stack per promise, no source maps); the sweep runs the program some thirty times.
-import "../../plan/engine-settings";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { KUBECONFIG_EXPIRES_OUTPUT } from "../../src/cluster/certificates";
