@@ -6,11 +6,13 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../helpers";
+import { plan } from "./command-run";
 import { SECRET, secretPlaceholder } from "../../plan/engine";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import { TYPE } from "../../src/type-tokens";
 
-function plan(...args: string[]) {
+/** The real process, as `npm run plan` starts it (plan/cli.ts): for what the process itself does, its exit status. */
+function planProcess(...args: string[]) {
   return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
@@ -19,10 +21,10 @@ function plan(...args: string[]) {
 }
 
 /** Runs `fn` with a fresh folder for the plan's output, removed afterwards even when the test fails. */
-function withOutDir(name: string, fn: (out: string) => void): void {
+async function withOutDir(name: string, fn: (out: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "plan-"));
   try {
-    fn(join(dir, name));
+    await fn(join(dir, name));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -30,8 +32,8 @@ function withOutDir(name: string, fn: (out: string) => void): void {
 
 describe("npm run plan", () => {
   for (const stack of ["prod", "home"]) {
-    it(`writes every output file for the ${stack} example`, () => withOutDir(stack, (out) => {
-      const result = plan("--stack", stack, "--out", out);
+    it(`writes every output file for the ${stack} example`, () => withOutDir(stack, async (out) => {
+      const result = await plan("--stack", stack, "--out", out);
       assert.equal(result.status, 0, result.stderr);
       for (const file of ["resources.json", "manifests.yaml", "charts.yaml", "outputs.json", "site.svg"]) {
         assert.ok(existsSync(join(out, file)), `${file} missing`);
@@ -46,15 +48,15 @@ describe("npm run plan", () => {
     }));
   }
 
-  it("never writes a secret value, only placeholders' markers", () => withOutDir("prod", (out) => {
-    assert.equal(plan("--stack", "prod", "--out", out).status, 0);
+  it("never writes a secret value, only placeholders' markers", () => withOutDir("prod", async (out) => {
+    assert.equal((await plan("--stack", "prod", "--out", out)).status, 0);
     const text = readFileSync(join(out, "resources.json"), "utf8");
     assert.ok(text.includes(`"token": "${SECRET}"`));
     for (const key of SECRET_KEYS) assert.ok(!text.includes(secretPlaceholder(key)), `${key}'s placeholder leaked into resources.json`);
   }));
 
-  it("refuses an invalid stack file with its problems, no stack trace and no files", () => withOutDir("invalid", (out) => {
-    const result = plan("--stack-file", join(ROOT, "test/fixtures/Pulumi.invalid.yaml"), "--out", out);
+  it("refuses an invalid stack file with its problems, no stack trace and no files, and exits 1", () => withOutDir("invalid", async (out) => {
+    const result = planProcess("--stack-file", join(ROOT, "test/fixtures/Pulumi.invalid.yaml"), "--out", out);
     assert.equal(result.status, 1);
     assert.equal(
       result.stderr,
@@ -71,14 +73,14 @@ describe("npm run plan", () => {
     assert.equal(existsSync(out), false);
   }));
 
-  it("explains its usage when neither --stack nor --stack-file is given", () => {
-    const result = plan();
+  it("explains its usage when neither --stack nor --stack-file is given, and exits 2", () => {
+    const result = planProcess();
     assert.equal(result.status, 2);
     assert.match(result.stderr, /give exactly one of --stack and --stack-file/);
   });
 
-  it("prints its usage and options with --help, and succeeds", () => {
-    const result = plan("--help");
+  it("prints its usage and options with --help, and exits 0", () => {
+    const result = planProcess("--help");
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^usage: npm run plan -- \(--stack <name> \| --stack-file <path>\)/);
     for (const option of ["--stack", "--stack-file", "--out", "--previous", "--previous-outputs", "--fail", "--continue-on-error", "--chart-diff"]) {

@@ -18,6 +18,7 @@ import { isDeepStrictEqual } from "node:util";
 import { deserialize, serialize } from "node:v8";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { cacheRoot } from "../../plan/charts/helm";
+import type { Runner } from "../../plan/command";
 import { runProgram, type ProgramRun, type StackFile } from "../../plan/engine";
 import { OFFLINE_HCLOUD_PROJECT } from "../../plan/mocks";
 import program = require("../../index");
@@ -135,3 +136,15 @@ export async function cachedRun(stackFile: StackFile, previousOutputs?: Readonly
   if (hit) return hit;
   return store(file, await runProgram(stackFile, program, options));
 }
+
+/**
+ * `runProgram` for the plan command run in a test's own process (plan/command.ts): the run from the cache, its
+ * resources and log lines handed to the command's callbacks as a fresh run hands them. Another program runs as given.
+ */
+export const cachedRunner: Runner = async (stackFile, given, options = {}) => {
+  if (given !== program) return runProgram(stackFile, given, options);
+  const run = await cachedRun(stackFile, options.previousOutputs);
+  for (const resource of run.resources) options.onResource?.(resource);
+  for (const message of run.messages) options.onLog?.(message);
+  return run;
+};

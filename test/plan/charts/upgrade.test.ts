@@ -3,7 +3,6 @@
  * pulumi-kubernetes provider/pkg/provider/diff.go at v4.32.0) applied to the objects that change.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +12,7 @@ import { findHelm } from "../../../plan/charts/helm";
 import { renderChart, type RenderedChart } from "../../../plan/charts/render";
 import { CILIUM_CHART } from "../../../src/cni/cilium";
 import { CERT_MANAGER_CHART } from "../../../src/certificates/cert-manager/cert-manager";
-import { ROOT } from "../../helpers";
+import { plan } from "../command-run";
 import { HELM_SKIP, chartOf, siteUnderTest, type SiteName } from "./support";
 
 const skip = HELM_SKIP ? { skip: HELM_SKIP } : {};
@@ -80,14 +79,10 @@ describe("chart upgrades", skip, () => {
     assert.ok(added.every((p) => /^data\.[\w-]+: \(absent\) -> /.test(p)), added.join("\n"));
   });
 
-  it("prints the Cilium move in npm run plan --chart-diff cilium=1.19.6", () => {
+  it("prints the Cilium move in npm run plan --chart-diff cilium=1.19.6", async () => {
     const out = mkdtempSync(join(tmpdir(), "plan-upgrade-"));
     try {
-      const result = spawnSync(
-        process.execPath,
-        ["--import", "tsx", join(ROOT, "plan/cli.ts"), "--stack", "home", "--out", join(out, "home"), "--chart-diff", "cilium=1.19.6"],
-        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
-      );
+      const result = await plan("--stack", "home", "--out", join(out, "home"), "--chart-diff", "cilium=1.19.6");
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /^chart cilium 1\.19\.6 -> 1\.20\.0: 1 added, 1 removed, \d+ changed \(2 replaced\)$/m);
       assert.match(
@@ -99,14 +94,10 @@ describe("chart upgrades", skip, () => {
     }
   });
 
-  it("prints the replacement in npm run plan --chart-diff cert-manager=v1.21.1", () => {
+  it("prints the replacement in npm run plan --chart-diff cert-manager=v1.21.1", async () => {
     const out = mkdtempSync(join(tmpdir(), "plan-upgrade-"));
     try {
-      const result = spawnSync(
-        process.execPath,
-        ["--import", "tsx", join(ROOT, "plan/cli.ts"), "--stack", "home", "--out", join(out, "home"), "--chart-diff", "cert-manager=v1.21.1"],
-        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
-      );
+      const result = await plan("--stack", "home", "--out", join(out, "home"), "--chart-diff", "cert-manager=v1.21.1");
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /^chart cert-manager v1\.21\.1 -> v1\.21\.2: 0 added, 0 removed, \d+ changed \(1 replaced\)$/m);
       assert.match(
