@@ -9,9 +9,12 @@
  * state a `pulumi up` leaves when that resource's step fails (plan/failure.ts) into <out>/failed-state, a folder
  * `--previous` reads.
  */
-// First: settings that make the plan cheaper without changing what it records (see the file).
-import "./engine-settings";
-import { planCommand } from "./command";
+import { applyPlanSettings } from "./engine-settings";
+
+// First, before any Pulumi module loads: settings that make the plan cheaper without changing what it records (see
+// the file). Then the command, required after them (an import would load it first).
+applyPlanSettings();
+const { planCommand } = require("./command") as typeof import("./command");
 
 planCommand(process.argv.slice(2)).then(
   (code) => process.exit(code),

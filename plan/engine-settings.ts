@@ -1,6 +1,6 @@
 /**
- * Process settings for the offline plan, imported first by plan/cli.ts (before any Pulumi module loads). They change
- * nothing the plan records, only what it costs (see docs/performance.md):
+ * Process settings for the offline plan, applied first by plan/cli.ts (applyPlanSettings, before any Pulumi module
+ * loads). They change nothing the plan records, only what it costs (see docs/performance.md):
  *
  * - Source maps off: tsx turns Node's source-map support on, and then every `new Error().stack` is mapped back to
  *   TypeScript. @pulumi/pulumi 3.248.0 takes a stack per resource (resource.js Resource.callsites, for the
@@ -11,12 +11,6 @@
  *
  * PLAN_STACK_TRACES=1 keeps both, for a plan that fails with an error whose stack you need.
  */
-if (!process.env.PLAN_STACK_TRACES) {
-  process.setSourceMapsEnabled(false);
-  Error.stackTraceLimit = 0;
-}
-
-export const planStackTraces = Boolean(process.env.PLAN_STACK_TRACES);
 
 /**
  * Modules @pulumi/pulumi 3.248.0 and @pulumi/kubernetes 4.34.2 load eagerly and the program never uses: for closure
@@ -58,7 +52,19 @@ export function lazyModule(load: () => any): unknown {
   );
 }
 
-if (!process.env.PLAN_EAGER_MODULES) {
+/**
+ * Applies both to this process, for good: only a process that plans and exits (plan/cli.ts) calls it. Importing this
+ * file changes nothing, so a test process that shares its modules with other tests keeps its stack traces.
+ */
+export function applyPlanSettings(): void {
+  if (!process.env.PLAN_STACK_TRACES) {
+    process.setSourceMapsEnabled(false);
+    Error.stackTraceLimit = 0;
+  }
+  if (!process.env.PLAN_EAGER_MODULES) lazyModules();
+}
+
+function lazyModules(): void {
   const Module = require("node:module") as { _load: (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown };
   const load = Module._load;
   Module._load = function (request, parent, isMain) {

@@ -34,9 +34,15 @@ describe("plan engine settings", () => {
     assert.equal(loads, 1);
   });
 
+  it("changes nothing in a process that only imports it (a test process shares its modules with other tests)", () => {
+    // This file imported it above: the process keeps its stack traces and loads every module as asked.
+    assert.ok(Error.stackTraceLimit > 0, `Error.stackTraceLimit is ${Error.stackTraceLimit}`);
+    assert.equal(typeof require("@pulumi/pulumi").automation.LocalWorkspace, "function");
+  });
+
   it("loads the modules the program never uses only when they are used", () => {
     const script = [
-      'require("./plan/engine-settings.ts");',
+      'require("./plan/engine-settings.ts").applyPlanSettings();',
       'const pulumi = require("@pulumi/pulumi");',
       'require("@pulumi/kubernetes");',
       "const loaded = (m) => Object.keys(require.cache).some((k) => k.includes(`/node_modules/${m}/`));",
