@@ -17,6 +17,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   // Cross-cutting suites: the whole program, its examples, its docs, the lab, the shared helpers.
   "test/architecture/imports.test.ts": "the import graph of every folder",
   "test/architecture/mirror.test.ts": "this file: the layout of test/",
+  "test/architecture/typecheck.test.ts": "every folder through tsc",
   "test/architecture/concerns.test.ts": "no concern named outside its folder and the registries, over every folder",
   "test/config/examples.test.ts": "the example stacks, through the whole program",
   "test/config/mistakes.test.ts": "one table of user mistakes, each through the parser or the whole program",
