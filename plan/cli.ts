@@ -16,6 +16,13 @@ import { applyPlanSettings } from "./engine-settings";
 applyPlanSettings();
 const { planCommand } = require("./command") as typeof import("./command");
 
+// A reader that stops early (`npm run plan -- --help | head`) closes the pipe: the rest is not wanted, which is not
+// a failure of the plan, so the process ends quietly instead of throwing EPIPE with a stack.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 planCommand(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {

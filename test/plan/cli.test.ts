@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,4 +87,17 @@ describe("npm run plan", () => {
       assert.match(result.stdout, new RegExp(`^  ${option} `, "m"), `${option} is not explained`);
     }
   });
+
+  it("ends quietly, exit 0, when its reader stops reading (npm run plan -- --help | head)", async () => {
+    // With the loader npm run plan uses (test/plan/register.test.ts holds package.json to it); under tsx the write
+    // error does not surface.
+    const child = spawn(process.execPath, ["--require", "./plan/register.js", "plan/cli.ts", "--help"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // the reader is gone before the first line
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    assert.equal(stderr, "");
+    assert.equal(status, 0);
+  });
 });
+
