@@ -29,4 +29,14 @@ describe("offline mocks", () => {
     });
     assert.equal(cm.id, "edge/cfg");
   });
+
+  it("give a remote component no state back: the engine returns its provider's outputs, not its inputs", () => {
+    const group = new OfflineMocks().newResource({
+      type: "kubernetes:yaml/v2:ConfigGroup",
+      name: "g",
+      inputs: { objs: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } }] },
+      custom: false,
+    });
+    assert.deepEqual(group, { id: undefined, state: {} });
+  });
 });
