@@ -13,15 +13,10 @@ import { parseArgs } from "node:util";
 import { FLAT_REQUESTS, SERVER_TYPE, pollSettingsOf, serverCreateCalls, total } from "../src/hetzner/api-calls";
 import { deployModel, formatDuration, serverShapeOf, type GraphResource } from "../plan/deploy-model";
 import { BENCH_SITES } from "../plan/bench/sites";
+import { median } from "../plan/bench/median";
 import { nodeOfCommand, REMOTE_COMMAND_TYPE } from "../src/k3s/names";
 
 const ROOT = join(__dirname, "..");
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 interface Run {
   wallSeconds: number;

@@ -16,6 +16,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
+import { median } from "../../plan/bench/median";
 
 const ROOT = join(__dirname, "..", "..");
 const SHARD_ENTRY = /^shard-(\d+)\.ts$/;
@@ -44,20 +45,14 @@ export function readWeights(file = WEIGHTS_FILE): Weights {
   return JSON.parse(readFileSync(file, "utf8")) as Weights;
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return 1;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 /**
  * `files` in `count` shards: heaviest first (ties by name), each into the shard with the least weight so far (ties:
  * the lower index). Each shard's files are in name order, as the runner would take them one file at a time.
  */
 export function assign(files: readonly string[], seconds: Readonly<Record<string, number>>, count: number): string[][] {
   if (!Number.isInteger(count) || count < 1) throw new Error(`shards: ${count} is not a number of shards (1 or more)`);
-  const fallback = median(files.flatMap((f) => (seconds[f] === undefined ? [] : [seconds[f]!])));
+  const known = files.flatMap((f) => (seconds[f] === undefined ? [] : [seconds[f]!]));
+  const fallback = known.length > 0 ? median(known) : 1;
   const weightOf = (f: string) => seconds[f] ?? fallback;
   const order = [...files].sort((a, b) => weightOf(b) - weightOf(a) || (a < b ? -1 : a > b ? 1 : 0));
   const shards = Array.from({ length: count }, () => ({ files: [] as string[], weight: 0 }));
