@@ -103,28 +103,53 @@ export function multiDoc(docs: readonly unknown[]): string {
   return docs.map(yamlDoc).join("---\n");
 }
 
-/** File contents by path relative to the out directory. */
+/**
+ * Every file's contents made on first read and then kept: a caller that reads one file (the scenarios read
+ * outputs.json and resources.json of each run) does not write every manifest to YAML. The keys are all there from the
+ * start, so listing or writing the files sees each of them; a file can be set like any property.
+ */
+function lazyFiles(makers: Readonly<Record<string, () => string>>): Record<string, string> {
+  const files: Record<string, string> = {};
+  const settle = (path: string, text: string) =>
+    Object.defineProperty(files, path, { value: text, writable: true, enumerable: true, configurable: true });
+  for (const [path, make] of Object.entries(makers)) {
+    Object.defineProperty(files, path, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const text = make();
+        settle(path, text);
+        return text;
+      },
+      set: (text: string) => settle(path, text),
+    });
+  }
+  return files;
+}
+
+/** File contents by path relative to the out directory, each made when first read (see lazyFiles). */
 export function renderFiles(run: ProgramRun): Record<string, string> {
-  const files: Record<string, string> = {
-    "resources.json": `${JSON.stringify(
-      // Secrets appear as "[secret]"; their digests let a later `plan --previous` tell whether they changed.
-      run.resources.map((resource) => {
-        const { rawInputs: _secret, ...r } = resource;
-        const secretDigests = secretDigestsOf(resource);
-        return Object.keys(secretDigests).length > 0 ? { ...r, secretDigests } : r;
-      }),
-      null,
-      2,
-    )}\n`,
-    "manifests.yaml": multiDoc(manifestsOf(run)),
-    "charts.yaml": multiDoc(chartsOf(run)),
-    "outputs.json": `${JSON.stringify(run.outputs, null, 2)}\n`,
+  const makers: Record<string, () => string> = {
+    "resources.json": () =>
+      `${JSON.stringify(
+        // Secrets appear as "[secret]"; their digests let a later `plan --previous` tell whether they changed.
+        run.resources.map((resource) => {
+          const { rawInputs: _secret, ...r } = resource;
+          const secretDigests = secretDigestsOf(resource);
+          return Object.keys(secretDigests).length > 0 ? { ...r, secretDigests } : r;
+        }),
+        null,
+        2,
+      )}\n`,
+    "manifests.yaml": () => multiDoc(manifestsOf(run)),
+    "charts.yaml": () => multiDoc(chartsOf(run)),
+    "outputs.json": () => `${JSON.stringify(run.outputs, null, 2)}\n`,
   };
-  for (const [node, script] of Object.entries(nodeScriptsOf(run))) files[`nodes/${node}.sh`] = script;
+  for (const [node, script] of Object.entries(nodeScriptsOf(run))) makers[`nodes/${node}.sh`] = () => script;
   // Calico sites: the routers' side of BGP, as the program exports it (src/cni/calico/routers.ts).
   const routers = (run.outputs as { routers?: Record<string, string> }).routers ?? {};
-  for (const [file, text] of Object.entries(routers)) files[`routers/${file}`] = text;
-  return files;
+  for (const [file, text] of Object.entries(routers)) makers[`routers/${file}`] = () => text;
+  return lazyFiles(makers);
 }
 
 /** What the summary needs besides the run: the stack file's text (for the secrets it holds) and a preview's diff. */

@@ -88,3 +88,23 @@ describe("the plan summary's checks not run here", () => {
     assert.deepEqual(summarize(prod, renderFiles(prod)).split("\n").filter((l) => l.startsWith("check not run here")), []);
   });
 });
+
+describe("the files a plan writes", () => {
+  it("are each made when first read: reading outputs.json writes no manifest to YAML, and every file is listed", async () => {
+    const run = await planOf("prod");
+    const files = renderFiles(run);
+    const pending = (path: string) => typeof Object.getOwnPropertyDescriptor(files, path)?.get === "function";
+    assert.deepEqual(Object.keys(files).slice(0, 4), ["resources.json", "manifests.yaml", "charts.yaml", "outputs.json"]);
+    assert.ok(Object.keys(files).includes("nodes/control-1.sh"));
+    assert.deepEqual(JSON.parse(files["outputs.json"]!), run.outputs);
+    assert.ok(!pending("outputs.json"));
+    assert.ok(pending("manifests.yaml") && pending("charts.yaml") && pending("resources.json"));
+    // Read, a file is the same text each time; set, it holds what was set.
+    const manifests = files["manifests.yaml"]!;
+    assert.match(manifests, /^kind: /m);
+    assert.equal(files["manifests.yaml"], manifests);
+    files["charts.yaml"] = "edited";
+    assert.equal(files["charts.yaml"], "edited");
+    assert.equal(Object.entries(files).length, Object.keys(files).length);
+  });
+});
