@@ -11,11 +11,19 @@ export const ROOT = join(__dirname, "..");
 type Raw = Record<string, any>;
 
 /** The `k3s-sites:` sections of a stack file, keyed by section. */
+/** Parsed stack files by path and text: the examples are read by some 150 tests, each of which may edit its copy. */
+const parsedStackFiles = new Map<string, { text: string; doc: { config: Raw } }>();
+
 export function sectionsOf(stackFile: string): Raw {
-  const doc = parse(readFileSync(stackFile, "utf8")) as { config: Raw };
+  const text = readFileSync(stackFile, "utf8");
+  let parsed = parsedStackFiles.get(stackFile);
+  if (parsed?.text !== text) {
+    parsed = { text, doc: parse(text) as { config: Raw } };
+    parsedStackFiles.set(stackFile, parsed);
+  }
   const raw: Raw = {};
-  for (const [key, value] of Object.entries(doc.config)) {
-    if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = value;
+  for (const [key, value] of Object.entries(parsed.doc.config)) {
+    if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = structuredClone(value);
   }
   return raw;
 }

@@ -38,8 +38,24 @@ export function gatewayApiOfCilium(ciliumVersion: string): string | undefined {
   return GATEWAY_API_OF_CILIUM[minor];
 }
 
-/** Every object of a vendored release (CRDs, then the admission policy), each file's sha256 checked first. */
+/** Releases read in this process, by folder: each plan gets copies, the files are read and checked once. */
+const readReleases = new Map<string, Record<string, unknown>[]>();
+
+/**
+ * Every object of a vendored release (CRDs, then the admission policy), each file's sha256 checked first. Read once
+ * a process, a fresh copy for each caller.
+ */
 export function gatewayApiObjects(version: string, root = GATEWAY_API_DIR): Record<string, unknown>[] {
+  const key = join(root, version);
+  let objects = readReleases.get(key);
+  if (!objects) {
+    objects = readRelease(version, root);
+    readReleases.set(key, objects);
+  }
+  return structuredClone(objects);
+}
+
+function readRelease(version: string, root: string): Record<string, unknown>[] {
   const files = GATEWAY_API_FILES[version];
   if (!files) throw new Error(`Gateway API ${version} is not vendored (have: ${Object.keys(GATEWAY_API_FILES).join(", ")})`);
   return Object.entries(files).flatMap(([file, sha256]) => {
