@@ -71,6 +71,19 @@ const CASES: [string, SiteConfig, string, string[]][] = [
   ["home", home, "pi-1", []],
 ];
 
+/** The cases and two nodes of a Hetzner site with etcd snapshots to S3, no public IPv4 and a NAT gateway. */
+const VARIANTS: [string, SiteConfig, string][] = (() => {
+  const s3 = hetznerSections();
+  s3.k3s.etcdSnapshots = { s3: { bucket: "snaps" } };
+  s3.site.publicIpv4 = false;
+  s3.site.network = { natGateway: "10.0.0.2" };
+  return [
+    ...CASES.map(([site, config, name]): [string, SiteConfig, string] => [site, config, name]),
+    ["s3", parse1(s3), "control-1"],
+    ["s3", parse1(s3), "worker-1"],
+  ];
+})();
+
 /**
  * A generated script with its values header's title and every whole-line quoted assignment's value emptied:
  * `NAME='...'` becomes `NAME=''`.
@@ -90,28 +103,15 @@ describe("k3s node files", () => {
 
   it("are shellcheck-clean, the script and the command that carries it", async () => {
     const files: Record<string, string> = {};
-    const s3 = hetznerSections();
-    s3.k3s.etcdSnapshots = { s3: { bucket: "snaps" } };
-    s3.site.publicIpv4 = false;
-    s3.site.network = { natGateway: "10.0.0.2" };
-    const variants: [string, SiteConfig, string][] = [
-      ...CASES.map(([site, config, name]): [string, SiteConfig, string] => [site, config, name]),
-      ["s3", parse1(s3), "control-1"],
-      ["s3", parse1(s3), "worker-1"],
-    ];
-    // Each generated script is the committed body after a header of quoted assignments (the next test holds that),
-    // so what ShellCheck can find in it depends on the names assigned, not their values: one lint for each set of
-    // names (ShellCheck's WebAssembly build takes some 3 s of CPU for each). The wrapper's heredoc is quoted, so
-    // ShellCheck reads none of the script inside it: one lint of the wrapper.
-    const shapes = new Set<string>();
-    for (const [site, config, name] of variants) {
-      const shape = shapeOf(nodeScript(config, deploymentOf(config, name)));
-      if (shapes.has(shape)) continue;
-      shapes.add(shape);
-      files[`${site}-${name}.sh`] = shape;
-      if (shapes.size === 1) files[`${site}-${name}.remote.sh`] = `#!/bin/sh\n${remoteCommand(shape, "admin")}`;
-    }
-    // The committed files as a reviewer reads them, and each generated script.
+    // Each generated script is the committed body after a header of quoted assignments of names the body declares
+    // (the next test holds both, for every variant), so ShellCheck can find nothing in a generated script that it
+    // does not find in the committed body: one generated script is linted beside the body, its values emptied so
+    // that the lint's cached result outlives a change of value. (ShellCheck's WebAssembly build takes some 3 s of CPU
+    // for each.) The wrapper's heredoc is quoted, so ShellCheck reads none of the script inside it.
+    const generated = shapeOf(nodeScript(prod, deploymentOf(prod, "control-1")));
+    files["prod-control-1.sh"] = generated;
+    files["prod-control-1.remote.sh"] = `#!/bin/sh\n${remoteCommand(generated, "admin")}`;
+    // The committed files as a reviewer reads them, and the other generated scripts.
     files["src/k3s/node.sh"] = NODE_SCRIPT_TEMPLATE;
     files["src/k3s/drain.sh"] = DRAIN_SCRIPT_TEMPLATE;
     const worker = prod.nodes.find((n) => n.name === "worker-1")!;
@@ -125,20 +125,27 @@ describe("k3s node files", () => {
     assert.deepEqual(await shellcheck(files), []);
   });
 
-  it("generate nothing but quoted assignments: every node runs the committed script body", () => {
+  it("generate nothing but quoted assignments of names the body declares: every node runs the committed body", () => {
     const body = NODE_SCRIPT_TEMPLATE.split("\n").filter((l) => l !== "# @values");
-    for (const [, config, name] of CASES) {
+    // What the body reads from the header: each name is required (${NAME:?}) or given a default (${NAME:-...}).
+    const declared = new Set([...NODE_SCRIPT_TEMPLATE.matchAll(/\$\{([A-Z][A-Z0-9_]*):[?-]/g)].map((m) => m[1]!));
+    for (const [site, config, name] of VARIANTS) {
       const script = nodeScript(config, deploymentOf(config, name));
       const lines = script.split("\n");
       const at = NODE_SCRIPT_TEMPLATE.split("\n").indexOf("# @values");
-      const headerEnd = lines.findIndex((l, i) => i > at && l === body[at]);
+      // The header is what lies between the body's lines before @values and its lines after (a value may hold a
+      // blank line, so the header's end is counted from the script's end).
+      const headerEnd = lines.length - (body.length - at);
       assert.ok(headerEnd > at, name);
-      assert.deepEqual([...lines.slice(0, at), ...lines.slice(headerEnd)], body, `${name}: the body differs from src/k3s/node.sh`);
+      assert.deepEqual([...lines.slice(0, at), ...lines.slice(headerEnd)], body, `${site} ${name}: the body differs from src/k3s/node.sh`);
       // The header: a title, then NAME='value' assignments only (values may span lines inside their quotes).
       const header = lines.slice(at, headerEnd).join("\n");
       assert.match(header, /^# Values for /);
-      const rest = header.replace(/^#[^\n]*\n/, "").replace(/^[A-Z][A-Z0-9_]*='(?:[^']|'"'"')*'(\n|$)/gm, "");
-      assert.equal(rest, "", `${name}: the header holds more than assignments`);
+      const assignment = /^([A-Z][A-Z0-9_]*)='(?:[^']|'"'"')*'(\n|$)/gm;
+      const rest = header.replace(/^#[^\n]*\n/, "").replace(assignment, "");
+      assert.equal(rest, "", `${site} ${name}: the header holds more than assignments`);
+      const undeclared = [...header.matchAll(assignment)].map((m) => m[1]!).filter((n) => !declared.has(n));
+      assert.deepEqual(undeclared, [], `${site} ${name}: the header assigns names the body never reads`);
     }
   });
 
