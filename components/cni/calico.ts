@@ -9,7 +9,8 @@ import {
   customizeCalico,
   passwordSegments,
 } from "../../src/cni/calico";
-import { parseManifest, splitCrds } from "../../src/cni/customize";
+import { splitCrds } from "../../src/cni/customize";
+import { parseManifest } from "../../src/kubernetes/object";
 import { TYPE } from "../../src/type-tokens";
 
 export interface CalicoArgs {

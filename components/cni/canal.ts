@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../src/config/site";
-import { canalSettingsOf, customizeCanal, parseManifest, splitCrds } from "../../src/cni/canal";
+import { canalSettingsOf, customizeCanal, splitCrds } from "../../src/cni/canal";
+import { parseManifest } from "../../src/kubernetes/object";
 import { TYPE } from "../../src/type-tokens";
 
 export interface CanalArgs {

@@ -15,13 +15,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseAllDocuments } from "yaml";
 import type { RecordedResource } from "../engine";
 import type { Helm } from "./helm";
 import { cachedRender, chartDigest, storeRender } from "./render-cache";
 import { rememberYaml, yamlDoc } from "../render";
 import { vendoredChart } from "./vendored";
-import type { KubernetesObject } from "../../src/kubernetes/object";
+import { parseManifest, type KubernetesObject } from "../../src/kubernetes/object";
 
 export const HOOK_ANNOTATION = "helm.sh/hook";
 
@@ -233,9 +232,12 @@ function writtenObjects(rendered: RenderedChart): KubernetesObject[] {
 }
 
 function renderedOf(spec: ChartSpec, job: RenderJob, out: string): RenderedChart {
-  const docs = parseAllDocuments(out)
-    .map((d) => d.toJS() as KubernetesObject | null)
-    .filter((d): d is KubernetesObject => d !== null && typeof d === "object" && typeof d.kind === "string");
+  let docs: KubernetesObject[];
+  try {
+    docs = parseManifest(out);
+  } catch (err) {
+    throw new Error(`helm template of ${spec.chart} ${spec.version} (${spec.resource}): ${(err as Error).message}`);
+  }
   const rendered = renderedFromDocs(spec, job.dir, docs);
   storeRender(job.diskKey, { docs, texts: writtenObjects(rendered).map(yamlDoc) });
   return rendered;

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
-import { parseManifest } from "../cni/customize";
+import { parseManifest } from "../kubernetes/object";
 import type { KubernetesObject } from "../kubernetes/object";
 import { referencesOf, workloadsOf } from "../kubernetes/pods";
 

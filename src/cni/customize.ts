@@ -3,33 +3,11 @@
  * find what is changed by kind and name, edit containers' environment and the CNI config template, rewrite image
  * registries. Everything by name, never by position or text patching.
  */
-import { CORE_SCHEMA, loadAll } from "js-yaml";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap" with { "resolution-mode": "import" };
 import type { IContainer } from "kubernetes-models/v1/Container" with { "resolution-mode": "import" };
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec" with { "resolution-mode": "import" };
-import { isKubernetesObject, ofKind, type KubernetesObject } from "../kubernetes/object";
+import { ofKind, type KubernetesObject } from "../kubernetes/object";
 import { podSpecOf } from "../kubernetes/pods";
-
-/**
- * The objects of a multi-document YAML manifest, without empty documents. Throws on YAML errors. js-yaml with the
- * YAML 1.2 core schema (no timestamps, no merge keys, duplicate keys refused) reads what the yaml library's default
- * reads, about eight times faster on canal.yaml's 350 kB, which every run of a Canal or Calico site parses.
- */
-export function parseManifest(text: string): KubernetesObject[] {
-  let docs: unknown[];
-  try {
-    docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
-  } catch (err) {
-    throw new Error(`the manifest is not valid YAML: ${(err as Error).message}`);
-  }
-  return docs.flatMap((value, at) => {
-    if (value === null || value === undefined) return [];
-    if (!isKubernetesObject(value)) {
-      throw new Error(`the manifest's document ${at + 1} is not a Kubernetes object: it needs apiVersion, kind and metadata.name`);
-    }
-    return [value];
-  });
-}
 
 /** CustomResourceDefinitions first, so that they can be applied (and established) before everything else. */
 export function splitCrds(objects: readonly KubernetesObject[]): { crds: KubernetesObject[]; rest: KubernetesObject[] } {

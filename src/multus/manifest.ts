@@ -25,7 +25,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseManifest } from "../cni/canal";
+import { parseManifest } from "../kubernetes/object";
 import { cniOf } from "../concerns/registry";
 import type { SiteConfig } from "../config/site";
 import { ofKind, type KubernetesObject } from "../kubernetes/object";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap" with { "resolution-mode": "import" };
-import { parseManifest } from "../../src/cni/customize";
+import { parseManifest } from "../../src/kubernetes/object";
 import { isKubernetesObject, ofKind } from "../../src/kubernetes/object";
 
 describe("a Kubernetes object", () => {

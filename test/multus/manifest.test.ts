@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { parseManifest } from "../../src/cni/canal";
+import { parseManifest } from "../../src/kubernetes/object";
 import { K3S_CNI_DIRS, MULTUS, customizeMultus, loadMultusManifest, multusObjects } from "../../src/multus/manifest";
 import { ROOT, parse1 } from "../helpers";
 import { withNetworks } from "./sites";

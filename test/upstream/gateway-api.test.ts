@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { parseManifest } from "../../src/cni/customize";
+import { parseManifest } from "../../src/kubernetes/object";
 import { ofKind } from "../../src/kubernetes/object";
 import type { ICustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition" with { "resolution-mode": "import" };
 import { ROOT } from "../helpers";

@@ -11,7 +11,7 @@ import { CALICO_PINS } from "../manifest";
 import { addRequests, calicoPlugin, formatCniTemplate, manifestParts, parseCniTemplate, parseJson, requestsOf, rewriteRegistry, setEnv } from "../customize";
 import type { KubernetesObject } from "../../kubernetes/object";
 
-export { parseManifest, splitCrds, withRegistry } from "../customize";
+export { splitCrds, withRegistry } from "../customize";
 
 /** How Flannel chooses the interface it sends VXLAN over. */
 export type FlannelInterface =

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { KubernetesObject } from "../../../src/kubernetes/object";
+import { parseManifest, type KubernetesObject } from "../../../src/kubernetes/object";
 import {
   CALICO_CUSTOMIZED,
   CALICO_NAMES,
@@ -19,7 +19,7 @@ import {
   poolModes,
   type CalicoSettings,
 } from "../../../src/cni/calico";
-import { parseManifest, splitCrds } from "../../../src/cni/customize";
+import { splitCrds } from "../../../src/cni/customize";
 import { CALICO_MANIFEST_PINS } from "../../../src/cni/manifest";
 import type { SiteConfig } from "../../../src/config/site";
 import { remoteNodeSources } from "../../../src/policy/context";

@@ -2,16 +2,15 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { KubernetesObject } from "../../../src/kubernetes/object";
 import {
   CANAL_CUSTOMIZED,
   canalSettingsOf,
   customizeCanal,
-  parseManifest,
   splitCrds,
   withRegistry,
   type CanalSettings,
 } from "../../../src/cni/canal";
+import { parseManifest, type KubernetesObject } from "../../../src/kubernetes/object";
 import type { SiteConfig } from "../../../src/config/site";
 import { exampleSections, hetznerSections, parse1, problemsOf, ROOT, sshSections } from "../../helpers";
 import { CrdValidator, validateBuiltin } from "../../support/schemas";

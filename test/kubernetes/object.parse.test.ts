@@ -3,8 +3,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { parseManifest } from "../../src/cni/customize";
+import { parseManifest } from "../../src/kubernetes/object";
+import { execFileSync } from "node:child_process";
 import { ROOT } from "../helpers";
+import { findHelm } from "../../plan/charts/helm";
+import { HELM_SKIP } from "../plan/charts/support";
 
 /** What the yaml library's default (YAML 1.2 core schema) reads, for comparison; throws on its errors. */
 const withYamlLibrary = (text: string) =>
@@ -28,6 +31,23 @@ describe("parseManifest (js-yaml, core schema)", () => {
     it(`reads ${path} exactly as the yaml library does`, () => {
       const text = readFileSync(join(ROOT, path), "utf8");
       assert.deepEqual(parseManifest(text), withYamlLibrary(text));
+    });
+  }
+
+  // What helm renders from the vendored charts, as the plan parses it (plan/charts/render.ts): cert-manager with its
+  // CRDs (1 MB) and Cilium.
+  const renders: [string, string, string[]][] = [
+    ["cert-manager v1.21.2", "upstream/charts/cert-manager/v1.21.2", ["--namespace", "cert-manager", "--set", "crds.enabled=true"]],
+    ["cilium 1.20.0", "upstream/charts/cilium/1.20.0", ["--namespace", "kube-system"]],
+  ];
+  for (const [name, dir, args] of renders) {
+    it(`reads helm's render of ${name} exactly as the yaml library does`, { skip: HELM_SKIP }, () => {
+      const helm = findHelm();
+      assert.ok("helm" in helm);
+      const text = execFileSync(helm.helm.path, ["template", "parse", join(ROOT, dir), ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+      const objects = parseManifest(text);
+      assert.ok(objects.length > 20, `${objects.length} objects`);
+      assert.deepEqual(objects, withYamlLibrary(text));
     });
   }
 
