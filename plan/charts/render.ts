@@ -118,8 +118,10 @@ export function helmArgs(spec: ChartSpec, dir: string, caps: Capabilities, workD
 }
 
 const execFileAsync = promisify(execFile);
-/** Parses helm's output and writes the plan's YAML: part of what a kept render depends on. */
-const YAML_VERSION = (require("yaml/package.json") as { version: string }).version;
+/** What parses helm's output (js-yaml) and writes the plan's YAML (yaml): part of what a kept render depends on. */
+const YAML_VERSIONS = ["js-yaml", "yaml"].map(
+  (name) => `${name}@${(require(`${name}/package.json`) as { version: string }).version}`,
+);
 const cache = new Map<string, RenderedChart>();
 const readsApiVersions = new Map<string, boolean>();
 
@@ -154,7 +156,7 @@ function renderJob(helm: Helm, spec: ChartSpec, caps: Capabilities, chartsRoot?:
   // A chart whose templates never read the API versions renders the same whatever they are.
   const usedCaps = usesApiVersions(dir) ? caps : { ...caps, apiVersions: [] };
   const key = createHash("sha256").update(JSON.stringify([helm.path, dir, spec, usedCaps])).digest("hex");
-  const diskKey = createHash("sha256").update(JSON.stringify([key, helm.version, helm.source, chartDigest(dir), YAML_VERSION])).digest("hex");
+  const diskKey = createHash("sha256").update(JSON.stringify([key, helm.version, helm.source, chartDigest(dir), YAML_VERSIONS])).digest("hex");
   return {
     key,
     diskKey,
