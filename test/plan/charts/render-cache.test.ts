@@ -1,12 +1,12 @@
 /** helm's parsed output kept between plans (plan/charts/render-cache.ts). */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RENDER_CACHE_ENTRIES, cachedRender, chartDigest, renderCacheDir, storeRender } from "../../../plan/charts/render-cache";
 import { CHARTS_DIR } from "../../../plan/charts/vendored";
+import { multiDoc } from "../../../plan/render";
 
 /** Runs `fn` with XDG_CACHE_HOME in a fresh folder, removed afterwards. */
 function withCache(fn: (cache: string) => void): void {
@@ -76,16 +76,25 @@ describe("the render cache", () => {
       const runs = join(cache, "runs");
       writeFileSync(helm, `#!/bin/sh\necho run >> "${runs}"\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: a\\n'\n`);
       chmodSync(helm, 0o755);
-      const script = [
-        `const { renderChart } = require(${JSON.stringify(require.resolve("../../../plan/charts/render"))});`,
-        `const helm = { path: ${JSON.stringify(helm)}, version: "v3.17.2", source: "test" };`,
-        "const spec = { resource: 'w', release: 'w', chart: 'cert-manager-webhook-hetzner', version: '0.9.0', namespace: 'cert-manager', values: {}, valuesFiles: [], skipCrds: false };",
-        `const { multiDoc } = require(${JSON.stringify(require.resolve("../../../plan/render"))});`,
-        "const objects = renderChart(helm, spec, { kubeVersion: 'v1.33.5+k3s1', apiVersions: [] }).objects;",
-        "process.stdout.write(JSON.stringify({ objects, yaml: multiDoc(objects) }));",
-      ].join("\n");
-      const render = (env: Record<string, string> = {}) =>
-        execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, XDG_CACHE_HOME: cache, ...env }, encoding: "utf8" });
+      const spec = { resource: "w", release: "w", chart: "cert-manager-webhook-hetzner", version: "0.9.0", namespace: "cert-manager", values: {}, valuesFiles: [], skipCrds: false };
+      // Each render as a later plan makes it: a fresh instance of plan/charts/render.ts, whose memory holds no render,
+      // so that only the cache folder carries one from the last.
+      const render = (env: Record<string, string> = {}) => {
+        const saved = { ...process.env };
+        Object.assign(process.env, env);
+        try {
+          const path = require.resolve("../../../plan/charts/render");
+          delete require.cache[path];
+          const { renderChart } = require(path) as typeof import("../../../plan/charts/render");
+          const objects = renderChart({ path: helm, version: "v3.17.2", source: "test" }, spec, { kubeVersion: "v1.33.5+k3s1", apiVersions: [] }).objects;
+          return JSON.stringify({ objects, yaml: multiDoc(objects) });
+        } finally {
+          for (const key of Object.keys(env)) {
+            if (saved[key] === undefined) delete process.env[key];
+            else process.env[key] = saved[key];
+          }
+        }
+      };
       const count = () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length;
       const first = render();
       assert.deepEqual(JSON.parse(first), {
