@@ -6,11 +6,36 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
-import { HELM_PACKAGE } from "../../../plan/charts/helm";
+import { HELM_PACKAGE, type HelmLookup } from "../../../plan/charts/helm";
 import { readZipEntry } from "../../../plan/charts/zip";
 
 const zip = join(dirname(require.resolve(`${HELM_PACKAGE.name}/package.json`)), "lib", "layer.zip");
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
+
+/**
+ * findHelm as a new process has it, with `cache` as the cache folder and no K3S_SITES_HELM: a fresh instance of
+ * plan/charts/helm.ts (it looks up once per instance), the environment put back afterwards.
+ */
+function freshFindHelm(cache: string): HelmLookup {
+  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, K3S_SITES_HELM: process.env.K3S_SITES_HELM };
+  process.env.XDG_CACHE_HOME = cache;
+  process.env.K3S_SITES_HELM = "";
+  try {
+    const path = require.resolve("../../../plan/charts/helm");
+    delete require.cache[path];
+    return (require(path) as typeof import("../../../plan/charts/helm")).findHelm();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+function helmPath(found: HelmLookup): string {
+  assert.ok("helm" in found, JSON.stringify(found));
+  return found.helm.path;
+}
 
 describe("helm from the lockfile", () => {
   it("reads the pinned helm binary out of the package's layer.zip", () => {
@@ -25,12 +50,9 @@ describe("helm from the lockfile", () => {
     () => {
       const cache = mkdtempSync(join(tmpdir(), "helm-cache-"));
       try {
-        // A fresh process with an empty cache: findHelm looks up once per process.
-        const script = `const h = require(${JSON.stringify(require.resolve("../../../plan/charts/helm"))}).findHelm(); process.stdout.write(JSON.stringify(h));`;
-        const env = { ...process.env, XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" };
-        const out = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env, encoding: "utf8" })) as {
-          helm: { path: string; version: string; source: string };
-        };
+        // As a fresh process with an empty cache finds it.
+        const out = freshFindHelm(cache);
+        assert.ok("helm" in out, JSON.stringify(out));
         assert.equal(out.helm.path, join(cache, "k3s-sites", `helm-${HELM_PACKAGE.helmVersion}`, "helm"));
         assert.equal(out.helm.version, HELM_PACKAGE.helmVersion);
         assert.match(out.helm.version, /^v3\./);
@@ -51,8 +73,7 @@ describe("helm from the lockfile", () => {
     () => {
       const cache = mkdtempSync(join(tmpdir(), "helm-cache-"));
       try {
-        const script = `const h = require(${JSON.stringify(require.resolve("../../../plan/charts/helm"))}).findHelm(); process.stdout.write(h.helm.path);`;
-        const find = () => execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" }, encoding: "utf8" });
+        const find = () => helmPath(freshFindHelm(cache));
         const path = find();
         const digest = () => createHash("sha256").update(readFileSync(path)).digest("hex");
         // The stamp records the file as verified; an edit in place, same size, changes its change time.
