@@ -27,6 +27,16 @@ describe("the suite's shards", () => {
     assert.ok(all.includes("test/support/shards.test.ts"));
   });
 
+  // A shard process allocates much more than one plan does (plans, renders, parsed YAML one after another): with
+  // V8's young generation at 64 MB its scavenges cost less, about a tenth of a cold run's CPU (docs/performance.md).
+  const inShard = /[\\/]test[\\/]shards[\\/]shard-\d+\.ts$/.test(process.argv[1] ?? "");
+  it("gives each shard process the young generation npm test asks node for", { skip: inShard ? false : "run alone, not by npm test's shards" }, () => {
+    const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { test: string } }).scripts.test;
+    const option = /--max-semi-space-size=\d+/.exec(script)?.[0];
+    assert.ok(option, script);
+    assert.ok(process.execArgv.includes(option), `${process.execArgv.join(" ")} lacks ${option}`);
+  });
+
   it("weighs only files that exist, so a renamed file is weighed again", () => {
     const files = new Set(testFiles());
     assert.deepEqual(Object.keys(readWeights().seconds).filter((f) => !files.has(f)), []);
