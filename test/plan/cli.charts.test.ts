@@ -1,6 +1,5 @@
 /** npm run plan writes the rendered charts, refuses a chart version that is not vendored, and prints upgrade diffs. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +7,7 @@ import { describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { HELM_SKIP } from "./charts/support";
 import { ROOT } from "../helpers";
-import { plan } from "./command-run";
+import { plan, planProcess } from "./command-run";
 
 async function withTempDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "plan-charts-"));
@@ -59,8 +58,7 @@ describe("npm run plan, charts", HELM_SKIP ? { skip: HELM_SKIP } : {}, () => {
 
 describe("npm run plan without helm", () => {
   const noHelm = { ...process.env, K3S_SITES_HELM: "none" };
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: noHelm });
+  const run = (...args: string[]) => planProcess(args, noHelm);
 
   it("says the charts were not rendered and why, and still writes the rest", () =>
     withTempDir(async (dir) => {

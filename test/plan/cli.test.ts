@@ -1,24 +1,15 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../helpers";
-import { plan } from "./command-run";
+import { plan, planProcess } from "./command-run";
 import { SECRET, secretPlaceholder } from "../../plan/engine";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import { TYPE } from "../../src/type-tokens";
-
-/** The real process, as `npm run plan` starts it (plan/cli.ts): for what the process itself does, its exit status. */
-function planProcess(...args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "plan/cli.ts"), ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
 
 /** Runs `fn` with a fresh folder for the plan's output, removed afterwards even when the test fails. */
 async function withOutDir(name: string, fn: (out: string) => Promise<void>): Promise<void> {
@@ -56,7 +47,7 @@ describe("npm run plan", () => {
   }));
 
   it("refuses an invalid stack file with its problems, no stack trace and no files, and exits 1", () => withOutDir("invalid", async (out) => {
-    const result = planProcess("--stack-file", join(ROOT, "test/fixtures/Pulumi.invalid.yaml"), "--out", out);
+    const result = planProcess(["--stack-file", join(ROOT, "test/fixtures/Pulumi.invalid.yaml"), "--out", out]);
     assert.equal(result.status, 1);
     assert.equal(
       result.stderr,
@@ -74,13 +65,13 @@ describe("npm run plan", () => {
   }));
 
   it("explains its usage when neither --stack nor --stack-file is given, and exits 2", () => {
-    const result = planProcess();
+    const result = planProcess([]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /give exactly one of --stack and --stack-file/);
   });
 
   it("prints its usage and options with --help, and exits 0", () => {
-    const result = planProcess("--help");
+    const result = planProcess(["--help"]);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^usage: npm run plan -- \(--stack <name> \| --stack-file <path>\)/);
     for (const option of ["--stack", "--stack-file", "--out", "--previous", "--previous-outputs", "--fail", "--continue-on-error", "--chart-diff"]) {

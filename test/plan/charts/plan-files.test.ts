@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -12,8 +11,8 @@ import { objectKey } from "../../../plan/charts/diff";
 import { reachSummary } from "../../../plan/charts/plan";
 import { chartSummary, manifestsFile } from "../../../plan/charts/site";
 import { manifestsOf } from "../../../plan/render";
-import { ROOT } from "../../helpers";
 import { planOf } from "../run";
+import { planProcess } from "../command-run";
 import { HELM_SKIP, siteUnderTest } from "./support";
 import type { KubernetesObject } from "../../../src/kubernetes/object";
 
@@ -82,10 +81,9 @@ describe("manifests.yaml without helm", () => {
   });
 
   it("refuses --chart-diff with the reason there is no helm, rather than printing no diff", () => {
-    const result = spawnSync(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "plan/cli.ts"), "--stack", "home", "--out", join(tmpdir(), "never-written-nohelm"), "--chart-diff", "cert-manager=v1.21.1"],
-      { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, K3S_SITES_HELM: "none" } },
+    const result = planProcess(
+      ["--stack", "home", "--out", join(tmpdir(), "never-written-nohelm"), "--chart-diff", "cert-manager=v1.21.1"],
+      { ...process.env, K3S_SITES_HELM: "none" },
     );
     assert.equal(result.status, 1, result.stdout);
     assert.match(result.stderr, /^--chart-diff needs helm: K3S_SITES_HELM=none$/m);
