@@ -24,7 +24,7 @@ function oneResource(name: string, delayMs: number) {
 
 describe("runProgram", () => {
   it("reports an error thrown inside an apply as a RunError with its message, instead of hanging", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "test/plan/apply-throws.ts")], {
+    const run = spawnSync(process.execPath, ["--require", join(ROOT, "plan/register.js"), join(ROOT, "test/plan/apply-throws.ts")], {
       cwd: ROOT,
       encoding: "utf8",
       timeout: 60_000,
