@@ -6,7 +6,7 @@
  * suite, with the reason.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { KUBECONFIG_EXPIRES_OUTPUT } from "../../src/cluster/certificates";
 import { PREVIOUS_MINOR_K3S, NEW_K3S, NEW_PUBLIC_KEY, OLD_CALICO, OLD_K3S } from "./cases";
 import { edited, exampleConfig, type StackConfig } from "./harness";
@@ -219,24 +219,28 @@ const CHECKS: Record<Check, (s: Sweep) => string[] | Promise<string[]>> = {
 // Program runs are shared (sweep.ts, planWith): a previous deployment is planned once for all the cases that start
 // from it, and it is the first up's own run.
 const sweeps = new Map<string, Promise<Sweep | { refused: Error }>>();
+/** Milliseconds spent in the sweeps themselves (the file shares its process with others: not the time since it began). */
+let spent = 0;
 function sweepOf(c: SweepCase): Promise<Sweep | { refused: Error }> {
   if (!sweeps.has(c.id)) {
+    const started = Date.now();
     const beforeRun = c.before ? planWith(c, c.before()) : Promise.resolve(undefined);
     sweeps.set(
       c.id,
-      beforeRun.then((b) => sweep(c, b)).catch((err: Error) => ({ refused: err })),
+      beforeRun
+        .then((b) => sweep(c, b))
+        .catch((err: Error) => ({ refused: err }))
+        .finally(() => (spent += Date.now() - started)),
     );
   }
   return sweeps.get(c.id)!;
 }
 
-let started = 0;
-before(() => (started = Date.now()));
 after(async () => {
   const all = await Promise.all(CASES.map(sweepOf));
   const steps = all.reduce((n, s) => n + ("retries" in s ? s.retries.length : 0), 0);
   const runs = programRuns();
-  process.stdout.write(`failure sweep: ${steps} steps failed in turn over ${CASES.length} changes, ${runs} program runs, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`failure sweep: ${steps} steps failed in turn over ${CASES.length} changes, ${runs} program runs, ${(spent / 1000).toFixed(1)} s\n`);
 });
 
 for (const c of CASES) {
