@@ -10,10 +10,10 @@ export const ROOT = join(__dirname, "..");
 
 type Raw = Record<string, any>;
 
-/** The `k3s-sites:` sections of a stack file, keyed by section. */
 /** Parsed stack files by path and text: the examples are read by some 150 tests, each of which may edit its copy. */
 const parsedStackFiles = new Map<string, { text: string; doc: { config: Raw } }>();
 
+/** The `k3s-sites:` sections of a stack file, keyed by section: a copy of its own for each caller. */
 export function sectionsOf(stackFile: string): Raw {
   const text = readFileSync(stackFile, "utf8");
   let parsed = parsedStackFiles.get(stackFile);

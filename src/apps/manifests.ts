@@ -8,8 +8,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Problem } from "../config/problems";
 import type { SiteConfig } from "../config/site";
-import { parseManifest } from "../kubernetes/object";
-import type { KubernetesObject } from "../kubernetes/object";
+import { parseManifest, type KubernetesObject } from "../kubernetes/object";
 import { referencesOf, workloadsOf } from "../kubernetes/pods";
 
 /** One app's objects, in its namespace, as the program applies them. */
