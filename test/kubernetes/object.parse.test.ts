@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { parseManifest } from "../../src/kubernetes/object";
-import { execFileSync } from "node:child_process";
 import { ROOT } from "../helpers";
 import { findHelm } from "../../plan/charts/helm";
 import { HELM_SKIP } from "../plan/charts/support";
