@@ -8,28 +8,16 @@ import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { HELM_PACKAGE, type HelmLookup } from "../../../plan/charts/helm";
 import { readZipEntry } from "../../../plan/charts/zip";
+import { asNewProcess } from "../../support/new-process";
 
 const zip = join(dirname(require.resolve(`${HELM_PACKAGE.name}/package.json`)), "lib", "layer.zip");
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
 
-/**
- * findHelm as a new process has it, with `cache` as the cache folder and no K3S_SITES_HELM: a fresh instance of
- * plan/charts/helm.ts (it looks up once per instance), the environment put back afterwards.
- */
+/** findHelm as a new process has it (it looks up once per process), with `cache` as the cache folder. */
 function freshFindHelm(cache: string): HelmLookup {
-  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, K3S_SITES_HELM: process.env.K3S_SITES_HELM };
-  process.env.XDG_CACHE_HOME = cache;
-  process.env.K3S_SITES_HELM = "";
-  try {
-    const path = require.resolve("../../../plan/charts/helm");
-    delete require.cache[path];
-    return (require(path) as typeof import("../../../plan/charts/helm")).findHelm();
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
+  return asNewProcess(require.resolve("../../../plan/charts/helm"), { XDG_CACHE_HOME: cache, K3S_SITES_HELM: "" }, (helm: typeof import("../../../plan/charts/helm")) =>
+    helm.findHelm(),
+  );
 }
 
 function helmPath(found: HelmLookup): string {

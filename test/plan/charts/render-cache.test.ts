@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { RENDER_CACHE_ENTRIES, cachedRender, chartDigest, renderCacheDir, storeRender } from "../../../plan/charts/render-cache";
 import { CHARTS_DIR } from "../../../plan/charts/vendored";
 import { multiDoc } from "../../../plan/render";
+import { asNewProcess } from "../../support/new-process";
 
 /** Runs `fn` with XDG_CACHE_HOME in a fresh folder, removed afterwards. */
 function withCache(fn: (cache: string) => void): void {
@@ -79,22 +80,11 @@ describe("the render cache", () => {
       const spec = { resource: "w", release: "w", chart: "cert-manager-webhook-hetzner", version: "0.9.0", namespace: "cert-manager", values: {}, valuesFiles: [], skipCrds: false };
       // Each render as a later plan makes it: a fresh instance of plan/charts/render.ts, whose memory holds no render,
       // so that only the cache folder carries one from the last.
-      const render = (env: Record<string, string> = {}) => {
-        const saved = { ...process.env };
-        Object.assign(process.env, env);
-        try {
-          const path = require.resolve("../../../plan/charts/render");
-          delete require.cache[path];
-          const { renderChart } = require(path) as typeof import("../../../plan/charts/render");
+      const render = (env: Record<string, string> = {}) =>
+        asNewProcess(require.resolve("../../../plan/charts/render"), env, ({ renderChart }: typeof import("../../../plan/charts/render")) => {
           const objects = renderChart({ path: helm, version: "v3.17.2", source: "test" }, spec, { kubeVersion: "v1.33.5+k3s1", apiVersions: [] }).objects;
           return JSON.stringify({ objects, yaml: multiDoc(objects) });
-        } finally {
-          for (const key of Object.keys(env)) {
-            if (saved[key] === undefined) delete process.env[key];
-            else process.env[key] = saved[key];
-          }
-        }
-      };
+        });
       const count = () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length;
       const first = render();
       assert.deepEqual(JSON.parse(first), {
