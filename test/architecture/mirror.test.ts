@@ -45,6 +45,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "test/support/shellcheck.test.ts": "the test helpers themselves (test/support)",
   "test/support/plan-cache.test.ts": "the test helpers themselves (test/support)",
   "test/support/shards.test.ts": "the test helpers themselves (test/support)",
+  "test/support/new-process.test.ts": "the test helpers themselves (test/support)",
   "test/ingress/cilium/site.test.ts": "a Cilium ingress site planned end to end, through the whole program",
   "test/storage/hcloud-csi/token-readers.test.ts": "the rendered charts' RBAC: who can read the driver's token",
   "test/scenarios/ingress-switch.test.ts": "scenarios: whole-program changes and their previews",
