@@ -10,6 +10,7 @@ import { OfflineMocks } from "./mocks";
 import { record, reveal, UrnMap, type OutputsRequest, type RecordedResource, type RegisterRequest } from "./record";
 import { engineErrors } from "./rules";
 import type { StackFile } from "./stack-file";
+import { withTopDownStructs } from "./struct";
 
 // The engine's vocabulary, for the plan and the tests: one import for a run and what it records.
 export { SECRET, UNKNOWN, type RecordedResource } from "./record";
@@ -176,6 +177,7 @@ async function runAlone(
   };
   process.on("unhandledRejection", onRejection);
   const restoreStacks = withoutStackCosts();
+  const restoreStructs = withTopDownStructs();
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
@@ -191,6 +193,7 @@ async function runAlone(
     await Promise.race([(pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(), firstRejection]);
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
+    restoreStructs();
     restoreStacks();
     process.off("unhandledRejection", onRejection);
     collect = outer;

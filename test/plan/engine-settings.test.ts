@@ -70,7 +70,7 @@ describe("plan engine settings", () => {
       };
       // As `npm run plan` runs it, against the plan before any of these settings (tsx, stacks, every module).
       const fast = plan(join(dir, "fast"), {}, ["--require", "./plan/register.js"]);
-      const plain = plan(join(dir, "plain"), { PLAN_STACK_TRACES: "1", PLAN_EAGER_MODULES: "1" }, ["--import", "tsx"]);
+      const plain = plan(join(dir, "plain"), { PLAN_STACK_TRACES: "1", PLAN_EAGER_MODULES: "1", PLAN_PROTOBUF_STRUCTS: "1" }, ["--import", "tsx"]);
       assert.equal(fast, plain);
       assert.deepEqual(filesOf(join(dir, "fast")), filesOf(join(dir, "plain")));
     } finally {

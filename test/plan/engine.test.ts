@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "../../plan/engine";
+import { structFromJavaScript, structModule } from "../../plan/struct";
 import { ROOT } from "../helpers";
 
 /** A resource of a type the offline mocks know (CustomResource itself is abstract). */
@@ -69,5 +70,17 @@ describe("runProgram", () => {
     assert.deepEqual(during, { maps: false, limit: 0 });
     assert.deepEqual({ maps: process.sourceMapsEnabled, limit: Error.stackTraceLimit }, before);
     assert.ok(before.limit > 0, "the test process keeps its stack traces");
+  });
+
+  it("builds the requests' Structs from the top down while a program runs, and puts google-protobuf's back after", async () => {
+    const { Struct } = structModule;
+    const before = Struct.fromJavaScript;
+    let during: unknown;
+    await runProgram({ project: "p", stack: "s", config: {}, secretKeys: [] }, async () => {
+      during = Struct.fromJavaScript;
+      return {};
+    });
+    assert.equal(during, structFromJavaScript);
+    assert.equal(Struct.fromJavaScript, before);
   });
 });
