@@ -96,6 +96,13 @@ export async function planCommand(argv: readonly string[], options: PlanOptions 
     io.err(`give exactly one of --stack and --stack-file\n${USAGE}\n`);
     return 2;
   }
+  if (args.stack && /[\\/]|\.ya?ml$/.test(args.stack)) {
+    io.err(
+      `--stack ${args.stack}: --stack takes a stack's name and reads Pulumi.<name>.yaml beside Pulumi.yaml, not a path.\n` +
+        `Fix: --stack-file ${args.stack}\n`,
+    );
+    return 2;
+  }
   const stackFile = resolve(cwd, args["stack-file"] ?? `Pulumi.${args.stack}.yaml`);
   let stack: string;
   try {

@@ -70,6 +70,17 @@ describe("npm run plan", () => {
     assert.match(result.stderr, /give exactly one of --stack and --stack-file/);
   });
 
+  it("says that --stack takes a name when it is given a file, with the --stack-file to use instead", async () => {
+    for (const given of ["stacks/Pulumi.site.yaml", "Pulumi.site.yaml"]) {
+      const result = await plan("--stack", given);
+      assert.equal(result.status, 2);
+      assert.equal(
+        result.stderr,
+        `--stack ${given}: --stack takes a stack's name and reads Pulumi.<name>.yaml beside Pulumi.yaml, not a path.\nFix: --stack-file ${given}\n`,
+      );
+    }
+  });
+
   it("prints its usage and options with --help, and exits 0", () => {
     const result = planProcess(["--help"]);
     assert.equal(result.status, 0, result.stderr);
