@@ -103,16 +103,16 @@ describe("k3s node files", () => {
 
   it("are shellcheck-clean, the script and the command that carries it", async () => {
     const files: Record<string, string> = {};
-    // Each generated script is the committed body after a header of quoted assignments of names the body declares
-    // (the next test holds both, for every variant), so ShellCheck can find nothing in a generated script that it
-    // does not find in the committed body: one generated script is linted beside the body, its values emptied so
-    // that the lint's cached result outlives a change of value. (ShellCheck's WebAssembly build takes some 3 s of CPU
-    // for each.) The wrapper's heredoc is quoted, so ShellCheck reads none of the script inside it.
+    // Each generated script is the committed body (src/k3s/node.sh) after a header of quoted assignments of names the
+    // body declares (the next test holds both, for every variant): one generated script holds every line of the body,
+    // so its lint is the body's too, and ShellCheck can find nothing in another variant that it does not find here.
+    // Its values are emptied, so that the lint's cached result outlives a change of value. (ShellCheck's WebAssembly
+    // build takes some 3 s of CPU for it.) The wrapper's heredoc is quoted, so ShellCheck reads none of the script
+    // inside it.
     const generated = shapeOf(nodeScript(prod, deploymentOf(prod, "control-1")));
     files["prod-control-1.sh"] = generated;
     files["prod-control-1.remote.sh"] = `#!/bin/sh\n${remoteCommand(generated, "admin")}`;
-    // The committed files as a reviewer reads them, and the other generated scripts.
-    files["src/k3s/node.sh"] = NODE_SCRIPT_TEMPLATE;
+    // The other committed scripts as a reviewer reads them, and the scripts generated from them.
     files["src/k3s/drain.sh"] = DRAIN_SCRIPT_TEMPLATE;
     const worker = prod.nodes.find((n) => n.name === "worker-1")!;
     files["drain.sh"] = drainScript(prod, worker, "drain");
