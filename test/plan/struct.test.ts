@@ -28,7 +28,7 @@ describe("Struct built from the top down (plan/struct.ts)", () => {
       values.push(run.outputs);
     }
     values.push(
-      // A serialized secret and resource reference, as rpc.js serializeProperty writes them.
+      // A serialized secret, as rpc.js serializeProperty writes one.
       { token: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "s3cr3t" } },
       { b: 1, a: { z: [1, "x", null, true, { q: -0 }], y: Number.NaN }, "10": 1, "2": 2, "": [] },
       { deep: [[[{ a: [[]] }]]], when: new Date(0) },
