@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
@@ -26,6 +26,10 @@ describe("parseManifest (js-yaml, core schema)", () => {
     "upstream/calico/v3.32.1/calico.yaml",
     "upstream/multus/v4.3.0/multus-daemonset-thick.yml",
     "upstream/metallb/crds.yaml",
+    ...readdirSync(join(ROOT, "upstream/gateway-api"), { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => `upstream/gateway-api/${f}`)
+      .sort(),
   ];
   for (const path of manifests) {
     it(`reads ${path} exactly as the yaml library does`, () => {

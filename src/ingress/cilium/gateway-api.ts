@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { parseManifest } from "../../kubernetes/object";
 
 /** The Gateway API release each Cilium minor was built against (Cilium 1.20.0 release notes: v1.6.1). */
 export const GATEWAY_API_OF_CILIUM: Readonly<Record<string, string>> = { "1.20": "v1.6.1" };
@@ -65,8 +65,6 @@ function readRelease(version: string, root: string): Record<string, unknown>[] {
     if (actual !== sha256) {
       throw new Error(`${join("upstream", "gateway-api", version, file)} has sha256 ${actual}, expected ${sha256}: restore the file from kubernetes-sigs/gateway-api ${version} (upstream/SOURCES.md)`);
     }
-    return parseAllDocuments(text)
-      .map((d) => d.toJS() as Record<string, unknown> | null)
-      .filter((o): o is Record<string, unknown> => o !== null);
+    return parseManifest(text) as unknown as Record<string, unknown>[];
   });
 }
