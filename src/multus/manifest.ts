@@ -25,10 +25,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseManifest } from "../kubernetes/object";
 import { cniOf } from "../concerns/registry";
 import type { SiteConfig } from "../config/site";
-import { ofKind, type KubernetesObject } from "../kubernetes/object";
+import { ofKind, parseManifest, type KubernetesObject } from "../kubernetes/object";
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet" with { "resolution-mode": "import" };
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap" with { "resolution-mode": "import" };
 

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseManifest } from "../../kubernetes/object";
+import { parseManifest, type KubernetesObject } from "../../kubernetes/object";
 
 /** The Gateway API release each Cilium minor was built against (Cilium 1.20.0 release notes: v1.6.1). */
 export const GATEWAY_API_OF_CILIUM: Readonly<Record<string, string>> = { "1.20": "v1.6.1" };
@@ -39,13 +39,13 @@ export function gatewayApiOfCilium(ciliumVersion: string): string | undefined {
 }
 
 /** Releases read in this process, by folder: each plan gets copies, the files are read and checked once. */
-const readReleases = new Map<string, Record<string, unknown>[]>();
+const readReleases = new Map<string, KubernetesObject[]>();
 
 /**
  * Every object of a vendored release (CRDs, then the admission policy), each file's sha256 checked first. Read once
  * a process, a fresh copy for each caller.
  */
-export function gatewayApiObjects(version: string, root = GATEWAY_API_DIR): Record<string, unknown>[] {
+export function gatewayApiObjects(version: string, root = GATEWAY_API_DIR): KubernetesObject[] {
   const key = join(root, version);
   let objects = readReleases.get(key);
   if (!objects) {
@@ -55,7 +55,7 @@ export function gatewayApiObjects(version: string, root = GATEWAY_API_DIR): Reco
   return structuredClone(objects);
 }
 
-function readRelease(version: string, root: string): Record<string, unknown>[] {
+function readRelease(version: string, root: string): KubernetesObject[] {
   const files = GATEWAY_API_FILES[version];
   if (!files) throw new Error(`Gateway API ${version} is not vendored (have: ${Object.keys(GATEWAY_API_FILES).join(", ")})`);
   return Object.entries(files).flatMap(([file, sha256]) => {
@@ -65,6 +65,6 @@ function readRelease(version: string, root: string): Record<string, unknown>[] {
     if (actual !== sha256) {
       throw new Error(`${join("upstream", "gateway-api", version, file)} has sha256 ${actual}, expected ${sha256}: restore the file from kubernetes-sigs/gateway-api ${version} (upstream/SOURCES.md)`);
     }
-    return parseManifest(text) as unknown as Record<string, unknown>[];
+    return parseManifest(text);
   });
 }
