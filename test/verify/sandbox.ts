@@ -19,21 +19,30 @@ const LATE = `late() {
 }
 `;
 
+/**
+ * Shared by the dig, nc, curl and sleep stubs: `advance N` moves the sandbox clock on N seconds; `timed_out N` does
+ * so only with STUB_COSTS=1 (a try that times out costs its timeout). The clock is read with the shell's own read,
+ * not cat: the checks' loops call these stubs some 1,500 times a suite.
+ */
+const CLOCK = `advance() { read -r now < "$STUB_DIR/clock"; echo $(( now + $1 )) > "$STUB_DIR/clock"; }
+timed_out() { [ "\${STUB_COSTS:-0}" = 1 ] && advance "$1"; return 0; }
+`;
+
 const STUBS: Record<string, string> = {
   dig: `#!/bin/sh
 echo "dig $*" >> "$STUB_DIR/calls"
-name=""; record=""
+${CLOCK}name=""; record=""
 for a in "$@"; do
   case "$a" in +*) ;; *) if [ -z "$name" ]; then name="$a"; else record="$a"; fi ;; esac
 done
 [ -f "$STUB_DIR/dns" ] || exit 0
 awk -v n="$name" -v r="$record" '$1 == n && $2 == r { print $3; found = 1 } END { exit !found }' "$STUB_DIR/dns" ||
-  { [ "\${STUB_COSTS:-0}" = 1 ] && read -r now < "$STUB_DIR/clock" && echo $(( now + 4 )) > "$STUB_DIR/clock"; }
+  timed_out 4
 exit 0
 `,
   nc: `#!/bin/sh
 echo "nc $*" >> "$STUB_DIR/calls"
-${LATE}z=0; address=""; port=""
+${LATE}${CLOCK}z=0; address=""; port=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -z) z=1; shift ;;
@@ -41,7 +50,7 @@ while [ $# -gt 0 ]; do
     *) if [ -z "$address" ]; then address="$1"; else port="$1"; fi; shift ;;
   esac
 done
-cost() { [ "\${STUB_COSTS:-0}" = 1 ] && read -r now < "$STUB_DIR/clock" && echo $(( now + \${wait:-2} )) > "$STUB_DIR/clock"; return 0; }
+cost() { timed_out "\${wait:-2}"; }
 line="$(awk -v a="$address" -v p="$port" '$1 == a && $2 == p { print; found = 1; exit } END { exit !found }' "$STUB_DIR/tcp" 2>/dev/null)" || { cost; exit 1; }
 set -- $line
 answer="$3"
@@ -50,7 +59,7 @@ late "nc-$address-$port" "\${4:-}" || { cost; exit 1; }
 `,
   curl: `#!/bin/sh
 echo "curl $*" >> "$STUB_DIR/calls"
-${LATE}url=""; headers=0; proxy=0
+${LATE}${CLOCK}url=""; headers=0; proxy=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -m|-o|-H|--cacert|--connect-timeout) shift 2 ;;
@@ -67,7 +76,7 @@ case "$url" in
     exit 0 ;;
 esac
 line="$(awk -v u="$url" '$1 == u { print; found = 1 } END { exit !found }' "$STUB_DIR/http" 2>/dev/null)" || {
-  [ "\${STUB_COSTS:-0}" = 1 ] && read -r now < "$STUB_DIR/clock" && echo $(( now + 5 )) > "$STUB_DIR/clock"
+  timed_out 5
   echo "curl: (28) Connection timed out after 5000 milliseconds" >&2; exit 28; }
 set -- $line
 for word in "$@"; do case "$word" in after=*) late "curl-$url" "$word" || {
@@ -85,11 +94,10 @@ echo "ip $*" >> "$STUB_DIR/calls"
 [ "$1 $2 $3" = "neigh show to" ] || exit 1
 awk -v a="$4" '$1 == a' "$STUB_DIR/neigh" 2>/dev/null
 `,
-  // The clock: sleep advances it, date +%s reads it (with STUB_COSTS=1 a try that times out costs its timeout too).
-  // Read with the shell's own read, not cat: the checks' loops call these stubs some 1,500 times a suite.
+  // The clock (CLOCK, above): sleep advances it, date +%s reads it.
   sleep: `#!/bin/sh
 echo "sleep $*" >> "$STUB_DIR/calls"
-read -r now < "$STUB_DIR/clock"; echo $(( now + \${1%.*} )) > "$STUB_DIR/clock"
+${CLOCK}advance "\${1%.*}"
 `,
   date: `#!/bin/sh
 [ "$1" = +%s ] || exec date "$@"
